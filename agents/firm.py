@@ -1,0 +1,120 @@
+"""Firms: state in numpy columns (FirmTable), each living firm also a thin ``mesa.Agent``.
+
+Firm decisions are taken for all firms at once by the model's vectorized submodels
+(production, hiring, location); the :class:`Firm` agent is the handle a user, the app
+or Mesa's AgentSet tools (``select``, ``groupby``, ``agg``) use to look at one firm.
+A firm agent stands for ``scale`` identical establishments, mirroring worker agents.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from model.czt_model import CZTModel
+
+_FIELDS: dict[str, tuple[type, float]] = {
+    "alive": (np.bool_, 0),
+    "sector": (np.int8, 0),
+    "city": (np.int8, 0),
+    "park": (np.int16, 0),
+    "z": (np.float64, 0.0),  # idiosyncratic productivity
+    "hq_city": (np.int8, -1),  # headquarters city: own city, or the parent's for a production branch
+    "parent": (np.int32, -1),  # parent firm slot for branches
+    "origin_city": (np.int8, -1),  # city it relocated or branched from (enclave sharing), -1 if none
+    "arrived_step": (np.int32, 0),  # step it arrived at its current park
+    "pre_move_tax": (np.float64, 0.0),  # annual local tax before moving, 100m yuan (enclave cap)
+    "n_ordinary": (np.int32, 0),  # worker agents employed
+    "n_talent": (np.int32, 0),
+    "value_added": (np.float64, 0.0),  # last quarter, 100m yuan
+    "profit": (np.float64, 0.0),  # last quarter, 100m yuan
+    "tax": (np.float64, 0.0),  # local taxes last quarter, 100m yuan
+    "born_step": (np.int32, 0),
+    "talent_share": (np.float64, 0.0),  # talent share of the firm's target workforce
+}
+
+
+class FirmTable:
+    """Columns for every firm slot ever used; slots of exited firms stay dead (workers refer to slots)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.n = 0
+        self._cols = {k: np.full(max(capacity, 16), v, dtype=t) for k, (t, v) in _FIELDS.items()}
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("_cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.n]
+        raise AttributeError(name)
+
+    def add(self, count: int, **values: np.ndarray) -> np.ndarray:
+        if self.n + count > len(self._cols["alive"]):
+            new_cap = max(int(len(self._cols["alive"]) * 1.5), self.n + count)
+            for k, col in self._cols.items():
+                grown = np.full(new_cap, _FIELDS[k][1], dtype=col.dtype)
+                grown[: self.n] = col[: self.n]
+                self._cols[k] = grown
+        rows = np.arange(self.n, self.n + count)
+        self.n += count
+        self._cols["alive"][rows] = True
+        for k, v in values.items():
+            self._cols[k][rows] = v
+        return rows
+
+    @property
+    def living(self) -> np.ndarray:
+        return np.flatnonzero(self.alive)
+
+
+class Firm(mesa.Agent):
+    """One firm (企业), or a production branch of a firm whose headquarters stay in ``hq_city``."""
+
+    def __init__(self, model: CZTModel, slot: int) -> None:
+        super().__init__(model)
+        self.slot = slot
+
+    def _get(self, col: str):
+        return getattr(self.model.firms, col)[self.slot]
+
+    @property
+    def sector(self) -> str:
+        return self.model.sectors[int(self._get("sector"))]
+
+    @property
+    def city(self) -> str:
+        return self.model.cities[int(self._get("city"))]
+
+    @property
+    def park(self) -> str:
+        return self.model.park_ids[int(self._get("park"))]
+
+    @property
+    def hq_city(self) -> str:
+        return self.model.cities[int(self._get("hq_city"))]
+
+    @property
+    def is_branch(self) -> bool:
+        return int(self._get("parent")) >= 0
+
+    @property
+    def employment_persons(self) -> float:
+        """Persons employed by one of the ``scale`` establishments this agent stands for."""
+        m = self.model
+        return float(self._get("n_ordinary") + self._get("n_talent")) * m.persons_per_agent / m.scale
+
+    @property
+    def value_added_100m_yuan(self) -> float:
+        """Annualized value added of all the establishments this agent stands for."""
+        return float(self._get("value_added")) * 4
+
+    @property
+    def profit_100m_yuan(self) -> float:
+        return float(self._get("profit")) * 4
+
+    def describe(self) -> dict:
+        return {"slot": self.slot, "sector": self.sector, "city": self.city, "park": self.park,
+                "hq_city": self.hq_city, "branch": self.is_branch, "employment_persons": self.employment_persons,
+                "value_added_100m_yuan": self.value_added_100m_yuan, "profit_100m_yuan": self.profit_100m_yuan}

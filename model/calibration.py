@@ -1,0 +1,108 @@
+"""Build the 2019 initial state from the data files in ``model/data`` (units and sources are in the files).
+
+Calibration is by construction where the data allow it: GDP by city and sector, residents and
+average wages are reproduced at t0; productivity levels A(sector, city) and the firms' cost per
+worker are the residuals that make the 2019 firms optimal at their observed size.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from agents.worker import ORDINARY, TALENT
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# Relative labour productivity of the three kinds of sector (value-added share / employment share),
+# NBS Statistical Communiqué 2019: GDP shares 7.1 / 39.0 / 53.9 %, employment shares 25.1 / 27.5 / 47.4 %.
+RELATIVE_PRODUCTIVITY = {"primary": 7.1 / 25.1, "secondary": 39.0 / 27.5, "tertiary": 53.9 / 47.4}
+
+
+@lru_cache(maxsize=None)
+def city_table() -> pd.DataFrame:
+    df = pd.read_csv(DATA / "cities_2019.csv").set_index("city")
+    df["population"] = df.gdp_100m_yuan * 1e8 / df.gdp_per_capita_yuan  # average residents, persons
+    return df
+
+
+@lru_cache(maxsize=None)
+def sector_table() -> pd.DataFrame:
+    return pd.read_csv(DATA / "sectors.csv").set_index("sector")
+
+
+@lru_cache(maxsize=None)
+def park_table() -> pd.DataFrame:
+    return pd.read_csv(DATA / "parks.csv").set_index("park")
+
+
+@lru_cache(maxsize=None)
+def travel_table() -> pd.DataFrame:
+    return pd.read_csv(DATA / "travel.csv")
+
+
+@lru_cache(maxsize=None)
+def division_catalogue() -> pd.DataFrame:
+    return pd.read_csv(DATA / "division_catalogue.csv")
+
+
+def sector_gdp(cities: tuple[str, ...]) -> np.ndarray:
+    """2019 value added by sector and city, 100 million yuan per year: shape (sectors, cities)."""
+    ct, st = city_table(), sector_table()
+    out = np.zeros((len(st), len(cities)))
+    for j, c in enumerate(cities):
+        for i, (sector, row) in enumerate(st.iterrows()):
+            kind_share = ct.at[c, f"{row.kind}_share_pct"] / 100.0
+            out[i, j] = ct.at[c, "gdp_100m_yuan"] * kind_share * row[f"share_of_kind_{c}"]
+    # the three kind shares of the yearbook add to 100 +- 0.01: rescale so sectors add to city GDP exactly
+    return out * (ct.loc[list(cities), "gdp_100m_yuan"].to_numpy() / out.sum(axis=0))
+
+
+def employment_split(cities: tuple[str, ...], employed_agents: np.ndarray) -> np.ndarray:
+    """Employed worker agents by sector and city, proportional to value added / relative productivity."""
+    st = sector_table()
+    gdp = sector_gdp(cities)
+    weight = gdp / np.array([RELATIVE_PRODUCTIVITY[k] for k in st.kind])[:, None]
+    share = weight / weight.sum(axis=0)
+    raw = share * employed_agents[None, :]
+    out = np.floor(raw).astype(np.int64)
+    for j in range(len(cities)):  # largest remainders so columns add up exactly
+        short = int(employed_agents[j] - out[:, j].sum())
+        order = np.argsort(-(raw[:, j] - out[:, j]), kind="stable")
+        out[order[:short], j] += 1
+    return out
+
+
+def firm_sizes(rng: np.random.Generator, total: int, mean: float, sigma: float) -> np.ndarray:
+    """Lognormal firm sizes (worker agents, >= 1) adding up to ``total``."""
+    if total <= 0:
+        return np.zeros(0, dtype=np.int64)
+    mu = np.log(max(mean, 1.0)) - sigma**2 / 2
+    n_guess = max(int(total / max(mean, 1.0) * 1.2) + 2, 2)
+    sizes = np.maximum(1, np.rint(rng.lognormal(mu, sigma, n_guess))).astype(np.int64)
+    cum = np.cumsum(sizes)
+    k = int(np.searchsorted(cum, total))
+    if k >= len(sizes):  # rare: extend with single-agent firms
+        sizes = np.concatenate([sizes, np.ones(total - int(cum[-1]), dtype=np.int64)])
+        return sizes
+    sizes = sizes[: k + 1].copy()
+    sizes[-1] -= int(cum[k] - total)
+    return sizes[sizes > 0]
+
+
+def talent_share_by_city(cities: tuple[str, ...], emp: np.ndarray) -> np.ndarray:
+    tal = sector_table().talent_share.to_numpy()
+    return (emp * tal[:, None]).sum(axis=0) / emp.sum(axis=0)
+
+
+def wage_levels(cities: tuple[str, ...], talent_share: np.ndarray, premium: float) -> np.ndarray:
+    """2019 annual wages (yuan) by city and skill such that the employment-weighted mean is the yearbook wage."""
+    avg = city_table().loc[list(cities), "avg_wage_yuan"].to_numpy()
+    ordinary = avg / (1 - talent_share + talent_share * premium)
+    return np.stack([ordinary, ordinary * premium], axis=1)  # (cities, skills)
+
+
+SKILLS = (ORDINARY, TALENT)

@@ -1,0 +1,70 @@
+"""People entering and leaving the cluster, so every resident is accounted for.
+
+Per quarter and city: deaths at the national crude death rate, births at death rate + natural growth
+(entering as new labour-market members of their city), unemployed workers leaving the cluster, and
+in-migration from the rest of Hunan whose gross size is calibrated so that 2019 net in-migration
+matches the Plan Outline figure and which responds to the cluster's real wage. Migrants choose a
+city with the same residence logit as everyone else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.worker import BORN, DIED, MOVE_IN, MOVE_OUT
+from model.labour import stochastic_round
+from model.params import OUTSIDE
+
+if TYPE_CHECKING:
+    from model.czt_model import CZTModel
+
+DEATH_RATE = 0.00714  # per year; NBS Statistical Communiqué 2019: crude death rate 7.14 per mille
+
+
+def calibrate(m: CZTModel) -> None:
+    p = m.p
+    n = m.city_population.sum()
+    out_q = p["leave_rate_unemployed"] * p["unemployment_rate_0"] * n  # expected leavers per quarter, agents
+    net_q = p["net_in_migration_10k"] * 1e4 / m.scale / 4
+    m.in_migration_0 = net_q + out_q  # gross in-migration per quarter, agents
+    m.mean_wage_0 = float((m.wage0[:, 0] * m.city_population).sum() / n)
+
+
+def step(m: CZTModel) -> None:
+    W, p, rng, rec = m.workers, m.p, m.rng, m.recorder
+    t = m.steps
+    # deaths
+    dead = np.flatnonzero(W.alive & (rng.random(W.n) < DEATH_RATE / 4))
+    W.alive[dead] = False
+    W.log(t, dead, DIED, W.residence[dead], W.residence[dead])
+    rec.flow_people("death", W.residence[dead], W.residence[dead], W.skill[dead])
+    # unemployed leave the cluster
+    leave = np.flatnonzero(W.alive & (W.employer < 0) & (rng.random(W.n) < p["leave_rate_unemployed"]))
+    W.alive[leave] = False
+    W.log(t, leave, MOVE_OUT, W.residence[leave], OUTSIDE)
+    rec.flow_people("out_migration", W.residence[leave], np.full(len(leave), OUTSIDE), W.skill[leave])
+    # births (new entrants to the labour market of their city)
+    pop = m.city_population
+    births = stochastic_round(rng, pop * (p["natural_growth"] + DEATH_RATE) / 4)
+    city = np.repeat(np.arange(3), births)
+    skill = (rng.random(len(city)) < p["talent_share_of_entrants"]).astype(np.int8)
+    rows = W.add(len(city), skill=skill, hukou=city, residence=city, step=t)
+    W.log(t, rows, BORN, city, city)
+    rec.flow_people("birth", city, city, skill)
+    # in-migration from the rest of Hunan, responding to the cluster's wage level
+    mean_wage = float((m.wages[:, 0] * pop).sum() / max(pop.sum(), 1))
+    growth = (1 + p["tfp_growth"]) ** ((t - 1) / 4)
+    rel = mean_wage / (m.mean_wage_0 * growth)
+    n_in = int(stochastic_round(rng, np.array([m.in_migration_0 * rel ** p["in_migration_elasticity"]]))[0])
+    if n_in > 0:
+        skill = (rng.random(n_in) < p["talent_share_of_entrants"]).astype(np.int8)
+        rows = W.add(n_in, skill=skill, hukou=np.full(n_in, OUTSIDE), residence=np.zeros(n_in), step=t)
+        from model.residence import utility
+
+        u = utility(m, rows, with_moving_cost=False) + rng.gumbel(size=(n_in, 3))
+        dest = np.argmax(u, axis=1).astype(np.int8)
+        W.residence[rows] = dest
+        W.log(t, rows, MOVE_IN, OUTSIDE, dest)
+        rec.flow_people("in_migration", np.full(n_in, OUTSIDE), dest, skill)

@@ -1,0 +1,211 @@
+"""Labour market: firms' hiring and firing, job search across the three cities, wages.
+
+Searchers (the unemployed, and some employed) sample vacancies with probability proportional to the
+vacancies and to accessibility from their home city; an offer is worth its wage net of commuting
+time and fare (Eurace@Unibi-style), plus a taste shock; the best offer above the reservation value
+is taken. Conflicts (more applicants than vacancies) are settled by random priority, all in numpy.
+Wages (yuan per year) follow the city's productivity and its labour-market tightness.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.worker import TALENT, UNEMPLOYED
+from model import calibration as cal
+
+if TYPE_CHECKING:
+    from model.czt_model import CZTModel
+
+WORK_DAYS = 250
+HOURS_PER_YEAR = 2000.0
+
+
+def calibrate(m: CZTModel) -> None:
+    F = m.firms
+    emp_by_sc = np.zeros((len(m.sectors), 3))
+    np.add.at(emp_by_sc, (F.sector, F.city), F.n_ordinary + F.n_talent)
+    tal = cal.talent_share_by_city(m.cities, emp_by_sc)
+    m.wage0 = cal.wage_levels(m.cities, tal, m.p["talent_wage_premium"])  # (cities, skills) yuan per year
+    m.wages = m.wage0.copy()
+    m.tightness = np.ones((3, 2))
+    m.wage_index = np.ones(3)
+    m.talent_share_sector = cal.sector_table().talent_share.to_numpy()
+    m.vacancies = np.zeros((F.n, 2), dtype=np.int64)
+    m.unemployment_rate = np.full(3, m.p["unemployment_rate_0"])
+    m.vacancy_rate = np.zeros((3, 2))
+
+
+def recount_employment(m: CZTModel) -> None:
+    """Firm headcounts from the workers' employer column (the single source of truth)."""
+    W, F = m.workers, m.firms
+    emp = W.alive & (W.employer >= 0)
+    tal = emp & (W.skill == TALENT)
+    F.n_talent[:] = np.bincount(W.employer[tal], minlength=F.n)[: F.n]
+    F.n_ordinary[:] = np.bincount(W.employer[emp & ~tal], minlength=F.n)[: F.n]
+
+
+def stochastic_round(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
+    base = np.floor(x)
+    return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
+
+
+def target_headcount(m: CZTModel, slots: np.ndarray) -> np.ndarray:
+    """Worker agents each firm wants, by skill: shape (len(slots), 2)."""
+    F, p = m.firms, m.p
+    from model.production import unit_cost
+
+    alpha = p["labour_elasticity"]
+    sec, city = F.sector[slots], F.city[slots]
+    kappa = unit_cost(m, sec, city, F.park[slots])
+    e_star = (alpha * m.A[sec, city] * F.z[slots] / kappa) ** (1 / (1 - alpha))
+    ts = F.talent_share[slots]
+    n_star = e_star / (m.lf_share * (1 - ts + p["talent_efficiency"] * ts))
+    return np.stack([(1 - ts) * n_star, ts * n_star], axis=1)
+
+
+def adjust_employment(m: CZTModel) -> None:
+    """Firms post vacancies or lay off a share of the gap to their target; exogenous separations."""
+    W, F, p, rng = m.workers, m.firms, m.p, m.rng
+    live = F.living
+    target = target_headcount(m, live)
+    have = np.stack([F.n_ordinary[live], F.n_talent[live]], axis=1)
+    gap = (target - have) * p["hire_adjustment"]
+    vac = np.zeros((F.n, 2), dtype=np.int64)
+    full_park = m.park_full[F.park[live]]
+    # vacancies: the whole shortfall is advertised (matching frictions slow the filling); layoffs: a share of the excess
+    vac[live] = np.where(full_park[:, None], 0, np.ceil(np.maximum(target - have, 0)).astype(np.int64))
+    m.vacancies = vac
+    fire = np.zeros((F.n, 2))
+    fire[live] = stochastic_round(rng, np.maximum(-gap, 0))
+    # layoffs: each worker of (firm, skill) leaves with probability fired / headcount; plus exogenous separations
+    emp_rows = np.flatnonzero(W.alive & (W.employer >= 0))
+    f = W.employer[emp_rows]
+    s = W.skill[emp_rows].astype(np.int64)
+    head = np.where(s == TALENT, F.n_talent[f], F.n_ordinary[f])
+    prob = fire[f, s] / np.maximum(head, 1) + p["separation_rate"]
+    leave = rng.random(len(emp_rows)) < prob
+    W.employer[emp_rows[leave]] = UNEMPLOYED
+    recount_employment(m)
+
+
+def commute_cost(m: CZTModel) -> np.ndarray:
+    """Annual cost (yuan) of living in city r and working in city j with skill s: shape (3, 3, 2)."""
+    p = m.p
+    hourly = m.wages / HOURS_PER_YEAR  # (j, s)
+    minutes = m.commute_minutes[:, :, None]
+    trips = 2 * WORK_DAYS
+    cost = trips * (minutes / 60.0 * p["value_of_time_share"] * hourly[None, :, :] + p["commute_fare_yuan"])
+    cost[np.arange(3), np.arange(3), :] = 0.0
+    return cost
+
+
+def cross_city_penalty(m: CZTModel) -> np.ndarray:
+    """Annual yuan lost by working outside one's benefit city, by (benefit city, job city, skill): (3, 3, 2).
+
+    Social insurance, hukou-linked services and (for talent) recognised status stop at the city line:
+    a share ``cross_city_job_friction`` of the wage, reduced by hukou_portability for ordinary workers and
+    by talent_recognition for talent (人才互认: "weekend engineers" keep their benefits).
+    """
+    p = m.p
+    port = np.array([p["hukou_portability"], max(p["hukou_portability"], p["talent_recognition"])])
+    pen = p["cross_city_job_friction"] * (1 - port)[None, None, :] * m.wages[None, :, :]
+    pen = np.broadcast_to(pen, (3, 3, 2)).copy()
+    pen[np.arange(3), np.arange(3), :] = 0.0
+    return pen
+
+
+def match(m: CZTModel) -> None:
+    """One round of search and matching per quarter."""
+    W, F, p, rng = m.workers, m.firms, m.p, m.rng
+    vac = m.vacancies
+    if vac.sum() == 0:
+        return
+    alive = W.alive
+    searching = alive & ((W.employer < 0) | (rng.random(W.n) < p["search_on_the_job"]))
+    rows = np.flatnonzero(searching)
+    if len(rows) == 0:
+        return
+    n_off = p["job_offers_sampled"]
+    cc = commute_cost(m)
+    pen = cross_city_penalty(m)
+    res = W.residence[rows].astype(np.int64)
+    skill = W.skill[rows].astype(np.int64)
+    offers = np.full((len(rows), n_off), -1, dtype=np.int64)
+    firm_city = F.city.astype(np.int64)
+    # accessibility: vacancies elsewhere are seen less (information and distance), none beyond the longest commute
+    reach = np.exp(-m.commute_minutes / 20.0) * m.commute_feasible
+    for r in range(3):
+        for s in (0, 1):
+            grp = np.flatnonzero((res == r) & (skill == s))
+            if len(grp) == 0:
+                continue
+            wts = vac[:, s] * reach[r, firm_city]
+            cum = np.cumsum(wts)
+            if cum[-1] <= 0:
+                continue
+            u = rng.random((len(grp), n_off)) * cum[-1]
+            offers[grp] = np.searchsorted(cum, u, side="right")
+    valid = offers >= 0
+    oc = np.where(valid, firm_city[np.maximum(offers, 0)], 0)
+    wage = m.wages[oc, skill[:, None]]
+    value = wage - cc[res[:, None], oc, skill[:, None]] - pen[_benefit_city(W, rows)[:, None], oc, skill[:, None]]
+    value = value * np.exp(0.05 * rng.gumbel(size=value.shape))  # idiosyncratic job taste
+    value[~valid] = -np.inf
+    best = np.argmax(value, axis=1)
+    best_val = value[np.arange(len(rows)), best]
+    best_firm = offers[np.arange(len(rows)), best]
+    cur = W.employer[rows]
+    cur_city = np.where(cur >= 0, firm_city[np.maximum(cur, 0)], res)
+    local_wage = m.wages[res, skill]
+    bc = _benefit_city(W, rows)
+    reservation = np.where(cur >= 0,
+                           1.05 * (m.wages[cur_city, skill] - cc[res, cur_city, skill] - pen[bc, cur_city, skill]),
+                           0.4 * local_wage)
+    apply = valid[np.arange(len(rows)), best] & (best_val > reservation) & (best_firm != cur)
+    a_rows, a_firm, a_skill = rows[apply], best_firm[apply], skill[apply]
+    if len(a_rows) == 0:
+        return
+    # random priority within each (firm, skill); the first `vacancies` applicants are hired
+    key = a_firm * 2 + a_skill
+    order = np.lexsort((rng.random(len(a_rows)), key))
+    key_sorted = key[order]
+    starts = np.searchsorted(key_sorted, key_sorted, side="left")
+    rank = np.arange(len(order)) - starts
+    hired = rank < vac.reshape(-1)[key_sorted]
+    W.employer[a_rows[order[hired]]] = a_firm[order[hired]]
+    recount_employment(m)
+
+
+def _benefit_city(W, rows: np.ndarray) -> np.ndarray:
+    """The city whose talent benefits a worker holds: its hukou city in the cluster, else where it lives."""
+    h = W.hukou[rows].astype(np.int64)
+    return np.where(h < 3, h, W.residence[rows])
+
+
+def update_wages(m: CZTModel) -> None:
+    """Wages = 2019 wage x city productivity index x tightness; tightness moves with vacancies - unemployment."""
+    W, F, p = m.workers, m.firms, m.p
+    alive = W.alive
+    res = W.residence[alive]
+    skill = W.skill[alive].astype(np.int64)
+    unemp = W.employer[alive] < 0
+    lf = np.bincount(res * 2 + skill, minlength=6).reshape(3, 2)
+    un = np.bincount(res * 2 + skill, weights=unemp, minlength=6).reshape(3, 2)
+    vac = np.zeros(6)
+    np.add.at(vac, F.city.astype(np.int64) * 2, m.vacancies[:, 0])
+    np.add.at(vac, F.city.astype(np.int64) * 2 + 1, m.vacancies[:, 1])
+    vac = vac.reshape(3, 2)
+    urate = un / np.maximum(lf, 1)
+    vrate = vac / np.maximum(lf, 1)
+    m.unemployment_rate = un.sum(axis=1) / np.maximum(lf.sum(axis=1), 1)
+    m.vacancy_rate = vrate
+    # Phillips-curve adjustment around the 2019 unemployment rate (vacancies already drive hiring)
+    change = -p["wage_adjustment"] * (urate - p["unemployment_rate_0"])
+    m.tightness *= np.exp(np.clip(change, -0.05, 0.05))
+    m.wages = m.wage0 * m.productivity_index[:, None] * m.tightness
+    # cost index for firms: wage bill at current vs 2019 wages (employment-weighted by skill)
+    w_share = m.wage0 * lf / np.maximum((m.wage0 * lf).sum(axis=1, keepdims=True), 1e-9)
+    m.wage_index = (w_share * m.wages / m.wage0).sum(axis=1)

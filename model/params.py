@@ -1,0 +1,232 @@
+"""Every model parameter in one registry: meaning, unit, default, allowed range and source.
+
+Policy levers are ordinary parameters with a ``lever`` group, so mechanisms read them
+as data and a new policy never means editing the mechanisms' call sites. The registry
+also drives validation (CLI, scenario files, the app and sweeps) and the ODD+D table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from model.errors import ConfigError
+
+CITIES: tuple[str, ...] = ("changsha", "zhuzhou", "xiangtan")
+CORE = 0  # Changsha, the core city; the two others are the periphery
+PERIPHERY: tuple[int, ...] = (1, 2)
+OUTSIDE = 3  # hukou / origin code for the rest of Hunan and beyond
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any
+    lo: float | None
+    hi: float | None
+    unit: str
+    en: str
+    zh: str
+    source: str
+    lever: str | None = None  # policy group, None for structural/behavioural parameters
+    kind: type = float
+    choices: tuple[str, ...] = field(default=())
+
+    def coerce(self, value: Any) -> Any:
+        """Return ``value`` as this parameter's type, or raise ConfigError naming the field."""
+        allowed = self.allowed()
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+                return value.lower() in ("true", "1", "yes")
+            raise ConfigError(self.name, value, allowed)
+        if self.kind is str:
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
+                raise ConfigError(self.name, value, allowed)
+            return value
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            num = self.kind(float(value)) if self.kind is int else float(value)
+            if self.kind is int and float(value) != int(float(value)):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ConfigError(self.name, value, allowed) from None
+        if num != num or (self.lo is not None and num < self.lo) or (self.hi is not None and num > self.hi):
+            raise ConfigError(self.name, value, allowed)
+        return num
+
+    def allowed(self) -> str:
+        if self.kind is bool:
+            return "true or false"
+        if self.kind is str:
+            return "one of " + ", ".join(self.choices)
+        kind = "an integer" if self.kind is int else "a number"
+        return f"{kind} from {self.lo:g} to {self.hi:g} ({self.unit})"
+
+
+_A = "assumption (free parameter; to be fitted in the calibration work)"
+_NBS = "NBS Statistical Communiqué on 2019 National Economic and Social Development"
+_PLAN = "CZT Regional Integration Development Plan Outline (2020), shared/data/czt_facts_2019.csv"
+
+PARAMS: tuple[Param, ...] = (
+    # --- run settings
+    Param("scale", 200, 1, 100000, "residents per worker agent", "Residents per worker agent", "每个劳动者主体代表的常住人口",
+          "resolution setting", kind=int),
+    Param("start_year", 2019, 2019, 2019, "year", "First simulated statistical year", "起始年份", "base year of the calibration data",
+          kind=int),
+    # --- 1. enclave parks 飞地园区
+    Param("enclave_tax_share", 0.0, 0.0, 1.0, "share of local taxes", "Enclave tax share to the sponsor city",
+          "飞地园区税收分成（派出地比例）",
+          "2019 institutions: Hunan's 2015 pilot guidance names no ratio (DOMAIN.md); BTH 2015 rule is 0.5", lever="enclave"),
+    Param("enclave_stat_share", 0.0, 0.0, 1.0, "share of value added", "Enclave GDP-statistics share to the sponsor",
+          "飞地园区统计数据分享比例", "as enclave_tax_share", lever="enclave"),
+    Param("enclave_duration_years", 3, 1, 30, "years", "Years a firm's taxes are shared after it arrives",
+          "分成年限", "BTH 2015 relocation rule: 3 years (DOMAIN.md)", lever="enclave", kind=int),
+    Param("enclave_cap_multiple", 1.0, 0.0, 10.0, "x pre-move annual local tax", "Cap on the sponsor's yearly receipt",
+          "分成上限（迁出前年税额倍数）", "BTH 2015 rule: capped at the firm's taxes before moving (DOMAIN.md)", lever="enclave"),
+    Param("enclave_payment_prob", 0.5, 0.0, 1.0, "probability per park-quarter", "Probability the agreed share is actually paid",
+          "分成实际兑现概率", "known failure: promised shares not always paid (DOMAIN.md); value: " + _A, lever="enclave"),
+    Param("enclave_capacity_ha", 300.0, 0.0, 5000.0, "hectares", "Land of a hypothetical enclave park when activated",
+          "新设飞地园区用地", "Jiuhua supplier park is 350.78 mu (23 ha); a co-built park of 300 ha: " + _A, lever="enclave"),
+    # --- 2. talent mutual recognition 人才互认
+    Param("talent_recognition", 0.0, 0.0, 1.0, "share of talent benefits portable", "Talent mutual recognition",
+          "人才互认（待遇互通程度）", "2019 institutions: none; full recognition = 1 (Plan Outline 2020)", lever="talent"),
+    Param("talent_subsidy_changsha", 8000.0, 0.0, 50000.0, "yuan per talent per year, first 2 years",
+          "Changsha talent subsidy", "长沙人才补贴",
+          "Changsha 2017 talent policy: 6,000-15,000 yuan/yr rent and living subsidy for 2 years to new graduates; blend: " + _A,
+          lever="talent"),
+    Param("talent_subsidy_periphery", 5000.0, 0.0, 50000.0, "yuan per talent per year, first 2 years",
+          "Zhuzhou/Xiangtan talent subsidy", "株洲湘潭人才补贴", _A, lever="talent"),
+    # --- 3. commuting 交通一体化
+    Param("commute_minutes_cs_zz", 55.0, 5.0, 240.0, "minutes door to door, one way", "Commute Changsha–Zhuzhou",
+          "长株通勤时间", "model/data/travel.csv (post-rail 2019)", lever="commute"),
+    Param("commute_minutes_cs_xt", 55.0, 5.0, 240.0, "minutes door to door, one way", "Commute Changsha–Xiangtan",
+          "长潭通勤时间", "model/data/travel.csv (post-rail 2019)", lever="commute"),
+    Param("commute_minutes_zz_xt", 40.0, 5.0, 240.0, "minutes door to door, one way", "Commute Zhuzhou–Xiangtan",
+          "株潭通勤时间", "model/data/travel.csv (post-rail 2019)", lever="commute"),
+    Param("commute_fare_yuan", 20.0, 0.0, 200.0, "yuan per one-way trip", "Intercity fare", "城际通勤票价",
+          "intercity rail second-class fare order of magnitude: " + _A, lever="commute"),
+    Param("max_commute_minutes", 75.0, 10.0, 240.0, "minutes one way", "Longest commute anyone accepts",
+          "最长可接受通勤时间", _A),
+    # --- 4. hukou and public-service portability 户籍与公共服务
+    Param("hukou_portability", 0.3, 0.0, 1.0, "share of public services open to non-hukou residents",
+          "Public-service portability for ordinary workers", "公共服务可携带性（非户籍常住人口）", _A, lever="hukou"),
+    Param("hukou_transfer_rate", 0.02, 0.0, 1.0, "probability per quarter after 2 years' residence",
+          "Hukou transfer rate (ordinary workers)", "落户概率（普通劳动者）", _A, lever="hukou"),
+    # --- 5. industrial division of labour 产业分工
+    Param("division_guidance", 0.0, 0.0, 1.0, "strength (1 = 5% of value added as incentive)",
+          "Industrial division guidance", "产业分工引导", "catalogue in model/data/division_catalogue.csv; strength: lever",
+          lever="division"),
+    # --- 6. strong capital 强省会
+    Param("strong_capital_tilt", 0.6, 0.0, 1.0, "share of provincial investment to Changsha",
+          "Strong-capital tilt", "强省会倾斜（省级投资投向长沙比例）", _A + "; near Changsha's share of CZT population",
+          lever="strong_capital"),
+    Param("provincial_investment_share", 0.02, 0.0, 0.2, "share of CZT GDP per year",
+          "Provincial investment pool", "省级投资规模", _A, lever="strong_capital"),
+    # --- 7. green heart 生态绿心
+    Param("green_heart_ban", 1.0, 0.0, 1.0, "share of green-heart land closed to industry",
+          "Green-heart ban enforcement", "生态绿心禁止开发执行程度",
+          "Hunan regulation on the CZT green heart (2013) in force in 2019", lever="green_heart"),
+    # --- 8. protectionism 地方保护
+    Param("subsidy_competition", 0.5, 0.0, 1.0, "intensity (1 = 10% of value added)",
+          "Local protectionism / subsidy competition", "地方保护与招商补贴竞争强度", _A, lever="protectionism"),
+    # --- production and agglomeration (behavioural)
+    Param("labour_elasticity", 0.6, 0.3, 0.9, "dimensionless", "Output elasticity of labour (alpha)", "劳动产出弹性",
+          "typical labour share of value added; " + _A),
+    Param("talent_efficiency", 2.0, 1.0, 5.0, "ordinary-worker equivalents", "Efficiency of a talent worker",
+          "人才相对效率", _A),
+    Param("talent_wage_premium", 1.8, 1.0, 5.0, "x ordinary wage", "Talent wage premium", "人才工资溢价", _A),
+    Param("marshall_elasticity", 0.05, 0.0, 0.3, "dimensionless", "Same-sector agglomeration elasticity",
+          "同业集聚弹性", "Rosenthal & Strange (2004) survey range 0.03-0.08"),
+    Param("jacobs_elasticity", 0.04, 0.0, 0.3, "dimensionless", "City-size agglomeration elasticity", "城市规模集聚弹性",
+          "Rosenthal & Strange (2004) survey range 0.03-0.08"),
+    Param("human_capital_elasticity", 0.25, 0.0, 1.0, "dimensionless", "Productivity elasticity to the city's talent share",
+          "人力资本外部性弹性", "Moretti (2004) human-capital spillovers; value: " + _A),
+    Param("infrastructure_elasticity", 0.08, 0.0, 0.5, "dimensionless", "Productivity elasticity to public capital",
+          "基础设施产出弹性", "Bom & Ligthart (2014) meta-analysis, about 0.08"),
+    Param("tfp_growth", 0.045, -0.05, 0.15, "per year", "Exogenous productivity growth", "外生全要素生产率增长",
+          _A + "; gives 2019-2025 growth near the plan's 6-8%"),
+    Param("wage_adjustment", 0.5, 0.0, 2.0, "per quarter per unit of unemployment above its 2019 rate",
+          "Wage response to labour-market tightness", "工资对劳动力市场松紧的反应", _A),
+    Param("hire_adjustment", 0.25, 0.01, 1.0, "share of the employment gap closed per quarter",
+          "Speed of hiring and firing", "雇佣调整速度", _A),
+    # --- land and housing
+    Param("rent_congestion", 1.0, 0.0, 10.0, "dimensionless", "Rent rise as a park fills", "园区拥挤租金系数", _A),
+    Param("housing_elasticity", 1.5, 0.0, 5.0, "elasticity to population", "Housing cost elasticity to population",
+          "住房成本对人口弹性", _A),
+    Param("housing_cost_changsha", 12000.0, 0.0, 100000.0, "yuan per resident worker per year", "Housing cost Changsha 2019",
+          "长沙住房成本", _A + " (order of magnitude of rents)"),
+    Param("housing_cost_periphery", 7000.0, 0.0, 100000.0, "yuan per resident worker per year",
+          "Housing cost Zhuzhou/Xiangtan 2019", "株洲湘潭住房成本", _A),
+    Param("public_service_value", 12000.0, 0.0, 100000.0, "yuan-equivalent per resident worker per year",
+          "Value of full access to local public services", "公共服务价值", _A),
+    # --- location choice of people
+    Param("residence_review_rate", 0.08, 0.0, 1.0, "share of workers per quarter", "Workers reconsidering where to live",
+          "居住地再选择比例", _A),
+    Param("migration_logit_scale", 6.0, 0.1, 50.0, "per log-point of consumption", "Sensitivity of residence choice",
+          "居住选择敏感度", "Tombe & Zhu (2019) migration elasticities of that order; " + _A),
+    Param("moving_cost", 0.25, 0.0, 5.0, "log-points of consumption", "Cost of moving between cities", "迁移成本",
+          _A + "; internal migration costs in China are large (Tombe & Zhu 2019)"),
+    Param("talent_benefit_loss", 0.25, 0.0, 5.0, "log-points of consumption",
+          "Talent benefits lost when crossing a city line (without recognition)", "跨市人才待遇损失", _A),
+    Param("cross_city_job_friction", 0.15, 0.0, 1.0, "share of the wage per year",
+          "Benefits lost by working in another city", "跨市就业福利损失", _A, lever="hukou"),
+    Param("search_on_the_job", 0.05, 0.0, 1.0, "share of employed per quarter", "On-the-job search rate", "在职搜寻比例", _A),
+    Param("job_offers_sampled", 4, 1, 20, "vacancies per searcher per quarter", "Vacancies a searcher compares",
+          "求职者比较的岗位数", _A, kind=int),
+    Param("separation_rate", 0.01, 0.0, 0.5, "per quarter", "Exogenous job separation rate", "外生离职率", _A),
+    Param("value_of_time_share", 0.5, 0.0, 2.0, "x hourly wage", "Value of commuting time", "通勤时间价值",
+          "transport appraisal convention: half the wage rate"),
+    # --- demography and outside flows
+    Param("employed_share", 0.553, 0.3, 0.8, "employed persons per resident", "Employed share of residents",
+          "就业人口占常住人口比例", _NBS + ": 774.71 million employed / 1,400.05 million residents"),
+    Param("unemployment_rate_0", 0.052, 0.0, 0.3, "share of labour force", "Initial unemployment rate", "初始失业率",
+          _NBS + ": urban surveyed unemployment 5.2% at end-2019"),
+    Param("natural_growth", 0.00334, -0.02, 0.03, "per year", "Natural population growth", "人口自然增长率",
+          _NBS + ": 3.34 per mille"),
+    Param("net_in_migration_10k", 21.1, 0.0, 200.0, "10k persons per year", "Net in-migration to CZT in 2019",
+          "净迁入人口", _PLAN + ": resident growth 26.25 minus natural growth 3.34 per mille of 1,530.45"),
+    Param("in_migration_elasticity", 1.0, 0.0, 5.0, "elasticity to the CZT real wage", "In-migration response to wages",
+          "迁入对工资弹性", _A),
+    Param("leave_rate_unemployed", 0.04, 0.0, 1.0, "per quarter", "Unemployed leaving the cluster", "失业者离开城市群概率", _A),
+    Param("talent_share_of_entrants", 0.35, 0.0, 1.0, "share", "Talent share of new labour-market entrants",
+          "新进入劳动者中人才比例", _A + "; higher-education enrolment in Hunan near half of the cohort"),
+    # --- firms
+    Param("firm_size_mean", 30.0, 2.0, 1000.0, "employees per firm", "Mean firm employment", "企业平均就业人数",
+          _A + " (establishment size order of magnitude)"),
+    Param("firm_size_sigma", 1.0, 0.0, 3.0, "log-points", "Dispersion of firm size", "企业规模离散度", _A),
+    Param("location_review_rate", 0.04, 0.0, 1.0, "share of firms per quarter", "Firms reviewing their location",
+          "企业区位再评估比例", _A),
+    Param("location_logit_scale", 8.0, 0.1, 100.0, "per unit of annual profit", "Sensitivity of firm location choice",
+          "企业区位选择敏感度", _A),
+    Param("relocation_cost", 3.0, 0.0, 10.0, "x annual profit", "Cost of relocating a firm", "企业整体迁移成本", _A),
+    Param("branch_cost", 2.5, 0.0, 10.0, "x annual profit of the branch", "Cost of opening a production branch",
+          "设立生产分支成本", _A),
+    Param("branch_share", 0.5, 0.05, 0.95, "share of the firm's production", "Production share moved to a branch",
+          "分支转移的生产比例", _A),
+    Param("firm_exit_rate", 0.015, 0.0, 0.5, "per quarter", "Base firm exit hazard", "企业基础退出率", _A),
+    Param("profit_horizon_years", 5.0, 1.0, 30.0, "years", "Horizon of location decisions", "区位决策视野", _A),
+    Param("local_tax_rate", 0.0752, 0.0, 0.5, "share of value added", "Local taxes on value added",
+          "地方税收占增加值比例", _PLAN + ": local general budget revenue 1,266.61 / GDP 16,835 (100 million yuan)"),
+)
+
+BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+LEVER_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.lever for p in PARAMS if p.lever))
+
+
+def defaults() -> dict[str, Any]:
+    return {p.name: p.default for p in PARAMS}
+
+
+def resolve(overrides: dict[str, Any] | None = None, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then ``base``, then ``overrides``, each value validated; unknown names are errors."""
+    out = defaults()
+    for layer in (base or {}), (overrides or {}):
+        for name, value in layer.items():
+            if name not in BY_NAME:
+                raise ConfigError(name, value, "a known parameter (python -m experiments params lists them)",
+                                  kind="unknown parameter")
+            out[name] = BY_NAME[name].coerce(value)
+    return out

@@ -1,0 +1,150 @@
+"""Recording: one row per city per step (real units) and aggregated flows per step.
+
+Units: money 100 million yuan (quarterly flows carry ``_q``; the annual frame sums quarters into
+statistical years), people 10k persons, firms real establishments (agents x scale), wages yuan/year.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from agents.worker import TALENT
+
+if TYPE_CHECKING:
+    from model.czt_model import CZTModel
+
+PLACES = ("changsha", "zhuzhou", "xiangtan", "outside")
+SKILL_NAMES = ("ordinary", "talent")
+STOCKS = ("population_10k", "talent_10k", "employment_10k", "jobs_talent_10k", "firms", "branches", "unemployment_rate",
+          "commuters_out_10k", "commuters_in_10k", "housing_cost_yuan", "public_service_index", "infrastructure_index",
+          "productivity_index", "wage_ordinary_yuan", "wage_talent_yuan", "avg_wage_yuan", "park_occupancy")
+
+
+class Recorder:
+    def __init__(self, model: CZTModel) -> None:
+        self.m = model
+        self.rows: list[dict] = []
+        self.flows: list[tuple] = []
+        self._pending: dict[tuple[int, int, str], float] = defaultdict(float)
+
+    # ---- flows, accumulated during a step
+    def flow_people(self, kind: str, origin: np.ndarray, dest: np.ndarray, skill: np.ndarray) -> None:
+        if len(origin) == 0:
+            return
+        key = (np.asarray(origin, dtype=np.int64) * 4 + np.asarray(dest, dtype=np.int64)) * 2 + np.asarray(skill, dtype=np.int64)
+        counts = np.bincount(key, minlength=32)
+        for k in np.flatnonzero(counts):
+            o, rest = divmod(int(k), 8)
+            d, s = divmod(rest, 2)
+            self._pending[(o, d, f"{kind}_{SKILL_NAMES[s]}")] += counts[k] * self.m.scale
+
+    def flow_firms(self, kind: str, origin: int, dest: int) -> None:
+        self._pending[(int(origin), int(dest), kind)] += self.m.scale
+
+    def flow_firms_many(self, kind: str, origin: np.ndarray, dest: np.ndarray) -> None:
+        for o, d in zip(np.asarray(origin).tolist(), np.asarray(dest).tolist()):
+            self.flow_firms(kind, o, d)
+
+    # ---- the state at the end of a step
+    def record_state(self) -> None:
+        m = self.m
+        W, F = m.workers, m.firms
+        step = m.steps
+        year = m.start_year + max(step - 1, 0) // 4
+        quarter = 0 if step == 0 else (step - 1) % 4 + 1
+        alive = W.alive
+        res = W.residence[alive].astype(np.int64)
+        skill = W.skill[alive]
+        jc = m.job_city()[alive].astype(np.int64)
+        scale10k = m.scale / 1e4
+        lf10k = m.persons_per_agent / 1e4
+        pop = np.bincount(res, minlength=3)
+        tal = np.bincount(res, weights=skill == TALENT, minlength=3)
+        emp = jc >= 0
+        jobs = np.bincount(jc[emp], minlength=3)
+        jobs_t = np.bincount(jc[emp], weights=skill[emp] == TALENT, minlength=3)
+        unemp = np.bincount(res, weights=~emp, minlength=3)
+        cross = emp & (jc != res)
+        c_out = np.bincount(res[cross], minlength=3)
+        c_in = np.bincount(jc[cross], minlength=3)
+        # commuter stocks as flows rows (residence city -> job city), persons
+        pair = (res[cross] * 3 + jc[cross]) * 2 + skill[cross]
+        for k in np.flatnonzero(np.bincount(pair, minlength=18)):
+            o, rest = divmod(int(k), 6)
+            d, s = divmod(rest, 2)
+            self._pending[(o, d, f"commuters_{SKILL_NAMES[s]}")] += float(np.count_nonzero(pair == k)) * m.persons_per_agent
+        live = F.living
+        fcity = F.city[live].astype(np.int64)
+        nfirm = np.bincount(fcity, minlength=3)
+        nbranch = np.bincount(fcity, weights=F.parent[live] >= 0, minlength=3)
+        sec_key = F.sector[live].astype(np.int64) * 3 + fcity
+        va_sec = np.bincount(sec_key, weights=F.value_added[live], minlength=len(m.sectors) * 3).reshape(-1, 3)
+        n_sec = np.bincount(sec_key, minlength=len(m.sectors) * 3).reshape(-1, 3)
+        occ = {c: np.mean([pk.occupancy for pk in m.parks if pk.city == c and pk.level != "urban" and pk.open])
+               for c in range(3)}
+        for c, g in enumerate(m.governments):
+            lf_c = pop[c]
+            row = {
+                "step": step, "year": year, "quarter": quarter, "city": m.cities[c],
+                "gdp_q_100m_yuan": float(m.gdp_produced[c]), "gdp_credited_q_100m_yuan": float(m.gdp_credited[c]),
+                "population_10k": pop[c] * scale10k, "talent_10k": tal[c] * scale10k,
+                "employment_10k": jobs[c] * lf10k, "jobs_talent_10k": jobs_t[c] * lf10k,
+                "unemployment_rate": unemp[c] / max(lf_c, 1),
+                "firms": int(nfirm[c]) * m.scale, "branches": int(nbranch[c]) * m.scale,
+                "commuters_out_10k": c_out[c] * lf10k, "commuters_in_10k": c_in[c] * lf10k,
+                "wage_ordinary_yuan": float(m.wages[c, 0]), "wage_talent_yuan": float(m.wages[c, 1]),
+                "avg_wage_yuan": float((m.wages[c, 0] * (jobs[c] - jobs_t[c]) + m.wages[c, 1] * jobs_t[c])
+                                       / max(jobs[c], 1)),
+                "housing_cost_yuan": g.housing_cost, "public_service_index": g.public_service_index,
+                "infrastructure_index": g.infrastructure, "productivity_index": float(m.productivity_index[c]),
+                "park_occupancy": float(occ[c]),
+                "tax_collected_q_100m_yuan": g.tax_collected, "tax_after_sharing_q_100m_yuan": g.tax_after_sharing,
+                "tax_shared_out_q_100m_yuan": float(m.tax_shared_out[c]),
+                "tax_shared_in_q_100m_yuan": float(m.tax_shared_in[c]),
+                "provincial_investment_q_100m_yuan": g.provincial_investment,
+                "subsidies_q_100m_yuan": g.subsidies_paid,
+            }
+            for k, s in enumerate(m.sectors):
+                row[f"gdp_{s}_q_100m_yuan"] = float(va_sec[k, c])
+                row[f"firms_{s}"] = int(n_sec[k, c]) * m.scale
+            self.rows.append(row)
+        for (o, d, kind), count in sorted(self._pending.items()):
+            unit = "firms" if kind.startswith(("firm", "branch")) else "persons"
+            self.flows.append((step, year, quarter, PLACES[o], PLACES[d], kind, float(count), unit))
+        self._pending.clear()
+
+    # ---- frames
+    def cities_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+    def flows_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.flows, columns=["step", "year", "quarter", "origin", "destination", "kind", "count",
+                                                 "unit"])
+
+    def last_year_gdp(self) -> float:
+        """CZT GDP over the last four recorded quarters, 100m yuan."""
+        q = [r["gdp_q_100m_yuan"] for r in self.rows[-12:]]
+        return float(sum(q))
+
+    def annual_frame(self) -> pd.DataFrame:
+        """City by statistical year: flows summed over the year's quarters, stocks at the year's end."""
+        df = self.cities_frame()
+        df = df[df.step > 0]
+        if df.empty:
+            return df
+        flows = [c for c in df.columns if "_q_" in c]
+        g = df.groupby(["year", "city"], sort=False)
+        out = g[flows].sum()
+        out.columns = [c.replace("_q_", "_") for c in flows]
+        last = g[list(STOCKS) + ["quarter"]].last()
+        out = out.join(last).reset_index()
+        out = out[out.quarter == 4].drop(columns="quarter")  # complete statistical years only
+        tot = out.groupby("year").gdp_100m_yuan.transform("sum")
+        out["gdp_share"] = out.gdp_100m_yuan / tot
+        out["gdp_per_capita_yuan"] = out.gdp_100m_yuan * 1e8 / (out.population_10k * 1e4)
+        order = {c: i for i, c in enumerate(self.m.cities)}
+        return out.sort_values(["year", "city"], key=lambda s: s.map(order) if s.name == "city" else s).reset_index(drop=True)

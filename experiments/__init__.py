@@ -1,0 +1,1 @@
+"""Running CZT-Sim: single runs with provenance, benchmarks (and, later, sweeps)."""

@@ -1,0 +1,152 @@
+"""Command line: ``python -m experiments {run,scenarios,params,bench}``.
+
+User mistakes (unknown parameter, value out of range, bad scenario file) print one line naming the
+field, the value and what is allowed, and exit with status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from model.errors import ConfigError
+from model.params import PARAMS
+
+
+def _parse_sets(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError("--set", item, "NAME=VALUE, e.g. enclave_tax_share=0.5")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from experiments.runner import run_to_folder
+
+    overrides = _parse_sets(a.set)
+    if a.scale is not None:
+        overrides["scale"] = a.scale
+    if a.until < 2019 or a.until > 2100:
+        raise ConfigError("--until", a.until, "a year from 2019 to 2100")
+    if a.seed < 0:
+        raise ConfigError("--seed", a.seed, "a non-negative integer")
+    t = time.perf_counter()
+    info = run_to_folder(a.scenario, a.seed, a.until, Path(a.out), overrides)
+    s = info["summary"]
+    print(f"{a.scenario} seed {a.seed} scale {info['config']['scale']}: 2019-{a.until} in "
+          f"{time.perf_counter() - t:.1f} s -> {a.out}")
+    print(f"  Changsha GDP share {s['core_share']['gdp_100m_yuan']['first']:.3f} -> "
+          f"{s['core_share']['gdp_100m_yuan']['last']:.3f}; theta {s['theta']['theta']:+.2f} (se {s['theta']['se']:.2f})")
+    for city, c in s["cities"].items():
+        f = c["net_flows_from_core"]
+        print(f"  {city:9s} {c['verdict']:9s} share {c['gdp_share_change_pp']:+.2f} pp, net from Changsha: "
+              f"talent {f['talent_persons'] / 1e4:+.1f} 10k, firms/branches {f['firms_and_branches']:+.0f}")
+    return 0
+
+
+def cmd_scenarios(a: argparse.Namespace) -> int:
+    from model.scenarios import available, load
+
+    for name in available():
+        sc = load(name)
+        changed = ", ".join(f"{k}={v}" for k, v in sc.params.items()) or "-"
+        print(f"{name:18s} {sc.title} ({sc.title_zh})\n{'':18s} {changed}")
+    return 0
+
+
+def cmd_params(a: argparse.Namespace) -> int:
+    for p in PARAMS:
+        if a.levers and not p.lever:
+            continue
+        tag = f"[{p.lever}] " if p.lever else ""
+        print(f"{p.name:30s} {p.default!s:>8}  {tag}{p.en} ({p.zh}); {p.allowed()}")
+    return 0
+
+
+def _bench_one(a: argparse.Namespace) -> int:
+    from experiments.runner import run_model
+
+    t0 = time.perf_counter()
+    model, timing = run_model("baseline", a.seed, a.until, {"scale": a.scale})
+    years = a.until - 2019 + 1
+    agent_steps = (model.workers.n_alive + int(model.firms.alive.sum())) * model.steps
+    print(json.dumps({"scale": a.scale, "workers": model.workers.n_alive, "firms": int(model.firms.alive.sum()),
+                      "init_s": timing["init_seconds"], "run_s": timing["run_seconds"],
+                      "s_per_year": timing["run_seconds"] / years, "total_s": time.perf_counter() - t0,
+                      "agent_steps_per_s": agent_steps / timing["run_seconds"],
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    return 0
+
+
+def cmd_bench(a: argparse.Namespace) -> int:
+    scales = [int(s) for s in a.scales.split(",")]
+    print(f"baseline 2019-{a.until}, one process per scale (peak memory is that process's maximum RSS)")
+    print(f"{'scale':>7} {'workers':>9} {'firms':>7} {'init s':>7} {'s/year':>7} {'total s':>8} {'agent-steps/s':>14} {'peak MB':>8}")
+    rows = []
+    for s in scales:
+        out = subprocess.run([sys.executable, "-m", "experiments", "_bench_one", "--scale", str(s), "--until",
+                              str(a.until), "--seed", str(a.seed)], capture_output=True, text=True)
+        if out.returncode != 0:
+            print(f"{s:>7} failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(r)
+        print(f"{r['scale']:>7} {r['workers']:>9} {r['firms']:>7} {r['init_s']:>7.2f} {r['s_per_year']:>7.3f} "
+              f"{r['total_s']:>8.1f} {r['agent_steps_per_s']:>14.3g} {r['peak_rss_mb']:>8.0f}")
+    if len(rows) >= 2:
+        per_agent = [r["s_per_year"] / (r["workers"] + r["firms"]) * 1e6 for r in rows]
+        print("cost per simulated year per 1k agents (ms): " + ", ".join(f"{x * 1e3:.3f}" for x in per_agent)
+              + "  (constant = linear scaling)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m experiments", description="CZT-Sim: runs, scenarios, benchmarks.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run one scenario and write cities.parquet, flows.parquet, annual.parquet, run.json",
+                       description="Run one scenario from 2019 through the end of --until. Outputs in real units: "
+                                   "money in 100 million yuan (2019 prices), people in 10k persons.")
+    r.add_argument("--scenario", default="baseline", help="a shipped scenario name (see 'scenarios') or a TOML path")
+    r.add_argument("--seed", type=int, default=0, help="random seed (non-negative integer); same seed, same results")
+    r.add_argument("--until", type=int, default=2035, help="last statistical year simulated (default 2035)")
+    r.add_argument("--scale", type=int, default=None, help="residents per worker agent (default from the scenario: 200)")
+    r.add_argument("--out", required=True, help="output folder (created; files written atomically)")
+    r.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override one parameter, repeatable; 'python -m experiments params' lists them")
+    r.set_defaults(func=cmd_run)
+    s = sub.add_parser("scenarios", help="list the shipped scenarios")
+    s.set_defaults(func=cmd_scenarios)
+    p = sub.add_parser("params", help="list every parameter with default, unit and allowed range")
+    p.add_argument("--levers", action="store_true", help="policy levers only")
+    p.set_defaults(func=cmd_params)
+    b = sub.add_parser("bench", help="time and memory of the baseline at several scales")
+    b.add_argument("--scales", default="1000,200,100", help="comma-separated scales (residents per worker agent)")
+    b.add_argument("--until", type=int, default=2035)
+    b.add_argument("--seed", type=int, default=1)
+    b.set_defaults(func=cmd_bench)
+    o = sub.add_parser("_bench_one")
+    o.add_argument("--scale", type=int, required=True)
+    o.add_argument("--until", type=int, default=2035)
+    o.add_argument("--seed", type=int, default=1)
+    o.set_defaults(func=_bench_one)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; finished files are complete, nothing partial was written", file=sys.stderr)
+        return 130

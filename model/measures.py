@@ -1,0 +1,168 @@
+"""Siphon (虹吸) versus spillover (溢出) measures, each with its formula and reference.
+
+All take the annual city frame (``CZTModel.annual_frame``) and the flows frame. Core = Changsha.
+- core_share(x)      = x_core / sum_i x_i                           (DOMAIN.md §5)
+- primacy            = P1/P2 and P1/(P2+P3) on GDP and population    (Jefferson 1939; DOMAIN.md §5)
+- theil              = sum_i (Y_i/Y) ln((Y_i/Y)/(N_i/N))              (Theil 1967, population-weighted T)
+- cv                 = population-weighted coefficient of variation of GDP per capita (Williamson 1965)
+- nich_i             = dY_i / dY_cluster over the period              (relative development rate, DOMAIN.md §5)
+- theta              = OLS slope of periphery on core annual GDP growth with city fixed effects:
+                       g_pt = a_p + theta * g_ct + e_pt               (DOMAIN.md §5; theta<0 siphon, >0 spillover)
+- net flows          = persons/firms moving core -> periphery minus periphery -> core
+Verdict per periphery city p (rule, thresholds in VERDICT_RULE):
+  siphon    if its GDP share falls by at least 0.5 pp and net talent or net firm/branch flows go to the core;
+  spillover if its GDP share rises by at least 0.5 pp and net talent or net firm/branch flows come from the core;
+  neutral   otherwise (share roughly unchanged, or flows contradict the share change).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+CORE_CITY = "changsha"
+PERIPHERY_CITIES = ("zhuzhou", "xiangtan")
+VERDICT_RULE = {"share_threshold_pp": 0.5,
+                "text": "siphon: GDP share falls >= 0.5 pp and net talent or firm/branch flows go to Changsha; "
+                        "spillover: share rises >= 0.5 pp and net talent or firm/branch flows come from Changsha; "
+                        "otherwise neutral"}
+PLAN_TARGETS_2025 = {  # CZT Plan Outline 2020 (shared/data/czt_facts_2019.csv)
+    "gdp_100m_yuan": 27000.0, "gdp_per_capita_yuan": 165000.0, "urbanization_pct": 80.0, "rd_share_pct": 3.0}
+URBANIZATION_2019 = 73.5  # pct, Plan Outline 2020
+RD_SHARE_2019 = 2.5  # pct of GDP, Plan Outline 2020
+
+
+def _pivot(annual: pd.DataFrame, col: str) -> pd.DataFrame:
+    return annual.pivot(index="year", columns="city", values=col)
+
+
+def core_share(annual: pd.DataFrame, col: str) -> pd.Series:
+    t = _pivot(annual, col)
+    return t[CORE_CITY] / t.sum(axis=1)
+
+
+def primacy(annual: pd.DataFrame, col: str = "gdp_100m_yuan") -> pd.DataFrame:
+    t = _pivot(annual, col)
+    per = t[list(PERIPHERY_CITIES)]
+    return pd.DataFrame({"p1_p2": t[CORE_CITY] / per.max(axis=1), "p1_p2p3": t[CORE_CITY] / per.sum(axis=1)})
+
+
+def theil(annual: pd.DataFrame) -> pd.Series:
+    y, n = _pivot(annual, "gdp_100m_yuan"), _pivot(annual, "population_10k")
+    ys, ns = y.div(y.sum(axis=1), axis=0), n.div(n.sum(axis=1), axis=0)
+    return (ys * np.log(ys / ns)).sum(axis=1)
+
+
+def cv(annual: pd.DataFrame) -> pd.Series:
+    y, n = _pivot(annual, "gdp_100m_yuan"), _pivot(annual, "population_10k")
+    pc = y / n
+    w = n.div(n.sum(axis=1), axis=0)
+    mean = (w * pc).sum(axis=1)
+    return np.sqrt((w * pc.sub(mean, axis=0) ** 2).sum(axis=1)) / mean
+
+
+def nich(annual: pd.DataFrame) -> dict[str, float]:
+    y = _pivot(annual, "gdp_100m_yuan")
+    d = y.iloc[-1] - y.iloc[0]
+    tot = d.sum()
+    return {c: float(d[c] / tot) if tot else float("nan") for c in y.columns}
+
+
+def theta(annual: pd.DataFrame) -> dict[str, float]:
+    """Periphery-on-core growth regression with city fixed effects; theta, its standard error and n."""
+    y = _pivot(annual, "gdp_100m_yuan")
+    g = np.log(y).diff().dropna()
+    if len(g) < 3:
+        return {"theta": float("nan"), "se": float("nan"), "n": 0}
+    return theta_ols(g[CORE_CITY].to_numpy(), {p: g[p].to_numpy() for p in PERIPHERY_CITIES})
+
+
+def theta_ols(core: np.ndarray, periphery: dict[str, np.ndarray]) -> dict[str, float]:
+    """OLS of g_p on g_c with a dummy per periphery city (the fixed effects); classical standard error."""
+    names = list(periphery)
+    rows, ys = [], []
+    for j, p in enumerate(names):
+        for t in range(len(core)):
+            x = np.zeros(len(names) + 1)
+            x[j] = 1.0
+            x[-1] = core[t]
+            rows.append(x)
+            ys.append(periphery[p][t])
+    X, Y = np.array(rows), np.array(ys)
+    beta, *_ = np.linalg.lstsq(X, Y, rcond=None)
+    resid = Y - X @ beta
+    dof = max(len(Y) - X.shape[1], 1)
+    sigma2 = resid @ resid / dof
+    cov = sigma2 * np.linalg.pinv(X.T @ X)
+    return {"theta": float(beta[-1]), "se": float(np.sqrt(cov[-1, -1])), "n": int(len(Y))}
+
+
+def net_flows(flows: pd.DataFrame, city: str) -> dict[str, float]:
+    """Net flows from the core into ``city`` over the run (persons, firms): positive = towards the periphery city."""
+    def net(kinds: tuple[str, ...]) -> float:
+        f = flows[flows.kind.isin(kinds)]
+        into = f[(f.origin == CORE_CITY) & (f.destination == city)]["count"].sum()
+        out = f[(f.origin == city) & (f.destination == CORE_CITY)]["count"].sum()
+        return float(into - out)
+
+    return {"talent_persons": net(("move_talent",)), "ordinary_persons": net(("move_ordinary",)),
+            "firms_and_branches": net(("firm_relocation", "branch_opening"))}
+
+
+def verdict(share_change_pp: float, flows: dict[str, float]) -> str:
+    thr = VERDICT_RULE["share_threshold_pp"]
+    toward_core = flows["talent_persons"] < 0 or flows["firms_and_branches"] < 0
+    from_core = flows["talent_persons"] > 0 or flows["firms_and_branches"] > 0
+    if share_change_pp <= -thr and toward_core:
+        return "siphon"
+    if share_change_pp >= thr and from_core:
+        return "spillover"
+    return "neutral"
+
+
+def plan_targets(annual: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Where the run stands in 2025 against the Plan Outline targets (GDP at 2019 prices; proxies documented)."""
+    a = annual[annual.year == 2025]
+    first = annual[annual.year == annual.year.min()]
+    if a.empty:
+        return {}
+    gdp = a.gdp_100m_yuan.sum()
+    pop = a.population_10k.sum() * 1e4
+    ag0 = first.gdp_agriculture_100m_yuan.sum() / first.gdp_100m_yuan.sum()
+    ag = a.gdp_agriculture_100m_yuan.sum() / gdp
+    t0 = first.talent_10k.sum() / first.population_10k.sum()
+    t1 = a.talent_10k.sum() / a.population_10k.sum()
+    values = {"gdp_100m_yuan": gdp, "gdp_per_capita_yuan": gdp * 1e8 / pop,
+              # proxy: urbanization moves with the non-agricultural share of value added
+              "urbanization_pct": min(100.0, URBANIZATION_2019 * (1 - ag) / (1 - ag0)),
+              # proxy: R&D intensity moves with the talent share of residents
+              "rd_share_pct": RD_SHARE_2019 * t1 / t0}
+    return {k: {"value": float(v), "target": PLAN_TARGETS_2025[k], "ratio": float(v / PLAN_TARGETS_2025[k])}
+            for k, v in values.items()}
+
+
+def summarize(annual: pd.DataFrame, flows: pd.DataFrame, start_year: int) -> dict:
+    """All summary measures of a run, JSON-ready."""
+    if annual.empty:
+        return {"years": [], "note": "no complete statistical year simulated yet"}
+    first, last = annual.year.min(), annual.year.max()
+    share = _pivot(annual, "gdp_share")
+    out: dict = {"first_year": int(first), "last_year": int(last), "verdict_rule": VERDICT_RULE["text"]}
+    out["core_share"] = {col: {"first": float(core_share(annual, col).iloc[0]), "last": float(core_share(annual, col).iloc[-1])}
+                         for col in ("gdp_100m_yuan", "population_10k", "firms", "talent_10k")}
+    pr = primacy(annual)
+    out["primacy_gdp"] = {"p1_p2": float(pr.p1_p2.iloc[-1]), "p1_p2p3": float(pr.p1_p2p3.iloc[-1])}
+    out["theil_gdp_per_capita"] = {"first": float(theil(annual).iloc[0]), "last": float(theil(annual).iloc[-1])}
+    out["cv_gdp_per_capita"] = {"first": float(cv(annual).iloc[0]), "last": float(cv(annual).iloc[-1])}
+    out["nich"] = nich(annual)
+    out["theta"] = theta(annual)
+    out["cities"] = {}
+    for p in PERIPHERY_CITIES:
+        change = 100 * float(share[p].iloc[-1] - share[p].iloc[0])
+        fl = net_flows(flows, p)
+        out["cities"][p] = {"gdp_share_first": float(share[p].iloc[0]), "gdp_share_last": float(share[p].iloc[-1]),
+                            "gdp_share_change_pp": change, "net_flows_from_core": fl,
+                            "nich": out["nich"][p], "verdict": verdict(change, fl)}
+    out["verdict"] = {p: out["cities"][p]["verdict"] for p in PERIPHERY_CITIES}
+    out["plan_targets_2025"] = plan_targets(annual)
+    return out

@@ -81,13 +81,12 @@ def firm_sizes(rng: np.random.Generator, total: int, mean: float, sigma: float) 
     if total <= 0:
         return np.zeros(0, dtype=np.int64)
     mu = np.log(max(mean, 1.0)) - sigma**2 / 2
-    n_guess = max(int(total / max(mean, 1.0) * 1.2) + 2, 2)
-    sizes = np.maximum(1, np.rint(rng.lognormal(mu, sigma, n_guess))).astype(np.int64)
+    sizes = np.zeros(0, dtype=np.int64)
+    while sizes.sum() < total:  # draw in batches until the sizes cover the total
+        n_more = max(int((total - sizes.sum()) / max(mean, 1.0) * 1.5) + 2, 2)
+        sizes = np.concatenate([sizes, np.maximum(1, np.rint(rng.lognormal(mu, sigma, n_more))).astype(np.int64)])
     cum = np.cumsum(sizes)
     k = int(np.searchsorted(cum, total))
-    if k >= len(sizes):  # rare: extend with single-agent firms
-        sizes = np.concatenate([sizes, np.ones(total - int(cum[-1]), dtype=np.int64)])
-        return sizes
     sizes = sizes[: k + 1].copy()
     sizes[-1] -= int(cum[k] - total)
     return sizes[sizes > 0]

@@ -275,7 +275,7 @@ def _exit_and_enter(m: CZTModel) -> None:
         # conditional logit: log presence of the sector in the city (suppliers, networks) + relative profit
         presence = np.log(np.maximum(m.sector_presence[F.sector[ms]], 1e-3))
         best = np.nanmax(np.where(np.isfinite(V), V, np.nan), axis=1, keepdims=True)
-        V = presence + p["location_logit_scale"] * (V / np.maximum(np.abs(best), 1e-12) - 1) + rng.gumbel(size=V.shape)
+        V = presence + p["entry_logit_scale"] * (V / np.maximum(np.abs(best), 1e-12) - 1) + rng.gumbel(size=V.shape)
         d = np.argmax(V, axis=1)
         P = np.stack(parks, axis=1)[np.arange(len(ms)), d]
         has = P >= 0

@@ -103,7 +103,7 @@ def cmd_bench(a: argparse.Namespace) -> int:
               f"{r['total_s']:>8.1f} {r['agent_steps_per_s']:>14.3g} {r['peak_rss_mb']:>8.0f}")
     if len(rows) >= 2:
         per_agent = [r["s_per_year"] / (r["workers"] + r["firms"]) * 1e6 for r in rows]
-        print("cost per simulated year per 1k agents (ms): " + ", ".join(f"{x * 1e3:.3f}" for x in per_agent)
+        print("cost per simulated year per 1k agents (ms): " + ", ".join(f"{x:.2f}" for x in per_agent)
               + "  (constant = linear scaling)")
     return 0
 

@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--until", type=int, default=2035)
     o.add_argument("--seed", type=int, default=1)
     o.set_defaults(func=_bench_one)
+    from experiments.sweep.cli import register; register(sub)  # noqa: E702
     return ap
 
 

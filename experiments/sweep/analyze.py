@@ -1,0 +1,219 @@
+"""Sensitivity indices of a sweep with SALib, with confidence intervals; CSV table and PNG plot.
+
+Design -> method: ``sobol`` -> Sobol first-order and total indices (S1, ST); ``morris`` -> Morris
+elementary effects (mu*, sigma); ``lhs`` -> first-order indices by RBD-FAST (SALib ``rbd_fast``); ``factorial`` -> main-effect
+shares of variance (between-level variance of the means over total variance; interval by bootstrap over
+replications). The response of a design point is the mean of the metric over
+its replications; ``noise_share`` says how much of the metric's variance is between replications at the
+same point (high = the indices mostly measure noise; add replications).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.sweep.store import Store
+from experiments.sweep.worker import METRICS
+from model.errors import ConfigError
+
+DEFAULT_METRICS = ("core_gdp_share_change_pp", "zhuzhou_gdp_share_change_pp", "xiangtan_gdp_share_change_pp",
+                   "czt_gdp_last_100m_yuan")
+METHOD = {"sobol": "sobol", "morris": "morris", "lhs": "rbd_fast", "factorial": "main_effects"}
+
+
+def sensitivity(method: str, problem: dict[str, Any], X: np.ndarray | None, Y: np.ndarray, conf_level: float = 0.95,
+                num_resamples: int = 1000, seed: int = 0, num_levels: int = 4) -> pd.DataFrame:
+    """Indices of each input of ``problem`` (SALib format) for outputs ``Y`` at samples ``X``.
+
+    Returns one row per input: ``param`` and, by method, S1/S1_conf/ST/ST_conf (sobol), mu/mu_star/
+    mu_star_conf/sigma (morris) or S1/S1_conf (rbd_fast). ``*_conf`` are half-widths of
+    the ``conf_level`` bootstrap confidence intervals.
+    """
+    Y = np.asarray(Y, dtype=float)
+    if method == "sobol":
+        from SALib.analyze import sobol
+
+        r = sobol.analyze(problem, Y, calc_second_order=False, num_resamples=num_resamples, conf_level=conf_level,
+                          seed=seed)
+        cols = ["S1", "S1_conf", "ST", "ST_conf"]
+    elif method == "morris":
+        from SALib.analyze import morris
+
+        r = morris.analyze(problem, np.asarray(X, dtype=float), Y, num_resamples=num_resamples, conf_level=conf_level,
+                           num_levels=num_levels, seed=seed)
+        cols = ["mu", "mu_star", "mu_star_conf", "sigma"]
+    elif method == "rbd_fast":
+        from SALib.analyze import rbd_fast
+
+        r = rbd_fast.analyze(problem, np.asarray(X, dtype=float), Y, num_resamples=num_resamples,
+                             conf_level=conf_level, seed=seed)
+        cols = ["S1", "S1_conf"]
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    out = pd.DataFrame({c: np.asarray(r[c], dtype=float) for c in cols})
+    out.insert(0, "param", list(problem["names"]))
+    return out
+
+
+def main_effects(X: np.ndarray, Yr: np.ndarray, names: list[str], conf_level: float = 0.95,
+                 num_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Main-effect variance shares of a full factorial: ``Yr`` is points x replications.
+
+    S1_i = Var over levels of (mean response at the level) / Var of the point means; the interval
+    is a percentile bootstrap over replications (resampled with replacement).
+    """
+    Yr = np.asarray(Yr, dtype=float)
+
+    def s1(Y: np.ndarray) -> np.ndarray:
+        v = Y.var()
+        out = []
+        for i in range(X.shape[1]):
+            means = pd.Series(Y).groupby(X[:, i]).mean()
+            counts = pd.Series(Y).groupby(X[:, i]).size()
+            out.append(float(((means - Y.mean()) ** 2 * counts).sum() / len(Y) / v) if v > 0 else np.nan)
+        return np.array(out)
+
+    est = s1(Yr.mean(axis=1))
+    rng = np.random.default_rng(seed)
+    reps = Yr.shape[1]
+    if reps > 1:
+        boot = np.array([s1(Yr[:, rng.integers(0, reps, reps)].mean(axis=1)) for _ in range(num_resamples)])
+        a = (1 - conf_level) / 2
+        lo, hi = np.nanquantile(boot, a, axis=0), np.nanquantile(boot, 1 - a, axis=0)
+        conf = (hi - lo) / 2
+    else:
+        conf = np.full(len(est), np.nan)
+    return pd.DataFrame({"param": names, "S1": est, "S1_conf": conf})
+
+
+def _inputs(spec, design: pd.DataFrame) -> tuple[dict[str, Any], np.ndarray]:
+    pts = design.drop_duplicates("point").sort_values("point")
+    names = [f.name for f in spec.factors]
+    if spec.design == "factorial":
+        cols, bounds = [], []
+        for f in spec.factors:
+            v = pts[f.name]
+            if f.discrete and not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in f.levels):
+                v = v.map({lv: i for i, lv in enumerate(f.levels)})
+            v = v.astype(float).to_numpy()
+            cols.append(v)
+            bounds.append([float(v.min()), float(v.max()) if v.max() > v.min() else float(v.min()) + 1.0])
+        return {"num_vars": len(names), "names": names, "bounds": bounds}, np.column_stack(cols)
+    X = pts[["u_" + n for n in names]].to_numpy(dtype=float)
+    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}, X
+
+
+def analyze_dir(root: str | Path, metrics: list[str] | None = None, conf_level: float = 0.95,
+                resamples: int = 1000) -> dict[str, Any]:
+    store = Store(root)
+    if not store.exists():
+        raise ConfigError("DIR", str(root), "a sweep results folder (made by 'python -m experiments sweep')",
+                          kind="not a sweep folder")
+    if not 0 < conf_level < 1:
+        raise ConfigError("--conf", conf_level, "a number between 0 and 1, e.g. 0.95")
+    spec = store.spec()
+    metrics = list(metrics or spec.metrics or DEFAULT_METRICS)
+    bad = [m for m in metrics if m not in METRICS]
+    if bad:
+        raise ConfigError("--metric", bad[0], "one of " + ", ".join(METRICS))
+    runs, _ = store.consolidate()
+    design = store.design()
+    method = METHOD[spec.design]
+    ok = runs[runs.status == "ok"].set_index("run_id")
+    missing = int((~design.run_id.isin(ok.index)).sum())
+    if missing and method in ("sobol", "morris"):
+        raise ConfigError("DIR", str(root), f"a complete sweep ({missing} of {len(design)} design runs are missing "
+                          f"or failed; run 'python -m experiments resume {root}')", kind="incomplete sweep")
+    d = design[design.run_id.isin(ok.index)]
+    problem, X = _inputs(spec, design)
+    tables, notes = [], []
+    for m in metrics:
+        vals = d.assign(y=ok.loc[d.run_id, m].to_numpy(dtype=float))
+        per_point = vals.groupby("point").y.mean()
+        keep = per_point.index.to_numpy()
+        Y = per_point.to_numpy()
+        total_var = float(np.nanvar(vals.y, ddof=1))
+        within = float(vals.groupby("point").y.var(ddof=1).mean()) if spec.replications > 1 else float("nan")
+        noise = within / total_var if total_var > 0 else float("nan")
+        if not np.isfinite(Y).all() or np.nanstd(Y) == 0:
+            notes.append(f"{m}: constant or undefined across the design; skipped")
+            continue
+        try:
+            if method == "main_effects":
+                wide = vals.pivot_table(index="point", columns="rep", values="y", aggfunc="mean").loc[keep]
+                if wide.isna().any().any():
+                    wide = wide.dropna(axis=1)
+                t = main_effects(X[keep], wide.to_numpy(), problem["names"], conf_level, resamples,
+                                 seed=spec.root_seed % (2**32))
+            else:
+                t = sensitivity(method, problem, X[keep] if method != "sobol" else None, Y, conf_level=conf_level,
+                                num_resamples=resamples, seed=spec.root_seed % (2**32),
+                                num_levels=spec.morris_levels)
+        except Exception as exc:  # noqa: BLE001 - SALib refuses too few or degenerate samples
+            notes.append(f"{m}: {method} analysis failed ({type(exc).__name__}: {exc})")
+            continue
+        t.insert(0, "metric", m)
+        t.insert(1, "method", method)
+        t["noise_share"] = noise
+        t["n_points"] = len(Y)
+        t["replications"] = spec.replications
+        tables.append(t)
+    if not tables:
+        raise ConfigError("metrics", metrics, "at least one metric that varies across the design ("
+                          + "; ".join(notes) + ")", kind="nothing to analyse")
+    table = pd.concat(tables, ignore_index=True)
+    out_dir = store.root / "analysis"
+    out_dir.mkdir(exist_ok=True)
+    csv = out_dir / "sensitivity.csv"
+    tmp = out_dir / ".sensitivity.csv.tmp"
+    table.to_csv(tmp, index=False)
+    tmp.replace(csv)
+    png = out_dir / "sensitivity.png"
+    plot(table, png, f"{spec.name}: {method} indices ({conf_level:.0%} intervals)")
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
+        text = table.drop(columns=["replications"]).to_string(index=False)
+    if notes:
+        text += "\n" + "\n".join("note: " + n for n in notes)
+    return {"table": table, "csv": csv, "png": png, "text": text}
+
+
+def plot(table: pd.DataFrame, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = list(dict.fromkeys(table.metric))
+    n_par = table.param.nunique()
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 0.45 * n_par + 1.6), squeeze=False,
+                             sharey=True)
+    for ax, m in zip(axes[0], metrics):
+        t = table[table.metric == m]
+        y = np.arange(len(t))
+        method = t.method.iloc[0]
+        if method == "sobol":
+            ax.barh(y - 0.2, t.S1, 0.4, xerr=t.S1_conf, label="S1 (first order)", capsize=2)
+            ax.barh(y + 0.2, t.ST, 0.4, xerr=t.ST_conf, label="ST (total)", capsize=2)
+            ax.set_xlabel("Sobol index")
+        elif method == "morris":
+            ax.barh(y - 0.2, t.mu_star, 0.4, xerr=t.mu_star_conf, label="mu* (mean |effect|)", capsize=2)
+            ax.barh(y + 0.2, t.sigma, 0.4, label="sigma (interaction / nonlinearity)")
+            ax.set_xlabel("effect of moving over the full range")
+        else:
+            ax.barh(y, t.S1, 0.5, xerr=t.S1_conf, label="S1 (first order / main effect)", capsize=2)
+            ax.set_xlabel("share of variance")
+        ax.set_yticks(y, t.param)
+        ax.axvline(0, color="k", lw=0.5)
+        ax.set_title(f"{m}\n(noise share {t.noise_share.iloc[0]:.2f})", fontsize=9)
+        ax.invert_yaxis()
+    axes[0][0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    tmp = path.with_name("." + path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)

@@ -1,0 +1,111 @@
+"""Sub-commands ``sweep``, ``status``, ``resume`` and ``analyze`` of ``python -m experiments``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from model.errors import ConfigError
+
+
+def _summary_line(r: dict, out: str) -> str:
+    rate = f"{r['runs_per_minute']:.1f} runs/min" if r.get("runs_per_minute") else "-"
+    head = "interrupted" if r["interrupted"] else "done"
+    return (f"{head}: {r['ok_before'] + r['ok']}/{r['total']} ok, {r['failed_total']} failed, {r['pending']} pending; "
+            f"this time {r['executed']} attempts ({r['retried']} retried) in {r['wall_seconds']:.1f} s, {rate}"
+            f"{' on ' + r['executor'] if r.get('executor') else ''} -> {out}")
+
+
+def _finish(r: dict, a: argparse.Namespace, resume_hint: bool = True) -> int:
+    print(_summary_line(r, a.out))
+    if r["interrupted"]:
+        print(f"resume with: python -m experiments resume {a.out}", file=sys.stderr)
+        return 130
+    return 1 if r["failed_total"] else 0
+
+
+def _check(a: argparse.Namespace) -> None:
+    if a.workers is not None and a.workers < 0:
+        raise ConfigError("--workers", a.workers, "0 (in this process) or a positive number of worker processes")
+    if a.retries is not None and a.retries < 0:
+        raise ConfigError("--retries", a.retries, "a non-negative integer")
+    if a.timeout is not None and a.timeout <= 0:
+        raise ConfigError("--timeout", a.timeout, "a positive number of seconds")
+
+
+def cmd_sweep(a: argparse.Namespace) -> int:
+    from experiments.sweep.runner import run
+
+    _check(a)
+    if not Path(a.file).exists():
+        raise ConfigError("FILE", a.file, "an existing sweep file (e.g. experiments/sweeps/smoke.toml)",
+                          kind="no such sweep file")
+    r = run(a.out, spec_path=a.file, workers=a.workers, dask=a.dask, retries=a.retries, timeout=a.timeout,
+            progress=not a.no_progress)
+    return _finish(r, a)
+
+
+def cmd_resume(a: argparse.Namespace) -> int:
+    from experiments.sweep.runner import run
+
+    _check(a)
+    a.out = a.dir
+    r = run(a.dir, workers=a.workers, dask=a.dask, retries=a.retries, timeout=a.timeout, progress=not a.no_progress)
+    if r["executed"] == 0 and not r["interrupted"]:
+        print(f"nothing to do: {r['ok_before']}/{r['total']} runs ok, {r['failed_total']} failed -> {a.dir}")
+        return 0
+    return _finish(r, a)
+
+
+def cmd_status(a: argparse.Namespace) -> int:
+    from experiments.sweep.status import status
+
+    print(status(a.dir))
+    return 0
+
+
+def cmd_analyze(a: argparse.Namespace) -> int:
+    from experiments.sweep.analyze import analyze_dir
+
+    res = analyze_dir(a.dir, metrics=a.metric or None, conf_level=a.conf, resamples=a.resamples)
+    print(res["text"])
+    print(f"-> {res['csv']}\n-> {res['png']}")
+    return 0
+
+
+def _exec_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: number of cores; 0 = run in this process); with --dask local: "
+                        "number of Dask workers")
+    p.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="run on Dask: tcp://host:port of a running scheduler, 'local' (LocalCluster of processes on "
+                        "127.0.0.1) or 'local-threads'")
+    p.add_argument("--retries", type=int, default=None, help="retries of a failed run (default from the sweep file)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds before a run's worker is killed (local only)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def register(sub) -> None:
+    s = sub.add_parser("sweep", help="run a parameter sweep (crash-safe, resumable)",
+                       description="Plan the runs of a sweep file (design x replications), give each a content-hash "
+                                   "id, and run those not already finished in --out. Each run's results are written "
+                                   "atomically as they finish; Ctrl-C stops cleanly and 'resume' continues.")
+    s.add_argument("file", help="sweep file (TOML), e.g. experiments/sweeps/smoke.toml")
+    s.add_argument("--out", required=True, help="results folder (created; re-using it runs only what is missing)")
+    _exec_args(s)
+    s.set_defaults(func=cmd_sweep)
+    r = sub.add_parser("resume", help="run what is missing or failed in a sweep folder")
+    r.add_argument("dir", help="sweep results folder")
+    _exec_args(r)
+    r.set_defaults(func=cmd_resume)
+    st = sub.add_parser("status", help="progress, failures and throughput of a sweep folder")
+    st.add_argument("dir", help="sweep results folder")
+    st.set_defaults(func=cmd_status)
+    an = sub.add_parser("analyze", help="sensitivity indices (Sobol, Morris, ...) of a sweep, CSV table and PNG plot")
+    an.add_argument("dir", help="sweep results folder")
+    an.add_argument("--metric", action="append", default=[],
+                    help="run-level metric to analyse, repeatable (default: the sweep file's metrics or a standard set)")
+    an.add_argument("--conf", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
+    an.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the intervals")
+    an.set_defaults(func=cmd_analyze)

@@ -1,0 +1,142 @@
+"""Design points (SALib samplers / a numpy grid), seeds (numpy SeedSequence) and content-hash run ids."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.sweep.spec import SweepSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+CODE_DIRS = ("model", "agents", "scenarios")
+CODE_FILES = ("experiments/runner.py", "experiments/sweep/worker.py")
+
+
+def problem(spec: SweepSpec) -> dict[str, Any]:
+    """The SALib problem: every factor sampled on [0, 1], mapped to its values afterwards."""
+    return {"num_vars": len(spec.factors), "names": [f.name for f in spec.factors],
+            "bounds": [[0.0, 1.0]] * len(spec.factors)}
+
+
+def unit_sample(spec: SweepSpec) -> np.ndarray:
+    """Design points in [0, 1]^k (one row per point), in the order the analysis expects."""
+    import warnings
+
+    prob = problem(spec)
+    seed = int(spec.root_seed % (2**32))
+    if spec.design == "lhs":
+        from SALib.sample import latin
+
+        return latin.sample(prob, spec.samples, seed=seed)
+    if spec.design == "sobol":
+        from SALib.sample import sobol
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return sobol.sample(prob, spec.samples, calc_second_order=False, scramble=True, seed=seed)
+    if spec.design == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(prob, spec.samples, num_levels=spec.morris_levels, seed=seed)
+    raise ValueError(spec.design)
+
+
+def points(spec: SweepSpec) -> pd.DataFrame:
+    """One row per design point: ``point``, ``u_<name>`` (sampler coordinates, NaN for factorial) and values."""
+    names = [f.name for f in spec.factors]
+    if spec.design == "factorial":
+        rows = list(itertools.product(*(f.grid() for f in spec.factors)))
+        df = pd.DataFrame(rows, columns=names)
+        for n in names:
+            df["u_" + n] = np.nan
+    else:
+        u = unit_sample(spec)
+        df = pd.DataFrame({n: [f.from_unit(x) for x in u[:, i]] for i, (n, f) in enumerate(zip(names, spec.factors))})
+        for i, n in enumerate(names):
+            df["u_" + n] = u[:, i]
+    df.insert(0, "point", np.arange(len(df)))
+    return df
+
+
+def seeds(spec: SweepSpec, n_points: int) -> np.ndarray:
+    """Seeds [point, replicate] spawned from the root seed with numpy SeedSequence.
+
+    ``common``: replicate r uses the same seed at every point (common random numbers, so differences
+    between points are not sampling noise); ``independent``: a fresh child sequence per run.
+    """
+    root = np.random.SeedSequence(spec.root_seed)
+    if spec.seeds == "common":
+        per_rep = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in root.spawn(spec.replications)]
+        return np.tile(np.array(per_rep, dtype=np.int64), (n_points, 1))
+    kids = root.spawn(n_points * spec.replications)
+    return np.array([int(c.generate_state(1, dtype=np.uint32)[0]) for c in kids], dtype=np.int64).reshape(
+        n_points, spec.replications)
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Git commit of the code, plus a hash of the model sources when the work tree differs from it."""
+    from experiments.runner import git_commit
+
+    commit = git_commit()
+    h = hashlib.sha256()
+    files = sorted(p for d in CODE_DIRS for p in (ROOT / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files += [ROOT / f for f in CODE_FILES if (ROOT / f).exists()]
+    for p in files:
+        h.update(str(p.relative_to(ROOT)).encode())
+        h.update(p.read_bytes())
+    return f"{commit.removesuffix('-dirty')}+src.{h.hexdigest()[:12]}"
+
+
+def run_id(resolved: dict[str, Any], scenario: dict[str, Any], until: int, seed: int, code: str) -> str:
+    """Content hash of the fully resolved configuration, seed and code version."""
+    blob = json.dumps({"config": resolved, "scenario": scenario, "until": until, "seed": int(seed), "code": code},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def plan(spec: SweepSpec, code: str | None = None) -> pd.DataFrame:
+    """Every (point, replicate) with its overrides, seed, run id and execution order.
+
+    Order interleaves the design: replicate by replicate, each pass visiting the points in a random
+    permutation (from the root seed), so a partial sweep already covers the whole design.
+    """
+    from model.scenarios import load
+
+    code = code or code_version()
+    sc = load(spec.scenario)
+    sc_dict = {"name": sc.name, "params": sc.params, "enclaves": [vars(e) for e in sc.enclaves]}
+    pts = points(spec)
+    sd = seeds(spec, len(pts))
+    names = [f.name for f in spec.factors]
+    base = spec.base_overrides()
+    perm = np.random.default_rng(np.random.SeedSequence(spec.root_seed).spawn(1)[0]).permutation(len(pts))
+    rank = np.empty(len(pts), dtype=np.int64)
+    rank[perm] = np.arange(len(pts))
+    ids: dict[tuple, str] = {}
+    rows = []
+    for _, row in pts.iterrows():
+        overrides = {**base, **{n: _native(row[n]) for n in names}}
+        key = json.dumps(overrides, sort_keys=True, default=str)
+        resolved = sc.resolved(overrides)  # ConfigError naming the field if a point is invalid
+        for r in range(spec.replications):
+            seed = int(sd[int(row.point), r])
+            k = (key, seed)
+            if k not in ids:
+                ids[k] = run_id(resolved, sc_dict, spec.until, seed, code)
+            rows.append({"point": int(row.point), "rep": r, "run_id": ids[k], "seed": seed,
+                         "order": r * len(pts) + int(rank[int(row.point)]),
+                         "overrides": json.dumps(overrides, sort_keys=True)})
+    out = pd.DataFrame(rows).merge(pts, on="point")
+    return out.sort_values(["point", "rep"]).reset_index(drop=True)
+
+
+def _native(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v

@@ -1,0 +1,217 @@
+"""The sweep file: read, validate, normalise. Every mistake is a ConfigError naming the field."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from model.errors import ConfigError
+from model.params import BY_NAME
+
+DESIGNS = ("factorial", "lhs", "sobol", "morris")
+SEED_MODES = ("common", "independent")
+_TOP = {"name", "description", "scenario", "design", "replications", "until", "scale", "root_seed", "samples",
+        "morris_levels", "retries", "timeout_seconds", "outputs", "seeds", "params", "fixed", "metrics"}
+_RANGE = {"min", "max", "levels"}
+
+
+@dataclass
+class Factor:
+    """One varied parameter: discrete ``levels`` or a continuous ``[lo, hi]`` range."""
+
+    name: str
+    levels: list[Any] | None = None
+    lo: float | None = None
+    hi: float | None = None
+    n_levels: int | None = None  # grid size of a range in a factorial design
+
+    @property
+    def discrete(self) -> bool:
+        return self.levels is not None
+
+    def grid(self) -> list[Any]:
+        """Values for a full factorial design."""
+        if self.levels is not None:
+            return list(self.levels)
+        import numpy as np
+
+        vals = np.linspace(self.lo, self.hi, self.n_levels)
+        return [self.coerce_num(v) for v in vals]
+
+    def from_unit(self, u: float) -> Any:
+        """Map a point of [0, 1] (what SALib samples) to a value of this parameter."""
+        if self.levels is not None:
+            k = len(self.levels)
+            return self.levels[min(int(u * k), k - 1)]
+        return self.coerce_num(self.lo + u * (self.hi - self.lo))
+
+    def coerce_num(self, v: float) -> Any:
+        p = BY_NAME[self.name]
+        if p.kind is int:
+            return int(round(float(v)))
+        return float(v)
+
+
+@dataclass
+class SweepSpec:
+    name: str
+    scenario: str
+    design: str
+    factors: list[Factor]
+    replications: int = 1
+    until: int = 2035
+    scale: int | None = None
+    root_seed: int = 0
+    samples: int = 0
+    morris_levels: int = 4
+    retries: int = 1
+    timeout_seconds: float = 900.0
+    outputs: list[str] = field(default_factory=list)
+    seeds: str = "common"
+    fixed: dict[str, Any] = field(default_factory=dict)
+    metrics: list[str] = field(default_factory=list)
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "SweepSpec":
+        d = dict(d)
+        d["factors"] = [Factor(**f) for f in d["factors"]]
+        return cls(**d)
+
+    def digest(self) -> str:
+        """Hash of everything that decides which runs the sweep holds (not retries or timeouts)."""
+        d = self.to_dict()
+        for k in ("retries", "timeout_seconds", "description"):
+            d.pop(k)
+        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def base_overrides(self) -> dict[str, Any]:
+        out = dict(self.fixed)
+        if self.scale is not None:
+            out["scale"] = self.scale
+        return out
+
+
+def _int(raw: dict, key: str, default: int, lo: int, hi: int, where: str) -> int:
+    v = raw.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise ConfigError(f"{where}: {key}", v, f"an integer from {lo} to {hi}")
+    return v
+
+
+def _factor(name: str, value: Any, where: str) -> Factor:
+    if name not in BY_NAME:
+        raise ConfigError(f"{where}: params.{name}", name, "a known parameter (python -m experiments params lists them)",
+                          kind="unknown parameter")
+    p = BY_NAME[name]
+    if isinstance(value, list):
+        if not value:
+            raise ConfigError(f"{where}: params.{name}", value, "a non-empty list of values")
+        levels = []
+        for v in value:
+            try:
+                levels.append(p.coerce(v))
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: params.{name}", v, exc.allowed_text) from None
+        return Factor(name=name, levels=levels)
+    if isinstance(value, dict):
+        extra = sorted(set(value) - _RANGE)
+        if extra or "min" not in value or "max" not in value:
+            raise ConfigError(f"{where}: params.{name}", value, "a list of values or a table {min, max[, levels]}")
+        if p.kind not in (int, float):
+            raise ConfigError(f"{where}: params.{name}", value, f"a list of values ({p.allowed()})")
+        lo, hi = (p.coerce(value[k]) for k in ("min", "max"))
+        if not lo < hi:
+            raise ConfigError(f"{where}: params.{name}.max", value["max"], f"a value above min ({lo})")
+        n = value.get("levels")
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 2):
+            raise ConfigError(f"{where}: params.{name}.levels", n, "an integer of at least 2")
+        return Factor(name=name, lo=float(lo), hi=float(hi), n_levels=n)
+    raise ConfigError(f"{where}: params.{name}", value, "a list of values or a table {min, max[, levels]}")
+
+
+def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
+    from model.scenarios import load
+
+    unknown = sorted(set(raw) - _TOP)
+    if unknown:
+        raise ConfigError(f"{where}: {unknown[0]}", raw[unknown[0]], "keys " + ", ".join(sorted(_TOP)), kind="unknown key")
+    scenario = raw.get("scenario", "baseline")
+    if not isinstance(scenario, str):
+        raise ConfigError(f"{where}: scenario", scenario, "a scenario name or path")
+    sc = load(scenario)  # raises a ConfigError naming the scenario
+    design = raw.get("design", "factorial")
+    if design not in DESIGNS:
+        raise ConfigError(f"{where}: design", design, "one of " + ", ".join(DESIGNS))
+    params = raw.get("params", {})
+    if not isinstance(params, dict) or not params:
+        raise ConfigError(f"{where}: params", params, "a table naming at least one parameter to vary")
+    factors = [_factor(k, v, where) for k, v in params.items()]
+    fixed = raw.get("fixed", {})
+    if not isinstance(fixed, dict):
+        raise ConfigError(f"{where}: fixed", fixed, "a table of parameter = value")
+    clash = sorted(set(fixed) & set(params))
+    if clash:
+        raise ConfigError(f"{where}: fixed.{clash[0]}", fixed[clash[0]], "a parameter not also varied in [params]")
+    scale = raw.get("scale")
+    if scale is not None:
+        scale = BY_NAME["scale"].coerce(scale)
+        if "scale" in params or "scale" in fixed:
+            raise ConfigError(f"{where}: scale", scale, "set scale once (top level, [fixed] or [params])")
+    sc.resolved({**fixed, **({"scale": scale} if scale is not None else {})})  # validates [fixed]
+    fixed = {k: BY_NAME[k].coerce(v) for k, v in fixed.items()}
+    samples = raw.get("samples", 0)
+    if design == "factorial":
+        for f in factors:
+            if not f.discrete and not f.n_levels:
+                raise ConfigError(f"{where}: params.{f.name}.levels", None,
+                                  "an integer of at least 2 (a factorial design needs a grid for a range)")
+    else:
+        samples = _int(raw, "samples", 0, 1, 1_000_000, where)
+        if design == "sobol" and samples & (samples - 1):
+            raise ConfigError(f"{where}: samples", samples, "a power of 2 for a Sobol design (e.g. 64, 128, 256)")
+    outputs = raw.get("outputs", [])
+    if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
+        raise ConfigError(f"{where}: outputs", outputs, "a list of annual-table column names (empty = all)")
+    metrics = raw.get("metrics", [])
+    if not isinstance(metrics, list) or not all(isinstance(o, str) for o in metrics):
+        raise ConfigError(f"{where}: metrics", metrics, "a list of run-level metric names")
+    from experiments.sweep.worker import METRICS
+
+    bad = [m for m in metrics if m not in METRICS]
+    if bad:
+        raise ConfigError(f"{where}: metrics", bad[0], "one of " + ", ".join(METRICS))
+    seeds = raw.get("seeds", "common")
+    if seeds not in SEED_MODES:
+        raise ConfigError(f"{where}: seeds", seeds, "common (same seeds at every design point) or independent")
+    timeout = raw.get("timeout_seconds", 900.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigError(f"{where}: timeout_seconds", timeout, "a positive number of seconds")
+    name = raw.get("name", "sweep")
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}: name", name, "a string")
+    return SweepSpec(
+        name=name, description=str(raw.get("description", "")), scenario=scenario, design=design, factors=factors,
+        replications=_int(raw, "replications", 1, 1, 100_000, where), until=_int(raw, "until", 2035, 2019, 2100, where),
+        scale=scale, root_seed=_int(raw, "root_seed", 0, 0, 2**63 - 1, where), samples=samples,
+        morris_levels=_int(raw, "morris_levels", 4, 2, 100, where), retries=_int(raw, "retries", 1, 0, 100, where),
+        timeout_seconds=float(timeout), outputs=list(outputs), seeds=seeds, fixed=fixed, metrics=list(metrics))
+
+
+def read(path: str | Path) -> SweepSpec:
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "malformed TOML", f"valid TOML ({exc})", kind="unreadable sweep file") from None
+    except OSError as exc:
+        raise ConfigError(str(path), exc.strerror, "a readable sweep file", kind="unreadable sweep file") from None
+    return parse(raw, path.name)

@@ -1,0 +1,52 @@
+"""``python -m experiments status DIR``: what is done, failed, pending, and how fast it went."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from experiments.sweep.store import Store
+from model.errors import ConfigError
+
+
+def status(root) -> str:
+    store = Store(root)
+    if not store.exists():
+        raise ConfigError("DIR", str(root), "a sweep results folder (made by 'python -m experiments sweep')",
+                          kind="not a sweep folder")
+    info = store.info()
+    spec = info["spec"]
+    design = store.design()
+    fin = store.finished()
+    ids = set(design.run_id)
+    ok = set(fin.run_id[fin.status == "ok"]) & ids
+    failed = fin[(fin.status == "failed") & fin.run_id.isin(ids)]
+    total = len(ids)
+    pending = total - len(ok) - len(failed)
+    ev = store.events()
+    holder = store.locked_by_other()
+    lines = [f"sweep {spec['name']!r} ({spec['design']}, {len(design.drop_duplicates('point'))} points x "
+             f"{spec['replications']} replications, scenario {spec['scenario']}, until {spec['until']}) in {root}",
+             f"  planned with code {info['code_version']} on {info.get('created', '?')}",
+             f"  runs: {total} total, {len(ok)} ok, {len(failed)} failed, {pending} pending"
+             + (f"; RUNNING now (pid {holder})" if holder else ""),
+             f"  design rows: {len(design)} (points x replications; identical configurations share a run)"]
+    retries = sum(e.get("event") == "retry" for e in ev)
+    if retries:
+        lines.append(f"  attempts retried: {retries}")
+    sessions = [e for e in ev if e.get("event") in ("end", "interrupted") and "executed" in e]
+    for e in sessions[-5:]:
+        rpm = e.get("runs_per_minute")
+        lines.append(f"  session: {e['event']}, {e['executed']} attempts in {e['wall_seconds']:.1f} s"
+                     f"{f', {rpm:.1f} runs/min' if rpm else ''} on {e.get('executor')}")
+    if len(failed):
+        lines.append("  failures:")
+        for err, n in Counter(failed.error).most_common(5):
+            lines.append(f"    {n} x {err}")
+    if len(ok):
+        t = fin[fin.status == "ok"]
+        lines.append(f"  run time per ok run: median {t.wall_seconds.median():.2f} s, max {t.wall_seconds.max():.2f} s")
+        if "code_version_run" in t and t.code_version_run.nunique() > 1:
+            lines.append(f"  warning: ok runs were made with {t.code_version_run.nunique()} code versions")
+    if pending or len(failed):
+        lines.append(f"  next: python -m experiments resume {root}")
+    return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""One run of a sweep, executed in a worker (local process, Dask worker or in-process).
+
+``execute(task)`` never raises for a model error: it returns a result dict with ``status`` "ok"
+(annual table and scalar metrics) or "failed" (error text and traceback), so the coordinator
+records it and decides about retries. A test-only hook, ``CZT_SWEEP_HOOK=module:function``,
+is called with the task before the model runs (fault injection in tests).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+import socket
+import time
+import traceback
+from typing import Any
+
+# Run-level scalar metrics kept in the runs table (and available to ``analyze``).
+METRICS = (
+    "core_gdp_share_first", "core_gdp_share_last", "core_gdp_share_change_pp",
+    "zhuzhou_gdp_share_change_pp", "xiangtan_gdp_share_change_pp",
+    "zhuzhou_net_talent_from_core", "xiangtan_net_talent_from_core",
+    "zhuzhou_net_firms_from_core", "xiangtan_net_firms_from_core",
+    "czt_gdp_last_100m_yuan", "czt_population_last_10k", "theil_gdp_per_capita_last",
+    "theta", "theta_se",
+)
+VERDICTS = ("zhuzhou_verdict", "xiangtan_verdict")
+
+
+def metrics(summary: dict, annual) -> dict[str, Any]:
+    def num(x: Any) -> float:
+        try:
+            return float(x)
+        except (TypeError, ValueError):
+            return math.nan
+
+    core = summary.get("core_share", {}).get("gdp_100m_yuan", {})
+    out: dict[str, Any] = {"core_gdp_share_first": num(core.get("first")), "core_gdp_share_last": num(core.get("last"))}
+    out["core_gdp_share_change_pp"] = (out["core_gdp_share_last"] - out["core_gdp_share_first"]) * 100
+    for city in ("zhuzhou", "xiangtan"):
+        c = summary.get("cities", {}).get(city, {})
+        f = c.get("net_flows_from_core", {})
+        out[f"{city}_gdp_share_change_pp"] = num(c.get("gdp_share_change_pp"))
+        out[f"{city}_net_talent_from_core"] = num(f.get("talent_persons"))
+        out[f"{city}_net_firms_from_core"] = num(f.get("firms_and_branches"))
+        out[f"{city}_verdict"] = str(c.get("verdict", ""))
+    last = annual[annual.year == annual.year.max()]
+    out["czt_gdp_last_100m_yuan"] = num(last.gdp_100m_yuan.sum())
+    out["czt_population_last_10k"] = num(last.population_10k.sum())
+    out["theil_gdp_per_capita_last"] = num(summary.get("theil_gdp_per_capita", {}).get("last"))
+    th = summary.get("theta", {})
+    out["theta"], out["theta_se"] = num(th.get("theta")), num(th.get("se"))
+    return out
+
+
+class OutputsError(KeyError):
+    """A requested output is not a column of the annual table (a mistake in the sweep file)."""
+
+
+def _hook(task: dict) -> None:
+    spec = task.get("hook") or os.environ.get("CZT_SWEEP_HOOK")
+    if spec:
+        mod, _, fn = spec.rpartition(":")
+        if mod.endswith(".py"):  # a file path: load it without needing it on sys.path
+            import importlib.util
+
+            s = importlib.util.spec_from_file_location("czt_sweep_hook", mod)
+            module = importlib.util.module_from_spec(s)
+            s.loader.exec_module(module)
+        else:
+            module = importlib.import_module(mod)
+        getattr(module, fn)(task)
+
+
+def execute(task: dict) -> dict[str, Any]:
+    """Run one task: {run_id, scenario, seed, until, overrides, outputs, attempt}."""
+    t0 = time.time()
+    base = {"run_id": task["run_id"], "attempt": task.get("attempt", 1), "pid": os.getpid(),
+            "host": socket.gethostname(), "started_at": t0}
+    try:
+        from experiments.runner import run_model
+        from experiments.sweep.design import code_version
+
+        _hook(task)
+        model, timing = run_model(task["scenario"], int(task["seed"]), int(task["until"]), dict(task["overrides"]))
+        annual = model.annual_frame()
+        summary = model.summary()
+        m = metrics(summary, annual)
+        outputs = list(task.get("outputs") or [])
+        missing = [c for c in outputs if c not in annual.columns]
+        if missing:
+            raise OutputsError(f"{missing[0]!r} is not a column of the annual table; columns: "
+                           + ", ".join(c for c in annual.columns if c not in ("year", "city")))
+        keep = ["year", "city"] + [c for c in (outputs or annual.columns) if c not in ("year", "city")]
+        return {**base, "status": "ok", "error": "", "metrics": m, "annual": annual[keep].reset_index(drop=True),
+                "init_seconds": timing["init_seconds"], "run_seconds": timing["run_seconds"],
+                "wall_seconds": time.time() - t0, "code_version_run": code_version()}
+    except Exception as exc:  # noqa: BLE001 - every model error becomes a recorded failure
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        msg = f"{type(exc).__name__}: {text}".strip().splitlines()[0][:500]
+        return {**base, "status": "failed", "error": msg, "traceback": traceback.format_exc()[-4000:],
+                "wall_seconds": time.time() - t0}

@@ -1,0 +1,165 @@
+"""Sweep runner: planning, local processes, Dask over loopback, identical results everywhere, CLI errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.dataset as ds
+import pytest
+
+from experiments.cli import main
+from experiments.sweep import spec as spec_mod
+from experiments.sweep.design import plan
+from experiments.sweep.runner import run
+from experiments.sweep.store import read_provenance
+from model.errors import ConfigError
+
+SMALL = """
+name = "t"
+scenario = "baseline"
+design = "factorial"
+replications = 2
+until = 2020
+scale = 10000
+root_seed = 7
+retries = {retries}
+outputs = ["gdp_100m_yuan", "gdp_share", "population_10k", "talent_10k", "firms"]
+[params]
+enclave_tax_share = [0.0, 0.5]
+talent_recognition = {{ min = 0.0, max = 1.0, levels = 2 }}
+"""
+
+
+def write(tmp: Path, text: str = SMALL, name: str = "s.toml", **kw) -> Path:
+    p = tmp / name
+    p.write_text(text.format(**{"retries": 1, **kw}))
+    return p
+
+
+def table(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(out / f"{name}.parquet")
+
+
+def sorted_cities(out: Path) -> pd.DataFrame:
+    return table(out, "cities").sort_values(["run_id", "year", "city"]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """The small sweep run sequentially in this process: the reference results."""
+    tmp = tmp_path_factory.mktemp("seq")
+    r = run(tmp / "out", spec_path=write(tmp), workers=0, progress=False)
+    assert r["ok"] == 8 and r["failed"] == 0
+    return tmp / "out"
+
+
+def test_plan_seeds_ids_and_order():
+    sp = spec_mod.parse(spec_mod.tomllib.loads(SMALL.format(retries=1)))
+    d = plan(sp)
+    assert len(d) == 8 and d.run_id.nunique() == 8
+    assert sorted(d.order) == list(range(8))
+    # common random numbers: replicate r has the same seed at every point, different across replicates
+    assert d.groupby("rep").seed.nunique().eq(1).all() and d.seed.nunique() == 2
+    assert plan(sp).equals(d)  # deterministic
+    # interleaved: the first pass (order < 4) visits every point once
+    assert sorted(d[d.order < 4].point) == [0, 1, 2, 3]
+    sp.replications = 3
+    d3 = plan(sp)
+    assert set(d.run_id) <= set(d3.run_id)  # content ids: adding replications keeps the old runs
+
+
+def test_samplers_lhs_sobol_morris():
+    base = dict(name="x", scenario="baseline", until=2020, scale=10000, root_seed=3,
+                params={"enclave_tax_share": {"min": 0.0, "max": 1.0}, "job_offers_sampled": {"min": 1, "max": 8},
+                        "green_heart_ban": [0.0, 1.0]})
+    lhs = plan(spec_mod.parse({**base, "design": "lhs", "samples": 10}))
+    assert lhs.point.nunique() == 10 and lhs.enclave_tax_share.between(0, 1).all()
+    assert lhs.job_offers_sampled.isin(range(1, 9)).all() and set(lhs.green_heart_ban) == {0.0, 1.0}
+    sob = plan(spec_mod.parse({**base, "design": "sobol", "samples": 8}))
+    assert sob.point.nunique() == 8 * (3 + 2)
+    mor = plan(spec_mod.parse({**base, "design": "morris", "samples": 4}))
+    assert mor.point.nunique() == 4 * (3 + 1)
+    assert mor.run_id.nunique() <= mor.point.nunique()  # shared trajectory points run once
+
+
+@pytest.mark.parametrize("text,field", [
+    ('design = "grid"\n[params]\nenclave_tax_share = [0.1]', "design"),
+    ("[params]\nno_such_param = [1]", "no_such_param"),
+    ("[params]\nenclave_tax_share = [0.1, 7]", "enclave_tax_share"),
+    ("[params]\nenclave_tax_share = {min = 0, max = 1}", "levels"),
+    ('design = "sobol"\nsamples = 10\n[params]\nenclave_tax_share = {min = 0, max = 1}', "samples"),
+    ('scenario = "nowhere"\n[params]\nenclave_tax_share = [0.1]', "scenario"),
+    ("bogus = 1\n[params]\nenclave_tax_share = [0.1]", "bogus"),
+    ('outputs = "gdp"\n[params]\nenclave_tax_share = [0.1]', "outputs"),
+])
+def test_user_mistakes_exit_2_before_anything_runs(tmp_path, capsys, text, field):
+    f = tmp_path / "bad.toml"
+    f.write_text(text)
+    out = tmp_path / "out"
+    assert main(["sweep", str(f), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and field in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    with pytest.raises(ConfigError):
+        spec_mod.read(f)
+
+
+def test_cli_errors_for_folders(tmp_path, capsys):
+    assert main(["status", str(tmp_path / "none")]) == 2
+    assert main(["resume", str(tmp_path / "none"), "--no-progress"]) == 2
+    assert main(["analyze", str(tmp_path / "none")]) == 2
+    assert main(["sweep", str(tmp_path / "missing.toml"), "--out", str(tmp_path / "o")]) == 2
+    assert main(["sweep", str(write(tmp_path)), "--out", str(tmp_path / "o"), "--workers", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert all(line.startswith("error: ") for line in err.strip().splitlines())
+
+
+def test_local_processes_identical_to_sequential(tmp_path, reference):
+    out = tmp_path / "par"
+    r = run(out, spec_path=write(tmp_path), workers=2, progress=False)
+    assert (r["ok"], r["failed"], r["pending"]) == (8, 0, 0)
+    runs = table(out, "runs")
+    assert len(runs) == 8 and (runs.status == "ok").all() and runs.pid.nunique() == 2  # both workers ran
+    assert {"seed", "enclave_tax_share", "talent_recognition", "wall_seconds", "error", "core_gdp_share_last"} <= set(runs)
+    cities = sorted_cities(out)
+    assert len(cities) == 8 * 2 * 3 and not cities.duplicated(["run_id", "year", "city"]).any()
+    assert list(cities.columns) == ["run_id", "year", "city", "gdp_100m_yuan", "gdp_share", "population_10k",
+                                    "talent_10k", "firms"]
+    pd.testing.assert_frame_equal(cities, sorted_cities(reference))
+    ref_runs = table(reference, "runs").set_index("run_id").sort_index()
+    got = runs.set_index("run_id").sort_index()
+    pd.testing.assert_frame_equal(got[["seed", "core_gdp_share_last", "theta"]], ref_runs[["seed", "core_gdp_share_last", "theta"]])
+    # tidy and readable by other tools: provenance in metadata, parts readable as one dataset
+    prov = read_provenance(out / "cities.parquet")
+    assert prov["czt_sim.sweep"] == "t" and json.loads(prov["czt_sim.spec"])["root_seed"] == 7
+    assert "czt_sim.code_version" in read_provenance(out / "parts" / "runs" / f"{runs.run_id[0]}.parquet")
+    assert ds.dataset(str(out / "parts" / "cities"), format="parquet").count_rows() == 48
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_dask_local_cluster_over_loopback_identical(tmp_path, reference):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://", host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        addr = cluster.scheduler_address
+        assert addr.startswith("tcp://127.0.0.1:")
+        r = run(tmp_path / "dask", spec_path=write(tmp_path), dask=addr, progress=False)
+    assert (r["ok"], r["failed"]) == (8, 0) and "Dask" in r["executor"]
+    pd.testing.assert_frame_equal(sorted_cities(tmp_path / "dask"), sorted_cities(reference))
+
+
+def test_rerun_same_sweep_runs_nothing_and_other_sweep_refused(tmp_path, reference, capsys):
+    src = reference.parent / "s.toml"
+    before = table(reference, "runs")
+    assert main(["sweep", str(src), "--out", str(reference), "--workers", "0", "--no-progress"]) == 0
+    assert main(["resume", str(reference), "--no-progress"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(table(reference, "runs"), before)
+    other = write(tmp_path, SMALL.replace("root_seed = 7", "root_seed = 8"), "o.toml")
+    assert main(["sweep", str(other), "--out", str(reference), "--no-progress"]) == 2
+    assert "different sweep" in capsys.readouterr().err
+    assert main(["status", str(reference)]) == 0
+    assert "8 ok, 0 failed, 0 pending" in capsys.readouterr().out

@@ -59,7 +59,7 @@ class OutputsError(KeyError):
 
 
 def _hook(task: dict) -> None:
-    spec = task.get("hook") or os.environ.get("CZT_SWEEP_HOOK")
+    spec = task["hook"] if "hook" in task else os.environ.get("CZT_SWEEP_HOOK")  # the coordinator's, not a stale forkserver's
     if spec:
         mod, _, fn = spec.rpartition(":")
         if mod.endswith(".py"):  # a file path: load it without needing it on sys.path

@@ -1,0 +1,184 @@
+"""Sweep faults: a run that raises, a worker killed mid-run, Ctrl-C and a killed coordinator, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.sweep.runner import run
+from experiments.sweep.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = str(Path(__file__).resolve())
+
+SPEC = """
+name = "faults"
+scenario = "baseline"
+design = "factorial"
+replications = {reps}
+until = 2020
+scale = 10000
+root_seed = 11
+retries = {retries}
+outputs = ["gdp_100m_yuan", "gdp_share"]
+[params]
+enclave_tax_share = [0.0, 0.5]
+talent_recognition = [0.0, 0.5, 1.0]
+"""
+
+
+# ---- test-only hooks, called in the worker before the model runs (CZT_SWEEP_HOOK=this_file:function)
+def fail_half(task):
+    if task["values"]["enclave_tax_share"] == 0.5:
+        raise RuntimeError("injected failure for the test")
+
+
+def flaky(task):
+    if task["attempt"] == 1 and task["values"]["talent_recognition"] == 0.5:
+        raise RuntimeError("transient injected failure")
+
+
+def die_once(task):
+    if task["attempt"] == 1 and task["point"] == 1 and task["rep"] == 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def slow(task):
+    d = os.environ.get("CZT_SWEEP_TEST_PIDS")
+    if d:
+        Path(d, f"{os.getpid()}.{task['run_id']}").write_text(str(os.getpid()))
+    time.sleep(float(os.environ.get("CZT_SWEEP_TEST_SLEEP", "0.4")))
+
+
+def _spec(tmp: Path, reps: int = 1, retries: int = 1) -> Path:
+    p = tmp / "f.toml"
+    p.write_text(SPEC.format(reps=reps, retries=retries))
+    return p
+
+
+def _events(out: Path, kind: str) -> list[dict]:
+    return [e for e in Store(out).events() if e["event"] == kind]
+
+
+def _check_tables(out: Path, n_ok: int) -> pd.DataFrame:
+    runs = pd.read_parquet(out / "runs.parquet")
+    cities = pd.read_parquet(out / "cities.parquet")
+    assert not runs.run_id.duplicated().any()
+    assert not cities.duplicated(["run_id", "year", "city"]).any()
+    assert set(cities.run_id) == set(runs.run_id[runs.status == "ok"])
+    assert len(cities) == n_ok * 2 * 3
+    assert not list(out.rglob("*.tmp"))
+    return runs
+
+
+def test_run_that_raises_is_recorded_retried_and_others_continue(tmp_path, monkeypatch):
+    monkeypatch.setenv("CZT_SWEEP_HOOK", f"{HERE}:fail_half")
+    out = tmp_path / "o"
+    r = run(out, spec_path=_spec(tmp_path, retries=2), workers=2, progress=False)
+    assert (r["ok"], r["failed"], r["retried"]) == (3, 3, 6)
+    runs = _check_tables(out, 3)
+    bad = runs[runs.status == "failed"]
+    assert (bad.enclave_tax_share == 0.5).all() and (bad.attempts == 3).all()
+    assert bad.error.str.contains("RuntimeError: injected failure for the test").all()
+    assert (runs[runs.status == "ok"].enclave_tax_share == 0.0).all()
+    assert len(_events(out, "retry")) == 6
+    # resume without the fault: only the failed runs run again
+    monkeypatch.delenv("CZT_SWEEP_HOOK")
+    r2 = run(out, workers=0, progress=False)
+    assert (r2["executed"], r2["ok"], r2["failed_total"]) == (3, 3, 0)
+    _check_tables(out, 6)
+
+
+def test_transient_failure_succeeds_on_retry(tmp_path, monkeypatch):
+    monkeypatch.setenv("CZT_SWEEP_HOOK", f"{HERE}:flaky")
+    out = tmp_path / "o"
+    r = run(out, spec_path=_spec(tmp_path), workers=0, progress=False)
+    assert (r["ok"], r["failed_total"], r["retried"]) == (6, 0, 2)
+    runs = _check_tables(out, 6)
+    assert sorted(runs.attempts) == [1, 1, 1, 1, 2, 2]
+
+
+def test_worker_killing_itself_mid_run_is_retried(tmp_path, monkeypatch):
+    monkeypatch.setenv("CZT_SWEEP_HOOK", f"{HERE}:die_once")
+    out = tmp_path / "o"
+    r = run(out, spec_path=_spec(tmp_path), workers=2, progress=False)
+    assert (r["ok"], r["failed_total"]) == (6, 0)
+    (retry,) = _events(out, "retry")
+    assert "WorkerDied" in retry["error"] and "SIGKILL" in retry["error"]
+    _check_tables(out, 6)
+
+
+def _cli(args: list[str], env: dict, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "experiments", *args, "--no-progress"], cwd=ROOT,
+                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **kw)
+
+
+def _wait(cond, timeout: float = 60.0) -> None:
+    t = time.time()
+    while not cond():
+        assert time.time() - t < timeout, "timed out waiting"
+        time.sleep(0.05)
+
+
+def test_worker_killed_from_outside_sweep_completes(tmp_path):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    out = tmp_path / "o"
+    p = _cli(["sweep", str(_spec(tmp_path)), "--out", str(out), "--workers", "2"],
+             {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_PIDS": str(pids), "CZT_SWEEP_TEST_SLEEP": "1.0"})
+    _wait(lambda: any(pids.iterdir()))
+    victim = int(next(pids.iterdir()).read_text())
+    os.kill(victim, signal.SIGKILL)  # mid-run: the hook sleeps 1 s before the model starts
+    stdout, stderr = p.communicate(timeout=120)
+    assert p.returncode == 0, stderr
+    assert "6/6 ok" in stdout
+    retries = _events(out, "retry")
+    assert len(retries) == 1 and f"worker process {victim} died" in retries[0]["error"]
+    _check_tables(out, 6)
+
+
+def test_ctrl_c_then_resume_twice(tmp_path):
+    out = tmp_path / "o"
+    env = {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_SLEEP": "0.3"}
+    p = _cli(["sweep", str(_spec(tmp_path, reps=2)), "--out", str(out), "--workers", "1"], env)
+    _wait(lambda: len(_events(out, "ok")) >= 2)
+    os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    stdout, stderr = p.communicate(timeout=60)
+    assert p.returncode == 130, stderr
+    assert "resume with" in stderr and "Traceback" not in stderr
+    runs = _check_tables(out, len(_events(out, "ok")))
+    n_ok = int((runs.status == "ok").sum())
+    assert 2 <= n_ok < 12 and (runs.status == "pending").sum() == 12 - n_ok
+    st = subprocess.run([sys.executable, "-m", "experiments", "status", str(out)], cwd=ROOT, capture_output=True,
+                        text=True)
+    assert f"{n_ok} ok, 0 failed, {12 - n_ok} pending" in st.stdout
+    r = run(out, workers=2, progress=False)
+    assert r["executed"] == 12 - n_ok and r["ok"] == 12 - n_ok and r["pending"] == 0
+    before = pd.read_parquet(out / "runs.parquet")
+    _check_tables(out, 12)
+    r2 = run(out, workers=2, progress=False)
+    assert r2["executed"] == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), before)
+    _check_tables(out, 12)
+
+
+def test_coordinator_killed_hard_then_resume(tmp_path):
+    out = tmp_path / "o"
+    env = {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_SLEEP": "0.3"}
+    p = _cli(["sweep", str(_spec(tmp_path)), "--out", str(out), "--workers", "2"], env)
+    _wait(lambda: len(_events(out, "ok")) >= 1)
+    os.killpg(p.pid, signal.SIGKILL)  # no chance to clean up: power cut
+    p.communicate(timeout=30)
+    r = run(out, workers=2, progress=False)
+    assert r["pending"] == 0 and r["failed_total"] == 0
+    assert r["ok_before"] + r["ok"] == 6
+    _check_tables(out, 6)
+    assert json.loads((out / "spec.json").read_text())["spec"]["name"] == "faults"

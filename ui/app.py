@@ -1,0 +1,436 @@
+"""CZT-Sim browser app (Solara). Run: ``solara run ui/app.py --host 127.0.0.1``.
+
+All state lives inside the ``Page`` component (``use_memo`` / ``use_reactive``), so every browser tab has its own
+model. Drawings are SVG made by ``ui.draw``; texts in both languages are in ``ui.texts``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from html import escape
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+import solara  # noqa: E402
+
+from model.errors import ConfigError  # noqa: E402
+from model.params import LEVER_GROUPS  # noqa: E402
+from ui import draw  # noqa: E402
+from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, DEFAULT_SEED, LEVERS, Session, available  # noqa: E402
+from ui.texts import city_name, t  # noqa: E402
+
+VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}
+SECTOR_COLORS = ["#27ae60", "#2c3e50", "#8e44ad", "#a04000", "#2e86c1", "#d4ac0d", "#e74c3c"]
+CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_10k", "talent_10k", "employment_10k",
+                     "unemployment_rate", "firms", "branches", "commuters_out_10k", "commuters_in_10k",
+                     "wage_ordinary_yuan", "wage_talent_yuan", "housing_cost_yuan", "productivity_index",
+                     "park_occupancy", "tax_collected_q_100m_yuan", "tax_after_sharing_q_100m_yuan",
+                     "tax_shared_out_q_100m_yuan", "tax_shared_in_q_100m_yuan")
+
+
+def _fmt_value(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(map(str, v))
+    return str(v)
+
+
+def html_table(rows, header=None, table_id: str | None = None) -> str:
+    """A small HTML table; rows are (field, value) pairs or lists of cells."""
+    ida = f' id="{table_id}"' if table_id else ""
+    out = [f'<table{ida} style="border-collapse:collapse;font-size:13px">']
+    if header:
+        out.append("<tr>" + "".join(f'<th style="text-align:left;padding:2px 8px;border-bottom:1px solid #ccc">'
+                                    f"{escape(str(h))}</th>" for h in header) + "</tr>")
+    for row in rows:
+        out.append("<tr>" + "".join(f'<td style="padding:2px 8px;border-bottom:1px solid #eee">{escape(_fmt_value(c))}</td>'
+                                    for c in row) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------- controls
+@solara.component
+def LeverControls(sess: Session, lang: str, bump, set_error):
+    params = sess.params()
+    pending = solara.use_reactive({})
+    scen = sess.scenario_params()
+
+    def apply():
+        try:
+            sess.set_levers(dict(pending.value))
+            pending.set({})
+            set_error(None)
+        except ConfigError as exc:
+            set_error(str(exc))
+        bump()
+
+    def restore():
+        sess.restore_levers()
+        pending.set({})
+        set_error(None)
+        bump()
+
+    solara.Text(t(lang, "levers"), style="font-weight:bold;font-size:16px")
+    solara.Text(t(lang, "levers_hint"), style="font-size:12px;color:#555")
+    with solara.Row():
+        solara.Button(t(lang, "run") + " ✓", on_click=apply, disabled=not pending.value, color="primary",
+                      classes=["apply-levers"])
+        solara.Button(t(lang, "restore"), on_click=restore, disabled=not sess.overrides, text=True)
+    for group in LEVER_GROUPS:
+        solara.Text(t(lang, f"group_{group}"), style="font-weight:bold;margin-top:8px;color:#1a5276")
+        for p in (q for q in LEVERS if q.lever == group):
+            cur = pending.value.get(p.name, params[p.name])
+
+            def on_value(v, name=p.name, kind=p.kind):
+                pending.set({**pending.value, name: kind(v) if kind is int else float(v)})
+
+            label = p.en if lang == "en" else p.zh
+            other = p.zh if lang == "en" else p.en
+            changed = params[p.name] != scen[p.name]
+            step = _slider_step(p)
+            with solara.Column(gap="0px", classes=[f"lever-{p.name}"]):
+                solara.Text(f"{label} · {other}: {cur:g}" + (f"  [{t(lang, 'changed')}]" if changed else "")
+                            + (" *" if p.name in pending.value else ""),
+                            style="font-size:13px" + (";color:#b03a2e" if changed else ""))
+                if p.kind is int:
+                    solara.SliderInt("", value=int(cur), min=int(p.lo), max=int(p.hi), step=int(step),
+                                     on_value=on_value, thumb_label=True)
+                else:
+                    solara.SliderFloat("", value=float(cur), min=float(p.lo), max=float(p.hi), step=step,
+                                       on_value=on_value, thumb_label=True)
+                solara.Text(f"{t(lang, 'allowed')}: {p.allowed()}; {t(lang, 'lever_default')}: {scen[p.name]:g}",
+                            style="font-size:11px;color:#666")
+
+
+def _slider_step(p) -> float:
+    span = p.hi - p.lo
+    if p.kind is int:
+        return 1
+    if span <= 1:
+        return 0.01
+    if span <= 10:
+        return 0.05
+    if span <= 300:
+        return 1.0
+    if span <= 6000:
+        return 10.0
+    return 500.0
+
+
+@solara.component
+def RunControls(sess: Session, lang: str, bump, set_error, playing):
+    scen_names = available()
+
+    def on_scenario(name):
+        try:
+            sess.configure(scenario=name)
+            set_error(None)
+        except ConfigError as exc:
+            set_error(str(exc))
+        playing.set(False)
+        bump()
+
+    def on_seed(v):
+        try:
+            sess.configure(seed=int(v))
+            set_error(None)
+        except ConfigError as exc:
+            set_error(str(exc))
+        bump()
+
+    def on_scale(v):
+        try:
+            sess.configure(scale=int(v))
+            set_error(None)
+        except ConfigError as exc:
+            set_error(str(exc))
+        bump()
+
+    def step(n):
+        def go():
+            try:
+                sess.step(n)
+                bump()
+            except ConfigError as exc:
+                set_error(str(exc))
+        return go
+
+    def reset():
+        playing.set(False)
+        sess.reset()
+        set_error(None)
+        bump()
+
+    solara.Text(t(lang, "run"), style="font-weight:bold;font-size:16px")
+    solara.Select(t(lang, "scenario"), values=scen_names, value=sess.scenario, on_value=on_scenario)
+    with solara.Row():
+        solara.InputInt(t(lang, "seed"), value=sess.seed, on_value=on_seed, continuous_update=False)
+        solara.InputInt(t(lang, "scale"), value=sess.scale, on_value=on_scale, continuous_update=False)
+    solara.Text(t(lang, "scale_hint", lo=APP_SCALE_LO, hi=APP_SCALE_HI), style="font-size:11px;color:#666")
+    with solara.Row(gap="4px", style="flex-wrap:wrap"):
+        if playing.value:
+            solara.Button(t(lang, "pause"), icon_name="mdi-pause", on_click=lambda: playing.set(False),
+                          classes=["btn-pause"])
+        else:
+            solara.Button(t(lang, "play"), icon_name="mdi-play", on_click=lambda: playing.set(True),
+                          disabled=sess.at_end, classes=["btn-play"])
+        solara.Button(t(lang, "step"), icon_name="mdi-step-forward", on_click=step(1), disabled=playing.value,
+                      classes=["btn-step"])
+        solara.Button(t(lang, "step_year"), on_click=step(4), disabled=playing.value, classes=["btn-year"])
+        solara.Button(t(lang, "reset"), icon_name="mdi-restore", on_click=reset, classes=["btn-reset"])
+
+
+# ---------------------------------------------------------------------------- display
+def _series_by_city(df, col, lang, share=False):
+    piv = df.pivot_table(index="step", columns="city", values=col, aggfunc="sum")
+    if share:
+        piv = piv.div(piv.sum(axis=1), axis=0)
+    return piv
+
+
+def _x_axis(df):
+    steps = df.drop_duplicates("step").sort_values("step")
+    return steps.step.tolist(), [y + (q - 1) / 4 for y, q in zip(steps.year, steps.quarter)]
+
+
+@solara.component
+def Charts(sess: Session, lang: str, version: int):
+    cf = sess.cities()
+    base = sess.base_cities() if sess.compare else None
+    steps, x = _x_axis(cf)
+    suffix = t(lang, "diff_suffix") if base is not None else ""
+    cities = sess.model.cities
+
+    def city_series(col, share=False, dash=False, label_extra=""):
+        piv = _series_by_city(cf, col, lang, share)
+        if base is not None:
+            bp = _series_by_city(base, col, lang, share).reindex(piv.index)
+            piv = piv - bp
+        return [{"label": city_name(lang, c) + label_extra, "values": piv[c].tolist(), "color": draw.CITY_COLORS[c],
+                 "dash": dash} for c in cities]
+
+    charts = [
+        ("chart-gdp-share", t(lang, "chart_gdp_share") + suffix, city_series("gdp_q_100m_yuan", share=True), True),
+        ("chart-pop-share", t(lang, "chart_pop_share") + suffix, city_series("population_10k", share=True), True),
+        ("chart-talent-share", t(lang, "chart_talent_share") + suffix, city_series("talent_10k", share=True), True),
+        ("chart-wages", t(lang, "chart_wages") + suffix,
+         city_series("wage_talent_yuan") + city_series("wage_ordinary_yuan", dash=True, label_extra=" ·"), False),
+    ]
+    sectors = sess.model.sectors
+    tot = cf.groupby("step")[[f"firms_{s}" for s in sectors]].sum()
+    if base is not None:
+        tot = tot - base.groupby("step")[[f"firms_{s}" for s in sectors]].sum().reindex(tot.index)
+    charts.append(("chart-firms", t(lang, "chart_firms") + suffix,
+                   [{"label": t(lang, f"sector_{s}"), "values": tot[f"firms_{s}"].tolist(),
+                     "color": SECTOR_COLORS[i % len(SECTOR_COLORS)]} for i, s in enumerate(sectors)], False))
+    charts.append(("chart-tax", t(lang, "chart_tax") + suffix, city_series("tax_after_sharing_q_100m_yuan"), False))
+    charts.append(("chart-commuters", t(lang, "chart_commuters") + suffix, city_series("commuters_out_10k"), False))
+    if base is not None:
+        solara.Text(t(lang, "compare_note"), style="font-size:12px;color:#555")
+    with solara.Row(style="flex-wrap:wrap", gap="8px"):
+        for cid, title, series, pct in charts:
+            height = 230 + 12 * max(0, (len(series) - 3) // 3)
+            solara.HTML(tag="div", unsafe_innerHTML=draw.line_chart_svg(cid, title, x, series, percent=pct, height=height),
+                        style="width:440px", attributes={"data-chart": cid})
+
+
+@solara.component
+def MapView(sess: Session, lang: str, version: int, size_by):
+    cf = sess.cities()
+    last = cf[cf.step == cf.step.max()].set_index("city")
+    m = sess.model
+    cities = [{"name": c, "label": city_name(lang, c), "lat": float(m.city_lat[i]), "lon": float(m.city_lon[i]),
+               "gdp": float(last.at[c, "gdp_q_100m_yuan"]), "pop": float(last.at[c, "population_10k"])}
+              for i, c in enumerate(m.cities)]
+    parks = [{"id": p.park_id, "label": (p.name_en if lang == "en" else p.name_zh), "lat": p.lat, "lon": p.lon,
+              "enclave": p.is_enclave, "open": p.open, "sponsor": None if p.sponsor is None else m.cities[p.sponsor]}
+             for p in m.parks if p.level != "urban"]
+    labels = {k: t(lang, k) for k in ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent",
+                                      "legend_commuters", "legend_firms", "legend_park", "legend_enclave",
+                                      "legend_closed")}
+    svg = draw.map_svg(cities, parks, sess.last_flows(), labels, size_by=size_by.value)
+    solara.Text(t(lang, "map"), style="font-weight:bold;font-size:16px")
+    solara.ToggleButtonsSingle(value=size_by.value, on_value=size_by.set, classes=["size-toggle"], children=[solara.Button(t(lang, "size_gdp"), value="gdp"),
+                                                                solara.Button(t(lang, "size_pop"), value="pop")])
+    solara.HTML(tag="div", unsafe_innerHTML=svg, attributes={"id": "map-box"}, style="max-width:600px")
+
+
+def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, start_year: int) -> str:
+    if summary is None or "cities" not in summary:
+        return f'<div id="verdict-wait" style="color:#555">{escape(t(lang, "verdict_wait", year=start_year + 1))}</div>'
+    out = [f'<div style="font-size:12px;color:#555">{escape(t(lang, "years_covered", first=summary["first_year"], last=summary["last_year"]))}</div>',
+           '<div style="display:flex;gap:12px;flex-wrap:wrap">']
+    for city in ("zhuzhou", "xiangtan"):
+        c = summary["cities"][city]
+        v = c["verdict"]
+        fl = c["net_flows_from_core"]
+        rows = [(t(lang, "gdp_share_change"), f'{c["gdp_share_change_pp"]:+.2f}'),
+                (t(lang, "gdp_share"), f'{c["gdp_share_first"]:.1%} → {c["gdp_share_last"]:.1%}'),
+                (t(lang, "net_talent"), f'{fl["talent_persons"]:+,.0f}'),
+                (t(lang, "net_ordinary"), f'{fl["ordinary_persons"]:+,.0f}'),
+                (t(lang, "net_firms"), f'{fl["firms_and_branches"]:+,.0f}')]
+        bv = ""
+        if base_summary is not None and "verdict" in base_summary:
+            b = base_summary["verdict"][city]
+            bc = base_summary["cities"][city]
+            bv = (f'<div style="font-size:12px;color:#555">{escape(t(lang, "baseline_verdict"))}: '
+                  f'<b style="color:{VERDICT_COLORS[b]}" class="base-verdict" data-verdict="{b}">{escape(t(lang, b))}</b>'
+                  f' ({bc["gdp_share_change_pp"]:+.2f} pp)</div>')
+        out.append(f'<div class="verdict-card" id="verdict-{city}" data-verdict="{v}" '
+                   f'style="border:2px solid {VERDICT_COLORS[v]};border-radius:6px;padding:8px;min-width:260px">'
+                   f'<div style="font-size:16px;font-weight:bold">{escape(city_name(lang, city))}: '
+                   f'<span style="color:{VERDICT_COLORS[v]}">{escape(t(lang, v))}</span></div>{bv}'
+                   + html_table(rows) + "</div>")
+    out.append("</div>")
+    out.append(f'<div style="font-size:11px;color:#666;margin-top:4px">{escape(t(lang, "verdict_rule"))}: '
+               f'{escape(summary.get("verdict_rule", ""))}</div>')
+    return "".join(out)
+
+
+@solara.component
+def VerdictPanel(sess: Session, lang: str, version: int):
+    solara.Text(t(lang, "verdict"), style="font-weight:bold;font-size:16px")
+    html = verdict_html(sess.summary(), sess.base_summary() if sess.compare else None, lang, sess.model.start_year)
+    solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"id": "verdict-panel"})
+
+
+@solara.component
+def Inspector(sess: Session, lang: str, version: int):
+    what = solara.use_reactive("city")
+    city = solara.use_reactive("zhuzhou")
+    park = solara.use_reactive(sess.model.park_ids[0])
+    slot = solara.use_reactive(0)
+    worker = solara.use_reactive(None)
+    m = sess.model
+    solara.Text(t(lang, "inspect"), style="font-weight:bold;font-size:16px")
+    kinds = ["city", "park", "firm", "worker"]
+    solara.ToggleButtonsSingle(value=what.value, on_value=what.set, classes=["inspect-toggle"],
+                               children=[solara.Button(t(lang, f"inspect_{k}"), value=k) for k in kinds])
+    html = ""
+    if what.value == "city":
+        solara.Select(t(lang, "inspect_city"), values=list(m.cities), value=city)
+        cf = sess.cities()
+        row = cf[(cf.step == cf.step.max()) & (cf.city == city.value)].iloc[0]
+        html = html_table([(f, row[f]) for f in CITY_TABLE_FIELDS], header=[t(lang, "field"), t(lang, "value")],
+                          table_id="inspect-table")
+    elif what.value == "park":
+        solara.Select(t(lang, "inspect_park"), values=list(m.park_ids), value=park)
+        pk = m.parks[m.park_ids.index(park.value)]
+        html = html_table(list(pk.describe().items()), header=[t(lang, "field"), t(lang, "value")],
+                          table_id="inspect-table")
+    elif what.value == "firm":
+        def random_firm():
+            living = m.firms.living
+            slot.set(int(living[m.random.randrange(len(living))]))
+
+        with solara.Row():
+            solara.InputInt(t(lang, "firm_slot"), value=slot, continuous_update=False)
+            solara.Button(t(lang, "random_firm"), on_click=random_firm)
+        try:
+            html = html_table(list(m.firm(int(slot.value)).describe().items()),
+                              header=[t(lang, "field"), t(lang, "value")], table_id="inspect-table")
+        except ConfigError as exc:
+            solara.Error(str(exc))
+    else:
+        def sample():
+            # prefer a worker who has moved: most have not, and their history is the interesting part
+            w = m.sample_worker()
+            for _ in range(60):
+                if w.history:
+                    break
+                w = m.sample_worker()
+            worker.set(w)
+
+        solara.Button(t(lang, "sample_worker"), on_click=sample, classes=["btn-sample-worker"])
+        w = worker.value
+        if w is not None:
+            attrs = [(k, getattr(w, k)) for k in ("wid", "alive", "skill", "hukou", "residence", "employer",
+                                                   "job_city", "wage_yuan")]
+            html = html_table(attrs, header=[t(lang, "field"), t(lang, "value")], table_id="inspect-table")
+            html += f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'worker_moves'))}</div>"
+            if w.history:
+                keys = list(w.history[0].keys())
+                html += html_table([[h[k] for k in keys] for h in w.history], header=keys, table_id="worker-moves")
+            else:
+                html += f'<div id="worker-moves">{escape(t(lang, "no_moves"))}</div>'
+    if html:
+        solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+@solara.component
+def Export(sess: Session, lang: str, version: int):
+    solara.Text(t(lang, "export"), style="font-weight:bold;font-size:16px")
+    solara.Text(t(lang, "export_hint"), style="font-size:12px;color:#555")
+    tag = f"{sess.scenario}_seed{sess.seed}_{sess.model.year}Q{sess.model.quarter}"
+    with solara.Row(style="flex-wrap:wrap"):
+        for which in ("cities", "flows", "annual"):
+            solara.FileDownload(lambda which=which: sess.export_csv(which), filename=f"czt_{which}_{tag}.csv",
+                                label=f"{which}.csv")
+            solara.FileDownload(lambda which=which: sess.export_parquet(which), filename=f"czt_{which}_{tag}.parquet",
+                                label=f"{which}.parquet")
+
+
+# ---------------------------------------------------------------------------- page
+@solara.component
+def Page():
+    lang = solara.use_reactive("en")
+    sess: Session = solara.use_memo(lambda: Session(), [])
+    version, set_version = solara.use_state(0)
+    error = solara.use_reactive(None)
+    playing = solara.use_reactive(False)
+    size_by = solara.use_reactive("gdp")
+    compare = solara.use_reactive(False)
+
+    def bump():
+        set_version(lambda v: v + 1)
+
+    def play_loop(cancel):
+        while playing.value and not cancel.is_set():
+            if sess.at_end:
+                playing.set(False)
+                break
+            sess.step(1)
+            bump()
+            time.sleep(0.05)
+
+    solara.use_thread(play_loop, dependencies=[playing.value])
+
+    def on_compare(v):
+        compare.set(v)
+        sess.set_compare(v)
+        bump()
+
+    L = lang.value
+    solara.Title("CZT-Sim")
+    with solara.Column(style="padding:8px 16px", gap="8px"):
+        with solara.Row(style="align-items:center"):
+            solara.Text(t(L, "title"), style="font-size:22px;font-weight:bold")
+            solara.Button(t(L, "language"), on_click=lambda: lang.set("zh" if L == "en" else "en"),
+                          outlined=True, classes=["btn-lang"])
+        solara.Text(t(L, "subtitle"), style="color:#555")
+        solara.Text(t(L, "now", year=sess.model.year, quarter=sess.model.quarter, steps=sess.steps)
+                    + "   ·   " + t(L, "step_time", ms=1000 * sess.last_step_s),
+                    classes=["now-text"], style="font-weight:bold")
+        if error.value:
+            solara.Error(f"{t(L, 'error')}: {error.value}", classes=["app-error"])
+        with solara.Row(gap="16px", style="align-items:flex-start"):
+            with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
+                RunControls(sess, L, bump, error.set, playing)
+                solara.Switch(label=t(L, "compare"), value=compare.value, on_value=on_compare, classes=["compare-switch"])
+                LeverControls(sess, L, bump, error.set)
+            with solara.Column(gap="12px", style="flex:1"):
+                with solara.Row(gap="16px", style="align-items:flex-start;flex-wrap:wrap"):
+                    with solara.Column(style="width:600px"):
+                        MapView(sess, L, version, size_by)
+                    with solara.Column(style="flex:1;min-width:300px"):
+                        VerdictPanel(sess, L, version)
+                        Inspector(sess, L, version)
+                solara.Text(t(L, "charts"), style="font-weight:bold;font-size:16px")
+                Charts(sess, L, version)
+                Export(sess, L, version)

@@ -1,0 +1,252 @@
+"""SVG drawings made by the app itself: the cluster map and small line charts.
+
+Pure functions of plain data (no Solara, no model), so they are fast (a few ms) and easy to test.
+Every element carries a ``data-*`` attribute or an id that the browser test can look for.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Sequence
+
+CITY_COLORS = {"changsha": "#c0392b", "zhuzhou": "#2471a3", "xiangtan": "#d68910"}
+FLOW_STYLE = {  # group -> (colour, bend factor)
+    "move_ordinary": ("#7d3c98", 0.10),
+    "move_talent": ("#e67e22", 0.20),
+    "commuters": ("#5d6d7e", 0.30),
+    "firms": ("#1e8449", 0.40),
+}
+FLOW_GROUP = {"move_ordinary": "move_ordinary", "move_talent": "move_talent", "commuters_ordinary": "commuters",
+              "commuters_talent": "commuters", "firm_relocation": "firms", "branch_opening": "firms"}
+
+# the green heart 生态绿心: about 528 km2 in the triangle between the three cities (centre and radius approximate)
+GREEN_HEART = (27.975, 113.01, 13.0)  # lat, lon, radius in km
+
+# map frame
+LAT0, LAT1, LON0, LON1 = 27.60, 28.42, 112.48, 113.56
+MAP_W = 600
+_KX = math.cos(math.radians(28.0))
+MAP_H = int(round(MAP_W * (LAT1 - LAT0) / ((LON1 - LON0) * _KX)))
+
+
+def _xy(lat: float, lon: float) -> tuple[float, float]:
+    return ((lon - LON0) / (LON1 - LON0) * MAP_W, (LAT1 - lat) / (LAT1 - LAT0) * MAP_H)
+
+
+def _fmt(v: float) -> str:
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if a >= 1e4:
+        return f"{v / 1e3:.0f}k"
+    if a >= 1e3:
+        return f"{v / 1e3:.1f}k"
+    if a >= 10 or a == 0:
+        return f"{v:.0f}"
+    if a >= 0.1:
+        return f"{v:.2f}"
+    return f"{v:.3g}"
+
+
+def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict], labels: dict[str, str],
+            size_by: str = "gdp") -> str:
+    """The cluster map.
+
+    cities: dicts with name, label, lat, lon, gdp, pop (any positive units); city symbols have area ∝ the city's
+    share of ``size_by``. parks: dicts with id, label, lat, lon, enclave (bool), open (bool), sponsor (city name or
+    None). flows: dicts with origin, destination, kind, count (last quarter, between cities; other rows ignored).
+    labels: legend texts (keys: green_heart, legend_*, flows_shown).
+    """
+    total = sum(c[size_by] for c in cities) or 1.0
+    pos = {c["name"]: _xy(c["lat"], c["lon"]) for c in cities}
+    out = [f'<svg id="czt-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H + 92}" '
+           f'width="100%" style="max-width:{MAP_W}px;font-family:sans-serif;background:#f7f9f4">']
+    out.append("<defs>")
+    for g, (col, _) in FLOW_STYLE.items():
+        out.append(f'<marker id="arr-{g}" viewBox="0 0 10 10" refX="7" refY="5" markerUnits="userSpaceOnUse" '
+                   f'markerWidth="13" markerHeight="13" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{col}"/></marker>')
+    out.append("</defs>")
+    # Xiang river, schematic: enters from the south-east (Zhuzhou), bends past Xiangtan and flows north through Changsha
+    river = [(27.60, 113.30), (27.78, 113.17), (27.87, 113.08), (27.84, 112.97), (27.86, 112.90), (27.95, 112.93),
+             (28.08, 112.96), (28.20, 112.96), (28.40, 112.93)]
+    pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (_xy(a, b) for a, b in river))
+    out.append(f'<polyline points="{pts}" fill="none" stroke="#aed6f1" stroke-width="5" stroke-linejoin="round"/>')
+    # green heart
+    gx, gy = _xy(GREEN_HEART[0], GREEN_HEART[1])
+    r_px = GREEN_HEART[2] / 111.0 / (LAT1 - LAT0) * MAP_H
+    out.append(f'<circle id="green-heart" cx="{gx:.1f}" cy="{gy:.1f}" r="{r_px:.1f}" fill="#82e0aa" fill-opacity="0.55" '
+               f'stroke="#239b56" stroke-width="1.5"><title>{escape(labels.get("green_heart", ""))}</title></circle>')
+    out.append(f'<text x="{gx:.1f}" y="{gy + 4:.1f}" text-anchor="middle" font-size="11" fill="#145a32">'
+               f'{escape(labels.get("green_heart", ""))}</text>')
+    # cities
+    for c in cities:
+        x, y = pos[c["name"]]
+        share = c[size_by] / total
+        r = 6 + 44 * math.sqrt(share)
+        col = CITY_COLORS.get(c["name"], "#555")
+        out.append(f'<circle class="city" data-city="{c["name"]}" data-share="{share:.4f}" cx="{x:.1f}" cy="{y:.1f}" '
+                   f'r="{r:.1f}" fill="{col}" fill-opacity="0.22" stroke="{col}" stroke-width="2">'
+                   f'<title>{escape(c["label"])}: {share:.1%}</title></circle>')
+    # flows between cities
+    by_group: dict[tuple[str, str, str], float] = {}
+    for f in flows:
+        g = FLOW_GROUP.get(f["kind"])
+        if g is None or f["origin"] not in pos or f["destination"] not in pos or f["origin"] == f["destination"]:
+            continue
+        key = (g, f["origin"], f["destination"])
+        by_group[key] = by_group.get(key, 0.0) + float(f["count"])
+    gmax: dict[str, float] = {}
+    for (g, _, _), v in by_group.items():
+        gmax[g] = max(gmax.get(g, 0.0), v)
+    for (g, o, d), v in sorted(by_group.items()):
+        if v <= 0:
+            continue
+        col, bend = FLOW_STYLE[g]
+        (x0, y0), (x1, y1) = pos[o], pos[d]
+        dx, dy = x1 - x0, y1 - y0
+        L = math.hypot(dx, dy) or 1.0
+        ux, uy = dx / L, dy / L
+        # start and end a little outside the city centres; bend to the right of travel so A->B and B->A separate
+        sx, sy = x0 + ux * 22, y0 + uy * 22
+        ex, ey = x1 - ux * 22, y1 - uy * 22
+        cx, cy = (sx + ex) / 2 - uy * bend * L, (sy + ey) / 2 + ux * bend * L
+        w = 1.0 + (5.0 if g == "commuters" else 8.0) * v / gmax[g]
+        out.append(f'<path class="flow" data-kind="{g}" data-origin="{o}" data-destination="{d}" data-count="{v:.0f}" '
+                   f'd="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{col}" '
+                   f'stroke-opacity="0.75" stroke-width="{w:.2f}" marker-end="url(#arr-{g})">'
+                   f'<title>{escape(labels.get("legend_" + g, g))}: {o} → {d}: {v:,.0f}</title></path>')
+    # parks
+    for p in parks:
+        x, y = _xy(p["lat"], p["lon"])
+        tip = escape(p["label"])
+        if p["enclave"] and p.get("sponsor") in pos:
+            sx, sy = pos[p["sponsor"]]
+            out.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{sx:.1f}" y2="{sy:.1f}" stroke="#8e44ad" stroke-width="1" '
+                       f'stroke-dasharray="4 3" opacity="0.7"/>')
+        if p["enclave"]:
+            s = 7
+            out.append(f'<path class="park enclave" data-park="{p["id"]}" d="M{x:.1f},{y - s:.1f} L{x + s:.1f},{y:.1f} '
+                       f'L{x:.1f},{y + s:.1f} L{x - s:.1f},{y:.1f} z" fill="#8e44ad" stroke="white" stroke-width="1">'
+                       f'<title>{tip}</title></path>')
+        else:
+            fill = "#34495e" if p["open"] else "none"
+            out.append(f'<rect class="park" data-park="{p["id"]}" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" '
+                       f'fill="{fill}" stroke="#34495e" stroke-width="1.2"><title>{tip}</title></rect>')
+    # city labels on top
+    for c in cities:
+        x, y = pos[c["name"]]
+        out.append(f'<text x="{x:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="15" font-weight="bold" '
+                   f'fill="#1b2631" stroke="white" stroke-width="3" paint-order="stroke">{escape(c["label"])}</text>')
+        out.append(f'<text x="{x:.1f}" y="{y + 12:.1f}" text-anchor="middle" font-size="11" fill="#1b2631" '
+                   f'stroke="white" stroke-width="3" paint-order="stroke">{c[size_by] / total:.1%}</text>')
+    # scale bar: 20 km
+    bar = 20 / 111.0 / ((LON1 - LON0) * _KX) * MAP_W
+    out.append(f'<line x1="12" y1="{MAP_H - 14}" x2="{12 + bar:.1f}" y2="{MAP_H - 14}" stroke="#333" stroke-width="2"/>'
+               f'<text x="12" y="{MAP_H - 20}" font-size="10" fill="#333">20 km</text>'
+               f'<text x="{MAP_W - 14}" y="22" font-size="14" fill="#333" text-anchor="middle">N ↑</text>')
+    # legend
+    y0 = MAP_H + 8
+    out.append(f'<rect x="0" y="{MAP_H}" width="{MAP_W}" height="92" fill="white"/>')
+    out.append(f'<text x="8" y="{y0 + 10}" font-size="11" font-weight="bold" fill="#333">'
+               f'{escape(labels.get("flows_shown", ""))}</text>')
+    for i, (g, (col, _)) in enumerate(FLOW_STYLE.items()):
+        lx, ly = 8 + (i % 2) * 300, y0 + 26 + (i // 2) * 18
+        mx = gmax.get(g, 0.0)
+        out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 26}" y2="{ly - 4}" stroke="{col}" stroke-width="4" '
+                   f'marker-end="url(#arr-{g})"/><text x="{lx + 34}" y="{ly}" font-size="11" fill="#333">'
+                   f'{escape(labels.get("legend_" + g, g))} (max {_fmt(mx)})</text>')
+    ly = y0 + 26 + 2 * 18
+    out.append(f'<rect x="10" y="{ly - 8}" width="8" height="8" fill="#34495e"/><text x="24" y="{ly}" font-size="11" '
+               f'fill="#333">{escape(labels.get("legend_park", ""))}</text>')
+    out.append(f'<path d="M160,{ly - 10} L166,{ly - 4} L160,{ly + 2} L154,{ly - 4} z" fill="#8e44ad"/>'
+               f'<text x="172" y="{ly}" font-size="11" fill="#333">{escape(labels.get("legend_enclave", ""))}</text>')
+    out.append(f'<rect x="410" y="{ly - 8}" width="8" height="8" fill="none" stroke="#34495e"/>'
+               f'<text x="424" y="{ly}" font-size="11" fill="#333">{escape(labels.get("legend_closed", ""))}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    if not math.isfinite(lo) or not math.isfinite(hi):
+        return [0.0]
+    if hi <= lo:
+        hi = lo + (abs(lo) * 0.1 or 1.0)
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=10 * mag)
+    start = math.floor(lo / step) * step
+    ticks, v = [], start
+    while v <= hi + step * 0.5 and len(ticks) < 12:
+        ticks.append(round(v, 12))
+        v += step
+    return ticks
+
+
+def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequence[dict], percent: bool = False,
+                   width: int = 430, height: int = 230) -> str:
+    """A line chart. series: dicts with label, values (same length as x), color, dash (bool)."""
+    ml, mr, mt, mb = 52, 10, 24, 44
+    pw, ph = width - ml - mr, height - mt - mb
+    vals = [v for s in series for v in s["values"] if v is not None and math.isfinite(v)]
+    out = [f'<svg class="chart" id="{chart_id}" data-points="{len(x)}" xmlns="http://www.w3.org/2000/svg" '
+           f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;font-family:sans-serif">',
+           f'<text x="{ml}" y="15" font-size="12" font-weight="bold" fill="#222">{escape(title)}</text>']
+    if not vals or len(x) == 0:
+        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="11" fill="#888">–</text></svg>')
+        return "".join(out)
+    lo, hi = min(vals), max(vals)
+    if hi - lo < 1e-12:
+        pad = abs(hi) * 0.05 or 1.0
+        lo, hi = lo - pad, hi + pad
+    ticks = _nice_ticks(lo, hi)
+    lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
+    x0, x1 = min(x), max(x)
+    if x1 - x0 < 1e-9:
+        x0, x1 = x0 - 0.25, x1 + 0.25
+
+    def px(v: float) -> float:
+        return ml + (v - x0) / (x1 - x0) * pw
+
+    def py(v: float) -> float:
+        return mt + (hi - v) / (hi - lo) * ph
+
+    for tv in ticks:
+        yy = py(tv)
+        lab = f"{tv * 100:.1f}%" if percent else _fmt(tv)
+        out.append(f'<line x1="{ml}" y1="{yy:.1f}" x2="{ml + pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>'
+                   f'<text x="{ml - 4}" y="{yy + 3:.1f}" text-anchor="end" font-size="10" fill="#555">{lab}</text>')
+    if lo < 0 < hi:
+        out.append(f'<line x1="{ml}" y1="{py(0):.1f}" x2="{ml + pw}" y2="{py(0):.1f}" stroke="#999"/>')
+    years = range(math.ceil(x0), math.floor(x1) + 1)
+    every = max(1, math.ceil(len(years) / 8))
+    for i, yr in enumerate(years):
+        if i % every:
+            continue
+        xx = px(yr)
+        out.append(f'<line x1="{xx:.1f}" y1="{mt + ph}" x2="{xx:.1f}" y2="{mt + ph + 4}" stroke="#555"/>'
+                   f'<text x="{xx:.1f}" y="{mt + ph + 15}" text-anchor="middle" font-size="10" fill="#555">{yr}</text>')
+    out.append(f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#bbb"/>')
+    for s in series:
+        pts = [(px(a), py(b)) for a, b in zip(x, s["values"]) if b is not None and math.isfinite(b)]
+        if not pts:
+            continue
+        dash = ' stroke-dasharray="5 3"' if s.get("dash") else ""
+        if len(pts) == 1:
+            out.append(f'<circle cx="{pts[0][0]:.1f}" cy="{pts[0][1]:.1f}" r="2.5" fill="{s["color"]}"/>')
+        else:
+            d = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+            out.append(f'<polyline class="series" data-label="{escape(s["label"])}" points="{d}" fill="none" '
+                       f'stroke="{s["color"]}" stroke-width="1.8"{dash}/>')
+    # legend below the plot
+    lx, ly = ml, mt + ph + 30
+    for s in series:
+        w = 16 + 6.5 * len(s["label"])
+        if lx + w > width:
+            lx, ly = ml, ly + 12
+        dash = ' stroke-dasharray="5 3"' if s.get("dash") else ""
+        out.append(f'<line x1="{lx}" y1="{ly - 3}" x2="{lx + 12}" y2="{ly - 3}" stroke="{s["color"]}" stroke-width="2"{dash}/>'
+                   f'<text x="{lx + 15}" y="{ly}" font-size="10" fill="#333">{escape(s["label"])}</text>')
+        lx += w
+    out.append("</svg>")
+    return "".join(out)

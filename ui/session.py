@@ -1,0 +1,187 @@
+"""One browser tab's simulation: the model, its settings and an optional baseline twin for comparison.
+
+Plain Python (no Solara) so it can be tested directly. The app makes one Session per tab with ``use_memo``;
+nothing here is module-global, so tabs never share a model. A lock serialises stepping, rebuilding and reading.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from typing import Any
+
+import pandas as pd
+
+from model import CZTModel
+from model.errors import ConfigError
+from model.params import BY_NAME, PARAMS
+from model.scenarios import available, load
+
+LEVERS = tuple(p for p in PARAMS if p.lever)
+APP_SCALE_LO, APP_SCALE_HI = 100, 20000  # below 100 a step takes seconds: too slow for a browser app
+DEFAULT_SCALE = 500
+DEFAULT_SEED = 7
+END_YEAR = 2035  # play stops at the end of this year
+
+
+class Session:
+    def __init__(self, scenario: str = "baseline", seed: int = DEFAULT_SEED, scale: int = DEFAULT_SCALE) -> None:
+        self.lock = threading.RLock()
+        self.scenario = scenario
+        self.seed = seed
+        self.scale = scale
+        self.overrides: dict[str, Any] = {}  # lever values set in the app on top of the scenario
+        self.model: CZTModel | None = None
+        self.base: CZTModel | None = None  # baseline twin, built when comparison is first asked for
+        self.compare = False
+        self.last_step_s = 0.0
+        self._cache: dict[tuple, Any] = {}
+        self.model = self._build(scenario, seed, scale, {})
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def check_scale(scale: Any) -> int:
+        if isinstance(scale, bool) or not isinstance(scale, int) or not APP_SCALE_LO <= scale <= APP_SCALE_HI:
+            raise ConfigError("scale", scale, f"in the app, an integer from {APP_SCALE_LO} to {APP_SCALE_HI} "
+                              "(smaller is too slow for a browser)")
+        return scale
+
+    def _build(self, scenario: str, seed: int, scale: int, overrides: dict[str, Any]) -> CZTModel:
+        self.check_scale(scale)
+        return CZTModel(load(scenario), seed=seed, overrides={**overrides, "scale": scale})
+
+    def configure(self, scenario: str | None = None, seed: int | None = None, scale: int | None = None) -> None:
+        """New run from 2019 with these settings; scenario change clears lever overrides. Raises ConfigError and
+        keeps the old run on a bad value."""
+        scenario = self.scenario if scenario is None else scenario
+        seed = self.seed if seed is None else seed
+        scale = self.scale if scale is None else scale
+        overrides = {} if scenario != self.scenario else self.overrides
+        model = self._build(scenario, seed, scale, overrides)
+        with self.lock:
+            self.model, self.scenario, self.seed, self.scale, self.overrides = model, scenario, seed, scale, overrides
+            if self.base is not None and (self.base.seed != seed or self.base.scale != scale):
+                self.base = None
+            self._cache.clear()
+            if self.compare:
+                self._sync_base()
+
+    def reset(self) -> None:
+        self.configure()
+
+    def set_levers(self, values: dict[str, Any]) -> None:
+        """Apply lever values and re-run from 2019 to the current quarter with the same seed."""
+        with self.lock:
+            params = self.scenario_params()
+            new = dict(self.overrides)
+            for name, value in values.items():
+                if name not in BY_NAME or not BY_NAME[name].lever:
+                    raise ConfigError(name, value, "a policy lever", kind="unknown lever")
+                v = BY_NAME[name].coerce(value)
+                if v == params[name]:
+                    new.pop(name, None)
+                else:
+                    new[name] = v
+            steps = self.model.steps
+            model = self._build(self.scenario, self.seed, self.scale, new)
+            for _ in range(steps):
+                model.step()
+            self.model, self.overrides = model, new
+            self._cache.clear()
+
+    def restore_levers(self) -> None:
+        with self.lock:
+            self.overrides = {}
+            self.set_levers({})
+
+    def set_compare(self, on: bool) -> None:
+        with self.lock:
+            self.compare = on
+            if on:
+                self._sync_base()
+
+    def _sync_base(self) -> None:
+        if self.base is None:
+            self.base = self._build("baseline", self.seed, self.scale, {})
+        if self.base.steps > self.model.steps:
+            self.base = self._build("baseline", self.seed, self.scale, {})
+        while self.base.steps < self.model.steps:
+            self.base.step()
+
+    # ------------------------------------------------------------------ running
+    def step(self, n: int = 1) -> None:
+        with self.lock:
+            t0 = time.perf_counter()
+            for _ in range(n):
+                self.model.step()
+            if self.compare:
+                self._sync_base()
+            self.last_step_s = (time.perf_counter() - t0) / max(n, 1)
+            self._cache.clear()
+
+    @property
+    def steps(self) -> int:
+        return self.model.steps
+
+    @property
+    def at_end(self) -> bool:
+        return self.model.year > END_YEAR
+
+    # ------------------------------------------------------------------ reading
+    def scenario_params(self) -> dict[str, Any]:
+        return load(self.scenario).resolved({"scale": self.scale})
+
+    def params(self) -> dict[str, Any]:
+        return self.model.p
+
+    def _cached(self, key: str, fn):
+        k = (key, id(self.model), self.model.steps, id(self.base), self.base.steps if self.base else -1)
+        if k not in self._cache:
+            with self.lock:
+                self._cache[k] = fn()
+        return self._cache[k]
+
+    def cities(self) -> pd.DataFrame:
+        return self._cached("cities", self.model.cities_frame)
+
+    def flows(self) -> pd.DataFrame:
+        return self._cached("flows", self.model.flows_frame)
+
+    def annual(self) -> pd.DataFrame:
+        return self._cached("annual", self.model.annual_frame)
+
+    def base_cities(self) -> pd.DataFrame | None:
+        return None if self.base is None else self._cached("base_cities", self.base.cities_frame)
+
+    def summary(self) -> dict | None:
+        """The model's summary once a complete year exists, else None."""
+        if self.model.steps < 4:
+            return None
+        return self._cached("summary", self.model.summary)
+
+    def base_summary(self) -> dict | None:
+        if self.base is None or self.base.steps < 4:
+            return None
+        return self._cached("base_summary", self.base.summary)
+
+    def last_flows(self) -> list[dict]:
+        f = self.flows()
+        if f.empty:
+            return []
+        last = f[f.step == f.step.max()]
+        return last[["origin", "destination", "kind", "count"]].to_dict("records")
+
+    # ------------------------------------------------------------------ export
+    def export_csv(self, which: str) -> bytes:
+        df = {"cities": self.cities, "flows": self.flows, "annual": self.annual}[which]()
+        return df.to_csv(index=False).encode("utf-8")
+
+    def export_parquet(self, which: str) -> bytes:
+        df = {"cities": self.cities, "flows": self.flows, "annual": self.annual}[which]()
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        return buf.getvalue()
+
+
+__all__ = ["Session", "LEVERS", "available", "ConfigError", "APP_SCALE_LO", "APP_SCALE_HI", "DEFAULT_SCALE"]

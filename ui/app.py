@@ -15,6 +15,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
+import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 
 from model.errors import ConfigError  # noqa: E402
@@ -57,6 +58,7 @@ def html_table(rows, header=None, table_id: str | None = None) -> str:
 # ---------------------------------------------------------------------------- controls
 @solara.component
 def LeverControls(sess: Session, lang: str, bump, set_error):
+    bump.config.value  # re-render when settings change, not on every step
     params = sess.params()
     pending = solara.use_reactive({})
     scen = sess.scenario_params()
@@ -68,13 +70,13 @@ def LeverControls(sess: Session, lang: str, bump, set_error):
             set_error(None)
         except ConfigError as exc:
             set_error(str(exc))
-        bump()
+        bump.config_changed()
 
     def restore():
         sess.restore_levers()
         pending.set({})
         set_error(None)
-        bump()
+        bump.config_changed()
 
     solara.Text(t(lang, "levers"), style="font-weight:bold;font-size:16px")
     solara.Text(t(lang, "levers_hint"), style="font-size:12px;color:#555")
@@ -125,6 +127,7 @@ def _slider_step(p) -> float:
 
 @solara.component
 def RunControls(sess: Session, lang: str, bump, set_error, playing):
+    bump.config.value
     scen_names = available()
 
     def on_scenario(name):
@@ -134,7 +137,7 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing):
         except ConfigError as exc:
             set_error(str(exc))
         playing.set(False)
-        bump()
+        bump.config_changed()
 
     def on_seed(v):
         try:
@@ -142,7 +145,7 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing):
             set_error(None)
         except ConfigError as exc:
             set_error(str(exc))
-        bump()
+        bump.config_changed()
 
     def on_scale(v):
         try:
@@ -150,7 +153,7 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing):
             set_error(None)
         except ConfigError as exc:
             set_error(str(exc))
-        bump()
+        bump.config_changed()
 
     def step(n):
         def go():
@@ -165,7 +168,7 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing):
         playing.set(False)
         sess.reset()
         set_error(None)
-        bump()
+        bump.config_changed()
 
     solara.Text(t(lang, "run"), style="font-weight:bold;font-size:16px")
     solara.Select(t(lang, "scenario"), values=scen_names, value=sess.scenario, on_value=on_scenario)
@@ -179,7 +182,7 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing):
                           classes=["btn-pause"])
         else:
             solara.Button(t(lang, "play"), icon_name="mdi-play", on_click=lambda: playing.set(True),
-                          disabled=sess.at_end, classes=["btn-play"])
+                          classes=["btn-play"])
         solara.Button(t(lang, "step"), icon_name="mdi-step-forward", on_click=step(1), disabled=playing.value,
                       classes=["btn-step"])
         solara.Button(t(lang, "step_year"), on_click=step(4), disabled=playing.value, classes=["btn-year"])
@@ -188,7 +191,13 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing):
 
 # ---------------------------------------------------------------------------- display
 def _series_by_city(df, col, lang, share=False):
-    piv = df.pivot_table(index="step", columns="city", values=col, aggfunc="sum")
+    """Steps x cities table of one column; the recorder writes one row per city per step, in city order."""
+    cities = list(dict.fromkeys(df.city.iloc[:3]))
+    if len(df) % 3 == 0 and len(cities) == 3 and (df.city.to_numpy().reshape(-1, 3) == cities).all():
+        piv = pd.DataFrame(df[col].to_numpy(dtype=float).reshape(-1, 3), columns=cities,
+                           index=df.step.to_numpy()[::3])
+    else:
+        piv = df.pivot_table(index="step", columns="city", values=col, aggfunc="sum")
     if share:
         piv = piv.div(piv.sum(axis=1), axis=0)
     return piv
@@ -377,18 +386,40 @@ def Export(sess: Session, lang: str, version: int):
 
 
 # ---------------------------------------------------------------------------- page
+class Bumper:
+    """Change signals of one tab: ``version`` after anything that changes results, ``config`` after settings."""
+
+    def __init__(self):
+        self.version = solara.Reactive(0)
+        self.config = solara.Reactive(0)
+
+    def __call__(self):
+        self.version.value += 1
+
+    def config_changed(self):
+        self.config.value += 1
+        self.version.value += 1
+
+
+@solara.component
+def StatusLine(sess: Session, lang: str, version: int):
+    solara.Text(t(lang, "now", year=sess.model.year, quarter=sess.model.quarter, steps=sess.steps)
+                + "   ·   " + t(lang, "step_time", ms=1000 * sess.last_step_s),
+                classes=["now-text"], style="font-weight:bold")
+
+
 @solara.component
 def Page():
     lang = solara.use_reactive("en")
     sess: Session = solara.use_memo(lambda: Session(), [])
-    version, set_version = solara.use_state(0)
     error = solara.use_reactive(None)
     playing = solara.use_reactive(False)
     size_by = solara.use_reactive("gdp")
     compare = solara.use_reactive(False)
 
-    def bump():
-        set_version(lambda v: v + 1)
+    # one object for the page's lifetime: components that read bump.version re-render after every step, those that
+    # read bump.config only when settings change; the page itself reads neither, so a step does not re-render it
+    bump = solara.use_memo(Bumper, [])
 
     def play_loop(cancel):
         while playing.value and not cancel.is_set():
@@ -414,9 +445,6 @@ def Page():
             solara.Button(t(L, "language"), on_click=lambda: lang.set("zh" if L == "en" else "en"),
                           outlined=True, classes=["btn-lang"])
         solara.Text(t(L, "subtitle"), style="color:#555")
-        solara.Text(t(L, "now", year=sess.model.year, quarter=sess.model.quarter, steps=sess.steps)
-                    + "   ·   " + t(L, "step_time", ms=1000 * sess.last_step_s),
-                    classes=["now-text"], style="font-weight:bold")
         if error.value:
             solara.Error(f"{t(L, 'error')}: {error.value}", classes=["app-error"])
         with solara.Row(gap="16px", style="align-items:flex-start"):
@@ -424,13 +452,21 @@ def Page():
                 RunControls(sess, L, bump, error.set, playing)
                 solara.Switch(label=t(L, "compare"), value=compare.value, on_value=on_compare, classes=["compare-switch"])
                 LeverControls(sess, L, bump, error.set)
-            with solara.Column(gap="12px", style="flex:1"):
-                with solara.Row(gap="16px", style="align-items:flex-start;flex-wrap:wrap"):
-                    with solara.Column(style="width:600px"):
-                        MapView(sess, L, version, size_by)
-                    with solara.Column(style="flex:1;min-width:300px"):
-                        VerdictPanel(sess, L, version)
-                        Inspector(sess, L, version)
-                solara.Text(t(L, "charts"), style="font-weight:bold;font-size:16px")
-                Charts(sess, L, version)
-                Export(sess, L, version)
+            Results(sess, L, bump, size_by)
+
+
+@solara.component
+def Results(sess: Session, lang: str, bump, size_by):
+    """Everything that changes with each step; the only part of the page re-rendered by a step."""
+    version = bump.version.value
+    with solara.Column(gap="12px", style="flex:1"):
+        StatusLine(sess, lang, version)
+        with solara.Row(gap="16px", style="align-items:flex-start;flex-wrap:wrap"):
+            with solara.Column(style="width:600px"):
+                MapView(sess, lang, version, size_by)
+            with solara.Column(style="flex:1;min-width:300px"):
+                VerdictPanel(sess, lang, version)
+                Inspector(sess, lang, version)
+        solara.Text(t(lang, "charts"), style="font-weight:bold;font-size:16px")
+        Charts(sess, lang, version)
+        Export(sess, lang, version)

@@ -37,6 +37,7 @@ class Session:
         self.compare = False
         self.last_step_s = 0.0
         self._cache: dict[tuple, Any] = {}
+        self._year_cache: dict[tuple, Any] = {}
         self.model = self._build(scenario, seed, scale, {})
 
     # ------------------------------------------------------------------ building
@@ -154,16 +155,35 @@ class Session:
     def base_cities(self) -> pd.DataFrame | None:
         return None if self.base is None else self._cached("base_cities", self.base.cities_frame)
 
-    def summary(self) -> dict | None:
-        """The model's summary once a complete year exists, else None."""
-        if self.model.steps < 4:
+    @staticmethod
+    def _year_summary(model: CZTModel) -> dict | None:
+        """The model's summary measures over its complete years: as ``model.summary()``, with the flows of a year
+        still under way left out so that shares and flows cover the same years (equal at every year's end)."""
+        from model.measures import summarize
+
+        if model.steps < 4:
             return None
-        return self._cached("summary", self.model.summary)
+        flows = model.flows_frame()
+        last = model.start_year + model.steps // 4 - 1
+        return summarize(model.annual_frame(), flows[flows.year <= last], model.start_year)
+
+    def summary(self) -> dict | None:
+        """Summary measures and verdict once a complete year exists, else None; recomputed once a year."""
+        m = self.model
+        key = ("summary", id(m), m.steps // 4)
+        if key not in self._year_cache:
+            self._year_cache = {k: v for k, v in self._year_cache.items() if k[1] in (id(m), id(self.base))}
+            self._year_cache[key] = self._year_summary(m)
+        return self._year_cache[key]
 
     def base_summary(self) -> dict | None:
-        if self.base is None or self.base.steps < 4:
+        b = self.base
+        if b is None:
             return None
-        return self._cached("base_summary", self.base.summary)
+        key = ("base_summary", id(b), b.steps // 4)
+        if key not in self._year_cache:
+            self._year_cache[key] = self._year_summary(b)
+        return self._year_cache[key]
 
     def last_flows(self) -> list[dict]:
         f = self.flows()

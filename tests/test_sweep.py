@@ -163,3 +163,26 @@ def test_rerun_same_sweep_runs_nothing_and_other_sweep_refused(tmp_path, referen
     assert "different sweep" in capsys.readouterr().err
     assert main(["status", str(reference)]) == 0
     assert "8 ok, 0 failed, 0 pending" in capsys.readouterr().out
+
+
+def test_shipped_sweep_files():
+    from model.params import PARAMS
+
+    smoke = spec_mod.read(Path(__file__).resolve().parents[1] / "experiments" / "sweeps" / "smoke.toml")
+    d = plan(smoke)
+    assert 4 <= d.run_id.nunique() <= 12 and smoke.until == 2021 and smoke.scale == 2000
+    levers = spec_mod.read(Path(__file__).resolve().parents[1] / "experiments" / "sweeps" / "levers.toml")
+    assert {f.name for f in levers.factors} == {p.name for p in PARAMS if p.lever}  # every policy lever
+    assert levers.replications >= 2
+    d = plan(levers)
+    assert d.point.nunique() == levers.samples * (len(levers.factors) + 1)
+
+
+def test_all_levers_adds_unlisted_levers():
+    from model.params import PARAMS
+
+    sp = spec_mod.parse({"design": "lhs", "samples": 4, "all_levers": True, "params": {"talent_recognition": [0.0, 1.0]},
+                         "fixed": {"green_heart_ban": 0.5}})
+    names = [f.name for f in sp.factors]
+    assert names[0] == "talent_recognition" and sp.factors[0].levels == [0.0, 1.0]
+    assert set(names) == {p.name for p in PARAMS if p.lever} - {"green_heart_ban"}

@@ -305,6 +305,8 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
 
     info = store.info()
     spec = store.spec()
+    if store.clean_temp():
+        print("note: removed temporary files left by an interrupted write", file=stream)
     retries = spec.retries if retries is None else retries
     timeout = spec.timeout_seconds if timeout is None else timeout
     if info["code_version"] != code_version():

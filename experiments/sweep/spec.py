@@ -15,7 +15,8 @@ from model.params import BY_NAME
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
 SEED_MODES = ("common", "independent")
 _TOP = {"name", "description", "scenario", "design", "replications", "until", "scale", "root_seed", "samples",
-        "morris_levels", "retries", "timeout_seconds", "outputs", "seeds", "params", "fixed", "metrics"}
+        "morris_levels", "retries", "timeout_seconds", "outputs", "seeds", "params", "fixed", "metrics",
+        "all_levers"}
 _RANGE = {"min", "max", "levels"}
 
 
@@ -155,6 +156,20 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
         raise ConfigError(f"{where}: params", params, "a table naming at least one parameter to vary")
     factors = [_factor(k, v, where) for k, v in params.items()]
     fixed = raw.get("fixed", {})
+    all_levers = raw.get("all_levers", False)
+    if not isinstance(all_levers, bool):
+        raise ConfigError(f"{where}: all_levers", all_levers, "true or false")
+    if all_levers:  # every policy lever not listed in [params] or [fixed] varies over its whole allowed range
+        from model.params import PARAMS
+
+        for p in PARAMS:
+            if p.lever and p.name not in params and p.name not in (fixed if isinstance(fixed, dict) else {}):
+                if p.kind is bool:
+                    factors.append(Factor(name=p.name, levels=[False, True]))
+                elif p.kind is str:
+                    factors.append(Factor(name=p.name, levels=list(p.choices)))
+                else:
+                    factors.append(Factor(name=p.name, lo=float(p.lo), hi=float(p.hi), n_levels=2))
     if not isinstance(fixed, dict):
         raise ConfigError(f"{where}: fixed", fixed, "a table of parameter = value")
     clash = sorted(set(fixed) & set(params))

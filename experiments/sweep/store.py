@@ -87,6 +87,15 @@ class Store:
         fh.flush()
         self._lock_fh = fh
 
+    def clean_temp(self) -> int:
+        """Remove temporary files a crash left behind (call only while holding the lock)."""
+        n = 0
+        for d in (self.root, self.runs_dir, self.cities_dir, self.root / "analysis"):
+            for f in d.glob(".*.tmp*") if d.exists() else ():
+                f.unlink(missing_ok=True)
+                n += 1
+        return n
+
     def unlock(self) -> None:
         if self._lock_fh is not None:
             self._lock_fh.close()

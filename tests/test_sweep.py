@@ -186,3 +186,8 @@ def test_all_levers_adds_unlisted_levers():
     names = [f.name for f in sp.factors]
     assert names[0] == "talent_recognition" and sp.factors[0].levels == [0.0, 1.0]
     assert set(names) == {p.name for p in PARAMS if p.lever} - {"green_heart_ban"}
+
+
+def test_bad_dask_address_exit_2(tmp_path, capsys):
+    assert main(["sweep", str(write(tmp_path)), "--out", str(tmp_path / "o"), "--dask", "nonsense"]) == 2
+    assert "--dask" in capsys.readouterr().err and not (tmp_path / "o").exists()

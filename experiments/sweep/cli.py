@@ -30,6 +30,8 @@ def _check(a: argparse.Namespace) -> None:
         raise ConfigError("--workers", a.workers, "0 (in this process) or a positive number of worker processes")
     if a.retries is not None and a.retries < 0:
         raise ConfigError("--retries", a.retries, "a non-negative integer")
+    if a.dask is not None and a.dask not in ("local", "local-threads") and "://" not in a.dask:
+        raise ConfigError("--dask", a.dask, "'local', 'local-threads' or a scheduler address such as tcp://127.0.0.1:8786")
     if a.timeout is not None and a.timeout <= 0:
         raise ConfigError("--timeout", a.timeout, "a positive number of seconds")
 

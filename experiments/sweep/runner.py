@@ -191,7 +191,7 @@ class DaskPool:
         else:
             try:
                 self.client = Client(address, timeout="20s")
-            except (OSError, TimeoutError) as exc:
+            except Exception as exc:  # noqa: BLE001 - unreachable, refused, malformed address
                 raise ConfigError("--dask", address, f"a reachable Dask scheduler address ({exc})",
                                   kind="cannot connect") from None
         threads = sum(self.client.nthreads().values()) or 1
@@ -264,7 +264,9 @@ def prepare(out: str | Path, spec_path: str | Path | None = None,
                               f"(it holds sweep {store.info()['spec']['name']!r}, digest {have})",
                               kind="folder holds a different sweep")
         return store
-    if store.root.exists() and any(p.name != ".lock" for p in store.root.iterdir()):
+    leftovers = {".lock", "sweep.toml", "design.parquet", "parts", ".sweep.toml.tmp"}  # a creation cut short
+    if store.root.exists() and (any(p.name not in leftovers for p in store.root.iterdir())
+                                or any((store.root / "parts").rglob("*.parquet"))):
         raise ConfigError("--out", str(out), "a new or empty folder, or the folder of this same sweep",
                           kind="folder not empty")
     design = plan(spec)

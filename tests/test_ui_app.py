@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +38,18 @@ def html_by_id(rc, html_id):
     found = [w for w in rc.find(solara.widgets.HTML).widgets if (w.attributes or {}).get("id") == html_id]
     assert len(found) == 1, f"expected one HTML block #{html_id}, found {len(found)}"
     return found[0].unsafe_innerHTML
+
+
+def wait_html(rc, html_id, predicate, timeout=60.0):
+    """The verdict is computed in a thread: wait until the block's HTML satisfies ``predicate``."""
+    deadline = time.time() + timeout
+    while True:
+        html = html_by_id(rc, html_id)
+        if predicate(html):
+            return html
+        if time.time() > deadline:
+            raise AssertionError(f"#{html_id} did not update in {timeout} s: {html[:300]}")
+        time.sleep(0.05)
 
 
 def all_html(rc) -> str:
@@ -93,7 +106,7 @@ def test_step_updates_verdict_charts_and_flows(page):
     click(page, "btn-year")
     click(page, "btn-step")
     assert "2021 Q2" in texts(page)
-    panel = html_by_id(page, "verdict-panel")
+    panel = wait_html(page, "verdict-panel", lambda h: "2019–2020" in h)
     verdicts = re.findall(r'id="verdict-(zhuzhou|xiangtan)" data-verdict="(\w+)"', panel)
     assert [c for c, _ in verdicts] == ["zhuzhou", "xiangtan"]
     assert all(vd in ("siphon", "spillover", "neutral") for _, vd in verdicts)
@@ -106,7 +119,7 @@ def test_changing_a_lever_reruns_and_changes_results(page):
     click(page, "btn-year")
     click(page, "btn-year")
     before_chart = chart(page, "chart-gdp-share")
-    before_panel = html_by_id(page, "verdict-panel")
+    before_panel = wait_html(page, "verdict-panel", lambda h: "verdict-zhuzhou" in h)
     box = with_class(page, ipywidgets.Widget, "lever-commute_minutes_cs_xt")
     assert len(box) == 1
     slider = [w for w in page.find(v.Slider).widgets if w in _descendants(box[0])]
@@ -117,7 +130,7 @@ def test_changing_a_lever_reruns_and_changes_results(page):
     assert "[changed]" in texts(page)
     after_chart = chart(page, "chart-gdp-share")
     assert after_chart != before_chart
-    assert html_by_id(page, "verdict-panel") != before_panel
+    wait_html(page, "verdict-panel", lambda h: h != before_panel)
 
 
 def _descendants(widget):
@@ -160,12 +173,12 @@ def test_scenario_picker_language_switch_and_compare(page):
     assert len(switch) == 1
     switch[0].v_model = True
     assert "difference from baseline" in chart(page, "chart-gdp-share")
-    assert 'class="base-verdict"' in html_by_id(page, "verdict-panel")
+    wait_html(page, "verdict-panel", lambda h: 'class="base-verdict"' in h)
     click(page, "btn-lang")
     t = texts(page)
     assert "长株潭" in t and "政策杠杆" in t
-    panel = html_by_id(page, "verdict-panel")
-    assert "株洲" in panel and "湘潭" in panel and "基准" in panel
+    panel = wait_html(page, "verdict-panel", lambda h: "基准" in h)
+    assert "株洲" in panel and "湘潭" in panel
     assert "与基准之差" in chart(page, "chart-gdp-share")
     click(page, "btn-lang")
     assert "Policy levers" in texts(page)

@@ -139,7 +139,8 @@ def test_browser_session(server, browser):
     page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').innerHTML !== b", arg=before_chart,
                            timeout=60_000)
     assert "2021 Q3" in _now(page)
-    assert page.inner_html("#verdict-panel") != before_verdict
+    page.wait_for_function("(b) => document.querySelector('#verdict-panel').innerHTML !== b", arg=before_verdict,
+                           timeout=60_000)
 
     # compare with the baseline: charts become differences, the verdict shows the baseline's too
     page.click(".compare-switch")
@@ -167,7 +168,7 @@ def test_browser_session(server, browser):
 
     # play for a moment, then pause
     page.click(".btn-play")
-    page.wait_for_function("() => !/2021 Q4/.test(document.querySelector('.now-text').innerText)", timeout=30_000)
+    page.wait_for_function("() => !/: 2021 Q4/.test(document.querySelector('.now-text').innerText)", timeout=30_000)
     page.click(".btn-pause")
     page.wait_for_selector(".btn-play", timeout=30_000)
     page.screenshot(path=str(SHOT_DIR / "app-en.png"), full_page=True)

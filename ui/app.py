@@ -229,7 +229,8 @@ def Charts(sess: Session, lang: str, version: int):
         ("chart-pop-share", t(lang, "chart_pop_share") + suffix, city_series("population_10k", share=True), True),
         ("chart-talent-share", t(lang, "chart_talent_share") + suffix, city_series("talent_10k", share=True), True),
         ("chart-wages", t(lang, "chart_wages") + suffix,
-         city_series("wage_talent_yuan") + city_series("wage_ordinary_yuan", dash=True, label_extra=" ·"), False),
+         city_series("wage_talent_yuan") + [dict(d, legend=False) for d in city_series("wage_ordinary_yuan", dash=True)],
+         False),
     ]
     sectors = sess.model.sectors
     tot = cf.groupby("step")[[f"firms_{s}" for s in sectors]].sum()
@@ -244,7 +245,7 @@ def Charts(sess: Session, lang: str, version: int):
         solara.Text(t(lang, "compare_note"), style="font-size:12px;color:#555")
     with solara.Row(style="flex-wrap:wrap", gap="8px"):
         for cid, title, series, pct in charts:
-            height = 230 + 12 * max(0, (len(series) - 3) // 3)
+            height = 230 + 12 * max(0, (sum(1 for d in series if d.get("legend") is not False) - 3) // 3)
             solara.HTML(tag="div", unsafe_innerHTML=draw.line_chart_svg(cid, title, x, series, percent=pct, height=height),
                         style="width:440px", attributes={"data-chart": cid})
 
@@ -304,8 +305,22 @@ def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, sta
 
 @solara.component
 def VerdictPanel(sess: Session, lang: str, version: int):
+    """The summary measures take a few hundred ms once a year: computed in a thread, the last verdict shown meanwhile."""
+    m = sess.model
+    shown = solara.use_ref(None)
+
+    def compute():
+        return sess.summary(), (sess.base_summary() if sess.compare else None)
+
+    res = solara.use_thread(compute, dependencies=[id(m), m.steps // 4, sess.compare, id(sess.base)],
+                            intrusive_cancel=False)
+    if res.state == solara.ResultState.FINISHED:
+        shown.current = res.value
+    elif res.state == solara.ResultState.ERROR:
+        solara.Error(f"{t(lang, 'error')}: {res.error}")
+    summary, base = shown.current if shown.current is not None else (None, None)
     solara.Text(t(lang, "verdict"), style="font-weight:bold;font-size:16px")
-    html = verdict_html(sess.summary(), sess.base_summary() if sess.compare else None, lang, sess.model.start_year)
+    html = verdict_html(summary, base, lang, m.start_year)
     solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"id": "verdict-panel"})
 
 
@@ -323,13 +338,18 @@ def Inspector(sess: Session, lang: str, version: int):
                                children=[solara.Button(t(lang, f"inspect_{k}"), value=k) for k in kinds])
     html = ""
     if what.value == "city":
-        solara.Select(t(lang, "inspect_city"), values=list(m.cities), value=city)
+        names = {city_name(lang, c): c for c in m.cities}
+        solara.Select(t(lang, "inspect_city"), values=list(names), value=city_name(lang, city.value),
+                      on_value=lambda label: city.set(names[label]))
         cf = sess.cities()
         row = cf[(cf.step == cf.step.max()) & (cf.city == city.value)].iloc[0]
         html = html_table([(f, row[f]) for f in CITY_TABLE_FIELDS], header=[t(lang, "field"), t(lang, "value")],
                           table_id="inspect-table")
     elif what.value == "park":
-        solara.Select(t(lang, "inspect_park"), values=list(m.park_ids), value=park)
+        names = {(p.name_en if lang == "en" else p.name_zh): p.park_id for p in m.parks}
+        current = next(k for k, v in names.items() if v == park.value)
+        solara.Select(t(lang, "inspect_park"), values=list(names), value=current,
+                      on_value=lambda label: park.set(names[label]))
         pk = m.parks[m.park_ids.index(park.value)]
         html = html_table(list(pk.describe().items()), header=[t(lang, "field"), t(lang, "value")],
                           table_id="inspect-table")
@@ -403,7 +423,9 @@ class Bumper:
 
 @solara.component
 def StatusLine(sess: Session, lang: str, version: int):
-    solara.Text(t(lang, "now", year=sess.model.year, quarter=sess.model.quarter, steps=sess.steps)
+    m = sess.model
+    last = (f"{m.start_year + (m.steps - 1) // 4} Q{(m.steps - 1) % 4 + 1}" if m.steps else "–")
+    solara.Text(t(lang, "now", year=m.year, quarter=m.quarter, steps=m.steps, last=last)
                 + "   ·   " + t(lang, "step_time", ms=1000 * sess.last_step_s),
                 classes=["now-text"], style="font-weight:bold")
 

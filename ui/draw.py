@@ -12,10 +12,10 @@ from typing import Sequence
 
 CITY_COLORS = {"changsha": "#c0392b", "zhuzhou": "#2471a3", "xiangtan": "#d68910"}
 FLOW_STYLE = {  # group -> (colour, bend factor)
-    "move_ordinary": ("#7d3c98", 0.10),
-    "move_talent": ("#e67e22", 0.20),
-    "commuters": ("#5d6d7e", 0.30),
-    "firms": ("#1e8449", 0.40),
+    "move_ordinary": ("#7d3c98", 0.12),
+    "move_talent": ("#e67e22", 0.22),
+    "commuters": ("#5d6d7e", 0.02),
+    "firms": ("#1e8449", 0.32),
 }
 FLOW_GROUP = {"move_ordinary": "move_ordinary", "move_talent": "move_talent", "commuters_ordinary": "commuters",
               "commuters_talent": "commuters", "firm_relocation": "firms", "branch_opening": "firms"}
@@ -65,7 +65,7 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
     out.append("<defs>")
     for g, (col, _) in FLOW_STYLE.items():
         out.append(f'<marker id="arr-{g}" viewBox="0 0 10 10" refX="7" refY="5" markerUnits="userSpaceOnUse" '
-                   f'markerWidth="13" markerHeight="13" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{col}"/></marker>')
+                   f'markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{col}"/></marker>')
     out.append("</defs>")
     # Xiang river, schematic: enters from the south-east (Zhuzhou), bends past Xiangtan and flows north through Changsha
     river = [(27.60, 113.30), (27.78, 113.17), (27.87, 113.08), (27.84, 112.97), (27.86, 112.90), (27.95, 112.93),
@@ -80,10 +80,11 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
     out.append(f'<text x="{gx:.1f}" y="{gy + 4:.1f}" text-anchor="middle" font-size="11" fill="#145a32">'
                f'{escape(labels.get("green_heart", ""))}</text>')
     # cities
+    radius = {}
     for c in cities:
         x, y = pos[c["name"]]
         share = c[size_by] / total
-        r = 6 + 44 * math.sqrt(share)
+        r = radius[c["name"]] = 6 + 44 * math.sqrt(share)
         col = CITY_COLORS.get(c["name"], "#555")
         out.append(f'<circle class="city" data-city="{c["name"]}" data-share="{share:.4f}" cx="{x:.1f}" cy="{y:.1f}" '
                    f'r="{r:.1f}" fill="{col}" fill-opacity="0.22" stroke="{col}" stroke-width="2">'
@@ -107,14 +108,17 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
         dx, dy = x1 - x0, y1 - y0
         L = math.hypot(dx, dy) or 1.0
         ux, uy = dx / L, dy / L
-        # start and end a little outside the city centres; bend to the right of travel so A->B and B->A separate
-        sx, sy = x0 + ux * 22, y0 + uy * 22
-        ex, ey = x1 - ux * 22, y1 - uy * 22
-        cx, cy = (sx + ex) / 2 - uy * bend * L, (sy + ey) / 2 + ux * bend * L
-        w = 1.0 + (5.0 if g == "commuters" else 8.0) * v / gmax[g]
+        # control point to the right of travel, so A->B and B->A separate; each kind bends by its own amount
+        cx, cy = (x0 + x1) / 2 - uy * bend * L, (y0 + y1) / 2 + ux * bend * L
+        # start and end on the city circles, in the direction of the curve there
+        a0 = math.atan2(cy - y0, cx - x0)
+        a1 = math.atan2(cy - y1, cx - x1)
+        sx, sy = x0 + math.cos(a0) * (radius[o] + 2), y0 + math.sin(a0) * (radius[o] + 2)
+        ex, ey = x1 + math.cos(a1) * (radius[d] + 3), y1 + math.sin(a1) * (radius[d] + 3)
+        w = 1.0 + (4.0 if g == "commuters" else 6.0) * v / gmax[g]
         out.append(f'<path class="flow" data-kind="{g}" data-origin="{o}" data-destination="{d}" data-count="{v:.0f}" '
                    f'd="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{col}" '
-                   f'stroke-opacity="0.75" stroke-width="{w:.2f}" marker-end="url(#arr-{g})">'
+                   f'stroke-opacity="0.8" stroke-width="{w:.2f}" marker-end="url(#arr-{g})">'
                    f'<title>{escape(labels.get("legend_" + g, g))}: {o} → {d}: {v:,.0f}</title></path>')
     # parks
     for p in parks:
@@ -167,6 +171,11 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
     return "".join(out)
 
 
+def text_width(text: str, size: float) -> float:
+    """Rough rendered width in px: CJK and full-width characters are about 1 em, others about 0.56 em."""
+    return size * sum(1.0 if ord(ch) > 0x2e7f else 0.56 for ch in text)
+
+
 def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     if not math.isfinite(lo) or not math.isfinite(hi):
         return [0.0]
@@ -189,9 +198,10 @@ def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequen
     ml, mr, mt, mb = 52, 10, 24, 44
     pw, ph = width - ml - mr, height - mt - mb
     vals = [v for s in series for v in s["values"] if v is not None and math.isfinite(v)]
+    tsize = min(12.0, (width - 12) / max(text_width(title, 1.0), 1.0))
     out = [f'<svg class="chart" id="{chart_id}" data-points="{len(x)}" xmlns="http://www.w3.org/2000/svg" '
            f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;font-family:sans-serif">',
-           f'<text x="{ml}" y="15" font-size="12" font-weight="bold" fill="#222">{escape(title)}</text>']
+           f'<text x="6" y="15" font-size="{tsize:.1f}" font-weight="bold" fill="#222">{escape(title)}</text>']
     if not vals or len(x) == 0:
         out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="11" fill="#888">–</text></svg>')
         return "".join(out)
@@ -241,7 +251,9 @@ def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequen
     # legend below the plot
     lx, ly = ml, mt + ph + 30
     for s in series:
-        w = 16 + 6.5 * len(s["label"])
+        if s.get("legend") is False:
+            continue
+        w = 22 + text_width(s["label"], 10)
         if lx + w > width:
             lx, ly = ml, ly + 12
         dash = ' stroke-dasharray="5 3"' if s.get("dash") else ""

@@ -155,17 +155,20 @@ class Session:
     def base_cities(self) -> pd.DataFrame | None:
         return None if self.base is None else self._cached("base_cities", self.base.cities_frame)
 
-    @staticmethod
-    def _year_summary(model: CZTModel) -> dict | None:
+    def _year_summary(self, model: CZTModel) -> dict | None:
         """The model's summary measures over its complete years: as ``model.summary()``, with the flows of a year
-        still under way left out so that shares and flows cover the same years (equal at every year's end)."""
+        still under way left out so that shares and flows cover the same years (equal at every year's end).
+        Safe to call from another thread while the model steps: the frames are read under the lock."""
         from model.measures import summarize
 
-        if model.steps < 4:
-            return None
-        flows = model.flows_frame()
-        last = model.start_year + model.steps // 4 - 1
-        return summarize(model.annual_frame(), flows[flows.year <= last], model.start_year)
+        with self.lock:
+            steps = model.steps
+            if steps < 4:
+                return None
+            flows = model.flows_frame()
+            annual = model.annual_frame()
+        last = model.start_year + steps // 4 - 1
+        return summarize(annual[annual.year <= last], flows[flows.year <= last], model.start_year)
 
     def summary(self) -> dict | None:
         """Summary measures and verdict once a complete year exists, else None; recomputed once a year."""

@@ -22,7 +22,7 @@ scenario = "baseline"
 design = "factorial"
 replications = 2
 until = 2020
-scale = 10000
+scale = 50000
 root_seed = 7
 retries = {retries}
 outputs = ["gdp_100m_yuan", "gdp_share", "population_10k", "talent_10k", "firms"]
@@ -71,7 +71,7 @@ def test_plan_seeds_ids_and_order():
 
 
 def test_samplers_lhs_sobol_morris():
-    base = dict(name="x", scenario="baseline", until=2020, scale=10000, root_seed=3,
+    base = dict(name="x", scenario="baseline", until=2020, scale=50000, root_seed=3,
                 params={"enclave_tax_share": {"min": 0.0, "max": 1.0}, "job_offers_sampled": {"min": 1, "max": 8},
                         "green_heart_ban": [0.0, 1.0]})
     lhs = plan(spec_mod.parse({**base, "design": "lhs", "samples": 10}))

@@ -24,7 +24,7 @@ scenario = "baseline"
 design = "factorial"
 replications = {reps}
 until = 2020
-scale = 10000
+scale = 50000
 root_seed = 11
 retries = {retries}
 outputs = ["gdp_100m_yuan", "gdp_share"]
@@ -147,7 +147,7 @@ def test_worker_killed_from_outside_sweep_completes(tmp_path):
 
 def test_ctrl_c_then_resume_twice(tmp_path):
     out = tmp_path / "o"
-    env = {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_SLEEP": "0.3"}
+    env = {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_SLEEP": "0.2"}
     p = _cli(["sweep", str(_spec(tmp_path, reps=2)), "--out", str(out), "--workers", "1"], env)
     _wait(lambda: len(_events(out, "ok")) >= 2)
     os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
@@ -157,9 +157,9 @@ def test_ctrl_c_then_resume_twice(tmp_path):
     runs = _check_tables(out, len(_events(out, "ok")))
     n_ok = int((runs.status == "ok").sum())
     assert 2 <= n_ok < 12 and (runs.status == "pending").sum() == 12 - n_ok
-    st = subprocess.run([sys.executable, "-m", "experiments", "status", str(out)], cwd=ROOT, capture_output=True,
-                        text=True)
-    assert f"{n_ok} ok, 0 failed, {12 - n_ok} pending" in st.stdout
+    from experiments.sweep.status import status
+
+    assert f"{n_ok} ok, 0 failed, {12 - n_ok} pending" in status(out)
     r = run(out, workers=2, progress=False)
     assert r["executed"] == 12 - n_ok and r["ok"] == 12 - n_ok and r["pending"] == 0
     before = pd.read_parquet(out / "runs.parquet")
@@ -172,7 +172,7 @@ def test_ctrl_c_then_resume_twice(tmp_path):
 
 def test_coordinator_killed_hard_then_resume(tmp_path):
     out = tmp_path / "o"
-    env = {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_SLEEP": "0.3"}
+    env = {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_SLEEP": "0.2"}
     p = _cli(["sweep", str(_spec(tmp_path)), "--out", str(out), "--workers", "2"], env)
     _wait(lambda: len(_events(out, "ok")) >= 1)
     os.killpg(p.pid, signal.SIGKILL)  # no chance to clean up: power cut

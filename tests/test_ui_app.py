@@ -60,10 +60,27 @@ def texts(rc) -> str:
     return "\n".join(str(c) for w in rc.find(v.Html).widgets for c in (w.children or []) if isinstance(c, str))
 
 
+def settle(rc, timeout=60.0):
+    """Wait until no render is running or pending. The verdict is computed in a thread, and when that thread
+    renders, a render asked for by a click is left to it (reacton serialises renders), so it may finish later."""
+    deadline = time.time() + timeout
+    time.sleep(0.01)
+    while rc.thread_lock.locked() or rc._rerender_needed:
+        if time.time() > deadline:
+            raise AssertionError("the page kept rendering")
+        time.sleep(0.02)
+
+
 def click(rc, name):
     btns = with_class(rc, v.Btn, name)
     assert len(btns) == 1, f"expected one button .{name}, found {len(btns)}"
     btns[0].click()
+    settle(rc)
+
+
+def set_value(rc, widget, value):
+    widget.v_model = value
+    settle(rc)
 
 
 def chart(rc, chart_id):
@@ -71,6 +88,14 @@ def chart(rc, chart_id):
         if (w.attributes or {}).get("data-chart") == chart_id:
             return w.unsafe_innerHTML
     raise AssertionError(f"no chart {chart_id}")
+
+
+TEST_SCALE = 2000  # residents per worker agent in these tests: a coarse model builds in about a second
+
+
+@pytest.fixture(autouse=True)
+def coarse_model(monkeypatch):
+    monkeypatch.setenv("CZT_UI_SCALE", str(TEST_SCALE))
 
 
 @pytest.fixture
@@ -94,6 +119,11 @@ def test_page_renders_map_controls_and_waits_for_verdict(page):
     assert 'id="verdict-wait"' in html_by_id(page, "verdict-panel")
     # one slider per lever, each labelled in both languages with its allowed range
     assert len(page.find(v.Slider).widgets) == len(LEVERS)
+    # city symbols sized by GDP, or by population with the toggle
+    gdp_share = re.search(r'data-city="changsha" data-share="([\d.]+)"', html_by_id(page, "map-box")).group(1)
+    set_value(page, with_class(page, v.BtnToggle, "size-toggle")[0], 1)
+    pop_share = re.search(r'data-city="changsha" data-share="([\d.]+)"', html_by_id(page, "map-box")).group(1)
+    assert float(gdp_share) > float(pop_share) > 0.4  # Changsha: about 69% of GDP, 55% of residents
     t = texts(page)
     for p in LEVERS:
         assert p.en in t and p.zh in t and p.allowed() in t
@@ -124,7 +154,7 @@ def test_changing_a_lever_reruns_and_changes_results(page):
     assert len(box) == 1
     slider = [w for w in page.find(v.Slider).widgets if w in _descendants(box[0])]
     assert len(slider) == 1
-    slider[0].v_model = 15.0
+    set_value(page, slider[0], 15.0)
     click(page, "apply-levers")
     assert "2021 Q1" in texts(page)  # re-run to the same quarter
     assert "[changed]" in texts(page)
@@ -150,6 +180,7 @@ def test_bad_setting_shows_one_line_error_and_keeps_running(page):
     assert len(fields) == 1
     fields[0].v_model = "-3"
     fields[0].fire_event("focusout", None)
+    settle(page)
     errs = [w for w in page.find(v.Alert).widgets]
     assert errs, "a negative seed should show an error"
     msg = " ".join(str(c) for w in errs for c in w.children)
@@ -157,6 +188,7 @@ def test_bad_setting_shows_one_line_error_and_keeps_running(page):
     scale = [w for w in page.find(v.TextField).widgets if w.label.startswith("Residents per worker agent")][0]
     scale.v_model = "5"
     scale.fire_event("focusout", None)
+    settle(page)
     msg = " ".join(str(c) for w in page.find(v.Alert).widgets for c in w.children)
     assert "scale" in msg
     click(page, "btn-step")  # the old run is still there and steps
@@ -165,13 +197,13 @@ def test_bad_setting_shows_one_line_error_and_keeps_running(page):
 
 def test_scenario_picker_language_switch_and_compare(page):
     sel = [w for w in page.find(v.Select).widgets if w.label == "Scenario"][0]
-    sel.v_model = "enclave"
+    set_value(page, sel, "enclave")
     assert html_by_id(page, "map-box").count('class="park enclave"') == 3  # plus the co-built Zhuzhou park
     click(page, "btn-year")
     click(page, "btn-year")
     switch = [w for w in page.find(v.Switch).widgets]
     assert len(switch) == 1
-    switch[0].v_model = True
+    set_value(page, switch[0], True)
     assert "difference from baseline" in chart(page, "chart-gdp-share")
     wait_html(page, "verdict-panel", lambda h: 'class="base-verdict"' in h)
     click(page, "btn-lang")
@@ -188,13 +220,14 @@ def test_inspect_city_park_firm_and_worker(page):
     click(page, "btn-year")
     toggle = with_class(page, v.BtnToggle, "inspect-toggle")[0]
     assert "gdp_q_100m_yuan" in all_html(page)
-    toggle.v_model = 1  # park
+    set_value(page, toggle, 1)  # park
     assert "sector_focus" in all_html(page)
-    toggle.v_model = 2  # firm
+    set_value(page, toggle, 2)  # firm
     assert "value_added_100m_yuan" in all_html(page)
-    toggle.v_model = 3  # worker
+    set_value(page, toggle, 3)  # worker
     btn = [w for w in page.find(v.Btn).widgets if "Sample a worker" in w.children]
     btn[0].click()
+    settle(page)
     html = all_html(page)
     assert 'id="inspect-table"' in html and "residence" in html and 'id="worker-moves"' in html
 
@@ -214,7 +247,7 @@ def test_tabs_are_independent():
 
 
 def test_session_exports_and_same_seed_baseline():
-    s = Session(seed=3)
+    s = Session(seed=3, scale=TEST_SCALE)
     s.step(4)
     cities = pd.read_csv(io.BytesIO(s.export_csv("cities")))
     assert len(cities) == 5 * 3 and "gdp_q_100m_yuan" in cities

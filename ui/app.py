@@ -6,6 +6,7 @@ model. Drawings are SVG made by ``ui.draw``; texts in both languages are in ``ui
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from html import escape
@@ -20,6 +21,7 @@ import solara  # noqa: E402
 
 from model.errors import ConfigError  # noqa: E402
 from model.params import LEVER_GROUPS  # noqa: E402
+from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, DEFAULT_SEED, LEVERS, Session, available  # noqa: E402
 from ui.texts import city_name, t  # noqa: E402
@@ -106,8 +108,16 @@ def LeverControls(sess: Session, lang: str, bump, set_error):
                 else:
                     solara.SliderFloat("", value=float(cur), min=float(p.lo), max=float(p.hi), step=step,
                                        on_value=on_value, thumb_label=True)
-                solara.Text(f"{t(lang, 'allowed')}: {p.allowed()}; {t(lang, 'lever_default')}: {scen[p.name]:g}",
+                solara.Text(f"{t(lang, 'allowed')}: {allowed_text(p, lang)}; {t(lang, 'lever_default')}: {scen[p.name]:g}",
                             style="font-size:11px;color:#666")
+
+
+def allowed_text(p, lang: str) -> str:
+    """The parameter's allowed range in the UI language (the unit stays as the model states it)."""
+    if lang == "en" or p.kind not in (int, float):
+        return p.allowed()
+    kind = "整数" if p.kind is int else "数值"
+    return f"{p.lo:g} 至 {p.hi:g} 的{kind}（{p.unit}）"
 
 
 def _slider_step(p) -> float:
@@ -172,6 +182,11 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing):
 
     solara.Text(t(lang, "run"), style="font-weight:bold;font-size:16px")
     solara.Select(t(lang, "scenario"), values=scen_names, value=sess.scenario, on_value=on_scenario)
+    scen = load(sess.scenario)
+    title = scen.title_zh if lang == "zh" and scen.title_zh else scen.title
+    solara.Text(title, style="font-size:13px;font-weight:bold;color:#1a5276", classes=["scenario-title"])
+    if scen.description:
+        solara.Text(" ".join(scen.description.split()), style="font-size:11px;color:#555")
     with solara.Row():
         solara.InputInt(t(lang, "seed"), value=sess.seed, on_value=on_seed, continuous_update=False)
         solara.InputInt(t(lang, "scale"), value=sess.scale, on_value=on_scale, continuous_update=False)
@@ -406,6 +421,14 @@ def Export(sess: Session, lang: str, version: int):
 
 
 # ---------------------------------------------------------------------------- page
+def initial_scale() -> int:
+    """Scale of a new tab's first run: CZT_UI_SCALE if set to an allowed value (tests use a coarse one), else 500."""
+    try:
+        return Session.check_scale(int(os.environ.get("CZT_UI_SCALE", DEFAULT_SCALE)))
+    except (ValueError, ConfigError):
+        return DEFAULT_SCALE
+
+
 class Bumper:
     """Change signals of one tab: ``version`` after anything that changes results, ``config`` after settings."""
 
@@ -433,7 +456,7 @@ def StatusLine(sess: Session, lang: str, version: int):
 @solara.component
 def Page():
     lang = solara.use_reactive("en")
-    sess: Session = solara.use_memo(lambda: Session(), [])
+    sess: Session = solara.use_memo(lambda: Session(scale=initial_scale()), [])
     error = solara.use_reactive(None)
     playing = solara.use_reactive(False)
     size_by = solara.use_reactive("gdp")

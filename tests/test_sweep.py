@@ -191,3 +191,11 @@ def test_all_levers_adds_unlisted_levers():
 def test_bad_dask_address_exit_2(tmp_path, capsys):
     assert main(["sweep", str(write(tmp_path)), "--out", str(tmp_path / "o"), "--dask", "nonsense"]) == 2
     assert "--dask" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_tables_readable_by_duckdb(reference):
+    duckdb = pytest.importorskip("duckdb")
+    q = (f"select count(*) from read_parquet('{reference}/cities.parquet') c "
+         f"join read_parquet('{reference}/runs.parquet') r using (run_id) where r.status = 'ok'")
+    assert duckdb.sql(q).fetchall()[0][0] == 48
+    assert duckdb.sql(f"select count(*) from read_parquet('{reference}/parts/cities/*.parquet')").fetchall()[0][0] == 48

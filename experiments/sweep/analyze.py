@@ -208,11 +208,15 @@ def plot(table: pd.DataFrame, path: Path, title: str) -> None:
             ax.set_xlabel("share of variance")
         ax.set_yticks(y, t.param)
         ax.axvline(0, color="k", lw=0.5)
-        ax.set_title(f"{m}\n(noise share {t.noise_share.iloc[0]:.2f})", fontsize=9)
+        ns = t.noise_share.iloc[0]
+        ax.set_title(f"{m}\n" + (f"(noise share {ns:.2f})" if np.isfinite(ns) else "(1 replication: noise unknown)"),
+                     fontsize=9)
         ax.invert_yaxis()
-    axes[0][0].legend(fontsize=7, loc="lower right")
+    height = fig.get_size_inches()[1]
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels), frameon=False)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.35 / height, 1, 1))
     tmp = path.with_name("." + path.name + ".tmp.png")
     fig.savefig(tmp, dpi=110)
     plt.close(fig)

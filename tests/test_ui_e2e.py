@@ -172,6 +172,13 @@ def test_browser_session(server, browser):
     page.click(".btn-pause")
     page.wait_for_selector(".btn-play", timeout=30_000)
     page.screenshot(path=str(SHOT_DIR / "app-en.png"), full_page=True)
+
+    # export: the CSV download holds one row per city per simulated quarter
+    with page.expect_download(timeout=60_000) as dl:
+        page.click("text=cities.csv")
+    lines = Path(dl.value.path()).read_text().splitlines()
+    assert lines[0].startswith("step,year,quarter,city,gdp_q_100m_yuan")
+    assert len(lines) - 1 == 3 * (int(re.search(r"simulated (\d+) quarters", _now(page)).group(1)) + 1)
     assert not problems, "\n".join(problems)
     assert re.search(r"\d{4} Q\d", _now(page))
     page.close()

@@ -334,7 +334,9 @@ def VerdictPanel(sess: Session, lang: str, version: int):
     elif res.state == solara.ResultState.ERROR:
         solara.Error(f"{t(lang, 'error')}: {res.error}")
     summary, base = shown.current if shown.current is not None else (None, None)
-    solara.Text(t(lang, "verdict"), style="font-weight:bold;font-size:16px")
+    busy = res.state in (solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
+    solara.Text(t(lang, "verdict") + (f"  ({t(lang, 'updating')})" if busy else ""),
+                style="font-weight:bold;font-size:16px", classes=["verdict-title"] + (["busy"] if busy else []))
     html = verdict_html(summary, base, lang, m.start_year)
     solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"id": "verdict-panel"})
 
@@ -411,7 +413,7 @@ def Inspector(sess: Session, lang: str, version: int):
 def Export(sess: Session, lang: str, version: int):
     solara.Text(t(lang, "export"), style="font-weight:bold;font-size:16px")
     solara.Text(t(lang, "export_hint"), style="font-size:12px;color:#555")
-    tag = f"{sess.scenario}_seed{sess.seed}_{sess.model.year}Q{sess.model.quarter}"
+    tag = f"{sess.scenario}_seed{sess.seed}_scale{sess.scale}"  # not the quarter: a step need not re-render this
     with solara.Row(style="flex-wrap:wrap"):
         for which in ("cities", "flows", "annual"):
             solara.FileDownload(lambda which=which: sess.export_csv(which), filename=f"czt_{which}_{tag}.csv",
@@ -514,4 +516,4 @@ def Results(sess: Session, lang: str, bump, size_by):
                 Inspector(sess, lang, version)
         solara.Text(t(lang, "charts"), style="font-weight:bold;font-size:16px")
         Charts(sess, lang, version)
-        Export(sess, lang, version)
+        Export(sess, lang, bump.config.value)

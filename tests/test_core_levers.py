@@ -132,6 +132,9 @@ def test_strong_capital_tilt_more_investment_to_changsha(runs):
     inv_lo = _city_sum(lo, "provincial_investment_q_100m_yuan", "changsha")
     inv_hi = _city_sum(hi, "provincial_investment_q_100m_yuan", "changsha")
     assert inv_hi > 2 * inv_lo, f"Changsha provincial investment 2019-{UNTIL}: tilt 0.9 {inv_hi:.0f}, tilt 0.3 {inv_lo:.0f}"
+    # the extra investment builds public capital: Changsha's infrastructure index ends higher
+    infra = [c[(c.step == c.step.max()) & (c.city == "changsha")].infrastructure_index.iloc[0] for c in (lo, hi)]
+    assert infra[1] > infra[0], f"Changsha infrastructure index {UNTIL}: tilt 0.3 {infra[0]:.4f}, tilt 0.9 {infra[1]:.4f}"
     for c, tilt in ((lo, 0.3), (hi, 0.9)):
         q = c[c.step > 0]
         by_step = q.pivot(index="step", columns="city", values="provincial_investment_q_100m_yuan")

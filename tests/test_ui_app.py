@@ -142,6 +142,7 @@ def test_step_updates_verdict_charts_and_flows(page):
     assert all(vd in ("siphon", "spillover", "neutral") for _, vd in verdicts)
     assert "GDP share change (pp)" in panel
     assert 'class="flow"' in html_by_id(page, "map-box")  # last quarter's flows drawn as arrows
+    assert 'class="flow outside" data-kind="in_migration"' in html_by_id(page, "map-box")
     assert 'data-points="10"' in chart(page, "chart-commuters")
 
 
@@ -185,7 +186,7 @@ def test_bad_setting_shows_one_line_error_and_keeps_running(page):
     assert errs, "a negative seed should show an error"
     msg = " ".join(str(c) for w in errs for c in w.children)
     assert "seed" in msg and "\n" not in msg.strip()
-    scale = [w for w in page.find(v.TextField).widgets if w.label.startswith("Residents per worker agent")][0]
+    scale = [w for w in page.find(v.TextField).widgets if w.label.startswith("Scale")][0]
     scale.v_model = "5"
     scale.fire_event("focusout", None)
     settle(page)

@@ -277,7 +277,7 @@ def MapView(sess: Session, lang: str, version: int, size_by):
               "enclave": p.is_enclave, "open": p.open, "sponsor": None if p.sponsor is None else m.cities[p.sponsor]}
              for p in m.parks if p.level != "urban"]
     labels = {k: t(lang, k) for k in ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent",
-                                      "legend_commuters", "legend_firms", "legend_park", "legend_enclave",
+                                      "legend_commuters", "legend_firms", "legend_outside", "legend_park", "legend_enclave",
                                       "legend_closed")}
     svg = draw.map_svg(cities, parks, sess.last_flows(), labels, size_by=size_by.value)
     solara.Text(t(lang, "map"), style="font-weight:bold;font-size:16px")

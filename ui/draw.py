@@ -16,9 +16,12 @@ FLOW_STYLE = {  # group -> (colour, bend factor)
     "move_talent": ("#e67e22", 0.22),
     "commuters": ("#5d6d7e", 0.02),
     "firms": ("#1e8449", 0.32),
+    "outside": ("#2e86c1", 0.0),
 }
 FLOW_GROUP = {"move_ordinary": "move_ordinary", "move_talent": "move_talent", "commuters_ordinary": "commuters",
-              "commuters_talent": "commuters", "firm_relocation": "firms", "branch_opening": "firms"}
+              "commuters_talent": "commuters", "firm_relocation": "firms", "branch_opening": "firms",
+              "in_migration_ordinary": "outside", "in_migration_talent": "outside",
+              "out_migration_ordinary": "outside", "out_migration_talent": "outside"}
 
 # the green heart 生态绿心: about 528 km2 in the triangle between the three cities (centre and radius approximate)
 GREEN_HEART = (27.975, 113.01, 13.0)  # lat, lon, radius in km
@@ -60,7 +63,7 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
     """
     total = sum(c[size_by] for c in cities) or 1.0
     pos = {c["name"]: _xy(c["lat"], c["lon"]) for c in cities}
-    out = [f'<svg id="czt-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H + 92}" '
+    out = [f'<svg id="czt-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H + 110}" '
            f'width="100%" style="max-width:{MAP_W}px;font-family:sans-serif;background:#f7f9f4">']
     out.append("<defs>")
     for g, (col, _) in FLOW_STYLE.items():
@@ -91,8 +94,15 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
                    f'<title>{escape(c["label"])}: {share:.1%}</title></circle>')
     # flows between cities
     by_group: dict[tuple[str, str, str], float] = {}
+    outside: dict[tuple[str, str], float] = {}  # (city, "in" | "out") -> persons from / to the rest of the world
     for f in flows:
         g = FLOW_GROUP.get(f["kind"])
+        if g == "outside":
+            if f["destination"] in pos and f["origin"] not in pos:
+                outside[(f["destination"], "in")] = outside.get((f["destination"], "in"), 0.0) + float(f["count"])
+            elif f["origin"] in pos and f["destination"] not in pos:
+                outside[(f["origin"], "out")] = outside.get((f["origin"], "out"), 0.0) + float(f["count"])
+            continue
         if g is None or f["origin"] not in pos or f["destination"] not in pos or f["origin"] == f["destination"]:
             continue
         key = (g, f["origin"], f["destination"])
@@ -120,6 +130,28 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
                    f'd="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{col}" '
                    f'stroke-opacity="0.8" stroke-width="{w:.2f}" marker-end="url(#arr-{g})">'
                    f'<title>{escape(labels.get("legend_" + g, g))}: {o} → {d}: {v:,.0f}</title></path>')
+    # migration from and to outside the cluster: short arrows pointing away from the cluster's centre
+    if outside:
+        gmax["outside"] = omax = max(outside.values())
+        mx = sum(x for x, _ in pos.values()) / len(pos)
+        my = sum(y for _, y in pos.values()) / len(pos)
+        col = FLOW_STYLE["outside"][0]
+        for (c, way), v in sorted(outside.items()):
+            if v <= 0:
+                continue
+            x, y = pos[c]
+            base = math.atan2(y - my, x - mx) + (0.25 if way == "in" else -0.25)
+            near = radius[c] + 3
+            far = radius[c] + 46
+            p_near = (x + math.cos(base) * near, y + math.sin(base) * near)
+            p_far = (x + math.cos(base) * far, y + math.sin(base) * far)
+            (sx, sy), (ex, ey) = (p_far, p_near) if way == "in" else (p_near, p_far)
+            w = 1.0 + 6.0 * v / omax
+            out.append(f'<path class="flow outside" data-kind="{way}_migration" data-city="{c}" data-count="{v:.0f}" '
+                       f'd="M{sx:.1f},{sy:.1f} L{ex:.1f},{ey:.1f}" stroke="{col}" stroke-opacity="0.8" '
+                       f'stroke-width="{w:.2f}" stroke-dasharray="{"none" if way == "in" else "4 2"}" '
+                       f'marker-end="url(#arr-outside)"><title>{escape(labels.get("legend_outside", ""))}: '
+                       f'{way} {c}: {v:,.0f}</title></path>')
     # parks
     for p in parks:
         x, y = _xy(p["lat"], p["lon"])
@@ -151,7 +183,7 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
                f'<text x="{MAP_W - 14}" y="22" font-size="14" fill="#333" text-anchor="middle">N ↑</text>')
     # legend
     y0 = MAP_H + 8
-    out.append(f'<rect x="0" y="{MAP_H}" width="{MAP_W}" height="92" fill="white"/>')
+    out.append(f'<rect x="0" y="{MAP_H}" width="{MAP_W}" height="110" fill="white"/>')
     out.append(f'<text x="8" y="{y0 + 10}" font-size="11" font-weight="bold" fill="#333">'
                f'{escape(labels.get("flows_shown", ""))}</text>')
     for i, (g, (col, _)) in enumerate(FLOW_STYLE.items()):
@@ -160,7 +192,7 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
         out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 26}" y2="{ly - 4}" stroke="{col}" stroke-width="4" '
                    f'marker-end="url(#arr-{g})"/><text x="{lx + 34}" y="{ly}" font-size="11" fill="#333">'
                    f'{escape(labels.get("legend_" + g, g))} (max {_fmt(mx)})</text>')
-    ly = y0 + 26 + 2 * 18
+    ly = y0 + 26 + 3 * 18
     out.append(f'<rect x="10" y="{ly - 8}" width="8" height="8" fill="#34495e"/><text x="24" y="{ly}" font-size="11" '
                f'fill="#333">{escape(labels.get("legend_park", ""))}</text>')
     out.append(f'<path d="M160,{ly - 10} L166,{ly - 4} L160,{ly + 2} L154,{ly - 4} z" fill="#8e44ad"/>'

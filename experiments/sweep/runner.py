@@ -311,9 +311,12 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
         print("note: removed temporary files left by an interrupted write", file=stream)
     retries = spec.retries if retries is None else retries
     timeout = spec.timeout_seconds if timeout is None else timeout
-    if info["code_version"] != code_version():
-        print(f"warning: the code changed since this sweep was planned ({info['code_version']} -> {code_version()}); "
-              "new runs use the current code, each run records the version it ran with", file=stream)
+    planned, now = info["code_version"], code_version()
+    if planned.rpartition("+src.")[2] != now.rpartition("+src.")[2]:  # model sources differ, results may too
+        print(f"warning: the model code changed since this sweep was planned ({planned} -> {now}); new runs use "
+              "the current code and each run records the version it ran with", file=stream)
+    elif planned != now:
+        print(f"note: new commit since this sweep was planned, model sources unchanged ({now})", file=stream)
     design = store.design()
     names = [f.name for f in spec.factors]
     unique = design.drop_duplicates("run_id").sort_values("order")

@@ -45,8 +45,10 @@ def status(root) -> str:
     if len(ok):
         t = fin[fin.status == "ok"]
         lines.append(f"  run time per ok run: median {t.wall_seconds.median():.2f} s, max {t.wall_seconds.max():.2f} s")
-        if "code_version_run" in t and t.code_version_run.nunique() > 1:
-            lines.append(f"  warning: ok runs were made with {t.code_version_run.nunique()} code versions")
+        if "code_version_run" in t:
+            src = t.code_version_run.astype(str).str.rpartition("+src.")[2].nunique()
+            if src > 1:
+                lines.append(f"  warning: ok runs were made with {src} versions of the model sources")
     if pending or len(failed):
         lines.append(f"  next: python -m experiments resume {root}")
     return "\n".join(lines)

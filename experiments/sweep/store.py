@@ -79,7 +79,7 @@ class Store:
             fh.seek(0)
             holder = fh.read().strip() or "?"
             fh.close()
-            raise ConfigError("--out", str(self.root), f"a folder no other sweep is using (held by pid {holder})",
+            raise ConfigError("folder", str(self.root), f"a folder no other sweep is using (held by pid {holder})",
                               kind="sweep folder busy") from None
         fh.seek(0)
         fh.truncate()

@@ -90,6 +90,9 @@ class WorkerPopulation:
         chunk[:, 4] = destination
         self._log.append(chunk)
 
+    def log_reset(self) -> None:
+        self._log = []
+
     def move_log(self) -> np.ndarray:
         """All logged moves as an (n, 5) array: step, wid, kind, origin, destination."""
         if not self._log:

@@ -27,6 +27,7 @@ from model.recorder import Recorder
 from model.scenarios import Enclave, Scenario, load, parse_enclave
 
 
+BURN_IN_QUARTERS = 12  # labour-market warm-up before 2019 (commuting flows reach their steady state)
 LONG_AGO = -1000  # arrival step of the 2019 population and firms: settled long before the start
 
 
@@ -167,14 +168,25 @@ class CZTModel(mesa.Model):
         return cand[self.rng.choice(len(cand), size=n, p=w / w.sum())].astype(np.int16)
 
     def _calibrate(self) -> None:
+        """Fit the 2019 state; burn the labour market in so that commuting is in its 2019 steady state; fit again."""
+        for g in range(3):
+            CityGovernment(self, g)
+        self.governments: list[CityGovernment] = sorted(self.agents_by_type[CityGovernment], key=lambda g: g.city)
+        self.talent_subsidy_cost = np.zeros(3)
+        self._fit_2019()
+        for _ in range(BURN_IN_QUARTERS):  # job search only: wages, firms and residences held at 2019
+            labour.adjust_employment(self)
+            labour.match(self)
+        self._fit_2019()
+        labour.calibrate_unemployment(self)
+        self.workers.log_reset()
+        self.recorder.reset_flows()
+
+    def _fit_2019(self) -> None:
         production.calibrate(self)
         labour.calibrate(self)
-        for c in range(3):
-            CityGovernment(self, c)
-        self.governments: list[CityGovernment] = sorted(self.agents_by_type[CityGovernment], key=lambda g: g.city)
         for g in self.governments:
             g.housing_cost_0 = g.housing_cost = 1.0  # placeholder until calibrate_budgets
-        self.talent_subsidy_cost = np.zeros(3)
         location.calibrate_land(self)
         production.produce(self)
         production.calibrate_budgets(self)

@@ -38,6 +38,16 @@ def calibrate(m: CZTModel) -> None:
     m.vacancy_rate = np.zeros((3, 2))
 
 
+def calibrate_unemployment(m: CZTModel) -> None:
+    """The 2019 (post burn-in) unemployment rate by city and skill: the reference of the wage curve."""
+    W = m.workers
+    alive = W.alive
+    key = W.residence[alive].astype(np.int64) * 2 + W.skill[alive]
+    lf = np.bincount(key, minlength=6)
+    un = np.bincount(key, weights=W.employer[alive] < 0, minlength=6)
+    m.u_star = (un / np.maximum(lf, 1)).reshape(3, 2)
+
+
 def recount_employment(m: CZTModel) -> None:
     """Firm headcounts from the workers' employer column (the single source of truth)."""
     W, F = m.workers, m.firms
@@ -61,7 +71,9 @@ def target_headcount(m: CZTModel, slots: np.ndarray) -> np.ndarray:
     sec, city = F.sector[slots], F.city[slots]
     kappa = unit_cost(m, sec, city, F.park[slots])
     e_star = (alpha * m.A[sec, city] * F.z[slots] / kappa) ** (1 / (1 - alpha))
-    ts = F.talent_share[slots]
+    # firms substitute towards the skill that became relatively cheaper since 2019 (unit elasticity)
+    rel = (m.wages[city, 1] / m.wages[city, 0]) / (m.wage0[city, 1] / m.wage0[city, 0])
+    ts = np.clip(F.talent_share[slots] / rel, 0.0, 0.9)
     n_star = e_star / (m.lf_share * (1 - ts + p["talent_efficiency"] * ts))
     return np.stack([(1 - ts) * n_star, ts * n_star], axis=1)
 
@@ -203,7 +215,7 @@ def update_wages(m: CZTModel) -> None:
     m.unemployment_rate = un.sum(axis=1) / np.maximum(lf.sum(axis=1), 1)
     m.vacancy_rate = vrate
     # Phillips-curve adjustment around the 2019 unemployment rate (vacancies already drive hiring)
-    change = -p["wage_adjustment"] * (urate - p["unemployment_rate_0"])
+    change = -p["wage_adjustment"] * (urate - m.u_star)
     m.tightness *= np.exp(np.clip(change, -0.05, 0.05))
     m.wages = m.wage0 * m.productivity_index[:, None] * m.tightness
     # cost index for firms: wage bill at current vs 2019 wages (employment-weighted by skill)

@@ -67,10 +67,14 @@ def calibrate_land(m: CZTModel) -> None:
     m.fiscal_strength = np.ones(3)
     m.sector_secondary = (st.kind.to_numpy() == "secondary")
     m.sector_mobile = st.mobile.to_numpy(dtype=bool)
-    # site cost share: absorbs 2019 productivity gaps so that profit at z=1 is equal across cities
+    # site cost share: absorbs the 2019 productivity gaps and the 2019 incentives, so that a new firm's
+    # profit at z=1 is the same in every city under 2019 institutions (2019 is a spatial equilibrium)
     alpha, tau = p["labour_elasticity"], p["local_tax_rate"]
-    a_min = m.A0.min(axis=1, keepdims=True)
-    m.site_share0 = (1 - alpha - tau) * (1 - a_min / m.A0)
+    k_idx, c_idx = np.meshgrid(np.arange(len(m.sectors)), np.arange(3), indexing="ij")
+    inc0 = incentive_rate(m, k_idx.ravel(), c_idx.ravel(), np.full(k_idx.size, m.steps)).reshape(k_idx.shape)
+    margin = 1 - alpha - tau + inc0
+    target = (m.A0 * margin).min(axis=1, keepdims=True)
+    m.site_share0 = np.maximum(margin - target / m.A0, 0.0)
     _rent_index(m)
 
 
@@ -81,6 +85,11 @@ def update_land(m: CZTModel, set_capacity: bool = False) -> None:
     for pk in m.parks:
         pk.used_ha = float(used[pk.index])
     if not set_capacity:
+        p = m.p
+        for pk in m.parks:
+            if pk.level != "urban" and pk.open:
+                g = p["park_land_growth"] + (p["changsha_land_bonus"] if pk.city == 0 else 0.0)
+                pk.capacity_ha *= (1 + g) ** 0.25
         m.park_full = np.array([pk.level != "urban" and pk.used_ha >= pk.capacity_ha for pk in m.parks])
         _rent_index(m)
         # fiscal strength: local revenue per resident relative to the cluster (richer cities outbid poorer ones)
@@ -99,7 +108,9 @@ def _rent_index(m: CZTModel) -> None:
 
 
 def site_share(m: CZTModel, sec: np.ndarray, city: np.ndarray) -> np.ndarray:
-    return np.minimum(m.site_share0[sec, city] * m.housing_index[city], 0.9)
+    """Share of value added paid for the site: the 2019 level plus property costs rising with the city's crowding."""
+    extra = m.p["congestion_cost_share"] * (m.housing_index[city] - 1.0)
+    return np.clip(m.site_share0[sec, city] + extra, 0.0, 0.9)
 
 
 def optimal_profit(m: CZTModel, slots: np.ndarray, city: np.ndarray, park: np.ndarray, new: bool) -> np.ndarray:
@@ -172,8 +183,16 @@ def _relocate_and_branch(m: CZTModel) -> None:
         v_br = np.where(ok & (park >= 0) & big_enough, b * (gain - p["branch_cost"] * mult / H), -np.inf)
         values += [v_rel, v_br]
         choices += [(0, d, park_full_move), (1, d, park)]
-    V = p["location_logit_scale"] * np.stack(values, axis=1) + rng.gumbel(size=(len(slots), len(values)))
-    pick = np.argmax(V, axis=1)
+    # nested choice: a destination city first (idiosyncratic knowledge of places: the softer entry logit scale),
+    # then whether to go there, and how (the sharper relocation logit scale)
+    V = np.stack(values, axis=1)  # columns: stay, then (relocate, branch) for each destination city
+    per_dest = np.stack([np.maximum(V[:, 1 + 2 * d], V[:, 2 + 2 * d]) for d in range(3)], axis=1)
+    dest_u = np.where(np.isfinite(per_dest), p["entry_logit_scale"] * per_dest, -np.inf) + rng.gumbel(size=per_dest.shape)
+    dest = np.argmax(dest_u, axis=1)
+    cols = np.stack([np.zeros(len(slots), dtype=np.int64), 1 + 2 * dest, 2 + 2 * dest], axis=1)
+    sub = np.take_along_axis(V, cols, axis=1)
+    sub_u = p["location_logit_scale"] * sub + rng.gumbel(size=sub.shape)
+    pick = np.take_along_axis(cols, np.argmax(sub_u, axis=1)[:, None], axis=1)[:, 0]
     order = rng.permutation(len(slots))  # land is allocated first-come in random order
     free = np.array([pk.capacity_ha - pk.used_ha for pk in m.parks])
     for i in order:

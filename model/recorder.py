@@ -31,6 +31,9 @@ class Recorder:
         self.flows: list[tuple] = []
         self._pending: dict[tuple[int, int, str], float] = defaultdict(float)
 
+    def reset_flows(self) -> None:
+        self._pending.clear()
+
     # ---- flows, accumulated during a step
     def flow_people(self, kind: str, origin: np.ndarray, dest: np.ndarray, skill: np.ndarray) -> None:
         if len(origin) == 0:

@@ -34,6 +34,7 @@ _FIELDS: dict[str, tuple[type, float]] = {
     "tax": (np.float64, 0.0),  # local taxes last quarter, 100m yuan
     "born_step": (np.int32, 0),
     "talent_share": (np.float64, 0.0),  # talent share of the firm's target workforce
+    "wage_premium": (np.float64, 1.0),  # the firm's wage offer relative to its city's market wage
 }
 
 
@@ -106,6 +107,13 @@ class Firm(mesa.Agent):
         return float(self._get("n_ordinary") + self._get("n_talent")) * m.persons_per_agent / m.scale
 
     @property
+    def wage_offers_yuan(self) -> dict[str, float]:
+        """The firm's annual wage offers by skill (city market wage x the firm's premium)."""
+        m = self.model
+        c, prem = int(self._get("city")), float(self._get("wage_premium"))
+        return {"ordinary": float(m.wages[c, 0]) * prem, "talent": float(m.wages[c, 1]) * prem}
+
+    @property
     def value_added_100m_yuan(self) -> float:
         """Annualized value added of all the establishments this agent stands for."""
         return float(self._get("value_added")) * 4
@@ -117,4 +125,5 @@ class Firm(mesa.Agent):
     def describe(self) -> dict:
         return {"slot": self.slot, "sector": self.sector, "city": self.city, "park": self.park,
                 "hq_city": self.hq_city, "branch": self.is_branch, "employment_persons": self.employment_persons,
+                "wage_offers_yuan": self.wage_offers_yuan,
                 "value_added_100m_yuan": self.value_added_100m_yuan, "profit_100m_yuan": self.profit_100m_yuan}

@@ -252,7 +252,7 @@ class CZTModel(mesa.Model):
             return WorkerView(wid, False, "?", "?", hist[-1]["from"] if hist else "?", None, None, None, hist)
         emp = int(W.employer[row])
         jc = int(self.firms.city[emp]) if emp >= 0 else None
-        wage = float(self.wages[jc, W.skill[row]]) if jc is not None else None
+        wage = float(self.wages[jc, W.skill[row]] * self.firms.wage_premium[emp]) if jc is not None else None
         return WorkerView(int(wid), bool(W.alive[row]), ("ordinary", "talent")[W.skill[row]], _place(W.hukou[row]),
                           CITIES[W.residence[row]], emp if emp >= 0 else None, CITIES[jc] if jc is not None else None,
                           wage, hist)

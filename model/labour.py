@@ -69,7 +69,7 @@ def target_headcount(m: CZTModel, slots: np.ndarray) -> np.ndarray:
 
     alpha = p["labour_elasticity"]
     sec, city = F.sector[slots], F.city[slots]
-    kappa = unit_cost(m, sec, city, F.park[slots])
+    kappa = unit_cost(m, sec, city, F.park[slots], F.wage_premium[slots])
     e_star = (alpha * m.A[sec, city] * F.z[slots] / kappa) ** (1 / (1 - alpha))
     # firms substitute towards the skill that became relatively cheaper since 2019 (unit elasticity)
     rel = (m.wages[city, 1] / m.wages[city, 0]) / (m.wage0[city, 1] / m.wage0[city, 0])
@@ -90,6 +90,12 @@ def adjust_employment(m: CZTModel) -> None:
     # vacancies: the whole shortfall is advertised (matching frictions slow the filling); layoffs: a share of the excess
     vac[live] = np.where(full_park[:, None], 0, np.ceil(np.maximum(target - have, 0)).astype(np.int64))
     m.vacancies = vac
+    # wage setting: a firm short of staff raises its offer, one with only excess staff lowers it
+    # (0.5% a quarter, within 80-125% of its city's market wage)
+    short = (gap > 0).any(axis=1)
+    excess = (gap < 0).any(axis=1) & ~(gap > 0).any(axis=1)
+    F.wage_premium[live] = np.clip(F.wage_premium[live] * np.where(short, 1.005, np.where(excess, 0.995, 1.0)),
+                                   0.8, 1.25)
     fire = np.zeros((F.n, 2))
     fire[live] = stochastic_round(rng, np.maximum(-gap, 0))
     # layoffs: each worker of (firm, skill) leaves with probability fired / headcount; plus exogenous separations
@@ -162,7 +168,7 @@ def match(m: CZTModel) -> None:
             offers[grp] = np.searchsorted(cum, u, side="right")
     valid = offers >= 0
     oc = np.where(valid, firm_city[np.maximum(offers, 0)], 0)
-    wage = m.wages[oc, skill[:, None]]
+    wage = m.wages[oc, skill[:, None]] * np.where(valid, F.wage_premium[np.maximum(offers, 0)], 1.0)
     value = wage - cc[res[:, None], oc, skill[:, None]] - pen[_benefit_city(W, rows)[:, None], oc, skill[:, None]]
     value = value * np.exp(0.05 * rng.gumbel(size=value.shape))  # idiosyncratic job taste
     value[~valid] = -np.inf
@@ -173,8 +179,9 @@ def match(m: CZTModel) -> None:
     cur_city = np.where(cur >= 0, firm_city[np.maximum(cur, 0)], res)
     local_wage = m.wages[res, skill]
     bc = _benefit_city(W, rows)
+    cur_prem = np.where(cur >= 0, F.wage_premium[np.maximum(cur, 0)], 1.0)
     reservation = np.where(cur >= 0,
-                           1.05 * (m.wages[cur_city, skill] - cc[res, cur_city, skill] - pen[bc, cur_city, skill]),
+                           1.05 * (m.wages[cur_city, skill] * cur_prem - cc[res, cur_city, skill] - pen[bc, cur_city, skill]),
                            0.4 * local_wage)
     apply = valid[np.arange(len(rows)), best] & (best_val > reservation) & (best_firm != cur)
     a_rows, a_firm, a_skill = rows[apply], best_firm[apply], skill[apply]

@@ -108,7 +108,7 @@ def produce(m: CZTModel) -> None:
     e = effective_persons(m, live)
     sec, city = F.sector[live], F.city[live]
     y = m.scale * m.A[sec, city] * F.z[live] * e**alpha
-    cost = m.scale * e * unit_cost(m, sec, city, F.park[live])
+    cost = m.scale * e * unit_cost(m, sec, city, F.park[live], F.wage_premium[live])
     incentive = incentive_rate(m, sec, city, F.arrived_step[live]) * y
     tax = tau * y
     F.value_added[live] = y
@@ -121,9 +121,10 @@ def produce(m: CZTModel) -> None:
     _share_taxes(m, live, y, tax, incentive)
 
 
-def unit_cost(m: CZTModel, sec: np.ndarray, city: np.ndarray, park: np.ndarray) -> np.ndarray:
-    """Cost per effective person and quarter: 2019 level x (wage index, land-rent index) mix."""
-    wage_idx = m.wage_index[city]
+def unit_cost(m: CZTModel, sec: np.ndarray, city: np.ndarray, park: np.ndarray,
+              premium: np.ndarray | float = 1.0) -> np.ndarray:
+    """Cost per effective person and quarter: 2019 level x (wage index x firm's wage premium, land-rent index) mix."""
+    wage_idx = m.wage_index[city] * premium
     rent_idx = m.rent_index[park]
     lam = m.land_cost_share[sec, city]
     return m.kappa0[sec, city] * ((1 - lam) * wage_idx + lam * rent_idx)

@@ -56,7 +56,9 @@ def consumption(m: CZTModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pen = cross_city_penalty(m)
     r = np.arange(3)[None, :]
     jcs = np.maximum(jc, 0)[:, None]
-    wage_job = m.wages[jcs[:, 0], skill][:, None]
+    emp_f = W.employer[rows]
+    prem = np.where(emp_f >= 0, m.firms.wage_premium[np.maximum(emp_f, 0)], 1.0)
+    wage_job = (m.wages[jcs[:, 0], skill] * prem)[:, None]
     # benefit city if the worker lived in r: its hukou city, or r itself for migrants from outside
     bc = np.where(hukou[:, None] < 3, hukou[:, None], r)
     income_emp = wage_job - cc[r, jcs, skill[:, None]] - pen[bc, jcs, skill[:, None]]

@@ -28,6 +28,19 @@ KNOWN_WARNINGS = ("Failed to evaluate Vue script and find module.exports",)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
+STEP_JS = """() => new Promise(resolve => {
+  const before = document.querySelector('#chart-gdp-share').getAttribute('data-points');
+  const t0 = performance.now();
+  const done = () => {
+    const c = document.querySelector('#chart-gdp-share');
+    return c && c.getAttribute('data-points') !== before;
+  };
+  const obs = new MutationObserver(() => { if (done()) { obs.disconnect(); resolve(performance.now() - t0); } });
+  obs.observe(document.body, {subtree: true, childList: true, attributes: true});
+  document.querySelector('.btn-step').click();
+})"""
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -118,13 +131,14 @@ def test_browser_session(server, browser):
     page.wait_for_function("() => document.querySelector('#chart-gdp-share').getAttribute('data-points') === '10'",
                            timeout=30_000)
     assert page.locator("#czt-map path.flow").count() > 0
-    # time of one step + redraw as a person sees it (click to the new quarter shown, charts redrawn)
-    t0 = time.perf_counter()
-    page.click(".btn-step")
-    page.wait_for_function("() => document.querySelector('#chart-gdp-share').getAttribute('data-points') === '11'",
+    # time of one step + redraw in the page: a click on Step until the GDP-share chart shows the new quarter
+    times = [page.evaluate(STEP_JS) for _ in range(5)]
+    times.sort()
+    print(f"\nstep + redraw in the browser at scale 500: median {times[2]:.0f} ms, max {times[-1]:.0f} ms "
+          f"(first step via Playwright {step_s * 1000:.0f} ms)")
+    assert times[2] < 5000
+    page.wait_for_function("() => document.querySelector('#chart-gdp-share').getAttribute('data-points') === '15'",
                            timeout=30_000)
-    step_redraw_s = time.perf_counter() - t0
-    print(f"\nstep + redraw in the browser: {step_redraw_s * 1000:.0f} ms (first step {step_s * 1000:.0f} ms)")
 
     # change a lever (Changsha-Xiangtan commute time: its slider to the minimum with the keyboard) and re-run
     before_chart = page.inner_html("#chart-gdp-share")
@@ -138,7 +152,7 @@ def test_browser_session(server, browser):
     page.wait_for_selector(".lever-commute_minutes_cs_xt >> text=[changed]", timeout=60_000)
     page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').innerHTML !== b", arg=before_chart,
                            timeout=60_000)
-    assert "2021 Q3" in _now(page)
+    assert "Next quarter: 2022 Q3" in _now(page)
     page.wait_for_function("(b) => document.querySelector('#verdict-panel').innerHTML !== b", arg=before_verdict,
                            timeout=60_000)
 
@@ -164,11 +178,11 @@ def test_browser_session(server, browser):
     page.wait_for_selector(".app-error", timeout=30_000)
     assert "seed" in page.inner_text(".app-error")
     page.click(".btn-step")
-    _wait_now(page, "2021 Q4")
+    _wait_now(page, ": 2022 Q4")
 
     # play for a moment, then pause
     page.click(".btn-play")
-    page.wait_for_function("() => !/: 2021 Q4/.test(document.querySelector('.now-text').innerText)", timeout=30_000)
+    page.wait_for_function("() => !/: 2022 Q4/.test(document.querySelector('.now-text').innerText)", timeout=30_000)
     page.click(".btn-pause")
     page.wait_for_selector(".btn-play", timeout=30_000)
     page.screenshot(path=str(SHOT_DIR / "app-en.png"), full_page=True)

@@ -199,3 +199,17 @@ def test_tables_readable_by_duckdb(reference):
          f"join read_parquet('{reference}/runs.parquet') r using (run_id) where r.status = 'ok'")
     assert duckdb.sql(q).fetchall()[0][0] == 48
     assert duckdb.sql(f"select count(*) from read_parquet('{reference}/parts/cities/*.parquet')").fetchall()[0][0] == 48
+
+
+def test_resume_warns_when_model_sources_changed(tmp_path, reference):
+    import io
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(reference, out)
+    info = json.loads((out / "spec.json").read_text())
+    info["code_version"] = info["code_version"].rpartition("+src.")[0] + "+src.000000000000"
+    (out / "spec.json").write_text(json.dumps(info))
+    buf = io.StringIO()
+    r = run(out, workers=0, progress=False, stream=buf)
+    assert r["executed"] == 0 and "model code changed" in buf.getvalue()

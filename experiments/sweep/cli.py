@@ -10,7 +10,8 @@ from model.errors import ConfigError
 
 
 def _summary_line(r: dict, out: str) -> str:
-    rate = f"{r['runs_per_minute']:.1f} runs/min" if r.get("runs_per_minute") else "-"
+    unit = "attempts/min" if r["retried"] or r["failed"] else "runs/min"
+    rate = f"{r['runs_per_minute']:.1f} {unit}" if r.get("runs_per_minute") else "-"
     head = "interrupted" if r["interrupted"] else "done"
     return (f"{head}: {r['ok_before'] + r['ok']}/{r['total']} ok, {r['failed_total']} failed, {r['pending']} pending; "
             f"this time {r['executed']} attempts ({r['retried']} retried) in {r['wall_seconds']:.1f} s, {rate}"

@@ -78,7 +78,8 @@ def server(tmp_path_factory):
             proc.kill()
             proc.wait()
     text = log.read_text()
-    assert "Could not load URL" not in text, text
+    assert "Could not load URL" not in text, text  # Solara fell back to a CDN: an asset is missing locally
+    assert "Traceback" not in text, text
 
 
 @pytest.fixture(scope="module")

@@ -162,6 +162,9 @@ def test_changing_a_lever_reruns_and_changes_results(page):
     after_chart = chart(page, "chart-gdp-share")
     assert after_chart != before_chart
     wait_html(page, "verdict-panel", lambda h: h != before_panel)
+    click(page, "restore-levers")  # back to the scenario's values: the same run as before
+    assert "[changed]" not in texts(page)
+    assert chart(page, "chart-gdp-share") == before_chart
 
 
 def _descendants(widget):

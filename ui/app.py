@@ -60,9 +60,10 @@ def html_table(rows, header=None, table_id: str | None = None) -> str:
 # ---------------------------------------------------------------------------- controls
 @solara.component
 def LeverControls(sess: Session, lang: str, bump, set_error):
-    bump.config.value  # re-render when settings change, not on every step
+    cfg = bump.config.value  # re-render when settings change, not on every step
     params = sess.params()
     pending = solara.use_reactive({})
+    solara.use_effect(lambda: pending.set({}), [cfg])  # a new run (scenario, seed, reset...) drops unapplied moves
     scen = sess.scenario_params()
 
     def apply():
@@ -85,7 +86,8 @@ def LeverControls(sess: Session, lang: str, bump, set_error):
     with solara.Row():
         solara.Button(t(lang, "run") + " ✓", on_click=apply, disabled=not pending.value, color="primary",
                       classes=["apply-levers"])
-        solara.Button(t(lang, "restore"), on_click=restore, disabled=not sess.overrides, text=True)
+        solara.Button(t(lang, "restore"), on_click=restore, disabled=not sess.overrides, text=True,
+                      classes=["restore-levers"])
     for group in LEVER_GROUPS:
         solara.Text(t(lang, f"group_{group}"), style="font-weight:bold;margin-top:8px;color:#1a5276")
         for p in (q for q in LEVERS if q.lever == group):

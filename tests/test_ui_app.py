@@ -26,7 +26,7 @@ import ipywidgets  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.app import Page  # noqa: E402
 from ui.session import LEVERS, Session  # noqa: E402
-from ui.texts import TEXT  # noqa: E402
+from ui.texts import FIELD_LABELS, TEXT  # noqa: E402
 
 
 def with_class(finder, widget_cls, name):
@@ -107,6 +107,7 @@ def page():
 
 def test_texts_complete_in_both_languages():
     assert set(TEXT["en"]) == set(TEXT["zh"])
+    assert set(FIELD_LABELS["en"]) == set(FIELD_LABELS["zh"])
     for lang in TEXT:
         assert all(TEXT[lang].values())
 

@@ -24,7 +24,7 @@ from model.params import LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, DEFAULT_SEED, LEVERS, Session, available  # noqa: E402
-from ui.texts import city_name, t  # noqa: E402
+from ui.texts import city_name, field_label, t  # noqa: E402
 
 VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}
 SECTOR_COLORS = ["#27ae60", "#2c3e50", "#8e44ad", "#a04000", "#2e86c1", "#d4ac0d", "#e74c3c"]
@@ -43,7 +43,13 @@ def _fmt_value(v) -> str:
     return str(v)
 
 
-def html_table(rows, header=None, table_id: str | None = None) -> str:
+def field_table(lang: str, items, table_id: str = "inspect-table") -> str:
+    """(key, value) pairs as a table: translated label, value, and the raw column name (as in the exports)."""
+    rows = [(field_label(lang, k), v, k) for k, v in items]
+    return html_table(rows, header=[t(lang, "field"), t(lang, "value"), ""], table_id=table_id, muted_last=True)
+
+
+def html_table(rows, header=None, table_id: str | None = None, muted_last: bool = False) -> str:
     """A small HTML table; rows are (field, value) pairs or lists of cells."""
     ida = f' id="{table_id}"' if table_id else ""
     out = [f'<table{ida} style="border-collapse:collapse;font-size:13px">']
@@ -51,8 +57,10 @@ def html_table(rows, header=None, table_id: str | None = None) -> str:
         out.append("<tr>" + "".join(f'<th style="text-align:left;padding:2px 8px;border-bottom:1px solid #ccc">'
                                     f"{escape(str(h))}</th>" for h in header) + "</tr>")
     for row in rows:
-        out.append("<tr>" + "".join(f'<td style="padding:2px 8px;border-bottom:1px solid #eee">{escape(_fmt_value(c))}</td>'
-                                    for c in row) + "</tr>")
+        cells = [f'<td style="padding:2px 8px;border-bottom:1px solid #eee'
+                 + (';color:#999;font-size:11px' if muted_last and i == len(row) - 1 else '')
+                 + f'">{escape(_fmt_value(c))}</td>' for i, c in enumerate(row)]
+        out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
@@ -362,16 +370,14 @@ def Inspector(sess: Session, lang: str, version: int):
                       on_value=lambda label: city.set(names[label]))
         cf = sess.cities()
         row = cf[(cf.step == cf.step.max()) & (cf.city == city.value)].iloc[0]
-        html = html_table([(f, row[f]) for f in CITY_TABLE_FIELDS], header=[t(lang, "field"), t(lang, "value")],
-                          table_id="inspect-table")
+        html = field_table(lang, [(f, row[f]) for f in CITY_TABLE_FIELDS])
     elif what.value == "park":
         names = {(p.name_en if lang == "en" else p.name_zh): p.park_id for p in m.parks}
         current = next(k for k, v in names.items() if v == park.value)
         solara.Select(t(lang, "inspect_park"), values=list(names), value=current,
                       on_value=lambda label: park.set(names[label]))
         pk = m.parks[m.park_ids.index(park.value)]
-        html = html_table(list(pk.describe().items()), header=[t(lang, "field"), t(lang, "value")],
-                          table_id="inspect-table")
+        html = field_table(lang, pk.describe().items())
     elif what.value == "firm":
         def random_firm():
             living = m.firms.living
@@ -381,8 +387,7 @@ def Inspector(sess: Session, lang: str, version: int):
             solara.InputInt(t(lang, "firm_slot"), value=slot, continuous_update=False)
             solara.Button(t(lang, "random_firm"), on_click=random_firm)
         try:
-            html = html_table(list(m.firm(int(slot.value)).describe().items()),
-                              header=[t(lang, "field"), t(lang, "value")], table_id="inspect-table")
+            html = field_table(lang, m.firm(int(slot.value)).describe().items())
         except ConfigError as exc:
             solara.Error(str(exc))
     else:
@@ -400,7 +405,7 @@ def Inspector(sess: Session, lang: str, version: int):
         if w is not None:
             attrs = [(k, getattr(w, k)) for k in ("wid", "alive", "skill", "hukou", "residence", "employer",
                                                    "job_city", "wage_yuan")]
-            html = html_table(attrs, header=[t(lang, "field"), t(lang, "value")], table_id="inspect-table")
+            html = field_table(lang, attrs)
             html += f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'worker_moves'))}</div>"
             if w.history:
                 keys = list(w.history[0].keys())

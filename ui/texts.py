@@ -219,3 +219,50 @@ def t(lang: str, key: str, **fmt) -> str:
 
 def city_name(lang: str, city: str) -> str:
     return t(lang, f"city_{city}")
+
+
+# labels of the data fields shown by the inspector (the raw column name is shown beside them, as in the exports)
+FIELD_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "gdp_q_100m_yuan": "GDP this quarter (100m yuan)", "gdp_credited_q_100m_yuan": "GDP credited, after enclave sharing",
+        "population_10k": "Residents (10k)", "talent_10k": "Talent residents (10k)", "employment_10k": "Employed (10k)",
+        "unemployment_rate": "Unemployment rate", "firms": "Firms", "branches": "Production branches",
+        "commuters_out_10k": "Out-commuters (10k)", "commuters_in_10k": "In-commuters (10k)",
+        "wage_ordinary_yuan": "Wage, ordinary (yuan/year)", "wage_talent_yuan": "Wage, talent (yuan/year)",
+        "housing_cost_yuan": "Housing cost (yuan/year)", "productivity_index": "Productivity index",
+        "park_occupancy": "Park land occupancy", "tax_collected_q_100m_yuan": "Local taxes collected (100m yuan)",
+        "tax_after_sharing_q_100m_yuan": "Taxes after sharing (100m yuan)",
+        "tax_shared_out_q_100m_yuan": "Taxes shared out", "tax_shared_in_q_100m_yuan": "Taxes shared in",
+        "park": "Park", "name": "Name", "name_zh": "Chinese name", "city": "City", "level": "Level",
+        "sector_focus": "Sector focus", "capacity_ha": "Land (ha)", "used_ha": "Land used (ha)",
+        "occupancy": "Occupancy", "rent_yuan_m2_year": "Rent (yuan/m²/year)", "enclave_sponsor": "Enclave sponsor",
+        "slot": "Slot", "sector": "Sector", "hq_city": "Headquarters city", "branch": "Is a branch",
+        "employment_persons": "Employment (persons)", "value_added_100m_yuan": "Value added (100m yuan/quarter)",
+        "profit_100m_yuan": "Profit (100m yuan/quarter)",
+        "wid": "Worker id", "alive": "Alive", "skill": "Skill", "hukou": "Hukou", "residence": "Lives in",
+        "employer": "Employer (firm slot)", "job_city": "Works in", "wage_yuan": "Wage (yuan/year)",
+    },
+    "zh": {
+        "gdp_q_100m_yuan": "本季度GDP（亿元）", "gdp_credited_q_100m_yuan": "分成后计入的GDP（亿元）",
+        "population_10k": "常住人口（万人）", "talent_10k": "人才（万人）", "employment_10k": "就业人数（万人）",
+        "unemployment_rate": "失业率", "firms": "企业数", "branches": "生产分支数",
+        "commuters_out_10k": "外出通勤（万人）", "commuters_in_10k": "流入通勤（万人）",
+        "wage_ordinary_yuan": "普通劳动者工资（元/年）", "wage_talent_yuan": "人才工资（元/年）",
+        "housing_cost_yuan": "住房成本（元/年）", "productivity_index": "生产率指数",
+        "park_occupancy": "园区用地占用率", "tax_collected_q_100m_yuan": "地方税收（亿元）",
+        "tax_after_sharing_q_100m_yuan": "分成后税收（亿元）",
+        "tax_shared_out_q_100m_yuan": "分出税收（亿元）", "tax_shared_in_q_100m_yuan": "分入税收（亿元）",
+        "park": "园区", "name": "名称", "name_zh": "中文名称", "city": "城市", "level": "级别",
+        "sector_focus": "主导产业", "capacity_ha": "用地（公顷）", "used_ha": "已用地（公顷）",
+        "occupancy": "占用率", "rent_yuan_m2_year": "租金（元/平方米/年）", "enclave_sponsor": "飞地派出地",
+        "slot": "编号", "sector": "行业", "hq_city": "总部所在城市", "branch": "是否分支",
+        "employment_persons": "就业人数", "value_added_100m_yuan": "增加值（亿元/季度）",
+        "profit_100m_yuan": "利润（亿元/季度）",
+        "wid": "劳动者编号", "alive": "在世", "skill": "技能", "hukou": "户籍", "residence": "居住地",
+        "employer": "雇主（企业编号）", "job_city": "工作地", "wage_yuan": "工资（元/年）",
+    },
+}
+
+
+def field_label(lang: str, key: str) -> str:
+    return FIELD_LABELS.get(lang, FIELD_LABELS["en"]).get(key, FIELD_LABELS["en"].get(key, key))

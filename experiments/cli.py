@@ -105,7 +105,38 @@ def cmd_bench(a: argparse.Namespace) -> int:
         per_agent = [r["s_per_year"] / (r["workers"] + r["firms"]) * 1e6 for r in rows]
         print("cost per simulated year per 1k agents (ms): " + ", ".join(f"{x:.2f}" for x in per_agent)
               + "  (constant = linear scaling)")
+        _scaling_plot(rows, Path(a.plot))
     return 0
+
+
+def _scaling_plot(rows: list[dict], path: Path) -> None:
+    """Cost per simulated year against agents, with a straight-line fit; the title says whether it is linear."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    x = np.array([r["workers"] + r["firms"] for r in rows], dtype=float)
+    y = np.array([r["s_per_year"] for r in rows])
+    b, c = np.polyfit(x, y, 1)
+    r2 = 1 - ((y - (b * x + c)) ** 2).sum() / max(((y - y.mean()) ** 2).sum(), 1e-12)
+    verdict = "linear" if r2 >= 0.98 else "not linear"
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=150)
+    ax.plot(x, y, "o", label="measured")
+    xs = np.linspace(0, x.max() * 1.05, 50)
+    ax.plot(xs, b * xs + c, "-", label=f"fit: {b * 1e6:.2f} s per million agents, R²={r2:.3f}")
+    for r, xi, yi in zip(rows, x, y):
+        ax.annotate(f"1:{r['scale']}", (xi, yi), textcoords="offset points", xytext=(4, -10), fontsize=8)
+    ax.set_xlabel("agents (workers + firms)")
+    ax.set_ylabel("seconds per simulated year")
+    ax.set_title(f"CZT-Sim baseline: cost grows {verdict} in the number of agents")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    print(f"scaling plot: {path} ({verdict}, R²={r2:.3f})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--scales", default="1000,200,100", help="comma-separated scales (residents per worker agent)")
     b.add_argument("--until", type=int, default=2035)
     b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--plot", default="runs/bench_scaling.png", help="where to write the scaling plot (PNG)")
     b.set_defaults(func=cmd_bench)
     o = sub.add_parser("_bench_one")
     o.add_argument("--scale", type=int, required=True)

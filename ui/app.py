@@ -323,8 +323,13 @@ def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, sta
                    f'<span style="color:{VERDICT_COLORS[v]}">{escape(t(lang, v))}</span></div>{bv}'
                    + html_table(rows) + "</div>")
     out.append("</div>")
+    rule = summary.get("verdict_rule", "")
+    if lang == "zh":
+        from model.measures import VERDICT_RULE
+
+        rule = t(lang, "verdict_rule_text", thr=VERDICT_RULE.get("share_threshold_pp", 0.5))
     out.append(f'<div style="font-size:11px;color:#666;margin-top:4px">{escape(t(lang, "verdict_rule"))}: '
-               f'{escape(summary.get("verdict_rule", ""))}</div>')
+               f'{escape(rule)}</div>')
     return "".join(out)
 
 

@@ -99,7 +99,8 @@ def test_worker_attributes_match_arrays(model):
         assert v.employer == emp
         assert v.job_city == m.cities[m.firms.city[emp]]
         assert v.skill == ("ordinary", "talent")[W.skill[r]]
-        assert v.wage_yuan == pytest.approx(m.wages[m.firms.city[emp], W.skill[r]])
+        # the city's market wage for the skill times the employer's wage premium
+        assert v.wage_yuan == pytest.approx(m.wages[m.firms.city[emp], W.skill[r]] * m.firms.wage_premium[emp])
     un = np.flatnonzero(W.alive & (W.employer < 0))[:5]
     for r in un:
         v = m.worker(int(W.wid[r]))

@@ -22,7 +22,9 @@ from agents.worker import TALENT, UNEMPLOYED, WorkerPopulation, WorkerView, MOVE
 from model import calibration as cal
 from model import demography, labour, location, production, residence
 from model.errors import ConfigError
-from model.params import CITIES, OUTSIDE, resolve
+from model.params import CITIES, OUTSIDE, PARAMS
+
+LEVERS = tuple(p.name for p in PARAMS if p.lever)
 from model.recorder import Recorder
 from model.scenarios import Enclave, Scenario, load, parse_enclave
 
@@ -47,6 +49,11 @@ class CZTModel(mesa.Model):
         self.seed = int(seed)
         self.scenario_def = scenario if isinstance(scenario, Scenario) else load(scenario)
         self.p: dict[str, Any] = self.scenario_def.resolved(overrides)
+        # the 2019 state is calibrated under 2019 institutions (the baseline's levers); the scenario's
+        # policies act from 2019Q1 on, so calibration can never absorb a policy's effect
+        self.p_policy = self.p
+        base = load("baseline").resolved() if self.scenario_def.name != "baseline" or overrides else self.p
+        self.p = {**self.p, **{k: base[k] for k in LEVERS}}
         self.enclave_list = list(self.scenario_def.enclaves) if enclaves is None else \
             [e if isinstance(e, Enclave) else parse_enclave(e) for e in enclaves]
         self.cities = CITIES
@@ -61,6 +68,7 @@ class CZTModel(mesa.Model):
         self._build_parks()
         self._build_people_and_firms()
         self._calibrate()
+        self._apply_policy()
         self.recorder.record_state()  # the 2019 initial state, step 0
         # annual provincial investment at the start of each year, after that quarter's step
         self.schedule_recurring(self._allocate_provincial_investment, Schedule(interval=4, start=4))
@@ -177,6 +185,7 @@ class CZTModel(mesa.Model):
         for _ in range(BURN_IN_QUARTERS):  # job search only: wages, firms and residences held at 2019
             labour.adjust_employment(self)
             labour.match(self)
+        self.firms.wage_premium[:] = 1.0  # firms start 2019 at the market wage
         self._fit_2019()
         labour.calibrate_unemployment(self)
         self.workers.log_reset()
@@ -193,6 +202,14 @@ class CZTModel(mesa.Model):
         location.update_land(self)
         residence.calibrate(self)
         demography.calibrate(self)
+
+    def _apply_policy(self) -> None:
+        """Switch from 2019 institutions to the scenario's policies (levers) for the simulation."""
+        self.p = self.p_policy
+        self._build_geography()
+        location.apply_land_policy(self)
+        location.update_land(self)
+        production.allocate_provincial_investment(self, self.recorder.last_year_gdp() or None)
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
@@ -215,12 +232,7 @@ class CZTModel(mesa.Model):
 
     def _allocate_provincial_investment(self) -> None:
         """Each year: a pool (share of last year's CZT GDP) split with the strong-capital tilt; spent over four quarters."""
-        pool = self.p["provincial_investment_share"] * self.recorder.last_year_gdp()
-        pop = self.city_population.astype(float)
-        tilt = self.p["strong_capital_tilt"]
-        shares = np.array([tilt, (1 - tilt) * pop[1] / pop[1:].sum(), (1 - tilt) * pop[2] / pop[1:].sum()])
-        for g in self.governments:
-            g.provincial_investment = pool * shares[g.city] / 4
+        production.allocate_provincial_investment(self, self.recorder.last_year_gdp())
 
     # ------------------------------------------------------------------ derived state
     @property

@@ -46,6 +46,7 @@ def calibrate_unemployment(m: CZTModel) -> None:
     lf = np.bincount(key, minlength=6)
     un = np.bincount(key, weights=W.employer[alive] < 0, minlength=6)
     m.u_star = (un / np.maximum(lf, 1)).reshape(3, 2)
+    m.unemployment_rate = un.reshape(3, 2).sum(axis=1) / np.maximum(lf.reshape(3, 2).sum(axis=1), 1)
 
 
 def recount_employment(m: CZTModel) -> None:
@@ -94,8 +95,9 @@ def adjust_employment(m: CZTModel) -> None:
     # (0.5% a quarter, within 80-125% of its city's market wage)
     short = (gap > 0).any(axis=1)
     excess = (gap < 0).any(axis=1) & ~(gap > 0).any(axis=1)
-    F.wage_premium[live] = np.clip(F.wage_premium[live] * np.where(short, 1.005, np.where(excess, 0.995, 1.0)),
-                                   0.8, 1.25)
+    if m.steps > 0:  # not during the pre-2019 burn-in, whose wages stay at 2019 levels
+        F.wage_premium[live] = np.clip(F.wage_premium[live] * np.where(short, 1.005, np.where(excess, 0.995, 1.0)),
+                                       0.8, 1.25)
     fire = np.zeros((F.n, 2))
     fire[live] = stochastic_round(rng, np.maximum(-gap, 0))
     # layoffs: each worker of (firm, skill) leaves with probability fired / headcount; plus exogenous separations
@@ -182,7 +184,7 @@ def match(m: CZTModel) -> None:
     cur_prem = np.where(cur >= 0, F.wage_premium[np.maximum(cur, 0)], 1.0)
     reservation = np.where(cur >= 0,
                            1.05 * (m.wages[cur_city, skill] * cur_prem - cc[res, cur_city, skill] - pen[bc, cur_city, skill]),
-                           0.4 * local_wage)
+                           p["reservation_wage_share"] * local_wage)
     apply = valid[np.arange(len(rows)), best] & (best_val > reservation) & (best_firm != cur)
     a_rows, a_firm, a_skill = rows[apply], best_firm[apply], skill[apply]
     if len(a_rows) == 0:

@@ -42,16 +42,10 @@ def calibrate_land(m: CZTModel) -> None:
     p = m.p
     update_land(m, set_capacity=True)
     for pk, row in zip(m.parks, pt.itertuples()):
-        if pk.level == "urban":
-            pk.capacity_ha = float("inf")
-        elif not pk.open:
-            pk.capacity_ha = 0.0
-        elif row.initial_occupancy > 0:
-            cap = max(pk.used_ha / row.initial_occupancy, pk.used_ha + 20.0)
-            closed = p["green_heart_ban"] * pk.green_heart_share * (cap - pk.used_ha)
-            pk.capacity_ha = cap - closed
-        else:
-            pk.capacity_ha = p["enclave_capacity_ha"]
+        # land at 2019: what is used plus the expansion land (part of it inside the green heart)
+        pk.land_2019_ha = max(pk.used_ha / row.initial_occupancy, pk.used_ha + 20.0) if row.initial_occupancy > 0 else 0.0
+        pk.used_2019_ha = pk.used_ha
+    apply_land_policy(m)
     for pk in m.parks:
         pk.update_rent()
     # reference rent per city: the land-weighted 2019 rent of its industrial parks
@@ -76,6 +70,21 @@ def calibrate_land(m: CZTModel) -> None:
     target = (m.A0 * margin).min(axis=1, keepdims=True)
     m.site_share0 = np.maximum(margin - target / m.A0, 0.0)
     _rent_index(m)
+
+
+def apply_land_policy(m: CZTModel) -> None:
+    """Park capacity under the current policy: green-heart land closed by the ban; hypothetical enclaves opened."""
+    p = m.p
+    for pk in m.parks:
+        if pk.level == "urban":
+            pk.capacity_ha = float("inf")
+        elif not pk.open:
+            pk.capacity_ha = 0.0
+        elif pk.land_2019_ha > 0:
+            closed = p["green_heart_ban"] * pk.green_heart_share * (pk.land_2019_ha - pk.used_2019_ha)
+            pk.capacity_ha = pk.land_2019_ha - closed
+        else:
+            pk.capacity_ha = p["enclave_capacity_ha"]
 
 
 def update_land(m: CZTModel, set_capacity: bool = False) -> None:

@@ -146,6 +146,7 @@ def summarize(annual: pd.DataFrame, flows: pd.DataFrame, start_year: int) -> dic
     if annual.empty:
         return {"years": [], "note": "no complete statistical year simulated yet"}
     first, last = annual.year.min(), annual.year.max()
+    flows = flows[flows.year <= last]  # complete statistical years only, like the annual table
     share = _pivot(annual, "gdp_share")
     out: dict = {"first_year": int(first), "last_year": int(last), "verdict_rule": VERDICT_RULE["text"]}
     out["core_share"] = {col: {"first": float(core_share(annual, col).iloc[0]), "last": float(core_share(annual, col).iloc[-1])}

@@ -179,6 +179,8 @@ PARAMS: tuple[Param, ...] = (
           "Talent benefits lost when crossing a city line (without recognition)", "跨市人才待遇损失", _A),
     Param("cross_city_job_friction", 0.15, 0.0, 1.0, "share of the wage per year",
           "Benefits lost by working in another city", "跨市就业福利损失", _A, lever="hukou"),
+    Param("reservation_wage_share", 0.8, 0.0, 1.5, "x local market wage", "Reservation wage of the unemployed",
+          "失业者保留工资", _A),
     Param("search_on_the_job", 0.05, 0.0, 1.0, "share of employed per quarter", "On-the-job search rate", "在职搜寻比例", _A),
     Param("job_offers_sampled", 4, 1, 20, "vacancies per searcher per quarter", "Vacancies a searcher compares",
           "求职者比较的岗位数", _A, kind=int),

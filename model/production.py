@@ -37,24 +37,30 @@ def _city_sector_employment(m: CZTModel) -> tuple[np.ndarray, np.ndarray]:
     return E, tal / np.maximum(tot, 1)
 
 
+def investment_shares(m: CZTModel, tilt: float) -> np.ndarray:
+    """Provincial investment shares: ``tilt`` to Changsha, the rest to Zhuzhou and Xiangtan by population."""
+    pop = m.city_population.astype(float)
+    return np.array([tilt, (1 - tilt) * pop[1] / pop[1:].sum(), (1 - tilt) * pop[2] / pop[1:].sum()])
+
+
+def allocate_provincial_investment(m: CZTModel, last_year_gdp: float | None) -> None:
+    """A pool (share of last year's CZT GDP, 2019 data before the first year ends) spent over four quarters."""
+    gdp = last_year_gdp if last_year_gdp else float(cal.city_table().gdp_100m_yuan.sum())
+    shares = investment_shares(m, m.p["strong_capital_tilt"])
+    for g in m.governments:
+        g.provincial_investment = m.p["provincial_investment_share"] * gdp * shares[g.city] / 4
+
+
 def calibrate_budgets(m: CZTModel) -> None:
     """2019 government levels: housing cost, population, spending per resident, public-capital flow."""
     p = m.p
     pop = m.city_population
-    pool = p["provincial_investment_share"] * cal.city_table().gdp_100m_yuan.sum()
-    tilt = p["strong_capital_tilt"]
-    shares = np.array([tilt, (1 - tilt) * pop[1] / pop[1:].sum(), (1 - tilt) * pop[2] / pop[1:].sum()])
-    # the 2019 reference uses the baseline tilt, so a different tilt changes services relative to 2019
-    from model.params import BY_NAME
-
-    t0 = BY_NAME["strong_capital_tilt"].default
-    shares0 = np.array([t0, (1 - t0) * pop[1] / pop[1:].sum(), (1 - t0) * pop[2] / pop[1:].sum()])
+    allocate_provincial_investment(m, None)
     for g in m.governments:
         g.housing_cost_0 = p["housing_cost_changsha"] if g.city == 0 else p["housing_cost_periphery"]
         g.housing_cost = g.housing_cost_0
         g.population_0 = int(pop[g.city])
-        g.provincial_investment = pool * shares[g.city] / 4
-        spend0 = max(g.tax_after_sharing + pool * shares0[g.city] / 4 - g.subsidies_paid, 1e-9)
+        spend0 = max(g.tax_after_sharing + g.provincial_investment - g.subsidies_paid, 1e-9)
         g.spending_per_resident_0 = 0.7 * spend0 / max(pop[g.city], 1)
         g.infra_flow_0 = 0.3 * spend0
         g.public_service_index = 1.0

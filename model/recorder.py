@@ -87,6 +87,12 @@ class Recorder:
         sec_key = F.sector[live].astype(np.int64) * 3 + fcity
         va_sec = np.bincount(sec_key, weights=F.value_added[live], minlength=len(m.sectors) * 3).reshape(-1, 3)
         n_sec = np.bincount(sec_key, minlength=len(m.sectors) * 3).reshape(-1, 3)
+        # wages actually paid (market wage x the employer's premium), employment-weighted, by job city and skill
+        emp_rows = np.flatnonzero(alive)[emp]
+        paid = m.wages[jc[emp], skill[emp]] * F.wage_premium[W.employer[emp_rows]]
+        key = jc[emp] * 2 + skill[emp]
+        paid_sum = np.bincount(key, weights=paid, minlength=6).reshape(3, 2)
+        paid_n = np.bincount(key, minlength=6).reshape(3, 2)
         occ = {c: np.mean([pk.occupancy for pk in m.parks if pk.city == c and pk.level != "urban" and pk.open])
                for c in range(3)}
         for c, g in enumerate(m.governments):
@@ -99,9 +105,9 @@ class Recorder:
                 "unemployment_rate": unemp[c] / max(lf_c, 1),
                 "firms": int(nfirm[c]) * m.scale, "branches": int(nbranch[c]) * m.scale,
                 "commuters_out_10k": c_out[c] * lf10k, "commuters_in_10k": c_in[c] * lf10k,
-                "wage_ordinary_yuan": float(m.wages[c, 0]), "wage_talent_yuan": float(m.wages[c, 1]),
-                "avg_wage_yuan": float((m.wages[c, 0] * (jobs[c] - jobs_t[c]) + m.wages[c, 1] * jobs_t[c])
-                                       / max(jobs[c], 1)),
+                "wage_ordinary_yuan": float(paid_sum[c, 0] / paid_n[c, 0]) if paid_n[c, 0] else float(m.wages[c, 0]),
+                "wage_talent_yuan": float(paid_sum[c, 1] / paid_n[c, 1]) if paid_n[c, 1] else float(m.wages[c, 1]),
+                "avg_wage_yuan": float(paid_sum[c].sum() / max(paid_n[c].sum(), 1)),
                 "housing_cost_yuan": g.housing_cost, "public_service_index": g.public_service_index,
                 "infrastructure_index": g.infrastructure, "productivity_index": float(m.productivity_index[c]),
                 "park_occupancy": float(occ[c]),

@@ -274,12 +274,8 @@ def test_annual_frame_sums_quarters(stepped):
     assert set(a.year) == {2019, 2020, 2021}
 
 
-WAGE_RECORD_BUG = ("model/recorder.py record_state: avg_wage_yuan (and wage_ordinary/talent_yuan) use the city market "
-                   "wage m.wages only, ignoring the firms' wage_premium that workers are paid since 'Firms set wages' "
-                   "(5c44eeb); e.g. Changsha step 0: recorded 98,739 vs paid 100,447 yuan, 2020Q4 105,207 vs 108,404")
 
 
-@pytest.mark.xfail(strict=True, reason=WAGE_RECORD_BUG)
 def test_recorded_average_wage_is_the_wage_paid(stepped):
     """The city frame's avg_wage_yuan is the mean wage paid to the city's jobs (what WorkerView.wage_yuan reports)."""
     name, m, snaps = stepped

@@ -242,9 +242,6 @@ def _guided_firm_share(c, f) -> float:
     return inside / total
 
 
-DIVISION_BUG = ("model/location.py calibrate_land: site_share0 absorbs incentive_rate() computed with the run's own "
-                "division_guidance (and subsidy_competition), so the guided pairs' 5% incentive is cancelled by a matching "
-                "site cost; compute inc0 with the 2019 (default) lever values")
 
 
 def _new_firm_profit_by_city(m, sector: str) -> np.ndarray:
@@ -261,7 +258,6 @@ def _new_firm_profit_by_city(m, sector: str) -> np.ndarray:
     return np.stack(out, axis=1)
 
 
-@pytest.mark.xfail(strict=True, reason=DIVISION_BUG)
 def test_division_guidance_raises_new_firm_profit_in_guided_city():
     """For every catalogue pair (sector, city): with guidance, a new firm's profit in the guided city relative to
     the other cities is higher than without (the lever's incentive reaches location choice)."""
@@ -283,7 +279,6 @@ def test_division_guidance_raises_new_firm_profit_in_guided_city():
     assert not weak, f"relative profit gain of the guided city below 1% for: {weak} (all: {gains})"
 
 
-@pytest.mark.xfail(strict=True, reason=DIVISION_BUG + " (with that fix this outcome holds in all 3 seeds)")
 def test_division_guidance_moves_firms_to_guided_cities(runs):
     """Outcome: a larger share of the catalogue sectors' firms sits in their guided cities with guidance (mean of
     3 seeds, 2024) than without, and than in 2019."""

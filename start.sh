@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job: set up (first time only) and run the calibrated baseline 2019-2035 into runs/baseline.
+# The main job: set up (first time only), then serve the browser app on the calibrated baseline at
+# http://127.0.0.1:8765 (HOST and PORT override). Batch runs: see README (python -m experiments ...).
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
-exec .venv/bin/python -m experiments run --scenario baseline --seed 7 --until 2035 --out runs/baseline "$@"
+echo "CZT-Sim app: open http://${HOST:-127.0.0.1}:${PORT:-8765} in a browser (Ctrl-C stops it)"
+exec .venv/bin/solara run ui/app.py --host "${HOST:-127.0.0.1}" --port "${PORT:-8765}" --production --no-open "$@"

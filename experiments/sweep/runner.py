@@ -183,7 +183,10 @@ class DaskPool:
 
         self.cluster = None
         if address in ("local", "local-threads"):
+            import dask
+
             procs = address == "local"
+            dask.config.set({"distributed.worker.profile.enabled": False})  # its sampling slows the runs
             self.cluster = LocalCluster(n_workers=n if procs else 1, threads_per_worker=1 if procs else n,
                                         processes=procs, protocol="tcp://", host="127.0.0.1",
                                         dashboard_address=None, silence_logs=logging.ERROR)

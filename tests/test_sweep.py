@@ -194,7 +194,7 @@ def test_bad_dask_address_exit_2(tmp_path, capsys):
 
 
 def test_tables_readable_by_duckdb(reference):
-    duckdb = pytest.importorskip("duckdb")
+    import duckdb
     q = (f"select count(*) from read_parquet('{reference}/cities.parquet') c "
          f"join read_parquet('{reference}/runs.parquet') r using (run_id) where r.status = 'ok'")
     assert duckdb.sql(q).fetchall()[0][0] == 48

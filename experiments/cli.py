@@ -55,10 +55,13 @@ def cmd_run(a: argparse.Namespace) -> int:
 def cmd_scenarios(a: argparse.Namespace) -> int:
     from model.scenarios import available, load
 
+    from model.params import BY_NAME
+
     for name in available():
         sc = load(name)
-        changed = ", ".join(f"{k}={v}" for k, v in sc.params.items()) or "-"
-        print(f"{name:18s} {sc.title} ({sc.title_zh})\n{'':18s} {changed}")
+        changed = ", ".join(f"{k}={v}" for k, v in sc.params.items() if v != BY_NAME[k].default) or "2019 defaults"
+        parks = ", ".join(f"{e.park} ({e.sponsor} -> {e.host})" for e in sc.enclaves)
+        print(f"{name}: {sc.title} ({sc.title_zh})\n    levers: {changed}\n    enclave parks: {parks or '-'}")
     return 0
 
 
@@ -180,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head & co.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted; finished files are complete, nothing partial was written", file=sys.stderr)
         return 130

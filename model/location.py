@@ -204,7 +204,8 @@ def _relocate_and_branch(m: CZTModel) -> None:
     pick = np.take_along_axis(cols, np.argmax(sub_u, axis=1)[:, None], axis=1)[:, 0]
     order = rng.permutation(len(slots))  # land is allocated first-come in random order
     free = np.array([pk.capacity_ha - pk.used_ha for pk in m.parks])
-    for i in order:
+    parents: list[int] = []
+    for i in order[pick[order] != 0]:
         c = pick[i]
         if c == 0:
             continue
@@ -221,7 +222,12 @@ def _relocate_and_branch(m: CZTModel) -> None:
             m.recorder.flow_firms("firm_relocation", origin, d)
         else:
             _branch(m, f, d, pk, b)
+            parents.append(f)
             m.recorder.flow_firms("branch_opening", origin, d)
+    if parents:  # the parents shed the branch's share of their staff (one pass over the workers)
+        W = m.workers
+        staff = np.flatnonzero(W.alive & np.isin(W.employer, np.array(parents)))
+        W.employer[staff[rng.random(len(staff)) < b]] = UNEMPLOYED
 
 
 def _relocate(m: CZTModel, f: int, d: int, park: int) -> None:
@@ -236,15 +242,13 @@ def _relocate(m: CZTModel, f: int, d: int, park: int) -> None:
 
 
 def _branch(m: CZTModel, f: int, d: int, park: int, b: float) -> None:
-    F, W, rng = m.firms, m.workers, m.rng
+    F = m.firms
     alpha = m.p["labour_elasticity"]
     slot = F.add(1, sector=F.sector[f], city=d, park=park, z=F.z[f] * b ** (1 - alpha), hq_city=F.hq_city[f],
                  parent=f, origin_city=F.city[f], arrived_step=m.steps, born_step=m.steps,
                  pre_move_tax=4 * F.tax[f] * b, talent_share=F.talent_share[f])
     F.z[f] *= (1 - b) ** (1 - alpha)
     m.firm_agents.append(Firm(m, int(slot[0])))
-    staff = np.flatnonzero(W.alive & (W.employer == f))
-    W.employer[staff[rng.random(len(staff)) < b]] = UNEMPLOYED
 
 
 def _sector_presence(m: CZTModel) -> np.ndarray:
@@ -282,10 +286,13 @@ def _exit_and_enter(m: CZTModel) -> None:
     sec = F.sector[out]
     live_after = F.living
     n = len(out)
-    z = np.empty(n)
-    for i, k in enumerate(sec):
-        pool = live_after[F.sector[live_after] == k]
-        z[i] = F.z[pool[rng.integers(len(pool))]] if len(pool) else 1.0
+    z = np.ones(n)
+    live_sec = F.sector[live_after]
+    for k in np.unique(sec):  # a handful of sectors: draw every entrant of sector k at once
+        pool = live_after[live_sec == k]
+        idx = np.flatnonzero(sec == k)
+        if len(pool):
+            z[idx] = F.z[pool[rng.integers(len(pool), size=len(idx))]]
     z *= np.exp(0.1 * rng.standard_normal(n))
     slots = F.add(n, sector=sec, city=F.city[out], park=F.park[out], z=z, hq_city=F.city[out], parent=-1,
                   origin_city=-1, arrived_step=m.steps, born_step=m.steps, pre_move_tax=0.0,

@@ -391,10 +391,13 @@ def Inspector(sess: Session, lang: str, version: int):
         with solara.Row():
             solara.InputInt(t(lang, "firm_slot"), value=slot, continuous_update=False)
             solara.Button(t(lang, "random_firm"), on_click=random_firm)
-        try:
-            html = field_table(lang, m.firm(int(slot.value)).describe().items())
-        except ConfigError as exc:
-            solara.Error(str(exc))
+        current = int(slot.value)
+        if not (0 <= current < m.firms.n and m.firms.alive[current]):
+            # the chosen firm has exited (or the slot is unknown): show the first living firm instead
+            if 0 <= current < m.firms.n:
+                solara.Info(t(lang, "firm_exited").format(slot=current))
+            current = int(m.firms.living[0])
+        html = field_table(lang, m.firm(current).describe().items())
     else:
         def sample():
             # prefer a worker who has moved: most have not, and their history is the interesting part

@@ -150,7 +150,10 @@ def test_browser_session(server, browser):
     thumb.press("Home")
     page.wait_for_selector(".apply-levers:not([disabled])", timeout=10_000)
     page.click(".apply-levers")
+    # the re-run from 2019 shows progress instead of a frozen page, and the note goes when it is done
+    page.wait_for_selector(".building-note", state="attached", timeout=10_000)
     page.wait_for_selector(".lever-commute_minutes_cs_xt >> text=[changed]", timeout=60_000)
+    page.wait_for_selector(".building-note", state="detached", timeout=60_000)
     page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').innerHTML !== b", arg=before_chart,
                            timeout=60_000)
     assert "Next quarter: 2022 Q3" in _now(page)
@@ -165,7 +168,8 @@ def test_browser_session(server, browser):
     # switch to Chinese and back
     page.click(".btn-lang")
     page.wait_for_selector("text=政策杠杆", timeout=30_000)
-    assert "株洲" in page.inner_text("#verdict-panel")
+    # the verdict panel re-renders from its own thread: wait for the Chinese version rather than read it at once
+    page.wait_for_function("() => document.querySelector('#verdict-panel').innerText.includes('株洲')", timeout=30_000)
     assert "年第" in _now(page)
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOT_DIR / "app-zh.png"), full_page=True)

@@ -67,7 +67,7 @@ def html_table(rows, header=None, table_id: str | None = None, muted_last: bool 
 
 # ---------------------------------------------------------------------------- controls
 @solara.component
-def LeverControls(sess: Session, lang: str, bump, set_error):
+def LeverControls(sess: Session, lang: str, bump, submit):
     cfg = bump.config.value  # re-render when settings change, not on every step
     params = sess.params()
     pending = solara.use_reactive({})
@@ -75,19 +75,18 @@ def LeverControls(sess: Session, lang: str, bump, set_error):
     scen = sess.scenario_params()
 
     def apply():
-        try:
-            sess.set_levers(dict(pending.value))
+        values = dict(pending.value)
+
+        def work():
+            sess.set_levers(values)
             pending.set({})
-            set_error(None)
-        except ConfigError as exc:
-            set_error(str(exc))
-        bump.config_changed()
+        submit(work)
 
     def restore():
-        sess.restore_levers()
-        pending.set({})
-        set_error(None)
-        bump.config_changed()
+        def work():
+            sess.restore_levers()
+            pending.set({})
+        submit(work)
 
     solara.Text(t(lang, "levers"), style="font-weight:bold;font-size:16px")
     solara.Text(t(lang, "levers_hint"), style="font-size:12px;color:#555")
@@ -146,34 +145,20 @@ def _slider_step(p) -> float:
 
 
 @solara.component
-def RunControls(sess: Session, lang: str, bump, set_error, playing):
+def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
     bump.config.value
     scen_names = available()
 
+    # rebuilding a run can take seconds at a fine scale: the work is submitted, the page first shows progress
     def on_scenario(name):
-        try:
-            sess.configure(scenario=name)
-            set_error(None)
-        except ConfigError as exc:
-            set_error(str(exc))
         playing.set(False)
-        bump.config_changed()
+        submit(lambda: sess.configure(scenario=name))
 
     def on_seed(v):
-        try:
-            sess.configure(seed=int(v))
-            set_error(None)
-        except ConfigError as exc:
-            set_error(str(exc))
-        bump.config_changed()
+        submit(lambda: sess.configure(seed=int(v)))
 
     def on_scale(v):
-        try:
-            sess.configure(scale=int(v))
-            set_error(None)
-        except ConfigError as exc:
-            set_error(str(exc))
-        bump.config_changed()
+        submit(lambda: sess.configure(scale=int(v)))
 
     def step(n):
         def go():
@@ -186,9 +171,7 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing):
 
     def reset():
         playing.set(False)
-        sess.reset()
-        set_error(None)
-        bump.config_changed()
+        submit(sess.reset)
 
     solara.Text(t(lang, "run"), style="font-weight:bold;font-size:16px")
     solara.Select(t(lang, "scenario"), values=scen_names, value=sess.scenario, on_value=on_scenario)
@@ -494,6 +477,26 @@ def Page():
 
     solara.use_thread(play_loop, dependencies=[playing.value])
 
+    # a rebuild (new scenario, seed, scale, levers, reset) is a job: this render shows a progress bar, the effect
+    # after it does the work, so a long build never looks like a frozen page
+    job = solara.use_reactive(None)
+
+    def submit(fn):
+        job.set((time.monotonic(), fn))
+
+    def run_job():
+        if job.value is None:
+            return
+        try:
+            job.value[1]()
+            error.set(None)
+        except ConfigError as exc:
+            error.set(str(exc))
+        job.set(None)
+        bump.config_changed()
+
+    solara.use_effect(run_job, [job.value])
+
     def on_compare(v):
         compare.set(v)
         sess.set_compare(v)
@@ -509,11 +512,14 @@ def Page():
         solara.Text(t(L, "subtitle"), style="color:#555")
         if error.value:
             solara.Error(f"{t(L, 'error')}: {error.value}", classes=["app-error"])
+        if job.value is not None:
+            solara.ProgressLinear(True)
+            solara.Info(t(L, "building"), classes=["building-note"])
         with solara.Row(gap="16px", style="align-items:flex-start"):
             with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
-                RunControls(sess, L, bump, error.set, playing)
+                RunControls(sess, L, bump, error.set, playing, submit)
                 solara.Switch(label=t(L, "compare"), value=compare.value, on_value=on_compare, classes=["compare-switch"])
-                LeverControls(sess, L, bump, error.set)
+                LeverControls(sess, L, bump, submit)
             Results(sess, L, bump, size_by)
 
 

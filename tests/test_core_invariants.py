@@ -16,7 +16,6 @@ The model is stepped one quarter at a time and the state is checked after each s
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import TEST_SCALE

@@ -80,7 +80,6 @@ def test_in_migrant_history_starts_outside(model):
     from agents.worker import MOVE_IN
 
     m = model
-    W = m.workers
     for wid in _movers(m, MOVE_IN)[:10]:
         v = m.worker(int(wid))
         assert v.history[0]["kind"] == "in_migration"

@@ -23,7 +23,7 @@ from model.errors import ConfigError  # noqa: E402
 from model.params import LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
-from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, DEFAULT_SEED, LEVERS, Session, available  # noqa: E402
+from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
 from ui.texts import city_name, field_label, t  # noqa: E402
 
 VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}
@@ -57,7 +57,7 @@ def html_table(rows, header=None, table_id: str | None = None, muted_last: bool 
         out.append("<tr>" + "".join(f'<th style="text-align:left;padding:2px 8px;border-bottom:1px solid #ccc">'
                                     f"{escape(str(h))}</th>" for h in header) + "</tr>")
     for row in rows:
-        cells = [f'<td style="padding:2px 8px;border-bottom:1px solid #eee'
+        cells = ['<td style="padding:2px 8px;border-bottom:1px solid #eee'
                  + (';color:#999;font-size:11px' if muted_last and i == len(row) - 1 else '')
                  + f'">{escape(_fmt_value(c))}</td>' for i, c in enumerate(row)]
         out.append("<tr>" + "".join(cells) + "</tr>")

@@ -8,7 +8,6 @@ is called with the task before the model runs (fault injection in tests).
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 import socket

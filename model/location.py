@@ -110,8 +110,8 @@ def update_land(m: CZTModel, set_capacity: bool = False) -> None:
 
 
 def _rent_index(m: CZTModel) -> None:
-    h = np.array([g.housing_cost / g.housing_cost_0 if g.housing_cost_0 else 1.0 for g in m.governments]) \
-        if hasattr(m, "governments") else np.ones(3)
+    """Rent index per park relative to its city's 2019 rent; urban areas follow the city's housing cost."""
+    h = np.array([g.housing_cost / g.housing_cost_0 if g.housing_cost_0 else 1.0 for g in m.governments])
     m.housing_index = h
     m.rent_index = np.array([h[pk.city] if pk.level == "urban" else pk.rent / m.rent0_city[pk.city] for pk in m.parks])
 

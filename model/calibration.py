@@ -1,4 +1,7 @@
-"""Build the 2019 initial state from the data files in ``model/data`` (units and sources are in the files).
+"""Build the initial state (2019, or 2010 for the hindcast) from the data files in ``model/data``.
+
+Units and sources are in the files. Base years: 2019 (yearbook and provincial bulletin) and 2010 (yearbook
+GDP, sector shares and wages; residents from the 2010 census, the population anchor the data README asks for).
 
 Calibration is by construction where the data allow it: GDP by city and sector, residents and
 average wages are reproduced at t0; productivity levels A(sector, city) and the firms' cost per
@@ -22,11 +25,43 @@ DATA = Path(__file__).resolve().parent / "data"
 RELATIVE_PRODUCTIVITY = {"primary": 7.1 / 25.1, "secondary": 39.0 / 27.5, "tertiary": 53.9 / 47.4}
 
 
+BASE_YEARS = (2010, 2019)
+"""Years with a complete initial state: 2019 (the default) and 2010 (census year, for the hindcast)."""
+
+
 @lru_cache(maxsize=None)
-def city_table() -> pd.DataFrame:
+def city_table(year: int = 2019) -> pd.DataFrame:
+    """City facts of a base year: GDP (100 million yuan, that year's prices), shares, wages, residents (persons)."""
     df = pd.read_csv(DATA / "cities_2019.csv").set_index("city")
     df["population"] = df.gdp_100m_yuan * 1e8 / df.gdp_per_capita_yuan  # average residents, persons
+    if year == 2019:
+        return df
+    if year not in BASE_YEARS:
+        from model.errors import ConfigError
+
+        raise ConfigError("start_year", year, " or ".join(map(str, BASE_YEARS)) + " (years with census-anchored data)")
+    hist = city_history()
+    h = hist[hist.year == year].set_index("city")
+    cols = ["gdp_100m_yuan", "gdp_per_capita_yuan", "primary_share_pct", "secondary_share_pct", "tertiary_share_pct",
+            "avg_wage_yuan", "urban_unit_employees_10k"]
+    df.loc[h.index, cols] = h[cols].to_numpy()
+    census = pd.read_csv(DATA / "census_2010.csv").set_index("city")
+    df["population"] = census.loc[df.index, "resident_population"].astype(float)
     return df
+
+
+@lru_cache(maxsize=None)
+def city_history() -> pd.DataFrame:
+    """Yearbook panel 2005-2015 and 2019 (units in model/data/city_history.csv)."""
+    return pd.read_csv(DATA / "city_history.csv").drop(columns="source")
+
+
+@lru_cache(maxsize=None)
+def gdp_deflator() -> pd.Series:
+    """National GDP deflator by year, 2010 = 1 (NBS yearbook: nominal GDP over the chained real index)."""
+    df = pd.read_csv(DATA / "national_gdp.csv").set_index("year")
+    real = (1 + df.real_growth_pct.fillna(0) / 100).cumprod()
+    return (df.gdp_100m_yuan / df.gdp_100m_yuan.iloc[0]) / real
 
 
 @lru_cache(maxsize=None)
@@ -49,9 +84,11 @@ def division_catalogue() -> pd.DataFrame:
     return pd.read_csv(DATA / "division_catalogue.csv")
 
 
-def sector_gdp(cities: tuple[str, ...]) -> np.ndarray:
-    """2019 value added by sector and city, 100 million yuan per year: shape (sectors, cities)."""
-    ct, st = city_table(), sector_table()
+def sector_gdp(cities: tuple[str, ...], year: int = 2019) -> np.ndarray:
+    """Base-year value added by sector and city, 100 million yuan per year: shape (sectors, cities).
+
+    Within each kind (primary/secondary/tertiary) the sector split is the 2019 one (sectors.csv) in every base year."""
+    ct, st = city_table(year), sector_table()
     out = np.zeros((len(st), len(cities)))
     for j, c in enumerate(cities):
         for i, (sector, row) in enumerate(st.iterrows()):
@@ -61,10 +98,10 @@ def sector_gdp(cities: tuple[str, ...]) -> np.ndarray:
     return out * (ct.loc[list(cities), "gdp_100m_yuan"].to_numpy() / out.sum(axis=0))
 
 
-def employment_split(cities: tuple[str, ...], employed_agents: np.ndarray) -> np.ndarray:
+def employment_split(cities: tuple[str, ...], employed_agents: np.ndarray, year: int = 2019) -> np.ndarray:
     """Employed worker agents by sector and city, proportional to value added / relative productivity."""
     st = sector_table()
-    gdp = sector_gdp(cities)
+    gdp = sector_gdp(cities, year)
     weight = gdp / np.array([RELATIVE_PRODUCTIVITY[k] for k in st.kind])[:, None]
     share = weight / weight.sum(axis=0)
     raw = share * employed_agents[None, :]
@@ -97,9 +134,9 @@ def talent_share_by_city(cities: tuple[str, ...], emp: np.ndarray) -> np.ndarray
     return (emp * tal[:, None]).sum(axis=0) / emp.sum(axis=0)
 
 
-def wage_levels(cities: tuple[str, ...], talent_share: np.ndarray, premium: float) -> np.ndarray:
-    """2019 annual wages (yuan) by city and skill such that the employment-weighted mean is the yearbook wage."""
-    avg = city_table().loc[list(cities), "avg_wage_yuan"].to_numpy()
+def wage_levels(cities: tuple[str, ...], talent_share: np.ndarray, premium: float, year: int = 2019) -> np.ndarray:
+    """Base-year annual wages (yuan) by city and skill such that the employment-weighted mean is the yearbook wage."""
+    avg = city_table(year).loc[list(cities), "avg_wage_yuan"].to_numpy()
     ordinary = avg / (1 - talent_share + talent_share * premium)
     return np.stack([ordinary, ordinary * premium], axis=1)  # (cities, skills)
 

@@ -8,6 +8,7 @@ City governments and parks are ``mesa.Agent`` objects stepped through their Agen
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import mesa
@@ -49,17 +50,24 @@ class CZTModel(mesa.Model):
         self.seed = int(seed)
         self.scenario_def = scenario if isinstance(scenario, Scenario) else load(scenario)
         self.p: dict[str, Any] = self.scenario_def.resolved(overrides)
-        # the 2019 state is calibrated under 2019 institutions (the baseline's levers); the scenario's
-        # policies act from 2019Q1 on, so calibration can never absorb a policy's effect
+        self.start_year: int = self.p["start_year"]
+        if self.start_year not in cal.BASE_YEARS:
+            raise ConfigError("start_year", self.start_year, " or ".join(map(str, cal.BASE_YEARS)))
+        self.timeline = self._timeline_on_start()
         self.p_policy = self.p
-        base = load("baseline").resolved() if self.scenario_def.name != "baseline" or overrides else self.p
-        self.p = {**self.p, **{k: base[k] for k in LEVERS}}
+        if self.start_year == 2019:
+            # the 2019 state is calibrated under 2019 institutions (the baseline's levers); the scenario's
+            # policies act from 2019Q1 on, so calibration can never absorb a policy's effect
+            base = load("baseline").resolved() if self.scenario_def.name != "baseline" or overrides else self.p
+            self.p = {**self.p, **{k: base[k] for k in LEVERS}}
+        # any other start year is a hindcast: the scenario itself states that year's institutions
+        self.tfp_anchor = (0, 1.0)  # see production.tfp_trend
+        self.policy_log: list[dict[str, Any]] = []
         self.enclave_list = list(self.scenario_def.enclaves) if enclaves is None else \
             [e if isinstance(e, Enclave) else parse_enclave(e) for e in enclaves]
         self.cities = CITIES
         self.sectors: tuple[str, ...] = tuple(cal.sector_table().index)
         self.scale: int = self.p["scale"]
-        self.start_year: int = self.p["start_year"]
         # labour-force members per worker agent: residents * employed share / (1 - unemployment)
         self.lf_share = self.p["employed_share"] / (1 - self.p["unemployment_rate_0"])
         self.persons_per_agent = self.scale * self.lf_share
@@ -69,9 +77,14 @@ class CZTModel(mesa.Model):
         self._build_people_and_firms()
         self._calibrate()
         self._apply_policy()
-        self.recorder.record_state()  # the 2019 initial state, step 0
+        self.recorder.record_state()  # the initial state, step 0
         # annual provincial investment at the start of each year, after that quarter's step
         self.schedule_recurring(self._allocate_provincial_investment, Schedule(interval=4, start=4))
+        # each entry fires after the step before its quarter (steps run first at equal times); Mesa holds
+        # callbacks weakly, so the model keeps them
+        self._timeline_calls = [partial(self._switch_policy, e) for e in self.timeline]
+        for entry, call in zip(self.timeline, self._timeline_calls):
+            self.schedule_event(call, at=float((entry.year - self.start_year) * 4 + entry.quarter - 1))
 
     # ------------------------------------------------------------------ calendar
     @property
@@ -122,12 +135,12 @@ class CZTModel(mesa.Model):
     def _build_people_and_firms(self) -> None:
         p, rng = self.p, self.rng
         st = cal.sector_table()
-        pop = cal.city_table().loc[list(CITIES), "population"].to_numpy()
+        pop = cal.city_table(self.start_year).loc[list(CITIES), "population"].to_numpy()
         n_city = np.rint(pop / self.scale).astype(np.int64)
         if n_city.min() < 50:
             raise ConfigError("scale", self.scale, f"at most {int(pop.min() / 50)} (each city needs 50 worker agents)")
         employed = np.rint(n_city * (1 - p["unemployment_rate_0"])).astype(np.int64)
-        emp = cal.employment_split(CITIES, employed)  # (sectors, cities) employed agents
+        emp = cal.employment_split(CITIES, employed, self.start_year)  # (sectors, cities) employed agents
         tal_share = st.talent_share.to_numpy()
         self.workers = W = WorkerPopulation(int(n_city.sum() * 1.3))
         self.firms = F = FirmTable(int(n_city.sum() / max(p["firm_size_mean"] / self.lf_share, 1) * 2))
@@ -210,6 +223,27 @@ class CZTModel(mesa.Model):
         location.apply_land_policy(self)
         location.update_land(self)
         production.allocate_provincial_investment(self, self.recorder.last_year_gdp() or None)
+
+    def _timeline_on_start(self) -> list:
+        """Fold timeline entries dated at or before the first quarter into ``self.p``; return the later ones."""
+        later = []
+        for e in self.scenario_def.timeline:
+            if (e.year, e.quarter) <= (self.start_year, 1):
+                self.p = {**self.p, **e.params}
+            else:
+                later.append(e)
+        return later
+
+    def _switch_policy(self, entry) -> None:
+        """A timeline entry takes effect from its quarter on (e.g. the intercity railway opens)."""
+        old = self.p
+        if "tfp_growth" in entry.params:  # keep the productivity level continuous, only its growth rate changes
+            self.tfp_anchor = (self.steps - 1, production.tfp_trend(self, self.steps))
+        self.p = self.p_policy = {**self.p_policy, **entry.params}
+        self._build_geography()
+        location.change_land_policy(self, old)
+        self.policy_log.append({"year": entry.year, "quarter": entry.quarter, "step": self.steps + 1,
+                                "params": dict(entry.params), "note": entry.note})
 
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:

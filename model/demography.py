@@ -16,6 +16,7 @@ import numpy as np
 from agents.worker import BORN, DIED, MOVE_IN, MOVE_OUT
 from model.labour import stochastic_round
 from model.params import OUTSIDE
+from model.production import tfp_trend
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
@@ -55,7 +56,7 @@ def step(m: CZTModel) -> None:
     rec.flow_people("birth", city, city, skill)
     # in-migration from the rest of Hunan, responding to the cluster's wage level
     mean_wage = float((m.wages[:, 0] * pop).sum() / max(pop.sum(), 1))
-    growth = (1 + p["tfp_growth"]) ** ((t - 1) / 4)
+    growth = tfp_trend(m)
     rel = mean_wage / (m.mean_wage_0 * growth)
     n_in = int(stochastic_round(rng, np.array([m.in_migration_0 * rel ** p["in_migration_elasticity"]]))[0])
     if n_in > 0:

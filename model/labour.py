@@ -28,7 +28,7 @@ def calibrate(m: CZTModel) -> None:
     emp_by_sc = np.zeros((len(m.sectors), 3))
     np.add.at(emp_by_sc, (F.sector, F.city), F.n_ordinary + F.n_talent)
     tal = cal.talent_share_by_city(m.cities, emp_by_sc)
-    m.wage0 = cal.wage_levels(m.cities, tal, m.p["talent_wage_premium"])  # (cities, skills) yuan per year
+    m.wage0 = cal.wage_levels(m.cities, tal, m.p["talent_wage_premium"], m.start_year)  # (cities, skills) yuan per year
     m.wages = m.wage0.copy()
     m.tightness = np.ones((3, 2))
     m.wage_index = np.ones(3)

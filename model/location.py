@@ -52,7 +52,7 @@ def calibrate_land(m: CZTModel) -> None:
     m.rent0_city = np.array([sum(pk.rent * pk.used_ha for pk in m.parks if pk.city == c and pk.level != "urban")
                              / max(sum(pk.used_ha for pk in m.parks if pk.city == c and pk.level != "urban"), 1e-9)
                              for c in range(3)])
-    wage_avg = cal.city_table().loc[list(m.cities), "avg_wage_yuan"].to_numpy()
+    wage_avg = cal.city_table(m.start_year).loc[list(m.cities), "avg_wage_yuan"].to_numpy()
     mult = np.where(st.kind.to_numpy() == "tertiary", OFFICE_RENT_MULTIPLE, 1.0)
     m.land_cost_share = (_land_m2(m) * mult)[:, None] * m.rent0_city[None, :] / wage_avg[None, :]
     m.division_guided = np.zeros((len(m.sectors), 3), dtype=bool)
@@ -85,6 +85,16 @@ def apply_land_policy(m: CZTModel) -> None:
             pk.capacity_ha = pk.land_2019_ha - closed
         else:
             pk.capacity_ha = p["enclave_capacity_ha"]
+
+
+def change_land_policy(m: CZTModel, old: dict) -> None:
+    """Mid-run change of the green-heart ban: close or reopen that land, keeping the growth parks have had."""
+    d = m.p["green_heart_ban"] - old["green_heart_ban"]
+    if d == 0:
+        return
+    for pk in m.parks:
+        if pk.level != "urban" and pk.open and pk.land_2019_ha > 0:
+            pk.capacity_ha -= d * pk.green_heart_share * (pk.land_2019_ha - pk.used_2019_ha)
 
 
 def update_land(m: CZTModel, set_capacity: bool = False) -> None:

@@ -45,7 +45,7 @@ def investment_shares(m: CZTModel, tilt: float) -> np.ndarray:
 
 def allocate_provincial_investment(m: CZTModel, last_year_gdp: float | None) -> None:
     """A pool (share of last year's CZT GDP, 2019 data before the first year ends) spent over four quarters."""
-    gdp = last_year_gdp if last_year_gdp else float(cal.city_table().gdp_100m_yuan.sum())
+    gdp = last_year_gdp if last_year_gdp else float(cal.city_table(m.start_year).gdp_100m_yuan.sum())
     shares = investment_shares(m, m.p["strong_capital_tilt"])
     for g in m.governments:
         g.provincial_investment = m.p["provincial_investment_share"] * gdp * shares[g.city] / 4
@@ -72,7 +72,7 @@ def calibrate(m: CZTModel) -> None:
     alpha = p["labour_elasticity"]
     e = effective_persons(m)
     F.z[:] = np.maximum(e, 1e-9) ** (1 - alpha)
-    gdp_q = cal.sector_gdp(m.cities) / 4  # quarterly value added, 100m yuan
+    gdp_q = cal.sector_gdp(m.cities, m.start_year) / 4  # quarterly value added, 100m yuan
     key = F.sector.astype(np.int64) * 3 + F.city
     raw = np.bincount(key, weights=m.scale * F.z * e**alpha, minlength=len(m.sectors) * 3).reshape(-1, 3)
     m.A0 = np.where(raw > 0, gdp_q / np.maximum(raw, 1e-300), 0.0)
@@ -91,11 +91,20 @@ def calibrate(m: CZTModel) -> None:
     m.productivity_index = np.ones(3)
 
 
+def tfp_trend(m: CZTModel, step: int | None = None) -> float:
+    """Exogenous productivity level of quarter ``step`` (default: the current one), 1 in the first quarter.
+
+    Piecewise: ``m.tfp_anchor = (step, level)`` moves when a timeline switches ``tfp_growth``, so the level
+    never jumps; with one rate all run long it is (1 + g) ** ((step - 1) / 4)."""
+    a_step, a_level = m.tfp_anchor
+    s = m.steps if step is None else step
+    return a_level * (1 + m.p["tfp_growth"]) ** ((s - 1 - a_step) / 4)
+
+
 def update_productivity(m: CZTModel) -> None:
     p = m.p
     E, h = _city_sector_employment(m)
-    t_years = (m.steps - 1) / 4
-    growth = (1 + p["tfp_growth"]) ** t_years
+    growth = tfp_trend(m)
     marshall = (np.maximum(E, 0.05 * m.E0) / m.E0) ** p["marshall_elasticity"]
     jacobs = (np.maximum(E.sum(axis=0), 0.05 * m.E0_city) / m.E0_city) ** p["jacobs_elasticity"]
     human = (np.maximum(h, 0.2 * m.h0) / m.h0) ** p["human_capital_elasticity"]

@@ -1,7 +1,9 @@
 """Scenario files (TOML in ``scenarios/``): named parameter sets plus the enclave-park list.
 
 A scenario may ``extends`` another; its ``[params]`` override the parent's and its
-``[[enclave]]`` entries are added to the parent's (same park: the child wins).
+``[[enclave]]`` entries are added to the parent's (same park: the child wins). ``[[timeline]]`` entries
+switch parameters at the start of a given year (and quarter) during the run, e.g. the intercity railway
+opening in the hindcast; a child's entries are added to its parent's.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import ConfigError
-from model.params import CITIES, resolve
+from model.params import BY_NAME, CITIES, resolve
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-_KEYS = {"name", "title", "title_zh", "description", "extends", "params", "enclave"}
+_KEYS = {"name", "title", "title_zh", "description", "extends", "params", "enclave", "timeline"}
+# parameters a timeline may switch mid-run: the policy levers plus those read afresh every quarter
+TIMELINE_EXTRA = ("tfp_growth", "max_commute_minutes", "park_land_growth", "talent_share_of_entrants",
+                  "net_in_migration_10k")
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,19 @@ class Enclave:
     sponsor: str
 
 
+@dataclass(frozen=True)
+class TimelineEntry:
+    """From the start of ``year`` (quarter ``quarter``) on, ``params`` take these values (e.g. 2018: rail opens)."""
+
+    year: int
+    quarter: int
+    params: dict[str, Any]
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "quarter": self.quarter, "params": dict(self.params), "note": self.note}
+
+
 @dataclass
 class Scenario:
     name: str
@@ -35,13 +53,15 @@ class Scenario:
     description: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     enclaves: list[Enclave] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
 
     def resolved(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         return resolve(overrides, base=self.params)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "description": self.description,
-                "params": dict(self.params), "enclaves": [vars(e) for e in self.enclaves]}
+                "params": dict(self.params), "enclaves": [vars(e) for e in self.enclaves],
+                "timeline": [t.to_dict() for t in self.timeline]}
 
 
 def available() -> list[str]:
@@ -83,8 +103,35 @@ def load(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     for i, entry in enumerate(raw.get("enclave", [])):
         e = parse_enclave(entry, f"{path.name}: enclave[{i}]")
         enclaves[e.park] = e
+    entries = raw.get("timeline", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path.name}: timeline", entries, "a list of [[timeline]] tables")
+    timeline = parent.timeline + [parse_timeline(e, f"{path.name}: timeline[{i}]") for i, e in enumerate(entries)]
+    timeline.sort(key=lambda t: (t.year, t.quarter))  # stable: at the same time the child's entry applies last
     return Scenario(name=name, title=str(raw.get("title", parent.title)), title_zh=str(raw.get("title_zh", parent.title_zh)),
-                    description=str(raw.get("description", "")), params=merged, enclaves=list(enclaves.values()))
+                    description=str(raw.get("description", "")), params=merged, enclaves=list(enclaves.values()),
+                    timeline=timeline)
+
+
+def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:
+    """One ``[[timeline]]`` table: year, optional quarter (1-4, default 1), note, and a ``params`` table."""
+    if not isinstance(entry, dict) or "year" not in entry or not isinstance(entry.get("params"), dict):
+        raise ConfigError(where, entry, "a table with year, params = {name = value, ...} and optionally quarter, note")
+    extra = sorted(set(entry) - {"year", "quarter", "params", "note"})
+    if extra:
+        raise ConfigError(f"{where}.{extra[0]}", entry[extra[0]], "keys year, quarter, params, note", kind="unknown key")
+    year, quarter = entry["year"], entry.get("quarter", 1)
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise ConfigError(f"{where}.year", year, "a year from 2000 to 2100")
+    if isinstance(quarter, bool) or not isinstance(quarter, int) or not 1 <= quarter <= 4:
+        raise ConfigError(f"{where}.quarter", quarter, "1, 2, 3 or 4")
+    params: dict[str, Any] = {}
+    for k, v in entry["params"].items():
+        if k not in BY_NAME or not (BY_NAME[k].lever or k in TIMELINE_EXTRA):
+            raise ConfigError(f"{where}.params.{k}", v, "a policy lever or one of " + ", ".join(TIMELINE_EXTRA),
+                              kind="parameter a timeline cannot switch")
+        params[k] = BY_NAME[k].coerce(v)
+    return TimelineEntry(year=year, quarter=quarter, params=params, note=str(entry.get("note", "")))
 
 
 def parse_enclave(entry: Any, where: str = "enclave") -> Enclave:

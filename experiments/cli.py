@@ -1,4 +1,4 @@
-"""Command line: ``python -m experiments {run,scenarios,params,bench}``.
+"""Command line: ``python -m experiments {run,scenarios,params,bench,sweep,...,calibrate,report,validate}``.
 
 User mistakes (unknown parameter, value out of range, bad scenario file) print one line naming the
 field, the value and what is allowed, and exit with status 2 — never a traceback.
@@ -34,14 +34,14 @@ def cmd_run(a: argparse.Namespace) -> int:
     overrides = _parse_sets(a.set)
     if a.scale is not None:
         overrides["scale"] = a.scale
-    if a.until < 2019 or a.until > 2100:
-        raise ConfigError("--until", a.until, "a year from 2019 to 2100")
+    if a.until < 2010 or a.until > 2100:
+        raise ConfigError("--until", a.until, "a year from the scenario's start year (2019; 2010 for the hindcast) to 2100")
     if a.seed < 0:
         raise ConfigError("--seed", a.seed, "a non-negative integer")
     t = time.perf_counter()
     info = run_to_folder(a.scenario, a.seed, a.until, Path(a.out), overrides)
     s = info["summary"]
-    print(f"{a.scenario} seed {a.seed} scale {info['config']['scale']}: 2019-{a.until} in "
+    print(f"{a.scenario} seed {a.seed} scale {info['config']['scale']}: {info['config']['start_year']}-{a.until} in "
           f"{time.perf_counter() - t:.1f} s -> {a.out}")
     print(f"  Changsha GDP share {s['core_share']['gdp_100m_yuan']['first']:.3f} -> "
           f"{s['core_share']['gdp_100m_yuan']['last']:.3f}; theta {s['theta']['theta']:+.2f} (se {s['theta']['se']:.2f})")
@@ -146,8 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m experiments", description="CZT-Sim: runs, scenarios, benchmarks.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="run one scenario and write cities.parquet, flows.parquet, annual.parquet, run.json",
-                       description="Run one scenario from 2019 through the end of --until. Outputs in real units: "
-                                   "money in 100 million yuan (2019 prices), people in 10k persons.")
+                       description="Run one scenario from its start year (2019; 2010 for hindcast-2010) through the end of "
+                                   "--until. Outputs in real units: money in 100 million yuan (start-year prices), "
+                                   "people in 10k persons.")
     r.add_argument("--scenario", default="baseline", help="a shipped scenario name (see 'scenarios') or a TOML path")
     r.add_argument("--seed", type=int, default=0, help="random seed (non-negative integer); same seed, same results")
     r.add_argument("--until", type=int, default=2035, help="last statistical year simulated (default 2035)")
@@ -173,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--seed", type=int, default=1)
     o.set_defaults(func=_bench_one)
     from experiments.sweep.cli import register; register(sub)  # noqa: E702
+    from experiments.calibrate.cli import register as reg_calibrate; reg_calibrate(sub)  # noqa: E702
+    from experiments.report.cli import register as reg_report; reg_report(sub)  # noqa: E702
+    from experiments.validate import register as reg_validate; reg_validate(sub)  # noqa: E702
     return ap
 
 

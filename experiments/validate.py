@@ -1,0 +1,161 @@
+"""``python -m experiments validate``: the 2010-2019 hindcast against the recorded series.
+
+Runs the ``hindcast-2010`` scenario for several seeds, compares the moments of model/history.py with the
+yearbook (2011-2015 fitted, 2019 held out), prints the fit table and writes into ``--out``: fit.csv and fit.tex
+(observed, simulated mean and sd over seeds, error in sd units), validate.json (RMSE by split, configuration,
+seeds, timings, versions), annual.parquet (every run's city-by-year table) and the figure hindcast.pdf/.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.io import _atomic, write_json, write_parquet
+from model import history
+from model.errors import ConfigError
+
+LABELS = {"gdp_share": "GDP share of CZT", "wage_ratio": "Average wage / Changsha's",
+          "secondary_share": "Secondary sector share of GDP", "gdp_growth": "CZT real GDP, log change since 2010"}
+LABELS_ZH = {"gdp_share": "占长株潭GDP比重", "wage_ratio": "平均工资/长沙", "secondary_share": "第二产业占GDP比重",
+             "gdp_growth": "长株潭实际GDP（对数，较2010年）"}
+
+
+def _one(task: tuple[str, int, dict[str, Any], int]) -> pd.DataFrame:
+    from model.czt_model import CZTModel
+
+    scenario, seed, overrides, until = task
+    m = CZTModel(scenario, seed=seed, overrides=overrides)
+    m.run_until(until)
+    return m.annual_frame().assign(seed=seed)
+
+
+def run_hindcast(seeds: list[int], overrides: dict[str, Any], workers: int = 2,
+                 scenario: str = "hindcast-2010") -> list[pd.DataFrame]:
+    """One annual city table per seed (in seed order, whatever the number of processes)."""
+    tasks = [(scenario, s, overrides, max(history.HOLDOUT_YEARS)) for s in seeds]
+    if workers <= 1:
+        return [_one(t) for t in tasks]
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        return list(ex.map(_one, tasks))
+
+
+def to_latex(table: pd.DataFrame) -> str:
+    """booktabs table: moment, year, split, observed, simulated mean (sd), error in sd units."""
+    lines = [r"\begin{tabular}{llrrrr}", r"\toprule",
+             r"Moment & Split & Year & Observed & Simulated (sd) & Error (sd units) \\", r"\midrule"]
+    for r in table.itertuples():
+        lines.append(f"{r.moment.replace('_', r'\_')} & {r.split} & {r.year} & {r.observed:.3f} & "
+                     f"{r.simulated:.3f} ({r.simulated_sd:.3f}) & {r.error_sd_units:+.2f} \\\\")
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def plot(obs: pd.DataFrame, sims: list[pd.DataFrame], stem: Path, lang: str = "en") -> list[Path]:
+    """Four panels: observed (markers) vs simulated mean and 90% range over seeds, fit and holdout years shaded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from experiments.report import style
+
+    st = style.setup(want_chinese=lang == "zh")
+    labels = LABELS_ZH if lang == "zh" and st.cjk_font else LABELS
+    sim = pd.concat(sims, keys=range(len(sims)), names=["run"]).reset_index(level=0)
+    fig, axes = plt.subplots(2, 2, figsize=(style.DOUBLE_COLUMN_IN, style.DOUBLE_COLUMN_IN * 0.62))
+    kinds = ("gdp_share", "wage_ratio", "secondary_share", "gdp_growth")
+    for ax, kind in zip(axes.flat, kinds):
+        moments = sorted(m for m in obs.moment.unique() if m.startswith(kind))
+        for m in moments:
+            city = m.rsplit("_", 1)[1]
+            colour = style.CITY_COLOURS.get(city, "black")
+            s = sim[sim.moment == m].groupby("year").value
+            ax.fill_between(s.mean().index, s.quantile(0.05), s.quantile(0.95), color=colour, alpha=0.18, lw=0)
+            ax.plot(s.mean().index, s.mean(), color=colour, label=city.capitalize() if city != "czt" else "CZT")
+            o = obs[obs.moment == m]
+            ax.plot(o.year, o.value, "o", color=colour, ms=3, mfc="white")
+        ax.axvspan(min(history.FIT_YEARS) - 0.5, max(history.FIT_YEARS) + 0.5, color="0.92", zorder=0, lw=0)
+        ax.axvline(2018, color="0.4", ls=":", lw=0.8)
+        ax.set_title(labels[kind], loc="left")
+        ax.set_xlim(2009.5, 2019.5)
+    axes[0, 0].legend(loc="best")
+    axes[1, 0].legend(loc="lower left", ncol=3)
+    axes[0, 0].text(2018.1, axes[0, 0].get_ylim()[0], " rail" if lang != "zh" else " 城际铁路", fontsize=6, va="bottom")
+    fig.suptitle("Hindcast 2010-2019: lines simulated (band 5-95% over seeds), circles recorded; shaded = fitted years"
+                 if lang != "zh" else "2010-2019年回溯：线为模拟（带为各种子5-95%），圆点为统计值；阴影为拟合年份")
+    fig.tight_layout()
+    return style.save(fig, stem)
+
+
+def validate(out: Path, seeds: int = 6, scale: int = 1000, workers: int = 2, overrides: dict[str, Any] | None = None,
+             scenario: str = "hindcast-2010", stream=None) -> dict[str, Any]:
+    from experiments.runner import git_commit, versions
+
+    overrides = {"scale": scale, **(overrides or {})}
+    t0 = time.perf_counter()
+    annual = run_hindcast(list(range(1, seeds + 1)), overrides, workers, scenario)
+    seconds = time.perf_counter() - t0
+    obs = history.observed()
+    table = history.fit_table(obs, [history.simulated(a) for a in annual])
+    rmse = history.rmse_by_split(table)
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic(out / "fit.csv", lambda p: table.to_csv(p, index=False))
+    _atomic(out / "fit.tex", lambda p: Path(p).write_text(to_latex(table), encoding="utf-8"))
+    write_parquet(pd.concat(annual, ignore_index=True), out / "annual.parquet")
+    figs = []
+    for lang in ("en", "zh"):
+        figs += plot(history.observed(include_base=True), [history.simulated(a, every_year=True) for a in annual],
+                     out / ("hindcast" if lang == "en" else "hindcast_zh"), lang)
+    info = {"scenario": scenario, "seeds": list(range(1, seeds + 1)), "overrides": overrides,
+            "rmse_sd_units": rmse, "fit_years": list(history.FIT_YEARS), "holdout_years": list(history.HOLDOUT_YEARS),
+            "moment_sd": history.SD, "seconds": seconds, "git_commit": git_commit(), "versions": versions(),
+            "files": ["fit.csv", "fit.tex", "annual.parquet"] + [p.name for p in figs]}
+    write_json(info, out / "validate.json")
+    return {"table": table, "rmse": rmse, "info": info}
+
+
+def format_table(table: pd.DataFrame) -> str:
+    wide = table.pivot(index="moment", columns="year", values=["observed", "simulated"])
+    lines = [f"{'moment':26s}" + "".join(f"{y:>15d}" for y in sorted(table.year.unique()))]
+    for m in wide.index:
+        cells = "".join(f"{wide.at[m, ('observed', y)]:>7.3f}/{wide.at[m, ('simulated', y)]:<7.3f}"
+                        for y in sorted(table.year.unique()))
+        lines.append(f"{m:26s}{cells}")
+    return "\n".join(lines)
+
+
+def cmd_validate(a: argparse.Namespace) -> int:
+    from experiments.cli import _parse_sets
+
+    if a.seeds < 2:
+        raise ConfigError("--seeds", a.seeds, "an integer of at least 2 (the fit table reports the sd over seeds)")
+    overrides = _parse_sets(a.set)
+    from model.scenarios import load
+
+    load(a.scenario).resolved({"scale": a.scale, **overrides})  # names and ranges checked before any run starts
+    r = validate(Path(a.out), a.seeds, a.scale, a.workers, overrides, a.scenario)
+    print(f"hindcast {a.scenario}: {a.seeds} seeds at scale {a.scale} in {r['info']['seconds']:.1f} s -> {a.out}")
+    print("observed/simulated (mean over seeds); fitted years " + ", ".join(map(str, history.FIT_YEARS)) +
+          "; held out " + ", ".join(map(str, history.HOLDOUT_YEARS)))
+    print(format_table(r["table"]))
+    print("RMSE in sd units: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["rmse"].items())))
+    return 0
+
+
+def register(sub) -> None:
+    v = sub.add_parser("validate", help="hindcast 2010-2019 against the recorded series: fit table and figures",
+                       description=__doc__.split("\n\n")[1].replace("\n", " "))
+    v.add_argument("--out", default="results/validate", help="folder for fit.csv, fit.tex, figures (default %(default)s)")
+    v.add_argument("--seeds", type=int, default=6, help="replications, seeds 1..N (default %(default)s)")
+    v.add_argument("--scale", type=int, default=1000, help="residents per worker agent (default %(default)s)")
+    v.add_argument("--workers", type=int, default=2, help="processes (default %(default)s)")
+    v.add_argument("--scenario", default="hindcast-2010", help="a hindcast scenario starting in 2010")
+    v.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    v.set_defaults(func=cmd_validate)

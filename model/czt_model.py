@@ -80,11 +80,11 @@ class CZTModel(mesa.Model):
         self.recorder.record_state()  # the initial state, step 0
         # annual provincial investment at the start of each year, after that quarter's step
         self.schedule_recurring(self._allocate_provincial_investment, Schedule(interval=4, start=4))
-        # each entry fires after the step before its quarter (steps run first at equal times); Mesa holds
-        # callbacks weakly, so the model keeps them
+        # step k (at time k) simulates quarter k - 1; an entry fires half a step before its quarter's step, so
+        # run_until(year) stops with the next year's policies not yet in force. Mesa holds callbacks weakly.
         self._timeline_calls = [partial(self._switch_policy, e) for e in self.timeline]
         for entry, call in zip(self.timeline, self._timeline_calls):
-            self.schedule_event(call, at=float((entry.year - self.start_year) * 4 + entry.quarter - 1))
+            self.schedule_event(call, at=(entry.year - self.start_year) * 4 + entry.quarter - 0.5)
 
     # ------------------------------------------------------------------ calendar
     @property

@@ -1,0 +1,168 @@
+"""The calibration file: read, validate, normalise. Every mistake is a one-line ConfigError naming the field."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from model.errors import ConfigError
+from model.params import BY_NAME
+
+_TOP = {"name", "description", "scenario", "until", "scale", "moments", "samples", "replications", "root_seed",
+        "accept", "validation_replications", "params"}
+_NOT_CALIBRATED = {"scale", "start_year"}  # run settings, not behaviour
+
+
+@dataclass
+class Prior:
+    """Uniform prior of one parameter on [lo, hi]."""
+
+    name: str
+    lo: float
+    hi: float
+
+
+@dataclass
+class CalibSpec:
+    name: str
+    scenario: str
+    moments: str
+    priors: list[Prior]
+    until: int = 2035
+    scale: int | None = None
+    samples: int = 100
+    replications: int = 1
+    root_seed: int = 0
+    accept: float = 0.2
+    validation_replications: int = 4
+    description: str = ""
+    defaults: dict[str, float] = field(default_factory=dict)  # the scenario's value of each calibrated parameter
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.priors]
+
+    @property
+    def n_accept(self) -> int:
+        return n_accept(self.samples, self.accept)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def n_accept(samples: int, accept: float) -> int:
+    """Accepted design points: the closest ``accept`` fraction, rounded up."""
+    return min(samples, max(1, math.ceil(accept * samples - 1e-9)))
+
+
+def _int(raw: dict, key: str, default: int, lo: int, hi: int, where: str) -> int:
+    v = raw.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise ConfigError(f"{where}: {key}", v, f"an integer from {lo} to {hi}")
+    return v
+
+
+def _prior(name: str, value: Any, where: str) -> Prior:
+    if name not in BY_NAME:
+        raise ConfigError(f"{where}: params.{name}", name, "a known parameter (python -m experiments params lists them)",
+                          kind="unknown parameter")
+    p = BY_NAME[name]
+    if name in _NOT_CALIBRATED or p.kind not in (int, float):
+        raise ConfigError(f"{where}: params.{name}", name, "a numeric behavioural parameter (not scale or start_year)")
+    if not isinstance(value, dict) or set(value) != {"min", "max"}:
+        raise ConfigError(f"{where}: params.{name}", value, "a table {min = a, max = b} (a uniform prior)")
+    bounds = []
+    for k in ("min", "max"):
+        try:
+            bounds.append(float(p.coerce(value[k])))
+        except ConfigError:
+            raise ConfigError(f"{where}: params.{name}.{k}", value[k], f"inside the allowed range: {p.allowed()}",
+                              kind="prior range outside allowed range") from None
+    lo, hi = bounds
+    if not lo < hi:
+        raise ConfigError(f"{where}: params.{name}.max", value["max"], f"a value above min ({lo:g})")
+    return Prior(name, lo, hi)
+
+
+def load_provider(moments: str) -> ModuleType:
+    """Import the moments provider: a module path (model.history) or a .py file path."""
+    allowed = "a module path or .py file with observed() and simulated(annual), e.g. model.history"
+    try:
+        if moments.endswith(".py"):
+            path = Path(moments)
+            spec = importlib.util.spec_from_file_location(f"czt_moments_{path.stem}", path)
+            if spec is None or not path.exists():
+                raise ModuleNotFoundError(f"no file {moments}")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(moments)
+    except Exception as exc:  # noqa: BLE001 - missing module or an error inside it: one line either way
+        why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        raise ConfigError("moments", moments, f"{allowed} ({why})", kind="cannot import moments provider") from None
+    missing = [f for f in ("observed", "simulated") if not callable(getattr(module, f, None))]
+    if missing:
+        raise ConfigError("moments", moments, f"{allowed} (it has no {missing[0]}())", kind="not a moments provider")
+    return module
+
+
+def parse(raw: dict[str, Any], where: str = "calibration") -> CalibSpec:
+    from model.scenarios import load
+
+    unknown = sorted(set(raw) - _TOP)
+    if unknown:
+        raise ConfigError(f"{where}: {unknown[0]}", raw[unknown[0]], "keys " + ", ".join(sorted(_TOP)),
+                          kind="unknown key")
+    for key in ("name", "description"):
+        if not isinstance(raw.get(key, ""), str):
+            raise ConfigError(f"{where}: {key}", raw[key], "a string")
+    scenario = raw.get("scenario", "baseline")
+    if not isinstance(scenario, str):
+        raise ConfigError(f"{where}: scenario", scenario, "a scenario name or path")
+    sc = load(scenario)  # a ConfigError naming the scenario if it does not exist or is malformed
+    moments = raw.get("moments")
+    if not isinstance(moments, str) or not moments:
+        raise ConfigError(f"{where}: moments", moments, "a module path with observed() and simulated(), e.g. model.history")
+    params = raw.get("params")
+    if not isinstance(params, dict) or not params:
+        raise ConfigError(f"{where}: params", params, "a table naming at least one parameter: name = {min, max}")
+    priors = [_prior(k, v, where) for k, v in params.items()]
+    scale = raw.get("scale")
+    if scale is not None:
+        scale = BY_NAME["scale"].coerce(scale)
+    samples = _int(raw, "samples", 100, 2, 1_000_000, where)
+    accept = raw.get("accept", 0.2)
+    if isinstance(accept, bool) or not isinstance(accept, (int, float)) or not 0 < accept <= 1:
+        raise ConfigError(f"{where}: accept", accept, "a fraction in (0, 1] of design points to accept")
+    need = len(priors) + 2  # the regression adjustment fits an intercept and one slope per summary
+    if n_accept(samples, float(accept)) < need:
+        raise ConfigError(f"{where}: accept", accept, f"a fraction that keeps at least {need} of the {samples} "
+                          f"samples (parameters + 2, for the regression adjustment)", kind="too few accepted points")
+    base = sc.resolved({"scale": scale} if scale is not None else {})
+    spec = CalibSpec(
+        name=str(raw.get("name", "calibration")), description=str(raw.get("description", "")), scenario=scenario,
+        moments=moments, priors=priors, until=_int(raw, "until", 2035, 2010, 2100, where), scale=scale,
+        samples=samples, replications=_int(raw, "replications", 1, 1, 1000, where),
+        root_seed=_int(raw, "root_seed", 0, 0, 2**63 - 1, where), accept=float(accept),
+        validation_replications=_int(raw, "validation_replications", 4, 1, 1000, where),
+        defaults={p.name: base[p.name] for p in priors})
+    load_provider(moments)  # fail now, before any run, if the provider cannot be imported
+    return spec
+
+
+def read(path: str | Path) -> CalibSpec:
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "malformed TOML", f"valid TOML ({exc})", kind="unreadable calibration file") from None
+    except OSError as exc:
+        raise ConfigError(str(path), exc.strerror, "a readable calibration file", kind="unreadable calibration file") from None
+    return parse(raw, path.name)

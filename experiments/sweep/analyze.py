@@ -116,6 +116,10 @@ def analyze_dir(root: str | Path, metrics: list[str] | None = None, conf_level: 
     if not 0 < conf_level < 1:
         raise ConfigError("--conf", conf_level, "a number between 0 and 1, e.g. 0.95")
     spec = store.spec()
+    if spec.design not in METHOD:
+        raise ConfigError("DIR", str(root), f"a sweep with a sensitivity design ({', '.join(METHOD)}); compare the "
+                          f"scenarios of a {spec.design!r} sweep with 'python -m experiments report {root}'",
+                          kind="no sensitivity design")
     metrics = list(metrics or spec.metrics or DEFAULT_METRICS)
     bad = [m for m in metrics if m not in METRICS]
     if bad:

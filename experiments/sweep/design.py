@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -51,16 +52,22 @@ def unit_sample(spec: SweepSpec) -> np.ndarray:
 def points(spec: SweepSpec) -> pd.DataFrame:
     """One row per design point: ``point``, ``u_<name>`` (sampler coordinates, NaN for factorial) and values."""
     names = [f.name for f in spec.factors]
-    if spec.design == "factorial":
+    if spec.design in ("factorial", "scenarios"):
         rows = list(itertools.product(*(f.grid() for f in spec.factors)))
         df = pd.DataFrame(rows, columns=names)
         for n in names:
             df["u_" + n] = np.nan
+        if spec.design == "scenarios":  # every scenario crossed with the grid of [params] (one point if none)
+            if not names:
+                df = pd.DataFrame(index=[0])
+            df = pd.concat([df.assign(scenario=s) for s in spec.scenarios], ignore_index=True)
     else:
         u = unit_sample(spec)
         df = pd.DataFrame({n: [f.from_unit(x) for x in u[:, i]] for i, (n, f) in enumerate(zip(names, spec.factors))})
         for i, n in enumerate(names):
             df["u_" + n] = u[:, i]
+    if "scenario" not in df:
+        df["scenario"] = spec.scenario
     df.insert(0, "point", np.arange(len(df)))
     return df
 
@@ -95,15 +102,30 @@ def code_version() -> str:
     return f"{commit.removesuffix('-dirty')}+src.{h.hexdigest()[:12]}"
 
 
-def run_id(resolved: dict[str, Any], scenario: dict[str, Any], until: int, seed: int, code: str) -> str:
-    """Content hash of the fully resolved configuration, seed and code version."""
+def run_id(resolved: dict[str, Any], scenario: dict[str, Any], until: int, seed: int, code: str,
+           prefix: str = "") -> str:
+    """Content hash of the fully resolved configuration, seed and code version (after ``prefix-`` if given)."""
     blob = json.dumps({"config": resolved, "scenario": scenario, "until": until, "seed": int(seed), "code": code},
                       sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+    h = hashlib.sha256(blob.encode()).hexdigest()[:20]
+    return f"{prefix}-{h}" if prefix else h
+
+
+def _scenario_key(sc) -> dict[str, Any]:
+    """What of a scenario decides its runs (not its title or description)."""
+    d = {"name": sc.name, "params": sc.params, "enclaves": [vars(e) for e in sc.enclaves]}
+    if getattr(sc, "timeline", None):  # only when present, so ids of earlier sweeps stay the same
+        d["timeline"] = [t.to_dict() for t in sc.timeline]
+    return d
+
+
+def _slug(name: str) -> str:
+    """A scenario name made safe for a file name (run ids name the Parquet parts)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._-") or "scenario"
 
 
 def plan(spec: SweepSpec, code: str | None = None) -> pd.DataFrame:
-    """Every (point, replicate) with its overrides, seed, run id and execution order.
+    """Every (point, replicate) with its scenario, overrides, seed, run id and execution order.
 
     Order interleaves the design: replicate by replicate, each pass visiting the points in a random
     permutation (from the root seed), so a partial sweep already covers the whole design.
@@ -111,8 +133,7 @@ def plan(spec: SweepSpec, code: str | None = None) -> pd.DataFrame:
     from model.scenarios import load
 
     code = code or code_version()
-    sc = load(spec.scenario)
-    sc_dict = {"name": sc.name, "params": sc.params, "enclaves": [vars(e) for e in sc.enclaves]}
+    loaded = {n: load(n) for n in (spec.scenarios or [spec.scenario])}
     pts = points(spec)
     sd = seeds(spec, len(pts))
     names = [f.name for f in spec.factors]
@@ -124,13 +145,16 @@ def plan(spec: SweepSpec, code: str | None = None) -> pd.DataFrame:
     rows = []
     for _, row in pts.iterrows():
         overrides = {**base, **{n: _native(row[n]) for n in names}}
-        key = json.dumps(overrides, sort_keys=True, default=str)
+        sc = loaded[row.scenario]
+        key = json.dumps([row.scenario, overrides], sort_keys=True, default=str)
         resolved = sc.resolved(overrides)  # ConfigError naming the field if a point is invalid
+        # a scenarios design names the scenario in the id, so parts and tables read at a glance
+        prefix = _slug(sc.name) if spec.design == "scenarios" else ""
         for r in range(spec.replications):
             seed = int(sd[int(row.point), r])
             k = (key, seed)
             if k not in ids:
-                ids[k] = run_id(resolved, sc_dict, spec.until, seed, code)
+                ids[k] = run_id(resolved, _scenario_key(sc), spec.until, seed, code, prefix)
             rows.append({"point": int(row.point), "rep": r, "run_id": ids[k], "seed": seed,
                          "order": r * len(pts) + int(rank[int(row.point)]),
                          "overrides": json.dumps(overrides, sort_keys=True)})

@@ -328,7 +328,8 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
     total = len(unique)
     hook = os.environ.get("CZT_SWEEP_HOOK")
     queue: deque = deque(
-        {"run_id": r.run_id, "scenario": spec.scenario, "seed": int(r.seed), "until": spec.until,
+        {"run_id": r.run_id, "scenario": getattr(r, "scenario", spec.scenario),  # a scenarios design: per row
+         "seed": int(r.seed), "until": spec.until,
          "overrides": json.loads(r.overrides), "outputs": spec.outputs, "attempt": 1, "hook": hook,
          "rep": int(r.rep), "point": int(r.point), "values": {n: _py(getattr(r, n)) for n in names}}
         for r in todo.itertuples())
@@ -360,7 +361,8 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
 
     def record(task: dict, res: dict) -> None:
         stopping = state["sigints"] > 0
-        row = {"run_id": task["run_id"], "status": res["status"], "error": res.get("error", ""),
+        row = {"run_id": task["run_id"], "scenario": task["scenario"], "status": res["status"],
+               "error": res.get("error", ""),
                "attempts": task["attempt"], "seed": task["seed"], "rep": task["rep"], "point": task["point"],
                **task["values"], "init_seconds": res.get("init_seconds"), "run_seconds": res.get("run_seconds"),
                "wall_seconds": res.get("wall_seconds"), "started_at": res.get("started_at"),

@@ -12,11 +12,11 @@ from typing import Any
 from model.errors import ConfigError
 from model.params import BY_NAME
 
-DESIGNS = ("factorial", "lhs", "sobol", "morris")
+DESIGNS = ("factorial", "lhs", "sobol", "morris", "scenarios")
 SEED_MODES = ("common", "independent")
 _TOP = {"name", "description", "scenario", "design", "replications", "until", "scale", "root_seed", "samples",
         "morris_levels", "retries", "timeout_seconds", "outputs", "seeds", "params", "fixed", "metrics",
-        "all_levers"}
+        "all_levers", "scenarios"}
 _RANGE = {"min", "max", "levels"}
 
 
@@ -76,6 +76,7 @@ class SweepSpec:
     fixed: dict[str, Any] = field(default_factory=dict)
     metrics: list[str] = field(default_factory=list)
     description: str = ""
+    scenarios: list[str] = field(default_factory=list)  # design "scenarios": the named scenarios compared
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,6 +92,8 @@ class SweepSpec:
         d = self.to_dict()
         for k in ("retries", "timeout_seconds", "description"):
             d.pop(k)
+        if not d["scenarios"]:  # sweeps planned before scenario designs existed keep their digest
+            d.pop("scenarios")
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def base_overrides(self) -> dict[str, Any]:
@@ -147,12 +150,18 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
     scenario = raw.get("scenario", "baseline")
     if not isinstance(scenario, str):
         raise ConfigError(f"{where}: scenario", scenario, "a scenario name or path")
-    sc = load(scenario)  # raises a ConfigError naming the scenario
     design = raw.get("design", "factorial")
     if design not in DESIGNS:
         raise ConfigError(f"{where}: design", design, "one of " + ", ".join(DESIGNS))
+    scenarios = _scenarios(raw, design, where)
+    if scenarios:
+        if "scenario" in raw:
+            raise ConfigError(f"{where}: scenario", scenario, "no base scenario in a scenarios design "
+                              "(list every scenario in scenarios = [...])")
+        scenario = scenarios[0]
+    sc = load(scenario)  # raises a ConfigError naming the scenario
     params = raw.get("params", {})
-    if not isinstance(params, dict) or not params:
+    if not isinstance(params, dict) or (not params and design != "scenarios"):
         raise ConfigError(f"{where}: params", params, "a table naming at least one parameter to vary")
     factors = [_factor(k, v, where) for k, v in params.items()]
     fixed = raw.get("fixed", {})
@@ -180,10 +189,11 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
         scale = BY_NAME["scale"].coerce(scale)
         if "scale" in params or "scale" in fixed:
             raise ConfigError(f"{where}: scale", scale, "set scale once (top level, [fixed] or [params])")
-    sc.resolved({**fixed, **({"scale": scale} if scale is not None else {})})  # validates [fixed]
+    for name in scenarios or [scenario]:  # validates [fixed] on top of every scenario run
+        load(name).resolved({**fixed, **({"scale": scale} if scale is not None else {})})
     fixed = {k: BY_NAME[k].coerce(v) for k, v in fixed.items()}
     samples = raw.get("samples", 0)
-    if design == "factorial":
+    if design in ("factorial", "scenarios"):  # scenarios: crossed with the full grid of any [params]
         for f in factors:
             if not f.discrete and not f.n_levels:
                 raise ConfigError(f"{where}: params.{f.name}.levels", None,
@@ -217,7 +227,35 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
         replications=_int(raw, "replications", 1, 1, 100_000, where), until=_int(raw, "until", 2035, 2019, 2100, where),
         scale=scale, root_seed=_int(raw, "root_seed", 0, 0, 2**63 - 1, where), samples=samples,
         morris_levels=_int(raw, "morris_levels", 4, 2, 100, where), retries=_int(raw, "retries", 1, 0, 100, where),
-        timeout_seconds=float(timeout), outputs=list(outputs), seeds=seeds, fixed=fixed, metrics=list(metrics))
+        timeout_seconds=float(timeout), outputs=list(outputs), seeds=seeds, fixed=fixed, metrics=list(metrics),
+        scenarios=scenarios)
+
+
+def _scenarios(raw: dict[str, Any], design: str, where: str) -> list[str]:
+    """The ``scenarios`` list of a scenarios design, each loadable; empty for the other designs."""
+    from model.scenarios import available, load
+
+    names = raw.get("scenarios")
+    if design != "scenarios":
+        if names is not None:
+            raise ConfigError(f"{where}: scenarios", names, 'only with design = "scenarios"')
+        return []
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{where}: scenarios", names, "a non-empty list of scenario names or TOML paths, from "
+                          + ", ".join(available()))
+    seen: set[str] = set()
+    for n in names:
+        try:
+            sc = load(n)
+        except ConfigError as exc:
+            allowed = (f"a valid scenario file ({exc})" if Path(n).suffix
+                       else "one of " + ", ".join(available()) + " (or a scenario TOML path)")
+            raise ConfigError(f"{where}: scenarios", n, allowed, kind="unknown scenario") from None
+        if sc.name in seen:
+            raise ConfigError(f"{where}: scenarios", n, "each scenario once (two entries name scenario "
+                              f"{sc.name!r})")
+        seen.add(sc.name)
+    return list(names)
 
 
 def read(path: str | Path) -> SweepSpec:

@@ -165,16 +165,20 @@ class Store:
         meta = self.meta(prov)
         design = self.design()
         names = [f["name"] for f in info["spec"]["factors"]]
-        planned = design.drop_duplicates("run_id")[["run_id", "seed", "rep", "point", "order"] + names]
+        if "scenario" not in design:  # planned before designs recorded their scenario
+            design = design.assign(scenario=info["spec"]["scenario"])
+        planned = design.drop_duplicates("run_id")[["run_id", "scenario", "seed", "rep", "point", "order"] + names]
         planned = planned.rename(columns={"point": "first_point"})
         fin = self.finished()
-        fin = fin.drop(columns=[c for c in names + ["seed", "rep", "point"] if c in fin.columns])
+        fin = fin.drop(columns=[c for c in names + ["scenario", "seed", "rep", "point"] if c in fin.columns])
         runs = planned.merge(fin, on="run_id", how="left")
         runs["status"] = runs["status"].fillna("pending")
         runs = runs.sort_values("order").reset_index(drop=True)
         ok = set(runs.run_id[runs.status == "ok"])
         parts = [pd.read_parquet(f) for f in sorted(self.cities_dir.glob("*.parquet")) if f.stem in ok]
         cities = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["run_id", "year", "city"])
+        if info["spec"].get("scenarios"):  # a scenarios design: say which scenario each row ran
+            cities.insert(1, "scenario", cities.run_id.map(runs.set_index("run_id").scenario))
         write_parquet(runs, self.root / "runs.parquet", meta)
         write_parquet(cities, self.root / "cities.parquet", meta)
         return runs, cities

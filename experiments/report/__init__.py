@@ -1,0 +1,5 @@
+"""``python -m experiments report DIR``: publication figures (PDF + PNG) and tables (CSV + LaTeX) of a sweep.
+
+Modules: load (read a sweep folder, group runs), stats (theta OLS, t-intervals), compute (the numbers),
+style (matplotlib style, fonts, colours), labels (English/Chinese), figures, tables, build (report.md), cli.
+"""

@@ -1,0 +1,138 @@
+"""Build the whole report of a sweep folder: figures, tables and the report.md index with provenance."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from experiments.report import compute, figures, tables
+from experiments.report.load import SweepData, read
+from experiments.report.style import setup
+from model.errors import ConfigError
+
+LANGS = ("en", "zh", "both")
+FAMILIES = ("sans", "serif")
+SENSITIVITY_DESIGNS = ("sobol", "morris", "lhs", "factorial")
+
+
+def build(root: str | Path, out: str | Path | None = None, lang: str = "en", family: str = "sans",
+          resamples: int = 1000, stream=None) -> dict[str, Any]:
+    """Write the report of the sweep in ``root`` into ``out`` (default ROOT/report); returns files and notes."""
+    stream = stream or sys.stderr
+    if lang not in LANGS:
+        raise ConfigError("--lang", lang, "en, zh or both")
+    if family not in FAMILIES:
+        raise ConfigError("--font", family, "sans or serif")
+    data = read(root)
+    out = Path(out) if out is not None else data.root / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    notes: list[str] = []
+    c = data.counts
+    if c["ok"] < c["planned"]:
+        notes.append(f"partial sweep: {c['ok']} of {c['planned']} runs ok ({c['failed']} failed, {c['pending']} "
+                     f"pending); the report uses the ok runs only")
+    entries: list[tuple[Path, str]] = []  # (file, caption) for report.md
+
+    style = setup(family, want_chinese=lang in ("zh", "both"), stream=stream)
+    langs = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
+    if not style.chinese and "zh" in langs:
+        notes.append("no CJK font found: Chinese figures were drawn with English labels")
+        langs = ["en"]
+    theta = compute.theta_regressions(data)
+    sens, sens_note = _sensitivity(data, resamples)
+    if sens_note:
+        notes.append(sens_note)
+    for lg in langs:
+        sfx = "" if lg == "en" else "_zh"
+        lab = " (Chinese labels)" if lg == "zh" else ""
+        for f, cap in (
+            (figures.share_panels(data, lg, out / f"fig_a_gdp_share{sfx}"),
+             "(a) GDP share of each city by year: mean over replications and 95% t-interval, one panel per group"),
+            (figures.share_panels(data, lg, out / f"fig_a2_gdp_share_change{sfx}", change=True),
+             "(a2) the same as the change since the first year (pp), where small differences are visible"),
+            (figures.share_change(data, lg, out / f"fig_b_share_change{sfx}"),
+             "(b) change in Zhuzhou's and Xiangtan's GDP share, first to last year (pp), mean and 95% t-interval"),
+            (figures.verdicts(data, lg, out / f"fig_c_verdicts{sfx}"),
+             "(c) verdict counts (siphon / neutral / spillover) by group and periphery city"),
+            (figures.theta(data, theta, lg, out / f"fig_d_theta{sfx}") if not theta.empty else [],
+             "(d) θ by group: mean of per-run estimates with 95% t-interval, and the pooled regression (HC1)"),
+            (figures.sensitivity(sens, lg, out / f"fig_e_sensitivity{sfx}") if sens is not None else [],
+             "(e) sensitivity indices (SALib, via experiments.sweep.analyze) with 95% bootstrap intervals"),
+        ):
+            entries += [(p, cap + lab + f" [{p.suffix[1:].upper()}]") for p in f]
+    labels = {g: data.label(g, "en") for g in data.groups}
+    cmp = compute.comparison(data, theta)
+    for p in tables.comparison(cmp, out, labels):
+        entries.append((p, "scenario comparison: mean, 95% t-interval and n per metric and group "
+                           "(share changes pp, net talent 10k persons, net firms, Changsha share %, θ)"))
+    if not theta.empty:
+        for p in tables.theta(theta, out, labels):
+            entries.append((p, "θ regression per run and pooled per group: coefficient, SE (classical, HC1), t, "
+                               "n years, R²"))
+    else:
+        notes.append("no gdp_100m_yuan in cities.parquet (sweep outputs): no θ regression")
+    if sens is not None:
+        for p in tables.sensitivity(sens, out):
+            entries.append((p, "sensitivity indices with 95% bootstrap half-widths and noise share"))
+    md = tables.write_text(_markdown(data, out, entries, notes, lang), out / "report.md")
+    for n in notes:
+        print("note: " + n, file=stream)
+    return {"out": out, "files": [p for p, _ in entries] + [md], "notes": notes, "data": data,
+            "comparison": cmp, "theta": theta, "sensitivity": sens}
+
+
+def _sensitivity(data: SweepData, resamples: int):
+    if data.spec.design not in SENSITIVITY_DESIGNS:
+        return None, ""
+    from experiments.sweep.analyze import analyze_dir
+
+    try:
+        res = analyze_dir(data.root, resamples=resamples)
+    except ConfigError as exc:
+        return None, f"no sensitivity indices: {exc}"
+    return res["table"], ""
+
+
+def _markdown(data: SweepData, out: Path, entries: list[tuple[Path, str]], notes: list[str], lang: str) -> str:
+    spec, prov, c = data.spec, data.provenance, data.counts
+    what = (f"scenarios {', '.join(spec.scenarios)}" if spec.design == "scenarios"
+            else f"scenario {spec.scenario}, {spec.design} design over {', '.join(f.name for f in spec.factors)}")
+    versions = prov.get("czt_sim.versions", "")
+    try:
+        versions = ", ".join(f"{k} {v}" for k, v in json.loads(versions).items())
+    except ValueError:
+        pass
+    lines = [f"# Report: sweep `{spec.name}`", ""] + ([spec.description, ""] if spec.description else []) + [
+             f"- Design: {what}; {spec.replications} replications, seeds {spec.seeds} (root seed {spec.root_seed}), "
+             f"2019-{spec.until}, scale {spec.scale or 'default'} residents per worker agent.",
+             f"- Runs: {c['ok']} ok of {c['planned']} planned ({c['failed']} failed, {c['pending']} pending).",
+             f"- Groups compared: {', '.join(data.label(g, 'en') for g in data.groups)}.", "",
+             "## Provenance", "",
+             f"- Spec digest: `{prov.get('czt_sim.digest', data.info.get('digest', '?'))}`",
+             f"- Code version: `{prov.get('czt_sim.code_version', data.info.get('code_version', '?'))}`",
+             f"- Git commit: `{prov.get('czt_sim.git_commit', data.info.get('git_commit', '?'))}`",
+             f"- Sweep planned: {prov.get('czt_sim.created', data.info.get('created', '?'))}",
+             f"- Packages: {versions or '?'}",
+             "- Source: `runs.parquet`, `cities.parquet`, `design.parquet` in the sweep folder "
+             "(their Parquet metadata keys `czt_sim.*`).", ""]
+    if notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    lines += ["## Files", ""]
+    for p, cap in entries:
+        lines.append(f"- [`{p.name}`]({p.name}): {cap}")
+    toml = data.root / "sweep.toml"
+    lines += ["", "## Reproduce", "", "```bash",
+              f"git checkout {str(prov.get('czt_sim.git_commit', '?')).removesuffix('-dirty')}",
+              f"python -m experiments sweep {toml if toml.exists() else 'SWEEP.toml'} --out NEW_DIR --workers 2"
+              + ("" if toml.exists() else "   # SWEEP.toml: the spec recorded in spec.json"),
+              f"python -m experiments report NEW_DIR --lang {lang}",
+              "```", "",
+              "Runs are identified by a content hash of configuration, seed and code version, so the same commit "
+              "and sweep file give the same runs and the same numbers.", ""]
+    if (out / "theta_regression.csv").exists():
+        lines += ["## Method", "", "θ: OLS of the annual log growth of the periphery's GDP (Zhuzhou + Xiangtan) on "
+                  "Changsha's, with intercept (experiments/report/stats.py); pooled: all replications' years "
+                  "stacked. Intervals over replications: Student t.", ""]
+    return "\n".join(lines)

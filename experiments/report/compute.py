@@ -1,0 +1,131 @@
+"""The numbers behind the report's figures and tables, computed from the ok runs of a sweep (see load.py)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from experiments.report.load import SweepData
+from experiments.report.stats import log_growth, ols, t_interval
+
+CORE, PERIPHERY = "changsha", ("zhuzhou", "xiangtan")
+CONF = 0.95
+
+# Scenario comparison: (key with unit, runs-table column, multiplier into the unit, label with unit, decimals)
+COMPARISON = (
+    ("zhuzhou_share_change_pp", "zhuzhou_gdp_share_change_pp", 1.0, "Zhuzhou GDP share change (pp)", 2),
+    ("xiangtan_share_change_pp", "xiangtan_gdp_share_change_pp", 1.0, "Xiangtan GDP share change (pp)", 2),
+    ("zhuzhou_net_talent_from_changsha_10k", "zhuzhou_net_talent_from_core", 1e-4,
+     "Net talent Changsha to Zhuzhou (10k persons)", 2),
+    ("xiangtan_net_talent_from_changsha_10k", "xiangtan_net_talent_from_core", 1e-4,
+     "Net talent Changsha to Xiangtan (10k persons)", 2),
+    ("zhuzhou_net_firms_from_changsha", "zhuzhou_net_firms_from_core", 1.0,
+     "Net firms and branches Changsha to Zhuzhou (firms)", 0),
+    ("xiangtan_net_firms_from_changsha", "xiangtan_net_firms_from_core", 1.0,
+     "Net firms and branches Changsha to Xiangtan (firms)", 0),
+    ("changsha_share_last_pct", "core_gdp_share_last", 100.0, "Changsha GDP share, last year (%)", 2),
+    ("theta", "theta_aggregate", 1.0, "theta, periphery aggregate", 3),
+    ("theta_city_fe", "theta", 1.0, "theta, city fixed effects (model)", 3),
+)
+
+
+def shares(data: SweepData) -> pd.DataFrame:
+    """GDP share (%) by run, year and city: the recorded ``gdp_share`` or, if not kept, from GDP."""
+    c = data.cities
+    if "gdp_share" in c:
+        s = c[["run_id", "group", "year", "city", "gdp_share"]].assign(share_pct=c.gdp_share * 100)
+    elif "gdp_100m_yuan" in c:
+        tot = c.groupby(["run_id", "year"]).gdp_100m_yuan.transform("sum")
+        s = c[["run_id", "group", "year", "city"]].assign(share_pct=c.gdp_100m_yuan / tot * 100)
+    else:
+        return pd.DataFrame(columns=["run_id", "group", "year", "city", "share_pct"])
+    return s.drop(columns=[k for k in ("gdp_share",) if k in s])
+
+
+def share_paths(data: SweepData, change: bool = False) -> pd.DataFrame:
+    """Mean and 95% t-interval over replications of each city's GDP share (or its change since the first year)."""
+    s = shares(data)
+    if s.empty:
+        return pd.DataFrame(columns=["group", "city", "year", "mean", "lo", "hi", "n"])
+    if change:
+        first = s[s.year == s.year.min()][["run_id", "city", "share_pct"]].rename(columns={"share_pct": "first"})
+        s = s.merge(first, on=["run_id", "city"])
+        s["share_pct"] = s.share_pct - s["first"]
+    rows = []
+    for (g, city, year), v in s.groupby(["group", "city", "year"], sort=False).share_pct:
+        m, lo, hi, n = t_interval(v.to_numpy(), CONF)
+        rows.append({"group": g, "city": city, "year": int(year), "mean": m, "lo": lo, "hi": hi, "n": n})
+    return pd.DataFrame(rows)
+
+
+def _growth(c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Annual log growth of the core's GDP and of the periphery's summed GDP for one run."""
+    y = c.pivot_table(index="year", columns="city", values="gdp_100m_yuan", aggfunc="sum").sort_index()
+    return log_growth(y[CORE].to_numpy()), log_growth(y[list(PERIPHERY)].sum(axis=1).to_numpy())
+
+
+def theta_regressions(data: SweepData) -> pd.DataFrame:
+    """theta per ok run and pooled over each group's runs (specification in stats.py)."""
+    cols = ["group", "kind", "rep", "run_id", "coef", "se", "se_hc1", "t", "n", "r2", "intercept"]
+    if "gdp_100m_yuan" not in data.cities:
+        return pd.DataFrame(columns=cols)
+    rep = data.runs.set_index("run_id").rep
+    rows, pooled = [], {}
+    for rid, c in data.cities.groupby("run_id", sort=False):
+        x, y = _growth(c)
+        g = c.group.iloc[0]
+        rows.append({"group": g, "kind": "run", "rep": int(rep.get(rid, -1)), "run_id": rid, **ols(x, y).as_dict()})
+        pooled.setdefault(g, []).append((x, y))
+    for g in data.groups:
+        if g in pooled:
+            x = np.concatenate([p[0] for p in pooled[g]])
+            y = np.concatenate([p[1] for p in pooled[g]])
+            rows.append({"group": g, "kind": "pooled", "rep": len(pooled[g]), "run_id": "", **ols(x, y).as_dict()})
+    out = pd.DataFrame(rows, columns=cols)
+    out["order"] = out.group.map({g: i for i, g in enumerate(data.groups)})
+    return out.sort_values(["order", "kind", "rep"], ascending=[True, False, True]).drop(columns="order") \
+        .reset_index(drop=True)
+
+
+def pooled_ci(row: pd.Series, conf: float = CONF) -> tuple[float, float]:
+    """Interval of a pooled theta: coef +/- t_{n-2} * HC1 standard error."""
+    if not (row.n > 2 and math.isfinite(row.se_hc1)):
+        return math.nan, math.nan
+    h = float(_st.t.ppf(0.5 + conf / 2, row.n - 2)) * row.se_hc1
+    return row.coef - h, row.coef + h
+
+
+def runs_with_theta(data: SweepData, theta: pd.DataFrame) -> pd.DataFrame:
+    per_run = theta[theta.kind == "run"].set_index("run_id").coef
+    return data.runs.assign(theta_aggregate=data.runs.run_id.map(per_run))
+
+
+def comparison(data: SweepData, theta: pd.DataFrame) -> pd.DataFrame:
+    """One row per group: mean, 95% t-interval and n of each comparison metric, in the units of COMPARISON."""
+    runs = runs_with_theta(data, theta)
+    rows = []
+    for g in data.groups:
+        r = runs[runs.group == g]
+        row: dict = {"group": g, "runs": len(r)}
+        for key, col, mult, _, _ in COMPARISON:
+            v = r[col].to_numpy(dtype=float) * mult if col in r else np.array([])
+            m, lo, hi, n = t_interval(v, CONF)
+            row.update({f"{key}_mean": m, f"{key}_ci95_low": lo, f"{key}_ci95_high": hi, f"{key}_n": n})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def verdict_counts(data: SweepData) -> pd.DataFrame:
+    """Runs per group, periphery city and verdict (siphon, neutral, spillover)."""
+    rows = []
+    for g in data.groups:
+        r = data.runs[data.runs.group == g]
+        for city in PERIPHERY:
+            col = f"{city}_verdict"
+            vc = r[col].value_counts() if col in r else pd.Series(dtype=int)
+            rows.append({"group": g, "city": city, **{v: int(vc.get(v, 0))
+                                                        for v in ("siphon", "neutral", "spillover")}})
+    return pd.DataFrame(rows)

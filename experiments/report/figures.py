@@ -1,0 +1,193 @@
+"""The report's figures, each drawn in one language (``en`` or ``zh``) in the style of style.py."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+
+from experiments.report import compute, labels as L
+from experiments.report.load import SweepData
+from experiments.report.style import CITIES, CITY_COLOURS, DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN, VERDICT_COLOURS, save
+from model.measures import VERDICT_RULE
+
+VERDICTS = ("siphon", "neutral", "spillover")
+
+
+def _grid(n: int) -> tuple[int, int]:
+    cols = 1 if n == 1 else 2 if n in (2, 4) else 3
+    return math.ceil(n / cols), cols
+
+
+def share_panels(data: SweepData, lang: str, stem: Path, change: bool = False) -> list[Path]:
+    """(a) Each city's GDP share (or its change since the first year) over years, one panel per group."""
+    p = compute.share_paths(data, change=change)
+    if p.empty:
+        return []
+    groups = [g for g in data.groups if g in set(p.group)]
+    rows, cols = _grid(len(groups))
+    width = DOUBLE_COLUMN_IN if cols > 1 else SINGLE_COLUMN_IN
+    fig, axes = plt.subplots(rows, cols, figsize=(width, 0.35 + 1.55 * rows), sharex=True, sharey=True,
+                             squeeze=False)
+    for ax, g in zip(axes.flat, groups):
+        for city in CITIES:
+            q = p[(p.group == g) & (p.city == city)].sort_values("year")
+            if q.empty:
+                continue
+            ax.plot(q.year, q["mean"], color=CITY_COLOURS[city], label=L.city(city, lang))
+            ax.fill_between(q.year, q.lo, q.hi, color=CITY_COLOURS[city], alpha=0.25, lw=0)
+        if change:
+            ax.axhline(0, color="k", lw=0.5)
+        ax.set_title(data.label(g, lang), pad=3)
+        ax.grid(axis="y")
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(L.text("year", lang))
+        ax.xaxis.set_major_locator(plt.MaxNLocator(5, integer=True))
+    fig.supylabel(L.text("share_since" if change else "gdp_share", lang), fontsize=plt.rcParams["axes.labelsize"])
+    for ax in axes.flat[:len(groups)]:  # shared axes hide inner labels; re-show x labels above hidden panels
+        ax.tick_params(labelbottom=True)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    n_rep = int(p.n.max())
+    names_band = L.text("band", lang) + f" (n = {n_rep})"
+    handles.append(plt.Rectangle((0, 0), 1, 1, color="0.6", alpha=0.4, lw=0))
+    names.append(names_band)
+    _top_legend(fig, handles, names, len(names))
+    return save(fig, stem)
+
+
+def _group_axis(ax, data: SweepData, groups: list[str], lang: str) -> np.ndarray:
+    y = np.arange(len(groups))
+    ax.set_yticks(y, [data.label(g, lang) for g in groups])
+    ax.set_ylim(len(groups) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    return y
+
+
+def _height(n: int) -> float:
+    return 1.0 + 0.28 * n
+
+
+def _top_legend(fig, handles, names, ncol: int, title: str | None = None) -> None:
+    """Legend above the axes, with room reserved for it (in inches, so it never overlaps the panels)."""
+    fig.legend(handles, names, loc="upper center", ncol=ncol, bbox_to_anchor=(0.5, 1.0), title=title,
+               title_fontsize=6.5, handletextpad=0.4, columnspacing=1.2, borderaxespad=0.1)
+    rows = math.ceil(len(names) / ncol)
+    room = 0.17 * rows + (0.15 if title else 0) + 0.02
+    fig.tight_layout(rect=(0, 0, 1, 1 - room / fig.get_figheight()))
+
+
+def share_change(data: SweepData, lang: str, stem: Path) -> list[Path]:
+    """(b) Change in Zhuzhou's and Xiangtan's GDP share by group: mean and 95% t-interval over replications."""
+    groups = data.groups
+    fig, ax = plt.subplots(figsize=(SINGLE_COLUMN_IN * 1.25, _height(len(groups))))
+    y = _group_axis(ax, data, groups, lang)
+    thr = VERDICT_RULE["share_threshold_pp"]
+    ax.axvspan(-thr, thr, color="0.92", lw=0, zorder=0)
+    ax.axvline(0, color="k", lw=0.5)
+    for k, city in enumerate(compute.PERIPHERY):
+        col = f"{city}_gdp_share_change_pp"
+        stats = [compute.t_interval(data.runs.loc[data.runs.group == g, col].to_numpy(dtype=float)) for g in groups]
+        m = np.array([s[0] for s in stats])
+        err = np.array([[s[0] - s[1], s[2] - s[0]] for s in stats]).T
+        ax.errorbar(m, y + (k - 0.5) * 0.3, xerr=np.nan_to_num(err), fmt="o", ms=3.5, capsize=2,
+                    color=CITY_COLOURS[city], label=L.city(city, lang), elinewidth=0.9)
+    ax.set_xlabel(L.text("share_change", lang))
+    ax.grid(axis="x")
+    note = ("grey band: ±%.1f pp (verdict threshold)" if lang == "en" else "灰带：±%.1f个百分点（判定阈值）") % thr
+    handles, names = ax.get_legend_handles_labels()
+    _top_legend(fig, handles, names, 2, L.text("mean_ci", lang) + "; " + note)
+    return save(fig, stem)
+
+
+def verdicts(data: SweepData, lang: str, stem: Path) -> list[Path]:
+    """(c) Verdict counts (siphon / neutral / spillover) by group, one panel per periphery city."""
+    counts = compute.verdict_counts(data)
+    groups = data.groups
+    fig, axes = plt.subplots(1, 2, figsize=(DOUBLE_COLUMN_IN * 0.75, _height(len(groups)) + 0.15), sharey=True)
+    for ax, city in zip(axes, compute.PERIPHERY):
+        c = counts[counts.city == city].set_index("group").reindex(groups).fillna(0)
+        y = _group_axis(ax, data, groups, lang)
+        left = np.zeros(len(groups))
+        for v in VERDICTS:
+            ax.barh(y, c[v], left=left, color=VERDICT_COLOURS[v], height=0.65, label=L.verdict(v, lang),
+                    edgecolor="white", lw=0.4)
+            for yi, (l0, w) in enumerate(zip(left, c[v])):
+                if w > 0:
+                    ax.text(l0 + w / 2, yi, f"{int(w)}", ha="center", va="center", fontsize=6,
+                            color="black" if v != "siphon" else "white")
+            left += c[v].to_numpy()
+        ax.set_title(L.city(city, lang))
+        ax.set_xlabel(L.text("verdict_count", lang))
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    handles, names = axes[0].get_legend_handles_labels()
+    _top_legend(fig, handles, names, 3)
+    return save(fig, stem)
+
+
+def theta(data: SweepData, table: pd.DataFrame, lang: str, stem: Path) -> list[Path]:
+    """(d) theta by group: mean of the per-run estimates with a t-interval, and the pooled regression."""
+    groups = data.groups
+    runs = table[table.kind == "run"]
+    pooled = table[table.kind == "pooled"].set_index("group")
+    fig, ax = plt.subplots(figsize=(SINGLE_COLUMN_IN * 1.25, _height(len(groups))))
+    y = _group_axis(ax, data, groups, lang)
+    ax.axvline(0, color="k", lw=0.5)
+    st = [compute.t_interval(runs.loc[runs.group == g, "coef"].to_numpy(dtype=float)) for g in groups]
+    m = np.array([s[0] for s in st])
+    err = np.nan_to_num(np.array([[s[0] - s[1], s[2] - s[0]] for s in st]).T)
+    ax.errorbar(m, y - 0.15, xerr=err, fmt="o", ms=3.5, capsize=2, color="black", label=L.text("theta_runs", lang))
+    pm, perr = [], []
+    for g in groups:
+        if g in pooled.index:
+            lo, hi = compute.pooled_ci(pooled.loc[g])
+            c = pooled.loc[g, "coef"]
+            pm.append(c)
+            perr.append([c - lo, hi - c])
+        else:
+            pm.append(np.nan)
+            perr.append([np.nan, np.nan])
+    ax.errorbar(pm, y + 0.15, xerr=np.nan_to_num(np.array(perr).T), fmt="o", ms=3.5, capsize=2, mfc="white",
+                color="0.45", label=L.text("theta_pooled", lang))
+    ax.set_xlabel(L.text("theta", lang))
+    ax.grid(axis="x")
+    handles, names = ax.get_legend_handles_labels()
+    _top_legend(fig, handles, names, 1)
+    return save(fig, stem)
+
+
+def sensitivity(table: pd.DataFrame, lang: str, stem: Path) -> list[Path]:
+    """(e) Sensitivity indices of each parameter (one panel per metric), from experiments.sweep.analyze."""
+    metrics = list(dict.fromkeys(table.metric))
+    n_par = table.param.nunique()
+    cols = min(len(metrics), 2)
+    rows = math.ceil(len(metrics) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(DOUBLE_COLUMN_IN if cols > 1 else SINGLE_COLUMN_IN,
+                                                  rows * (0.22 * n_par + 0.9) + 0.3), squeeze=False, sharey=True)
+    for ax, m in zip(axes.flat, metrics):
+        t = table[table.metric == m]
+        y = np.arange(len(t))
+        method = t.method.iloc[0]
+        if method == "sobol":
+            ax.barh(y - 0.2, t.S1, 0.4, xerr=t.S1_conf, label="S1", capsize=1.5, color="#0072B2")
+            ax.barh(y + 0.2, t.ST, 0.4, xerr=t.ST_conf, label="ST", capsize=1.5, color="#E69F00")
+        elif method == "morris":
+            ax.barh(y - 0.2, t.mu_star, 0.4, xerr=t.mu_star_conf, label="μ*", capsize=1.5, color="#0072B2")
+            ax.barh(y + 0.2, t.sigma, 0.4, label="σ", color="#E69F00")
+        else:
+            ax.barh(y, t.S1, 0.5, xerr=t.S1_conf, label="S1", capsize=1.5, color="#0072B2")
+        ax.set_yticks(y, t.param)
+        ax.set_ylim(len(t) - 0.5, -0.5)
+        ax.axvline(0, color="k", lw=0.5)
+        ns = t.noise_share.iloc[0]
+        ax.set_title(m + (f"\n({L.text('noise', lang)} {ns:.2f})" if np.isfinite(ns) else ""))
+        ax.set_xlabel(L.text("sensitivity", lang))
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    _top_legend(fig, handles, names, len(names))
+    return save(fig, stem)

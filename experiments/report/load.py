@@ -1,0 +1,130 @@
+"""Read a sweep results folder for the report: ok runs and their city-by-year rows, grouped for comparison.
+
+A group is what a figure panel or table row compares: a scenario (design "scenarios"; with [params], a scenario
+and its parameter values), a design point (other designs with at most ``MAX_POINT_GROUPS`` points), or all runs
+together (larger designs, whose comparison is the sensitivity analysis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from experiments.sweep.spec import SweepSpec
+from experiments.sweep.store import Store, read_provenance
+from model.errors import ConfigError
+
+MAX_POINT_GROUPS = 12
+_EXPECT = "a sweep results folder (spec.json, design.parquet, runs.parquet, cities.parquet; made by " \
+          "'python -m experiments sweep')"
+
+
+@dataclass
+class SweepData:
+    root: Path
+    spec: SweepSpec
+    info: dict[str, Any]
+    design: pd.DataFrame
+    runs_all: pd.DataFrame          # every planned run: status ok, failed or pending
+    runs: pd.DataFrame              # ok runs, with ``group``
+    cities: pd.DataFrame            # city-by-year rows of ok runs, with ``group``
+    groups: list[str]               # display order
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> group -> label
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        s = self.runs_all.status.value_counts()
+        return {"planned": len(self.runs_all), "ok": int(s.get("ok", 0)), "failed": int(s.get("failed", 0)),
+                "pending": int(s.get("pending", 0))}
+
+    def label(self, group: str, lang: str) -> str:
+        return self.labels.get(lang, {}).get(group, group)
+
+
+def read(root: str | Path) -> SweepData:
+    root = Path(root)
+    store = Store(root)
+    if not root.is_dir() or not store.exists():
+        raise ConfigError("DIR", str(root), _EXPECT, kind="not a sweep folder")
+    info = store.info()
+    spec = store.spec()
+    if store.runs_dir.is_dir():
+        runs_all, cities = store.consolidate()  # fresh from the per-run parts (a stopped sweep's tables may lag)
+    else:
+        try:
+            runs_all, cities = pd.read_parquet(root / "runs.parquet"), pd.read_parquet(root / "cities.parquet")
+        except OSError:
+            raise ConfigError("DIR", str(root), _EXPECT, kind="not a sweep folder") from None
+    design = store.design()
+    if "scenario" not in runs_all:  # folders planned before runs recorded their scenario
+        runs_all = runs_all.assign(scenario=spec.scenario)
+    runs = runs_all[runs_all.status == "ok"].copy()
+    if runs.empty:
+        raise ConfigError("DIR", str(root), f"a sweep folder with at least one ok run ({len(runs_all)} planned, "
+                          f"0 ok; run 'python -m experiments resume {root}')", kind="no finished runs")
+    groups, labels = _groups(spec, design, runs)
+    runs["group"] = runs.run_id.map(groups)
+    cities = cities[cities.run_id.isin(runs.run_id)].copy()
+    cities["group"] = cities.run_id.map(groups)
+    order = list(dict.fromkeys(g for g in _design_order(spec, design, groups) if g in set(runs.group)))
+    prov = read_provenance(root / "runs.parquet") if (root / "runs.parquet").exists() else {}
+    return SweepData(root=root, spec=spec, info=info, design=design, runs_all=runs_all, runs=runs, cities=cities,
+                     groups=order, labels=labels, provenance=prov)
+
+
+def _scenario_titles(names: list[str]) -> dict[str, tuple[str, str]]:
+    from model.scenarios import load
+
+    out = {}
+    for n in names:
+        try:
+            sc = load(n)
+            out[n] = (sc.name, sc.title_zh or sc.name)
+        except ConfigError:  # a scenario file moved since the sweep ran: keep its name
+            out[n] = (str(n), str(n))
+    return out
+
+
+def _values(row: pd.Series, names: list[str]) -> str:
+    def fmt(v: Any) -> str:
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+    return ", ".join(f"{n}={fmt(row[n])}" for n in names)
+
+
+def _groups(spec: SweepSpec, design: pd.DataFrame, runs: pd.DataFrame) -> tuple[dict[str, str], dict]:
+    """Map run id -> group key, and the group labels in each language."""
+    names = [f.name for f in spec.factors]
+    first = design.drop_duplicates("run_id").set_index("run_id")
+    if "scenario" not in first:
+        first = first.assign(scenario=spec.scenario)
+    labels: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
+    if spec.design == "scenarios":
+        titles = _scenario_titles(list(dict.fromkeys(first.scenario)))
+        key = {}
+        for rid, row in first.iterrows():
+            en, zh = titles[row.scenario]
+            extra = _values(row, names) if names else ""
+            g = f"{en} | {extra}" if extra else en
+            key[rid] = g
+            labels["en"][g], labels["zh"][g] = g, (f"{zh} | {extra}" if extra else zh)
+        return key, labels
+    n_points = first.point.nunique()
+    if n_points <= MAX_POINT_GROUPS:
+        key = {}
+        for rid, row in first.iterrows():
+            g = _values(row, names)
+            key[rid] = g
+            labels["en"][g] = labels["zh"][g] = g
+        return key, labels
+    labels["en"]["all"], labels["zh"]["all"] = "all runs", "全部模拟"
+    return {rid: "all" for rid in first.index}, labels
+
+
+def _design_order(spec: SweepSpec, design: pd.DataFrame, groups: dict[str, str]) -> list[str]:
+    d = design.sort_values(["point", "rep"])
+    return [groups[r] for r in d.run_id if r in groups]

@@ -25,13 +25,16 @@ METHOD = {
            "logit(theta) fitted over the whole design by ridge regression with a GCV penalty (Fearnhead & "
            "Prangle 2012, JRSS-B 74:419); no adjustment (plain rejection) with fewer than 2 accepted points per "
            "regression coefficient; weighted mean, sd, median, 5% and 95% quantiles of the adjusted draws",
-    "smm": "quadratic response surface of each fit moment (numpy least squares) over the max(accepted, "
+    "smm": "quadratic response surface of each fit moment (least squares, ridge penalty by GCV) over the max(accepted, "
            "2 x coefficients) closest points; the weighted criterion minimised with scipy L-BFGS-B inside "
            "the bounding box of those points",
     "validation": "validation_replications fresh seeds (a SeedSequence child of root_seed) at the prior default "
                   "and at the SMM estimate, through the sweep runner; RMSE in sd units per split and in natural "
                   "units per moment name",
 }
+
+
+SHORT = 12  # fit tables up to this many rows are printed row by row
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -128,7 +131,7 @@ def summary(res: dict[str, Any]) -> dict[str, Any]:
                 "min_distance": float(post.distances.min()),
                 "posterior": {p["name"]: post.posterior[j] for j, p in enumerate(res["spec"]["priors"])},
                 "rejection": {p["name"]: post.rejection[j] for j, p in enumerate(res["spec"]["priors"])}},
-        "smm": {"values": res["smm_values"], "surface": sm.kind, "points_fitted": sm.n_fit,
+        "smm": {"values": res["smm_values"], "surface": sm.kind, "points_fitted": sm.n_fit, "ridge_penalty": sm.ridge,
                 "surface_r2": dict(zip(res["observed"].moment[res["obs_fit_mask"]] + " "
                                        + res["observed"].year[res["obs_fit_mask"]].astype(str), sm.r2)),
                 "predicted_distance": sm.predicted_distance, "best_draw_distance": sm.best_draw_distance},
@@ -159,11 +162,19 @@ def text(res: dict[str, Any]) -> str:
         lines.append("note: too few accepted points for the regression adjustment; the ABC columns are plain "
                      "rejection (raise samples or accept)")
     lines.append("")
-    lines.append(f"{'moment':34s} {'year':>4s} {'split':7s} {'observed':>10s} {'default':>10s} {'smm':>10s} "
-                 f"{'err/sd def':>10s} {'err/sd smm':>10s}")
-    for _, r in fit_table(res).iterrows():
-        lines.append(f"{r.moment[:34]:34s} {r.year:4d} {r.split:7s} {r.observed:10.4g} {r.sim_default:10.4g} "
-                     f"{r.sim_smm:10.4g} {r.err_default_sd:+10.2f} {r.err_smm_sd:+10.2f}")
+    fit = fit_table(res)
+    if len(fit) <= SHORT:
+        lines.append(f"{'moment':34s} {'year':>4s} {'split':7s} {'observed':>10s} {'default':>10s} {'smm':>10s} "
+                     f"{'err/sd def':>10s} {'err/sd smm':>10s}")
+        for _, r in fit.iterrows():
+            lines.append(f"{r.moment[:34]:34s} {r.year:4d} {r.split:7s} {r.observed:10.4g} {r.sim_default:10.4g} "
+                         f"{r.sim_smm:10.4g} {r.err_default_sd:+10.2f} {r.err_smm_sd:+10.2f}")
+    else:  # one line per moment and split (every year: fit.csv)
+        lines.append(f"{'moment':34s} {'split':7s} {'years':>9s} {'RMSE/sd default':>15s} {'RMSE/sd smm':>11s}")
+        for (m, split), g in fit.groupby(["moment", "split"], sort=False):
+            rd, rs = (float(np.sqrt(np.mean(g[c] ** 2))) for c in ("err_default_sd", "err_smm_sd"))
+            years = f"{g.year.min()}-{g.year.max()}" if len(g) > 1 else str(g.year.iloc[0])
+            lines.append(f"{m[:34]:34s} {split:7s} {years:>9s} {rd:15.2f} {rs:11.2f}")
     lines.append("")
     for split in ("fit", "holdout"):
         d = res["validation"]["default"]["rmse"].get(split)

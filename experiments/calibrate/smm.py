@@ -1,7 +1,7 @@
 """SMM point estimate from a quadratic response surface of each moment over the accepted region.
 
 The closest draw alone is noisy (its distance holds one or two replications' sampling noise), so each fit
-moment is regressed (numpy least squares) on a quadratic in the parameters over the points nearest the data,
+moment is regressed (numpy least squares, ridge penalty chosen by GCV) on a quadratic in the parameters over the points nearest the data,
 and the weighted criterion mean(((surface - obs) / sd)^2) is minimised with scipy's L-BFGS-B inside the
 bounding box of those points, where the surface is an interpolation, not an extrapolation.
 """
@@ -13,6 +13,8 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 from scipy.optimize import minimize
+
+from experiments.calibrate.abc import ridge_gcv
 
 KINDS = ("quadratic", "separable", "linear")  # richest first; the richest the points can support is used
 
@@ -40,6 +42,7 @@ class SMMResult:
     predicted_distance: float  # surface distance at the estimate
     best_draw_distance: float  # observed distance of the closest draw
     box: tuple[np.ndarray, np.ndarray]  # where the criterion was minimised (unit box)
+    ridge: float = 0.0  # GCV ridge penalty of the surfaces (0 for best-draw)
 
 
 def estimate(u: np.ndarray, sims: np.ndarray, obs: np.ndarray, sd: np.ndarray, d: np.ndarray,
@@ -59,7 +62,11 @@ def estimate(u: np.ndarray, sims: np.ndarray, obs: np.ndarray, sd: np.ndarray, d
     centre, half = (lo + hi) / 2, np.maximum((hi - lo) / 2, 1e-9)  # work on [-1, 1]^k for conditioning
     x = (u[idx] - centre) / half
     f = features(x, kind)
-    coef, *_ = np.linalg.lstsq(f, sims[idx], rcond=None)
+    # ridge with a GCV penalty: a design of a few hundred points gives only ~2 points per coefficient of a
+    # full quadratic in 5-6 parameters, and unpenalized surfaces then fit the seed noise
+    fm, ym = f[:, 1:].mean(0), sims[idx].mean(0)
+    slopes, lam = ridge_gcv(f[:, 1:] - fm, sims[idx] - ym)
+    coef = np.vstack([ym - fm @ slopes, slopes])
     resid = sims[idx] - f @ coef
     tss = ((sims[idx] - sims[idx].mean(0)) ** 2).sum(0)
     r2 = 1 - (resid**2).sum(0) / np.where(tss > 0, tss, np.nan)
@@ -72,4 +79,4 @@ def estimate(u: np.ndarray, sims: np.ndarray, obs: np.ndarray, sd: np.ndarray, d
     fits = [minimize(crit, np.clip(s, -1, 1), method="L-BFGS-B", bounds=bounds) for s in starts]
     top = min(fits, key=lambda r: r.fun)
     u_hat = np.clip(centre + half * top.x, lo, hi)
-    return SMMResult(u_hat, kind, n_fit, r2, float(np.sqrt(max(top.fun, 0.0))), float(d[order[0]]), (lo, hi))
+    return SMMResult(u_hat, kind, n_fit, r2, float(np.sqrt(max(top.fun, 0.0))), float(d[order[0]]), (lo, hi), lam)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,7 @@ def share_panels(data: SweepData, lang: str, stem: Path, change: bool = False) -
 
 def _group_axis(ax, data: SweepData, groups: list[str], lang: str) -> np.ndarray:
     y = np.arange(len(groups))
-    ax.set_yticks(y, [data.label(g, lang) for g in groups])
+    ax.set_yticks(y, [textwrap.fill(data.label(g, lang), 30) for g in groups])  # long point labels on two lines
     ax.set_ylim(len(groups) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
     return y

@@ -18,6 +18,20 @@ _TEX_ESC = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": 
             "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
+# Short two-line LaTeX headers of the comparison metrics (the CSV names say the same with their units)
+TEX_HEAD = {
+    "zhuzhou_share_change_pp": r"Zhuzhou\\$\Delta$ share (pp)",
+    "xiangtan_share_change_pp": r"Xiangtan\\$\Delta$ share (pp)",
+    "zhuzhou_net_talent_from_changsha_10k": r"Zhuzhou net\\talent (10k)",
+    "xiangtan_net_talent_from_changsha_10k": r"Xiangtan net\\talent (10k)",
+    "zhuzhou_net_firms_from_changsha": r"Zhuzhou net\\firms (firms)",
+    "xiangtan_net_firms_from_changsha": r"Xiangtan net\\firms (firms)",
+    "changsha_share_last_pct": r"Changsha\\share (\%)",
+    "theta": r"$\theta$\\aggregate",
+    "theta_city_fe": r"$\theta$\\city FE",
+}
+
+
 def tex_escape(s: str) -> str:
     return "".join(_TEX_ESC.get(ch, ch) for ch in str(s))
 
@@ -68,9 +82,7 @@ def comparison(cmp: pd.DataFrame, out: Path, labels: dict[str, str]) -> list[Pat
     for key, _, _, _, nd in compute.COMPARISON:
         for s in ("mean", "ci95_low", "ci95_high"):
             csv[f"{key}_{s}"] = csv[f"{key}_{s}"].round(nd + 2)
-    header = ["Scenario", "$n$"] + [tex_escape(lab).replace("theta", r"$\theta$")
-                                     for _, _, _, lab, _ in compute.COMPARISON]
-    header = [rf"\shortstack{{{h.replace(' (', r'\\(')}}}" if "(" in h else h for h in header]
+    header = ["Scenario", "$n$"] + [rf"\shortstack{{{TEX_HEAD[k]}}}" for k, *_ in compute.COMPARISON]
     rows, rules = [], set()
     for _, r in cmp.iterrows():
         if rows:
@@ -79,8 +91,10 @@ def comparison(cmp: pd.DataFrame, out: Path, labels: dict[str, str]) -> list[Pat
                     + [num(r[f"{k}_mean"], nd) for k, _, _, _, nd in compute.COMPARISON])
         rows.append(["", ""] + [f"[{num(r[f'{k}_ci95_low'], nd)}, {num(r[f'{k}_ci95_high'], nd)}]"
                                 if math.isfinite(r[f"{k}_ci95_low"]) else "" for k, _, _, _, nd in compute.COMPARISON])
-    notes = (r"Mean over replications; below it the 95\% Student-$t$ interval of the mean. Net flows count moves "
-             r"from Changsha to the city minus moves back over the whole run (positive: towards the periphery). "
+    notes = (r"Mean over replications; below it the 95\% Student-$t$ interval of the mean. $\Delta$ share: change "
+             r"of the city's share of cluster GDP from the first to the last year, percentage points. Net talent "
+             r"(10k persons) and net firms (firms and branches) count moves from Changsha to the city minus moves "
+             r"back over the whole run (positive: towards the periphery). Changsha share: last year. "
              r"$\theta$, periphery aggregate: annual log growth of Zhuzhou+Xiangtan GDP on Changsha's, with "
              r"intercept, one OLS per run; $\theta$, city fixed effects: the model's run-level measure.")
     tex = booktabs(header, rows, "l r " + "r " * len(compute.COMPARISON),

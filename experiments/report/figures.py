@@ -99,7 +99,8 @@ def share_change(data: SweepData, lang: str, stem: Path) -> list[Path]:
                     color=CITY_COLOURS[city], label=L.city(city, lang), elinewidth=0.9)
     ax.set_xlabel(L.text("share_change", lang))
     ax.grid(axis="x")
-    note = ("grey band: ±%.1f pp (verdict threshold)" if lang == "en" else "灰带：±%.1f个百分点（判定阈值）") % thr
+    note = ("grey band: ±%.1f pp (verdict threshold)" if lang == "en"
+            else "灰带：±%.1f个百分点（判定阈值）") % thr
     handles, names = ax.get_legend_handles_labels()
     _top_legend(fig, handles, names, 2, L.text("mean_ci", lang) + "; " + note)
     return save(fig, stem)

@@ -30,7 +30,8 @@ CITIES = ("changsha", "zhuzhou", "xiangtan")
 OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73", "yellow": "#F0E442",
              "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7", "grey": "#999999",
              "black": "#000000"}
-CITY_COLOURS = {"changsha": OKABE_ITO["vermillion"], "zhuzhou": OKABE_ITO["blue"], "xiangtan": OKABE_ITO["bluish_green"]}
+CITY_COLOURS = {"changsha": OKABE_ITO["vermillion"], "zhuzhou": OKABE_ITO["blue"],
+                "xiangtan": OKABE_ITO["bluish_green"]}
 VERDICT_COLOURS = {"siphon": OKABE_ITO["reddish_purple"], "neutral": OKABE_ITO["grey"],
                    "spillover": OKABE_ITO["sky_blue"]}
 CJK_FILES = {"sans": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",),

@@ -159,7 +159,7 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
             raise ConfigError(f"{where}: scenario", scenario, "no base scenario in a scenarios design "
                               "(list every scenario in scenarios = [...])")
         scenario = scenarios[0]
-    sc = load(scenario)  # raises a ConfigError naming the scenario
+    load(scenario)  # raises a ConfigError naming the scenario
     params = raw.get("params", {})
     if not isinstance(params, dict) or (not params and design != "scenarios"):
         raise ConfigError(f"{where}: params", params, "a table naming at least one parameter to vary")

@@ -66,7 +66,9 @@ class Param:
         return f"{kind} from {self.lo:g} to {self.hi:g} ({self.unit})"
 
 
-_A = "assumption (free parameter; to be fitted in the calibration work)"
+_A = "assumption (free parameter)"
+_FIT = ("fitted to the 2010-2019 hindcast (SMM point estimate of experiments/calibrations/hindcast.toml; ABC posterior "
+        "and held-out error in docs/calibration.md)")
 _NBS = "NBS Statistical Communiqué on 2019 National Economic and Social Development"
 _PLAN = "CZT Regional Integration Development Plan Outline (2020), shared/data/czt_facts_2019.csv"
 
@@ -142,8 +144,8 @@ PARAMS: tuple[Param, ...] = (
     Param("talent_wage_premium", 1.8, 1.0, 5.0, "x ordinary wage", "Talent wage premium", "人才工资溢价", _A),
     Param("marshall_elasticity", 0.03, 0.0, 0.3, "dimensionless", "Same-sector agglomeration elasticity",
           "同业集聚弹性", "Rosenthal & Strange (2004) survey range 0.03-0.08"),
-    Param("jacobs_elasticity", 0.03, 0.0, 0.3, "dimensionless", "City-size agglomeration elasticity", "城市规模集聚弹性",
-          "Rosenthal & Strange (2004) survey range 0.03-0.08"),
+    Param("jacobs_elasticity", 0.011, 0.0, 0.3, "dimensionless", "City-size agglomeration elasticity", "城市规模集聚弹性",
+          _FIT + "; 90% interval 0.001-0.040, below the Rosenthal & Strange (2004) survey range 0.03-0.08"),
     Param("human_capital_elasticity", 0.1, 0.0, 1.0, "dimensionless", "Productivity elasticity to the city's talent share",
           "人力资本外部性弹性", "Moretti (2004) human-capital spillovers; value: " + _A),
     Param("infrastructure_elasticity", 0.08, 0.0, 0.5, "dimensionless", "Productivity elasticity to public capital",
@@ -158,10 +160,10 @@ PARAMS: tuple[Param, ...] = (
     Param("rent_congestion", 1.0, 0.0, 10.0, "dimensionless", "Rent rise as a park fills", "园区拥挤租金系数", _A),
     Param("park_land_growth", 0.03, 0.0, 0.2, "per year", "Growth of industrial park land",
           "园区用地年增长", _A + " (annual construction-land quotas)"),
-    Param("congestion_cost_share", 0.12, 0.0, 0.5, "share of value added per unit of housing-cost index above 2019",
-          "Firms' property costs rising with crowding", "企业拥挤成本", _A),
-    Param("housing_elasticity", 1.5, 0.0, 5.0, "elasticity to population", "Housing cost elasticity to population",
-          "住房成本对人口弹性", _A),
+    Param("congestion_cost_share", 0.33, 0.0, 0.5, "share of value added per unit of housing-cost index above 2019",
+          "Firms' property costs rising with crowding", "企业拥挤成本", _FIT + "; 90% interval 0.08-0.42"),
+    Param("housing_elasticity", 1.7, 0.0, 5.0, "elasticity to population", "Housing cost elasticity to population",
+          "住房成本对人口弹性", _FIT + "; 90% interval 0.9-4.2 (weakly identified)"),
     Param("housing_cost_changsha", 12000.0, 0.0, 100000.0, "yuan per resident worker per year", "Housing cost Changsha 2019",
           "长沙住房成本", _A + " (order of magnitude of rents)"),
     Param("housing_cost_periphery", 7000.0, 0.0, 100000.0, "yuan per resident worker per year",
@@ -171,8 +173,8 @@ PARAMS: tuple[Param, ...] = (
     # --- location choice of people
     Param("residence_review_rate", 0.08, 0.0, 1.0, "share of workers per quarter", "Workers reconsidering where to live",
           "居住地再选择比例", _A),
-    Param("migration_logit_scale", 6.0, 0.1, 50.0, "per log-point of consumption", "Sensitivity of residence choice",
-          "居住选择敏感度", "Tombe & Zhu (2019) migration elasticities of that order; " + _A),
+    Param("migration_logit_scale", 17.0, 0.1, 50.0, "per log-point of consumption", "Sensitivity of residence choice",
+          "居住选择敏感度", _FIT + "; 90% interval 12-20 (prior maximum 20); Tombe & Zhu (2019) elasticities of that order"),
     Param("moving_cost", 0.25, 0.0, 5.0, "log-points of consumption", "Cost of moving between cities", "迁移成本",
           _A + "; internal migration costs in China are large (Tombe & Zhu 2019)"),
     Param("talent_benefit_loss", 0.25, 0.0, 5.0, "log-points of consumption",
@@ -207,8 +209,8 @@ PARAMS: tuple[Param, ...] = (
     Param("firm_size_sigma", 1.0, 0.0, 3.0, "log-points", "Dispersion of firm size", "企业规模离散度", _A),
     Param("location_review_rate", 0.03, 0.0, 1.0, "share of firms per quarter", "Firms reviewing their location",
           "企业区位再评估比例", _A),
-    Param("location_logit_scale", 20.0, 0.1, 100.0, "per unit of relative annual profit",
-          "Sensitivity of relocation and branching decisions", "企业迁移与设分支决策敏感度", _A),
+    Param("location_logit_scale", 45.0, 0.1, 100.0, "per unit of relative annual profit",
+          "Sensitivity of relocation and branching decisions", "企业迁移与设分支决策敏感度", _FIT + "; 90% interval 22-57"),
     Param("entry_logit_scale", 5.0, 0.1, 100.0, "per unit of relative annual profit",
           "Sensitivity of new firms' city choice", "新企业选址敏感度", _A),
     Param("relocation_cost", 3.0, 0.0, 10.0, "x annual profit", "Cost of relocating a firm", "企业整体迁移成本", _A),

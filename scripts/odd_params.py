@@ -5,8 +5,8 @@
 
 The registry is the single source of truth: the table is never edited by hand. Rows are grouped into
 run settings (the non-lever parameters the registry lists before its first lever), one section per
-lever group (in registry order), and behavioural/structural parameters split by whether their source
-marks them as an assumption.
+lever group (in registry order), and behavioural/structural parameters split by their source: public
+statistics or literature, "fitted to" the hindcast calibration, or marked as an assumption.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ LEVER_TITLES = {
 }
 RUN_TITLE = "Run settings"
 SOURCED_TITLE = "Behavioural and structural parameters from public statistics or the literature"
+FITTED_TITLE = "Behavioural parameters fitted to the 2010-2019 hindcast (docs/calibration.md)"
 FREE_TITLE = "Behavioural and structural parameters that are assumptions (free parameters)"
 
 
@@ -84,8 +85,14 @@ def row_cells(p: Any) -> dict[str, str]:
             "source": _cell(p.source)}
 
 
+def _origin(p: Any) -> str:
+    """'fitted', 'assumption' or 'sourced', from the wording of the registry's source text."""
+    src = p.source.lower()
+    return "fitted" if "fitted to" in src else "assumption" if "assumption" in src else "sourced"
+
+
 def sections(params: Iterable[Any]) -> list[tuple[str, list[Any]]]:
-    """(title, params) in table order: run settings, lever groups, sourced, then free behavioural parameters."""
+    """(title, params) in table order: run settings, lever groups, then sourced, fitted and assumed parameters."""
     params = list(params)
     first_lever = next((i for i, p in enumerate(params) if p.lever), len(params))
     run = [p for p in params[:first_lever] if not p.lever]
@@ -93,8 +100,8 @@ def sections(params: Iterable[Any]) -> list[tuple[str, list[Any]]]:
     for group in dict.fromkeys(p.lever for p in params if p.lever):
         out.append((LEVER_TITLES.get(group, f"Lever: {group}"), [p for p in params if p.lever == group]))
     rest = [p for p in params[first_lever:] if not p.lever]
-    out.append((SOURCED_TITLE, [p for p in rest if "assumption" not in p.source.lower()]))
-    out.append((FREE_TITLE, [p for p in rest if "assumption" in p.source.lower()]))
+    for origin, title in (("sourced", SOURCED_TITLE), ("fitted", FITTED_TITLE), ("assumption", FREE_TITLE)):
+        out.append((title, [p for p in rest if _origin(p) == origin]))
     return [(t, ps) for t, ps in out if ps]
 
 

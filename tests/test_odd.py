@@ -100,6 +100,20 @@ def test_every_lever_group_has_its_section(odd_params, odd_text):
         assert f"**{title}**" in odd_text, f"no section for lever group {group!r}; run `{FIX}`"
 
 
+def test_sections_follow_the_source_wording(odd_params):
+    """Run settings first, then lever groups; non-levers grouped as sourced, fitted or assumed by their source text."""
+    base = {"lo": 0.0, "hi": 1.0, "unit": "u", "en": "e", "zh": "z"}
+    ps = (Param("run_a", 1.0, source="resolution setting", **base),
+          Param("lev_a", 0.0, source="assumption (free parameter)", lever="enclave", **base),
+          Param("beh_fit", 0.5, source="fitted to the 2010-2019 hindcast; 90% interval", **base),
+          Param("beh_free", 0.5, source="assumption (free parameter)", **base),
+          Param("beh_lit", 0.5, source="Rosenthal & Strange (2004)", **base))
+    got = {title: [p.name for p in group] for title, group in odd_params.sections(ps)}
+    assert list(got) == [odd_params.RUN_TITLE, odd_params.LEVER_TITLES["enclave"], odd_params.SOURCED_TITLE,
+                         odd_params.FITTED_TITLE, odd_params.FREE_TITLE]
+    assert list(got.values()) == [["run_a"], ["lev_a"], ["beh_lit"], ["beh_fit"], ["beh_free"]]
+
+
 # ---------------------------------------------------------------- the checker can fail
 def test_checker_reports_a_parameter_without_a_row(odd_params, odd_text, monkeypatch):
     monkeypatch.setattr(model.params, "PARAMS", model.params.PARAMS + (FAKE,))

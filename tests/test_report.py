@@ -164,7 +164,12 @@ def test_report_figures_tables_and_index(sweep, report):
     th = pd.read_csv(out / "theta_regression.csv")
     assert len(th) == 4 + 2 and (th.estimate == "pooled").sum() == 2
     assert (th[th.estimate == "run"].n_years == 2).all() and (th[th.estimate == "pooled"].n_years == 4).all()
-    for tex in ("scenario_comparison.tex", "theta_regression.tex"):
+    con = pd.read_csv(out / "contrasts.csv")  # enclave minus baseline, paired by replicate
+    assert list(con.group) == ["enclave"] and (con.reference == "baseline").all() and (con.pairs == 2).all()
+    assert np.isclose(con.zhuzhou_share_change_pp_diff.item(),
+                      runs.loc["enclave", "zhuzhou_gdp_share_change_pp"].mean()
+                      - runs.loc["baseline", "zhuzhou_gdp_share_change_pp"].mean(), atol=1e-3)
+    for tex in ("scenario_comparison.tex", "theta_regression.tex", "contrasts.tex"):
         t = (out / tex).read_text()
         assert r"\begin{tabular}" in t and r"\toprule" in t and r"\bottomrule" in t
     md = (out / "report.md").read_text()

@@ -67,6 +67,11 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
     for p in tables.comparison(cmp, out, labels):
         entries.append((p, "scenario comparison: mean, 95% t-interval and n per metric and group "
                            "(share changes pp, net talent 10k persons, net firms, Changsha share %, θ)"))
+    if len(data.groups) > 1:
+        con = compute.contrasts(data, theta)
+        for p in tables.contrasts(con, out, labels):
+            entries.append((p, f"each group minus {data.groups[0]}, paired by replicate (common seeds): mean "
+                               "difference and 95% t-interval, same metrics as the comparison"))
     if not theta.empty:
         for p in tables.theta(theta, out, labels):
             entries.append((p, "θ regression per run and pooled per group: coefficient, SE (classical, HC1), t, "

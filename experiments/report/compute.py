@@ -129,3 +129,26 @@ def verdict_counts(data: SweepData) -> pd.DataFrame:
             rows.append({"group": g, "city": city, **{v: int(vc.get(v, 0))
                                                         for v in ("siphon", "neutral", "spillover")}})
     return pd.DataFrame(rows)
+
+
+def contrasts(data: SweepData, theta: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
+    """Each group minus the reference group (default: the first), paired by replicate.
+
+    With common random numbers (seeds = "common") replicate r has the same seed in every group, so the paired
+    difference removes the shared noise; the interval is a Student t interval of the mean paired difference."""
+    runs = runs_with_theta(data, theta)
+    ref = reference or data.groups[0]
+    base = runs[runs.group == ref].set_index("rep")
+    rows = []
+    for g in data.groups:
+        if g == ref:
+            continue
+        r = runs[runs.group == g].set_index("rep")
+        reps = r.index.intersection(base.index)
+        row: dict = {"group": g, "reference": ref, "pairs": len(reps)}
+        for key, col, mult, _, _ in COMPARISON:
+            d = (r.loc[reps, col].to_numpy(float) - base.loc[reps, col].to_numpy(float)) * mult if col in r else []
+            m, lo, hi, n = t_interval(np.asarray(d, dtype=float), CONF)
+            row.update({f"{key}_diff": m, f"{key}_ci95_low": lo, f"{key}_ci95_high": hi})
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -103,6 +103,32 @@ def comparison(cmp: pd.DataFrame, out: Path, labels: dict[str, str]) -> list[Pat
     return [write_csv(csv, out / "scenario_comparison.csv"), write_text(tex, out / "scenario_comparison.tex")]
 
 
+def contrasts(con: pd.DataFrame, out: Path, labels: dict[str, str]) -> list[Path]:
+    """Each scenario minus the reference, paired by replicate: mean difference and 95% t-interval."""
+    keys = [k for k, *_ in compute.COMPARISON]
+    nds = {k: nd for k, _, _, _, nd in compute.COMPARISON}
+    csv = con.copy()
+    for k in keys:
+        for s in ("diff", "ci95_low", "ci95_high"):
+            csv[f"{k}_{s}"] = csv[f"{k}_{s}"].round(nds[k] + 2)
+    header = ["Scenario", "pairs"] + [rf"\shortstack{{{TEX_HEAD[k]}}}" for k in keys]
+    rows, rules = [], set()
+    for _, r in con.iterrows():
+        if rows:
+            rules.add(len(rows))
+        rows.append([tex_escape(labels.get(r.group, r.group)), str(int(r.pairs))]
+                    + [num(r[f"{k}_diff"], nds[k]) for k in keys])
+        rows.append(["", ""] + [f"[{num(r[f'{k}_ci95_low'], nds[k])}, {num(r[f'{k}_ci95_high'], nds[k])}]"
+                                if math.isfinite(r[f"{k}_ci95_low"]) else "" for k in keys])
+    ref = tex_escape(labels.get(con.reference.iloc[0], con.reference.iloc[0])) if len(con) else ""
+    notes = (rf"Difference from {ref} (same metric as the scenario comparison), paired by replicate: with common "
+             r"random numbers replicate $r$ has the same seed in every scenario. Mean paired difference; below it "
+             r"the 95\% Student-$t$ interval.")
+    tex = booktabs(header, rows, "l r " + "r " * len(keys), f"Scenario minus {ref}, paired by replicate",
+                   "tab:contrasts", notes, rules, wide=True)
+    return [write_csv(csv, out / "contrasts.csv"), write_text(tex, out / "contrasts.tex")]
+
+
 def theta(table: pd.DataFrame, out: Path, labels: dict[str, str], max_tex_rows: int = 40) -> list[Path]:
     """theta regressions: each run and pooled per group (CSV); LaTeX with every row if short, else pooled only."""
     csv = table.rename(columns={"n": "n_years", "kind": "estimate"}).round(

@@ -25,6 +25,8 @@ LABELS = {"gdp_share": "GDP share of CZT", "wage_ratio": "Average wage / Changsh
           "secondary_share": "Secondary sector share of GDP", "gdp_growth": "CZT real GDP, log change since 2010"}
 LABELS_ZH = {"gdp_share": "占长株潭GDP比重", "wage_ratio": "平均工资/长沙", "secondary_share": "第二产业占GDP比重",
              "gdp_growth": "长株潭实际GDP（对数，较2010年）"}
+CITY_NAMES = {"en": {"changsha": "Changsha", "zhuzhou": "Zhuzhou", "xiangtan": "Xiangtan", "czt": "CZT"},
+              "zh": {"changsha": "长沙", "zhuzhou": "株洲", "xiangtan": "湘潭", "czt": "长株潭"}}
 
 
 def _one(task: tuple[str, int, dict[str, Any], int]) -> pd.DataFrame:
@@ -67,7 +69,9 @@ def plot(obs: pd.DataFrame, sims: list[pd.DataFrame], stem: Path, lang: str = "e
     from experiments.report import style
 
     st = style.setup(want_chinese=lang == "zh")
-    labels = LABELS_ZH if lang == "zh" and st.cjk_font else LABELS
+    zh = lang == "zh" and bool(st.cjk_font)
+    labels = LABELS_ZH if zh else LABELS
+    names = CITY_NAMES["zh" if zh else "en"]
     sim = pd.concat(sims, keys=range(len(sims)), names=["run"]).reset_index(level=0)
     fig, axes = plt.subplots(2, 2, figsize=(style.DOUBLE_COLUMN_IN, style.DOUBLE_COLUMN_IN * 0.62))
     kinds = ("gdp_share", "wage_ratio", "secondary_share", "gdp_growth")
@@ -78,7 +82,7 @@ def plot(obs: pd.DataFrame, sims: list[pd.DataFrame], stem: Path, lang: str = "e
             colour = style.CITY_COLOURS.get(city, "black")
             s = sim[sim.moment == m].groupby("year").value
             ax.fill_between(s.mean().index, s.quantile(0.05), s.quantile(0.95), color=colour, alpha=0.18, lw=0)
-            ax.plot(s.mean().index, s.mean(), color=colour, label=city.capitalize() if city != "czt" else "CZT")
+            ax.plot(s.mean().index, s.mean(), color=colour, label=names[city])
             o = obs[obs.moment == m]
             ax.plot(o.year, o.value, "o", color=colour, ms=3, mfc="white")
         ax.axvspan(min(history.FIT_YEARS) - 0.5, max(history.FIT_YEARS) + 0.5, color="0.92", zorder=0, lw=0)

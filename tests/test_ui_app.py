@@ -277,3 +277,66 @@ def test_map_drawing_sizes_and_flow_widths():
     widths = [float(w) for w in re.findall(r'class="flow"[^>]*stroke-width="([\d.]+)"', svg)]
     assert len(widths) == 2 and widths[0] > widths[1]
     assert 'data-share="0.5000"' in draw.map_svg(cities, [], flows, {}, size_by="pop")
+
+
+def _lever_line(rc, name):
+    box = with_class(rc, ipywidgets.Widget, f"lever-{name}")
+    assert len(box) == 1
+    lines = [str(c) for w in _descendants(box[0]) if isinstance(w, v.Html) for c in (w.children or [])
+             if isinstance(c, str) and " · " in c]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_hindcast_2010_steps_marks_timeline_and_disables_compare(page):
+    sel = [w for w in page.find(v.Select).widgets if w.label == "Scenario"][0]
+    set_value(page, sel, "hindcast-2010")
+    t = texts(page)
+    assert "starting in 2010" in t and "2010 Q1" in t and "from 2010 to the current quarter" in t
+    assert "Money values at 2010 prices." in t
+    # a 2010 run has no 2019 baseline twin: the switch is off and disabled, with the reason
+    (switch,) = page.find(v.Switch).widgets
+    assert switch.disabled and not switch.v_model
+    assert "Not available: this run starts in 2010, the baseline in 2019." in t
+    tl = html_by_id(page, "policy-timeline")
+    entries = re.findall(r'data-in-force="(\w+)" data-year="(\d+)" data-quarter="(\d)"', tl)
+    assert [(y, q) for _, y, q in entries] == [("2011", "1"), ("2013", "2"), ("2016", "1"), ("2017", "3"),
+                                               ("2018", "1"), ("2018", "3")]
+    assert all(f == "false" for f, _, _ in entries)
+    assert "Green-heart ban enforcement = 0.5" in tl and "Changsha talent subsidy = 6,630" in tl
+    assert _lever_line(page, "green_heart_ban").endswith(": 0")
+    for _ in range(4):
+        click(page, "btn-year")
+    assert "2014 Q1" in texts(page)
+    tl = html_by_id(page, "policy-timeline")
+    fired = [(y, q) for f, y, q in re.findall(r'data-in-force="(\w+)" data-year="(\d+)" data-quarter="(\d)"', tl)
+             if f == "true"]
+    assert fired == [("2011", "1"), ("2013", "2")]  # the 2013 Q2 regulation is in force, the 2016 one not yet
+    assert tl.count("✓") == 2 + 1  # the two marks and the one in the hint line
+    # the lever shows the value the timeline switched to, and it is not marked as changed by the user
+    line = _lever_line(page, "green_heart_ban")
+    assert line.endswith(": 1") and "[changed]" not in line
+    panel = wait_html(page, "verdict-panel", lambda h: "2010–2013" in h)
+    assert len(re.findall(r'class="verdict-card"', panel)) == 2
+    gdp = chart(page, "chart-gdp-share")
+    assert 'data-points="17"' in gdp and ">2010</text>" in gdp and ">2019</text>" not in gdp
+    assert "2010 prices" in chart(page, "chart-wages") and "2010 prices" in chart(page, "chart-tax")
+    toggle = with_class(page, v.BtnToggle, "inspect-toggle")[0]
+    for i, field in enumerate(("gdp_q_100m_yuan", "sector_focus", "value_added_100m_yuan")):
+        set_value(page, toggle, i)
+        assert field in all_html(page)
+    click(page, "btn-lang")
+    t = texts(page)
+    assert "自2010年起" in t and "不可用：本次运行始于2010年" in t
+    tl = html_by_id(page, "policy-timeline")
+    assert "政策时间线" in tl and "生态绿心禁止开发执行程度 = 1" in tl and tl.count("✓") == 3
+
+
+def test_session_does_not_compare_across_start_years():
+    s = Session("hindcast-2010", seed=3, scale=TEST_SCALE)
+    s.set_compare(True)
+    s.step(4)
+    assert s.model.start_year == 2010 and not s.can_compare and not s.comparing
+    assert s.base is None and s.base_cities() is None and s.base_summary() is None
+    s.configure(scenario="mobility")  # a 2019 scenario: the wish to compare applies again
+    assert s.comparing and s.base is not None and s.base.steps == s.steps

@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 
 from model.errors import ConfigError  # noqa: E402
-from model.params import LEVER_GROUPS  # noqa: E402
+from model.params import BY_NAME, LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
@@ -69,10 +69,11 @@ def html_table(rows, header=None, table_id: str | None = None, muted_last: bool 
 @solara.component
 def LeverControls(sess: Session, lang: str, bump, submit):
     cfg = bump.config.value  # re-render when settings change, not on every step
+    bump.policy.value  # ... and when a timeline switch changes model.p
     params = sess.params()
     pending = solara.use_reactive({})
     solara.use_effect(lambda: pending.set({}), [cfg])  # a new run (scenario, seed, reset...) drops unapplied moves
-    scen = sess.scenario_params()
+    scen = sess.scenario_params_now()
 
     def apply():
         values = dict(pending.value)
@@ -89,7 +90,9 @@ def LeverControls(sess: Session, lang: str, bump, submit):
         submit(work)
 
     solara.Text(t(lang, "levers"), style="font-weight:bold;font-size:16px")
-    solara.Text(t(lang, "levers_hint"), style="font-size:12px;color:#555")
+    solara.Text(t(lang, "levers_hint", year=sess.model.start_year), style="font-size:12px;color:#555")
+    if sess.model.scenario_def.timeline:
+        solara.Text(t(lang, "levers_timeline_hint"), style="font-size:12px;color:#555")
     with solara.Row():
         solara.Button(t(lang, "run") + " ✓", on_click=apply, disabled=not pending.value, color="primary",
                       classes=["apply-levers"])
@@ -197,6 +200,50 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
         solara.Button(t(lang, "reset"), icon_name="mdi-restore", on_click=reset, classes=["btn-reset"])
 
 
+def _param_label(name: str, lang: str) -> str:
+    p = BY_NAME.get(name)
+    return name if p is None else (p.zh if lang == "zh" else p.en)
+
+
+def timeline_html(entries: list[dict], lang: str) -> str:
+    """The scenario's policy switches, one line each: a tick on those in force, year and quarter, the values
+    switched and the note."""
+    rows = []
+    for e in entries:
+        mark = "✓" if e["in_force"] else "·"
+        vals = "; ".join(f"{_param_label(k, lang)} = {_fmt_value(v)}" for k, v in e["params"].items())
+        color = "#1e8449" if e["in_force"] else "#888"
+        rows.append(f'<li class="tl-entry" data-in-force="{str(e["in_force"]).lower()}" data-year="{e["year"]}" '
+                    f'data-quarter="{e["quarter"]}" style="margin:2px 0;list-style:none;padding-left:14px;text-indent:-14px">'
+                    f'<span style="color:{color};font-weight:bold;display:inline-block;width:14px;text-indent:0">{mark}</span>'
+                    f'<b>{e["year"]} Q{e["quarter"]}</b> <span style="color:#1a5276">{escape(vals)}</span>'
+                    f'<div style="color:#666;text-indent:0">{escape(e["note"])}</div></li>')
+    return (f'<div style="font-size:11px"><div style="font-weight:bold;color:#1a5276">'
+            f'{escape(t(lang, "timeline"))}</div><div style="color:#666">{escape(t(lang, "timeline_hint"))}</div>'
+            f'<ul style="padding:0;margin:2px 0">{"".join(rows)}</ul></div>')
+
+
+@solara.component
+def PolicyTimeline(sess: Session, lang: str, bump):
+    """The scenario's [[timeline]] (if any), re-rendered when a switch fires, not on every step."""
+    bump.config.value
+    bump.policy.value
+    entries = sess.timeline()
+    if entries:
+        solara.HTML(tag="div", unsafe_innerHTML=timeline_html(entries, lang), attributes={"id": "policy-timeline"})
+
+
+@solara.component
+def CompareSwitch(sess: Session, lang: str, bump, on: bool, on_compare):
+    bump.config.value
+    if sess.can_compare:
+        solara.Switch(label=t(lang, "compare"), value=on, on_value=on_compare, classes=["compare-switch"])
+    else:
+        solara.Switch(label=t(lang, "compare"), value=False, disabled=True, classes=["compare-switch"])
+        solara.Text(t(lang, "compare_off", year=sess.model.start_year, base=sess.base_start_year),
+                    style="font-size:11px;color:#666", classes=["compare-off-note"])
+
+
 # ---------------------------------------------------------------------------- display
 def _series_by_city(df, col, lang, share=False):
     """Steps x cities table of one column; the recorder writes one row per city per step, in city order."""
@@ -219,7 +266,7 @@ def _x_axis(df):
 @solara.component
 def Charts(sess: Session, lang: str, version: int):
     cf = sess.cities()
-    base = sess.base_cities() if sess.compare else None
+    base = sess.base_cities() if sess.comparing else None
     steps, x = _x_axis(cf)
     suffix = t(lang, "diff_suffix") if base is not None else ""
     cities = sess.model.cities
@@ -236,7 +283,7 @@ def Charts(sess: Session, lang: str, version: int):
         ("chart-gdp-share", t(lang, "chart_gdp_share") + suffix, city_series("gdp_q_100m_yuan", share=True), True),
         ("chart-pop-share", t(lang, "chart_pop_share") + suffix, city_series("population_10k", share=True), True),
         ("chart-talent-share", t(lang, "chart_talent_share") + suffix, city_series("talent_10k", share=True), True),
-        ("chart-wages", t(lang, "chart_wages") + suffix,
+        ("chart-wages", t(lang, "chart_wages", py=sess.model.start_year) + suffix,
          city_series("wage_talent_yuan") + [dict(d, legend=False) for d in city_series("wage_ordinary_yuan", dash=True)],
          False),
     ]
@@ -247,7 +294,7 @@ def Charts(sess: Session, lang: str, version: int):
     charts.append(("chart-firms", t(lang, "chart_firms") + suffix,
                    [{"label": t(lang, f"sector_{s}"), "values": tot[f"firms_{s}"].tolist(),
                      "color": SECTOR_COLORS[i % len(SECTOR_COLORS)]} for i, s in enumerate(sectors)], False))
-    charts.append(("chart-tax", t(lang, "chart_tax") + suffix, city_series("tax_after_sharing_q_100m_yuan"), False))
+    charts.append(("chart-tax", t(lang, "chart_tax", py=sess.model.start_year) + suffix, city_series("tax_after_sharing_q_100m_yuan"), False))
     charts.append(("chart-commuters", t(lang, "chart_commuters") + suffix, city_series("commuters_out_10k"), False))
     if base is not None:
         solara.Text(t(lang, "compare_note"), style="font-size:12px;color:#555")
@@ -323,9 +370,9 @@ def VerdictPanel(sess: Session, lang: str, version: int):
     shown = solara.use_ref(None)
 
     def compute():
-        return sess.summary(), (sess.base_summary() if sess.compare else None)
+        return sess.summary(), (sess.base_summary() if sess.comparing else None)
 
-    res = solara.use_thread(compute, dependencies=[id(m), m.steps // 4, sess.compare, id(sess.base)],
+    res = solara.use_thread(compute, dependencies=[id(m), m.steps // 4, sess.comparing, id(sess.base)],
                             intrusive_cancel=False)
     if res.state == solara.ResultState.FINISHED:
         shown.current = res.value
@@ -348,6 +395,7 @@ def Inspector(sess: Session, lang: str, version: int):
     worker = solara.use_reactive(None)
     m = sess.model
     solara.Text(t(lang, "inspect"), style="font-weight:bold;font-size:16px")
+    solara.Text(t(lang, "money_note", year=m.start_year), style="font-size:11px;color:#666")
     kinds = ["city", "park", "firm", "worker"]
     solara.ToggleButtonsSingle(value=what.value, on_value=what.set, classes=["inspect-toggle"],
                                children=[solara.Button(t(lang, f"inspect_{k}"), value=k) for k in kinds])
@@ -430,14 +478,18 @@ def initial_scale() -> int:
 
 
 class Bumper:
-    """Change signals of one tab: ``version`` after anything that changes results, ``config`` after settings."""
+    """Change signals of one tab: ``version`` after anything that changes results, ``config`` after settings,
+    ``policy`` when a timeline switch has fired (the number of switches in force)."""
 
-    def __init__(self):
+    def __init__(self, sess: Session):
+        self.sess = sess
         self.version = solara.Reactive(0)
         self.config = solara.Reactive(0)
+        self.policy = solara.Reactive(0)
 
     def __call__(self):
         self.version.value += 1
+        self.policy.value = len(self.sess.model.policy_log)
 
     def config_changed(self):
         self.config.value += 1
@@ -464,7 +516,7 @@ def Page():
 
     # one object for the page's lifetime: components that read bump.version re-render after every step, those that
     # read bump.config only when settings change; the page itself reads neither, so a step does not re-render it
-    bump = solara.use_memo(Bumper, [])
+    bump = solara.use_memo(lambda: Bumper(sess), [])
 
     def play_loop(cancel):
         while playing.value and not cancel.is_set():
@@ -509,7 +561,7 @@ def Page():
             solara.Text(t(L, "title"), style="font-size:22px;font-weight:bold")
             solara.Button(t(L, "language"), on_click=lambda: lang.set("zh" if L == "en" else "en"),
                           outlined=True, classes=["btn-lang"])
-        solara.Text(t(L, "subtitle"), style="color:#555")
+        solara.Text(t(L, "subtitle", year=sess.model.start_year), style="color:#555")
         if error.value:
             solara.Error(f"{t(L, 'error')}: {error.value}", classes=["app-error"])
         if job.value is not None:
@@ -518,7 +570,8 @@ def Page():
         with solara.Row(gap="16px", style="align-items:flex-start"):
             with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
                 RunControls(sess, L, bump, error.set, playing, submit)
-                solara.Switch(label=t(L, "compare"), value=compare.value, on_value=on_compare, classes=["compare-switch"])
+                PolicyTimeline(sess, L, bump)
+                CompareSwitch(sess, L, bump, compare.value, on_compare)
                 LeverControls(sess, L, bump, submit)
             Results(sess, L, bump, size_by)
 
@@ -536,5 +589,7 @@ def Results(sess: Session, lang: str, bump, size_by):
                 VerdictPanel(sess, lang, version)
                 Inspector(sess, lang, version)
         solara.Text(t(lang, "charts"), style="font-weight:bold;font-size:16px")
+        solara.Text(t(lang, "money_note", year=sess.model.start_year), style="font-size:11px;color:#666",
+                    classes=["money-note"])
         Charts(sess, lang, version)
         Export(sess, lang, bump.config.value)

@@ -34,7 +34,9 @@ class Session:
         self.overrides: dict[str, Any] = {}  # lever values set in the app on top of the scenario
         self.model: CZTModel | None = None
         self.base: CZTModel | None = None  # baseline twin, built when comparison is first asked for
-        self.compare = False
+        self.compare = False  # the user's wish; ``comparing`` says whether it applies to this run
+        # a run is compared with the baseline only from the same start year (a 2010 hindcast has no 2019 twin)
+        self.base_start_year: int = load("baseline").resolved({})["start_year"]
         self.last_step_s = 0.0
         self._cache: dict[tuple, Any] = {}
         self._year_cache: dict[tuple, Any] = {}
@@ -53,7 +55,7 @@ class Session:
         return CZTModel(load(scenario), seed=seed, overrides={**overrides, "scale": scale})
 
     def configure(self, scenario: str | None = None, seed: int | None = None, scale: int | None = None) -> None:
-        """New run from 2019 with these settings; scenario change clears lever overrides. Raises ConfigError and
+        """New run from the scenario's start year with these settings; scenario change clears lever overrides. Raises ConfigError and
         keeps the old run on a bad value."""
         scenario = self.scenario if scenario is None else scenario
         seed = self.seed if seed is None else seed
@@ -65,14 +67,14 @@ class Session:
             if self.base is not None and (self.base.seed != seed or self.base.scale != scale):
                 self.base = None
             self._cache.clear()
-            if self.compare:
+            if self.comparing:
                 self._sync_base()
 
     def reset(self) -> None:
         self.configure()
 
     def set_levers(self, values: dict[str, Any]) -> None:
-        """Apply lever values and re-run from 2019 to the current quarter with the same seed."""
+        """Apply lever values and re-run from the start year to the current quarter with the same seed."""
         with self.lock:
             params = self.scenario_params()
             new = dict(self.overrides)
@@ -99,8 +101,16 @@ class Session:
     def set_compare(self, on: bool) -> None:
         with self.lock:
             self.compare = on
-            if on:
+            if self.comparing:
                 self._sync_base()
+
+    @property
+    def can_compare(self) -> bool:
+        return self.model.start_year == self.base_start_year
+
+    @property
+    def comparing(self) -> bool:
+        return self.compare and self.can_compare
 
     def _sync_base(self) -> None:
         if self.base is None:
@@ -116,7 +126,7 @@ class Session:
             t0 = time.perf_counter()
             for _ in range(n):
                 self.model.step()
-            if self.compare:
+            if self.comparing:
                 self._sync_base()
             self.last_step_s = (time.perf_counter() - t0) / max(n, 1)
             self._cache.clear()
@@ -136,6 +146,26 @@ class Session:
     def params(self) -> dict[str, Any]:
         return self.model.p
 
+    def scenario_params_now(self) -> dict[str, Any]:
+        """The scenario's values as of the current quarter: its start values plus the timeline switches fired so
+        far (so a lever switched by the timeline does not look changed by the user)."""
+        out = self.scenario_params()
+        for entry in self.model.policy_log:
+            out.update(entry["params"])
+        return out
+
+    def timeline(self) -> list[dict[str, Any]]:
+        """The scenario's policy timeline, each entry with ``in_force``: fired so far (``model.policy_log``) or
+        dated at or before the first quarter (folded into the start values)."""
+        m = self.model
+        fired = [(e["year"], e["quarter"], e["note"]) for e in m.policy_log]
+        out = []
+        for e in m.scenario_def.timeline:
+            key = (e.year, e.quarter, e.note)
+            at_start = (e.year, e.quarter) <= (m.start_year, 1)
+            out.append({**e.to_dict(), "in_force": at_start or key in fired})
+        return out
+
     def _cached(self, key: str, fn):
         k = (key, id(self.model), self.model.steps, id(self.base), self.base.steps if self.base else -1)
         if k not in self._cache:
@@ -153,7 +183,7 @@ class Session:
         return self._cached("annual", self.model.annual_frame)
 
     def base_cities(self) -> pd.DataFrame | None:
-        return None if self.base is None else self._cached("base_cities", self.base.cities_frame)
+        return None if self.base is None or not self.comparing else self._cached("base_cities", self.base.cities_frame)
 
     def _year_summary(self, model: CZTModel) -> dict | None:
         """The model's summary measures over its complete years: as ``model.summary()``, with the flows of a year
@@ -181,7 +211,7 @@ class Session:
 
     def base_summary(self) -> dict | None:
         b = self.base
-        if b is None:
+        if b is None or not self.comparing:
             return None
         key = ("base_summary", id(b), b.steps // 4)
         if key not in self._year_cache:

@@ -17,6 +17,7 @@ from experiments.calibrate.moments import distance
 from experiments.calibrate.pipeline import _means
 from experiments.calibrate.smm import estimate
 from experiments.cli import main
+from model.params import BY_NAME
 from tests.conftest import run_cli
 
 LO, HI = np.array([0.0, 0.0]), np.array([1.0, 2.0])
@@ -158,7 +159,7 @@ def test_cli_end_to_end_and_resume(tmp_path: Path) -> None:
     assert (post.abc_median <= post.abc_q95).all() and (post.abc_q95 <= post.prior_hi).all()
     assert (post.prior_lo <= post.smm).all() and (post.smm <= post.prior_hi).all()
     assert dict(zip(post.param, post.smm)) == pytest.approx(info["smm"]["values"])
-    assert list(post["default"]) == [0.03, 20.0]
+    assert list(post["default"]) == [BY_NAME["jacobs_elasticity"].default, BY_NAME["location_logit_scale"].default]
     assert np.allclose(fit.err_smm_sd, (fit.sim_smm - fit.observed) / fit.sd, atol=1e-6)
     runs = pd.read_parquet(out / "sweep" / "runs.parquet")
     assert len(runs) == 6 and (runs.status == "ok").all()

@@ -20,7 +20,9 @@ LOCATION_KINDS = ("residence", "in_migration", "birth")
 def model():
     from model import CZTModel
 
-    m = CZTModel("talent", seed=5, overrides={"scale": TEST_SCALE})  # talent recognition: many moves
+    # talent recognition and a low moving cost: many moves, so that histories with several moves exist
+    # (at the calibrated moving cost few workers move twice in three years)
+    m = CZTModel("talent", seed=5, overrides={"scale": TEST_SCALE, "moving_cost": 0.05})
     m.run_until(2021)
     return m
 

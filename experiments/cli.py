@@ -183,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        out = getattr(args, "out", None)
+        if out is not None and Path(out).exists() and not Path(out).is_dir():
+            raise ConfigError("--out", str(out), "a folder (new or existing); this path is a file")
         return args.func(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,9 +1,11 @@
-"""``python -m experiments validate``: the 2010-2019 hindcast against the recorded series.
+"""python -m experiments validate: the 2010-2019 hindcast against the recorded series.
 
-Runs the ``hindcast-2010`` scenario for several seeds, compares the moments of model/history.py with the
-yearbook (2011-2015 fitted, 2019 held out), prints the fit table and writes into ``--out``: fit.csv and fit.tex
+Runs the hindcast-2010 scenario for several seeds, compares the moments of model/history.py with the
+yearbook (2011-2015 fitted, 2019 held out), prints the fit table and writes into --out: fit.csv and fit.tex
 (observed, simulated mean and sd over seeds, error in sd units), validate.json (RMSE by split, configuration,
-seeds, timings, versions), annual.parquet (every run's city-by-year table) and the figure hindcast.pdf/.png.
+seeds, timings, versions), annual.parquet (every run's city-by-year table) and the figures hindcast.pdf/.png
+and hindcast_zh.pdf/.png. Errors are in units of each moment's sd (model/history.py SD: 0.01 for GDP
+shares, 0.03 for wage ratios, 0.03 for secondary-sector shares, 0.03 log points for growth).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from experiments.io import _atomic, write_json, write_parquet
 from model import history
 from model.errors import ConfigError
 
-LABELS = {"gdp_share": "GDP share of CZT", "wage_ratio": "Average wage / Changsha's",
+LABELS = {"gdp_share": "Share of CZT GDP", "wage_ratio": "Average wage / Changsha's",
           "secondary_share": "Secondary sector share of GDP", "gdp_growth": "CZT real GDP, log change since 2010"}
 LABELS_ZH = {"gdp_share": "占长株潭GDP比重", "wage_ratio": "平均工资/长沙", "secondary_share": "第二产业占GDP比重",
              "gdp_growth": "长株潭实际GDP（对数，较2010年）"}
@@ -91,9 +93,11 @@ def plot(obs: pd.DataFrame, sims: list[pd.DataFrame], stem: Path, lang: str = "e
         ax.set_xlim(2009.5, 2019.5)
     axes[0, 0].legend(loc="best")
     axes[1, 0].legend(loc="lower left", ncol=3)
-    axes[0, 0].text(2018.1, axes[0, 0].get_ylim()[0], " rail" if lang != "zh" else " 城际铁路", fontsize=6, va="bottom")
-    fig.suptitle("Hindcast 2010-2019: lines simulated (band 5-95% over seeds), circles recorded; shaded = fitted years"
-                 if lang != "zh" else "2010-2019年回溯：线为模拟（带为各种子5-95%），圆点为统计值；阴影为拟合年份")
+    for ax in axes.flat:
+        ax.text(2018.1, ax.get_ylim()[0], " rail" if not zh else " 城际铁路", fontsize=6, va="bottom")
+    fig.suptitle("Hindcast 2010-2019: lines simulated (band 5-95% over seeds), circles recorded (no data 2016-18);\n"
+                 "shaded = fitted years, 2019 held out" if not zh else
+                 "2010-2019年回溯：线为模拟（带为各种子5-95%），圆点为统计值（2016-18年无数据）；\n阴影为拟合年份，2019年为留出检验")
     fig.tight_layout()
     return style.save(fig, stem)
 
@@ -143,13 +147,18 @@ def cmd_validate(a: argparse.Namespace) -> int:
     overrides = _parse_sets(a.set)
     from model.scenarios import load
 
-    load(a.scenario).resolved({"scale": a.scale, **overrides})  # names and ranges checked before any run starts
+    cfg = load(a.scenario).resolved({"scale": a.scale, **overrides})  # names and ranges checked before any run
+    if cfg["start_year"] != history.BASE_YEAR:
+        raise ConfigError("--scenario", a.scenario, f"a scenario starting in {history.BASE_YEAR} (e.g. hindcast-2010); "
+                          f"this one starts in {cfg['start_year']}")
     r = validate(Path(a.out), a.seeds, a.scale, a.workers, overrides, a.scenario)
     print(f"hindcast {a.scenario}: {a.seeds} seeds at scale {a.scale} in {r['info']['seconds']:.1f} s -> {a.out}")
     print("observed/simulated (mean over seeds); fitted years " + ", ".join(map(str, history.FIT_YEARS)) +
           "; held out " + ", ".join(map(str, history.HOLDOUT_YEARS)))
     print(format_table(r["table"]))
-    print("RMSE in sd units: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["rmse"].items())))
+    print("RMSE in sd units: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["rmse"].items())) +
+          "  (sd: 0.01 for GDP shares, 0.03 for wage ratios, secondary shares and log growth)")
+    print("wrote " + ", ".join(r["info"]["files"]) + ", validate.json")
     return 0
 
 

@@ -163,3 +163,15 @@ def test_validate_bad_input_is_one_line(tmp_path):
                         "--out", str(tmp_path / "v")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "tfp_growth" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "v").exists()
+
+
+def test_validate_refuses_a_scenario_not_starting_in_2010_and_a_file_as_out(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "experiments", "validate", "--scenario", "baseline", "--seeds", "2",
+                        "--out", str(tmp_path / "v")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--scenario" in r.stderr and "2010" in r.stderr and "Traceback" not in r.stderr
+    f = tmp_path / "a_file"
+    f.write_text("x")
+    r = subprocess.run([sys.executable, "-m", "experiments", "validate", "--seeds", "2", "--out", str(f)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--out" in r.stderr and "Traceback" not in r.stderr
+    assert f.read_text() == "x"  # nothing overwritten

@@ -164,6 +164,11 @@ def test_report_figures_tables_and_index(sweep, report):
     th = pd.read_csv(out / "theta_regression.csv")
     assert len(th) == 4 + 2 and (th.estimate == "pooled").sum() == 2
     assert (th[th.estimate == "run"].n_years == 2).all() and (th[th.estimate == "pooled"].n_years == 4).all()
+    ver = pd.read_csv(out / "verdicts.csv")  # counts add up to the runs per group and city
+    assert len(ver) == 4 and (ver[["siphon", "neutral", "spillover"]].sum(axis=1) == 2).all()
+    assert (ver.set_index(["group", "city"]).loc[("enclave", "zhuzhou"), ["siphon", "neutral", "spillover"]]
+            == runs.loc["enclave", "zhuzhou_verdict"].value_counts().reindex(["siphon", "neutral", "spillover"],
+                                                                           fill_value=0).to_numpy()).all()
     con = pd.read_csv(out / "contrasts.csv")  # enclave minus baseline, paired by replicate
     assert list(con.group) == ["enclave"] and (con.reference == "baseline").all() and (con.pairs == 2).all()
     assert np.isclose(con.zhuzhou_share_change_pp_diff.item(),

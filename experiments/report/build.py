@@ -67,6 +67,8 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
     for p in tables.comparison(cmp, out, labels):
         entries.append((p, "scenario comparison: mean, 95% t-interval and n per metric and group "
                            "(share changes pp, net talent 10k persons, net firms, Changsha share %, θ)"))
+    p = tables.write_csv(compute.verdict_counts(data), out / "verdicts.csv")
+    entries.append((p, "verdict counts: runs per group, periphery city and verdict (siphon, neutral, spillover)"))
     if len(data.groups) > 1:
         con = compute.contrasts(data, theta)
         for p in tables.contrasts(con, out, labels):
@@ -113,7 +115,7 @@ def _markdown(data: SweepData, out: Path, entries: list[tuple[Path, str]], notes
              f"- Design: {what}; {spec.replications} replications, seeds {spec.seeds} (root seed {spec.root_seed}), "
              f"2019-{spec.until}, scale {spec.scale or 'default'} residents per worker agent.",
              f"- Runs: {c['ok']} ok of {c['planned']} planned ({c['failed']} failed, {c['pending']} pending).",
-             f"- Groups compared: {', '.join(data.label(g, 'en') for g in data.groups)}.", "",
+             f"- Groups compared: {'; '.join(data.label(g, 'en') for g in data.groups)}.", "",
              "## Provenance", "",
              f"- Spec digest: `{prov.get('czt_sim.digest', data.info.get('digest', '?'))}`",
              f"- Code version: `{prov.get('czt_sim.code_version', data.info.get('code_version', '?'))}`",

@@ -26,7 +26,7 @@ VERDICT_RULE = {"share_threshold_pp": 0.5,
                 "text": "siphon: GDP share falls >= 0.5 pp and net talent or firm/branch flows go to Changsha; "
                         "spillover: share rises >= 0.5 pp and net talent or firm/branch flows come from Changsha; "
                         "otherwise neutral"}
-PLAN_TARGETS_2025 = {  # CZT Plan Outline 2020 (shared/data/czt_facts_2019.csv)
+PLAN_TARGETS_2025 = {  # CZT Plan Outline 2020 (model/data/plan_facts_2019.csv)
     "gdp_100m_yuan": 27000.0, "gdp_per_capita_yuan": 165000.0, "urbanization_pct": 80.0, "rd_share_pct": 3.0}
 URBANIZATION_2019 = 73.5  # pct, Plan Outline 2020
 RD_SHARE_2019 = 2.5  # pct of GDP, Plan Outline 2020

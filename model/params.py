@@ -70,7 +70,7 @@ _A = "assumption (free parameter)"
 _FIT = ("fitted to the 2010-2019 hindcast (SMM point estimate of experiments/calibrations/hindcast.toml; ABC posterior "
         "and held-out error in docs/calibration.md)")
 _NBS = "NBS Statistical Communiqué on 2019 National Economic and Social Development"
-_PLAN = "CZT Regional Integration Development Plan Outline (2020), shared/data/czt_facts_2019.csv"
+_PLAN = "CZT Regional Integration Development Plan Outline (2020), model/data/plan_facts_2019.csv"
 
 PARAMS: tuple[Param, ...] = (
     # --- run settings

@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 
 
-def _atomic(path: Path, write) -> None:
+def atomic(path: Path, write) -> None:
+    """Call ``write(tmp)`` to fill a temporary file next to ``path``, then rename it to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -31,7 +32,7 @@ def write_parquet(df: pd.DataFrame, path: Path, metadata: dict[str, str] | None 
     if metadata:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                **{k.encode(): v.encode() for k, v in metadata.items()}})
-    _atomic(path, lambda tmp: pq.write_table(table, tmp))
+    atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def write_json(obj: Any, path: Path) -> None:
@@ -40,7 +41,17 @@ def write_json(obj: Any, path: Path) -> None:
             json.dump(obj, fh, indent=2, ensure_ascii=False, sort_keys=True, default=_default)
             fh.write("\n")
 
-    _atomic(path, w)
+    atomic(path, w)
+
+
+def write_text(text: str, path: Path) -> Path:
+    atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return path
+
+
+def write_csv(df: pd.DataFrame, path: Path, **to_csv: Any) -> Path:
+    atomic(path, lambda tmp: df.to_csv(tmp, index=False, **to_csv))
+    return path
 
 
 def _default(o: Any) -> Any:

@@ -16,10 +16,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from experiments.io import _atomic, write_json, write_parquet
+from experiments.io import write_csv, write_json, write_parquet, write_text
 from model import history
 from model.errors import ConfigError
 
@@ -114,8 +113,8 @@ def validate(out: Path, seeds: int = 6, scale: int = 1000, workers: int = 2, ove
     table = history.fit_table(obs, [history.simulated(a) for a in annual])
     rmse = history.rmse_by_split(table)
     out.mkdir(parents=True, exist_ok=True)
-    _atomic(out / "fit.csv", lambda p: table.to_csv(p, index=False))
-    _atomic(out / "fit.tex", lambda p: Path(p).write_text(to_latex(table), encoding="utf-8"))
+    write_csv(table, out / "fit.csv")
+    write_text(to_latex(table), out / "fit.tex")
     write_parquet(pd.concat(annual, ignore_index=True), out / "annual.parquet")
     figs = []
     for lang in ("en", "zh"):

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.io import _atomic, write_json, write_parquet
+from experiments.io import atomic, write_csv, write_json, write_parquet
 
 METHOD = {
     "prior": "independent uniform on [min, max] of each parameter",
@@ -35,10 +35,6 @@ METHOD = {
 
 
 SHORT = 12  # fit tables up to this many rows are printed row by row
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    _atomic(path, lambda tmp: df.to_csv(tmp, index=False, float_format="%.9g"))
 
 
 def posterior_table(res: dict[str, Any]) -> pd.DataFrame:
@@ -103,7 +99,7 @@ def figure(res: dict[str, Any], path: Path) -> None:
     fig.suptitle(f"{res['name']}: ABC posterior ({len(post.accepted)} of {len(post.distances)} points accepted); "
                  "x axis = prior range", fontsize=9)
     fig.tight_layout()
-    _atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+    atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
     plt.close(fig)
 
 
@@ -144,10 +140,10 @@ def summary(res: dict[str, Any]) -> dict[str, Any]:
 def write_all(res: dict[str, Any], out: Path, source: Path | None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     if source is not None:
-        _atomic(out / "calibration.toml", lambda tmp: shutil.copyfile(source, tmp))
-    write_csv(posterior_table(res), out / "posterior.csv")
+        atomic(out / "calibration.toml", lambda tmp: shutil.copyfile(source, tmp))
+    write_csv(posterior_table(res), out / "posterior.csv", float_format="%.9g")
     write_parquet(accepted_table(res), out / "accepted.parquet", {"czt_sim.calibration": res["name"]})
-    write_csv(fit_table(res), out / "fit.csv")
+    write_csv(fit_table(res), out / "fit.csv", float_format="%.9g")
     figure(res, out / "posterior.png")
     write_json(summary(res), out / "calibration.json")  # last: its presence marks a complete calibration
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.io import _atomic
+from experiments.io import write_csv, write_text  # noqa: F401  (re-exported for the report)
 from experiments.report import compute
 
 _TEX_ESC = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
@@ -61,19 +61,6 @@ def booktabs(header: list[str], rows: list[list[str]], align: str, caption: str,
         out.append(rf"\par\smallskip\parbox{{\linewidth}}{{\scriptsize {notes}}}")
     out.append(rf"\end{{{env}}}")
     return "\n".join(out) + "\n"
-
-
-def write_text(text: str, path: Path) -> Path:
-    def w(tmp: str) -> None:
-        Path(tmp).write_text(text, encoding="utf-8")
-
-    _atomic(path, w)
-    return path
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    _atomic(path, lambda tmp: df.to_csv(tmp, index=False))
-    return path
 
 
 def comparison(cmp: pd.DataFrame, out: Path, labels: dict[str, str]) -> list[Path]:

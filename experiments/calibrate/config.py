@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from experiments.sweep.spec import int_field, known_param
 from model.errors import ConfigError
 from model.params import BY_NAME
 
@@ -61,18 +62,8 @@ def n_accept(samples: int, accept: float) -> int:
     return min(samples, max(1, math.ceil(accept * samples - 1e-9)))
 
 
-def _int(raw: dict, key: str, default: int, lo: int, hi: int, where: str) -> int:
-    v = raw.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise ConfigError(f"{where}: {key}", v, f"an integer from {lo} to {hi}")
-    return v
-
-
 def _prior(name: str, value: Any, where: str) -> Prior:
-    if name not in BY_NAME:
-        raise ConfigError(f"{where}: params.{name}", name, "a known parameter (python -m experiments params lists them)",
-                          kind="unknown parameter")
-    p = BY_NAME[name]
+    p = known_param(name, where)
     if name in _NOT_CALIBRATED or p.kind not in (int, float):
         raise ConfigError(f"{where}: params.{name}", name, "a numeric behavioural parameter (not scale or start_year)")
     if not isinstance(value, dict) or set(value) != {"min", "max"}:
@@ -136,7 +127,7 @@ def parse(raw: dict[str, Any], where: str = "calibration") -> CalibSpec:
     scale = raw.get("scale")
     if scale is not None:
         scale = BY_NAME["scale"].coerce(scale)
-    samples = _int(raw, "samples", 100, 2, 1_000_000, where)
+    samples = int_field(raw, "samples", 100, 2, 1_000_000, where)
     accept = raw.get("accept", 0.2)
     if isinstance(accept, bool) or not isinstance(accept, (int, float)) or not 0 < accept <= 1:
         raise ConfigError(f"{where}: accept", accept, "a fraction in (0, 1] of design points to accept")
@@ -147,10 +138,10 @@ def parse(raw: dict[str, Any], where: str = "calibration") -> CalibSpec:
     base = sc.resolved({"scale": scale} if scale is not None else {})
     spec = CalibSpec(
         name=str(raw.get("name", "calibration")), description=str(raw.get("description", "")), scenario=scenario,
-        moments=moments, priors=priors, until=_int(raw, "until", 2035, 2010, 2100, where), scale=scale,
-        samples=samples, replications=_int(raw, "replications", 1, 1, 1000, where),
-        root_seed=_int(raw, "root_seed", 0, 0, 2**63 - 1, where), accept=float(accept),
-        validation_replications=_int(raw, "validation_replications", 4, 1, 1000, where),
+        moments=moments, priors=priors, until=int_field(raw, "until", 2035, 2010, 2100, where), scale=scale,
+        samples=samples, replications=int_field(raw, "replications", 1, 1, 1000, where),
+        root_seed=int_field(raw, "root_seed", 0, 0, 2**63 - 1, where), accept=float(accept),
+        validation_replications=int_field(raw, "validation_replications", 4, 1, 1000, where),
         defaults={p.name: base[p.name] for p in priors})
     load_provider(moments)  # fail now, before any run, if the provider cannot be imported
     return spec

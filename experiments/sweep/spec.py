@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import ConfigError
-from model.params import BY_NAME
+from model.params import BY_NAME, Param
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris", "scenarios")
 SEED_MODES = ("common", "independent")
@@ -103,18 +103,24 @@ class SweepSpec:
         return out
 
 
-def _int(raw: dict, key: str, default: int, lo: int, hi: int, where: str) -> int:
+def int_field(raw: dict, key: str, default: int, lo: int, hi: int, where: str) -> int:
+    """``raw[key]`` (or ``default``) as an integer in [lo, hi], or a one-line ConfigError naming ``where: key``."""
     v = raw.get(key, default)
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
         raise ConfigError(f"{where}: {key}", v, f"an integer from {lo} to {hi}")
     return v
 
 
-def _factor(name: str, value: Any, where: str) -> Factor:
+def known_param(name: str, where: str) -> Param:
+    """The registry entry of ``name``, or a one-line ConfigError naming ``where: params.name``."""
     if name not in BY_NAME:
         raise ConfigError(f"{where}: params.{name}", name, "a known parameter (python -m experiments params lists them)",
                           kind="unknown parameter")
-    p = BY_NAME[name]
+    return BY_NAME[name]
+
+
+def _factor(name: str, value: Any, where: str) -> Factor:
+    p = known_param(name, where)
     if isinstance(value, list):
         if not value:
             raise ConfigError(f"{where}: params.{name}", value, "a non-empty list of values")
@@ -199,7 +205,7 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
                 raise ConfigError(f"{where}: params.{f.name}.levels", None,
                                   "an integer of at least 2 (a factorial design needs a grid for a range)")
     else:
-        samples = _int(raw, "samples", 0, 1, 1_000_000, where)
+        samples = int_field(raw, "samples", 0, 1, 1_000_000, where)
         if design == "sobol" and samples & (samples - 1):
             raise ConfigError(f"{where}: samples", samples, "a power of 2 for a Sobol design (e.g. 64, 128, 256)")
     outputs = raw.get("outputs", [])
@@ -224,9 +230,9 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
         raise ConfigError(f"{where}: name", name, "a string")
     return SweepSpec(
         name=name, description=str(raw.get("description", "")), scenario=scenario, design=design, factors=factors,
-        replications=_int(raw, "replications", 1, 1, 100_000, where), until=_int(raw, "until", 2035, 2019, 2100, where),
-        scale=scale, root_seed=_int(raw, "root_seed", 0, 0, 2**63 - 1, where), samples=samples,
-        morris_levels=_int(raw, "morris_levels", 4, 2, 100, where), retries=_int(raw, "retries", 1, 0, 100, where),
+        replications=int_field(raw, "replications", 1, 1, 100_000, where), until=int_field(raw, "until", 2035, 2019, 2100, where),
+        scale=scale, root_seed=int_field(raw, "root_seed", 0, 0, 2**63 - 1, where), samples=samples,
+        morris_levels=int_field(raw, "morris_levels", 4, 2, 100, where), retries=int_field(raw, "retries", 1, 0, 100, where),
         timeout_seconds=float(timeout), outputs=list(outputs), seeds=seeds, fixed=fixed, metrics=list(metrics),
         scenarios=scenarios)
 

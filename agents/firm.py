@@ -3,7 +3,13 @@
 Firm decisions are taken for all firms at once by the model's vectorized submodels
 (production, hiring, location); the :class:`Firm` agent is the handle a user, the app
 or Mesa's AgentSet tools (``select``, ``groupby``, ``agg``) use to look at one firm.
-A firm agent stands for ``scale`` identical establishments, mirroring worker agents.
+
+A firm agent is a *cohort* of ``n_est`` identical establishments (a super-individual,
+Scheffer et al. 1995). Each establishment exits, relocates or opens a branch on its own
+draw, so a cohort splits by binomial and multinomial draws instead of moving all at once:
+the noise of firm dynamics is that of the real number of establishments, whatever the
+scale. In 2019 every cohort holds ``scale`` establishments; movers and entrants of a
+quarter form new cohorts.
 """
 
 from __future__ import annotations
@@ -23,15 +29,16 @@ _FIELDS: dict[str, tuple[type, float]] = {
     "park": (np.int16, 0),
     "z": (np.float64, 0.0),  # idiosyncratic productivity
     "hq_city": (np.int8, -1),  # headquarters city: own city, or the parent's for a production branch
-    "parent": (np.int32, -1),  # parent firm slot for branches
+    "n_est": (np.int64, 0),  # establishments this cohort stands for
+    "is_branch": (np.bool_, False),  # production branches whose headquarters are in hq_city
     "origin_city": (np.int8, -1),  # city it relocated or branched from (enclave sharing), -1 if none
     "arrived_step": (np.int32, 0),  # step it arrived at its current park
-    "pre_move_tax": (np.float64, 0.0),  # annual local tax before moving, 100m yuan (enclave cap)
-    "n_ordinary": (np.int32, 0),  # worker agents employed
+    "pre_move_tax": (np.float64, 0.0),  # annual local tax of its establishments before moving, 100m yuan (enclave cap)
+    "n_ordinary": (np.int32, 0),  # worker agents employed by the whole cohort
     "n_talent": (np.int32, 0),
-    "value_added": (np.float64, 0.0),  # last quarter, 100m yuan
-    "profit": (np.float64, 0.0),  # last quarter, 100m yuan
-    "tax": (np.float64, 0.0),  # local taxes last quarter, 100m yuan
+    "value_added": (np.float64, 0.0),  # last quarter, whole cohort, 100m yuan
+    "profit": (np.float64, 0.0),  # last quarter, whole cohort, 100m yuan
+    "tax": (np.float64, 0.0),  # local taxes last quarter, whole cohort, 100m yuan
     "born_step": (np.int32, 0),
     "talent_share": (np.float64, 0.0),  # talent share of the firm's target workforce
     "wage_premium": (np.float64, 1.0),  # the firm's wage offer relative to its city's market wage
@@ -98,13 +105,18 @@ class Firm(mesa.Agent):
 
     @property
     def is_branch(self) -> bool:
-        return int(self._get("parent")) >= 0
+        return bool(self._get("is_branch"))
+
+    @property
+    def establishments(self) -> int:
+        """Establishments this cohort stands for."""
+        return int(self._get("n_est"))
 
     @property
     def employment_persons(self) -> float:
-        """Persons employed by one of the ``scale`` establishments this agent stands for."""
+        """Persons employed by one of the establishments this cohort stands for."""
         m = self.model
-        return float(self._get("n_ordinary") + self._get("n_talent")) * m.persons_per_agent / m.scale
+        return float(self._get("n_ordinary") + self._get("n_talent")) * m.persons_per_agent / max(self.establishments, 1)
 
     @property
     def wage_offers_yuan(self) -> dict[str, float]:
@@ -115,15 +127,17 @@ class Firm(mesa.Agent):
 
     @property
     def value_added_100m_yuan(self) -> float:
-        """Annualized value added of all the establishments this agent stands for."""
+        """Annualized value added of all the establishments this cohort stands for."""
         return float(self._get("value_added")) * 4
 
     @property
     def profit_100m_yuan(self) -> float:
+        """Annualized profit of all the establishments this cohort stands for."""
         return float(self._get("profit")) * 4
 
     def describe(self) -> dict:
         return {"slot": self.slot, "sector": self.sector, "city": self.city, "park": self.park,
-                "hq_city": self.hq_city, "branch": self.is_branch, "employment_persons": self.employment_persons,
+                "hq_city": self.hq_city, "branch": self.is_branch, "establishments": self.establishments,
+                "employment_persons": self.employment_persons,
                 "wage_offers_yuan": self.wage_offers_yuan,
                 "value_added_100m_yuan": self.value_added_100m_yuan, "profit_100m_yuan": self.profit_100m_yuan}

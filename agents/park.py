@@ -42,10 +42,15 @@ class IndustrialPark(mesa.Agent):
     def occupancy(self) -> float:
         return 0.0 if self.capacity_ha == float("inf") or self.capacity_ha <= 0 else self.used_ha / self.capacity_ha
 
-    def update_rent(self) -> None:
-        """Rent rises steeply as the park fills (congestion): base * (1 + k * occ**2 / (1.05 - occ))."""
+    def occupancy_rent(self) -> float:
+        """Rent a park at this occupancy asks, yuan per m2 per year: base * (1 + k * occ**2 / (1.05 - occ))."""
         occ = min(self.occupancy, 1.0)
-        self.rent = self.base_rent * (1.0 + self.model.p["rent_congestion"] * occ**2 / (1.05 - occ))
+        return self.base_rent * (1.0 + self.model.p["rent_congestion"] * occ**2 / (1.05 - occ))
+
+    def update_rent(self) -> None:
+        """Rents follow the occupancy rent partially (``rent_adjustment`` of the gap a quarter): leases reprice over
+        time. An instant, steep rent made every firm of a park shed and rehire staff in step with it."""
+        self.rent += self.model.p["rent_adjustment"] * (self.occupancy_rent() - self.rent)
 
     def describe(self) -> dict:
         m = self.model
@@ -54,4 +59,4 @@ class IndustrialPark(mesa.Agent):
                 "capacity_ha": self.capacity_ha, "used_ha": round(self.used_ha, 1), "occupancy": round(self.occupancy, 3),
                 "rent_yuan_m2_year": round(self.rent, 1),
                 "enclave_sponsor": None if self.sponsor is None else m.cities[self.sponsor],
-                "firms": int(((m.firms.park == self.index) & m.firms.alive).sum()) * m.scale}
+                "firms": int(m.firms.n_est[(m.firms.park == self.index) & m.firms.alive].sum())}

@@ -159,7 +159,7 @@ class CZTModel(mesa.Model):
                     continue
                 parks = self._initial_parks(k, c, len(sizes))
                 slots = F.add(len(sizes), sector=k, city=c, park=parks, hq_city=c, z=1.0, arrived_step=LONG_AGO,
-                              born_step=LONG_AGO)
+                              born_step=LONG_AGO, n_est=self.scale)
                 enclave = self.park_sponsor[parks] >= 0
                 F._cols["origin_city"][slots[enclave]] = self.park_sponsor[parks[enclave]]
                 F._cols["hq_city"][slots[enclave]] = self.park_sponsor[parks[enclave]]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.worker import BORN, DIED, MOVE_IN, MOVE_OUT
-from model.labour import stochastic_round
+from model.sampling import stochastic_round
 from model.params import OUTSIDE
 from model.production import tfp_trend
 

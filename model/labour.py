@@ -15,12 +15,14 @@ import numpy as np
 
 from agents.worker import TALENT, UNEMPLOYED
 from model import calibration as cal
+from model.sampling import stochastic_round
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
 WORK_DAYS = 250
 HOURS_PER_YEAR = 2000.0
+GAP_TOLERANCE = 1e-6  # worker agents: gaps smaller than this are rounding, not a shortage or an excess
 
 
 def calibrate(m: CZTModel) -> None:
@@ -58,11 +60,6 @@ def recount_employment(m: CZTModel) -> None:
     F.n_ordinary[:] = np.bincount(W.employer[emp & ~tal], minlength=F.n)[: F.n]
 
 
-def stochastic_round(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
-    base = np.floor(x)
-    return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
-
-
 def target_headcount(m: CZTModel, slots: np.ndarray) -> np.ndarray:
     """Worker agents each firm wants, by skill: shape (len(slots), 2)."""
     F, p = m.firms, m.p
@@ -75,7 +72,8 @@ def target_headcount(m: CZTModel, slots: np.ndarray) -> np.ndarray:
     # firms substitute towards the skill that became relatively cheaper since 2019 (unit elasticity)
     rel = (m.wages[city, 1] / m.wages[city, 0]) / (m.wage0[city, 1] / m.wage0[city, 0])
     ts = np.clip(F.talent_share[slots] / rel, 0.0, 0.9)
-    n_star = e_star / (m.lf_share * (1 - ts + p["talent_efficiency"] * ts))
+    # e_star is per establishment; the cohort's n_est establishments want n_est times as many
+    n_star = e_star * F.n_est[slots] / (m.persons_per_agent * (1 - ts + p["talent_efficiency"] * ts))
     return np.stack([(1 - ts) * n_star, ts * n_star], axis=1)
 
 
@@ -87,14 +85,15 @@ def adjust_employment(m: CZTModel) -> None:
     have = np.stack([F.n_ordinary[live], F.n_talent[live]], axis=1)
     gap = (target - have) * p["hire_adjustment"]
     vac = np.zeros((F.n, 2), dtype=np.int64)
-    full_park = m.park_full[F.park[live]]
     # vacancies: the whole shortfall is advertised (matching frictions slow the filling); layoffs: a share of the excess
-    vac[live] = np.where(full_park[:, None], 0, np.ceil(np.maximum(target - have, 0)).astype(np.int64))
+    # (a shortfall within GAP_TOLERANCE is none: a firm at its calibrated optimum must not post a vacancy or move
+    # its wage on the last bit of a floating-point difference, which differs between CPUs)
+    vac[live] = _land_limited(m, live, np.ceil(np.maximum(target - have - GAP_TOLERANCE, 0)))
     m.vacancies = vac
     # wage setting: a firm short of staff raises its offer, one with only excess staff lowers it
     # (0.5% a quarter, within 80-125% of its city's market wage)
-    short = (gap > 0).any(axis=1)
-    excess = (gap < 0).any(axis=1) & ~(gap > 0).any(axis=1)
+    short = (gap > GAP_TOLERANCE).any(axis=1)
+    excess = (gap < -GAP_TOLERANCE).any(axis=1) & ~short
     if m.steps > 0:  # not during the pre-2019 burn-in, whose wages stay at 2019 levels
         F.wage_premium[live] = np.clip(F.wage_premium[live] * np.where(short, 1.005, np.where(excess, 0.995, 1.0)),
                                        0.8, 1.25)
@@ -109,6 +108,21 @@ def adjust_employment(m: CZTModel) -> None:
     leave = rng.random(len(emp_rows)) < prob
     W.employer[emp_rows[leave]] = UNEMPLOYED
     recount_employment(m)
+
+
+def _land_limited(m: CZTModel, live: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Vacancies within the park land still free: where a park's firms ask for more land than is left, every firm's
+    vacancies shrink in proportion (stochastically rounded), so a park fills smoothly rather than all-or-nothing."""
+    from model.location import land_ha_per_agent
+
+    F = m.firms
+    park = F.park[live].astype(np.int64)
+    per_agent = land_ha_per_agent(m, F.sector[live])
+    asked = np.bincount(park, weights=want.sum(axis=1) * per_agent, minlength=len(m.parks))
+    free = np.array([pk.capacity_ha - pk.used_ha for pk in m.parks])
+    factor = np.where(asked > free, np.maximum(free, 0.0) / np.maximum(asked, 1e-300), 1.0)
+    # every firm draws (whether limited or not), so the stream's use never depends on a float comparison
+    return stochastic_round(m.rng, want * factor[park][:, None])
 
 
 def commute_cost(m: CZTModel) -> np.ndarray:

@@ -20,6 +20,7 @@ from agents.firm import Firm
 from agents.worker import UNEMPLOYED
 from model import calibration as cal
 from model.production import incentive_rate, unit_cost
+from model.sampling import categorical_counts
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
@@ -31,9 +32,14 @@ def _land_m2(m: CZTModel) -> np.ndarray:
     return cal.sector_table().land_m2_per_worker.to_numpy(dtype=float)
 
 
+def land_ha_per_agent(m: CZTModel, sector: np.ndarray) -> np.ndarray:
+    """Park land (hectares) one employed worker agent occupies, by sector."""
+    return m.persons_per_agent * _land_m2(m)[sector] / 1e4
+
+
 def firm_land_ha(m: CZTModel, slots: np.ndarray) -> np.ndarray:
     F = m.firms
-    return (F.n_ordinary[slots] + F.n_talent[slots]) * m.persons_per_agent * _land_m2(m)[F.sector[slots]] / 1e4
+    return (F.n_ordinary[slots] + F.n_talent[slots]) * land_ha_per_agent(m, F.sector[slots])
 
 
 def calibrate_land(m: CZTModel) -> None:
@@ -47,7 +53,7 @@ def calibrate_land(m: CZTModel) -> None:
         pk.used_2019_ha = pk.used_ha
     apply_land_policy(m)
     for pk in m.parks:
-        pk.update_rent()
+        pk.rent = pk.occupancy_rent()
     # reference rent per city: the land-weighted 2019 rent of its industrial parks
     m.rent0_city = np.array([sum(pk.rent * pk.used_ha for pk in m.parks if pk.city == c and pk.level != "urban")
                              / max(sum(pk.used_ha for pk in m.parks if pk.city == c and pk.level != "urban"), 1e-9)
@@ -138,7 +144,7 @@ def optimal_profit(m: CZTModel, slots: np.ndarray, city: np.ndarray, park: np.nd
     alpha, tau = p["labour_elasticity"], p["local_tax_rate"]
     sec = F.sector[slots]
     kappa = unit_cost(m, sec, city, park)
-    y = m.scale * (m.A[sec, city] * F.z[slots]) ** (1 / (1 - alpha)) * (alpha / kappa) ** (alpha / (1 - alpha))
+    y = F.n_est[slots] * (m.A[sec, city] * F.z[slots]) ** (1 / (1 - alpha)) * (alpha / kappa) ** (alpha / (1 - alpha))
     arrived = np.full(len(slots), m.steps) if new else F.arrived_step[slots]
     margin = 1 - alpha - tau + incentive_rate(m, sec, city, arrived) - site_share(m, sec, city)
     return 4 * y * margin
@@ -175,11 +181,43 @@ def decide(m: CZTModel) -> None:
     _exit_and_enter(m)
 
 
+def _softmax(u: np.ndarray) -> np.ndarray:
+    """Row-wise logit probabilities; -inf utilities get probability 0 (rows with none finite: all zero)."""
+    top = np.max(u, axis=1, keepdims=True)
+    e = np.where(np.isfinite(u), np.exp(u - np.where(np.isfinite(top), top, 0.0)), 0.0)
+    tot = e.sum(axis=1, keepdims=True)
+    return np.where(tot > 0, e / np.where(tot > 0, tot, 1.0), 0.0)
+
+
+def choice_probabilities(m: CZTModel, V: np.ndarray) -> np.ndarray:
+    """Nested logit over {stay, relocate(d), branch(d)}: columns as in ``V`` (stay, then relocate/branch per city).
+
+    A destination city first (idiosyncratic knowledge of places: the softer entry logit scale), then whether
+    to go there, and how (the sharper relocation logit scale). Rows add to 1; no finite option means stay."""
+    p = m.p
+    n_city = (V.shape[1] - 1) // 2
+    per_dest = np.stack([np.maximum(V[:, 1 + 2 * d], V[:, 2 + 2 * d]) for d in range(n_city)], axis=1)
+    p_dest = _softmax(p["entry_logit_scale"] * per_dest)
+    probs = np.zeros_like(V)
+    for d in range(n_city):
+        sub = np.stack([V[:, 0], V[:, 1 + 2 * d], V[:, 2 + 2 * d]], axis=1)
+        p_mode = _softmax(p["location_logit_scale"] * sub)
+        probs[:, 0] += p_dest[:, d] * p_mode[:, 0]
+        probs[:, 1 + 2 * d] = p_dest[:, d] * p_mode[:, 1]
+        probs[:, 2 + 2 * d] = p_dest[:, d] * p_mode[:, 2]
+    probs[:, 0] += np.maximum(1.0 - p_dest.sum(axis=1), 0.0)  # no destination open: everyone stays
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
 def _relocate_and_branch(m: CZTModel) -> None:
+    """Each establishment of a mobile cohort reviews its location with probability ``location_review_rate``;
+    the reviewers of a cohort split over stay / relocate(d) / branch(d) by a multinomial draw on the nested-logit
+    probabilities; land is allocated to the mover groups first-come in random order."""
     F, p, rng = m.firms, m.p, m.rng
     live = F.living
-    mobile = m.sector_mobile[F.sector[live]] & (m.steps - F.arrived_step[live] >= 8)
-    slots = live[mobile & (rng.random(len(live)) < p["location_review_rate"])]
+    eligible = live[m.sector_mobile[F.sector[live]] & (m.steps - F.arrived_step[live] >= 8)]
+    n_rev = rng.binomial(F.n_est[eligible], p["location_review_rate"])
+    slots, n_rev = eligible[n_rev > 0], n_rev[n_rev > 0]
     if len(slots) == 0:
         return
     here = F.city[slots].astype(np.int64)
@@ -187,10 +225,10 @@ def _relocate_and_branch(m: CZTModel) -> None:
     pi_here = np.where(m.park_full[F.park[slots]], np.minimum(4 * F.profit[slots], pi_opt_here), pi_opt_here)
     base = np.maximum(np.abs(pi_here), 1e-12)
     H, b = p["profit_horizon_years"], p["branch_share"]
-    big_enough = ((F.n_ordinary[slots] + F.n_talent[slots]) >= 4) & (F.parent[slots] < 0)
-    need = firm_land_ha(m, slots)
+    can_branch = ~F.is_branch[slots] & ((F.n_ordinary[slots] + F.n_talent[slots]) > 0)
+    need = firm_land_ha(m, slots) / F.n_est[slots]  # hectares per establishment
     values = [np.zeros(len(slots))]
-    choices = [(-1, -1, np.full(len(slots), -1))]
+    parks = [np.full(len(slots), -1)]
     for d in range(3):
         park = _best_parks(m, slots, d, here, need * b)
         park_full_move = _best_parks(m, slots, d, here, need)
@@ -198,135 +236,208 @@ def _relocate_and_branch(m: CZTModel) -> None:
         pi_d = optimal_profit(m, slots, np.full(len(slots), d), np.maximum(park, 0), new=True)
         mult = _leave_cost_multiplier(m, here, park)
         gain = (pi_d - pi_here) / base
-        v_rel = np.where(ok & (park_full_move >= 0), gain - p["relocation_cost"] * mult / H, -np.inf)
-        v_br = np.where(ok & (park >= 0) & big_enough, b * (gain - p["branch_cost"] * mult / H), -np.inf)
-        values += [v_rel, v_br]
-        choices += [(0, d, park_full_move), (1, d, park)]
-    # nested choice: a destination city first (idiosyncratic knowledge of places: the softer entry logit scale),
-    # then whether to go there, and how (the sharper relocation logit scale)
-    V = np.stack(values, axis=1)  # columns: stay, then (relocate, branch) for each destination city
-    per_dest = np.stack([np.maximum(V[:, 1 + 2 * d], V[:, 2 + 2 * d]) for d in range(3)], axis=1)
-    dest_u = np.where(np.isfinite(per_dest), p["entry_logit_scale"] * per_dest, -np.inf) + rng.gumbel(size=per_dest.shape)
-    dest = np.argmax(dest_u, axis=1)
-    cols = np.stack([np.zeros(len(slots), dtype=np.int64), 1 + 2 * dest, 2 + 2 * dest], axis=1)
-    sub = np.take_along_axis(V, cols, axis=1)
-    sub_u = p["location_logit_scale"] * sub + rng.gumbel(size=sub.shape)
-    pick = np.take_along_axis(cols, np.argmax(sub_u, axis=1)[:, None], axis=1)[:, 0]
-    order = rng.permutation(len(slots))  # land is allocated first-come in random order
-    free = np.array([pk.capacity_ha - pk.used_ha for pk in m.parks])
-    parents: list[int] = []
-    for i in order[pick[order] != 0]:
-        c = pick[i]
-        if c == 0:
-            continue
-        mode, d, parks = choices[c]
-        pk = int(parks[i])
-        f = int(slots[i])
-        land = need[i] * (1.0 if mode == 0 else b)
-        if pk < 0 or free[pk] < land:
-            continue
-        free[pk] -= land
-        origin = int(here[i])
-        if mode == 0:
-            _relocate(m, f, d, pk)
-            m.recorder.flow_firms("firm_relocation", origin, d)
-        else:
-            _branch(m, f, d, pk, b)
-            parents.append(f)
-            m.recorder.flow_firms("branch_opening", origin, d)
-    if parents:  # the parents shed the branch's share of their staff (one pass over the workers)
-        W = m.workers
-        staff = np.flatnonzero(W.alive & np.isin(W.employer, np.array(parents)))
-        W.employer[staff[rng.random(len(staff)) < b]] = UNEMPLOYED
+        values += [np.where(ok & (park_full_move >= 0), gain - p["relocation_cost"] * mult / H, -np.inf),
+                   np.where(ok & (park >= 0) & can_branch, b * (gain - p["branch_cost"] * mult / H), -np.inf)]
+        parks += [park_full_move, park]
+    counts = categorical_counts(rng, n_rev, choice_probabilities(m, np.stack(values, axis=1)))
+    counts[:, 0] = 0
+    rows, cols = np.nonzero(counts)
+    if len(rows) == 0:
+        return
+    # land is allocated first-come in random order; a group gets as many establishments as there is room for
+    order = rng.permutation(len(rows))
+    rows, cols = rows[order], cols[order]
+    P = np.stack(parks, axis=1)
+    pk = P[rows, cols]
+    land = need[rows] * np.where(cols % 2 == 1, 1.0, b)
+    k = counts[rows, cols]
+    free = np.array([pk_.capacity_ha - pk_.used_ha for pk_ in m.parks])
+    for j in range(len(rows)):
+        if land[j] > 0 and np.isfinite(free[pk[j]]):  # urban areas have no land cap
+            k[j] = min(k[j], int(max(free[pk[j]], 0.0) / land[j]))
+            free[pk[j]] -= k[j] * land[j]
+    go = k > 0
+    _move_establishments(m, slots[rows[go]], (cols[go] - 1) // 2, pk[go], k[go], cols[go] % 2 == 0)
 
 
-def _relocate(m: CZTModel, f: int, d: int, park: int) -> None:
+def _move_establishments(m: CZTModel, src: np.ndarray, dest: np.ndarray, park: np.ndarray, k: np.ndarray,
+                         branch: np.ndarray) -> None:
+    """Apply the mover groups: ``k[j]`` establishments of cohort ``src[j]`` relocate to (dest, park), or open a
+    production branch there. Movers of one quarter with the same sector, route, park and headquarters form one
+    new cohort (z aggregated so that the cohort's optimal output is the sum of its establishments')."""
+    F, W, p, rng = m.firms, m.workers, m.p, m.rng
+    alpha, b = p["labour_elasticity"], p["branch_share"]
+    n0 = F.n_est[src].astype(float)
+    origin = F.city[src].astype(np.int64)
+    sector = F.sector[src].astype(np.int64)
+    was_branch = F.is_branch[src]
+    hq = np.where(branch | was_branch, F.hq_city[src], dest)
+    is_branch = branch | was_branch
+    # per establishment optimal output is proportional to z ** (1 / (1 - alpha)); a branch takes the share b
+    zq = F.z[src] ** (1 / (1 - alpha)) * np.where(branch, b, 1.0)
+    key = np.stack([sector, dest, park, origin, hq, is_branch], axis=1)
+    uniq, group = np.unique(key, axis=0, return_inverse=True)
+    group = group.ravel()
+    n_new = np.bincount(group, weights=k, minlength=len(uniq))
+    zq_new = np.bincount(group, weights=k * zq, minlength=len(uniq)) / n_new
+    share_new = lambda col: np.bincount(group, weights=k * col, minlength=len(uniq)) / n_new  # noqa: E731
+    tax_moved = 4 * F.tax[src] * k / n0 * np.where(branch, b, 1.0)
+    born = np.full(len(uniq), m.steps, dtype=np.int64)
+    np.minimum.at(born, group[~branch], F.born_step[src][~branch])  # a relocated establishment keeps its age
+    new = F.add(len(uniq), sector=uniq[:, 0], city=uniq[:, 1], park=uniq[:, 2], origin_city=uniq[:, 3],
+                hq_city=uniq[:, 4], is_branch=uniq[:, 5].astype(bool), n_est=n_new.astype(np.int64),
+                z=zq_new ** (1 - alpha), wage_premium=share_new(F.wage_premium[src]),
+                talent_share=share_new(F.talent_share[src]), arrived_step=m.steps, born_step=born,
+                pre_move_tax=np.bincount(group, weights=tax_moved, minlength=len(uniq)))
+    for s in new:
+        m.firm_agents.append(Firm(m, int(s)))
+    # workers: a relocating establishment takes its staff along; a parent that opens a branch sheds its share b.
+    # Each worker of a source cohort draws u ~ U(0, 1) and falls in one band per mover group (width = share).
+    width = np.where(branch, b * k / n0, k / n0)
+    order = np.argsort(src, kind="stable")
+    s_src = src[order]
+    rank = np.searchsorted(np.unique(s_src), s_src)
+    cum = np.zeros(len(order))
+    for j in range(len(order)):  # cumulative band edges within each source cohort
+        cum[j] = width[order[j]] + (cum[j - 1] if j and s_src[j - 1] == s_src[j] else 0.0)
+    edge = 2.0 * rank + cum
+    staff = np.flatnonzero(W.alive & np.isin(W.employer, src))
+    emp = W.employer[staff]
+    wkey = 2.0 * np.searchsorted(np.unique(s_src), emp) + rng.random(len(staff))
+    j = np.searchsorted(edge, wkey, side="right")
+    hit = (j < len(order)) & (s_src[np.minimum(j, len(order) - 1)] == emp)
+    grp = order[np.minimum(j, len(order) - 1)]
+    target = np.where(branch[grp], UNEMPLOYED, new[group[grp]])
+    W.employer[staff[hit]] = target[hit]
+    # the origin cohorts: relocated establishments leave; parents keep (1 - b) of a branched establishment's output
+    rel, br = src[~branch], src[branch]
+    left = np.bincount(rel, weights=k[~branch], minlength=F.n)
+    u_rel = np.unique(rel)
+    F.pre_move_tax[u_rel] *= 1.0 - left[u_rel] / F.n_est[u_rel]
+    F.n_est[u_rel] -= left[u_rel].astype(np.int64)
+    shed = np.bincount(br, weights=b * k[branch] / n0[branch], minlength=F.n)
+    u_br = np.unique(br)
+    F.z[u_br] *= (1.0 - shed[u_br]) ** (1 - alpha)
+    _remove_empty_cohorts(m)
+    for j in range(len(src)):
+        m.recorder.flow_firms("branch_opening" if branch[j] else "firm_relocation", int(origin[j]), int(dest[j]), int(k[j]))
+
+
+def _remove_empty_cohorts(m: CZTModel) -> None:
+    """Cohorts left with no establishment are dead; their agents leave the model."""
     F = m.firms
-    F.pre_move_tax[f] = 4 * F.tax[f]
-    F.origin_city[f] = F.city[f]
-    F.city[f] = d
-    F.park[f] = park
-    F.arrived_step[f] = m.steps
-    if F.parent[f] < 0:
-        F.hq_city[f] = d
-
-
-def _branch(m: CZTModel, f: int, d: int, park: int, b: float) -> None:
-    F = m.firms
-    alpha = m.p["labour_elasticity"]
-    slot = F.add(1, sector=F.sector[f], city=d, park=park, z=F.z[f] * b ** (1 - alpha), hq_city=F.hq_city[f],
-                 parent=f, origin_city=F.city[f], arrived_step=m.steps, born_step=m.steps,
-                 pre_move_tax=4 * F.tax[f] * b, talent_share=F.talent_share[f])
-    F.z[f] *= (1 - b) ** (1 - alpha)
-    m.firm_agents.append(Firm(m, int(slot[0])))
+    gone = np.flatnonzero(F.alive & (F.n_est <= 0))
+    if len(gone) == 0:
+        return
+    F.alive[gone] = False
+    for f in gone.tolist():
+        agent = m.firm_agents[f]
+        if agent is not None:
+            agent.remove()
+            m.firm_agents[f] = None
 
 
 def _sector_presence(m: CZTModel) -> np.ndarray:
-    """Firms by (sector, city) among the living, as a share of the sector: (sectors, 3)."""
+    """Establishments by (sector, city) among the living, as a share of the sector: (sectors, 3)."""
     F = m.firms
     live = F.living
-    n = np.bincount(F.sector[live].astype(np.int64) * 3 + F.city[live], minlength=len(m.sectors) * 3).reshape(-1, 3)
+    n = np.bincount(F.sector[live].astype(np.int64) * 3 + F.city[live], weights=F.n_est[live],
+                    minlength=len(m.sectors) * 3).reshape(-1, 3)
     return n / np.maximum(n.sum(axis=1, keepdims=True), 1)
 
 
 def _exit_and_enter(m: CZTModel) -> None:
-    """Exit at a base hazard (doubled for loss-makers) and for empty firms; each exit is replaced by an entrant
-    of the same sector that chooses its city by a logit on expected profit (agriculture stays put)."""
+    """Each establishment exits at a base hazard (doubled in loss-making cohorts); cohorts without staff a year
+    after birth exit whole. Exits are replaced by as many entrants of the same sector, who choose their city by a
+    logit on expected profit (agriculture stays put); the entrants of a quarter in one (sector, city, park) form one
+    cohort."""
     F, W, p, rng = m.firms, m.workers, m.p, m.rng
     live = F.living
+    n = F.n_est[live]
     size = F.n_ordinary[live] + F.n_talent[live]
     hazard = p["firm_exit_rate"] * np.where(F.profit[live] < 0, 2.0, 1.0)
+    k_exit = rng.binomial(n, hazard)
     empty = (size == 0) & (m.steps - F.born_step[live] >= 4)
-    out = live[(rng.random(len(live)) < hazard) | empty]
-    if len(out) == 0:
+    k_exit[empty] = n[empty]
+    hit = k_exit > 0
+    if not hit.any():
         return
-    m.sector_presence = _sector_presence(m)
-    F.alive[out] = False
-    fired = np.isin(W.employer, out)
+    presence = _sector_presence(m)
+    out, k_out = live[hit], k_exit[hit]
+    frac = np.zeros(F.n)
+    frac[out] = k_out / F.n_est[out]
+    staff = np.flatnonzero(W.alive & (W.employer >= 0))
+    fired = staff[rng.random(len(staff)) < frac[W.employer[staff]]]
     W.employer[fired] = UNEMPLOYED
-    orphan = np.isin(F.parent, out)
-    F.parent[orphan] = -1
-    for f in out:
-        agent = m.firm_agents[int(f)]
-        if agent is not None:
-            agent.remove()
-            m.firm_agents[int(f)] = None
-    m.recorder.flow_firms_many("firm_exit", F.city[out], F.city[out])
-    # entrants: bootstrap z from living firms of the same sector
-    sec = F.sector[out]
-    live_after = F.living
-    n = len(out)
-    z = np.ones(n)
-    live_sec = F.sector[live_after]
-    for k in np.unique(sec):  # a handful of sectors: draw every entrant of sector k at once
-        pool = live_after[live_sec == k]
-        idx = np.flatnonzero(sec == k)
-        if len(pool):
-            z[idx] = F.z[pool[rng.integers(len(pool), size=len(idx))]]
-    z *= np.exp(0.1 * rng.standard_normal(n))
-    slots = F.add(n, sector=sec, city=F.city[out], park=F.park[out], z=z, hq_city=F.city[out], parent=-1,
-                  origin_city=-1, arrived_step=m.steps, born_step=m.steps, pre_move_tax=0.0,
-                  talent_share=m.talent_share_sector[sec])
-    mobile = m.sector_mobile[sec]
-    if mobile.any():
-        ms = slots[mobile]
-        values, parks = [], []
+    out_city, out_park, out_sec = F.city[out].astype(np.int64), F.park[out].astype(np.int64), F.sector[out].astype(np.int64)
+    F.pre_move_tax[out] *= 1 - frac[out]
+    F.n_est[out] -= k_out
+    _remove_empty_cohorts(m)
+    m.recorder.flow_firms_many("firm_exit", out_city, out_city, k_out)
+    # entrants: as many establishments as exited, by sector
+    n_sec = len(m.sectors)
+    exits_sec = np.bincount(out_sec, weights=k_out, minlength=n_sec).astype(np.int64)
+    groups: list[tuple[int, int, int, int]] = []  # (sector, city, park, establishments)
+    for s in np.flatnonzero(exits_sec).tolist():
+        mine = out_sec == s
+        if m.sector_mobile[s]:
+            counts, cities, park_of = _entry_split(m, s, int(exits_sec[s]), presence)
+            groups += [(s, int(c), int(park_of[c]), int(counts[c])) for c in cities]
+            if counts.sum() == exits_sec[s]:
+                continue
+        # immobile sectors (and mobile ones with no room anywhere) re-enter where they exited
+        cp = np.unique(out_city[mine] * 10_000 + out_park[mine], return_inverse=True)
+        cnt = np.bincount(cp[1].ravel(), weights=k_out[mine]).astype(np.int64)
+        groups += [(s, int(v // 10_000), int(v % 10_000), int(c)) for v, c in zip(cp[0], cnt)]
+    _add_entrants(m, groups)
+
+
+def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """Entrants of mobile sector ``s`` by city: a multinomial draw on the conditional logit of log presence of the
+    sector in the city (suppliers, networks) plus relative profit at the best park with room (-1 if none)."""
+    F, p = m.firms, m.p
+    probe = F.living[F.sector[F.living] == s][:1]
+    park_of = np.full(3, -1)
+    V = np.full(3, -np.inf)
+    if len(probe):
         for d in range(3):
-            pk = _best_parks(m, ms, d, np.full(len(ms), -1), np.zeros(len(ms)))
-            pi = optimal_profit(m, ms, np.full(len(ms), d), np.maximum(pk, 0), new=True)
-            values.append(np.where(pk >= 0, pi, -np.inf))
-            parks.append(pk)
-        V = np.stack(values, axis=1)
-        # conditional logit: log presence of the sector in the city (suppliers, networks) + relative profit
-        presence = np.log(np.maximum(m.sector_presence[F.sector[ms]], 1e-3))
-        best = np.nanmax(np.where(np.isfinite(V), V, np.nan), axis=1, keepdims=True)
-        V = presence + p["entry_logit_scale"] * (V / np.maximum(np.abs(best), 1e-12) - 1) + rng.gumbel(size=V.shape)
-        d = np.argmax(V, axis=1)
-        P = np.stack(parks, axis=1)[np.arange(len(ms)), d]
-        has = P >= 0
-        F.city[ms[has]] = d[has]
-        F.park[ms[has]] = P[has]
-        F.hq_city[ms[has]] = d[has]
+            pk = int(_best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0])
+            park_of[d] = pk
+            if pk >= 0:
+                V[d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
+    if not np.isfinite(V).any():
+        return np.zeros(3, dtype=np.int64), [], park_of
+    best = np.max(V[np.isfinite(V)])
+    u = np.log(np.maximum(presence[s], 1e-3)) + p["entry_logit_scale"] * (V / max(abs(best), 1e-12) - 1)
+    prob = _softmax(u[None, :])[0]
+    counts = categorical_counts(m.rng, np.array([total]), prob[None, :])[0]
+    return counts, np.flatnonzero(counts).tolist(), park_of
+
+
+def _add_entrants(m: CZTModel, groups: list[tuple[int, int, int, int]]) -> None:
+    """New cohorts; each establishment's productivity is bootstrapped from a living establishment of its sector
+    (times a small shock), and the cohort's z aggregates them like movers' (see _move_establishments)."""
+    if not groups:
+        return
+    F, p, rng = m.firms, m.p, m.rng
+    alpha = p["labour_elasticity"]
+    live = F.living
+    g = np.array(groups, dtype=np.int64)
+    zq = np.ones(len(g))
+    for s in np.unique(g[:, 0]).tolist():  # a handful of sectors: draw every entrant of sector s at once
+        idx = np.flatnonzero(g[:, 0] == s)
+        pool = live[F.sector[live] == s]
+        sizes = g[idx, 3]
+        if len(pool) == 0:
+            continue
+        w = F.n_est[pool].astype(float)
+        draws = pool[rng.choice(len(pool), size=int(sizes.sum()), p=w / w.sum())]
+        z = F.z[draws] * np.exp(0.1 * rng.standard_normal(len(draws)))
+        grp = np.repeat(np.arange(len(idx)), sizes)
+        zq[idx] = np.bincount(grp, weights=z ** (1 / (1 - alpha)), minlength=len(idx)) / sizes
+    slots = F.add(len(g), sector=g[:, 0], city=g[:, 1], park=g[:, 2], n_est=g[:, 3], z=zq ** (1 - alpha),
+                  hq_city=g[:, 1], is_branch=False, origin_city=-1, arrived_step=m.steps, born_step=m.steps,
+                  pre_move_tax=0.0, talent_share=m.talent_share_sector[g[:, 0]])
     for s in slots:
         m.firm_agents.append(Firm(m, int(s)))
-    m.recorder.flow_firms_many("firm_entry", F.city[slots], F.city[slots])
+    m.recorder.flow_firms_many("firm_entry", g[:, 1], g[:, 1], g[:, 3])

@@ -158,6 +158,9 @@ PARAMS: tuple[Param, ...] = (
           "Speed of hiring and firing", "雇佣调整速度", _A),
     # --- land and housing
     Param("rent_congestion", 1.0, 0.0, 10.0, "dimensionless", "Rent rise as a park fills", "园区拥挤租金系数", _A),
+    Param("rent_adjustment", 0.25, 0.01, 1.0, "share of the gap closed per quarter",
+          "Speed at which park rents follow occupancy", "园区租金调整速度",
+          _A + "; industrial land leases reprice about once a year"),
     Param("park_land_growth", 0.03, 0.0, 0.2, "per year", "Growth of industrial park land",
           "园区用地年增长", _A + " (annual construction-land quotas)"),
     Param("congestion_cost_share", 0.33, 0.0, 0.5, "share of value added per unit of housing-cost index above 2019",

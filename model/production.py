@@ -1,7 +1,8 @@
 """Production, agglomeration, taxes and enclave sharing (飞地园区税收与统计分成).
 
 Establishment output per quarter: y = A(sector, city) * z * e**alpha, e = effective persons employed
-(ordinary + talent_efficiency * talent). A carries exogenous growth and agglomeration:
+(ordinary + talent_efficiency * talent). A firm cohort of n identical establishments with E effective
+persons in all produces n * A * z * (E / n)**alpha. A carries exogenous growth and agglomeration:
 A = A0 * (1+g)**t * (E_sc/E_sc0)**marshall * (E_c/E_c0)**jacobs * (h_c/h_c0)**human_capital * K_c**infrastructure,
 with E_sc same-sector employment, E_c city employment and h_c the talent share of the city's jobs.
 Money is in 100 million yuan.
@@ -20,9 +21,16 @@ if TYPE_CHECKING:
 
 
 def effective_persons(m: CZTModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Effective persons per establishment (ordinary-worker equivalents)."""
+    """Effective persons (ordinary-worker equivalents) employed by each firm cohort, real persons."""
     F = m.firms
-    return m.lf_share * (F.n_ordinary[slots] + m.p["talent_efficiency"] * F.n_talent[slots])
+    return m.persons_per_agent * (F.n_ordinary[slots] + m.p["talent_efficiency"] * F.n_talent[slots])
+
+
+def value_added(m: CZTModel, slots: np.ndarray, e: np.ndarray, sec: np.ndarray, city: np.ndarray) -> np.ndarray:
+    """Quarterly value added (100m yuan) of cohorts employing ``e`` effective persons: n * A * z * (e / n)**alpha."""
+    F = m.firms
+    n = F.n_est[slots].astype(float)
+    return n * m.A[sec, city] * F.z[slots] * (e / np.maximum(n, 1)) ** m.p["labour_elasticity"]
 
 
 def _city_sector_employment(m: CZTModel) -> tuple[np.ndarray, np.ndarray]:
@@ -30,7 +38,7 @@ def _city_sector_employment(m: CZTModel) -> tuple[np.ndarray, np.ndarray]:
     F = m.firms
     live = F.alive
     key = F.sector[live].astype(np.int64) * 3 + F.city[live]
-    e = effective_persons(m)[live] * m.scale
+    e = effective_persons(m)[live]
     E = np.bincount(key, weights=e, minlength=len(m.sectors) * 3).reshape(len(m.sectors), 3)
     tal = np.bincount(F.city[live], weights=F.n_talent[live], minlength=3)
     tot = np.bincount(F.city[live], weights=(F.n_talent + F.n_ordinary)[live], minlength=3)
@@ -70,11 +78,12 @@ def calibrate(m: CZTModel) -> None:
     """Set z (firms optimal at their 2019 size) and A0 so that 2019 value added is reproduced exactly."""
     F, p = m.firms, m.p
     alpha = p["labour_elasticity"]
-    e = effective_persons(m)
+    n = F.n_est.astype(float)
+    e = effective_persons(m) / n  # per establishment
     F.z[:] = np.maximum(e, 1e-9) ** (1 - alpha)
     gdp_q = cal.sector_gdp(m.cities, m.start_year) / 4  # quarterly value added, 100m yuan
     key = F.sector.astype(np.int64) * 3 + F.city
-    raw = np.bincount(key, weights=m.scale * F.z * e**alpha, minlength=len(m.sectors) * 3).reshape(-1, 3)
+    raw = np.bincount(key, weights=n * F.z * e**alpha, minlength=len(m.sectors) * 3).reshape(-1, 3)
     m.A0 = np.where(raw > 0, gdp_q / np.maximum(raw, 1e-300), 0.0)
     m.A = m.A0.copy()
     m.E0, m.h0 = _city_sector_employment(m)
@@ -122,8 +131,8 @@ def produce(m: CZTModel) -> None:
     live = F.living
     e = effective_persons(m, live)
     sec, city = F.sector[live], F.city[live]
-    y = m.scale * m.A[sec, city] * F.z[live] * e**alpha
-    cost = m.scale * e * unit_cost(m, sec, city, F.park[live], F.wage_premium[live])
+    y = value_added(m, live, e, sec, city)
+    cost = e * unit_cost(m, sec, city, F.park[live], F.wage_premium[live])
     incentive = incentive_rate(m, sec, city, F.arrived_step[live]) * y
     tax = tau * y
     F.value_added[live] = y

@@ -1,7 +1,7 @@
 """Recording: one row per city per step (real units) and aggregated flows per step.
 
 Units: money 100 million yuan (quarterly flows carry ``_q``; the annual frame sums quarters into
-statistical years), people 10k persons, firms real establishments (agents x scale), wages yuan/year.
+statistical years), people 10k persons, firms real establishments (the cohorts' n_est), wages yuan/year.
 """
 
 from __future__ import annotations
@@ -45,12 +45,12 @@ class Recorder:
             d, s = divmod(rest, 2)
             self._pending[(o, d, f"{kind}_{SKILL_NAMES[s]}")] += counts[k] * self.m.scale
 
-    def flow_firms(self, kind: str, origin: int, dest: int) -> None:
-        self._pending[(int(origin), int(dest), kind)] += self.m.scale
+    def flow_firms(self, kind: str, origin: int, dest: int, establishments: int) -> None:
+        self._pending[(int(origin), int(dest), kind)] += establishments
 
-    def flow_firms_many(self, kind: str, origin: np.ndarray, dest: np.ndarray) -> None:
-        for o, d in zip(np.asarray(origin).tolist(), np.asarray(dest).tolist()):
-            self.flow_firms(kind, o, d)
+    def flow_firms_many(self, kind: str, origin: np.ndarray, dest: np.ndarray, establishments: np.ndarray) -> None:
+        for o, d, n in zip(np.asarray(origin).tolist(), np.asarray(dest).tolist(), np.asarray(establishments).tolist()):
+            self.flow_firms(kind, o, d, n)
 
     # ---- the state at the end of a step
     def record_state(self) -> None:
@@ -82,11 +82,12 @@ class Recorder:
             self._pending[(o, d, f"commuters_{SKILL_NAMES[s]}")] += float(np.count_nonzero(pair == k)) * m.persons_per_agent
         live = F.living
         fcity = F.city[live].astype(np.int64)
-        nfirm = np.bincount(fcity, minlength=3)
-        nbranch = np.bincount(fcity, weights=F.parent[live] >= 0, minlength=3)
+        n_est = F.n_est[live]
+        nfirm = np.bincount(fcity, weights=n_est, minlength=3)
+        nbranch = np.bincount(fcity, weights=n_est * F.is_branch[live], minlength=3)
         sec_key = F.sector[live].astype(np.int64) * 3 + fcity
         va_sec = np.bincount(sec_key, weights=F.value_added[live], minlength=len(m.sectors) * 3).reshape(-1, 3)
-        n_sec = np.bincount(sec_key, minlength=len(m.sectors) * 3).reshape(-1, 3)
+        n_sec = np.bincount(sec_key, weights=n_est, minlength=len(m.sectors) * 3).reshape(-1, 3)
         # wages actually paid (market wage x the employer's premium), employment-weighted, by job city and skill
         emp_rows = np.flatnonzero(alive)[emp]
         paid = m.wages[jc[emp], skill[emp]] * F.wage_premium[W.employer[emp_rows]]
@@ -103,7 +104,7 @@ class Recorder:
                 "population_10k": pop[c] * scale10k, "talent_10k": tal[c] * scale10k,
                 "employment_10k": jobs[c] * lf10k, "jobs_talent_10k": jobs_t[c] * lf10k,
                 "unemployment_rate": unemp[c] / max(lf_c, 1),
-                "firms": int(nfirm[c]) * m.scale, "branches": int(nbranch[c]) * m.scale,
+                "firms": int(nfirm[c]), "branches": int(nbranch[c]),
                 "commuters_out_10k": c_out[c] * lf10k, "commuters_in_10k": c_in[c] * lf10k,
                 "wage_ordinary_yuan": float(paid_sum[c, 0] / paid_n[c, 0]) if paid_n[c, 0] else float(m.wages[c, 0]),
                 "wage_talent_yuan": float(paid_sum[c, 1] / paid_n[c, 1]) if paid_n[c, 1] else float(m.wages[c, 1]),
@@ -119,7 +120,7 @@ class Recorder:
             }
             for k, s in enumerate(m.sectors):
                 row[f"gdp_{s}_q_100m_yuan"] = float(va_sec[k, c])
-                row[f"firms_{s}"] = int(n_sec[k, c]) * m.scale
+                row[f"firms_{s}"] = int(n_sec[k, c])
             self.rows.append(row)
         for (o, d, kind), count in sorted(self._pending.items()):
             unit = "firms" if kind.startswith(("firm", "branch")) else "persons"

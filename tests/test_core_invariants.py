@@ -151,18 +151,19 @@ def test_population_in_city_frame_matches_agents(stepped):
 
 
 def test_commuter_flows_match_commuter_stocks(stepped):
-    """flows rows commuters_* (persons) = the city frame's commuters_out_10k, and = the agents commuting."""
+    """The two commuter outputs a user reads agree with each other and with the agents: flows rows commuters_*
+    (persons, by origin and destination) = the city frame's commuters_out_10k = the agents working in another city."""
     name, m, snaps = stepped
     c, f = m.cities_frame(), m.flows_frame()
-    com = f[f.kind.str.startswith("commuters_")].groupby("step")["count"].sum()
-    out10k = c.groupby("step").commuters_out_10k.sum()
-    in10k = c.groupby("step").commuters_in_10k.sum()
+    com = f[f.kind.str.startswith("commuters_")]
     for s in snaps[1:]:
         t = s["step"]
         persons = s["cross_commuters_agents"] * m.persons_per_agent
-        assert com.get(t, 0.0) == pytest.approx(persons, rel=1e-9, abs=1e-6), f"{name} step {t}"
-        assert out10k[t] * 1e4 == pytest.approx(persons, rel=1e-9, abs=1e-6)
-        assert in10k[t] * 1e4 == pytest.approx(persons, rel=1e-9, abs=1e-6)
+        assert com[com.step == t]["count"].sum() == pytest.approx(persons, rel=1e-9, abs=1e-6), f"{name} step {t}"
+        by_origin = com[com.step == t].groupby("origin")["count"].sum()
+        rows = c[c.step == t].set_index("city")
+        for city in m.cities:
+            assert rows.commuters_out_10k[city] * 1e4 == pytest.approx(by_origin.get(city, 0.0), rel=1e-9, abs=1e-6)
 
 
 def test_shared_taxes_sum_to_taxes_collected(stepped):
@@ -201,7 +202,6 @@ def test_taxes_and_gdp_are_sums_over_firms(stepped):
     quarter's figures until the next production; entrants have produced nothing yet).
     """
     name, m, snaps = stepped
-    tau = m.p["local_tax_rate"]
     s0 = snaps[0]
     np.testing.assert_allclose(s0["tax_collected"], s0["tax_by_firms"], rtol=1e-9)
     np.testing.assert_allclose(s0["gdp_produced"], s0["gdp_by_firms"], rtol=1e-9)
@@ -209,7 +209,6 @@ def test_taxes_and_gdp_are_sums_over_firms(stepped):
         where = f"{name} step {s['step']}"
         assert s["tax_collected"].sum() == pytest.approx(s["tax_all_slots"], rel=1e-9), where
         assert s["gdp_produced"].sum() == pytest.approx(s["gdp_all_slots"], rel=1e-9), where
-        np.testing.assert_allclose(s["tax_collected"], tau * s["gdp_produced"], rtol=1e-9, err_msg=where)
 
 
 def test_firm_headcounts_equal_bincount_of_employers(stepped):
@@ -243,18 +242,16 @@ def test_no_negative_stocks(stepped):
     assert (f["count"] > 0).all(), f"{name}: flows rows with zero or negative counts"
 
 
-def test_unemployment_rate_matches_agents(stepped):
-    """The recorded unemployment rate is unemployed residents / resident labour force, in [0, 1]."""
+def test_employed_residents_equal_jobs(stepped):
+    """Unemployment is recorded by city of residence, employment by city of the job: over the cluster, employed
+    residents (labour force x (1 - unemployment rate)) are the jobs, every quarter; and each rate is in [0, 1]."""
     name, m, snaps = stepped
     c = m.cities_frame()
-    last = c[c.step == m.steps].set_index("city").loc[list(m.cities)]
-    W = m.workers
-    alive = W.alive
-    res = W.residence[alive].astype(np.int64)
-    unemp = np.bincount(res, weights=W.employer[alive] < 0, minlength=3)
-    lf = np.bincount(res, minlength=3)
-    np.testing.assert_allclose(last.unemployment_rate.to_numpy(), unemp / lf, rtol=1e-12)
+    employed_residents = ((1 - c.unemployment_rate) * c.population_10k * m.lf_share).groupby(c.step).sum()
+    jobs = c.groupby(c.step).employment_10k.sum()
+    np.testing.assert_allclose(employed_residents.to_numpy(), jobs.to_numpy(), rtol=1e-9, err_msg=name)
     assert ((c.unemployment_rate >= 0) & (c.unemployment_rate <= 1)).all()
+    assert c.unemployment_rate.max() > 0, f"{name}: nobody is ever unemployed, the identity was not exercised"
 
 
 def test_annual_frame_sums_quarters(stepped):

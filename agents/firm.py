@@ -39,6 +39,7 @@ _FIELDS: dict[str, tuple[type, float]] = {
     "value_added": (np.float64, 0.0),  # last quarter, whole cohort, 100m yuan
     "profit": (np.float64, 0.0),  # last quarter, whole cohort, 100m yuan
     "tax": (np.float64, 0.0),  # local taxes last quarter, whole cohort, 100m yuan
+    "incentive": (np.float64, 0.0),  # incentives received last quarter (guidance, subsidy competition), 100m yuan
     "born_step": (np.int32, 0),
     "talent_share": (np.float64, 0.0),  # talent share of the firm's target workforce
     "wage_premium": (np.float64, 1.0),  # the firm's wage offer relative to its city's market wage

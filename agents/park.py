@@ -1,4 +1,8 @@
-"""Industrial parks (产业园区), including enclave parks (飞地园区) with a host and a sponsor city."""
+"""Industrial parks (产业园区), including enclave parks (飞地园区) with a host and a sponsor city.
+
+A park's state lives in the ``model.land.Land`` component (one row per park); :class:`IndustrialPark` is the
+``mesa.Agent`` handle that a user, the app or Mesa's AgentSet tools use to look at one park.
+"""
 
 from __future__ import annotations
 
@@ -16,23 +20,39 @@ class IndustrialPark(mesa.Agent):
     ``urban`` pseudo-parks hold services and agriculture outside industrial parks: no land cap.
     """
 
-    def __init__(self, model: CZTModel, index: int, park_id: str, row) -> None:
+    def __init__(self, model: CZTModel, index: int) -> None:
         super().__init__(model)
         self.index = index
-        self.park_id = park_id
-        self.name_en: str = row.name_en
-        self.name_zh: str = row.name_zh
-        self.city: int = model.cities.index(row.city)
-        self.level: str = row.level
-        self.sector_focus: tuple[str, ...] = tuple(row.sector_focus.split(";"))
-        self.base_rent: float = float(row.base_rent_yuan_m2_year)  # yuan per m2 per year
-        self.green_heart_share: float = float(row.green_heart_share)
-        self.lat, self.lon = float(row.lat_deg), float(row.lon_deg)
-        self.capacity_ha: float = 0.0  # set by calibration; inf for urban areas
-        self.used_ha: float = 0.0
-        self.rent: float = self.base_rent
-        self.sponsor: int | None = None  # city index of the enclave sponsor, if an enclave
-        self.open: bool = not bool(row.hypothetical)
+
+    @property
+    def _land(self):
+        return self.model.land
+
+    park_id = property(lambda self: self._land.park_id[self.index])
+    name_en = property(lambda self: self._land.name_en[self.index])
+    name_zh = property(lambda self: self._land.name_zh[self.index])
+    city = property(lambda self: int(self._land.city[self.index]))
+    level = property(lambda self: self._land.level[self.index])
+    lat = property(lambda self: float(self._land.lat[self.index]))
+    lon = property(lambda self: float(self._land.lon[self.index]))
+    open = property(lambda self: bool(self._land.open[self.index]))
+    green_heart_share = property(lambda self: float(self._land.green_heart_share[self.index]))
+    capacity_ha = property(lambda self: float(self._land.capacity_ha[self.index]))
+    used_ha = property(lambda self: float(self._land.used_ha[self.index]))
+    rent = property(lambda self: float(self._land.rent[self.index]))
+    land_2019_ha = property(lambda self: float(self._land.land_2019_ha[self.index]))
+    used_2019_ha = property(lambda self: float(self._land.used_2019_ha[self.index]))
+
+    @property
+    def sector_focus(self) -> tuple[str, ...]:
+        from model.identity import SECTORS
+
+        return tuple(s for s, f in zip(SECTORS, self._land.focus[self.index]) if f)
+
+    @property
+    def sponsor(self) -> int | None:
+        s = int(self._land.sponsor[self.index])
+        return None if s < 0 else s
 
     @property
     def is_enclave(self) -> bool:
@@ -40,17 +60,7 @@ class IndustrialPark(mesa.Agent):
 
     @property
     def occupancy(self) -> float:
-        return 0.0 if self.capacity_ha == float("inf") or self.capacity_ha <= 0 else self.used_ha / self.capacity_ha
-
-    def occupancy_rent(self) -> float:
-        """Rent a park at this occupancy asks, yuan per m2 per year: base * (1 + k * occ**2 / (1.05 - occ))."""
-        occ = min(self.occupancy, 1.0)
-        return self.base_rent * (1.0 + self.model.p["rent_congestion"] * occ**2 / (1.05 - occ))
-
-    def update_rent(self) -> None:
-        """Rents follow the occupancy rent partially (``rent_adjustment`` of the gap a quarter): leases reprice over
-        time. An instant, steep rent made every firm of a park shed and rehire staff in step with it."""
-        self.rent += self.model.p["rent_adjustment"] * (self.occupancy_rent() - self.rent)
+        return self._land.occupancy(self.index)
 
     def describe(self) -> dict:
         m = self.model

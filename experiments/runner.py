@@ -53,7 +53,8 @@ def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: di
     info = {
         "scenario": model.scenario_def.to_dict(),
         "overrides": dict(overrides or {}),
-        "config": model.p,
+        "config": model.phases[1].params.to_dict(),  # the resolved configuration at the start of the simulation
+        "phases": [ph.to_dict() for ph in model.phases],  # calibration, policy, and every timeline switch
         "enclaves": [vars(e) for e in model.enclave_list],
         "seed": seed,
         "until": until,

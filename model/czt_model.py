@@ -2,8 +2,13 @@
 
 Time: one step is one quarter; ``model.time`` counts quarters from 1 January of ``start_year``.
 Statistical years are four steps; :meth:`run_until` takes a calendar year and runs through its end.
-City governments and parks are ``mesa.Agent`` objects stepped through their AgentSets; firms are
-``mesa.Agent`` handles on numpy columns; workers are numpy columns only (see agents/worker.py).
+State lives in components with declared fields, each owned by one mechanism module: ``workers`` (worker agents as
+columns, agents/worker.py), ``firms`` (firm cohorts as columns, agents/firm.py), ``geography``, ``labour``,
+``production``, ``land`` (parks and housing), ``fiscal`` (the governments' money), ``residence`` and
+``migration``. The quarter is the ordered list of named stages in ``model/quarter.py``. Parameters are frozen
+within a phase (``model/phases.py``): calibration under the start year's institutions, then the scenario's policy,
+then one phase per timeline entry. City governments and parks are ``mesa.Agent`` handles on their components' rows;
+firms are ``mesa.Agent`` handles on the firm table.
 """
 
 from __future__ import annotations
@@ -16,22 +21,29 @@ import numpy as np
 import pandas as pd
 from mesa.time import Schedule
 
-from agents.firm import Firm, FirmTable
+from agents.firm import Firm
 from agents.government import CityGovernment
 from agents.park import IndustrialPark
-from agents.worker import TALENT, UNEMPLOYED, WorkerPopulation, WorkerView, MOVE_KIND_NAMES
+from agents.worker import MOVE_KIND_NAMES, TALENT, UNEMPLOYED, WorkerView
 from model import calibration as cal
-from model import demography, labour, location, production, residence
+from model import demography, fiscal, initial, labour, land, production, residence
 from model.errors import ConfigError
-from model.params import CITIES, OUTSIDE, PARAMS
-
-LEVERS = tuple(p.name for p in PARAMS if p.lever)
+from model.fiscal import Fiscal
+from model.geography import Geography
+from model.identity import CITIES, N_CITIES, SECTORS, SKILLS, place
+from model.labour import LabourMarket
+from model.land import Land
+from model.params import PARAMS
+from model.phases import Params, Phase, changes
+from model.production import Production
+from model.quarter import QUARTER
 from model.recorder import Recorder
+from model.residence import Residence
+from model.demography import Migration
 from model.scenarios import Enclave, Scenario, load, parse_enclave
 
-
-BURN_IN_QUARTERS = 12  # labour-market warm-up before 2019 (commuting flows reach their steady state)
-LONG_AGO = -1000  # arrival step of the 2019 population and firms: settled long before the start
+LEVERS = tuple(p.name for p in PARAMS if p.lever)
+BURN_IN_QUARTERS = 12  # labour-market warm-up before the start year (commuting flows reach their steady state)
 
 
 class CZTModel(mesa.Model):
@@ -49,42 +61,86 @@ class CZTModel(mesa.Model):
         super().__init__(rng=int(seed))
         self.seed = int(seed)
         self.scenario_def = scenario if isinstance(scenario, Scenario) else load(scenario)
-        self.p: dict[str, Any] = self.scenario_def.resolved(overrides)
-        self.start_year: int = self.p["start_year"]
+        policy, self.timeline = self._policy_params(overrides)
+        self.start_year: int = policy["start_year"]
         if self.start_year not in cal.BASE_YEARS:
             raise ConfigError("start_year", self.start_year, " or ".join(map(str, cal.BASE_YEARS)))
-        self.timeline = self._timeline_on_start()
-        self.p_policy = self.p
-        if self.start_year == 2019:
-            # the 2019 state is calibrated under 2019 institutions (the baseline's levers); the scenario's
-            # policies act from 2019Q1 on, so calibration can never absorb a policy's effect
-            base = load("baseline").resolved() if self.scenario_def.name != "baseline" or overrides else self.p
-            self.p = {**self.p, **{k: base[k] for k in LEVERS}}
-        # any other start year is a hindcast: the scenario itself states that year's institutions
-        self.tfp_anchor = (0, 1.0)  # see production.tfp_trend
-        self.policy_log: list[dict[str, Any]] = []
+        self.phases: list[Phase] = [self._calibration_phase(policy, overrides)]
         self.enclave_list = list(self.scenario_def.enclaves) if enclaves is None else \
             [e if isinstance(e, Enclave) else parse_enclave(e) for e in enclaves]
-        self.cities = CITIES
-        self.sectors: tuple[str, ...] = tuple(cal.sector_table().index)
+        self.cities, self.sectors = CITIES, SECTORS
         self.scale: int = self.p["scale"]
         # labour-force members per worker agent: residents * employed share / (1 - unemployment)
         self.lf_share = self.p["employed_share"] / (1 - self.p["unemployment_rate_0"])
         self.persons_per_agent = self.scale * self.lf_share
         self.recorder = Recorder(self)
-        self._build_geography()
-        self._build_parks()
-        self._build_people_and_firms()
+        self._build(self.p)
         self._calibrate()
-        self._apply_policy()
+        self._enter_policy_phase(policy)
         self.recorder.record_state()  # the initial state, step 0
         # annual provincial investment at the start of each year, after that quarter's step
         self.schedule_recurring(self._allocate_provincial_investment, Schedule(interval=4, start=4))
         # step k (at time k) simulates quarter k - 1; an entry fires half a step before its quarter's step, so
         # run_until(year) stops with the next year's policies not yet in force. Mesa holds callbacks weakly.
-        self._timeline_calls = [partial(self._switch_policy, e) for e in self.timeline]
+        self._timeline_calls = [partial(self._switch_phase, e) for e in self.timeline]
         for entry, call in zip(self.timeline, self._timeline_calls):
             self.schedule_event(call, at=(entry.year - self.start_year) * 4 + entry.quarter - 0.5)
+
+    # ------------------------------------------------------------------ parameters and phases
+    @property
+    def p(self) -> Params:
+        """The parameters in force (read-only; they change only at a phase switch)."""
+        return self.phases[-1].params
+
+    @property
+    def policy_log(self) -> list[dict]:
+        """The timeline switches so far (the phases after the policy phase), as run.json and the app show them."""
+        return [{"year": ph.year, "quarter": ph.quarter, "step": ph.step, "params": dict(ph.changed), "note": ph.note}
+                for ph in self.phases[2:]]
+
+    def _policy_params(self, overrides: dict[str, Any] | None) -> tuple[Params, list]:
+        """The scenario's resolved parameters with timeline entries dated at or before the first quarter folded in;
+        and the later entries."""
+        p = Params(self.scenario_def.resolved(overrides))
+        later = []
+        for e in self.scenario_def.timeline:
+            if (e.year, e.quarter) <= (p["start_year"], 1):
+                p = p.replace(e.params)
+            else:
+                later.append(e)
+        return p, later
+
+    def _calibration_phase(self, policy: Params, overrides: dict[str, Any] | None) -> Phase:
+        if self.start_year == 2019:
+            # the 2019 state is calibrated under 2019 institutions (the baseline's levers); the scenario's
+            # policies act from 2019Q1 on, so calibration can never absorb a policy's effect
+            base = load("baseline").resolved() if self.scenario_def.name != "baseline" or overrides else policy
+            params = policy.replace({k: base[k] for k in LEVERS})
+            note = "2019 institutions (the baseline scenario's levers)"
+        else:  # a hindcast: the scenario itself states that year's institutions
+            params, note = policy, f"{self.start_year} institutions as the scenario states them"
+        return Phase("calibration", 0, self.start_year, 1, params, {}, note)
+
+    def _enter_policy_phase(self, policy: Params) -> None:
+        """Switch from the calibration's institutions to the scenario's policies for the simulation."""
+        cal_params = self.p
+        self.phases.append(Phase("policy", 1, self.start_year, 1, policy, changes(cal_params, policy),
+                                 "the scenario's parameters from the first quarter"))
+        self.geography = Geography.build(self.p)
+        land.apply_land_policy(self)
+        land.update_land(self)
+        fiscal.update_fiscal_strength(self)
+        fiscal.allocate_provincial_investment(self, self.recorder.last_year_gdp() or None)
+
+    def _switch_phase(self, entry) -> None:
+        """A timeline entry takes effect from its quarter on (e.g. the intercity railway opens)."""
+        old_ban = self.p["green_heart_ban"]
+        if "tfp_growth" in entry.params:  # keep the productivity level continuous, only its growth rate changes
+            self.production.tfp_anchor = (self.steps - 1, production.tfp_trend(self, self.steps))
+        self.phases.append(Phase(f"timeline {entry.year}Q{entry.quarter}", self.steps + 1, entry.year, entry.quarter,
+                                 self.p.replace(entry.params), dict(entry.params), entry.note))
+        self.geography = Geography.build(self.p)
+        land.change_land_policy(self, old_ban)
 
     # ------------------------------------------------------------------ calendar
     @property
@@ -103,177 +159,63 @@ class CZTModel(mesa.Model):
         super().run_until(float((year + 1 - self.start_year) * 4))
 
     # ------------------------------------------------------------------ setup
-    def _build_geography(self) -> None:
-        p = self.p
-        m = np.zeros((3, 3))
-        m[0, 1] = m[1, 0] = p["commute_minutes_cs_zz"]
-        m[0, 2] = m[2, 0] = p["commute_minutes_cs_xt"]
-        m[1, 2] = m[2, 1] = p["commute_minutes_zz_xt"]
-        self.commute_minutes = m  # door-to-door, one way; 0 within a city (intra-city commuting is not modelled)
-        self.commute_feasible = m <= p["max_commute_minutes"]
-        ct = cal.city_table()
-        self.city_lat = ct.loc[list(CITIES), "lat_deg"].to_numpy()
-        self.city_lon = ct.loc[list(CITIES), "lon_deg"].to_numpy()
-
-    def _build_parks(self) -> None:
-        pt = cal.park_table()
-        self.park_ids: tuple[str, ...] = tuple(pt.index)
-        self.parks: list[IndustrialPark] = [IndustrialPark(self, i, pid, row) for i, (pid, row) in enumerate(pt.iterrows())]
-        for e in self.enclave_list:
-            park = self.parks[self.park_ids.index(e.park)]
-            park.sponsor = CITIES.index(e.sponsor)
-            park.open = True
-        self.park_city = np.array([pk.city for pk in self.parks], dtype=np.int8)
-        self.park_is_urban = np.array([pk.level == "urban" for pk in self.parks])
-        self.park_sponsor = np.array([-1 if pk.sponsor is None else pk.sponsor for pk in self.parks], dtype=np.int8)
-        focus = np.zeros((len(self.parks), len(self.sectors)), dtype=bool)
-        for i, pk in enumerate(self.parks):
-            for s in pk.sector_focus:
-                focus[i, self.sectors.index(s)] = True
-        self.park_focus = focus
-
-    def _build_people_and_firms(self) -> None:
-        p, rng = self.p, self.rng
-        st = cal.sector_table()
-        pop = cal.city_table(self.start_year).loc[list(CITIES), "population"].to_numpy()
-        n_city = np.rint(pop / self.scale).astype(np.int64)
-        if n_city.min() < 50:
-            raise ConfigError("scale", self.scale, f"at most {int(pop.min() / 50)} (each city needs 50 worker agents)")
-        employed = np.rint(n_city * (1 - p["unemployment_rate_0"])).astype(np.int64)
-        emp = cal.employment_split(CITIES, employed, self.start_year)  # (sectors, cities) employed agents
-        tal_share = st.talent_share.to_numpy()
-        self.workers = W = WorkerPopulation(int(n_city.sum() * 1.3))
-        self.firms = F = FirmTable(int(n_city.sum() / max(p["firm_size_mean"] / self.lf_share, 1) * 2))
-        self.firm_agents: list[Firm | None] = []
-        size_mean = p["firm_size_mean"] / self.lf_share  # worker agents per establishment
-        for c in range(3):
-            # unemployed first, with the city's average talent share
-            n_unemp = n_city[c] - employed[c]
-            city_tal = float((emp[:, c] * tal_share).sum() / emp[:, c].sum())
-            W.add(int(n_unemp), skill=(rng.random(n_unemp) < city_tal).astype(np.int8), hukou=np.full(n_unemp, c),
-                  residence=np.full(n_unemp, c), step=LONG_AGO)
-            for k in range(len(self.sectors)):
-                total = int(emp[k, c])
-                sizes = cal.firm_sizes(rng, total, size_mean, p["firm_size_sigma"])
-                if total == 0 or len(sizes) == 0:
-                    continue
-                parks = self._initial_parks(k, c, len(sizes))
-                slots = F.add(len(sizes), sector=k, city=c, park=parks, hq_city=c, z=1.0, arrived_step=LONG_AGO,
-                              born_step=LONG_AGO, n_est=self.scale)
-                enclave = self.park_sponsor[parks] >= 0
-                F._cols["origin_city"][slots[enclave]] = self.park_sponsor[parks[enclave]]
-                F._cols["hq_city"][slots[enclave]] = self.park_sponsor[parks[enclave]]
-                n_tal = int(round(total * tal_share[k]))
-                skill = np.zeros(total, dtype=np.int8)
-                skill[rng.permutation(total)[:n_tal]] = TALENT
-                rows = W.add(total, skill=skill, hukou=np.full(total, c), residence=np.full(total, c), step=LONG_AGO)
-                W.employer[rows] = np.repeat(slots, sizes)
-                owner = np.repeat(np.arange(len(sizes)), sizes)
-                F.talent_share[slots] = np.bincount(owner, weights=skill == TALENT, minlength=len(sizes)) / sizes
-        for slot in range(F.n):
-            self.firm_agents.append(Firm(self, slot))
-        # a tenth of residents hold hukou elsewhere in Hunan (migrants): access to services through portability only
-        outsider = rng.random(W.n) < 0.1
-        W.hukou[outsider] = OUTSIDE
+    def _build(self, p: Params) -> None:
+        """Components from the data files; agents as handles on them; the initial population."""
+        self.geography = Geography.build(p)
+        self.land = Land.from_data(p, self.enclave_list)
+        self.parks: list[IndustrialPark] = [IndustrialPark(self, i) for i in range(self.land.n)]
+        self.park_ids: tuple[str, ...] = self.land.park_id
+        self.labour = LabourMarket()
+        self.production = Production()
+        self.fiscal = Fiscal()
+        self.residence = Residence()
+        self.migration = Migration()
+        initial.build_people_and_firms(self)
         labour.recount_employment(self)
-
-    def _initial_parks(self, k: int, c: int, n: int) -> np.ndarray:
-        """Manufacturing firms go to the open industrial parks of their city (weight x focus); the rest to the urban area."""
-        st = cal.sector_table()
-        pt = cal.park_table()
-        in_city = self.park_city == c
-        if st.kind.iloc[k] != "secondary":
-            return np.full(n, np.flatnonzero(in_city & self.park_is_urban)[0], dtype=np.int16)
-        cand = np.flatnonzero(in_city & ~self.park_is_urban & (pt.initial_occupancy.to_numpy() > 0))
-        w = pt.weight.to_numpy()[cand] * (1 + self.park_focus[cand, k])
-        return cand[self.rng.choice(len(cand), size=n, p=w / w.sum())].astype(np.int16)
+        self.governments: list[CityGovernment] = [CityGovernment(self, c) for c in range(N_CITIES)]
 
     def _calibrate(self) -> None:
-        """Fit the 2019 state; burn the labour market in so that commuting is in its 2019 steady state; fit again."""
-        for g in range(3):
-            CityGovernment(self, g)
-        self.governments: list[CityGovernment] = sorted(self.agents_by_type[CityGovernment], key=lambda g: g.city)
-        self.talent_subsidy_cost = np.zeros(3)
-        self._fit_2019()
-        for _ in range(BURN_IN_QUARTERS):  # job search only: wages, firms and residences held at 2019
+        """Fit the start-year state; burn the labour market in so that commuting is in its steady state; fit again."""
+        self._fit_start_year()
+        for _ in range(BURN_IN_QUARTERS):  # job search only: wages, firms and residences held at the start year's
             labour.adjust_employment(self)
             labour.match(self)
-        self.firms.wage_premium[:] = 1.0  # firms start 2019 at the market wage
-        self._fit_2019()
+        self.firms.wage_premium[:] = 1.0  # firms start at the market wage
+        self._fit_start_year()
         labour.calibrate_unemployment(self)
         self.workers.log_reset()
         self.recorder.reset_flows()
 
-    def _fit_2019(self) -> None:
+    def _fit_start_year(self) -> None:
         production.calibrate(self)
         labour.calibrate(self)
-        for g in self.governments:
-            g.housing_cost_0 = g.housing_cost = 1.0  # placeholder until calibrate_budgets
-        location.calibrate_land(self)
+        land.calibrate_land(self)
+        self.fiscal.fiscal_strength = np.ones(N_CITIES)  # the start year's incentives, before revenue is known
+        production.calibrate_costs(self)
         production.produce(self)
-        production.calibrate_budgets(self)
-        location.update_land(self)
+        fiscal.share_taxes(self)
+        fiscal.calibrate_budgets(self)
+        land.update_land(self)
+        fiscal.update_fiscal_strength(self)
         residence.calibrate(self)
         demography.calibrate(self)
 
-    def _apply_policy(self) -> None:
-        """Switch from 2019 institutions to the scenario's policies (levers) for the simulation."""
-        self.p = self.p_policy
-        self._build_geography()
-        location.apply_land_policy(self)
-        location.update_land(self)
-        production.allocate_provincial_investment(self, self.recorder.last_year_gdp() or None)
-
-    def _timeline_on_start(self) -> list:
-        """Fold timeline entries dated at or before the first quarter into ``self.p``; return the later ones."""
-        later = []
-        for e in self.scenario_def.timeline:
-            if (e.year, e.quarter) <= (self.start_year, 1):
-                self.p = {**self.p, **e.params}
-            else:
-                later.append(e)
-        return later
-
-    def _switch_policy(self, entry) -> None:
-        """A timeline entry takes effect from its quarter on (e.g. the intercity railway opens)."""
-        old = self.p
-        if "tfp_growth" in entry.params:  # keep the productivity level continuous, only its growth rate changes
-            self.tfp_anchor = (self.steps - 1, production.tfp_trend(self, self.steps))
-        self.p = self.p_policy = {**self.p_policy, **entry.params}
-        self._build_geography()
-        location.change_land_policy(self, old)
-        self.policy_log.append({"year": entry.year, "quarter": entry.quarter, "step": self.steps + 1,
-                                "params": dict(entry.params), "note": entry.note})
-
     # ------------------------------------------------------------------ the quarter
     def step(self) -> None:
-        """One quarter. Order: prices, production and taxes, budgets, labour market, residence, firms, demography."""
-        self.agents_by_type[CityGovernment].do("update_housing")
-        self.agents_by_type[IndustrialPark].do("update_rent")
-        production.update_productivity(self)
-        production.produce(self)
-        self.agents_by_type[CityGovernment].do("budget")
-        labour.adjust_employment(self)
-        labour.match(self)
-        labour.update_wages(self)
-        residence.choose(self)
-        location.decide(self)
-        demography.step(self)
-        labour.recount_employment(self)
-        location.update_land(self)
-        self.workers.compact()
-        self.recorder.record_state()
+        """One quarter: the stages of ``model.quarter.QUARTER`` in order."""
+        for stage in QUARTER:
+            stage.run(self)
 
     def _allocate_provincial_investment(self) -> None:
         """Each year: a pool (share of last year's CZT GDP) split with the strong-capital tilt; spent over four quarters."""
-        production.allocate_provincial_investment(self, self.recorder.last_year_gdp())
+        fiscal.allocate_provincial_investment(self, self.recorder.last_year_gdp())
 
     # ------------------------------------------------------------------ derived state
     @property
     def city_population(self) -> np.ndarray:
         """Worker agents resident per city (multiply by ``scale`` for residents)."""
         W = self.workers
-        return np.bincount(W.residence[W.alive], minlength=3)
+        return np.bincount(W.residence[W.alive], minlength=N_CITIES)
 
     def job_city(self) -> np.ndarray:
         """City of each worker's job, -1 if unemployed."""
@@ -283,6 +225,12 @@ class CZTModel(mesa.Model):
         jc[emp] = self.firms.city[W.employer[emp]]
         return jc
 
+    # convenient names for users and the app (the components own the data)
+    wages = property(lambda self: self.labour.wages, doc="market wages by (city, skill), yuan per year")
+    commute_minutes = property(lambda self: self.geography.commute_minutes, doc="door-to-door minutes, one way")
+    city_lat = property(lambda self: self.geography.lat)
+    city_lon = property(lambda self: self.geography.lon)
+
     # ------------------------------------------------------------------ user-facing inspection
     def worker(self, wid: int) -> WorkerView:
         """One worker's attributes and history of moves (from the move log)."""
@@ -290,7 +238,7 @@ class CZTModel(mesa.Model):
         row = W.row_of(wid)
         log = W.move_log()
         hist = [{"step": int(s), "year": self.start_year + int(s - 1) // 4, "quarter": int(s - 1) % 4 + 1,
-                 "kind": MOVE_KIND_NAMES[k], "from": _place(o), "to": _place(d)}
+                 "kind": MOVE_KIND_NAMES[k], "from": place(o), "to": place(d)}
                 for s, _, k, o, d in log[log[:, 1] == wid]]
         if row is None:
             if not hist and not (0 <= wid < W.next_wid):
@@ -298,8 +246,8 @@ class CZTModel(mesa.Model):
             return WorkerView(wid, False, "?", "?", hist[-1]["from"] if hist else "?", None, None, None, hist)
         emp = int(W.employer[row])
         jc = int(self.firms.city[emp]) if emp >= 0 else None
-        wage = float(self.wages[jc, W.skill[row]] * self.firms.wage_premium[emp]) if jc is not None else None
-        return WorkerView(int(wid), bool(W.alive[row]), ("ordinary", "talent")[W.skill[row]], _place(W.hukou[row]),
+        wage = float(self.labour.wages[jc, W.skill[row]] * self.firms.wage_premium[emp]) if jc is not None else None
+        return WorkerView(int(wid), bool(W.alive[row]), SKILLS[W.skill[row]], place(W.hukou[row]),
                           CITIES[W.residence[row]], emp if emp >= 0 else None, CITIES[jc] if jc is not None else None,
                           wage, hist)
 
@@ -330,10 +278,6 @@ class CZTModel(mesa.Model):
         from model.measures import summarize
 
         return summarize(self.annual_frame(), self.flows_frame(), self.start_year)
-
-
-def _place(code: int) -> str:
-    return CITIES[code] if 0 <= code < 3 else "outside"
 
 
 __all__ = ["CZTModel", "UNEMPLOYED"]

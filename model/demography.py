@@ -9,14 +9,16 @@ city with the same residence logit as everyone else.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents.worker import BORN, DIED, MOVE_IN, MOVE_OUT
-from model.sampling import stochastic_round
-from model.params import OUTSIDE
+from model.identity import N_CITIES, OUTSIDE
 from model.production import tfp_trend
+from model.residence import utility
+from model.sampling import stochastic_round
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
@@ -24,16 +26,26 @@ if TYPE_CHECKING:
 DEATH_RATE = 0.00714  # per year; NBS Statistical Communiqué 2019: crude death rate 7.14 per mille
 
 
+@dataclass(slots=True)
+class Migration:
+    """The start year's gross in-migration (worker agents per quarter) and mean ordinary wage (yuan per year)."""
+
+    in_migration_0: float = 0.0
+    mean_wage_0: float = 0.0
+
+
 def calibrate(m: CZTModel) -> None:
-    p = m.p
+    """Gross in-migration such that start-year net in-migration matches the Plan Outline figure."""
+    p, M = m.p, m.migration
     n = m.city_population.sum()
     out_q = p["leave_rate_unemployed"] * p["unemployment_rate_0"] * n  # expected leavers per quarter, agents
     net_q = p["net_in_migration_10k"] * 1e4 / m.scale / 4
-    m.in_migration_0 = net_q + out_q  # gross in-migration per quarter, agents
-    m.mean_wage_0 = float((m.wage0[:, 0] * m.city_population).sum() / n)
+    M.in_migration_0 = net_q + out_q  # gross in-migration per quarter, agents
+    M.mean_wage_0 = float((m.labour.wage0[:, 0] * m.city_population).sum() / n)
 
 
 def step(m: CZTModel) -> None:
+    """Deaths, unemployed leaving the cluster, births, in-migration from the rest of Hunan."""
     W, p, rng, rec = m.workers, m.p, m.rng, m.recorder
     t = m.steps
     # deaths
@@ -49,22 +61,20 @@ def step(m: CZTModel) -> None:
     # births (new entrants to the labour market of their city)
     pop = m.city_population
     births = stochastic_round(rng, pop * (p["natural_growth"] + DEATH_RATE) / 4)
-    city = np.repeat(np.arange(3), births)
+    city = np.repeat(np.arange(N_CITIES), births)
     skill = (rng.random(len(city)) < p["talent_share_of_entrants"]).astype(np.int8)
     rows = W.add(len(city), skill=skill, hukou=city, residence=city, step=t)
     W.log(t, rows, BORN, city, city)
     rec.flow_people("birth", city, city, skill)
     # in-migration from the rest of Hunan, responding to the cluster's wage level
-    mean_wage = float((m.wages[:, 0] * pop).sum() / max(pop.sum(), 1))
+    mean_wage = float((m.labour.wages[:, 0] * pop).sum() / max(pop.sum(), 1))
     growth = tfp_trend(m)
-    rel = mean_wage / (m.mean_wage_0 * growth)
-    n_in = int(stochastic_round(rng, np.array([m.in_migration_0 * rel ** p["in_migration_elasticity"]]))[0])
+    rel = mean_wage / (m.migration.mean_wage_0 * growth)
+    n_in = int(stochastic_round(rng, np.array([m.migration.in_migration_0 * rel ** p["in_migration_elasticity"]]))[0])
     if n_in > 0:
         skill = (rng.random(n_in) < p["talent_share_of_entrants"]).astype(np.int8)
         rows = W.add(n_in, skill=skill, hukou=np.full(n_in, OUTSIDE), residence=np.zeros(n_in), step=t)
-        from model.residence import utility
-
-        u = utility(m, rows, with_moving_cost=False) + rng.gumbel(size=(n_in, 3))
+        u = utility(m, rows, with_moving_cost=False) + rng.gumbel(size=(n_in, N_CITIES))
         dest = np.argmax(u, axis=1).astype(np.int8)
         W.residence[rows] = dest
         W.log(t, rows, MOVE_IN, OUTSIDE, dest)

@@ -16,12 +16,11 @@ import numpy as np
 import pandas as pd
 
 from model import calibration as cal
-from model.params import CITIES
+from model.identity import CITIES, CORE_CITY, PERIPHERY_CITIES, SECONDARY
 
 BASE_YEAR = 2010
 FIT_YEARS = (2011, 2012, 2013, 2014, 2015)
 HOLDOUT_YEARS = (2019,)
-SECONDARY = ("machinery", "transport_equipment", "materials", "electronics_it")  # sectors.csv kind = secondary
 SD = {  # acceptable error per moment kind (same units as the moment)
     "gdp_share": 0.01,        # 1 pp of CZT GDP: order of the census revisions of a city's GDP share
     "wage_ratio": 0.03,       # 3% of Changsha's wage: year-to-year noise of the yearbook wage ratios
@@ -34,9 +33,9 @@ def _moments(gdp_share: pd.DataFrame, wage: pd.DataFrame, secondary: pd.DataFram
     """Long table (moment, year, value) from city-by-year frames (index year, columns cities)."""
     rows = []
     for year in gdp_share.index:
-        for c in ("zhuzhou", "xiangtan"):
+        for c in PERIPHERY_CITIES:
             rows.append((f"gdp_share_{c}", year, gdp_share.at[year, c]))
-            rows.append((f"wage_ratio_{c}", year, wage.at[year, c] / wage.at[year, "changsha"]))
+            rows.append((f"wage_ratio_{c}", year, wage.at[year, c] / wage.at[year, CORE_CITY]))
         for c in CITIES:
             rows.append((f"secondary_share_{c}", year, secondary.at[year, c]))
         rows.append(("gdp_growth_czt", year, float(np.log(czt_real[year] / czt_real[BASE_YEAR]))))

@@ -4,17 +4,22 @@ Searchers (the unemployed, and some employed) sample vacancies with probability 
 vacancies and to accessibility from their home city; an offer is worth its wage net of commuting
 time and fare (Eurace@Unibi-style), plus a taste shock; the best offer above the reservation value
 is taken. Conflicts (more applicants than vacancies) are settled by random priority, all in numpy.
-Wages (yuan per year) follow the city's productivity and its labour-market tightness.
+Wages (yuan per year) follow the city's productivity and its labour-market tightness. The :class:`LabourMarket`
+component owns wages, tightness, unemployment and the firms' vacancies; headcounts are the firms' columns.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents.worker import TALENT, UNEMPLOYED
 from model import calibration as cal
+from model.identity import CITIES, N_CITIES, OUTSIDE
+from model.land import free_land, land_ha_per_agent
+from model.production import unit_cost
 from model.sampling import stochastic_round
 
 if TYPE_CHECKING:
@@ -25,30 +30,48 @@ HOURS_PER_YEAR = 2000.0
 GAP_TOLERANCE = 1e-6  # worker agents: gaps smaller than this are rounding, not a shortage or an excess
 
 
+def _cs(fill: float = 0.0) -> np.ndarray:
+    return np.full((N_CITIES, 2), fill)
+
+
+@dataclass(slots=True)
+class LabourMarket:
+    """Wages by (city, skill) in yuan per year, tightness, unemployment, and the firms' vacancies."""
+
+    wage0: np.ndarray = field(default_factory=_cs)  # start-year wages
+    wages: np.ndarray = field(default_factory=_cs)  # market wages this quarter
+    tightness: np.ndarray = field(default_factory=lambda: _cs(1.0))  # wage factor from the Phillips curve
+    u_star: np.ndarray = field(default_factory=_cs)  # start-year (post burn-in) unemployment by (city, skill)
+    unemployment_rate: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))  # by city of residence
+    vacancy_rate: np.ndarray = field(default_factory=_cs)
+    wage_index: np.ndarray = field(default_factory=lambda: np.ones(N_CITIES))  # firms' wage cost relative to 2019
+    vacancies: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))  # (firm slot, skill)
+
+
 def calibrate(m: CZTModel) -> None:
-    F = m.firms
-    emp_by_sc = np.zeros((len(m.sectors), 3))
+    """Start-year wages by city and skill that reproduce the yearbook average wage; unemployment at its 2019 rate."""
+    F, L = m.firms, m.labour
+    emp_by_sc = np.zeros((len(m.sectors), N_CITIES))
     np.add.at(emp_by_sc, (F.sector, F.city), F.n_ordinary + F.n_talent)
-    tal = cal.talent_share_by_city(m.cities, emp_by_sc)
-    m.wage0 = cal.wage_levels(m.cities, tal, m.p["talent_wage_premium"], m.start_year)  # (cities, skills) yuan per year
-    m.wages = m.wage0.copy()
-    m.tightness = np.ones((3, 2))
-    m.wage_index = np.ones(3)
-    m.talent_share_sector = cal.sector_table().talent_share.to_numpy()
-    m.vacancies = np.zeros((F.n, 2), dtype=np.int64)
-    m.unemployment_rate = np.full(3, m.p["unemployment_rate_0"])
-    m.vacancy_rate = np.zeros((3, 2))
+    tal = cal.talent_share_by_city(CITIES, emp_by_sc)
+    L.wage0 = cal.wage_levels(CITIES, tal, m.p["talent_wage_premium"], m.start_year)  # (cities, skills) yuan per year
+    L.wages = L.wage0.copy()
+    L.tightness = _cs(1.0)
+    L.wage_index = np.ones(N_CITIES)
+    L.vacancies = np.zeros((F.n, 2), dtype=np.int64)
+    L.unemployment_rate = np.full(N_CITIES, m.p["unemployment_rate_0"])
+    L.vacancy_rate = _cs()
 
 
 def calibrate_unemployment(m: CZTModel) -> None:
     """The 2019 (post burn-in) unemployment rate by city and skill: the reference of the wage curve."""
-    W = m.workers
+    W, L = m.workers, m.labour
     alive = W.alive
     key = W.residence[alive].astype(np.int64) * 2 + W.skill[alive]
-    lf = np.bincount(key, minlength=6)
-    un = np.bincount(key, weights=W.employer[alive] < 0, minlength=6)
-    m.u_star = (un / np.maximum(lf, 1)).reshape(3, 2)
-    m.unemployment_rate = un.reshape(3, 2).sum(axis=1) / np.maximum(lf.reshape(3, 2).sum(axis=1), 1)
+    lf = np.bincount(key, minlength=2 * N_CITIES)
+    un = np.bincount(key, weights=W.employer[alive] < 0, minlength=2 * N_CITIES)
+    L.u_star = (un / np.maximum(lf, 1)).reshape(N_CITIES, 2)
+    L.unemployment_rate = un.reshape(N_CITIES, 2).sum(axis=1) / np.maximum(lf.reshape(N_CITIES, 2).sum(axis=1), 1)
 
 
 def recount_employment(m: CZTModel) -> None:
@@ -62,15 +85,13 @@ def recount_employment(m: CZTModel) -> None:
 
 def target_headcount(m: CZTModel, slots: np.ndarray) -> np.ndarray:
     """Worker agents each firm wants, by skill: shape (len(slots), 2)."""
-    F, p = m.firms, m.p
-    from model.production import unit_cost
-
+    F, L, p = m.firms, m.labour, m.p
     alpha = p["labour_elasticity"]
     sec, city = F.sector[slots], F.city[slots]
     kappa = unit_cost(m, sec, city, F.park[slots], F.wage_premium[slots])
-    e_star = (alpha * m.A[sec, city] * F.z[slots] / kappa) ** (1 / (1 - alpha))
+    e_star = (alpha * m.production.A[sec, city] * F.z[slots] / kappa) ** (1 / (1 - alpha))
     # firms substitute towards the skill that became relatively cheaper since 2019 (unit elasticity)
-    rel = (m.wages[city, 1] / m.wages[city, 0]) / (m.wage0[city, 1] / m.wage0[city, 0])
+    rel = (L.wages[city, 1] / L.wages[city, 0]) / (L.wage0[city, 1] / L.wage0[city, 0])
     ts = np.clip(F.talent_share[slots] / rel, 0.0, 0.9)
     # e_star is per establishment; the cohort's n_est establishments want n_est times as many
     n_star = e_star * F.n_est[slots] / (m.persons_per_agent * (1 - ts + p["talent_efficiency"] * ts))
@@ -89,7 +110,7 @@ def adjust_employment(m: CZTModel) -> None:
     # (a shortfall within GAP_TOLERANCE is none: a firm at its calibrated optimum must not post a vacancy or move
     # its wage on the last bit of a floating-point difference, which differs between CPUs)
     vac[live] = _land_limited(m, live, np.ceil(np.maximum(target - have - GAP_TOLERANCE, 0)))
-    m.vacancies = vac
+    m.labour.vacancies = vac
     # wage setting: a firm short of staff raises its offer, one with only excess staff lowers it
     # (0.5% a quarter, within 80-125% of its city's market wage)
     short = (gap > GAP_TOLERANCE).any(axis=1)
@@ -113,31 +134,29 @@ def adjust_employment(m: CZTModel) -> None:
 def _land_limited(m: CZTModel, live: np.ndarray, want: np.ndarray) -> np.ndarray:
     """Vacancies within the park land still free: where a park's firms ask for more land than is left, every firm's
     vacancies shrink in proportion (stochastically rounded), so a park fills smoothly rather than all-or-nothing."""
-    from model.location import land_ha_per_agent
-
     F = m.firms
     park = F.park[live].astype(np.int64)
     per_agent = land_ha_per_agent(m, F.sector[live])
-    asked = np.bincount(park, weights=want.sum(axis=1) * per_agent, minlength=len(m.parks))
-    free = np.array([pk.capacity_ha - pk.used_ha for pk in m.parks])
+    asked = np.bincount(park, weights=want.sum(axis=1) * per_agent, minlength=m.land.n)
+    free = free_land(m)
     factor = np.where(asked > free, np.maximum(free, 0.0) / np.maximum(asked, 1e-300), 1.0)
     # every firm draws (whether limited or not), so the stream's use never depends on a float comparison
     return stochastic_round(m.rng, want * factor[park][:, None])
 
 
 def commute_cost(m: CZTModel) -> np.ndarray:
-    """Annual cost (yuan) of living in city r and working in city j with skill s: shape (3, 3, 2)."""
+    """Annual cost (yuan) of living in city r and working in city j with skill s: shape (cities, cities, 2)."""
     p = m.p
-    hourly = m.wages / HOURS_PER_YEAR  # (j, s)
-    minutes = m.commute_minutes[:, :, None]
+    hourly = m.labour.wages / HOURS_PER_YEAR  # (j, s)
+    minutes = m.geography.commute_minutes[:, :, None]
     trips = 2 * WORK_DAYS
     cost = trips * (minutes / 60.0 * p["value_of_time_share"] * hourly[None, :, :] + p["commute_fare_yuan"])
-    cost[np.arange(3), np.arange(3), :] = 0.0
+    cost[np.arange(N_CITIES), np.arange(N_CITIES), :] = 0.0
     return cost
 
 
 def cross_city_penalty(m: CZTModel) -> np.ndarray:
-    """Annual yuan lost by working outside one's benefit city, by (benefit city, job city, skill): (3, 3, 2).
+    """Annual yuan lost by working outside one's benefit city, by (benefit city, job city, skill).
 
     Social insurance, hukou-linked services and (for talent) recognised status stop at the city line:
     a share ``cross_city_job_friction`` of the wage, reduced by hukou_portability for ordinary workers and
@@ -145,16 +164,16 @@ def cross_city_penalty(m: CZTModel) -> np.ndarray:
     """
     p = m.p
     port = np.array([p["hukou_portability"], max(p["hukou_portability"], p["talent_recognition"])])
-    pen = p["cross_city_job_friction"] * (1 - port)[None, None, :] * m.wages[None, :, :]
-    pen = np.broadcast_to(pen, (3, 3, 2)).copy()
-    pen[np.arange(3), np.arange(3), :] = 0.0
+    pen = p["cross_city_job_friction"] * (1 - port)[None, None, :] * m.labour.wages[None, :, :]
+    pen = np.broadcast_to(pen, (N_CITIES, N_CITIES, 2)).copy()
+    pen[np.arange(N_CITIES), np.arange(N_CITIES), :] = 0.0
     return pen
 
 
 def match(m: CZTModel) -> None:
-    """One round of search and matching per quarter."""
-    W, F, p, rng = m.workers, m.firms, m.p, m.rng
-    vac = m.vacancies
+    """One round of job search and matching across the cities: searchers compare sampled vacancies."""
+    W, F, L, G, p, rng = m.workers, m.firms, m.labour, m.geography, m.p, m.rng
+    vac = L.vacancies
     if vac.sum() == 0:
         return
     alive = W.alive
@@ -170,8 +189,8 @@ def match(m: CZTModel) -> None:
     offers = np.full((len(rows), n_off), -1, dtype=np.int64)
     firm_city = F.city.astype(np.int64)
     # accessibility: vacancies elsewhere are seen less (information and distance), none beyond the longest commute
-    reach = np.exp(-m.commute_minutes / 20.0) * m.commute_feasible
-    for r in range(3):
+    reach = np.exp(-G.commute_minutes / 20.0) * G.commute_feasible
+    for r in range(N_CITIES):
         for s in (0, 1):
             grp = np.flatnonzero((res == r) & (skill == s))
             if len(grp) == 0:
@@ -184,7 +203,7 @@ def match(m: CZTModel) -> None:
             offers[grp] = np.searchsorted(cum, u, side="right")
     valid = offers >= 0
     oc = np.where(valid, firm_city[np.maximum(offers, 0)], 0)
-    wage = m.wages[oc, skill[:, None]] * np.where(valid, F.wage_premium[np.maximum(offers, 0)], 1.0)
+    wage = L.wages[oc, skill[:, None]] * np.where(valid, F.wage_premium[np.maximum(offers, 0)], 1.0)
     value = wage - cc[res[:, None], oc, skill[:, None]] - pen[_benefit_city(W, rows)[:, None], oc, skill[:, None]]
     value = value * np.exp(0.05 * rng.gumbel(size=value.shape))  # idiosyncratic job taste
     value[~valid] = -np.inf
@@ -193,11 +212,11 @@ def match(m: CZTModel) -> None:
     best_firm = offers[np.arange(len(rows)), best]
     cur = W.employer[rows]
     cur_city = np.where(cur >= 0, firm_city[np.maximum(cur, 0)], res)
-    local_wage = m.wages[res, skill]
+    local_wage = L.wages[res, skill]
     bc = _benefit_city(W, rows)
     cur_prem = np.where(cur >= 0, F.wage_premium[np.maximum(cur, 0)], 1.0)
     reservation = np.where(cur >= 0,
-                           1.05 * (m.wages[cur_city, skill] * cur_prem - cc[res, cur_city, skill] - pen[bc, cur_city, skill]),
+                           1.05 * (L.wages[cur_city, skill] * cur_prem - cc[res, cur_city, skill] - pen[bc, cur_city, skill]),
                            p["reservation_wage_share"] * local_wage)
     apply = valid[np.arange(len(rows)), best] & (best_val > reservation) & (best_firm != cur)
     a_rows, a_firm, a_skill = rows[apply], best_firm[apply], skill[apply]
@@ -217,30 +236,31 @@ def match(m: CZTModel) -> None:
 def _benefit_city(W, rows: np.ndarray) -> np.ndarray:
     """The city whose talent benefits a worker holds: its hukou city in the cluster, else where it lives."""
     h = W.hukou[rows].astype(np.int64)
-    return np.where(h < 3, h, W.residence[rows])
+    return np.where(h < OUTSIDE, h, W.residence[rows])
 
 
 def update_wages(m: CZTModel) -> None:
     """Wages = 2019 wage x city productivity index x tightness; tightness moves with vacancies - unemployment."""
-    W, F, p = m.workers, m.firms, m.p
+    W, F, L, p = m.workers, m.firms, m.labour, m.p
     alive = W.alive
     res = W.residence[alive]
     skill = W.skill[alive].astype(np.int64)
     unemp = W.employer[alive] < 0
-    lf = np.bincount(res * 2 + skill, minlength=6).reshape(3, 2)
-    un = np.bincount(res * 2 + skill, weights=unemp, minlength=6).reshape(3, 2)
-    vac = np.zeros(6)
-    np.add.at(vac, F.city.astype(np.int64) * 2, m.vacancies[:, 0])
-    np.add.at(vac, F.city.astype(np.int64) * 2 + 1, m.vacancies[:, 1])
-    vac = vac.reshape(3, 2)
+    k = 2 * N_CITIES
+    lf = np.bincount(res * 2 + skill, minlength=k).reshape(N_CITIES, 2)
+    un = np.bincount(res * 2 + skill, weights=unemp, minlength=k).reshape(N_CITIES, 2)
+    vac = np.zeros(k)
+    np.add.at(vac, F.city.astype(np.int64) * 2, L.vacancies[:, 0])
+    np.add.at(vac, F.city.astype(np.int64) * 2 + 1, L.vacancies[:, 1])
+    vac = vac.reshape(N_CITIES, 2)
     urate = un / np.maximum(lf, 1)
     vrate = vac / np.maximum(lf, 1)
-    m.unemployment_rate = un.sum(axis=1) / np.maximum(lf.sum(axis=1), 1)
-    m.vacancy_rate = vrate
+    L.unemployment_rate = un.sum(axis=1) / np.maximum(lf.sum(axis=1), 1)
+    L.vacancy_rate = vrate
     # Phillips-curve adjustment around the 2019 unemployment rate (vacancies already drive hiring)
-    change = -p["wage_adjustment"] * (urate - m.u_star)
-    m.tightness *= np.exp(np.clip(change, -0.05, 0.05))
-    m.wages = m.wage0 * m.productivity_index[:, None] * m.tightness
+    change = -p["wage_adjustment"] * (urate - L.u_star)
+    L.tightness *= np.exp(np.clip(change, -0.05, 0.05))
+    L.wages = L.wage0 * m.production.productivity_index[:, None] * L.tightness
     # cost index for firms: wage bill at current vs 2019 wages (employment-weighted by skill)
-    w_share = m.wage0 * lf / np.maximum((m.wage0 * lf).sum(axis=1, keepdims=True), 1e-9)
-    m.wage_index = (w_share * m.wages / m.wage0).sum(axis=1)
+    w_share = L.wage0 * lf / np.maximum((L.wage0 * lf).sum(axis=1, keepdims=True), 1e-9)
+    L.wage_index = (w_share * L.wages / L.wage0).sum(axis=1)

@@ -1,13 +1,13 @@
-"""Firm location: park land and rents, relocation, production branches, entry and exit.
+"""Firm location: relocation, production branches, entry and exit (企业迁移、设立分支、进入与退出).
 
-A reviewing firm compares its annual profit where it is with the best park in each other city,
-for moving whole (``relocation_cost``) or moving a ``branch_share`` of production to a branch while
-headquarters stay (``branch_cost``), in a logit over {stay, relocate(d), branch(d)}.
-Profit at a location is the optimum given local productivity, wages and rents, incentives
-(division guidance, subsidy competition) and a site cost that absorbs the 2019 productivity gaps
-(so 2019 is a spatial equilibrium) and rises with the city's crowding.
-Local protectionism raises the cost of leaving; when the destination is an enclave park the origin
-city sponsors, the origin keeps a share of the taxes and stops resisting (it even helps).
+A reviewing establishment compares its cohort's annual profit where it is with the best park in each other city,
+for moving whole (``relocation_cost``) or moving a ``branch_share`` of production to a branch while headquarters
+stay (``branch_cost``), in a nested logit over {stay, relocate(d), branch(d)}. Profit at a location is the optimum
+given local productivity, wages and rents, incentives (division guidance, subsidy competition) and a site cost that
+absorbs the 2019 productivity gaps (so 2019 is a spatial equilibrium) and rises with the city's crowding
+(``production.optimal_profit``). Local protectionism raises the cost of leaving; when the destination is an enclave
+park the origin city sponsors, the origin keeps a share of the taxes and stops resisting (it even helps).
+This module owns no state: it moves establishments between the firms' cohorts and park land.
 """
 
 from __future__ import annotations
@@ -19,150 +19,32 @@ import numpy as np
 from agents.firm import Firm
 from agents.worker import UNEMPLOYED
 from model import calibration as cal
-from model.production import incentive_rate, unit_cost
+from model.identity import N_CITIES, SECTOR_KIND, SECTORS
+from model.land import firm_land_ha, free_land
+from model.production import optimal_profit, unit_cost
 from model.sampling import categorical_counts
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
-OFFICE_RENT_MULTIPLE = 15.0  # office rent per m2 relative to industrial land rent (assumption)
-
-
-def _land_m2(m: CZTModel) -> np.ndarray:
-    return cal.sector_table().land_m2_per_worker.to_numpy(dtype=float)
-
-
-def land_ha_per_agent(m: CZTModel, sector: np.ndarray) -> np.ndarray:
-    """Park land (hectares) one employed worker agent occupies, by sector."""
-    return m.persons_per_agent * _land_m2(m)[sector] / 1e4
-
-
-def firm_land_ha(m: CZTModel, slots: np.ndarray) -> np.ndarray:
-    F = m.firms
-    return (F.n_ordinary[slots] + F.n_talent[slots]) * land_ha_per_agent(m, F.sector[slots])
-
-
-def calibrate_land(m: CZTModel) -> None:
-    pt = cal.park_table()
-    st = cal.sector_table()
-    p = m.p
-    update_land(m, set_capacity=True)
-    for pk, row in zip(m.parks, pt.itertuples()):
-        # land at 2019: what is used plus the expansion land (part of it inside the green heart)
-        pk.land_2019_ha = max(pk.used_ha / row.initial_occupancy, pk.used_ha + 20.0) if row.initial_occupancy > 0 else 0.0
-        pk.used_2019_ha = pk.used_ha
-    apply_land_policy(m)
-    for pk in m.parks:
-        pk.rent = pk.occupancy_rent()
-    # reference rent per city: the land-weighted 2019 rent of its industrial parks
-    m.rent0_city = np.array([sum(pk.rent * pk.used_ha for pk in m.parks if pk.city == c and pk.level != "urban")
-                             / max(sum(pk.used_ha for pk in m.parks if pk.city == c and pk.level != "urban"), 1e-9)
-                             for c in range(3)])
-    wage_avg = cal.city_table(m.start_year).loc[list(m.cities), "avg_wage_yuan"].to_numpy()
-    mult = np.where(st.kind.to_numpy() == "tertiary", OFFICE_RENT_MULTIPLE, 1.0)
-    m.land_cost_share = (_land_m2(m) * mult)[:, None] * m.rent0_city[None, :] / wage_avg[None, :]
-    m.division_guided = np.zeros((len(m.sectors), 3), dtype=bool)
-    for row in cal.division_catalogue().itertuples():
-        m.division_guided[m.sectors.index(row.sector), m.cities.index(row.city)] = True
-    m.fiscal_strength = np.ones(3)
-    m.sector_secondary = (st.kind.to_numpy() == "secondary")
-    m.sector_mobile = st.mobile.to_numpy(dtype=bool)
-    # site cost share: absorbs the 2019 productivity gaps and the 2019 incentives, so that a new firm's
-    # profit at z=1 is the same in every city under 2019 institutions (2019 is a spatial equilibrium)
-    alpha, tau = p["labour_elasticity"], p["local_tax_rate"]
-    k_idx, c_idx = np.meshgrid(np.arange(len(m.sectors)), np.arange(3), indexing="ij")
-    inc0 = incentive_rate(m, k_idx.ravel(), c_idx.ravel(), np.full(k_idx.size, m.steps)).reshape(k_idx.shape)
-    margin = 1 - alpha - tau + inc0
-    target = (m.A0 * margin).min(axis=1, keepdims=True)
-    m.site_share0 = np.maximum(margin - target / m.A0, 0.0)
-    _rent_index(m)
-
-
-def apply_land_policy(m: CZTModel) -> None:
-    """Park capacity under the current policy: green-heart land closed by the ban; hypothetical enclaves opened."""
-    p = m.p
-    for pk in m.parks:
-        if pk.level == "urban":
-            pk.capacity_ha = float("inf")
-        elif not pk.open:
-            pk.capacity_ha = 0.0
-        elif pk.land_2019_ha > 0:
-            closed = p["green_heart_ban"] * pk.green_heart_share * (pk.land_2019_ha - pk.used_2019_ha)
-            pk.capacity_ha = pk.land_2019_ha - closed
-        else:
-            pk.capacity_ha = p["enclave_capacity_ha"]
-
-
-def change_land_policy(m: CZTModel, old: dict) -> None:
-    """Mid-run change of the green-heart ban: close or reopen that land, keeping the growth parks have had."""
-    d = m.p["green_heart_ban"] - old["green_heart_ban"]
-    if d == 0:
-        return
-    for pk in m.parks:
-        if pk.level != "urban" and pk.open and pk.land_2019_ha > 0:
-            pk.capacity_ha -= d * pk.green_heart_share * (pk.land_2019_ha - pk.used_2019_ha)
-
-
-def update_land(m: CZTModel, set_capacity: bool = False) -> None:
-    F = m.firms
-    live = F.living
-    used = np.bincount(F.park[live], weights=firm_land_ha(m, live), minlength=len(m.parks))
-    for pk in m.parks:
-        pk.used_ha = float(used[pk.index])
-    if not set_capacity:
-        p = m.p
-        for pk in m.parks:
-            if pk.level != "urban" and pk.open:
-                g = p["park_land_growth"] + (p["changsha_land_bonus"] if pk.city == 0 else 0.0)
-                pk.capacity_ha *= (1 + g) ** 0.25
-        m.park_full = np.array([pk.level != "urban" and pk.used_ha >= pk.capacity_ha for pk in m.parks])
-        _rent_index(m)
-        # fiscal strength: local revenue per resident relative to the cluster (richer cities outbid poorer ones)
-        rev = np.array([g.tax_after_sharing for g in m.governments])
-        per = rev / np.maximum(m.city_population, 1)
-        m.fiscal_strength = np.clip(per / max(per.mean(), 1e-12), 0.5, 1.5)
-    else:
-        m.park_full = np.zeros(len(m.parks), dtype=bool)
-
-
-def _rent_index(m: CZTModel) -> None:
-    """Rent index per park relative to its city's 2019 rent; urban areas follow the city's housing cost."""
-    h = np.array([g.housing_cost / g.housing_cost_0 if g.housing_cost_0 else 1.0 for g in m.governments])
-    m.housing_index = h
-    m.rent_index = np.array([h[pk.city] if pk.level == "urban" else pk.rent / m.rent0_city[pk.city] for pk in m.parks])
-
-
-def site_share(m: CZTModel, sec: np.ndarray, city: np.ndarray) -> np.ndarray:
-    """Share of value added paid for the site: the 2019 level plus property costs rising with the city's crowding."""
-    extra = m.p["congestion_cost_share"] * (m.housing_index[city] - 1.0)
-    return np.clip(m.site_share0[sec, city] + extra, 0.0, 0.9)
-
-
-def optimal_profit(m: CZTModel, slots: np.ndarray, city: np.ndarray, park: np.ndarray, new: bool) -> np.ndarray:
-    """Annual profit (100m yuan) of firm ``slots`` if it were at (city, park) at its optimal size."""
-    F, p = m.firms, m.p
-    alpha, tau = p["labour_elasticity"], p["local_tax_rate"]
-    sec = F.sector[slots]
-    kappa = unit_cost(m, sec, city, park)
-    y = F.n_est[slots] * (m.A[sec, city] * F.z[slots]) ** (1 / (1 - alpha)) * (alpha / kappa) ** (alpha / (1 - alpha))
-    arrived = np.full(len(slots), m.steps) if new else F.arrived_step[slots]
-    margin = 1 - alpha - tau + incentive_rate(m, sec, city, arrived) - site_share(m, sec, city)
-    return 4 * y * margin
+MIN_STAY_QUARTERS = 8  # an establishment reviews its location only after two years where it is (assumption)
+SECONDARY = np.array([SECTOR_KIND[s] == "secondary" for s in SECTORS])  # industry goes to parks, the rest to urban areas
+MOBILE = cal.sector_table().mobile.to_numpy(dtype=bool)  # sectors whose firms may choose their city
+TALENT_SHARE = cal.sector_table().talent_share.to_numpy()  # entrants' target talent share, by sector
 
 
 def _best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, need_ha: np.ndarray) -> np.ndarray:
     """Best open park in city ``dest`` for each firm (-1 if none has room): lowest cost, focus and sponsor bonuses."""
-    F = m.firms
+    F, L = m.firms, m.land
     sec = F.sector[slots]
-    cand = [pk.index for pk in m.parks if pk.city == dest and pk.open]
+    cand = [j for j in range(L.n) if L.city[j] == dest and L.open[j]]
     best = np.full(len(slots), -1, dtype=np.int64)
     best_score = np.full(len(slots), -np.inf)
     for j in cand:
-        pk = m.parks[j]
-        fits = np.where(m.sector_secondary[sec], pk.level != "urban", pk.level == "urban")
-        room = pk.capacity_ha - pk.used_ha >= need_ha
+        fits = np.where(SECONDARY[sec], not L.is_urban[j], bool(L.is_urban[j]))
+        room = float(L.capacity_ha[j]) - float(L.used_ha[j]) >= need_ha
         score = -unit_cost(m, sec, np.full(len(slots), dest), np.full(len(slots), j)) \
-            * (1 - 0.03 * m.park_focus[j, sec] - 0.05 * (m.park_sponsor[j] == origin))
+            * (1 - 0.03 * L.focus[j, sec] - 0.05 * (L.sponsor[j] == origin))
         ok = fits & room & (score > best_score)
         best[ok], best_score[ok] = j, score[ok]
     return best
@@ -171,14 +53,9 @@ def _best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, n
 def _leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) -> np.ndarray:
     """Protectionism raises the cost of leaving; a sponsor that keeps a tax share relents and helps."""
     p = m.p
-    kept = np.where(m.park_sponsor[np.maximum(park, 0)] == origin,
+    kept = np.where(m.land.sponsor[np.maximum(park, 0)] == origin,
                     p["enclave_tax_share"] * p["enclave_payment_prob"], 0.0)
     return (1 + p["subsidy_competition"] * (1 - kept)) * (1 - 0.5 * kept)
-
-
-def decide(m: CZTModel) -> None:
-    _relocate_and_branch(m)
-    _exit_and_enter(m)
 
 
 def _softmax(u: np.ndarray) -> np.ndarray:
@@ -209,27 +86,27 @@ def choice_probabilities(m: CZTModel, V: np.ndarray) -> np.ndarray:
     return probs / probs.sum(axis=1, keepdims=True)
 
 
-def _relocate_and_branch(m: CZTModel) -> None:
+def relocate_and_branch(m: CZTModel) -> None:
     """Each establishment of a mobile cohort reviews its location with probability ``location_review_rate``;
     the reviewers of a cohort split over stay / relocate(d) / branch(d) by a multinomial draw on the nested-logit
     probabilities; land is allocated to the mover groups first-come in random order."""
     F, p, rng = m.firms, m.p, m.rng
     live = F.living
-    eligible = live[m.sector_mobile[F.sector[live]] & (m.steps - F.arrived_step[live] >= 8)]
+    eligible = live[MOBILE[F.sector[live]] & (m.steps - F.arrived_step[live] >= MIN_STAY_QUARTERS)]
     n_rev = rng.binomial(F.n_est[eligible], p["location_review_rate"])
     slots, n_rev = eligible[n_rev > 0], n_rev[n_rev > 0]
     if len(slots) == 0:
         return
     here = F.city[slots].astype(np.int64)
     pi_opt_here = optimal_profit(m, slots, here, F.park[slots], new=False)
-    pi_here = np.where(m.park_full[F.park[slots]], np.minimum(4 * F.profit[slots], pi_opt_here), pi_opt_here)
+    pi_here = np.where(m.land.full[F.park[slots]], np.minimum(4 * F.profit[slots], pi_opt_here), pi_opt_here)
     base = np.maximum(np.abs(pi_here), 1e-12)
     H, b = p["profit_horizon_years"], p["branch_share"]
     can_branch = ~F.is_branch[slots] & ((F.n_ordinary[slots] + F.n_talent[slots]) > 0)
     need = firm_land_ha(m, slots) / F.n_est[slots]  # hectares per establishment
     values = [np.zeros(len(slots))]
     parks = [np.full(len(slots), -1)]
-    for d in range(3):
+    for d in range(N_CITIES):
         park = _best_parks(m, slots, d, here, need * b)
         park_full_move = _best_parks(m, slots, d, here, need)
         ok = (here != d)
@@ -251,7 +128,7 @@ def _relocate_and_branch(m: CZTModel) -> None:
     pk = P[rows, cols]
     land = need[rows] * np.where(cols % 2 == 1, 1.0, b)
     k = counts[rows, cols]
-    free = np.array([pk_.capacity_ha - pk_.used_ha for pk_ in m.parks])
+    free = free_land(m)
     for j in range(len(rows)):
         if land[j] > 0 and np.isfinite(free[pk[j]]):  # urban areas have no land cap
             k[j] = min(k[j], int(max(free[pk[j]], 0.0) / land[j]))
@@ -338,15 +215,15 @@ def _remove_empty_cohorts(m: CZTModel) -> None:
 
 
 def _sector_presence(m: CZTModel) -> np.ndarray:
-    """Establishments by (sector, city) among the living, as a share of the sector: (sectors, 3)."""
+    """Establishments by (sector, city) among the living, as a share of the sector: (sectors, cities)."""
     F = m.firms
     live = F.living
-    n = np.bincount(F.sector[live].astype(np.int64) * 3 + F.city[live], weights=F.n_est[live],
-                    minlength=len(m.sectors) * 3).reshape(-1, 3)
+    n = np.bincount(F.sector[live].astype(np.int64) * N_CITIES + F.city[live], weights=F.n_est[live],
+                    minlength=len(SECTORS) * N_CITIES).reshape(-1, N_CITIES)
     return n / np.maximum(n.sum(axis=1, keepdims=True), 1)
 
 
-def _exit_and_enter(m: CZTModel) -> None:
+def exit_and_enter(m: CZTModel) -> None:
     """Each establishment exits at a base hazard (doubled in loss-making cohorts); cohorts without staff a year
     after birth exit whole. Exits are replaced by as many entrants of the same sector, who choose their city by a
     logit on expected profit (agriculture stays put); the entrants of a quarter in one (sector, city, park) form one
@@ -375,12 +252,12 @@ def _exit_and_enter(m: CZTModel) -> None:
     _remove_empty_cohorts(m)
     m.recorder.flow_firms_many("firm_exit", out_city, out_city, k_out)
     # entrants: as many establishments as exited, by sector
-    n_sec = len(m.sectors)
+    n_sec = len(SECTORS)
     exits_sec = np.bincount(out_sec, weights=k_out, minlength=n_sec).astype(np.int64)
     groups: list[tuple[int, int, int, int]] = []  # (sector, city, park, establishments)
     for s in np.flatnonzero(exits_sec).tolist():
         mine = out_sec == s
-        if m.sector_mobile[s]:
+        if MOBILE[s]:
             counts, cities, park_of = _entry_split(m, s, int(exits_sec[s]), presence)
             groups += [(s, int(c), int(park_of[c]), int(counts[c])) for c in cities]
             if counts.sum() == exits_sec[s]:
@@ -397,16 +274,16 @@ def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple
     sector in the city (suppliers, networks) plus relative profit at the best park with room (-1 if none)."""
     F, p = m.firms, m.p
     probe = F.living[F.sector[F.living] == s][:1]
-    park_of = np.full(3, -1)
-    V = np.full(3, -np.inf)
+    park_of = np.full(N_CITIES, -1)
+    V = np.full(N_CITIES, -np.inf)
     if len(probe):
-        for d in range(3):
+        for d in range(N_CITIES):
             pk = int(_best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0])
             park_of[d] = pk
             if pk >= 0:
                 V[d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
     if not np.isfinite(V).any():
-        return np.zeros(3, dtype=np.int64), [], park_of
+        return np.zeros(N_CITIES, dtype=np.int64), [], park_of
     best = np.max(V[np.isfinite(V)])
     u = np.log(np.maximum(presence[s], 1e-3)) + p["entry_logit_scale"] * (V / max(abs(best), 1e-12) - 1)
     prob = _softmax(u[None, :])[0]
@@ -437,7 +314,7 @@ def _add_entrants(m: CZTModel, groups: list[tuple[int, int, int, int]]) -> None:
         zq[idx] = np.bincount(grp, weights=z ** (1 / (1 - alpha)), minlength=len(idx)) / sizes
     slots = F.add(len(g), sector=g[:, 0], city=g[:, 1], park=g[:, 2], n_est=g[:, 3], z=zq ** (1 - alpha),
                   hq_city=g[:, 1], is_branch=False, origin_city=-1, arrived_step=m.steps, born_step=m.steps,
-                  pre_move_tax=0.0, talent_share=m.talent_share_sector[g[:, 0]])
+                  pre_move_tax=0.0, talent_share=TALENT_SHARE[g[:, 0]])
     for s in slots:
         m.firm_agents.append(Firm(m, int(s)))
     m.recorder.flow_firms_many("firm_entry", g[:, 1], g[:, 1], g[:, 3])

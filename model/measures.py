@@ -20,8 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-CORE_CITY = "changsha"
-PERIPHERY_CITIES = ("zhuzhou", "xiangtan")
+from model.identity import CORE_CITY, PERIPHERY_CITIES  # noqa: E402
 VERDICT_RULE = {"share_threshold_pp": 0.5,
                 "text": "siphon: GDP share falls >= 0.5 pp and net talent or firm/branch flows go to Changsha; "
                         "spillover: share rises >= 0.5 pp and net talent or firm/branch flows come from Changsha; "

@@ -12,10 +12,7 @@ from typing import Any
 
 from model.errors import ConfigError
 
-CITIES: tuple[str, ...] = ("changsha", "zhuzhou", "xiangtan")
-CORE = 0  # Changsha, the core city; the two others are the periphery
-PERIPHERY: tuple[int, ...] = (1, 2)
-OUTSIDE = 3  # hukou / origin code for the rest of Hunan and beyond
+from model.identity import CITIES  # noqa: E402,F401  (re-exported: the cities' one home is model.identity)
 
 
 @dataclass(frozen=True)

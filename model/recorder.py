@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from agents.worker import TALENT
+from model.identity import N_CITIES, PLACES, SECTORS, SKILLS
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
-PLACES = ("changsha", "zhuzhou", "xiangtan", "outside")
-SKILL_NAMES = ("ordinary", "talent")
+SKILL_NAMES = SKILLS
 STOCKS = ("population_10k", "talent_10k", "employment_10k", "jobs_talent_10k", "firms", "branches", "unemployment_rate",
           "commuters_out_10k", "commuters_in_10k", "housing_cost_yuan", "public_service_index", "infrastructure_index",
           "productivity_index", "wage_ordinary_yuan", "wage_talent_yuan", "avg_wage_yuan", "park_occupancy")
@@ -38,10 +38,11 @@ class Recorder:
     def flow_people(self, kind: str, origin: np.ndarray, dest: np.ndarray, skill: np.ndarray) -> None:
         if len(origin) == 0:
             return
-        key = (np.asarray(origin, dtype=np.int64) * 4 + np.asarray(dest, dtype=np.int64)) * 2 + np.asarray(skill, dtype=np.int64)
-        counts = np.bincount(key, minlength=32)
+        n = len(PLACES)
+        key = (np.asarray(origin, dtype=np.int64) * n + np.asarray(dest, dtype=np.int64)) * 2 + np.asarray(skill, dtype=np.int64)
+        counts = np.bincount(key, minlength=n * n * 2)
         for k in np.flatnonzero(counts):
-            o, rest = divmod(int(k), 8)
+            o, rest = divmod(int(k), 2 * n)
             d, s = divmod(rest, 2)
             self._pending[(o, d, f"{kind}_{SKILL_NAMES[s]}")] += counts[k] * self.m.scale
 
@@ -55,7 +56,8 @@ class Recorder:
     # ---- the state at the end of a step
     def record_state(self) -> None:
         m = self.m
-        W, F = m.workers, m.firms
+        W, F, L, G = m.workers, m.firms, m.land, m.fiscal
+        C = N_CITIES
         step = m.steps
         year = m.start_year + max(step - 1, 0) // 4
         quarter = 0 if step == 0 else (step - 1) % 4 + 1
@@ -65,60 +67,63 @@ class Recorder:
         jc = m.job_city()[alive].astype(np.int64)
         scale10k = m.scale / 1e4
         lf10k = m.persons_per_agent / 1e4
-        pop = np.bincount(res, minlength=3)
-        tal = np.bincount(res, weights=skill == TALENT, minlength=3)
+        pop = np.bincount(res, minlength=C)
+        tal = np.bincount(res, weights=skill == TALENT, minlength=C)
         emp = jc >= 0
-        jobs = np.bincount(jc[emp], minlength=3)
-        jobs_t = np.bincount(jc[emp], weights=skill[emp] == TALENT, minlength=3)
-        unemp = np.bincount(res, weights=~emp, minlength=3)
+        jobs = np.bincount(jc[emp], minlength=C)
+        jobs_t = np.bincount(jc[emp], weights=skill[emp] == TALENT, minlength=C)
+        unemp = np.bincount(res, weights=~emp, minlength=C)
         cross = emp & (jc != res)
-        c_out = np.bincount(res[cross], minlength=3)
-        c_in = np.bincount(jc[cross], minlength=3)
+        c_out = np.bincount(res[cross], minlength=C)
+        c_in = np.bincount(jc[cross], minlength=C)
         # commuter stocks as flows rows (residence city -> job city), persons
-        pair = (res[cross] * 3 + jc[cross]) * 2 + skill[cross]
-        for k in np.flatnonzero(np.bincount(pair, minlength=18)):
-            o, rest = divmod(int(k), 6)
+        pair = (res[cross] * C + jc[cross]) * 2 + skill[cross]
+        for k in np.flatnonzero(np.bincount(pair, minlength=C * C * 2)):
+            o, rest = divmod(int(k), 2 * C)
             d, s = divmod(rest, 2)
             self._pending[(o, d, f"commuters_{SKILL_NAMES[s]}")] += float(np.count_nonzero(pair == k)) * m.persons_per_agent
         live = F.living
         fcity = F.city[live].astype(np.int64)
         n_est = F.n_est[live]
-        nfirm = np.bincount(fcity, weights=n_est, minlength=3)
-        nbranch = np.bincount(fcity, weights=n_est * F.is_branch[live], minlength=3)
-        sec_key = F.sector[live].astype(np.int64) * 3 + fcity
-        va_sec = np.bincount(sec_key, weights=F.value_added[live], minlength=len(m.sectors) * 3).reshape(-1, 3)
-        n_sec = np.bincount(sec_key, weights=n_est, minlength=len(m.sectors) * 3).reshape(-1, 3)
+        nfirm = np.bincount(fcity, weights=n_est, minlength=C)
+        nbranch = np.bincount(fcity, weights=n_est * F.is_branch[live], minlength=C)
+        sec_key = F.sector[live].astype(np.int64) * C + fcity
+        va_sec = np.bincount(sec_key, weights=F.value_added[live], minlength=len(SECTORS) * C).reshape(-1, C)
+        n_sec = np.bincount(sec_key, weights=n_est, minlength=len(SECTORS) * C).reshape(-1, C)
         # wages actually paid (market wage x the employer's premium), employment-weighted, by job city and skill
         emp_rows = np.flatnonzero(alive)[emp]
-        paid = m.wages[jc[emp], skill[emp]] * F.wage_premium[W.employer[emp_rows]]
+        wages = m.labour.wages
+        paid = wages[jc[emp], skill[emp]] * F.wage_premium[W.employer[emp_rows]]
         key = jc[emp] * 2 + skill[emp]
-        paid_sum = np.bincount(key, weights=paid, minlength=6).reshape(3, 2)
-        paid_n = np.bincount(key, minlength=6).reshape(3, 2)
-        occ = {c: np.mean([pk.occupancy for pk in m.parks if pk.city == c and pk.level != "urban" and pk.open])
-               for c in range(3)}
-        for c, g in enumerate(m.governments):
+        paid_sum = np.bincount(key, weights=paid, minlength=2 * C).reshape(C, 2)
+        paid_n = np.bincount(key, minlength=2 * C).reshape(C, 2)
+        occ = {c: np.mean([L.occupancy(i) for i in range(L.n) if L.city[i] == c and not L.is_urban[i] and L.open[i]])
+               for c in range(C)}
+        for c in range(C):
             lf_c = pop[c]
             row = {
                 "step": step, "year": year, "quarter": quarter, "city": m.cities[c],
-                "gdp_q_100m_yuan": float(m.gdp_produced[c]), "gdp_credited_q_100m_yuan": float(m.gdp_credited[c]),
+                "gdp_q_100m_yuan": float(m.production.gdp_produced[c]), "gdp_credited_q_100m_yuan": float(G.gdp_credited[c]),
                 "population_10k": pop[c] * scale10k, "talent_10k": tal[c] * scale10k,
                 "employment_10k": jobs[c] * lf10k, "jobs_talent_10k": jobs_t[c] * lf10k,
                 "unemployment_rate": unemp[c] / max(lf_c, 1),
                 "firms": int(nfirm[c]), "branches": int(nbranch[c]),
                 "commuters_out_10k": c_out[c] * lf10k, "commuters_in_10k": c_in[c] * lf10k,
-                "wage_ordinary_yuan": float(paid_sum[c, 0] / paid_n[c, 0]) if paid_n[c, 0] else float(m.wages[c, 0]),
-                "wage_talent_yuan": float(paid_sum[c, 1] / paid_n[c, 1]) if paid_n[c, 1] else float(m.wages[c, 1]),
+                "wage_ordinary_yuan": float(paid_sum[c, 0] / paid_n[c, 0]) if paid_n[c, 0] else float(wages[c, 0]),
+                "wage_talent_yuan": float(paid_sum[c, 1] / paid_n[c, 1]) if paid_n[c, 1] else float(wages[c, 1]),
                 "avg_wage_yuan": float(paid_sum[c].sum() / max(paid_n[c].sum(), 1)),
-                "housing_cost_yuan": g.housing_cost, "public_service_index": g.public_service_index,
-                "infrastructure_index": g.infrastructure, "productivity_index": float(m.productivity_index[c]),
+                "housing_cost_yuan": float(L.housing_cost[c]), "public_service_index": float(G.public_service_index[c]),
+                "infrastructure_index": float(G.infrastructure[c]),
+                "productivity_index": float(m.production.productivity_index[c]),
                 "park_occupancy": float(occ[c]),
-                "tax_collected_q_100m_yuan": g.tax_collected, "tax_after_sharing_q_100m_yuan": g.tax_after_sharing,
-                "tax_shared_out_q_100m_yuan": float(m.tax_shared_out[c]),
-                "tax_shared_in_q_100m_yuan": float(m.tax_shared_in[c]),
-                "provincial_investment_q_100m_yuan": g.provincial_investment,
-                "subsidies_q_100m_yuan": g.subsidies_paid,
+                "tax_collected_q_100m_yuan": float(G.tax_collected[c]),
+                "tax_after_sharing_q_100m_yuan": float(G.tax_after_sharing[c]),
+                "tax_shared_out_q_100m_yuan": float(G.tax_shared_out[c]),
+                "tax_shared_in_q_100m_yuan": float(G.tax_shared_in[c]),
+                "provincial_investment_q_100m_yuan": float(G.provincial_investment[c]),
+                "subsidies_q_100m_yuan": float(G.subsidies_paid[c]),
             }
-            for k, s in enumerate(m.sectors):
+            for k, s in enumerate(SECTORS):
                 row[f"gdp_{s}_q_100m_yuan"] = float(va_sec[k, c])
                 row[f"firms_{s}"] = int(n_sec[k, c])
             self.rows.append(row)

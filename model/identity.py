@@ -1,0 +1,48 @@
+"""Who and what the model is about, read once from the data files: the cities, core and periphery, the sectors.
+
+Everything else names cities and sectors through this module, never by a literal: ``CITIES`` is the order of
+``model/data/cities_2019.csv`` (Changsha, Zhuzhou, Xiangtan), its ``role`` column says which is the core;
+``SECTORS`` is the order of ``model/data/sectors.csv``. City and sector indices in the model's arrays follow
+these orders; ``OUTSIDE`` is the code for the rest of Hunan and beyond (hukou, origin and destination of flows).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+_CITY_ROWS = _rows("cities_2019.csv")
+_SECTOR_ROWS = _rows("sectors.csv")
+
+CITIES: tuple[str, ...] = tuple(r["city"] for r in _CITY_ROWS)
+CITY_ZH: dict[str, str] = {r["city"]: r["name_zh"] for r in _CITY_ROWS}
+N_CITIES: int = len(CITIES)
+CORE: int = next(i for i, r in enumerate(_CITY_ROWS) if r["role"] == "core")  # index of the core city
+PERIPHERY: tuple[int, ...] = tuple(i for i, r in enumerate(_CITY_ROWS) if r["role"] == "periphery")
+CORE_CITY: str = CITIES[CORE]
+PERIPHERY_CITIES: tuple[str, ...] = tuple(CITIES[i] for i in PERIPHERY)
+OUTSIDE: int = N_CITIES  # hukou / origin / destination code of the rest of Hunan and beyond
+PLACES: tuple[str, ...] = CITIES + ("outside",)  # names of the codes 0..OUTSIDE
+
+SECTORS: tuple[str, ...] = tuple(r["sector"] for r in _SECTOR_ROWS)
+SECTOR_ZH: dict[str, str] = {r["sector"]: r["name_zh"] for r in _SECTOR_ROWS}
+SECTOR_KIND: dict[str, str] = {r["sector"]: r["kind"] for r in _SECTOR_ROWS}  # primary, secondary or tertiary
+SECONDARY: tuple[str, ...] = tuple(s for s in SECTORS if SECTOR_KIND[s] == "secondary")
+
+SKILLS: tuple[str, ...] = ("ordinary", "talent")  # worker skill codes 0 and 1
+
+
+def place(code: int) -> str:
+    """Name of a city index or of OUTSIDE."""
+    return PLACES[code] if 0 <= code <= OUTSIDE else "outside"
+
+
+assert len(PERIPHERY) == N_CITIES - 1, "cities_2019.csv: exactly one city has role 'core', the others 'periphery'"

@@ -20,6 +20,9 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
         raise ConfigError("FILE", a.file, "an existing calibration file (e.g. experiments/calibrations/hindcast.toml)",
                           kind="no such calibration file")
     cs = config.read(a.file)
+    from experiments.io import writable_folder
+
+    writable_folder(a.out)  # before the first run, not after the design sweep
     try:
         res = pipeline.calibrate(cs, a.out, workers=a.workers, dask=a.dask, progress=not a.no_progress,
                                  source=Path(a.file))

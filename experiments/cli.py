@@ -215,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "--until. Outputs in real units: money in 100 million yuan (start-year prices), "
                                    "people in 10k persons.")
     r.add_argument("--scenario", default="baseline", help="a shipped scenario name (see 'scenarios') or a TOML path")
-    r.add_argument("--seed", type=int, default=0, help="random seed (non-negative integer); same seed, same results")
+    r.add_argument("--seed", type=int, default=0, help="random seed (non-negative integer); same seed, same results on the same platform "
+                        "fingerprint (python -m model.platform)")
     r.add_argument("--until", type=int, default=2035, help="last statistical year simulated (default 2035)")
     r.add_argument("--scale", type=int, default=None, help="residents per worker agent (default from the scenario: 200)")
     r.add_argument("--out", required=True, help="output folder (created; files written atomically)")

@@ -148,8 +148,11 @@ def cmd_validate(a: argparse.Namespace) -> int:
     if not 2 <= a.seeds <= MAX_SEEDS:
         raise ConfigError("--seeds", a.seeds, f"an integer from 2 to {MAX_SEEDS} (the fit table reports the sd "
                           "over seeds)")
-    if a.workers < 0:
-        raise ConfigError("--workers", a.workers, "0 or 1 (in this process) or a positive number of processes")
+    from experiments.sweep.cli import max_workers
+
+    if not 0 <= a.workers <= max_workers():
+        raise ConfigError("--workers", a.workers, f"0 or 1 (in this process) or a number of processes up to "
+                          f"{max_workers()} (4 per core of this machine)")
     overrides = scale_once(_parse_sets(a.set), a.scale)
     overrides.setdefault("scale", 1000)
     scale = overrides.pop("scale")

@@ -12,8 +12,9 @@ from model.errors import ConfigError
 def cmd_calibrate(a: argparse.Namespace) -> int:
     from experiments.calibrate import config, pipeline, report
 
-    if a.workers is not None and a.workers < 0:
-        raise ConfigError("--workers", a.workers, "0 (in this process) or a positive number of worker processes")
+    from experiments.sweep.cli import check_workers
+
+    check_workers(a.workers)
     if a.dask is not None and a.dask not in ("local", "local-threads") and "://" not in a.dask:
         raise ConfigError("--dask", a.dask, "'local', 'local-threads' or a scheduler address such as tcp://127.0.0.1:8786")
     if not Path(a.file).exists():

@@ -27,11 +27,23 @@ def _finish(r: dict, a: argparse.Namespace, resume_hint: bool = True) -> int:
     return 1 if r["failed_total"] else 0
 
 
+def max_workers() -> int:
+    """Most worker processes a command starts on this machine (4 per core: more only thrash)."""
+    import os
+
+    return 4 * (os.cpu_count() or 1)
+
+
+def check_workers(workers: int | None, lo: int = 0) -> None:
+    if workers is not None and not lo <= workers <= max_workers():
+        raise ConfigError("--workers", workers, f"{'0 (in this process) or ' if lo == 0 else ''}a number of worker "
+                          f"processes up to {max_workers()} (4 per core of this machine)")
+
+
 def _check(a: argparse.Namespace) -> None:
-    if a.workers is not None and a.workers < 0:
-        raise ConfigError("--workers", a.workers, "0 (in this process) or a positive number of worker processes")
-    if a.retries is not None and a.retries < 0:
-        raise ConfigError("--retries", a.retries, "a non-negative integer")
+    check_workers(a.workers)
+    if a.retries is not None and not 0 <= a.retries <= 100:
+        raise ConfigError("--retries", a.retries, "an integer from 0 to 100 (as retries in a sweep file)")
     if a.dask is not None and a.dask not in ("local", "local-threads") and "://" not in a.dask:
         raise ConfigError("--dask", a.dask, "'local', 'local-threads' or a scheduler address such as tcp://127.0.0.1:8786")
     if a.timeout is not None and not (math.isfinite(a.timeout) and a.timeout > 0):

@@ -18,7 +18,7 @@ def status(root) -> str:
     design = store.design()
     fin = store.finished()
     ids = set(design.run_id)
-    ok = store.ok_ids() & ids  # both parts of the run read
+    ok = store.ok_ids(fin) & ids  # both parts of the run read
     failed = fin[(fin.status == "failed") & fin.run_id.isin(ids)]
     total = len(ids)
     pending = total - len(ok) - len(failed)

@@ -253,9 +253,9 @@ class Store:
                 out[rid] = df
         return out
 
-    def ok_ids(self) -> set[str]:
-        """Runs finished ok whose parts (runs and cities) both read."""
-        f = self.finished()
+    def ok_ids(self, finished: pd.DataFrame | None = None) -> set[str]:
+        """Runs finished ok whose parts (runs and cities) both read (``finished``: the frame, if already read)."""
+        f = self.finished() if finished is None else finished
         ok = set(f.run_id[f.status == "ok"])
         return set(self._cities_parts(ok))
 

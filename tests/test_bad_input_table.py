@@ -5,7 +5,8 @@ Families: parameter values (--set and files: inf, 1e400, huge integers, scale gi
 folders (read-only, /proc, below a file, empty, too long) for every command that writes, scenario files and
 sweep files (not UTF-8, nested thousands deep, wrong types, duplicates, designs of billions of points, NaN
 timeouts, unknown outputs), command-line flags of every subcommand (argparse types, ranges), damaged sweep
-folders, and a resume on another platform fingerprint. No case runs a simulation: validation comes first.
+folders, and a resume on another platform fingerprint. No case runs a simulation: validation comes first (in
+process, building a CZTModel fails the case).
 
 Cases run in-process through ``experiments.cli.main`` (stderr captured, SystemExit caught); a handful
 (``SUB``) also through real interpreters, two at a time. Every case checks that the finished run folder and
@@ -395,6 +396,11 @@ def test_bad_input_in_process(ctx, capsys, monkeypatch, tmp_path, case):
     _needs(args, ctx)
     for k, v in (env[0] if env else {}).items():
         monkeypatch.setenv(k, v)
+
+    def no_model(*a, **kw):
+        raise AssertionError(f"{name}: a model was built: validation must come before any simulation")
+
+    monkeypatch.setattr("model.czt_model.CZTModel.__init__", no_model)
     new = tmp_path / "new-out"
     try:
         code = main(fill(args, ctx, str(new)))

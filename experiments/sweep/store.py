@@ -313,7 +313,7 @@ def mixed_platform_warning(counts: dict[str, int], sweep_id: str | None) -> str:
     known = {k: v for k, v in counts.items() if k != "unrecorded"}
     if len(known) <= 1:
         return ""
-    parts = ", ".join(f"{k}{' (the sweep' + chr(39) + 's)' if k == sweep_id else ''}: {v} runs"
+    parts = ", ".join(f"{k}{' (the sweep' + chr(39) + 's)' if k == sweep_id else ''}: {v} run{'s' if v != 1 else ''}"
                       for k, v in sorted(known.items()))
     return (f"warning: pooling ok runs from {len(known)} platforms ({parts}); across platforms only ensemble "
             "statistics agree, single runs are not bit-identical")

@@ -13,9 +13,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from model.errors import ConfigError
 from model.params import PARAMS
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line on stderr (``error: ...``), exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        from model.errors import one_line
+
+        self.exit(2, f"error: {one_line(message, 500)} (see '{self.prog} --help')\n")
 
 
 def _parse_sets(items: list[str]) -> dict[str, str]:
@@ -24,22 +34,43 @@ def _parse_sets(items: list[str]) -> dict[str, str]:
         if "=" not in item:
             raise ConfigError("--set", item, "NAME=VALUE, e.g. enclave_tax_share=0.5")
         k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
+        k = k.strip()
+        if k in out:
+            raise ConfigError(f"--set {k}", v.strip(), f"each parameter once (already --set {k}={out[k]})",
+                              kind="parameter set twice")
+        out[k] = v.strip()
     return out
 
 
-def cmd_run(a: argparse.Namespace) -> int:
-    from experiments.runner import run_to_folder
+def scale_once(overrides: dict[str, Any], scale: int | None) -> dict[str, Any]:
+    """``overrides`` with ``--scale`` added; a ConfigError if ``--set scale=`` gives it too (one would be ignored)."""
+    if scale is None:
+        return overrides
+    if "scale" in overrides:
+        from model.params import BY_NAME
 
-    overrides = _parse_sets(a.set)
-    if a.scale is not None:
-        overrides["scale"] = a.scale
+        BY_NAME["scale"].coerce(overrides["scale"])  # a value that is wrong anyway is named as such first
+        raise ConfigError("--set scale", overrides["scale"], f"the scale given once: --scale {scale} or "
+                          f"--set scale={overrides['scale']}, not both", kind="scale set twice")
+    return {**overrides, "scale": scale}
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from experiments.io import output_folder
+    from experiments.runner import run_to_folder
+    from model.scenarios import load
+
+    overrides = scale_once(_parse_sets(a.set), a.scale)
     if a.until < 2010 or a.until > 2100:
         raise ConfigError("--until", a.until, "a year from the scenario's start year (2019; 2010 for the hindcast) to 2100")
-    if a.seed < 0:
-        raise ConfigError("--seed", a.seed, "a non-negative integer")
+    if a.seed < 0 or a.seed > 2**63 - 1:
+        raise ConfigError("--seed", a.seed, "a non-negative integer below 2**63")
+    cfg = load(a.scenario).resolved(overrides)  # every name and value checked before anything runs
+    if a.until < cfg["start_year"]:
+        raise ConfigError("--until", a.until, f"a year from the scenario's start year ({cfg['start_year']}) to 2100")
     t = time.perf_counter()
-    info = run_to_folder(a.scenario, a.seed, a.until, Path(a.out), overrides)
+    with output_folder(a.out):
+        info = run_to_folder(a.scenario, a.seed, a.until, Path(a.out), overrides)
     s = info["summary"]
     print(f"{a.scenario} seed {a.seed} scale {info['config']['scale']}: {info['config']['start_year']}-{a.until} in "
           f"{time.perf_counter() - t:.1f} s -> {a.out}")
@@ -89,8 +120,42 @@ def _bench_one(a: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_args(a: argparse.Namespace) -> list[int]:
+    """Check every bench option before the first (long) run: scales, end year, seed, plot file."""
+    from experiments.io import writable_folder
+    from model.params import BY_NAME
+
+    items = [s.strip() for s in a.scales.split(",")]
+    if not any(items):
+        raise ConfigError("--scales", a.scales, "comma-separated scales, e.g. 1000,200,100")
+    scales = []
+    for s in items:
+        try:
+            scales.append(BY_NAME["scale"].coerce(s))
+        except ConfigError as exc:
+            raise ConfigError("--scales", s, exc.allowed_text + "; comma-separated, e.g. 1000,200,100") from None
+    if not 2019 <= a.until <= 2100:
+        raise ConfigError("--until", a.until, "a year from 2019 (the baseline's start year) to 2100")
+    if not 0 <= a.seed <= 2**63 - 1:
+        raise ConfigError("--seed", a.seed, "a non-negative integer below 2**63")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kinds = plt.gcf().canvas.get_supported_filetypes()
+    plt.close("all")
+    plot = Path(a.plot)
+    if plot.suffix.lstrip(".").lower() not in kinds:
+        raise ConfigError("--plot", a.plot, "an image file name ending in one of " + ", ".join(f".{k}" for k in sorted(kinds)))
+    if plot.is_dir():
+        raise ConfigError("--plot", a.plot, "a file name (this path is a folder)")
+    writable_folder(plot.parent, "--plot")
+    return scales
+
+
 def cmd_bench(a: argparse.Namespace) -> int:
-    scales = [int(s) for s in a.scales.split(",")]
+    scales = _bench_args(a)
     print(f"baseline 2019-{a.until}, one process per scale (peak memory is that process's maximum RSS)")
     print(f"{'scale':>7} {'workers':>9} {'firms':>7} {'init s':>7} {'s/year':>7} {'total s':>8} {'agent-steps/s':>14} {'peak MB':>8}")
     rows = []
@@ -143,14 +208,15 @@ def _scaling_plot(rows: list[dict], path: Path) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m experiments", description="CZT-Sim: runs, scenarios, benchmarks.")
+    ap = OneLineParser(prog="python -m experiments", description="CZT-Sim: runs, scenarios, benchmarks.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="run one scenario and write cities.parquet, flows.parquet, annual.parquet, run.json",
                        description="Run one scenario from its start year (2019; 2010 for hindcast-2010) through the end of "
                                    "--until. Outputs in real units: money in 100 million yuan (start-year prices), "
                                    "people in 10k persons.")
     r.add_argument("--scenario", default="baseline", help="a shipped scenario name (see 'scenarios') or a TOML path")
-    r.add_argument("--seed", type=int, default=0, help="random seed (non-negative integer); same seed, same results")
+    r.add_argument("--seed", type=int, default=0, help="random seed (non-negative integer); same seed, same results on the same platform "
+                        "fingerprint (python -m model.platform)")
     r.add_argument("--until", type=int, default=2035, help="last statistical year simulated (default 2035)")
     r.add_argument("--scale", type=int, default=None, help="residents per worker agent (default from the scenario: 200)")
     r.add_argument("--out", required=True, help="output folder (created; files written atomically)")
@@ -184,7 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         out = getattr(args, "out", None)
-        if out is not None and Path(out).exists() and not Path(out).is_dir():
+        try:
+            is_file = out is not None and Path(out).exists() and not Path(out).is_dir()
+        except OSError as exc:  # a name too long, a loop of links: the command's own check says more
+            raise ConfigError("--out", str(out), f"a usable folder path ({exc.strerror or exc})",
+                              kind="unusable output folder") from None
+        if is_file:
             raise ConfigError("--out", str(out), "a folder (new or existing); this path is a file")
         return args.func(args)
     except ConfigError as exc:

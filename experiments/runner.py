@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import subprocess
 import time
@@ -48,8 +49,11 @@ def run_model(scenario: str, seed: int, until: int, overrides: dict[str, Any] | 
 
 def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: dict[str, Any] | None = None) -> dict:
     """Run and write cities.parquet, flows.parquet, annual.parquet and run.json into ``out``."""
+    from model import platform as czt_platform
+
     model, timing = run_model(scenario, seed, until, overrides)
     summary = model.summary()
+    plat = czt_platform.record()  # bit-identical results need the same configuration, seed, code and platform
     info = {
         "scenario": model.scenario_def.to_dict(),
         "overrides": dict(overrides or {}),
@@ -59,6 +63,7 @@ def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: di
         "seed": seed,
         "until": until,
         "versions": versions(),
+        "platform": plat,
         "git_commit": git_commit(),
         "timing": timing,
         "policy_timeline": model.policy_log,
@@ -67,7 +72,8 @@ def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: di
         "summary": summary,
         "verdict": summary.get("verdict", {}),
     }
-    meta = {"czt_sim.seed": str(seed), "czt_sim.scenario": model.scenario_def.name, "czt_sim.git": info["git_commit"]}
+    meta = {"czt_sim.seed": str(seed), "czt_sim.scenario": model.scenario_def.name, "czt_sim.git": info["git_commit"],
+            "czt_sim.platform": json.dumps(plat, sort_keys=True)}
     out = Path(out)
     write_parquet(model.cities_frame(), out / "cities.parquet", meta)
     write_parquet(model.flows_frame(), out / "flows.parquet", meta)

@@ -138,19 +138,33 @@ def format_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def cmd_validate(a: argparse.Namespace) -> int:
-    from experiments.cli import _parse_sets
+MAX_SEEDS = 1000
 
-    if a.seeds < 2:
-        raise ConfigError("--seeds", a.seeds, "an integer of at least 2 (the fit table reports the sd over seeds)")
-    overrides = _parse_sets(a.set)
+
+def cmd_validate(a: argparse.Namespace) -> int:
+    from experiments.cli import _parse_sets, scale_once
+    from experiments.io import output_folder
+
+    if not 2 <= a.seeds <= MAX_SEEDS:
+        raise ConfigError("--seeds", a.seeds, f"an integer from 2 to {MAX_SEEDS} (the fit table reports the sd "
+                          "over seeds)")
+    from experiments.sweep.cli import max_workers
+
+    if not 0 <= a.workers <= max_workers():
+        raise ConfigError("--workers", a.workers, f"0 or 1 (in this process) or a number of processes up to "
+                          f"{max_workers()} (4 per core of this machine)")
+    overrides = scale_once(_parse_sets(a.set), a.scale)
+    overrides.setdefault("scale", 1000)
+    scale = overrides.pop("scale")
     from model.scenarios import load
 
-    cfg = load(a.scenario).resolved({"scale": a.scale, **overrides})  # names and ranges checked before any run
+    cfg = load(a.scenario).resolved({"scale": scale, **overrides})  # names and ranges checked before any run
     if cfg["start_year"] != history.BASE_YEAR:
         raise ConfigError("--scenario", a.scenario, f"a scenario starting in {history.BASE_YEAR} (e.g. hindcast-2010); "
                           f"this one starts in {cfg['start_year']}")
-    r = validate(Path(a.out), a.seeds, a.scale, a.workers, overrides, a.scenario)
+    a.scale = cfg["scale"]
+    with output_folder(a.out):
+        r = validate(Path(a.out), a.seeds, a.scale, a.workers, overrides, a.scenario)
     print(f"hindcast {a.scenario}: {a.seeds} seeds at scale {a.scale} in {r['info']['seconds']:.1f} s -> {a.out}")
     print("observed/simulated (mean over seeds); fitted years " + ", ".join(map(str, history.FIT_YEARS)) +
           "; held out " + ", ".join(map(str, history.HOLDOUT_YEARS)))
@@ -166,7 +180,7 @@ def register(sub) -> None:
                        description=__doc__.split("\n\n")[1].replace("\n", " "))
     v.add_argument("--out", default="results/validate", help="folder for fit.csv, fit.tex, figures (default %(default)s)")
     v.add_argument("--seeds", type=int, default=6, help="replications, seeds 1..N (default %(default)s)")
-    v.add_argument("--scale", type=int, default=1000, help="residents per worker agent (default %(default)s)")
+    v.add_argument("--scale", type=int, default=None, help="residents per worker agent (default 1000)")
     v.add_argument("--workers", type=int, default=2, help="processes (default %(default)s)")
     v.add_argument("--scenario", default="hindcast-2010", help="a hindcast scenario starting in 2010")
     v.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")

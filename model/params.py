@@ -7,6 +7,7 @@ also drives validation (CLI, scenario files, the app and sweeps) and the ODD+D t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,12 +46,18 @@ class Param:
         try:
             if isinstance(value, bool):
                 raise ValueError
-            num = self.kind(float(value)) if self.kind is int else float(value)
-            if self.kind is int and float(value) != int(float(value)):
-                raise ValueError
-        except (TypeError, ValueError):
+            x = float(value)  # OverflowError for integers beyond a float's range (TOML allows any size)
+        except (TypeError, ValueError, OverflowError):
             raise ConfigError(self.name, value, allowed) from None
-        if num != num or (self.lo is not None and num < self.lo) or (self.hi is not None and num > self.hi):
+        if not math.isfinite(x):  # nan, inf, 1e400: never a parameter value (int(inf) would overflow)
+            raise ConfigError(self.name, value, allowed)
+        if self.kind is int:
+            if x != int(x):
+                raise ConfigError(self.name, value, allowed)
+            num: Any = int(x)
+        else:
+            num = x
+        if (self.lo is not None and num < self.lo) or (self.hi is not None and num > self.hi):
             raise ConfigError(self.name, value, allowed)
         return num
 
@@ -59,7 +66,7 @@ class Param:
             return "true or false"
         if self.kind is str:
             return "one of " + ", ".join(self.choices)
-        kind = "an integer" if self.kind is int else "a number"
+        kind = "an integer" if self.kind is int else "a finite number"
         return f"{kind} from {self.lo:g} to {self.hi:g} ({self.unit})"
 
 

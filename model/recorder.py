@@ -24,6 +24,28 @@ STOCKS = ("population_10k", "talent_10k", "employment_10k", "jobs_talent_10k", "
           "productivity_index", "wage_ordinary_yuan", "wage_talent_yuan", "avg_wage_yuan", "park_occupancy")
 
 
+# quarterly money flows of record_state's rows (summed into statistical years by annual_frame), besides the
+# per-sector value added SECTOR_FLOW; DERIVED are computed by annual_frame
+CITY_FLOWS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "tax_collected_q_100m_yuan",
+              "tax_after_sharing_q_100m_yuan", "tax_shared_out_q_100m_yuan", "tax_shared_in_q_100m_yuan",
+              "provincial_investment_q_100m_yuan", "subsidies_q_100m_yuan")
+SECTOR_FLOW = "gdp_{sector}_q_100m_yuan"
+DERIVED = ("gdp_share", "gdp_per_capita_yuan")
+
+
+def annual_columns(sectors: tuple[str, ...] | None = None) -> list[str]:
+    """The columns of ``annual_frame()``, in order, without running a model (sweep files name them as outputs).
+
+    Built from the names record_state writes; tests/test_bad_input_table.py checks it against a real run.
+    """
+    if sectors is None:
+        from model.calibration import sector_table
+
+        sectors = tuple(sector_table().index)
+    flows = list(CITY_FLOWS) + [SECTOR_FLOW.format(sector=s) for s in sectors]
+    return ["year", "city"] + [c.replace("_q_", "_") for c in flows] + list(STOCKS) + list(DERIVED)
+
+
 class Recorder:
     def __init__(self, model: CZTModel) -> None:
         self.m = model

@@ -68,14 +68,51 @@ def available() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
-def _read(path: Path) -> dict[str, Any]:
+MAX_TOML_BYTES = 4 * 1024 * 1024  # scenario, sweep and calibration files are a few kB
+
+
+def read_toml(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
+    """Parse a TOML file, or raise a one-line ConfigError naming it: unreadable, too large, not UTF-8, malformed,
+    or nested too deeply for the parser (tomllib recurses into arrays and inline tables)."""
+    path = Path(path)
+    kind = f"unreadable {what}"
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "malformed TOML", f"valid TOML ({exc})", kind="unreadable scenario file") from None
+            data = fh.read(MAX_TOML_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(str(path), exc.strerror, "a readable scenario file", kind="unreadable scenario file") from None
+        raise ConfigError(str(path), exc.strerror or type(exc).__name__, f"a readable {what}", kind=kind) from None
+    except ValueError as exc:  # an embedded NUL byte in the path
+        raise ConfigError(str(path), str(exc), f"a readable {what}", kind=kind) from None
+    if len(data) > MAX_TOML_BYTES:
+        raise ConfigError(str(path), f"over {MAX_TOML_BYTES // 2**20} MB", f"a {what} of at most "
+                          f"{MAX_TOML_BYTES // 2**20} MB", kind=kind)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(str(path), f"byte {data[exc.start:exc.start + 1]!r} at line {line}",
+                          "UTF-8 text (TOML files are UTF-8)", kind=kind) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "malformed TOML", f"valid TOML ({exc})", kind=kind) from None
+    except RecursionError:
+        raise ConfigError(str(path), "arrays or inline tables nested too deeply", "valid TOML nested a few levels "
+                          "deep", kind=kind) from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return read_toml(path, "scenario file")
+
+
+def _text(raw: dict[str, Any], key: str, default: str, where: str) -> str:
+    v = raw.get(key, default)
+    if not isinstance(v, str):
+        raise ConfigError(f"{where}: {key}", v, "a string")
+    return v
+
+
+MAX_EXTENDS = 50  # a chain of scenarios extending each other, deeper than anyone writes
 
 
 def load(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
@@ -90,26 +127,45 @@ def load(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     if unknown:
         raise ConfigError(f"{path.name}: {unknown[0]}", raw[unknown[0]], "keys " + ", ".join(sorted(_KEYS)),
                           kind="unknown key")
-    name = str(raw.get("name", path.stem))
+    where = path.name
+    name = _text(raw, "name", path.stem, where)
     if name in _seen:
-        raise ConfigError(f"{path.name}: extends", name, "a chain without cycles", kind="circular scenario")
-    parent = load(raw["extends"], _seen + (name,)) if "extends" in raw else Scenario(name="")
+        raise ConfigError(f"{where}: extends", name, "a chain without cycles", kind="circular scenario")
+    if len(_seen) >= MAX_EXTENDS:
+        raise ConfigError(f"{where}: extends", raw.get("extends"), f"a chain of at most {MAX_EXTENDS} scenarios")
+    if "extends" in raw:
+        parent_name = raw["extends"]
+        if not isinstance(parent_name, str) or not parent_name.strip():
+            raise ConfigError(f"{where}: extends", parent_name, "the name of a shipped scenario or a TOML path, "
+                              "e.g. \"baseline\"")
+        parent = load(parent_name, _seen + (name,))
+    else:
+        parent = Scenario(name="")
     params = raw.get("params", {})
     if not isinstance(params, dict):
-        raise ConfigError(f"{path.name}: params", params, "a table of parameter = value")
+        raise ConfigError(f"{where}: params", params, "a table of parameter = value")
     merged = {**parent.params, **params}
     resolve(merged)  # validates names and ranges now, naming the field
-    enclaves = {e.park: e for e in parent.enclaves}
-    for i, entry in enumerate(raw.get("enclave", [])):
-        e = parse_enclave(entry, f"{path.name}: enclave[{i}]")
+    enclaves = {e.park: e for e in parent.enclaves}  # a child's entry replaces its parent's for the same park
+    entries = raw.get("enclave", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where}: enclave", entries, "a list of [[enclave]] tables (park, sponsor, host)")
+    mine: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        e = parse_enclave(entry, f"{where}: enclave[{i}]")
+        if e.park in mine:
+            raise ConfigError(f"{where}: enclave[{i}].park", e.park, f"each park once in a file (enclave[{mine[e.park]}] "
+                              "already names it)", kind="duplicate enclave park")
+        mine[e.park] = i
         enclaves[e.park] = e
     entries = raw.get("timeline", [])
     if not isinstance(entries, list):
-        raise ConfigError(f"{path.name}: timeline", entries, "a list of [[timeline]] tables")
-    timeline = parent.timeline + [parse_timeline(e, f"{path.name}: timeline[{i}]") for i, e in enumerate(entries)]
+        raise ConfigError(f"{where}: timeline", entries, "a list of [[timeline]] tables")
+    timeline = parent.timeline + [parse_timeline(e, f"{where}: timeline[{i}]") for i, e in enumerate(entries)]
     timeline.sort(key=lambda t: (t.year, t.quarter))  # stable: at the same time the child's entry applies last
-    return Scenario(name=name, title=str(raw.get("title", parent.title)), title_zh=str(raw.get("title_zh", parent.title_zh)),
-                    description=str(raw.get("description", "")), params=merged, enclaves=list(enclaves.values()),
+    return Scenario(name=name, title=_text(raw, "title", parent.title, where),
+                    title_zh=_text(raw, "title_zh", parent.title_zh, where),
+                    description=_text(raw, "description", "", where), params=merged, enclaves=list(enclaves.values()),
                     timeline=timeline)
 
 
@@ -131,7 +187,10 @@ def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:
             raise ConfigError(f"{where}.params.{k}", v, "a policy lever or one of " + ", ".join(TIMELINE_EXTRA),
                               kind="parameter a timeline cannot switch")
         params[k] = BY_NAME[k].coerce(v)
-    return TimelineEntry(year=year, quarter=quarter, params=params, note=str(entry.get("note", "")))
+    note = entry.get("note", "")
+    if not isinstance(note, str):
+        raise ConfigError(f"{where}.note", note, "a string")
+    return TimelineEntry(year=year, quarter=quarter, params=params, note=note)
 
 
 def parse_enclave(entry: Any, where: str = "enclave") -> Enclave:
@@ -141,14 +200,17 @@ def parse_enclave(entry: Any, where: str = "enclave") -> Enclave:
     if not isinstance(entry, dict) or "park" not in entry or "sponsor" not in entry:
         raise ConfigError(where, entry, "a table with park, sponsor and optionally host")
     park = entry["park"]
-    if park not in parks.index:
+    if not isinstance(park, str) or park not in parks.index:
         raise ConfigError(f"{where}.park", park, "one of " + ", ".join(parks.index[parks.level != "urban"]))
     if parks.at[park, "level"] == "urban":
         raise ConfigError(f"{where}.park", park, "an industrial park, not an urban area")
     host = entry.get("host", parks.at[park, "city"])
     sponsor = entry["sponsor"]
+    extra = sorted(set(entry) - {"park", "sponsor", "host"})
+    if extra:
+        raise ConfigError(f"{where}.{extra[0]}", entry[extra[0]], "keys park, sponsor, host", kind="unknown key")
     for key, city in (("host", host), ("sponsor", sponsor)):
-        if city not in CITIES:
+        if not isinstance(city, str) or city not in CITIES:
             raise ConfigError(f"{where}.{key}", city, "one of " + ", ".join(CITIES))
     if host != parks.at[park, "city"]:
         raise ConfigError(f"{where}.host", host, f"the park's own city ({parks.at[park, 'city']})")

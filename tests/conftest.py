@@ -8,6 +8,7 @@ Worker processes return only the data frames (plain pandas objects), never the m
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -76,3 +77,26 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+def make_read_only(path: Path) -> bool:
+    """Make ``path`` (recursively) unwritable even for root (chattr +i), or with chmod otherwise."""
+    if os.geteuid() != 0:
+        for p in [path, *path.rglob("*")]:
+            p.chmod(p.stat().st_mode & ~0o222)
+    elif shutil.which("chattr") is None or subprocess.run(["chattr", "-R", "+i", str(path)],
+                                                          capture_output=True).returncode != 0:
+        return False
+    try:
+        (path / ".probe").write_text("x")
+    except OSError:
+        return True
+    (path / ".probe").unlink()
+    return False
+
+
+def make_writable(path: Path) -> None:
+    if os.geteuid() == 0 and shutil.which("chattr"):
+        subprocess.run(["chattr", "-R", "-i", str(path)], capture_output=True)
+    for p in [path, *path.rglob("*")] if path.exists() else []:
+        p.chmod(p.stat().st_mode | 0o200)

@@ -12,17 +12,21 @@ from model.errors import ConfigError
 def cmd_calibrate(a: argparse.Namespace) -> int:
     from experiments.calibrate import config, pipeline, report
 
-    if a.workers is not None and a.workers < 0:
-        raise ConfigError("--workers", a.workers, "0 (in this process) or a positive number of worker processes")
+    from experiments.sweep.cli import check_workers
+
+    check_workers(a.workers)
     if a.dask is not None and a.dask not in ("local", "local-threads") and "://" not in a.dask:
         raise ConfigError("--dask", a.dask, "'local', 'local-threads' or a scheduler address such as tcp://127.0.0.1:8786")
     if not Path(a.file).exists():
         raise ConfigError("FILE", a.file, "an existing calibration file (e.g. experiments/calibrations/hindcast.toml)",
                           kind="no such calibration file")
     cs = config.read(a.file)
+    from experiments.io import writable_folder
+
+    writable_folder(a.out)  # before the first run, not after the design sweep
     try:
         res = pipeline.calibrate(cs, a.out, workers=a.workers, dask=a.dask, progress=not a.no_progress,
-                                 source=Path(a.file))
+                                 source=Path(a.file), allow_mixed_platforms=a.allow_mixed_platforms)
     except pipeline.Interrupted as exc:
         print(f"interrupted in {exc}; rerun the same command to resume", file=sys.stderr)
         return 130
@@ -52,4 +56,7 @@ def register(sub) -> None:
     c.add_argument("--dask", default=None, metavar="ADDRESS",
                    help="run on Dask: tcp://host:port, 'local' (LocalCluster on 127.0.0.1) or 'local-threads'")
     c.add_argument("--no-progress", action="store_true", help="no progress bars")
+    c.add_argument("--allow-mixed-platforms", action="store_true",
+                   help="accept runs on another platform fingerprint than each stage's sweep (see "
+                        "experiments/sweep/README.md): not bit-identical, only ensemble statistics agree")
     c.set_defaults(func=cmd_calibrate)

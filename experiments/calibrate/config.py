@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import math
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -148,12 +147,8 @@ def parse(raw: dict[str, Any], where: str = "calibration") -> CalibSpec:
 
 
 def read(path: str | Path) -> CalibSpec:
+    from model.scenarios import read_toml
+
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "malformed TOML", f"valid TOML ({exc})", kind="unreadable calibration file") from None
-    except OSError as exc:
-        raise ConfigError(str(path), exc.strerror, "a readable calibration file", kind="unreadable calibration file") from None
+    raw = read_toml(path, "calibration file")  # one-line ConfigError: unreadable, not UTF-8, malformed, too deep
     return parse(raw, path.name)

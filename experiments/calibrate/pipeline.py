@@ -60,11 +60,12 @@ def _as_param(name: str, v: float) -> float | int:
 
 
 def _sweep(out: Path, spec: SweepSpec, workers: int | None, dask: str | None, progress: bool,
-           stream: TextIO) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+           stream: TextIO, allow_mixed_platforms: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run (or resume) one sweep stage; return its design, its cities table and the runner's counts."""
     from experiments.sweep.runner import run
 
-    r = run(out, spec=spec, workers=workers, dask=dask, progress=progress, stream=stream)
+    r = run(out, spec=spec, workers=workers, dask=dask, progress=progress, stream=stream,
+            allow_mixed_platforms=allow_mixed_platforms)
     if r["interrupted"]:
         raise Interrupted(str(out))
     design = pd.read_parquet(out / "design.parquet")
@@ -99,7 +100,8 @@ def _rmse(obs: pd.DataFrame, sim: np.ndarray) -> dict[str, Any]:
 
 
 def calibrate(cs: CalibSpec, out: str | Path, workers: int | None = None, dask: str | None = None,
-              progress: bool = True, stream: TextIO | None = None, source: Path | None = None) -> dict[str, Any]:
+              progress: bool = True, stream: TextIO | None = None, source: Path | None = None,
+              allow_mixed_platforms: bool = False) -> dict[str, Any]:
     """Run every stage (resuming what exists) and write the result files into ``out``."""
     from experiments.calibrate.report import write_all
     from experiments.sweep.design import code_version
@@ -114,7 +116,7 @@ def calibrate(cs: CalibSpec, out: str | Path, workers: int | None = None, dask: 
     t = time.time()
     dspec = design_spec(cs)
     print(f"design: {cs.samples} LHS points x {cs.replications} replications -> {out / 'sweep'}", file=stream)
-    design, cities, r_design = _sweep(out / "sweep", dspec, workers, dask, progress, stream)
+    design, cities, r_design = _sweep(out / "sweep", dspec, workers, dask, progress, stream, allow_mixed_platforms)
     timings["design_sweep_seconds"] = time.time() - t
 
     t = time.time()
@@ -142,7 +144,7 @@ def calibrate(cs: CalibSpec, out: str | Path, workers: int | None = None, dask: 
         vspec = point_spec(cs, values, label)
         folder = out / f"validate-{label}-{vspec.digest()[:8]}"  # a new estimate gets a new folder
         print(f"validation at {label}: {cs.validation_replications} replications -> {folder}", file=stream)
-        _, vcities, vr = _sweep(folder, vspec, workers, dask, progress, stream)
+        _, vcities, vr = _sweep(folder, vspec, workers, dask, progress, stream, allow_mixed_platforms)
         if vcities.empty:
             raise CalibrationError(f"every validation run at the {label} values failed (see {folder})")
         vsim = mom.simulated(provider, vcities, obs)  # one point: every row is one of its replications

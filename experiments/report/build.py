@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from experiments.io import writable_folder
 from experiments.report import compute, figures, tables
 from experiments.report.load import SweepData, read
 from experiments.report.style import setup
+from experiments.sweep.analyze import MAX_RESAMPLES, MIN_RESAMPLES
 from model.errors import ConfigError
 
 LANGS = ("en", "zh", "both")
@@ -25,11 +27,17 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
         raise ConfigError("--lang", lang, "en, zh or both")
     if family not in FAMILIES:
         raise ConfigError("--font", family, "sans or serif")
+    if not MIN_RESAMPLES <= resamples <= MAX_RESAMPLES:
+        raise ConfigError("--resamples", resamples, f"an integer from {MIN_RESAMPLES} to {MAX_RESAMPLES:,} "
+                          "(bootstrap resamples of the sensitivity intervals)")
+    if out is not None:
+        writable_folder(out)  # before reading and drawing anything
     data = read(root)
     out = Path(out) if out is not None else data.root / "report"
-    out.mkdir(parents=True, exist_ok=True)
+    writable_folder(out)
     notes: list[str] = []
     c = data.counts
+    notes += data.warnings
     if c["ok"] < c["planned"]:
         notes.append(f"partial sweep: {c['ok']} of {c['planned']} runs ok ({c['failed']} failed, {c['pending']} "
                      f"pending); the report uses the ok runs only")
@@ -85,7 +93,7 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
             entries.append((p, "sensitivity indices with 95% bootstrap half-widths and noise share"))
     md = tables.write_text(_markdown(data, out, entries, notes, lang), out / "report.md")
     for n in notes:
-        print("note: " + n, file=stream)
+        print(("warning: " if n in data.warnings else "note: ") + n, file=stream)
     return {"out": out, "files": [p for p, _ in entries] + [md], "notes": notes, "data": data,
             "comparison": cmp, "theta": theta, "sensitivity": sens}
 
@@ -96,10 +104,21 @@ def _sensitivity(data: SweepData, resamples: int):
     from experiments.sweep.analyze import analyze_dir
 
     try:
-        res = analyze_dir(data.root, resamples=resamples)
+        res = analyze_dir(data.root, resamples=resamples, write=False)  # the report writes its own table
     except ConfigError as exc:
         return None, f"no sensitivity indices: {exc}"
     return res["table"], ""
+
+
+def _platform_line(data: SweepData) -> str:
+    """The sweep's platform fingerprint and the ok runs per platform id (model/platform.py)."""
+    from model.platform import summary
+
+    rec = data.info.get("platform") or {}
+    counts = data.platform_counts
+    runs = ", ".join(f"`{k}` {v} runs" for k, v in sorted(counts.items()))
+    return (f"`{rec.get('id', 'unrecorded')}` ({summary(rec) if rec else 'planned before platforms were recorded'})"
+            f"; ok runs by platform: {runs or '-'}")
 
 
 def _markdown(data: SweepData, out: Path, entries: list[tuple[Path, str]], notes: list[str], lang: str) -> str:
@@ -122,6 +141,7 @@ def _markdown(data: SweepData, out: Path, entries: list[tuple[Path, str]], notes
              f"- Git commit: `{prov.get('czt_sim.git_commit', data.info.get('git_commit', '?'))}`",
              f"- Sweep planned: {prov.get('czt_sim.created', data.info.get('created', '?'))}",
              f"- Packages: {versions or '?'}",
+             f"- Platform: {_platform_line(data)}",
              "- Source: `runs.parquet`, `cities.parquet`, `design.parquet` in the sweep folder "
              "(their Parquet metadata keys `czt_sim.*`).", ""]
     if notes:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from experiments.sweep.spec import SweepSpec
-from experiments.sweep.store import Store, read_provenance
+from experiments.sweep.store import Store, mixed_platform_warning, read_provenance
 from model.errors import ConfigError
 
 MAX_POINT_GROUPS = 12
@@ -34,6 +34,8 @@ class SweepData:
     groups: list[str]               # display order
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> group -> label
     provenance: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # damaged parts left out, platforms pooled
+    platform_counts: dict[str, int] = field(default_factory=dict)  # ok runs per platform id
 
     @property
     def counts(self) -> dict[str, int]:
@@ -52,14 +54,19 @@ def read(root: str | Path) -> SweepData:
         raise ConfigError("DIR", str(root), _EXPECT, kind="not a sweep folder")
     info = store.info()
     spec = store.spec()
-    if store.runs_dir.is_dir():
-        runs_all, cities = store.consolidate()  # fresh from the per-run parts (a stopped sweep's tables may lag)
+    design = store.design()
+    if store.runs_dir.is_dir():  # fresh from the per-run parts (a stopped sweep's tables may lag)
+        runs_all, cities = store.consolidate(write="if-possible")
     else:
         try:
             runs_all, cities = pd.read_parquet(root / "runs.parquet"), pd.read_parquet(root / "cities.parquet")
-        except OSError:
+        except (OSError, ValueError):  # missing, or damaged (pyarrow's ArrowInvalid is a ValueError)
             raise ConfigError("DIR", str(root), _EXPECT, kind="not a sweep folder") from None
-    design = store.design()
+    warnings = [store.damaged_note()] if store.damaged else []
+    pcounts = store.platform_counts(runs_all) if "status" in runs_all else {}
+    mixed = mixed_platform_warning(pcounts, store.platform_id())
+    if mixed:
+        warnings.append(mixed.removeprefix("warning: "))
     if "scenario" not in runs_all:  # folders planned before runs recorded their scenario
         runs_all = runs_all.assign(scenario=spec.scenario)
     runs = runs_all[runs_all.status == "ok"].copy()
@@ -71,9 +78,12 @@ def read(root: str | Path) -> SweepData:
     cities = cities[cities.run_id.isin(runs.run_id)].copy()
     cities["group"] = cities.run_id.map(groups)
     order = list(dict.fromkeys(g for g in _design_order(spec, design, groups) if g in set(runs.group)))
-    prov = read_provenance(root / "runs.parquet") if (root / "runs.parquet").exists() else {}
+    try:
+        prov = read_provenance(root / "runs.parquet") if (root / "runs.parquet").exists() else {}
+    except (OSError, ValueError):  # a damaged consolidated table (it could not be rewritten): spec.json has it
+        prov = {}
     return SweepData(root=root, spec=spec, info=info, design=design, runs_all=runs_all, runs=runs, cities=cities,
-                     groups=order, labels=labels, provenance=prov)
+                     groups=order, labels=labels, provenance=prov, warnings=warnings, platform_counts=pcounts)
 
 
 def _scenario_titles(names: list[str]) -> dict[str, tuple[str, str]]:

@@ -23,6 +23,7 @@ from model.errors import ConfigError
 DEFAULT_METRICS = ("core_gdp_share_change_pp", "zhuzhou_gdp_share_change_pp", "xiangtan_gdp_share_change_pp",
                    "czt_gdp_last_100m_yuan")
 METHOD = {"sobol": "sobol", "morris": "morris", "lhs": "rbd_fast", "factorial": "main_effects"}
+MIN_RESAMPLES, MAX_RESAMPLES = 10, 100_000  # bootstrap resamples: fewer give no interval worth the name
 
 
 def sensitivity(method: str, problem: dict[str, Any], X: np.ndarray | None, Y: np.ndarray, conf_level: float = 0.95,
@@ -108,13 +109,24 @@ def _inputs(spec, design: pd.DataFrame) -> tuple[dict[str, Any], np.ndarray]:
 
 
 def analyze_dir(root: str | Path, metrics: list[str] | None = None, conf_level: float = 0.95,
-                resamples: int = 1000) -> dict[str, Any]:
+                resamples: int = 1000, write: bool = True, stream=None) -> dict[str, Any]:
+    """Indices of every metric; ``write``: also analysis/sensitivity.csv and .png in the folder.
+
+    Returns ``table``, ``text``, ``csv``, ``png`` and ``warnings`` (lines for stderr: damaged parts left
+    out, runs from more than one platform pooled); with ``stream``, the warnings are printed there at once
+    (before an analysis that then fails)."""
+    from experiments.io import writable_folder
+    from experiments.sweep.store import mixed_platform_warning
+
     store = Store(root)
     if not store.exists():
         raise ConfigError("DIR", str(root), "a sweep results folder (made by 'python -m experiments sweep')",
                           kind="not a sweep folder")
     if not 0 < conf_level < 1:
         raise ConfigError("--conf", conf_level, "a number between 0 and 1, e.g. 0.95")
+    if isinstance(resamples, bool) or not isinstance(resamples, int) or not MIN_RESAMPLES <= resamples <= MAX_RESAMPLES:
+        raise ConfigError("--resamples", resamples, f"an integer from {MIN_RESAMPLES} to {MAX_RESAMPLES:,} "
+                          "(bootstrap resamples of the confidence intervals)")
     spec = store.spec()
     if spec.design not in METHOD:
         raise ConfigError("DIR", str(root), f"a sweep with a sensitivity design ({', '.join(METHOD)}); compare the "
@@ -124,8 +136,16 @@ def analyze_dir(root: str | Path, metrics: list[str] | None = None, conf_level: 
     bad = [m for m in metrics if m not in METRICS]
     if bad:
         raise ConfigError("--metric", bad[0], "one of " + ", ".join(METRICS))
-    runs, _ = store.consolidate()
     design = store.design()
+    if write:
+        writable_folder(store.root / "analysis", "DIR/analysis")
+    runs, _ = store.consolidate(write="if-possible")
+    warnings = ["warning: " + store.damaged_note()] if store.damaged else []
+    mixed = mixed_platform_warning(store.platform_counts(runs), store.platform_id())
+    if mixed:
+        warnings.append(mixed)
+    for w in warnings if stream is not None else ():
+        print(w, file=stream)
     method = METHOD[spec.design]
     ok = runs[runs.status == "ok"].set_index("run_id")
     missing = int((~design.run_id.isin(ok.index)).sum())
@@ -171,18 +191,19 @@ def analyze_dir(root: str | Path, metrics: list[str] | None = None, conf_level: 
                           + "; ".join(notes) + ")", kind="nothing to analyse")
     table = pd.concat(tables, ignore_index=True)
     out_dir = store.root / "analysis"
-    out_dir.mkdir(exist_ok=True)
     csv = out_dir / "sensitivity.csv"
-    tmp = out_dir / ".sensitivity.csv.tmp"
-    table.to_csv(tmp, index=False)
-    tmp.replace(csv)
     png = out_dir / "sensitivity.png"
-    plot(table, png, f"{spec.name}: {method} indices ({conf_level:.0%} intervals)")
+    if write:
+        out_dir.mkdir(exist_ok=True)
+        tmp = out_dir / ".sensitivity.csv.tmp"
+        table.to_csv(tmp, index=False)
+        tmp.replace(csv)
+        plot(table, png, f"{spec.name}: {method} indices ({conf_level:.0%} intervals)")
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
         text = table.drop(columns=["replications"]).to_string(index=False)
     if notes:
         text += "\n" + "\n".join("note: " + n for n in notes)
-    return {"table": table, "csv": csv, "png": png, "text": text}
+    return {"table": table, "csv": csv, "png": png, "text": text, "warnings": warnings}
 
 
 def plot(table: pd.DataFrame, path: Path, title: str) -> None:

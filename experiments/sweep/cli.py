@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -26,15 +27,27 @@ def _finish(r: dict, a: argparse.Namespace, resume_hint: bool = True) -> int:
     return 1 if r["failed_total"] else 0
 
 
+def max_workers() -> int:
+    """Most worker processes a command starts on this machine (4 per core: more only thrash)."""
+    import os
+
+    return 4 * (os.cpu_count() or 1)
+
+
+def check_workers(workers: int | None, lo: int = 0) -> None:
+    if workers is not None and not lo <= workers <= max_workers():
+        raise ConfigError("--workers", workers, f"{'0 (in this process) or ' if lo == 0 else ''}a number of worker "
+                          f"processes up to {max_workers()} (4 per core of this machine)")
+
+
 def _check(a: argparse.Namespace) -> None:
-    if a.workers is not None and a.workers < 0:
-        raise ConfigError("--workers", a.workers, "0 (in this process) or a positive number of worker processes")
-    if a.retries is not None and a.retries < 0:
-        raise ConfigError("--retries", a.retries, "a non-negative integer")
+    check_workers(a.workers)
+    if a.retries is not None and not 0 <= a.retries <= 100:
+        raise ConfigError("--retries", a.retries, "an integer from 0 to 100 (as retries in a sweep file)")
     if a.dask is not None and a.dask not in ("local", "local-threads") and "://" not in a.dask:
         raise ConfigError("--dask", a.dask, "'local', 'local-threads' or a scheduler address such as tcp://127.0.0.1:8786")
-    if a.timeout is not None and a.timeout <= 0:
-        raise ConfigError("--timeout", a.timeout, "a positive number of seconds")
+    if a.timeout is not None and not (math.isfinite(a.timeout) and a.timeout > 0):
+        raise ConfigError("--timeout", a.timeout, "a positive, finite number of seconds (e.g. 900)")
 
 
 def cmd_sweep(a: argparse.Namespace) -> int:
@@ -45,7 +58,7 @@ def cmd_sweep(a: argparse.Namespace) -> int:
         raise ConfigError("FILE", a.file, "an existing sweep file (e.g. experiments/sweeps/smoke.toml)",
                           kind="no such sweep file")
     r = run(a.out, spec_path=a.file, workers=a.workers, dask=a.dask, retries=a.retries, timeout=a.timeout,
-            progress=not a.no_progress)
+            progress=not a.no_progress, allow_mixed_platforms=a.allow_mixed_platforms)
     return _finish(r, a)
 
 
@@ -54,7 +67,8 @@ def cmd_resume(a: argparse.Namespace) -> int:
 
     _check(a)
     a.out = a.dir
-    r = run(a.dir, workers=a.workers, dask=a.dask, retries=a.retries, timeout=a.timeout, progress=not a.no_progress)
+    r = run(a.dir, workers=a.workers, dask=a.dask, retries=a.retries, timeout=a.timeout, progress=not a.no_progress,
+            allow_mixed_platforms=a.allow_mixed_platforms)
     if r["executed"] == 0 and not r["interrupted"]:
         print(f"nothing to do: {r['ok_before']}/{r['total']} runs ok, {r['failed_total']} failed -> {a.dir}")
         return 0
@@ -71,7 +85,7 @@ def cmd_status(a: argparse.Namespace) -> int:
 def cmd_analyze(a: argparse.Namespace) -> int:
     from experiments.sweep.analyze import analyze_dir
 
-    res = analyze_dir(a.dir, metrics=a.metric or None, conf_level=a.conf, resamples=a.resamples)
+    res = analyze_dir(a.dir, metrics=a.metric or None, conf_level=a.conf, resamples=a.resamples, stream=sys.stderr)
     print(res["text"])
     print(f"-> {res['csv']}\n-> {res['png']}")
     return 0
@@ -87,6 +101,9 @@ def _exec_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retries", type=int, default=None, help="retries of a failed run (default from the sweep file)")
     p.add_argument("--timeout", type=float, default=None, help="seconds before a run's worker is killed (local only)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-mixed-platforms", action="store_true",
+                   help="accept runs on a platform fingerprint other than the sweep's (model/platform.py): their "
+                        "results are not bit-identical, only ensemble statistics agree; recorded in the manifest")
 
 
 def register(sub) -> None:
@@ -110,5 +127,5 @@ def register(sub) -> None:
     an.add_argument("--metric", action="append", default=[],
                     help="run-level metric to analyse, repeatable (default: the sweep file's metrics or a standard set)")
     an.add_argument("--conf", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
-    an.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the intervals")
+    an.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the intervals (10 to 100,000)")
     an.set_defaults(func=cmd_analyze)

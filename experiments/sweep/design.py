@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.sweep.spec import SweepSpec
+from experiments.sweep.spec import SweepSpec, check_size
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("model", "agents", "scenarios")
@@ -132,6 +132,7 @@ def plan(spec: SweepSpec, code: str | None = None) -> pd.DataFrame:
     """
     from model.scenarios import load
 
+    check_size(spec)  # before building anything: a design of billions of points is a one-line error
     code = code or code_version()
     loaded = {n: load(n) for n in (spec.scenarios or [spec.scenario])}
     pts = points(spec)

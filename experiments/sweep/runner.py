@@ -11,6 +11,13 @@ Executors share one small interface (``capacity``, ``submit``, ``poll``, ``in_fl
 Only this coordinating process writes to the results folder. Ctrl-C once: no new runs start, runs in
 flight finish and are recorded; Ctrl-C again (or SIGTERM): stop now. Either way ``resume`` runs only
 what is missing or failed.
+
+Platforms (model/platform.py): before the first run, every executor says which platform fingerprints its
+workers have (``platforms()``: this process, a probe of each local worker, ``client.run`` on each Dask
+worker). A new folder records its sweep's platform; a resume whose workers differ from it, a Dask cluster
+of mixed platforms, and any result whose ``platform_id`` differs from the sweep's are refused (one line,
+exit status 2, finished runs kept, the mismatching result not recorded) unless ``allow_mixed_platforms``.
+A results folder that stops being writable mid-sweep stops the sweep the same way.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import Any
 
 from experiments.sweep import spec as spec_mod
 from experiments.sweep.design import code_version, plan
-from experiments.sweep.store import Store
+from experiments.sweep.store import DamagedFile, Store
 from experiments.sweep.worker import METRICS, VERDICTS, execute
 from model.errors import ConfigError
 
@@ -40,12 +47,27 @@ def _failed(task: dict, error: str) -> dict[str, Any]:
             "traceback": "", "pid": None, "host": None, "started_at": None, "wall_seconds": None}
 
 
+def _group(probes: list[dict]) -> dict[str, dict[str, Any]]:
+    """Worker probes grouped by platform id: {id: {"platform": record, "workers": n}}."""
+    out: dict[str, dict[str, Any]] = {}
+    for pr in probes:
+        rec = pr["platform"]
+        g = out.setdefault(rec["id"], {"platform": rec, "workers": 0})
+        g["workers"] += 1
+    return out
+
+
 class InProcess:
     name = "in-process (sequential)"
 
     def __init__(self) -> None:
         self.pending: deque = deque()
         self.capacity = 1
+
+    def platforms(self) -> dict[str, dict[str, Any]]:
+        from experiments.sweep.worker import probe
+
+        return _group([probe()])
 
     def in_flight(self) -> int:
         return len(self.pending)
@@ -73,6 +95,11 @@ def _serve(conn) -> None:
             return
         if task is None:
             return
+        if task.get("probe"):
+            from experiments.sweep.worker import probe
+
+            conn.send(probe())
+            continue
         conn.send(execute(task))
 
 
@@ -102,6 +129,23 @@ class LocalPool:
 
     def pids(self) -> list[int]:
         return [w.proc.pid for w in self.workers]
+
+    def platforms(self) -> dict[str, dict[str, Any]]:
+        """Ask every (idle) worker process for its platform: they inherit the forkserver's environment, which
+        need not be this process's."""
+        probes = []
+        for w in self.workers:
+            try:
+                w.conn.send({"probe": True})
+                if w.conn.poll(120):
+                    probes.append(w.conn.recv())
+            except (EOFError, OSError):
+                pass  # a worker that died at start; poll() replaces it when it is given a run
+        if not probes:
+            from experiments.sweep.worker import probe
+
+            probes = [probe()]
+        return _group(probes)
 
     def in_flight(self) -> int:
         return sum(w.task is not None for w in self.workers)
@@ -182,6 +226,7 @@ class DaskPool:
         from dask.distributed import Client, LocalCluster
 
         self.cluster = None
+        self.futures: dict = {}
         if address in ("local", "local-threads"):
             import dask
 
@@ -197,10 +242,40 @@ class DaskPool:
             except Exception as exc:  # noqa: BLE001 - unreachable, refused, malformed address
                 raise ConfigError("--dask", address, f"a reachable Dask scheduler address ({exc})",
                                   kind="cannot connect") from None
+        try:
+            self.probes = self._probe(address)
+        except BaseException:
+            self.close()
+            raise
         threads = sum(self.client.nthreads().values()) or 1
         self.capacity = 2 * threads  # keep every thread busy while results come back
         self.name = f"Dask {address} ({threads} thread{'s' if threads > 1 else ''})"
-        self.futures: dict = {}
+
+    def _probe(self, address: str) -> list[dict]:
+        """Ask every worker, before any run, whether it can import the project and which platform it is on."""
+        try:
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+        except Exception:  # noqa: BLE001 - TimeoutError (its type moved between versions)
+            raise ConfigError("--dask", address, f"a scheduler with workers (none connected within "
+                              f"{WORKER_WAIT_SECONDS:g} s; start them first, see experiments/sweep/README.md)",
+                              kind="no Dask workers") from None
+        try:
+            answers = self.client.run(_remote_probe())
+        except Exception as exc:  # noqa: BLE001
+            raise ConfigError("--dask", address, f"workers that answer a probe ({type(exc).__name__}: {exc})",
+                              kind="Dask workers do not answer") from None
+        bad = {w: r for w, r in answers.items() if not r.get("ok")}
+        if bad:
+            w, r = sorted(bad.items())[0]
+            raise ConfigError("--dask", address, f"workers that can import CZT-Sim: {len(bad)} of {len(answers)} "
+                              f"cannot ({w}: {r.get('error')}; its cwd {r.get('cwd')}); start each worker with "
+                              f"this repository on its path and the same virtualenv: PYTHONPATH={ROOT} "
+                              f"{ROOT}/.venv/bin/dask worker {address} (experiments/sweep/README.md)",
+                              kind="Dask workers cannot import the project")
+        return list(answers.values())
+
+    def platforms(self) -> dict[str, dict[str, Any]]:
+        return _group(self.probes)
 
     def in_flight(self) -> int:
         return len(self.futures)
@@ -229,6 +304,8 @@ class DaskPool:
                     msg = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
                 except Exception as e:  # noqa: BLE001
                     msg = f"{type(e).__name__}: {e}"
+                if "deserializ" in msg.lower():  # a worker (joined after the probe) cannot import the project
+                    msg = f"{WORKER_IMPORT_ERROR}: {msg}"
                 out.append((task, _failed(task, msg)))
         return out
 
@@ -241,6 +318,31 @@ class DaskPool:
             self.cluster.close()
 
 
+WORKER_WAIT_SECONDS = 60.0
+WORKER_IMPORT_ERROR = "WorkerCannotImport"
+ROOT = Path(__file__).resolve().parents[2]
+
+# The Dask probe is sent by value (cloudpickle copies a function whose module is not importable), so that a
+# worker which cannot import the project can still run it and say so, instead of failing to deserialize.
+_PROBE_SOURCE = '''
+def czt_probe():
+    import os
+    import sys
+    try:
+        from experiments.sweep.worker import probe
+        return probe()
+    except BaseException as exc:
+        return {"ok": False, "error": (type(exc).__name__ + ": " + str(exc)).splitlines()[0][:300],
+                "cwd": os.getcwd(), "python": sys.executable}
+'''
+
+
+def _remote_probe():
+    ns: dict[str, Any] = {"__name__": "czt_dask_probe"}
+    exec(compile(_PROBE_SOURCE, "<czt_dask_probe>", "exec"), ns)  # noqa: S102 - our own constant source
+    return ns["czt_probe"]
+
+
 def _provenance(spec: spec_mod.SweepSpec) -> dict[str, Any]:
     from experiments.runner import git_commit, versions
 
@@ -249,31 +351,48 @@ def _provenance(spec: spec_mod.SweepSpec) -> dict[str, Any]:
             "root_seed": str(spec.root_seed)}
 
 
-def prepare(out: str | Path, spec_path: str | Path | None = None,
-            spec: spec_mod.SweepSpec | None = None) -> Store:
-    """Validate the sweep file and create (or check) the results folder; nothing runs yet."""
-    store = Store(out)
+def _validate(store: Store, out, spec_path, spec) -> tuple[spec_mod.SweepSpec | None, Any]:
+    """Check the sweep file and the folder's state without writing anything.
+
+    Returns (spec, design) for a new folder (planned, not yet created), (None, None) for an existing sweep.
+    """
     if spec_path is not None:
         spec = spec_mod.read(spec_path)
     if spec is None:
         if not store.exists():
             raise ConfigError("DIR", str(out), "a sweep results folder (made by 'python -m experiments sweep')",
                               kind="not a sweep folder")
-        return store
+        return None, None
     if store.exists():
         have = store.info()["digest"]
         if have != spec.digest():
             raise ConfigError("--out", str(out), "a new folder, or the folder of this same sweep "
                               f"(it holds sweep {store.info()['spec']['name']!r}, digest {have})",
                               kind="folder holds a different sweep")
-        return store
+        return None, None
     leftovers = {".lock", "sweep.toml", "design.parquet", "parts", ".sweep.toml.tmp"}  # a creation cut short
-    if store.root.exists() and (any(p.name not in leftovers for p in store.root.iterdir())
-                                or any((store.root / "parts").rglob("*.parquet"))):
+    try:
+        busy = store.root.exists() and (any(p.name not in leftovers for p in store.root.iterdir())
+                                        or any((store.root / "parts").rglob("*.parquet")))
+    except OSError:
+        busy = False  # not a folder we can list: writable_folder says why
+    if busy:
         raise ConfigError("--out", str(out), "a new or empty folder, or the folder of this same sweep",
                           kind="folder not empty")
-    design = plan(spec)
-    store.create(spec, design, Path(spec_path) if spec_path else None, _provenance(spec))
+    return spec, plan(spec)
+
+
+def prepare(out: str | Path, spec_path: str | Path | None = None,
+            spec: spec_mod.SweepSpec | None = None) -> Store:
+    """Validate the sweep file and create (or check) the results folder; nothing runs yet. A new folder
+    records this process's platform as the sweep's."""
+    from model import platform
+
+    store = Store(out)
+    spec, design = _validate(store, out, spec_path, spec)
+    if spec is not None:
+        store.create(spec, design, Path(spec_path) if spec_path else None,
+                     {**_provenance(spec), "platform": platform.record()})
     return store
 
 
@@ -285,33 +404,114 @@ def _open_executor(workers: int, dask: str | None, n_todo: int, timeout: float |
     return LocalPool(max(1, min(workers, n_todo)), timeout)
 
 
+class _NotWritable(Exception):
+    """Writing into the results folder failed (read-only, full, gone): the sweep stops, finished runs stay."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
+
+
+def _not_writable(store: Store, exc: OSError, n_ok: int) -> ConfigError:
+    what = exc.strerror or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename else ""
+    return ConfigError("DIR", str(store.root), f"a writable results folder ({what}{where}); the sweep stopped, the "
+                       f"{n_ok} runs finished ok are kept: make the folder writable and run "
+                       f"'python -m experiments resume {store.root}'", kind="results folder not writable")
+
+
+def _mismatch(field: str, value: str, sweep: dict[str, Any] | None, other: dict[str, Any] | None,
+              tail: str = "") -> ConfigError:
+    from model.platform import differences
+
+    diff = f"; differs in {differences(sweep, other)}" if sweep and other else ""
+    return ConfigError(field, value, f"the sweep's platform {(sweep or {}).get('id')}{diff}{tail}: results on another "
+                       "platform are not bit-identical to the sweep's; run on a machine or workers with the same "
+                       "fingerprint, or pass --allow-mixed-platforms to pool them (across platforms only ensemble "
+                       "statistics agree)", kind="platform mismatch")
+
+
 def run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.SweepSpec | None = None,
         workers: int | None = None, dask: str | None = None, retries: int | None = None,
-        timeout: float | None = None, progress: bool = True, executor=None, stream=None) -> dict[str, Any]:
+        timeout: float | None = None, progress: bool = True, executor=None, stream=None,
+        allow_mixed_platforms: bool = False) -> dict[str, Any]:
     """Run every planned run of the sweep in ``out`` that has not finished ok. Returns counts and throughput.
 
     ``spec_path``/``spec`` start (or continue) a sweep; neither: resume the sweep already in ``out``.
+    Everything is checked (sweep file, design size, outputs, folder writable, workers' platforms) before the
+    folder is created or any run starts.
     """
+    from experiments.io import _remove_empty, writable_folder
+
     stream = stream or sys.stderr
     if workers is None:
         workers = os.cpu_count() or 1
     if workers < 0:
         raise ConfigError("--workers", workers, "0 (in this process) or a positive number of worker processes")
-    store = prepare(out, spec_path, spec)
+    store = Store(out)
+    new_spec, design = _validate(store, out, spec_path, spec)
+    created = writable_folder(store.root, "--out" if new_spec is not None else "DIR")
     store.lock()
     try:
-        return _run_locked(store, workers, dask, retries, timeout, progress, executor, stream)
+        return _run_locked(store, workers, dask, retries, timeout, progress, executor, stream,
+                           new=(new_spec, design, Path(spec_path) if spec_path else None),
+                           allow_mixed=allow_mixed_platforms)
+    except ConfigError:
+        if new_spec is not None and not store.exists():  # refused before the folder was made: leave nothing
+            store.unlock()
+            (store.root / ".lock").unlink(missing_ok=True)
+            _remove_empty(created)
+        raise
     finally:
         store.unlock()
 
 
-def _run_locked(store: Store, workers, dask, retries, timeout, progress, executor, stream) -> dict[str, Any]:
+def _rebuild_design(store: Store, spec: spec_mod.SweepSpec, info: dict[str, Any], stream):
+    """Re-plan a damaged design.parquet from spec.json at the recorded code version, if the finished runs fit."""
+    from experiments.io import write_parquet
+
+    design = plan(spec, info["code_version"])
+    done = set(store.finished().run_id)
+    stray = done - set(design.run_id)
+    if stray:
+        raise ConfigError(str(store.root / "design.parquet"), "damaged", f"an intact design.parquet: re-planning "
+                          f"from spec.json gives other run ids ({len(stray)} finished runs are not in it; the "
+                          "scenario files changed since the sweep was planned); restore design.parquet from a copy",
+                          kind="damaged sweep file")
+    prov = {k: info[k] for k in ("digest", "code_version", "git_commit", "versions", "created", "root_seed",
+                                 "platform") if k in info}
+    write_parquet(design, store.root / "design.parquet", store.meta(prov))
+    print(f"note: design.parquet was damaged; rebuilt from spec.json ({design.run_id.nunique()} runs, "
+          f"{len(done)} already finished)", file=stream)
+    return design
+
+
+def _run_locked(store: Store, workers, dask, retries, timeout, progress, executor, stream, new,
+                allow_mixed: bool) -> dict[str, Any]:
     from tqdm import tqdm
 
-    info = store.info()
-    spec = store.spec()
-    if store.clean_temp():
-        print("note: removed temporary files left by an interrupted write", file=stream)
+    from model import platform as platform_mod
+
+    new_spec, new_design, source = new
+    if new_spec is not None:  # planned, created once the workers' platform is known
+        spec, design = new_spec, new_design
+        info = {**_provenance(spec), "spec": spec.to_dict()}
+        ok: set[str] = set()
+    else:
+        info = store.info()
+        spec = store.spec()
+        try:
+            if store.clean_temp():
+                print("note: removed temporary files left by an interrupted write", file=stream)
+        except OSError as exc:
+            raise _not_writable(store, exc, 0) from None
+        try:
+            design = store.design()
+        except DamagedFile:
+            design = _rebuild_design(store, spec, info, stream)
+        ok = store.ok_ids()
+        if store.damaged:
+            print("note: " + store.damaged_note(), file=stream)
     retries = spec.retries if retries is None else retries
     timeout = spec.timeout_seconds if timeout is None else timeout
     planned, now = info["code_version"], code_version()
@@ -320,10 +520,8 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
               "the current code and each run records the version it ran with", file=stream)
     elif planned != now:
         print(f"note: new commit since this sweep was planned, model sources unchanged ({now})", file=stream)
-    design = store.design()
     names = [f.name for f in spec.factors]
     unique = design.drop_duplicates("run_id").sort_values("order")
-    ok = store.ok_ids()
     todo = unique[~unique.run_id.isin(ok)]
     total = len(unique)
     hook = os.environ.get("CZT_SWEEP_HOOK")
@@ -335,17 +533,65 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
         for r in todo.itertuples())
     counts = {"total": total, "ok_before": len(ok), "ok": 0, "failed": 0, "retried": 0, "executed": 0}
     if not queue:
-        runs, _ = store.consolidate()
+        try:
+            runs, _ = store.consolidate()
+        except OSError as exc:
+            raise _not_writable(store, exc, len(ok)) from None
         return {**counts, "pending": 0, "interrupted": False, "wall_seconds": 0.0, "runs_per_minute": None,
                 "executor": None, "failed_total": int((runs.status == "failed").sum())}
     ex = executor or _open_executor(workers, dask, len(queue), timeout)
-    meta = store.meta({"sweep": spec.name, "digest": info["digest"], "code_version": info["code_version"],
-                       "git_commit": info.get("git_commit", ""), "root_seed": str(spec.root_seed)})
-    store.log("start", executor=ex.name, todo=len(queue), total=total, pid=os.getpid())
+    try:
+        # ---- which platforms will run this? Checked before the first run is sent.
+        plats = ex.platforms() if hasattr(ex, "platforms") else _group([{"platform": platform_mod.record()}])
+        here = platform_mod.fingerprint_id()
+        if new_spec is not None:
+            if len(plats) > 1 and not allow_mixed:
+                ids = ", ".join(f"{k} ({v['workers']} workers)" for k, v in sorted(plats.items()))
+                first, second = sorted(plats)[:2]
+                raise _mismatch("workers", ids, plats[first]["platform"], plats[second]["platform"],
+                                tail=" (the workers differ among themselves)")
+            sweep_rec = plats[here]["platform"] if here in plats else plats[sorted(plats)[0]]["platform"]
+            store.create(spec, design, source, {**{k: v for k, v in info.items() if k != "spec"},
+                                                "platform": sweep_rec})
+            store.log("platform", platform=sweep_rec, note="the sweep's platform, recorded when the folder was made")
+            info = store.info()
+        else:
+            sweep_rec = store.platform()
+            if sweep_rec is None:  # planned before platforms were recorded: this session's becomes the sweep's
+                sweep_rec = plats[here]["platform"] if here in plats else plats[sorted(plats)[0]]["platform"]
+                store.log("platform", platform=sweep_rec, note="folder planned before platform fingerprints; "
+                          "the first resume's platform is the sweep's from now on")
+        sweep_id = sweep_rec["id"]
+        others = sorted(set(plats) - {sweep_id})
+        if others and not allow_mixed:
+            raise _mismatch("platform", others[0], sweep_rec, plats[others[0]]["platform"],
+                            tail=f" (this {'Dask cluster' if dask else 'machine'}: {', '.join(others)})")
+        mixed_logged = False
+        if others:
+            store.log("platforms", mixed_platforms_allowed=True, sweep_platform_id=sweep_id,
+                      platform_ids=sorted(plats))
+            mixed_logged = True
+        if hasattr(ex, "probes"):  # Dask: say if workers import another version of the project
+            vers = sorted({p.get("code_version") for p in ex.probes} - {now})
+            if vers:
+                print(f"warning: Dask workers run code version {', '.join(map(str, vers))} (this process: {now}); "
+                      "each run records the version it ran with", file=stream)
+        meta = store.meta({"sweep": spec.name, "digest": info["digest"], "code_version": info["code_version"],
+                           "git_commit": info.get("git_commit", ""), "root_seed": str(spec.root_seed),
+                           "platform_id": sweep_id})
+        store.log("start", executor=ex.name, todo=len(queue), total=total, pid=os.getpid(),
+                  platform_ids=sorted(plats))
+    except OSError as exc:
+        ex.close(kill=True)
+        raise _not_writable(store, exc, len(ok)) from None
+    except BaseException:
+        ex.close(kill=True)
+        raise
     bar = tqdm(total=total, initial=len(ok), desc=spec.name, unit="run", file=stream, disable=not progress,
                dynamic_ncols=True, smoothing=0.1)
     bar.set_postfix(failed=0, refresh=False)
-    state = {"sigints": 0}
+    state: dict[str, Any] = {"sigints": 0, "refusal": None}
+    seen: set[str] = set()
     interrupted = False
 
     def on_signal(signum, frame):
@@ -359,8 +605,42 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
     t0 = time.time()
 
+    def write(fn, *args, **kw):
+        try:
+            return fn(*args, **kw)
+        except OSError as exc:
+            raise _NotWritable(exc) from None
+
+    def refuse(task: dict, res: dict, err: ConfigError) -> None:
+        """Stop the sweep: no new runs; runs in flight finish (matching ones are kept); then the error."""
+        if state["refusal"] is None:
+            state["refusal"] = err
+        write(store.log, "refused", run_id=task["run_id"], attempt=task["attempt"], error=str(err),
+              platform_id=res.get("platform_id"), host=res.get("host"))
+
     def record(task: dict, res: dict) -> None:
+        nonlocal mixed_logged
         stopping = state["sigints"] > 0
+        pid_ = res.get("platform_id")
+        if "platform_id" in res or res["status"] == "ok":  # a dead worker's or a timeout's result has none
+            if pid_ != sweep_id:
+                if not allow_mixed:
+                    host = f" on {res.get('host')} (pid {res.get('pid')})" if res.get("host") else ""
+                    return refuse(task, res, _mismatch(f"run {task['run_id']}{host}", str(pid_), sweep_rec, None,
+                                                       tail=f"; the result was not recorded, the {counts['ok'] + len(ok)}"
+                                                            " runs finished ok are kept"))
+                if not mixed_logged:
+                    write(store.log, "platforms", mixed_platforms_allowed=True, sweep_platform_id=sweep_id,
+                          platform_ids=sorted(set(plats) | {str(pid_)}))
+                    mixed_logged = True
+            seen.add(str(pid_))
+        if str(res.get("error", "")).startswith(WORKER_IMPORT_ERROR):
+            return refuse(task, res, ConfigError("--dask", str(dask), "workers that can import CZT-Sim (a worker "
+                                                 "that joined after the start cannot: "
+                                                 f"{res['error'].split(': ', 1)[-1][:200]}); start each worker with "
+                                                 f"PYTHONPATH={ROOT} and the same virtualenv "
+                                                 "(experiments/sweep/README.md), then resume",
+                                                 kind="Dask workers cannot import the project"))
         row = {"run_id": task["run_id"], "scenario": task["scenario"], "status": res["status"],
                "error": res.get("error", ""),
                "attempts": task["attempt"], "seed": task["seed"], "rep": task["rep"], "point": task["point"],
@@ -368,35 +648,37 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
                "wall_seconds": res.get("wall_seconds"), "started_at": res.get("started_at"),
                "finished_at": time.time(), "pid": res.get("pid"), "host": res.get("host"),
                "executor": ex.name, "code_version": info["code_version"],
-               "code_version_run": res.get("code_version_run", "")}
+               "code_version_run": res.get("code_version_run", ""), "platform_id": pid_ or ""}
         if res["status"] == "ok":
             m = res["metrics"]
             row.update({k: m.get(k) for k in METRICS + VERDICTS})
-            store.write_run(row, res["annual"], meta)
-            store.log("ok", run_id=task["run_id"], attempt=task["attempt"], seconds=res.get("wall_seconds"))
+            write(store.write_run, row, res["annual"], meta)
+            write(store.log, "ok", run_id=task["run_id"], attempt=task["attempt"], seconds=res.get("wall_seconds"),
+                  platform_id=pid_)
             counts["ok"] += 1
             bar.update(1)
             return
         if str(res.get("error", "")).startswith("OutputsError"):
             raise ConfigError("outputs", spec.outputs, res["error"].split(": ", 1)[-1], kind="unknown output")
-        if stopping:
-            store.log("interrupted", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
+        if stopping or state["refusal"] is not None:
+            write(store.log, "interrupted", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
             return
         if task["attempt"] <= retries:
-            store.log("retry", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
+            write(store.log, "retry", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
             counts["retried"] += 1
             queue.append({**task, "attempt": task["attempt"] + 1})
             return
         row["traceback"] = res.get("traceback", "")
-        store.write_run(row, None, meta)
-        store.log("failed", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
+        write(store.write_run, row, None, meta)
+        write(store.log, "failed", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
         counts["failed"] += 1
         bar.update(1)
         bar.set_postfix(failed=counts["failed"], refresh=True)
 
     try:
         while True:
-            while queue and state["sigints"] == 0 and ex.in_flight() < ex.capacity:
+            while (queue and state["sigints"] == 0 and state["refusal"] is None
+                   and ex.in_flight() < ex.capacity):
                 ex.submit(queue.popleft())
             if ex.in_flight() == 0:
                 break
@@ -407,22 +689,38 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
     except KeyboardInterrupt:
         ex.close(kill=True)
         interrupted = True
+    except _NotWritable as exc:
+        ex.close(kill=True)
+        _restore(old)
+        bar.close()
+        raise _not_writable(store, exc.exc, counts["ok"] + len(ok)) from None
     except BaseException:
         ex.close(kill=True)
         raise
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)
+        _restore(old)
         bar.close()
     interrupted = interrupted or state["sigints"] > 0
     wall = time.time() - t0
-    runs, _ = store.consolidate()
-    pending = int((runs.status == "pending").sum())
-    rpm = counts["executed"] / wall * 60 if wall > 0 else None
-    store.log("interrupted" if interrupted else "end", executed=counts["executed"], ok=counts["ok"],
-              failed=counts["failed"], wall_seconds=round(wall, 3), runs_per_minute=rpm, executor=ex.name)
+    try:
+        runs, _ = store.consolidate()
+        pending = int((runs.status == "pending").sum())
+        rpm = counts["executed"] / wall * 60 if wall > 0 else None
+        event = "refused" if state["refusal"] is not None else "interrupted" if interrupted else "end"
+        store.log(event, executed=counts["executed"], ok=counts["ok"], failed=counts["failed"],
+                  wall_seconds=round(wall, 3), runs_per_minute=rpm, executor=ex.name, platform_ids=sorted(seen))
+    except OSError as exc:
+        raise _not_writable(store, exc, counts["ok"] + len(ok)) from None
+    if state["refusal"] is not None:
+        raise state["refusal"]
     return {**counts, "pending": pending, "interrupted": interrupted, "wall_seconds": wall, "runs_per_minute": rpm,
             "executor": ex.name, "failed_total": int((runs.status == "failed").sum())}
+
+
+def _restore(old: dict) -> None:
+    for s, h in old.items():
+        signal.signal(s, h)
+    old.clear()
 
 
 def _is_main_thread() -> bool:

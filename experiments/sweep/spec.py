@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
+import math
+import tomllib  # noqa: F401 - tests parse sweep text with spec.tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,9 +128,13 @@ def _factor(name: str, value: Any, where: str) -> Factor:
         levels = []
         for v in value:
             try:
-                levels.append(p.coerce(v))
+                c = p.coerce(v)
             except ConfigError as exc:
                 raise ConfigError(f"{where}: params.{name}", v, exc.allowed_text) from None
+            if c in levels:
+                raise ConfigError(f"{where}: params.{name}", v, "each value once (a repeated level would make "
+                                  "identical design points)", kind="duplicate level")
+            levels.append(c)
         return Factor(name=name, levels=levels)
     if isinstance(value, dict):
         extra = sorted(set(value) - _RANGE)
@@ -141,10 +146,36 @@ def _factor(name: str, value: Any, where: str) -> Factor:
         if not lo < hi:
             raise ConfigError(f"{where}: params.{name}.max", value["max"], f"a value above min ({lo})")
         n = value.get("levels")
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 2):
-            raise ConfigError(f"{where}: params.{name}.levels", n, "an integer of at least 2")
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_RUNS):
+            raise ConfigError(f"{where}: params.{name}.levels", n, f"an integer from 2 to {MAX_RUNS:,}")
         return Factor(name=name, lo=float(lo), hi=float(hi), n_levels=n)
     raise ConfigError(f"{where}: params.{name}", value, "a list of values or a table {min, max[, levels]}")
+
+
+MAX_RUNS = 1_000_000  # design points x replications: beyond this the plan alone takes hours and gigabytes
+
+
+def n_points(spec: SweepSpec) -> int:
+    """Design points the spec makes, computed without building them (exact Python integers)."""
+    k = len(spec.factors)
+    if spec.design in ("factorial", "scenarios"):
+        n = 1
+        for f in spec.factors:
+            n *= len(f.levels) if f.levels is not None else int(f.n_levels or 0)
+        return n * (len(spec.scenarios) if spec.design == "scenarios" else 1)
+    return spec.samples * {"lhs": 1, "sobol": k + 2, "morris": k + 1}[spec.design]
+
+
+def check_size(spec: SweepSpec, where: str = "sweep") -> None:
+    """A one-line ConfigError, before anything is built, if the design has more than MAX_RUNS runs."""
+    pts = n_points(spec)
+    runs = pts * spec.replications
+    if runs > MAX_RUNS:
+        how = {"factorial": "fewer levels", "scenarios": "fewer scenarios or levels", "lhs": "fewer samples",
+               "sobol": "a smaller samples (N x (k+2) points)", "morris": "fewer trajectories"}[spec.design]
+        raise ConfigError(f"{where}: design", runs, f"at most {MAX_RUNS:,} runs (design points x replications); this "
+                          f"{spec.design} design has {pts:,} points x {spec.replications:,} replications = {runs:,} "
+                          f"runs: use {how} or replications", kind="design too large")
 
 
 def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
@@ -187,6 +218,14 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
                     factors.append(Factor(name=p.name, lo=float(p.lo), hi=float(p.hi), n_levels=2))
     if not isinstance(fixed, dict):
         raise ConfigError(f"{where}: fixed", fixed, "a table of parameter = value")
+    for k, v in fixed.items():  # each value on its own first, so the error names the sweep file's field
+        try:
+            known_param(k, where).coerce(v)
+        except ConfigError as exc:
+            if exc.field.startswith(where):
+                raise ConfigError(exc.field.replace(": params.", ": fixed."), k, exc.allowed_text,
+                                  kind="unknown parameter") from None
+            raise ConfigError(f"{where}: fixed.{k}", v, exc.allowed_text) from None
     clash = sorted(set(fixed) & set(params))
     if clash:
         raise ConfigError(f"{where}: fixed.{clash[0]}", fixed[clash[0]], "a parameter not also varied in [params]")
@@ -211,6 +250,15 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
     outputs = raw.get("outputs", [])
     if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
         raise ConfigError(f"{where}: outputs", outputs, "a list of annual-table column names (empty = all)")
+    from model.recorder import annual_columns
+
+    columns = [c for c in annual_columns() if c not in ("year", "city")]
+    for i, o in enumerate(outputs):
+        if o not in columns and o not in ("year", "city"):
+            raise ConfigError(f"{where}: outputs", o, "columns of the annual city table: " + ", ".join(columns),
+                              kind="unknown output")
+        if o in outputs[:i]:
+            raise ConfigError(f"{where}: outputs", o, "each column once", kind="duplicate output")
     metrics = raw.get("metrics", [])
     if not isinstance(metrics, list) or not all(isinstance(o, str) for o in metrics):
         raise ConfigError(f"{where}: metrics", metrics, "a list of run-level metric names")
@@ -223,18 +271,24 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
     if seeds not in SEED_MODES:
         raise ConfigError(f"{where}: seeds", seeds, "common (same seeds at every design point) or independent")
     timeout = raw.get("timeout_seconds", 900.0)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ConfigError(f"{where}: timeout_seconds", timeout, "a positive number of seconds")
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout)
+            or timeout <= 0):
+        raise ConfigError(f"{where}: timeout_seconds", timeout, "a positive, finite number of seconds (e.g. 900)")
     name = raw.get("name", "sweep")
     if not isinstance(name, str):
         raise ConfigError(f"{where}: name", name, "a string")
-    return SweepSpec(
-        name=name, description=str(raw.get("description", "")), scenario=scenario, design=design, factors=factors,
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise ConfigError(f"{where}: description", description, "a string")
+    spec = SweepSpec(
+        name=name, description=description, scenario=scenario, design=design, factors=factors,
         replications=int_field(raw, "replications", 1, 1, 100_000, where), until=int_field(raw, "until", 2035, 2019, 2100, where),
         scale=scale, root_seed=int_field(raw, "root_seed", 0, 0, 2**63 - 1, where), samples=samples,
         morris_levels=int_field(raw, "morris_levels", 4, 2, 100, where), retries=int_field(raw, "retries", 1, 0, 100, where),
         timeout_seconds=float(timeout), outputs=list(outputs), seeds=seeds, fixed=fixed, metrics=list(metrics),
         scenarios=scenarios)
+    check_size(spec, where)
+    return spec
 
 
 def _scenarios(raw: dict[str, Any], design: str, where: str) -> list[str]:
@@ -265,12 +319,8 @@ def _scenarios(raw: dict[str, Any], design: str, where: str) -> list[str]:
 
 
 def read(path: str | Path) -> SweepSpec:
+    from model.scenarios import read_toml
+
     path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "malformed TOML", f"valid TOML ({exc})", kind="unreadable sweep file") from None
-    except OSError as exc:
-        raise ConfigError(str(path), exc.strerror, "a readable sweep file", kind="unreadable sweep file") from None
+    raw = read_toml(path, "sweep file")  # one-line ConfigError: unreadable, not UTF-8, malformed, too deep
     return parse(raw, path.name)

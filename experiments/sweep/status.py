@@ -18,7 +18,7 @@ def status(root) -> str:
     design = store.design()
     fin = store.finished()
     ids = set(design.run_id)
-    ok = set(fin.run_id[fin.status == "ok"]) & ids
+    ok = store.ok_ids(fin) & ids  # both parts of the run read
     failed = fin[(fin.status == "failed") & fin.run_id.isin(ids)]
     total = len(ids)
     pending = total - len(ok) - len(failed)
@@ -30,6 +30,9 @@ def status(root) -> str:
              f"  runs: {total} total, {len(ok)} ok, {len(failed)} failed, {pending} pending"
              + (f"; RUNNING now (pid {holder})" if holder else ""),
              f"  design rows: {len(design)} (points x replications; identical configurations share a run)"]
+    lines += _platform_lines(store, fin[fin.run_id.isin(ok)])
+    if store.damaged:
+        lines.append("  warning: " + store.damaged_note())
     retries = sum(e.get("event") == "retry" for e in ev)
     if retries:
         lines.append(f"  attempts retried: {retries}")
@@ -52,3 +55,22 @@ def status(root) -> str:
     if pending or len(failed):
         lines.append(f"  next: python -m experiments resume {root}")
     return "\n".join(lines)
+
+
+def _platform_lines(store: Store, ok_runs) -> list[str]:
+    """The sweep's platform and the ok runs per platform id (model/platform.py)."""
+    from model.platform import summary
+
+    rec = store.platform()
+    counts = store.platform_counts(ok_runs.assign(status="ok")) if len(ok_runs) else {}
+    sweep_id = rec.get("id") if rec else None
+    head = (f"  platform: {sweep_id} ({summary(rec)})" if rec
+            else "  platform: not recorded (planned before platform fingerprints; the next resume records it)")
+    lines = [head]
+    if counts:
+        lines.append("  ok runs by platform: " + ", ".join(
+            f"{k}{' (the sweep' + chr(39) + 's)' if k == sweep_id else ''} {v}" for k, v in sorted(counts.items())))
+    if store.mixed_platforms_allowed():
+        lines.append("  mixed platforms allowed (--allow-mixed-platforms): runs are not all bit-identical, only "
+                     "ensemble statistics agree across platforms")
+    return lines

@@ -9,8 +9,11 @@
     DIR/runs.parquet          consolidated runs table (every planned run; status ok, failed or pending)
     DIR/cities.parquet        consolidated city-by-year table of ok runs (join on run_id)
 
-A run counts as done when its runs part exists with status ok; parts are renamed into place, so a
-crash leaves either a whole part or none. Provenance sits in each Parquet file's metadata.
+A run counts as done when its runs part exists with status ok (and, for an ok run, its cities part reads);
+parts are renamed into place, so a crash leaves either a whole part or none. A part damaged afterwards
+(truncated, overwritten) is reported by name and its run counts as missing, so ``resume`` runs it again;
+nothing is ever deleted. Provenance sits in each Parquet file's metadata; the platform the sweep runs on
+(model/platform.py) in spec.json and, per run, in the ``platform_id`` column.
 """
 
 from __future__ import annotations
@@ -24,11 +27,23 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.io import write_json, write_parquet
 from experiments.sweep.spec import SweepSpec
 from model.errors import ConfigError
+
+
+_EXPECT = "a sweep results folder (made by 'python -m experiments sweep')"
+
+
+class DamagedFile(ConfigError):
+    """A file of the results folder that cannot be read (truncated, overwritten)."""
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
 
 
 class Store:
@@ -37,6 +52,25 @@ class Store:
         self.runs_dir = self.root / "parts" / "runs"
         self.cities_dir = self.root / "parts" / "cities"
         self._lock_fh = None
+        self.damaged: dict[str, str] = {}  # path relative to the folder -> why it cannot be read
+
+    def _read(self, f: Path) -> pd.DataFrame | None:
+        """A part as a frame, or None (recorded in ``damaged``) if it cannot be read."""
+        try:
+            return pd.read_parquet(f)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            self.damaged[str(f.relative_to(self.root))] = _why(exc)
+            return None
+
+    def damaged_note(self) -> str:
+        """One line naming the damaged part files (empty if none)."""
+        if not self.damaged:
+            return ""
+        names = sorted(self.damaged)
+        shown = ", ".join(f"{n} ({self.damaged[n]})" for n in names[:3]) + (f" and {len(names) - 3} more"
+                                                                            if len(names) > 3 else "")
+        return (f"{len(names)} damaged part file{'s' if len(names) > 1 else ''}, treated as missing (resume runs "
+                f"{'their runs' if len(names) > 1 else 'its run'} again): {shown}")
 
     # ---- creation and loading
     def exists(self) -> bool:
@@ -52,17 +86,58 @@ class Store:
         write_json({"spec": spec.to_dict(), "digest": spec.digest(), **provenance}, self.root / "spec.json")
 
     def info(self) -> dict[str, Any]:
+        path = self.root / "spec.json"
         try:
-            return json.loads((self.root / "spec.json").read_text())
-        except (OSError, ValueError):
-            raise ConfigError("DIR", str(self.root), "a sweep results folder (made by 'python -m experiments sweep')",
-                              kind="not a sweep folder") from None
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            raise ConfigError("DIR", str(self.root), _EXPECT, kind="not a sweep folder") from None
+        except ValueError as exc:  # not UTF-8
+            raise DamagedFile(str(path), _why(exc), "the spec.json written when the sweep was created (restore it "
+                              "from a copy; without it the folder's runs cannot be matched to their plan)",
+                              kind="damaged sweep file") from None
+        try:
+            info = json.loads(text)
+            if not isinstance(info, dict) or not isinstance(info.get("spec"), dict) or "digest" not in info:
+                raise ValueError("not the spec of a sweep")
+            return info
+        except (ValueError, RecursionError) as exc:
+            raise DamagedFile(str(path), _why(exc), "the spec.json written when the sweep was created (restore it "
+                              "from a copy; without it the folder's runs cannot be matched to their plan)",
+                              kind="damaged sweep file") from None
 
     def spec(self) -> SweepSpec:
-        return SweepSpec.from_dict(self.info()["spec"])
+        try:
+            return SweepSpec.from_dict(self.info()["spec"])
+        except (TypeError, KeyError) as exc:
+            raise DamagedFile(str(self.root / "spec.json"), _why(exc), "the spec.json written when the sweep was "
+                              "created", kind="damaged sweep file") from None
 
     def design(self) -> pd.DataFrame:
-        return pd.read_parquet(self.root / "design.parquet")
+        path = self.root / "design.parquet"
+        try:
+            return pd.read_parquet(path)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise DamagedFile(str(path), _why(exc), "an intact design.parquet; 'python -m experiments resume "
+                              f"{self.root}' rebuilds it from spec.json", kind="damaged sweep file") from None
+
+    # ---- the platform the sweep runs on (model/platform.py)
+    def platform(self) -> dict[str, Any] | None:
+        """The sweep's platform record: in spec.json, or (folders planned before fingerprints) the first
+        ``platform`` event of the manifest."""
+        rec = self.info().get("platform")
+        if isinstance(rec, dict) and rec.get("id"):
+            return rec
+        for e in self.events():
+            if e.get("event") == "platform" and isinstance(e.get("platform"), dict):
+                return e["platform"]
+        return None
+
+    def platform_id(self) -> str | None:
+        rec = self.platform()
+        return rec.get("id") if rec else None
+
+    def mixed_platforms_allowed(self) -> bool:
+        return any(e.get("event") == "platforms" and e.get("mixed_platforms_allowed") for e in self.events())
 
     @staticmethod
     def meta(provenance: dict[str, Any]) -> dict[str, str]:
@@ -103,9 +178,11 @@ class Store:
 
     def locked_by_other(self) -> str | None:
         p = self.root / ".lock"
-        if not p.exists():
+        try:
+            fh = open(p)  # read-only: status works on a folder it may not write
+        except OSError:
             return None
-        with open(p, "a+") as fh:
+        with fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -127,14 +204,16 @@ class Store:
     def events(self) -> list[dict[str, Any]]:
         out = []
         try:
-            text = (self.root / "manifest.jsonl").read_text()
+            text = (self.root / "manifest.jsonl").read_bytes().decode("utf-8", errors="replace")
         except OSError:
             return out
         for line in text.splitlines():
             try:
-                out.append(json.loads(line))
-            except ValueError:  # a line cut by a crash
+                e = json.loads(line)
+            except (ValueError, RecursionError):  # a line cut by a crash
                 continue
+            if isinstance(e, dict):
+                out.append(e)
         return out
 
     def write_run(self, row: dict[str, Any], annual: pd.DataFrame | None, meta: dict[str, str]) -> None:
@@ -146,20 +225,48 @@ class Store:
         write_parquet(pd.DataFrame([row]), self.runs_dir / f"{rid}.parquet", meta)
 
     def finished(self) -> pd.DataFrame:
-        """Runs parts as one frame (one row per run id that finished ok or failed for good)."""
-        files = sorted(self.runs_dir.glob("*.parquet"))
-        if not files:
+        """Runs parts as one frame (one row per run id that finished ok or failed for good); a damaged part
+        is left out (its run counts as missing) and named in ``damaged``."""
+        parts = []
+        for f in sorted(self.runs_dir.glob("*.parquet")):
+            df = self._read(f)
+            if df is None:
+                continue
+            if not {"run_id", "status"} <= set(df.columns) or len(df) != 1 or df.run_id.iloc[0] != f.stem:
+                self.damaged[str(f.relative_to(self.root))] = "not the runs part of this run"
+                continue
+            parts.append(df)
+        if not parts:
             return pd.DataFrame(columns=["run_id", "status"])
-        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        return pd.concat(parts, ignore_index=True)
 
-    def ok_ids(self) -> set[str]:
-        f = self.finished()
-        return set(f.run_id[f.status == "ok"])
+    def _cities_parts(self, ok: set[str]) -> dict[str, pd.DataFrame]:
+        """Cities parts of the runs in ``ok`` that read (damaged or missing ones are left out)."""
+        out = {}
+        for rid in sorted(ok):
+            f = self.cities_dir / f"{rid}.parquet"
+            if not f.exists():
+                self.damaged[str(f.relative_to(self.root))] = "missing (its runs part says ok)"
+                continue
+            df = self._read(f)
+            if df is not None:
+                out[rid] = df
+        return out
+
+    def ok_ids(self, finished: pd.DataFrame | None = None) -> set[str]:
+        """Runs finished ok whose parts (runs and cities) both read (``finished``: the frame, if already read)."""
+        f = self.finished() if finished is None else finished
+        ok = set(f.run_id[f.status == "ok"])
+        return set(self._cities_parts(ok))
 
     # ---- consolidated tables
-    def consolidate(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def consolidate(self, write: bool | str = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The runs table (every planned run) and the cities table (ok runs), from the parts; written as
+        runs.parquet and cities.parquet (``write=False``: only returned; ``"if-possible"``: unless the folder
+        cannot be written)."""
         info = self.info()
-        prov = {k: info[k] for k in ("digest", "code_version", "git_commit", "versions", "created") if k in info}
+        prov = {k: info[k] for k in ("digest", "code_version", "git_commit", "versions", "created", "platform")
+                if k in info}
         prov["sweep"] = info["spec"]["name"]
         prov["spec"] = info["spec"]
         meta = self.meta(prov)
@@ -175,13 +282,41 @@ class Store:
         runs["status"] = runs["status"].fillna("pending")
         runs = runs.sort_values("order").reset_index(drop=True)
         ok = set(runs.run_id[runs.status == "ok"])
-        parts = [pd.read_parquet(f) for f in sorted(self.cities_dir.glob("*.parquet")) if f.stem in ok]
+        by_id = self._cities_parts(ok)
+        lost = ok - set(by_id)  # its cities part is damaged: the run is missing until resume runs it again
+        if lost:
+            runs.loc[runs.run_id.isin(lost), "status"] = "pending"
+        parts = [by_id[r] for r in sorted(by_id)]
         cities = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["run_id", "year", "city"])
         if info["spec"].get("scenarios"):  # a scenarios design: say which scenario each row ran
             cities.insert(1, "scenario", cities.run_id.map(runs.set_index("run_id").scenario))
-        write_parquet(runs, self.root / "runs.parquet", meta)
-        write_parquet(cities, self.root / "cities.parquet", meta)
+        if write:
+            try:
+                write_parquet(runs, self.root / "runs.parquet", meta)
+                write_parquet(cities, self.root / "cities.parquet", meta)
+            except OSError:
+                if write != "if-possible":  # readers (analyze, report) also work on a read-only folder
+                    raise
         return runs, cities
+
+    def platform_counts(self, runs: pd.DataFrame | None = None) -> dict[str, int]:
+        """Ok runs per platform id ('unrecorded' for runs made before platforms were recorded)."""
+        if runs is None:
+            runs = self.finished()
+        ok = runs[runs.status == "ok"]
+        ids = ok.platform_id.fillna("") if "platform_id" in ok else pd.Series([""] * len(ok), dtype=object)
+        return dict(ids.replace("", "unrecorded").value_counts().sort_index().items())
+
+
+def mixed_platform_warning(counts: dict[str, int], sweep_id: str | None) -> str:
+    """One warning line when ok runs come from more than one platform (empty otherwise)."""
+    known = {k: v for k, v in counts.items() if k != "unrecorded"}
+    if len(known) <= 1:
+        return ""
+    parts = ", ".join(f"{k}{' (the sweep' + chr(39) + 's)' if k == sweep_id else ''}: {v} run{'s' if v != 1 else ''}"
+                      for k, v in sorted(known.items()))
+    return (f"warning: pooling ok runs from {len(known)} platforms ({parts}); across platforms only ensemble "
+            "statistics agree, single runs are not bit-identical")
 
 
 def read_provenance(path: str | Path) -> dict[str, str]:

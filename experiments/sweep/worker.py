@@ -2,8 +2,11 @@
 
 ``execute(task)`` never raises for a model error: it returns a result dict with ``status`` "ok"
 (annual table and scalar metrics) or "failed" (error text and traceback), so the coordinator
-records it and decides about retries. A test-only hook, ``CZT_SWEEP_HOOK=module:function``,
-is called with the task before the model runs (fault injection in tests).
+records it and decides about retries. Every result carries ``platform_id``, the fingerprint of the
+process that ran it (model/platform.py), which the coordinator checks against the sweep's. ``probe()``
+is what the coordinator asks a worker before sending runs: its platform and code version. A test-only
+hook, ``CZT_SWEEP_HOOK=module:function``, is called with the task before the model runs (fault injection
+in tests).
 """
 
 from __future__ import annotations
@@ -72,6 +75,24 @@ def _hook(task: dict) -> None:
         getattr(module, fn)(task)
 
 
+def probe() -> dict[str, Any]:
+    """This worker's platform record and code version (asked once per worker before any run is sent)."""
+    from experiments.sweep.design import code_version
+    from model import platform
+
+    return {"ok": True, "platform": platform.record(), "code_version": code_version(), "pid": os.getpid(),
+            "host": socket.gethostname()}
+
+
+def _platform_id() -> str | None:
+    try:
+        from model.platform import fingerprint_id
+
+        return fingerprint_id()
+    except Exception:  # noqa: BLE001 - the result is then refused as from an unknown platform
+        return None
+
+
 def execute(task: dict) -> dict[str, Any]:
     """Run one task: {run_id, scenario, seed, until, overrides, outputs, attempt}."""
     t0 = time.time()
@@ -82,6 +103,7 @@ def execute(task: dict) -> dict[str, Any]:
         from experiments.sweep.design import code_version
 
         _hook(task)
+        base["platform_id"] = _platform_id()  # after the hook: tests play another platform through it
         model, timing = run_model(task["scenario"], int(task["seed"]), int(task["until"]), dict(task["overrides"]))
         annual = model.annual_frame()
         summary = model.summary()
@@ -96,6 +118,7 @@ def execute(task: dict) -> dict[str, Any]:
                 "init_seconds": timing["init_seconds"], "run_seconds": timing["run_seconds"],
                 "wall_seconds": time.time() - t0, "code_version_run": code_version()}
     except Exception as exc:  # noqa: BLE001 - every model error becomes a recorded failure
+        base.setdefault("platform_id", _platform_id())
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         msg = f"{type(exc).__name__}: {text}".strip().splitlines()[0][:500]
         return {**base, "status": "failed", "error": msg, "traceback": traceback.format_exc()[-4000:],

@@ -1,0 +1,501 @@
+"""Hostile input, table-driven: every case must end in exactly one stderr line starting with ``error:`` that
+names the field and the value, exit status 2, no traceback, and nothing finished lost.
+
+Families: parameter values (--set and files: inf, 1e400, huge integers, scale given twice), unusable output
+folders (read-only, /proc, below a file, empty, too long) for every command that writes, scenario files and
+sweep files (not UTF-8, nested thousands deep, wrong types, duplicates, designs of billions of points, NaN
+timeouts, unknown outputs), command-line flags of every subcommand (argparse types, ranges), damaged sweep
+folders, and a resume on another platform fingerprint. No case runs a simulation: validation comes first (in
+process, building a CZTModel fails the case).
+
+Cases run in-process through ``experiments.cli.main`` (stderr captured, SystemExit caught); a handful
+(``SUB``) also through real interpreters, two at a time. Every case checks that the finished run folder and
+the finished, planned and damaged sweep folders (built once, tiny) are unchanged, and that the case's fresh
+output path ``{new}`` was not left behind.
+
+``classify`` and ``build_fixtures`` are also used to measure the same table against another checkout
+(``python tests/test_bad_input_table.py ROOT`` prints outcome counts by family).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import make_read_only, make_writable
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+
+DEEP = 5000  # arrays nested this deep: tomllib recurses once per level
+OK_SWEEP = """name = "bad-input"
+scenario = "baseline"
+design = "factorial"
+replications = 1
+until = 2020
+scale = 50000
+root_seed = 3
+outputs = ["gdp_100m_yuan", "gdp_share"]
+{extra}
+[params]
+{params}
+"""
+
+
+def sweep_text(extra: str = "", params: str = "enclave_tax_share = [0.0]", tail: str = "") -> str:
+    return OK_SWEEP.format(extra=extra, params=params) + tail
+
+
+def _dotted(head: str, n: int = 2000) -> str:
+    return "[" + head + ".".join(["a"] * n) + "]\n"
+
+
+TEN_PARAMS = "\n".join(f"{p} = [{', '.join(str(round(0.1 * i, 1)) for i in range(10))}]" for p in (
+    "enclave_tax_share", "enclave_stat_share", "enclave_payment_prob", "talent_recognition", "hukou_portability",
+    "hukou_transfer_rate", "division_guidance", "strong_capital_tilt", "green_heart_ban", "subsidy_competition"))
+
+FILES: dict[str, str | bytes] = {
+    # scenario files
+    "s-nonutf8.toml": b'name = "x"\ntitle = "\xff\xfe"\n',
+    "s-deep-arrays.toml": 'name = "d"\n[params]\nenclave_tax_share = ' + "[" * DEEP + "]" * DEEP + "\n",
+    "s-deep-header.toml": _dotted(""),
+    "s-deep-inline.toml": 'name = "d"\nx = ' + "{a = " * 3000 + "1" + "}" * 3000 + "\n",
+    "s-title-deep.toml": 'name = "t"\n' + _dotted("title."),
+    "s-note-deep.toml": 'name = "n"\n[[timeline]]\nyear = 2020\nparams = {}\n' + _dotted("timeline.note."),
+    "s-key-newline.toml": '"bad\\nkey" = 1\n',
+    "s-too-big.toml": 'name = "big"\n' + ("# padding padding padding padding padding padding padding padding\n" * 70000),
+    "s-extends-int.toml": 'name = "e"\nextends = 3\n',
+    "s-extends-list.toml": 'name = "e"\nextends = ["baseline"]\n',
+    "s-extends-table.toml": 'name = "e"\n[extends]\na = 1\n',
+    "s-extends-nul.toml": 'name = "e"\nextends = "a\\u0000b.toml"\n',
+    "s-enclave-int.toml": 'name = "e"\nenclave = 3\n',
+    "s-enclave-string.toml": 'name = "e"\nenclave = "yushao_park"\n',
+    "s-enclave-table.toml": 'name = "e"\n[enclave]\npark = "yushao_park"\nsponsor = "changsha"\n',
+    "s-park-list.toml": 'name = "e"\n[[enclave]]\npark = ["yushao_park"]\nsponsor = "changsha"\n',
+    "s-park-table.toml": 'name = "e"\n[[enclave]]\nsponsor = "changsha"\n[enclave.park]\na = 1\n',
+    "s-sponsor-list.toml": 'name = "e"\n[[enclave]]\npark = "yushao_park"\nsponsor = ["changsha"]\n',
+    "s-dup-park.toml": ('name = "dup"\nextends = "baseline"\n[[enclave]]\npark = "jiuhua_yuhua_park"\nsponsor = "changsha"\n'
+                        '[[enclave]]\npark = "jiuhua_yuhua_park"\nsponsor = "zhuzhou"\n'),
+    "s-enclave-typo.toml": 'name = "e"\n[[enclave]]\npark = "yushao_park"\nsponsor = "changsha"\nhots = "xiangtan"\n',
+    "s-name-int.toml": "name = 3\n",
+    "s-inf-param.toml": 'name = "i"\n[params]\nenclave_duration_years = inf\n',
+    "s-huge-int.toml": 'name = "h"\n[params]\nenclave_duration_years = 1' + "0" * 40 + "\n",
+    # sweep files
+    "w-ok.toml": sweep_text(),
+    "w-nonutf8.toml": sweep_text().encode() + b'description = "\xc3\x28"\n',
+    "w-deep-arrays.toml": sweep_text(params="enclave_tax_share = " + "[" * DEEP + "]" * DEEP),
+    "w-deep-header.toml": sweep_text(tail=_dotted("params.")),
+    "w-desc-deep.toml": sweep_text(tail=_dotted("description.")),
+    "w-billions.toml": sweep_text(params=TEN_PARAMS),
+    "w-levels-huge.toml": sweep_text(params="talent_recognition = {min = 0.0, max = 1.0, levels = 1000000000}"),
+    "w-sobol-huge.toml": sweep_text(params="talent_recognition = {min = 0.0, max = 1.0}").replace(
+        'design = "factorial"', 'design = "sobol"\nsamples = 524288').replace("replications = 1", "replications = 1000"),
+    "w-nan-timeout.toml": sweep_text(extra="timeout_seconds = nan"),
+    "w-inf-timeout.toml": sweep_text(extra="timeout_seconds = inf"),
+    "w-unknown-output.toml": sweep_text().replace('outputs = ["gdp_100m_yuan", "gdp_share"]', 'outputs = ["gdp"]'),
+    "w-dup-output.toml": sweep_text().replace('"gdp_100m_yuan", "gdp_share"', '"gdp_share", "gdp_share"'),
+    "w-dup-level.toml": sweep_text(params="enclave_tax_share = [0.5, 0.5]"),
+    "w-level-inf.toml": sweep_text(params="enclave_duration_years = [1, inf]"),
+    "w-fixed-1e400.toml": sweep_text(tail="[fixed]\nenclave_duration_years = 1e400\n"),
+    "w-scenario-nonutf8.toml": sweep_text().replace('scenario = "baseline"', 'scenario = "{files}/s-nonutf8.toml"'),
+    # calibration file
+    "c-nonutf8.toml": b'name = "c\xff"\n',
+    "c-deep.toml": 'name = "c"\nx = ' + "[" * DEEP + "]" * DEEP + "\n",
+}
+
+RUN = ["run", "--until", "2019", "--scale", "50000", "--out", "{new}"]
+SW = ["--workers", "0", "--no-progress"]
+VAL = ["validate", "--seeds", "2", "--scale", "20000", "--workers", "1"]
+BENCH = ["bench", "--scales", "50000", "--until", "2019", "--plot", "{new}/b.png"]
+CALIB = ["calibrate", str(ROOT / "experiments" / "calibrations" / "hindcast.toml"), "--workers", "0", "--no-progress"]
+
+
+def sweep(f: str, *more: str) -> list[str]:
+    return ["sweep", "{files}/" + f, "--out", "{new}", *SW, *more]
+
+
+# (id, family, argv, strings the one error line must contain[, env])
+CASES: list[tuple] = [
+    # ---- parameter values
+    ("set-int-inf", "param values", RUN + ["--set", "enclave_duration_years=inf"], ["enclave_duration_years", "inf"]),
+    ("set-int-1e400", "param values", RUN + ["--set", "enclave_duration_years=1e400"], ["enclave_duration_years", "1e400"]),
+    ("set-int-minus-inf", "param values", RUN + ["--set", "job_offers_sampled=-inf"], ["job_offers_sampled", "-inf"]),
+    ("set-float-inf", "param values", RUN + ["--set", "enclave_tax_share=inf"], ["enclave_tax_share", "inf"]),
+    ("set-float-1e400", "param values", RUN + ["--set", "commute_fare_yuan=1e400"], ["commute_fare_yuan", "1e400"]),
+    ("set-float-nan", "param values", RUN + ["--set", "talent_recognition=nan"], ["talent_recognition", "nan"]),
+    ("set-huge-int", "param values", RUN + ["--set", "job_offers_sampled=1" + "0" * 400], ["job_offers_sampled"]),
+    ("set-scale-abc", "param values", RUN + ["--set", "scale=abc"], ["scale", "abc"]),
+    ("set-scale-and-flag", "param values", RUN + ["--set", "scale=500"], ["scale", "500"]),
+    ("set-twice", "param values", RUN + ["--set", "enclave_tax_share=0.1", "--set", "enclave_tax_share=0.2"],
+     ["enclave_tax_share", "0.2"]),
+    ("scenario-param-inf", "param values", RUN + ["--scenario", "{files}/s-inf-param.toml"],
+     ["enclave_duration_years", "inf"]),
+    ("scenario-param-huge-int", "param values", RUN + ["--scenario", "{files}/s-huge-int.toml"],
+     ["enclave_duration_years", "1000"]),
+    ("sweep-level-inf", "param values", sweep("w-level-inf.toml"), ["enclave_duration_years", "inf"]),
+    ("sweep-fixed-1e400", "param values", sweep("w-fixed-1e400.toml"), ["enclave_duration_years", "inf"]),
+    ("validate-set-inf", "param values", VAL + ["--out", "{new}", "--set", "enclave_duration_years=inf"],
+     ["enclave_duration_years", "inf"]),
+    ("validate-scale-twice", "param values", VAL + ["--out", "{new}", "--set", "scale=700"], ["scale", "700"]),
+    # ---- unusable output folders, found before anything runs
+    ("run-out-read-only", "output folder", RUN[:-1] + ["{ro}/x"], ["--out", "{ro}/x", "writ"]),
+    ("run-out-proc", "output folder", RUN[:-1] + ["/proc/czt-sim-out"], ["--out", "/proc/czt-sim-out"]),
+    ("run-out-below-file", "output folder", RUN[:-1] + ["{file}/sub"], ["--out", "{file}/sub", "is a file"]),
+    ("run-out-is-file", "output folder", RUN[:-1] + ["{file}"], ["--out", "{file}", "is a file"]),
+    ("run-out-empty", "output folder", RUN[:-1] + [""], ["--out", "''"]),
+    ("run-out-too-long", "output folder", RUN[:-1] + ["{tmp}/" + "x" * 5000], ["--out", "xxxx"]),
+    ("sweep-out-read-only", "output folder", ["sweep", "{files}/w-ok.toml", "--out", "{ro}/x", *SW],
+     ["--out", "{ro}/x", "writ"]),
+    ("sweep-out-proc", "output folder", ["sweep", "{files}/w-ok.toml", "--out", "/proc/czt-sweep", *SW],
+     ["--out", "/proc/czt-sweep"]),
+    ("sweep-out-below-file", "output folder", ["sweep", "{files}/w-ok.toml", "--out", "{file}/s", *SW],
+     ["--out", "{file}/s"]),
+    ("resume-read-only-folder", "output folder", ["resume", "{ro_sweep}", *SW], ["{ro_sweep}", "writ"]),
+    ("validate-out-read-only", "output folder", VAL + ["--out", "{ro}/v"], ["--out", "{ro}/v", "writ"]),
+    ("validate-out-proc", "output folder", VAL + ["--out", "/proc/czt-validate"], ["--out", "/proc/czt-validate"]),
+    ("calibrate-out-read-only", "output folder", CALIB + ["--out", "{ro}/c"], ["--out", "{ro}/c", "writ"]),
+    ("calibrate-out-below-file", "output folder", CALIB + ["--out", "{file}/c"], ["--out", "{file}/c"]),
+    ("report-out-read-only", "output folder", ["report", "{finished_sweep}", "--out", "{ro}/r"],
+     ["--out", "{ro}/r", "writ"]),
+    ("report-out-proc", "output folder", ["report", "{finished_sweep}", "--out", "/proc/czt-report"],
+     ["--out", "/proc/czt-report"]),
+    ("bench-plot-read-only", "output folder", BENCH[:-1] + ["{ro}/b.png"], ["--plot", "{ro}", "writ"]),
+    ("bench-plot-format", "output folder", BENCH[:-1] + ["{new}/b.txt"], ["--plot", "b.txt", ".png"]),
+    # ---- scenario files
+    ("scenario-not-utf8", "scenario file", RUN + ["--scenario", "{files}/s-nonutf8.toml"], ["s-nonutf8.toml", "UTF-8"]),
+    ("scenario-deep-arrays", "scenario file", RUN + ["--scenario", "{files}/s-deep-arrays.toml"],
+     ["s-deep-arrays.toml", "nested"]),
+    ("scenario-deep-header", "scenario file", RUN + ["--scenario", "{files}/s-deep-header.toml"],
+     ["s-deep-header.toml", "'a'"]),
+    ("scenario-deep-inline", "scenario file", RUN + ["--scenario", "{files}/s-deep-inline.toml"],
+     ["s-deep-inline.toml", "nested"]),
+    ("scenario-title-deep", "scenario file", RUN + ["--scenario", "{files}/s-title-deep.toml"],
+     ["s-title-deep.toml: title", "a string"]),
+    ("scenario-note-deep", "scenario file", RUN + ["--scenario", "{files}/s-note-deep.toml"], ["note", "a string"]),
+    ("scenario-key-newline", "scenario file", RUN + ["--scenario", "{files}/s-key-newline.toml"], ["bad\\nkey"]),
+    ("scenario-too-big", "scenario file", RUN + ["--scenario", "{files}/s-too-big.toml"], ["s-too-big.toml", "MB"]),
+    ("scenario-extends-int", "scenario file", RUN + ["--scenario", "{files}/s-extends-int.toml"], ["extends", "3"]),
+    ("scenario-extends-list", "scenario file", RUN + ["--scenario", "{files}/s-extends-list.toml"],
+     ["extends", "['baseline']"]),
+    ("scenario-extends-table", "scenario file", RUN + ["--scenario", "{files}/s-extends-table.toml"],
+     ["extends", "{'a': 1}"]),
+    ("scenario-extends-nul", "scenario file", RUN + ["--scenario", "{files}/s-extends-nul.toml"], ["a\\x00b.toml"]),
+    ("scenario-enclave-int", "scenario file", RUN + ["--scenario", "{files}/s-enclave-int.toml"], ["enclave", "3"]),
+    ("scenario-enclave-string", "scenario file", RUN + ["--scenario", "{files}/s-enclave-string.toml"],
+     ["enclave", "yushao_park"]),
+    ("scenario-enclave-table", "scenario file", RUN + ["--scenario", "{files}/s-enclave-table.toml"],
+     ["enclave", "yushao_park"]),
+    ("scenario-park-list", "scenario file", RUN + ["--scenario", "{files}/s-park-list.toml"],
+     ["park", "['yushao_park']"]),
+    ("scenario-park-table", "scenario file", RUN + ["--scenario", "{files}/s-park-table.toml"], ["park", "{'a': 1}"]),
+    ("scenario-sponsor-list", "scenario file", RUN + ["--scenario", "{files}/s-sponsor-list.toml"],
+     ["sponsor", "['changsha']"]),
+    ("scenario-duplicate-park", "scenario file", RUN + ["--scenario", "{files}/s-dup-park.toml"],
+     ["enclave[1].park", "jiuhua_yuhua_park"]),
+    ("scenario-enclave-unknown-key", "scenario file", RUN + ["--scenario", "{files}/s-enclave-typo.toml"],
+     ["hots", "xiangtan"]),
+    ("scenario-name-int", "scenario file", RUN + ["--scenario", "{files}/s-name-int.toml"], ["name", "3"]),
+    # ---- sweep and calibration files
+    ("sweep-not-utf8", "sweep file", sweep("w-nonutf8.toml"), ["w-nonutf8.toml", "UTF-8"]),
+    ("sweep-deep-arrays", "sweep file", sweep("w-deep-arrays.toml"), ["w-deep-arrays.toml", "nested"]),
+    ("sweep-deep-header", "sweep file", sweep("w-deep-header.toml"), ["params.a", "unknown parameter"]),
+    ("sweep-description-deep", "sweep file", sweep("w-desc-deep.toml"), ["description", "a string"]),
+    ("sweep-factorial-billions", "sweep file", sweep("w-billions.toml"), ["design", "10000000000", "1,000,000"]),
+    ("sweep-range-levels-huge", "sweep file", sweep("w-levels-huge.toml"), ["levels", "1000000000"]),
+    ("sweep-sobol-huge", "sweep file", sweep("w-sobol-huge.toml"), ["design", "1572864000"]),
+    ("sweep-timeout-nan-file", "sweep file", sweep("w-nan-timeout.toml"), ["timeout_seconds", "nan"]),
+    ("sweep-timeout-inf-file", "sweep file", sweep("w-inf-timeout.toml"), ["timeout_seconds", "inf"]),
+    ("sweep-unknown-output", "sweep file", sweep("w-unknown-output.toml"), ["outputs", "'gdp'", "gdp_share"]),
+    ("sweep-duplicate-output", "sweep file", sweep("w-dup-output.toml"), ["outputs", "gdp_share", "once"]),
+    ("sweep-duplicate-level", "sweep file", sweep("w-dup-level.toml"), ["enclave_tax_share", "0.5", "once"]),
+    ("sweep-scenario-not-utf8", "sweep file", sweep("w-scenario-nonutf8.toml"), ["s-nonutf8.toml", "UTF-8"]),
+    ("sweep-bad-output-into-finished", "sweep file",
+     ["sweep", "{files}/w-unknown-output.toml", "--out", "{finished_sweep}", *SW], ["outputs", "'gdp'"]),
+    ("calibrate-not-utf8", "sweep file", ["calibrate", "{files}/c-nonutf8.toml", "--out", "{new}"],
+     ["c-nonutf8.toml", "UTF-8"]),
+    ("calibrate-deep", "sweep file", ["calibrate", "{files}/c-deep.toml", "--out", "{new}"], ["c-deep.toml", "nested"]),
+    # ---- command-line flags of every subcommand
+    ("sweep-timeout-nan-flag", "flags", sweep("w-ok.toml", "--timeout", "nan"), ["--timeout", "nan"]),
+    ("sweep-timeout-inf-flag", "flags", sweep("w-ok.toml", "--timeout", "inf"), ["--timeout", "inf"]),
+    ("resume-timeout-nan-flag", "flags", ["resume", "{finished_sweep}", "--timeout", "nan", *SW], ["--timeout", "nan"]),
+    ("sweep-workers-abc", "flags", sweep("w-ok.toml", "--workers", "abc"), ["--workers", "abc"]),
+    ("sweep-workers-huge", "flags", sweep("w-ok.toml", "--workers", "100000"), ["--workers", "100000", "per core"]),
+    ("sweep-retries-huge", "flags", sweep("w-ok.toml", "--retries", "1000000000"), ["--retries", "1000000000"]),
+    ("resume-workers-huge", "flags", ["resume", "{planned}", "--workers", "100000", "--no-progress"],
+     ["--workers", "100000"]),
+    ("calibrate-workers-huge", "flags", CALIB + ["--out", "{new}", "--workers", "100000"], ["--workers", "100000"]),
+    ("validate-workers-huge", "flags", VAL + ["--out", "{new}", "--workers", "100000"], ["--workers", "100000"]),
+    ("analyze-resamples-0", "flags", ["analyze", "{finished_sweep}", "--resamples", "0"], ["--resamples", "0", "10"]),
+    ("analyze-resamples-negative", "flags", ["analyze", "{finished_sweep}", "--resamples", "-5"], ["--resamples", "-5"]),
+    ("analyze-conf-nan", "flags", ["analyze", "{finished_sweep}", "--conf", "nan"], ["--conf", "nan"]),
+    ("report-resamples-0", "flags", ["report", "{finished_sweep}", "--out", "{new}", "--resamples", "0"],
+     ["--resamples", "0"]),
+    ("report-lang", "flags", ["report", "{finished_sweep}", "--out", "{new}", "--lang", "fr"], ["--lang", "fr"]),
+    ("bench-scales-abc", "flags", ["bench", "--scales", "abc", "--plot", "{new}/b.png"], ["--scales", "abc"]),
+    ("bench-scales-empty", "flags", ["bench", "--scales", "", "--plot", "{new}/b.png"], ["--scales"]),
+    ("bench-scales-zero", "flags", ["bench", "--scales", "0", "--until", "2019", "--plot", "{new}/b.png"],
+     ["--scales", "0"]),
+    ("bench-until-1900", "flags", ["bench", "--scales", "50000", "--until", "1900", "--plot", "{new}/b.png"],
+     ["--until", "1900"]),
+    ("validate-seeds-huge", "flags", VAL + ["--out", "{new}", "--seeds", "1000000"], ["--seeds", "1000000"]),
+    ("validate-workers-negative", "flags", VAL + ["--out", "{new}", "--workers", "-2"], ["--workers", "-2"]),
+    ("run-seed-abc", "flags", RUN + ["--seed", "abc"], ["--seed", "abc"]),
+    ("run-seed-huge", "flags", RUN + ["--seed", str(2**70)], ["--seed", str(2**70)]),
+    ("run-until-before-start", "flags", RUN + ["--until", "2015"], ["until", "2015"]),
+    ("resume-unknown-flag", "flags", ["resume", "{finished_sweep}", "--bogus"], ["--bogus"]),
+    ("status-two-dirs", "flags", ["status", "{finished_sweep}", "{finished_sweep}"], ["unrecognized"]),
+    ("no-command", "flags", [], ["cmd"]),
+    # ---- damaged sweep folders
+    ("status-damaged-design", "damaged folder", ["status", "{damaged_design}"], ["design.parquet", "resume"]),
+    ("analyze-damaged-design", "damaged folder", ["analyze", "{damaged_design}"], ["design.parquet", "resume"]),
+    ("report-damaged-design", "damaged folder", ["report", "{damaged_design}", "--out", "{new}"], ["design.parquet"]),
+    ("status-damaged-spec", "damaged folder", ["status", "{damaged_spec}"], ["spec.json", "damaged"]),
+    ("resume-damaged-spec", "damaged folder", ["resume", "{damaged_spec}", *SW], ["spec.json", "damaged"]),
+    # ---- another platform (test-only override of the fingerprint)
+    ("resume-other-platform", "platform", ["resume", "{planned}", *SW], ["platform", "test_override"],
+     {"CZT_PLATFORM_OVERRIDE": "elsewhere"}),
+    ("sweep-continue-other-platform", "platform", ["sweep", "{files}/w-ok.toml", "--out", "{planned}", *SW],
+     ["platform", "--allow-mixed-platforms"], {"CZT_PLATFORM_OVERRIDE": "elsewhere"}),
+]
+SUB = {"set-int-inf", "sweep-timeout-nan-file", "scenario-deep-arrays", "analyze-resamples-0", "run-out-proc",
+       "resume-other-platform"}
+PROTECTED = ("finished_run", "finished_sweep", "planned", "damaged_design", "damaged_spec", "ro_sweep")
+
+
+# ---------------------------------------------------------------- fixtures (also used for another checkout)
+def _cli(root: Path, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "experiments", *args], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def build_fixtures(tmp: Path, root: Path = ROOT) -> dict[str, str]:
+    """The hostile files and the folders the cases must leave unchanged, built with the code in ``root``."""
+    files = tmp / "files"
+    files.mkdir()
+    for name, content in FILES.items():
+        if isinstance(content, bytes):
+            (files / name).write_bytes(content)
+        else:
+            (files / name).write_text(content.replace("{files}", str(files)), encoding="utf-8")
+    ctx = {"tmp": str(tmp), "files": str(files)}
+    (tmp / "a-file.txt").write_text("not a folder\n")
+    ctx["file"] = str(tmp / "a-file.txt")
+    r = _cli(root, "run", "--until", "2019", "--scale", "50000", "--seed", "1", "--out", str(tmp / "finished-run"))
+    assert r.returncode == 0, r.stderr
+    r = _cli(root, "sweep", str(files / "w-ok.toml"), "--out", str(tmp / "finished-sweep"), "--workers", "0",
+             "--no-progress")
+    assert r.returncode == 0, r.stderr
+    code = ("import sys; from experiments.sweep.runner import prepare; "
+            f"prepare({str(tmp / 'planned')!r}, spec_path={str(files / 'w-ok.toml')!r})")
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    ctx.update(finished_run=str(tmp / "finished-run"), finished_sweep=str(tmp / "finished-sweep"),
+               planned=str(tmp / "planned"))
+    for name, damage in (("damaged_design", "design.parquet"), ("damaged_spec", "spec.json")):
+        d = tmp / name.replace("_", "-")
+        shutil.copytree(tmp / "finished-sweep", d)
+        f = d / damage
+        f.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2])
+        ctx[name] = str(d)
+    ro = tmp / "read-only"
+    ro.mkdir()
+    shutil.copytree(tmp / "planned", tmp / "ro-sweep")
+    if make_read_only(ro) and make_read_only(tmp / "ro-sweep"):
+        ctx["ro"], ctx["ro_sweep"] = str(ro), str(tmp / "ro-sweep")
+    return ctx
+
+
+def snapshot(ctx: dict[str, str]) -> dict[str, str]:
+    """Content hash of every file of the protected folders (the lock file aside: each attempt rewrites it)."""
+    out = {}
+    for key in PROTECTED:
+        if key not in ctx:
+            continue
+        for f in sorted(Path(ctx[key]).rglob("*")):
+            if f.is_file() and f.name != ".lock":
+                out[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def fill(args: list[str], ctx: dict[str, str], new: str = "{new}") -> list[str]:
+    """Put the fixture paths (and ``{new}``, a fresh path) into a case's arguments or expected strings."""
+    out = []
+    for a in args:
+        for k, v in {**ctx, "new": new}.items():
+            a = a.replace("{" + k + "}", v)
+        out.append(a)
+    return out
+
+
+def changes(before: dict[str, str], after: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(files of the protected folders changed or removed, files added to them)."""
+    lost = sorted(k for k in before if after.get(k) != before[k])
+    return lost, sorted(set(after) - set(before))
+
+
+def classify(code: int | None, stderr: str, must: list[str], lost: list[str], left: bool,
+             added: list[str] = ()) -> str:
+    """'ok' (what every case must give), or what went wrong: traceback, accepted (exit 0), lost, ..."""
+    if "Traceback" in stderr:
+        return "traceback"
+    if lost:
+        return "finished files changed"
+    if code == 0:
+        return "silently accepted"
+    if added:
+        return "wrote into a finished folder"
+    lines = stderr.strip().splitlines()
+    if code != 2 or len(lines) != 1 or not lines[0].startswith("error: "):
+        return f"exit {code}, {len(lines)} stderr lines"
+    if any(m not in lines[0] for m in must):
+        return "error line misses field or value"
+    if left:
+        return "output left behind"
+    return "ok"
+
+
+def _left(new: Path) -> bool:
+    return new.exists() and (not new.is_dir() or any(new.iterdir()))
+
+
+# ---------------------------------------------------------------- the tests
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    c = build_fixtures(tmp)
+    c["_snapshot"] = json.dumps(snapshot(c))
+    yield c
+    for key in ("ro", "ro_sweep"):
+        if key in c:
+            make_writable(Path(c[key]))
+
+
+def _needs(case_args: list[str], ctx: dict) -> None:
+    if any("{ro" in a for a in case_args) and "ro" not in ctx:
+        pytest.skip("cannot make a folder read-only here (not root with chattr, nor a user chmod binds)")
+
+
+def _check(name: str, ctx: dict, code, err: str, must: list[str], new: Path) -> None:
+    lost, added = changes(json.loads(ctx["_snapshot"]), snapshot(ctx))
+    outcome = classify(code, err, fill(must, ctx), lost, _left(new), added)
+    assert outcome == "ok", f"{name}: {outcome}; exit {code}; stderr: {err[-800:]}; changed: {(lost + added)[:5]}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_in_process(ctx, capsys, monkeypatch, tmp_path, case):
+    from experiments.cli import main
+
+    name, _family, args, must, *env = case
+    _needs(args, ctx)
+    for k, v in (env[0] if env else {}).items():
+        monkeypatch.setenv(k, v)
+
+    def no_model(*a, **kw):
+        raise AssertionError(f"{name}: a model was built: validation must come before any simulation")
+
+    monkeypatch.setattr("model.czt_model.CZTModel.__init__", no_model)
+    new = tmp_path / "new-out"
+    try:
+        code = main(fill(args, ctx, str(new)))
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    err = capsys.readouterr().err
+    _check(name, ctx, code, err, must, new)
+
+
+@pytest.fixture(scope="module")
+def sub_results(ctx, tmp_path_factory):
+    """The SUB cases through real interpreters, two at a time."""
+    base = tmp_path_factory.mktemp("sub")
+    todo = [c for c in CASES if c[0] in SUB]
+    res = {}
+    for i in range(0, len(todo), 2):
+        procs = []
+        for name, _f, args, _m, *env in todo[i:i + 2]:
+            new = base / name
+            procs.append((name, new, subprocess.Popen(
+                [sys.executable, "-m", "experiments", *fill(args, ctx, str(new))], cwd=ROOT, text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env[0] if env else {})})))
+        for name, new, p in procs:
+            _, err = p.communicate(timeout=300)
+            res[name] = (p.returncode, err, new)
+    return res
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[0] in SUB], ids=[c[0] for c in CASES if c[0] in SUB])
+def test_bad_input_subprocess(ctx, sub_results, case):
+    name, _family, args, must, *_ = case
+    _needs(args, ctx)
+    code, err, new = sub_results[name]
+    _check(name, ctx, code, err, must, new)
+
+
+def test_table_is_large_and_ids_unique():
+    assert len(CASES) >= 60
+    assert len({c[0] for c in CASES}) == len(CASES)
+
+
+def test_declared_annual_columns_match_a_real_run():
+    """The sweep file's outputs are checked against model.recorder.annual_columns() before anything runs;
+    that list must be what annual_frame() really has."""
+    from model import CZTModel
+    from model.recorder import annual_columns
+
+    m = CZTModel("baseline", seed=1, overrides={"scale": 50000})
+    m.run_until(2019)
+    assert annual_columns() == list(m.annual_frame().columns)
+
+
+# ---------------------------------------------------------------- the same table against another checkout
+def _limit_memory() -> None:  # pragma: no cover
+    """4 GB of address space per case: older code builds designs of billions of points (MemoryError then)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+
+
+def _measure(root: Path) -> None:  # pragma: no cover - a tool, not a test
+    import collections
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="czt-hostile-"))
+    ctx = build_fixtures(tmp, root)
+    before = snapshot(ctx)
+    outcomes: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    detail = []
+    for name, family, args, must, *env in CASES:
+        if any("{ro" in a for a in args) and "ro" not in ctx:
+            continue
+        new = tmp / "new" / name
+        try:
+            r = subprocess.run([sys.executable, "-m", "experiments", *fill(args, ctx, str(new))], cwd=root,
+                               capture_output=True, text=True, timeout=120, preexec_fn=_limit_memory,
+                               env={**os.environ, **(env[0] if env else {})})
+            code, err = r.returncode, r.stderr
+        except subprocess.TimeoutExpired:
+            code, err = None, "timeout"
+        after = snapshot(ctx)
+        lost, added = changes(before, after)
+        before = after
+        o = classify(code, err, fill(must, ctx), lost, _left(new), added) if err != "timeout" else "timeout"
+        outcomes[family][o] += 1
+        detail.append((name, o))
+    for family, c in outcomes.items():
+        print(f"{family:16s} " + ", ".join(f"{k}: {v}" for k, v in c.most_common()))
+    for name, o in detail:
+        if o != "ok":
+            print(f"  {name}: {o}")
+    for key in ("ro", "ro_sweep"):
+        if key in ctx:
+            make_writable(Path(ctx[key]))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _measure(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT)

@@ -50,11 +50,29 @@ def die_once(task):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def slow(task):
-    d = os.environ.get("CZT_SWEEP_TEST_PIDS")
-    if d:
-        Path(d, f"{os.getpid()}.{task['run_id']}").write_text(str(os.getpid()))
-    time.sleep(float(os.environ.get("CZT_SWEEP_TEST_SLEEP", "0.4")))
+def gate(task):
+    """Runs wait at a gate the test controls, so a kill or Ctrl-C lands mid-run by construction, not by timing.
+
+    Each run takes a numbered ticket ``started/NNNN`` holding its worker's pid; the first CZT_SWEEP_TEST_FREE runs
+    pass, later ones wait until the test creates the file ``release`` (CZT_SWEEP_TEST_GATE is the folder of both)."""
+    d = Path(os.environ["CZT_SWEEP_TEST_GATE"])
+    started = d / "started"
+    started.mkdir(exist_ok=True)
+    ticket = 0
+    while True:  # numbered tickets taken with O_EXCL: the order of arrival, even for runs starting together
+        try:
+            fd = os.open(started / f"{ticket:04d}", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            ticket += 1
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    if ticket < int(os.environ.get("CZT_SWEEP_TEST_FREE", "0")):
+        return
+    deadline = time.time() + 120
+    while not (d / "release").exists():
+        assert time.time() < deadline, "the test never opened the gate"
+        time.sleep(0.01)
 
 
 def _spec(tmp: Path, reps: int = 1, retries: int = 1) -> Path:
@@ -115,10 +133,10 @@ def test_worker_killing_itself_mid_run_is_retried(tmp_path, monkeypatch):
     _check_tables(out, 6)
 
 
-def _cli(args: list[str], env: dict, **kw) -> subprocess.Popen:
+def _cli(args: list[str], env: dict, stderr=subprocess.PIPE) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "experiments", *args, "--no-progress"], cwd=ROOT,
-                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **kw)
+                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                            start_new_session=True)
 
 
 def _wait(cond, timeout: float = 60.0) -> None:
@@ -128,15 +146,24 @@ def _wait(cond, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def _gate_env(tmp: Path, free: int) -> tuple[dict, Path]:
+    d = tmp / "gate"
+    d.mkdir()
+    return {"CZT_SWEEP_HOOK": f"{HERE}:gate", "CZT_SWEEP_TEST_GATE": str(d), "CZT_SWEEP_TEST_FREE": str(free)}, d
+
+
+def _started(d: Path) -> list[Path]:
+    return sorted((d / "started").iterdir()) if (d / "started").exists() else []
+
+
 def test_worker_killed_from_outside_sweep_completes(tmp_path):
-    pids = tmp_path / "pids"
-    pids.mkdir()
     out = tmp_path / "o"
-    p = _cli(["sweep", str(_spec(tmp_path)), "--out", str(out), "--workers", "2"],
-             {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_PIDS": str(pids), "CZT_SWEEP_TEST_SLEEP": "1.0"})
-    _wait(lambda: any(pids.iterdir()))
-    victim = int(next(pids.iterdir()).read_text())
-    os.kill(victim, signal.SIGKILL)  # mid-run: the hook sleeps 1 s before the model starts
+    env, gate_dir = _gate_env(tmp_path, free=0)  # every run waits at the gate: the victim is mid-run when killed
+    p = _cli(["sweep", str(_spec(tmp_path)), "--out", str(out), "--workers", "2"], env)
+    _wait(lambda: len(_started(gate_dir)) >= 1)
+    victim = int(_started(gate_dir)[0].read_text())
+    os.kill(victim, signal.SIGKILL)
+    (gate_dir / "release").touch()
     stdout, stderr = p.communicate(timeout=120)
     assert p.returncode == 0, stderr
     assert "6/6 ok" in stdout
@@ -147,21 +174,25 @@ def test_worker_killed_from_outside_sweep_completes(tmp_path):
 
 def test_ctrl_c_then_resume_twice(tmp_path):
     out = tmp_path / "o"
-    env = {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_SLEEP": "0.2"}
-    p = _cli(["sweep", str(_spec(tmp_path, reps=2)), "--out", str(out), "--workers", "1"], env)
-    _wait(lambda: len(_events(out, "ok")) >= 2)
-    os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
-    stdout, stderr = p.communicate(timeout=60)
+    env, gate_dir = _gate_env(tmp_path, free=2)  # two runs pass, the third waits until after the Ctrl-C
+    err = tmp_path / "stderr.txt"
+    with err.open("w") as fh:
+        p = _cli(["sweep", str(_spec(tmp_path, reps=2)), "--out", str(out), "--workers", "1"], env, stderr=fh)
+        _wait(lambda: len(_events(out, "ok")) >= 2 and len(_started(gate_dir)) >= 3)
+        os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+        _wait(lambda: "stopping: no new runs" in err.read_text())  # the coordinator has taken the Ctrl-C
+        (gate_dir / "release").touch()  # the run in flight finishes and is recorded; no new run starts
+        p.communicate(timeout=60)
+    stderr = err.read_text()
     assert p.returncode == 130, stderr
     assert "resume with" in stderr and "Traceback" not in stderr
-    runs = _check_tables(out, len(_events(out, "ok")))
-    n_ok = int((runs.status == "ok").sum())
-    assert 2 <= n_ok < 12 and (runs.status == "pending").sum() == 12 - n_ok
+    runs = _check_tables(out, 3)
+    assert (runs.status == "ok").sum() == 3 and (runs.status == "pending").sum() == 9
     from experiments.sweep.status import status
 
-    assert f"{n_ok} ok, 0 failed, {12 - n_ok} pending" in status(out)
+    assert "3 ok, 0 failed, 9 pending" in status(out)
     r = run(out, workers=2, progress=False)
-    assert r["executed"] == 12 - n_ok and r["ok"] == 12 - n_ok and r["pending"] == 0
+    assert r["executed"] == 9 and r["ok"] == 9 and r["pending"] == 0
     before = pd.read_parquet(out / "runs.parquet")
     _check_tables(out, 12)
     r2 = run(out, workers=2, progress=False)
@@ -172,13 +203,12 @@ def test_ctrl_c_then_resume_twice(tmp_path):
 
 def test_coordinator_killed_hard_then_resume(tmp_path):
     out = tmp_path / "o"
-    env = {"CZT_SWEEP_HOOK": f"{HERE}:slow", "CZT_SWEEP_TEST_SLEEP": "0.2"}
+    env, gate_dir = _gate_env(tmp_path, free=1)  # one run finishes; the others are held, then killed with it
     p = _cli(["sweep", str(_spec(tmp_path)), "--out", str(out), "--workers", "2"], env)
-    _wait(lambda: len(_events(out, "ok")) >= 1)
+    _wait(lambda: len(_events(out, "ok")) >= 1 and len(_started(gate_dir)) >= 2)
     os.killpg(p.pid, signal.SIGKILL)  # no chance to clean up: power cut
     p.communicate(timeout=30)
     r = run(out, workers=2, progress=False)
-    assert r["pending"] == 0 and r["failed_total"] == 0
-    assert r["ok_before"] + r["ok"] == 6
+    assert r["ok_before"] == 1 and r["ok"] == 5 and r["pending"] == 0 and r["failed_total"] == 0
     _check_tables(out, 6)
     assert json.loads((out / "spec.json").read_text())["spec"]["name"] == "faults"

@@ -232,7 +232,41 @@ PARAMS: tuple[Param, ...] = (
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+
+
+@dataclass(frozen=True)
+class LeverGroup:
+    """A policy instrument's group of levers: its titles in the app (``en``, ``zh``) and in the ODD (``odd``)."""
+
+    key: str
+    en: str
+    zh: str
+    odd: str
+
+
+GROUPS: dict[str, LeverGroup] = {g.key: g for g in (
+    LeverGroup("enclave", "Enclave parks", "飞地园区",
+               "Lever: enclave parks with tax and statistics sharing (飞地园区税收与统计分成)"),
+    LeverGroup("talent", "Talent mutual recognition", "人才互认", "Lever: talent mutual recognition and subsidies (人才互认)"),
+    LeverGroup("commute", "Commuting", "交通一体化", "Lever: intercity commuting (交通一体化)"),
+    LeverGroup("hukou", "Hukou and public services", "户籍与公共服务",
+               "Lever: hukou and public-service portability (户籍与公共服务)"),
+    LeverGroup("division", "Industrial division of labour", "产业分工", "Lever: industrial division of labour (产业分工)"),
+    LeverGroup("strong_capital", "Strong capital", "强省会", "Lever: strong-capital strategy (强省会)"),
+    LeverGroup("green_heart", "Green heart", "生态绿心", "Lever: green heart (生态绿心)"),
+    LeverGroup("protectionism", "Local protectionism", "地方保护", "Lever: local protectionism (地方保护)"),
+)}
 LEVER_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.lever for p in PARAMS if p.lever))
+
+
+def check_groups(params: tuple[Param, ...]) -> None:
+    """Every lever's group has its titles in GROUPS: no silent fallback to a raw key in the app or the ODD."""
+    untitled = sorted({p.lever for p in params if p.lever and p.lever not in GROUPS})
+    if untitled:
+        raise ImportError(f"model/params.py: lever group(s) {untitled} have no LeverGroup entry in GROUPS")
+
+
+check_groups(PARAMS)
 
 
 def defaults() -> dict[str, Any]:

@@ -31,17 +31,8 @@ FIX = "python scripts/odd_params.py"
 COLUMNS = ("name", "en", "zh", "unit", "default", "range", "lever", "source")
 HEADER = ("Parameter", "Meaning", "中文", "Unit", "Default", "Allowed range", "Lever group", "Source")
 
-# section titles of the lever groups (keys are Param.lever); an unknown group falls back to its key
-LEVER_TITLES = {
-    "enclave": "Lever: enclave parks with tax and statistics sharing (飞地园区税收与统计分成)",
-    "talent": "Lever: talent mutual recognition and subsidies (人才互认)",
-    "commute": "Lever: intercity commuting (交通一体化)",
-    "hukou": "Lever: hukou and public-service portability (户籍与公共服务)",
-    "division": "Lever: industrial division of labour (产业分工)",
-    "strong_capital": "Lever: strong-capital strategy (强省会)",
-    "green_heart": "Lever: green heart (生态绿心)",
-    "protectionism": "Lever: local protectionism (地方保护)",
-}
+from model.params import GROUPS  # noqa: E402  (lever-group titles: the registry is their one home)
+
 RUN_TITLE = "Run settings"
 SOURCED_TITLE = "Behavioural and structural parameters from public statistics or the literature"
 FITTED_TITLE = "Behavioural parameters fitted to the 2010-2019 hindcast (docs/calibration.md)"
@@ -98,7 +89,7 @@ def sections(params: Iterable[Any]) -> list[tuple[str, list[Any]]]:
     run = [p for p in params[:first_lever] if not p.lever]
     out: list[tuple[str, list[Any]]] = [(RUN_TITLE, run)]
     for group in dict.fromkeys(p.lever for p in params if p.lever):
-        out.append((LEVER_TITLES.get(group, f"Lever: {group}"), [p for p in params if p.lever == group]))
+        out.append((GROUPS[group].odd, [p for p in params if p.lever == group]))  # KeyError: no silent fallback
     rest = [p for p in params[first_lever:] if not p.lever]
     for origin, title in (("sourced", SOURCED_TITLE), ("fitted", FITTED_TITLE), ("assumption", FREE_TITLE)):
         out.append((title, [p for p in rest if _origin(p) == origin]))

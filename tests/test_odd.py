@@ -96,8 +96,16 @@ def test_table_rows_show_registry_values(odd_params, odd_text):
 
 def test_every_lever_group_has_its_section(odd_params, odd_text):
     for group in model.params.LEVER_GROUPS:
-        title = odd_params.LEVER_TITLES.get(group, f"Lever: {group}")
+        title = model.params.GROUPS[group].odd
         assert f"**{title}**" in odd_text, f"no section for lever group {group!r}; run `{FIX}`"
+
+
+def test_a_lever_group_without_titles_is_refused():
+    """A new group must bring its titles (app and ODD); nothing falls back to the raw key."""
+    with pytest.raises(ImportError, match="no_such_group"):
+        model.params.check_groups(model.params.PARAMS + (Param("x", 0.0, 0.0, 1.0, "u", "e", "z", "s",
+                                                               lever="no_such_group"),))
+    model.params.check_groups(model.params.PARAMS)  # the real registry passes
 
 
 def test_sections_follow_the_source_wording(odd_params):
@@ -109,7 +117,7 @@ def test_sections_follow_the_source_wording(odd_params):
           Param("beh_free", 0.5, source="assumption (free parameter)", **base),
           Param("beh_lit", 0.5, source="Rosenthal & Strange (2004)", **base))
     got = {title: [p.name for p in group] for title, group in odd_params.sections(ps)}
-    assert list(got) == [odd_params.RUN_TITLE, odd_params.LEVER_TITLES["enclave"], odd_params.SOURCED_TITLE,
+    assert list(got) == [odd_params.RUN_TITLE, model.params.GROUPS["enclave"].odd, odd_params.SOURCED_TITLE,
                          odd_params.FITTED_TITLE, odd_params.FREE_TITLE]
     assert list(got.values()) == [["run_a"], ["lev_a"], ["beh_lit"], ["beh_fit"], ["beh_free"]]
 

@@ -121,7 +121,9 @@ def test_page_renders_map_controls_and_waits_for_verdict(page):
     assert 'class="park enclave"' in html  # the two 2019 Changsha-sponsored enclaves in Xiangtan
     assert 'id="verdict-wait"' in html_by_id(page, "verdict-panel")
     # one slider per lever, each labelled in both languages with its allowed range
-    assert len(page.find(v.Slider).widgets) == len(LEVERS)
+    numeric = [p for p in LEVERS if p.kind in (int, float)]
+    assert len(page.find(v.Slider).widgets) == len(numeric)
+    assert len(page.find(v.Switch).widgets) >= sum(p.kind is bool for p in LEVERS)  # on/off levers, plus compare
     # city symbols sized by GDP, or by population with the toggle
     gdp_share = re.search(r'data-city="changsha" data-share="([\d.]+)"', html_by_id(page, "map-box")).group(1)
     set_value(page, with_class(page, v.BtnToggle, "size-toggle")[0], 1)
@@ -208,7 +210,7 @@ def test_scenario_picker_language_switch_and_compare(page):
     assert html_by_id(page, "map-box").count('class="park enclave"') == 3  # plus the co-built Zhuzhou park
     click(page, "btn-year")
     click(page, "btn-year")
-    switch = [w for w in page.find(v.Switch).widgets]
+    switch = with_class(page, v.Switch, "compare-switch")
     assert len(switch) == 1
     set_value(page, switch[0], True)
     assert "difference from baseline" in chart(page, "chart-gdp-share")
@@ -304,7 +306,7 @@ def test_hindcast_2010_steps_marks_timeline_and_disables_compare(page):
     assert "starting in 2010" in t and "2010 Q1" in t and "from 2010 to the current quarter" in t
     assert "Money values at 2010 prices." in t
     # a 2010 run has no 2019 baseline twin: the switch is off and disabled, with the reason
-    (switch,) = page.find(v.Switch).widgets
+    (switch,) = with_class(page, v.Switch, "compare-switch")
     assert switch.disabled and not switch.v_model
     assert "Not available: this run starts in 2010, the baseline in 2019." in t
     tl = html_by_id(page, "policy-timeline")

@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 
 from model.errors import ConfigError  # noqa: E402
-from model.params import BY_NAME, LEVER_GROUPS  # noqa: E402
+from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
@@ -99,29 +99,43 @@ def LeverControls(sess: Session, lang: str, bump, submit):
         solara.Button(t(lang, "restore"), on_click=restore, disabled=not sess.overrides, text=True,
                       classes=["restore-levers"])
     for group in LEVER_GROUPS:
-        solara.Text(t(lang, f"group_{group}"), style="font-weight:bold;margin-top:8px;color:#1a5276")
+        g = GROUPS[group]
+        solara.Text(f"{g.en} {g.zh}" if lang == "en" else f"{g.zh} {g.en}",
+                    style="font-weight:bold;margin-top:8px;color:#1a5276")
         for p in (q for q in LEVERS if q.lever == group):
             cur = pending.value.get(p.name, params[p.name])
 
             def on_value(v, name=p.name, kind=p.kind):
-                pending.set({**pending.value, name: kind(v) if kind is int else float(v)})
+                pending.set({**pending.value, name: v if kind in (bool, str) else kind(v) if kind is int else float(v)})
 
             label = p.en if lang == "en" else p.zh
             other = p.zh if lang == "en" else p.en
             changed = params[p.name] != scen[p.name]
-            step = _slider_step(p)
             with solara.Column(gap="0px", classes=[f"lever-{p.name}"]):
-                solara.Text(f"{label} · {other}: {cur:g}" + (f"  [{t(lang, 'changed')}]" if changed else "")
+                solara.Text(f"{label} · {other}: {_shown(cur)}" + (f"  [{t(lang, 'changed')}]" if changed else "")
                             + (" *" if p.name in pending.value else ""),
                             style="font-size:13px" + (";color:#b03a2e" if changed else ""))
-                if p.kind is int:
-                    solara.SliderInt("", value=int(cur), min=int(p.lo), max=int(p.hi), step=int(step),
-                                     on_value=on_value, thumb_label=True)
-                else:
-                    solara.SliderFloat("", value=float(cur), min=float(p.lo), max=float(p.hi), step=step,
-                                       on_value=on_value, thumb_label=True)
-                solara.Text(f"{t(lang, 'allowed')}: {allowed_text(p, lang)}; {t(lang, 'lever_default')}: {scen[p.name]:g}",
-                            style="font-size:11px;color:#666")
+                _lever_control(p, cur, on_value)
+                solara.Text(f"{t(lang, 'allowed')}: {allowed_text(p, lang)}; {t(lang, 'lever_default')}: "
+                            f"{_shown(scen[p.name])}", style="font-size:11px;color:#666")
+
+
+def _shown(v) -> str:
+    return v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else f"{v:g}"
+
+
+def _lever_control(p, cur, on_value) -> None:
+    """A slider for numbers, a switch for on/off levers, a select for categorical ones."""
+    if p.kind is bool:
+        solara.Switch(label="", value=bool(cur), on_value=on_value)
+    elif p.kind is str:
+        solara.Select(label="", values=list(p.choices), value=str(cur), on_value=on_value)
+    elif p.kind is int:
+        solara.SliderInt("", value=int(cur), min=int(p.lo), max=int(p.hi), step=int(_slider_step(p)),
+                         on_value=on_value, thumb_label=True)
+    else:
+        solara.SliderFloat("", value=float(cur), min=float(p.lo), max=float(p.hi), step=_slider_step(p),
+                           on_value=on_value, thumb_label=True)
 
 
 def allowed_text(p, lang: str) -> str:

@@ -50,6 +50,18 @@ def _best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, n
     return best
 
 
+NEGATIVE_LIST_STEP = {"separate": 0.0, "aligned": 0.5, "unified": 1.0}  # share of negative_list_cost_cut applied
+
+
+def _market_access(m: CZTModel) -> tuple[float, float]:
+    """Factors on the relocation and branch costs from unified market access (市场准入负面清单 / 资质互认): one
+    cluster negative list spares re-registration and approvals; recognised licences spare re-qualification."""
+    p = m.p
+    relocation = 1.0 - p["negative_list_cost_cut"] * NEGATIVE_LIST_STEP[p["market_access_list"]]
+    branch = 1.0 - p["licence_cost_cut"] if p["licence_recognition"] else 1.0
+    return relocation, branch
+
+
 def _leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) -> np.ndarray:
     """Protectionism raises the cost of leaving; a sponsor that keeps a tax share relents and helps."""
     p = m.p
@@ -102,6 +114,7 @@ def relocate_and_branch(m: CZTModel) -> None:
     pi_here = np.where(m.land.full[F.park[slots]], np.minimum(4 * F.profit[slots], pi_opt_here), pi_opt_here)
     base = np.maximum(np.abs(pi_here), 1e-12)
     H, b = p["profit_horizon_years"], p["branch_share"]
+    access_rel, access_br = _market_access(m)
     can_branch = ~F.is_branch[slots] & ((F.n_ordinary[slots] + F.n_talent[slots]) > 0)
     need = firm_land_ha(m, slots) / F.n_est[slots]  # hectares per establishment
     values = [np.zeros(len(slots))]
@@ -113,8 +126,8 @@ def relocate_and_branch(m: CZTModel) -> None:
         pi_d = optimal_profit(m, slots, np.full(len(slots), d), np.maximum(park, 0), new=True)
         mult = _leave_cost_multiplier(m, here, park)
         gain = (pi_d - pi_here) / base
-        values += [np.where(ok & (park_full_move >= 0), gain - p["relocation_cost"] * mult / H, -np.inf),
-                   np.where(ok & (park >= 0) & can_branch, b * (gain - p["branch_cost"] * mult / H), -np.inf)]
+        values += [np.where(ok & (park_full_move >= 0), gain - p["relocation_cost"] * access_rel * mult / H, -np.inf),
+                   np.where(ok & (park >= 0) & can_branch, b * (gain - p["branch_cost"] * access_br * mult / H), -np.inf)]
         parks += [park_full_move, park]
     counts = categorical_counts(rng, n_rev, choice_probabilities(m, np.stack(values, axis=1)))
     counts[:, 0] = 0

@@ -140,6 +140,16 @@ PARAMS: tuple[Param, ...] = (
     # --- 8. protectionism 地方保护
     Param("subsidy_competition", 0.5, 0.0, 1.0, "intensity (1 = 10% of value added)",
           "Local protectionism / subsidy competition", "地方保护与招商补贴竞争强度", _A, lever="protectionism"),
+    # --- 9. unified market access 市场一体化 (市场准入负面清单 / 资质互认)
+    Param("licence_recognition", False, None, None, "on/off", "Mutual recognition of firms' licences and qualifications",
+          "企业资质互认", "2019 institutions: each city licenses on its own; CZT Plan Outline 2020, investment-service "
+          "section: joint review and mutual recognition of qualifications in investment and business registration",
+          lever="market", kind=bool),
+    Param("market_access_list", "separate", None, None, "regime", "Market-access negative list",
+          "市场准入负面清单", "2019 institutions: approvals city by city ('separate'); CZT Plan Outline 2020, "
+          "investment-service section: the three cities implement the market-access negative list jointly; 'aligned' "
+          "(harmonised approvals) and 'unified' (one list and one approval for the cluster) are the steps towards it",
+          lever="market", kind=str, choices=("separate", "aligned", "unified")),
     # --- production and agglomeration (behavioural)
     Param("labour_elasticity", 0.6, 0.3, 0.9, "dimensionless", "Output elasticity of labour (alpha)", "劳动产出弹性",
           "typical labour share of value added; " + _A),
@@ -223,6 +233,11 @@ PARAMS: tuple[Param, ...] = (
     Param("relocation_cost", 3.0, 0.0, 10.0, "x annual profit", "Cost of relocating a firm", "企业整体迁移成本", _A),
     Param("branch_cost", 2.5, 0.0, 10.0, "x annual profit of the branch", "Cost of opening a production branch",
           "设立生产分支成本", _A),
+    Param("licence_cost_cut", 0.3, 0.0, 1.0, "share of the branch cost", "Branch cost saved by licence recognition",
+          "资质互认节省的设分支成本", _A + " (licensing and re-qualification in another city as a share of setting up)"),
+    Param("negative_list_cost_cut", 0.2, 0.0, 1.0, "share of the relocation cost",
+          "Relocation cost saved by one cluster negative list ('aligned' saves half)", "统一负面清单节省的迁移成本",
+          _A + " (approvals and re-registration as a share of moving)"),
     Param("branch_share", 0.5, 0.05, 0.95, "share of the firm's production", "Production share moved to a branch",
           "分支转移的生产比例", _A),
     Param("firm_exit_rate", 0.015, 0.0, 0.5, "per quarter", "Base firm exit hazard", "企业基础退出率", _A),
@@ -255,6 +270,8 @@ GROUPS: dict[str, LeverGroup] = {g.key: g for g in (
     LeverGroup("strong_capital", "Strong capital", "强省会", "Lever: strong-capital strategy (强省会)"),
     LeverGroup("green_heart", "Green heart", "生态绿心", "Lever: green heart (生态绿心)"),
     LeverGroup("protectionism", "Local protectionism", "地方保护", "Lever: local protectionism (地方保护)"),
+    LeverGroup("market", "Unified market access", "市场一体化",
+               "Lever: unified market access, negative list and licence recognition (市场准入负面清单、资质互认)"),
 )}
 LEVER_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.lever for p in PARAMS if p.lever))
 

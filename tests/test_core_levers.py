@@ -17,7 +17,9 @@ Expected directions (each test states its comparison):
   talent_subsidy_periphery raises the talent living in Zhuzhou and Xiangtan and what their governments pay;
 - strong capital: a Changsha land bonus (changsha_land_bonus) gives Changsha more secondary-sector output;
 - enclave rules: a longer enclave_duration_years, a higher enclave_cap_multiple and a higher enclave_payment_prob
-  each send more tax to the sponsor.
+  each send more tax to the sponsor;
+- unified market access: the 'market-access' scenario (one negative list, licence recognition) opens more branches
+  in other cities than the baseline; the negative list alone ('aligned', then 'unified') means more relocations.
 Lever comparisons are paired by seed (seeds 1-3): the difference must have the expected sign in every seed.
 """
 
@@ -62,6 +64,9 @@ PLAN = {
     "enc_cap_10": [S("enclave", s, enclave_tax_share=0.5, enclave_cap_multiple=10.0, **ENC) for s in SEEDS],
     "enc_pay_low": [S("enclave", s, enclave_tax_share=0.5, enclave_payment_prob=0.2, enclave_duration_years=30)
                     for s in SEEDS],
+    "market": [S("market-access", s) for s in SEEDS],
+    "list_aligned": [S("baseline", s, market_access_list="aligned") for s in SEEDS],
+    "list_unified": [S("baseline", s, market_access_list="unified") for s in SEEDS],
 }
 
 
@@ -362,3 +367,20 @@ def _shared(c, f) -> float:
 def test_enclave_rules_more_generous_more_tax_to_the_sponsor(runs, hi, lo):
     d = _paired(runs, hi, lo, _shared)
     assert (d > 0).all(), f"tax received by Changsha 2019-{UNTIL} (100m yuan), {hi} minus {lo}: {d}"
+
+
+def _firm_moves(kind: str):
+    return lambda c, f: f[f.kind == kind]["count"].sum()
+
+
+def test_market_access_scenario_more_branches_in_other_cities(runs):
+    d = _paired(runs, "market", "baseline", _firm_moves("branch_opening"))
+    assert (d > 0).all(), f"branch openings 2019-{UNTIL} (establishments), market-access minus baseline: {d}"
+
+
+def test_negative_list_steps_more_relocations(runs):
+    moves = _firm_moves("firm_relocation")
+    d_aligned = _paired(runs, "list_aligned", "baseline", moves)
+    d_unified = _paired(runs, "list_unified", "list_aligned", moves)
+    assert (d_aligned > 0).all() and (d_unified > 0).all(), \
+        f"relocations 2019-{UNTIL}: aligned minus separate {d_aligned}, unified minus aligned {d_unified}"

@@ -201,9 +201,11 @@ class CZTModel(mesa.Model):
         demography.calibrate(self)
 
     # ------------------------------------------------------------------ the quarter
+    stages = QUARTER  # the quarter's named stages, in order (model/quarter.py); model.tracing wraps them
+
     def step(self) -> None:
         """One quarter: the stages of ``model.quarter.QUARTER`` in order."""
-        for stage in QUARTER:
+        for stage in self.stages:
             stage.run(self)
 
     def _allocate_provincial_investment(self) -> None:

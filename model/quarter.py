@@ -27,8 +27,10 @@ class Stage:
 
     @property
     def doc(self) -> str:
-        """First line of the mechanism's docstring."""
-        return (self.run.__doc__ or "").strip().splitlines()[0]
+        """First sentence of the mechanism's docstring."""
+        para = " ".join((self.run.__doc__ or "").strip().split("\n\n")[0].split())
+        end = para.find(". ")
+        return para if end < 0 else para[: end + 1]
 
     @property
     def where(self) -> str:
@@ -50,24 +52,114 @@ def record(m: CZTModel) -> None:
 
 
 QUARTER: tuple[Stage, ...] = (
-    stage("housing", land.update_housing),
-    stage("rents", land.update_rents),
-    stage("productivity", production.update_productivity),
-    stage("production", production.produce),
-    stage("enclave_sharing", fiscal.share_taxes),
-    stage("budgets", fiscal.budget),
-    stage("employment", labour.adjust_employment),
-    stage("matching", labour.match),
-    stage("wages", labour.update_wages),
-    stage("residence", residence.choose),
-    stage("hukou", residence.hukou_transfers),
-    stage("talent_subsidies", residence.talent_subsidy_bill),
-    stage("relocation", location.relocate_and_branch),
-    stage("entry_exit", location.exit_and_enter),
-    stage("demography", demography.step),
-    stage("headcounts", labour.recount_employment),
-    stage("land", land.update_land),
-    stage("fiscal_strength", fiscal.update_fiscal_strength),
-    stage("compact", compact_workers),
-    stage("record", record),
+    stage("housing", land.update_housing,
+          reads="land.housing_cost land.housing_cost_0 land.population_0 workers.alive workers.residence",
+          writes="land.housing_cost"),
+    stage("rents", land.update_rents,
+          reads="land.base_rent land.capacity_ha land.rent land.used_ha",
+          writes="land.rent"),
+    stage("productivity", production.update_productivity,
+          reads=(
+              "firms.alive firms.city firms.n_ordinary firms.n_talent firms.sector fiscal.infrastructure "
+              "production.A production.A0 production.E0 production.E0_city production.h0 production.tfp_anchor"),
+          writes="production.A production.productivity_index"),
+    stage("production", production.produce,
+          reads=(
+              "firms.alive firms.arrived_step firms.city firms.incentive firms.n_est firms.n_ordinary "
+              "firms.n_talent firms.park firms.profit firms.sector firms.tax firms.value_added firms.wage_premium "
+              "firms.z fiscal.fiscal_strength labour.wage_index land.housing_index land.rent_index production.A "
+              "production.division_guided production.kappa0 production.land_cost_share production.site_share0"),
+          writes="firms.incentive firms.profit firms.tax firms.value_added production.gdp_produced"),
+    stage("enclave_sharing", fiscal.share_taxes,
+          reads=(
+              "firms.alive firms.arrived_step firms.born_step firms.city firms.incentive firms.origin_city "
+              "firms.park firms.pre_move_tax firms.tax firms.value_added fiscal.talent_subsidy_cost land.sponsor "
+              "production.gdp_produced"),
+          writes=(
+              "fiscal.gdp_credited fiscal.subsidies_paid fiscal.tax_after_sharing fiscal.tax_collected "
+              "fiscal.tax_shared_in fiscal.tax_shared_out")),
+    stage("budgets", fiscal.budget,
+          reads=(
+              "fiscal.infra_flow_0 fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
+              "fiscal.public_spending fiscal.spending_per_resident_0 fiscal.subsidies_paid fiscal.tax_after_sharing "
+              "workers.alive workers.residence"),
+          writes="fiscal.infrastructure fiscal.public_service_index fiscal.public_spending"),
+    stage("employment", labour.adjust_employment,
+          reads=(
+              "firms.alive firms.city firms.n_est firms.n_ordinary firms.n_talent firms.park firms.sector "
+              "firms.talent_share firms.wage_premium firms.z labour.wage0 labour.wage_index labour.wages "
+              "land.capacity_ha land.rent_index land.used_ha production.A production.kappa0 "
+              "production.land_cost_share workers.alive workers.employer workers.skill"),
+          writes="firms.n_ordinary firms.n_talent firms.wage_premium labour.vacancies workers.employer"),
+    stage("matching", labour.match,
+          reads=(
+              "firms.city firms.n_ordinary firms.n_talent firms.wage_premium geography.commute_feasible "
+              "geography.commute_minutes labour.vacancies labour.wages workers.alive workers.employer workers.hukou "
+              "workers.residence workers.skill"),
+          writes="firms.n_ordinary firms.n_talent workers.employer"),
+    stage("wages", labour.update_wages,
+          reads=(
+              "firms.city labour.tightness labour.u_star labour.vacancies labour.wage0 labour.wages "
+              "production.productivity_index workers.alive workers.employer workers.residence workers.skill"),
+          writes="labour.tightness labour.unemployment_rate labour.vacancy_rate labour.wage_index labour.wages"),
+    stage("residence", residence.choose,
+          reads=(
+              "firms.city firms.wage_premium fiscal.public_service_index geography.commute_feasible "
+              "geography.commute_minutes labour.unemployment_rate labour.wages land.housing_cost residence.amenity "
+              "workers.alive workers.arrived_step workers.employer workers.hukou workers.log workers.residence "
+              "workers.skill"),
+          writes="recorder.flows workers.arrived_step workers.log workers.residence"),
+    stage("hukou", residence.hukou_transfers,
+          reads="workers.alive workers.arrived_step workers.hukou workers.log workers.residence workers.skill",
+          writes="workers.hukou workers.log"),
+    stage("talent_subsidies", residence.talent_subsidy_bill,
+          reads="workers.alive workers.arrived_step workers.hukou workers.residence workers.skill",
+          writes="fiscal.talent_subsidy_cost"),
+    stage("relocation", location.relocate_and_branch,
+          reads=(
+              "firms.alive firms.arrived_step firms.born_step firms.city firms.hq_city firms.is_branch firms.n_est "
+              "firms.n_ordinary firms.n_talent firms.park firms.pre_move_tax firms.profit firms.sector "
+              "firms.talent_share firms.tax firms.wage_premium firms.z fiscal.fiscal_strength labour.wage_index "
+              "land.capacity_ha land.city land.focus land.full land.housing_index land.is_urban land.open "
+              "land.rent_index land.sponsor land.used_ha production.A production.division_guided production.kappa0 "
+              "production.land_cost_share production.site_share0 workers.alive workers.employer"),
+          writes="firms.* recorder.flows workers.employer"),
+    stage("entry_exit", location.exit_and_enter,
+          reads=(
+              "firms.alive firms.born_step firms.city firms.n_est firms.n_ordinary firms.n_talent firms.park "
+              "firms.pre_move_tax firms.profit firms.sector firms.z fiscal.fiscal_strength labour.wage_index "
+              "land.capacity_ha land.city land.focus land.housing_index land.is_urban land.open land.rent_index "
+              "land.sponsor land.used_ha production.A production.division_guided production.kappa0 "
+              "production.land_cost_share production.site_share0 workers.alive workers.employer"),
+          writes="firms.* recorder.flows workers.employer"),
+    stage("demography", demography.step,
+          reads=(
+              "firms.city firms.wage_premium fiscal.public_service_index geography.commute_feasible "
+              "geography.commute_minutes labour.unemployment_rate labour.wages land.housing_cost "
+              "migration.in_migration_0 migration.mean_wage_0 production.tfp_anchor residence.amenity workers.alive "
+              "workers.arrived_step workers.employer workers.hukou workers.log workers.residence workers.skill"),
+          writes="recorder.flows workers.*"),
+    stage("headcounts", labour.recount_employment,
+          reads="firms.n_ordinary firms.n_talent workers.alive workers.employer workers.skill",
+          writes="firms.n_ordinary firms.n_talent"),
+    stage("land", land.update_land,
+          reads=(
+              "firms.alive firms.n_ordinary firms.n_talent firms.park firms.sector land.capacity_ha land.city "
+              "land.housing_cost land.housing_cost_0 land.is_urban land.open land.rent land.rent0_city land.used_ha"),
+          writes="land.capacity_ha land.full land.housing_index land.rent_index land.used_ha"),
+    stage("fiscal_strength", fiscal.update_fiscal_strength,
+          reads="fiscal.tax_after_sharing workers.alive workers.residence",
+          writes="fiscal.fiscal_strength"),
+    stage("compact", compact_workers,
+          reads="workers.alive",
+          writes="workers.*"),
+    stage("record", record,
+          reads=(
+              "firms.alive firms.city firms.is_branch firms.n_est firms.sector firms.value_added firms.wage_premium "
+              "fiscal.gdp_credited fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
+              "fiscal.subsidies_paid fiscal.tax_after_sharing fiscal.tax_collected fiscal.tax_shared_in "
+              "fiscal.tax_shared_out labour.wages land.capacity_ha land.city land.housing_cost land.is_urban "
+              "land.open land.used_ha production.gdp_produced production.productivity_index workers.alive "
+              "workers.employer workers.residence workers.skill"),
+          writes="recorder.rows"),
 )

@@ -129,7 +129,7 @@ def test_checker_reports_a_parameter_without_a_row(odd_params, odd_text, monkeyp
     assert any(line.startswith("fake_lever_for_test: no row") and FIX in line for line in problems), problems
     # and the generator fixes it: the new row carries the fake's unit, default and source
     block = odd_params.build_block()
-    assert not odd_params.check(block)
+    assert not odd_params.check_params(block)
     row = odd_params.parse_rows(block)[0]["fake_lever_for_test"]
     assert (row["unit"], row["default"], row["source"]) == ("share of fake units", "0.25", "test fixture, not a real source")
 
@@ -200,3 +200,14 @@ def test_citation_cff_is_valid_and_matches_license():
     assert licence.splitlines()[0] == f"{cff['license']} License"
     assert "Copyright (c) 2026 CZT-Sim developers" in licence
     assert "model/data" in licence
+
+
+def test_process_overview_follows_the_quarter(odd_params, odd_text):
+    """The ODD's process overview is the stage list: reordering or renaming a stage makes the check fail."""
+    from model.quarter import QUARTER
+
+    assert not odd_params.check_stages(odd_text)
+    swapped = (QUARTER[1], QUARTER[0]) + QUARTER[2:]
+    assert odd_params.check_stages(odd_text, swapped), "a reordered quarter must not match the document"
+    block = odd_params.build_stages_block(swapped)
+    assert block.index("`rents`") < block.index("`housing`") and "land: housing_cost" in block

@@ -43,7 +43,6 @@ from model.demography import Migration
 from model.scenarios import Enclave, Scenario, load, parse_enclave
 
 LEVERS = tuple(p.name for p in PARAMS if p.lever)
-BURN_IN_QUARTERS = 12  # labour-market warm-up before the start year (commuting flows reach their steady state)
 
 
 class CZTModel(mesa.Model):
@@ -177,7 +176,7 @@ class CZTModel(mesa.Model):
     def _calibrate(self) -> None:
         """Fit the start-year state; burn the labour market in so that commuting is in its steady state; fit again."""
         self._fit_start_year()
-        for _ in range(BURN_IN_QUARTERS):  # job search only: wages, firms and residences held at the start year's
+        for _ in range(self.p["burn_in_quarters"]):  # job search only: wages, firms and residences held at the start year's
             labour.adjust_employment(self)
             labour.match(self)
         self.firms.wage_premium[:] = 1.0  # firms start at the market wage

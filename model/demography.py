@@ -23,9 +23,6 @@ from model.sampling import stochastic_round
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
-DEATH_RATE = 0.00714  # per year; NBS Statistical Communiqué 2019: crude death rate 7.14 per mille
-
-
 @dataclass(slots=True)
 class Migration:
     """The start year's gross in-migration (worker agents per quarter) and mean ordinary wage (yuan per year)."""
@@ -49,7 +46,7 @@ def step(m: CZTModel) -> None:
     W, p, rng, rec = m.workers, m.p, m.rng, m.recorder
     t = m.steps
     # deaths
-    dead = np.flatnonzero(W.alive & (rng.random(W.n) < DEATH_RATE / 4))
+    dead = np.flatnonzero(W.alive & (rng.random(W.n) < p["death_rate"] / 4))
     W.alive[dead] = False
     W.log(t, dead, DIED, W.residence[dead], W.residence[dead])
     rec.flow_people("death", W.residence[dead], W.residence[dead], W.skill[dead])
@@ -60,7 +57,7 @@ def step(m: CZTModel) -> None:
     rec.flow_people("out_migration", W.residence[leave], np.full(len(leave), OUTSIDE), W.skill[leave])
     # births (new entrants to the labour market of their city)
     pop = m.city_population
-    births = stochastic_round(rng, pop * (p["natural_growth"] + DEATH_RATE) / 4)
+    births = stochastic_round(rng, pop * (p["natural_growth"] + p["death_rate"]) / 4)
     city = np.repeat(np.arange(N_CITIES), births)
     skill = (rng.random(len(city)) < p["talent_share_of_entrants"]).astype(np.int8)
     rows = W.add(len(city), skill=skill, hukou=city, residence=city, step=t)

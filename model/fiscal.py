@@ -20,9 +20,6 @@ from model.identity import CORE, N_CITIES, PERIPHERY
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
-SERVICES_SHARE = 0.7  # of public spending to services (assumption)
-CAPITAL_SHARE = 0.3  # of public spending to public capital: the rest (written out, 1 - 0.7 is not 0.3 in floating point)
-CAPITAL_DEPRECIATION = 0.05  # per year, public capital (assumption)
 
 
 def _zeros() -> np.ndarray:
@@ -99,27 +96,28 @@ def share_taxes(m: CZTModel) -> None:
 
 
 def budget(m: CZTModel) -> None:
-    """Spend what is left after subsidies on services (SERVICES_SHARE) and public capital (CAPITAL_SHARE)."""
-    G = m.fiscal
+    """Spend what is left after subsidies on public capital (public_capital_share) and services (the rest)."""
+    G, p = m.fiscal, m.p
+    capital = p["public_capital_share"]
     pop_all = m.city_population
     for c in range(N_CITIES):
         available = float(G.tax_after_sharing[c]) + float(G.provincial_investment[c]) - float(G.subsidies_paid[c])
         spending = max(available, 0.0)
         G.public_spending[c] = spending
         pop = max(int(pop_all[c]), 1)
-        per_resident = SERVICES_SHARE * spending / pop
+        per_resident = (1 - capital) * spending / pop
         s0 = float(G.spending_per_resident_0[c])
         G.public_service_index[c] = per_resident / s0 if s0 else 1.0
         # public capital: depreciation; investment relative to the 2019 flow keeps the index near 1 in balance
         k, f0 = float(G.infrastructure[c]), float(G.infra_flow_0[c])
-        G.infrastructure[c] = k + (CAPITAL_SHARE * spending / f0 - 1.0) * CAPITAL_DEPRECIATION / 4 * k if f0 else k
+        G.infrastructure[c] = k + (capital * spending / f0 - 1.0) * p["capital_depreciation"] / 4 * k if f0 else k
 
 
 def update_fiscal_strength(m: CZTModel) -> None:
     """Local revenue per resident relative to the cluster: richer cities outbid poorer ones for arriving firms."""
     G = m.fiscal
     per = G.tax_after_sharing / np.maximum(m.city_population, 1)
-    G.fiscal_strength = np.clip(per / max(per.mean(), 1e-12), 0.5, 1.5)
+    G.fiscal_strength = np.clip(per / max(per.mean(), 1e-12), m.p["fiscal_strength_min"], m.p["fiscal_strength_max"])
 
 
 # ---------------------------------------------------------------------------------------------- events
@@ -144,12 +142,12 @@ def allocate_provincial_investment(m: CZTModel, last_year_gdp: float | None) -> 
 # ---------------------------------------------------------------------------------------------- calibration
 def calibrate_budgets(m: CZTModel) -> None:
     """Start-year government levels: spending per resident and the public-capital flow that keep the indices at 1."""
-    G = m.fiscal
+    G, capital = m.fiscal, m.p["public_capital_share"]
     pop = m.city_population
     allocate_provincial_investment(m, None)
     m.land.population_0 = pop.astype(np.int64).copy()
     for c in range(N_CITIES):
         spend0 = max(float(G.tax_after_sharing[c]) + float(G.provincial_investment[c]) - float(G.subsidies_paid[c]), 1e-9)
-        G.spending_per_resident_0[c] = SERVICES_SHARE * spend0 / max(pop[c], 1)
-        G.infra_flow_0[c] = CAPITAL_SHARE * spend0
+        G.spending_per_resident_0[c] = (1 - capital) * spend0 / max(pop[c], 1)
+        G.infra_flow_0[c] = capital * spend0
     G.public_service_index[:] = 1.0

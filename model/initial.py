@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 LONG_AGO = -1000  # arrival step of the start-year population and firms: settled long before the start
 MIN_AGENTS_PER_CITY = 50
-OUTSIDE_HUKOU_SHARE = 0.1  # residents holding hukou elsewhere in Hunan at the start (assumption)
 
 
 def build_people_and_firms(m: CZTModel) -> None:
@@ -68,7 +67,7 @@ def build_people_and_firms(m: CZTModel) -> None:
             F.talent_share[slots] = np.bincount(owner, weights=skill == TALENT, minlength=len(sizes)) / sizes
     m.firm_agents = [Firm(m, slot) for slot in range(F.n)]
     # residents with hukou elsewhere in Hunan (migrants): access to services through portability only
-    outsider = rng.random(W.n) < OUTSIDE_HUKOU_SHARE
+    outsider = rng.random(W.n) < p["outside_hukou_share"]
     W.hukou[outsider] = OUTSIDE
 
 

@@ -92,7 +92,7 @@ def target_headcount(m: CZTModel, slots: np.ndarray) -> np.ndarray:
     e_star = (alpha * m.production.A[sec, city] * F.z[slots] / kappa) ** (1 / (1 - alpha))
     # firms substitute towards the skill that became relatively cheaper since 2019 (unit elasticity)
     rel = (L.wages[city, 1] / L.wages[city, 0]) / (L.wage0[city, 1] / L.wage0[city, 0])
-    ts = np.clip(F.talent_share[slots] / rel, 0.0, 0.9)
+    ts = np.clip(F.talent_share[slots] / rel, 0.0, p["talent_share_cap"])
     # e_star is per establishment; the cohort's n_est establishments want n_est times as many
     n_star = e_star * F.n_est[slots] / (m.persons_per_agent * (1 - ts + p["talent_efficiency"] * ts))
     return np.stack([(1 - ts) * n_star, ts * n_star], axis=1)
@@ -112,12 +112,13 @@ def adjust_employment(m: CZTModel) -> None:
     vac[live] = _land_limited(m, live, np.ceil(np.maximum(target - have - GAP_TOLERANCE, 0)))
     m.labour.vacancies = vac
     # wage setting: a firm short of staff raises its offer, one with only excess staff lowers it
-    # (0.5% a quarter, within 80-125% of its city's market wage)
+    # (wage_offer_step a quarter, within wage_offer_min to wage_offer_max of its city's market wage)
     short = (gap > GAP_TOLERANCE).any(axis=1)
     excess = (gap < -GAP_TOLERANCE).any(axis=1) & ~short
     if m.steps > 0:  # not during the pre-2019 burn-in, whose wages stay at 2019 levels
-        F.wage_premium[live] = np.clip(F.wage_premium[live] * np.where(short, 1.005, np.where(excess, 0.995, 1.0)),
-                                       0.8, 1.25)
+        step = p["wage_offer_step"]
+        F.wage_premium[live] = np.clip(F.wage_premium[live] * np.where(short, 1 + step, np.where(excess, 1 - step, 1.0)),
+                                       p["wage_offer_min"], p["wage_offer_max"])
     fire = np.zeros((F.n, 2))
     fire[live] = stochastic_round(rng, np.maximum(-gap, 0))
     # layoffs: each worker of (firm, skill) leaves with probability fired / headcount; plus exogenous separations
@@ -189,7 +190,7 @@ def match(m: CZTModel) -> None:
     offers = np.full((len(rows), n_off), -1, dtype=np.int64)
     firm_city = F.city.astype(np.int64)
     # accessibility: vacancies elsewhere are seen less (information and distance), none beyond the longest commute
-    reach = np.exp(-G.commute_minutes / 20.0) * G.commute_feasible
+    reach = np.exp(-G.commute_minutes / p["job_information_minutes"]) * G.commute_feasible
     for r in range(N_CITIES):
         for s in (0, 1):
             grp = np.flatnonzero((res == r) & (skill == s))
@@ -205,7 +206,7 @@ def match(m: CZTModel) -> None:
     oc = np.where(valid, firm_city[np.maximum(offers, 0)], 0)
     wage = L.wages[oc, skill[:, None]] * np.where(valid, F.wage_premium[np.maximum(offers, 0)], 1.0)
     value = wage - cc[res[:, None], oc, skill[:, None]] - pen[_benefit_city(W, rows)[:, None], oc, skill[:, None]]
-    value = value * np.exp(0.05 * rng.gumbel(size=value.shape))  # idiosyncratic job taste
+    value = value * np.exp(p["job_taste_sd"] * rng.gumbel(size=value.shape))  # idiosyncratic job taste
     value[~valid] = -np.inf
     best = np.argmax(value, axis=1)
     best_val = value[np.arange(len(rows)), best]
@@ -216,7 +217,7 @@ def match(m: CZTModel) -> None:
     bc = _benefit_city(W, rows)
     cur_prem = np.where(cur >= 0, F.wage_premium[np.maximum(cur, 0)], 1.0)
     reservation = np.where(cur >= 0,
-                           1.05 * (L.wages[cur_city, skill] * cur_prem - cc[res, cur_city, skill] - pen[bc, cur_city, skill]),
+                           (1 + p["job_switch_premium"]) * (L.wages[cur_city, skill] * cur_prem - cc[res, cur_city, skill] - pen[bc, cur_city, skill]),
                            p["reservation_wage_share"] * local_wage)
     apply = valid[np.arange(len(rows)), best] & (best_val > reservation) & (best_firm != cur)
     a_rows, a_firm, a_skill = rows[apply], best_firm[apply], skill[apply]
@@ -259,7 +260,7 @@ def update_wages(m: CZTModel) -> None:
     L.vacancy_rate = vrate
     # Phillips-curve adjustment around the 2019 unemployment rate (vacancies already drive hiring)
     change = -p["wage_adjustment"] * (urate - L.u_star)
-    L.tightness *= np.exp(np.clip(change, -0.05, 0.05))
+    L.tightness *= np.exp(np.clip(change, -p["wage_change_cap"], p["wage_change_cap"]))
     L.wages = L.wage0 * m.production.productivity_index[:, None] * L.tightness
     # cost index for firms: wage bill at current vs 2019 wages (employment-weighted by skill)
     w_share = L.wage0 * lf / np.maximum((L.wage0 * lf).sum(axis=1, keepdims=True), 1e-9)

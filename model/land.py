@@ -20,8 +20,7 @@ from model.identity import CITIES, CORE, N_CITIES, SECTORS
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
-OFFICE_RENT_MULTIPLE = 15.0  # office rent per m2 relative to industrial land rent (assumption)
-EXPANSION_MIN_HA = 20.0  # a park's 2019 land is at least what it uses plus this much expansion land (assumption)
+RENT_POLE = 1.05  # occupancy at which the rent curve would be infinite: rents rise steeply as a park fills
 
 
 @dataclass(slots=True)
@@ -93,7 +92,7 @@ class Land:
     def occupancy_rent(self, i: int, rent_congestion: float) -> float:
         """Rent a park at its occupancy asks, yuan per m2 per year: base * (1 + k * occ**2 / (1.05 - occ))."""
         occ = min(self.occupancy(i), 1.0)
-        return float(self.base_rent[i]) * (1.0 + rent_congestion * occ**2 / (1.05 - occ))
+        return float(self.base_rent[i]) * (1.0 + rent_congestion * occ**2 / (RENT_POLE - occ))
 
 
 # ---------------------------------------------------------------------------------------------- land per firm
@@ -120,7 +119,7 @@ def calibrate_land(m: CZTModel) -> None:
     for i in range(L.n):
         # land at 2019: what is used plus the expansion land (part of it inside the green heart)
         occ0, used = float(L.initial_occupancy[i]), float(L.used_ha[i])
-        L.land_2019_ha[i] = max(used / occ0, used + EXPANSION_MIN_HA) if occ0 > 0 else 0.0
+        L.land_2019_ha[i] = max(used / occ0, used + m.p["park_expansion_min_ha"]) if occ0 > 0 else 0.0
         L.used_2019_ha[i] = used
     apply_land_policy(m)
     for i in range(L.n):
@@ -137,7 +136,7 @@ def land_cost_share(m: CZTModel) -> np.ndarray:
     """Land cost per worker over the average wage, by (sector, city): industrial rent, or office rent for services."""
     st = cal.sector_table()
     wage_avg = cal.city_table(m.start_year).loc[list(CITIES), "avg_wage_yuan"].to_numpy()
-    mult = np.where(st.kind.to_numpy() == "tertiary", OFFICE_RENT_MULTIPLE, 1.0)
+    mult = np.where(st.kind.to_numpy() == "tertiary", m.p["office_rent_multiple"], 1.0)
     return (land_m2_per_worker() * mult)[:, None] * m.land.rent0_city[None, :] / wage_avg[None, :]
 
 

@@ -27,7 +27,6 @@ from model.sampling import categorical_counts
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
-MIN_STAY_QUARTERS = 8  # an establishment reviews its location only after two years where it is (assumption)
 SECONDARY = np.array([SECTOR_KIND[s] == "secondary" for s in SECTORS])  # industry goes to parks, the rest to urban areas
 MOBILE = cal.sector_table().mobile.to_numpy(dtype=bool)  # sectors whose firms may choose their city
 TALENT_SHARE = cal.sector_table().talent_share.to_numpy()  # entrants' target talent share, by sector
@@ -35,7 +34,7 @@ TALENT_SHARE = cal.sector_table().talent_share.to_numpy()  # entrants' target ta
 
 def _best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, need_ha: np.ndarray) -> np.ndarray:
     """Best open park in city ``dest`` for each firm (-1 if none has room): lowest cost, focus and sponsor bonuses."""
-    F, L = m.firms, m.land
+    F, L, p = m.firms, m.land, m.p
     sec = F.sector[slots]
     cand = [j for j in range(L.n) if L.city[j] == dest and L.open[j]]
     best = np.full(len(slots), -1, dtype=np.int64)
@@ -44,7 +43,7 @@ def _best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, n
         fits = np.where(SECONDARY[sec], not L.is_urban[j], bool(L.is_urban[j]))
         room = float(L.capacity_ha[j]) - float(L.used_ha[j]) >= need_ha
         score = -unit_cost(m, sec, np.full(len(slots), dest), np.full(len(slots), j)) \
-            * (1 - 0.03 * L.focus[j, sec] - 0.05 * (L.sponsor[j] == origin))
+            * (1 - p["park_focus_bonus"] * L.focus[j, sec] - p["park_sponsor_bonus"] * (L.sponsor[j] == origin))
         ok = fits & room & (score > best_score)
         best[ok], best_score[ok] = j, score[ok]
     return best
@@ -67,7 +66,7 @@ def _leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) ->
     p = m.p
     kept = np.where(m.land.sponsor[np.maximum(park, 0)] == origin,
                     p["enclave_tax_share"] * p["enclave_payment_prob"], 0.0)
-    return (1 + p["subsidy_competition"] * (1 - kept)) * (1 - 0.5 * kept)
+    return (1 + p["subsidy_competition"] * (1 - kept)) * (1 - p["sponsor_relief"] * kept)
 
 
 def _softmax(u: np.ndarray) -> np.ndarray:
@@ -104,7 +103,7 @@ def relocate_and_branch(m: CZTModel) -> None:
     probabilities; land is allocated to the mover groups first-come in random order."""
     F, p, rng = m.firms, m.p, m.rng
     live = F.living
-    eligible = live[MOBILE[F.sector[live]] & (m.steps - F.arrived_step[live] >= MIN_STAY_QUARTERS)]
+    eligible = live[MOBILE[F.sector[live]] & (m.steps - F.arrived_step[live] >= p["min_stay_quarters"])]
     n_rev = rng.binomial(F.n_est[eligible], p["location_review_rate"])
     slots, n_rev = eligible[n_rev > 0], n_rev[n_rev > 0]
     if len(slots) == 0:
@@ -245,7 +244,7 @@ def exit_and_enter(m: CZTModel) -> None:
     live = F.living
     n = F.n_est[live]
     size = F.n_ordinary[live] + F.n_talent[live]
-    hazard = p["firm_exit_rate"] * np.where(F.profit[live] < 0, 2.0, 1.0)
+    hazard = p["firm_exit_rate"] * np.where(F.profit[live] < 0, p["loss_exit_multiple"], 1.0)
     k_exit = rng.binomial(n, hazard)
     empty = (size == 0) & (m.steps - F.born_step[live] >= 4)
     k_exit[empty] = n[empty]
@@ -322,7 +321,7 @@ def _add_entrants(m: CZTModel, groups: list[tuple[int, int, int, int]]) -> None:
             continue
         w = F.n_est[pool].astype(float)
         draws = pool[rng.choice(len(pool), size=int(sizes.sum()), p=w / w.sum())]
-        z = F.z[draws] * np.exp(0.1 * rng.standard_normal(len(draws)))
+        z = F.z[draws] * np.exp(p["entrant_productivity_sd"] * rng.standard_normal(len(draws)))
         grp = np.repeat(np.arange(len(idx)), sizes)
         zq[idx] = np.bincount(grp, weights=z ** (1 / (1 - alpha)), minlength=len(idx)) / sizes
     slots = F.add(len(g), sector=g[:, 0], city=g[:, 1], park=g[:, 2], n_est=g[:, 3], z=zq ** (1 - alpha),

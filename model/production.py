@@ -22,9 +22,6 @@ from model.identity import CITIES, N_CITIES, SECTORS
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
-NEW_ARRIVAL_QUARTERS = 12  # subsidy competition pays arrivals for their first three years (assumption)
-
-
 @dataclass(slots=True)
 class Production:
     """Productivity by (sector, city), its 2019 reference levels and the 2019 cost structure."""
@@ -173,9 +170,10 @@ def incentive_rate(m: CZTModel, sec: np.ndarray, city: np.ndarray, arrived: np.n
     """Incentives as a share of value added: division guidance (ongoing) + subsidy competition (first 3 years)."""
     p = m.p
     guided = m.production.division_guided[sec, city]
-    new = (m.steps - arrived) < NEW_ARRIVAL_QUARTERS
+    new = (m.steps - arrived) < p["new_arrival_quarters"]
     fiscal = m.fiscal.fiscal_strength[city]
-    return 0.05 * p["division_guidance"] * guided + 0.10 * p["subsidy_competition"] * fiscal * new
+    return p["division_incentive_scale"] * p["division_guidance"] * guided + \
+        p["competition_incentive_scale"] * p["subsidy_competition"] * fiscal * new
 
 
 def site_share(m: CZTModel, sec: np.ndarray, city: np.ndarray) -> np.ndarray:

@@ -24,9 +24,6 @@ from model.labour import commute_cost, cross_city_penalty
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
-SUBSIDY_QUARTERS = 8  # talent subsidies are paid for the first two years in a city
-
-
 @dataclass(slots=True)
 class Residence:
     """Residential amenity by (city, skill), in log-points times migration_logit_scale (calibrated)."""
@@ -74,13 +71,14 @@ def consumption(m: CZTModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     income_emp = wage_job - cc[r, jcs, skill[:, None]] - pen[bc, jcs, skill[:, None]]
     u = L.unemployment_rate[None, :]
     w_local = L.wages[:, :].T[skill]  # (n, cities) wage in each city for the worker's skill
-    income_unemp = w_local * (1 - u + 0.4 * u)
+    income_unemp = w_local * (1 - u + p["unemployed_income_share"] * u)
     income = np.where(employed[:, None], income_emp, income_unemp)
     feasible = np.where(employed[:, None], m.geography.commute_feasible[r, jcs], True)
     subsidy = np.where(skill[:, None] == TALENT, _talent_subsidy(m)[None, :] * eligibility(m, hukou), 0.0)
     cur = W.residence[rows].astype(np.int64)
-    left = np.clip(SUBSIDY_QUARTERS - (m.steps - W.arrived_step[rows]), 0, SUBSIDY_QUARTERS) / 20.0
-    subsidy = subsidy * np.where(r == cur[:, None], left[:, None], SUBSIDY_QUARTERS / 20.0)
+    q, horizon = p["talent_subsidy_quarters"], p["subsidy_horizon_quarters"]
+    left = np.clip(q - (m.steps - W.arrived_step[rows]), 0, q) / horizon
+    subsidy = subsidy * np.where(r == cur[:, None], left[:, None], q / horizon)
     q = m.fiscal.public_service_index
     services = p["public_service_value"] * q[None, :] * access(m, hukou, skill)
     housing = m.land.housing_cost[None, :]
@@ -148,8 +146,9 @@ def choose(m: CZTModel) -> None:
 def hukou_transfers(m: CZTModel) -> None:
     """Residents of at least two years outside their hukou city transfer it there (talent faster)."""
     W, p, rng = m.workers, m.p, m.rng
-    rate = np.where(W.skill == TALENT, min(1.0, 5 * p["hukou_transfer_rate"]), p["hukou_transfer_rate"])
-    cand = W.alive & (W.hukou != W.residence) & (m.steps - W.arrived_step >= SUBSIDY_QUARTERS)
+    rate = np.where(W.skill == TALENT, min(1.0, p["talent_hukou_transfer_multiple"] * p["hukou_transfer_rate"]),
+                    p["hukou_transfer_rate"])
+    cand = W.alive & (W.hukou != W.residence) & (m.steps - W.arrived_step >= p["talent_subsidy_quarters"])
     go = np.flatnonzero(cand & (rng.random(W.n) < rate))
     W.log(m.steps, go, HUKOU, W.hukou[go], W.residence[go])
     W.hukou[go] = W.residence[go]
@@ -158,7 +157,7 @@ def hukou_transfers(m: CZTModel) -> None:
 def talent_subsidy_bill(m: CZTModel) -> None:
     """Subsidies owed this quarter (100m yuan) to talent in their first two years in a city."""
     W = m.workers
-    new = W.alive & (W.skill == TALENT) & (m.steps - W.arrived_step < SUBSIDY_QUARTERS)
+    new = W.alive & (W.skill == TALENT) & (m.steps - W.arrived_step < m.p["talent_subsidy_quarters"])
     rows = np.flatnonzero(new)
     res = W.residence[rows].astype(np.int64)
     elig = eligibility(m, W.hukou[rows].astype(np.int64))[np.arange(len(rows)), res]

@@ -13,8 +13,7 @@ import numpy as np
 
 from model import calibration as cal
 from model.identity import CITIES, N_CITIES
-
-PAIRS = {(0, 1): "commute_minutes_cs_zz", (0, 2): "commute_minutes_cs_xt", (1, 2): "commute_minutes_zz_xt"}
+from model.params import COMMUTE_PARAMS
 
 
 @dataclass(slots=True, frozen=True)
@@ -27,8 +26,9 @@ class Geography:
     @classmethod
     def build(cls, p: Mapping[str, Any]) -> Geography:
         m = np.zeros((N_CITIES, N_CITIES))
-        for (a, b), name in PAIRS.items():
-            m[a, b] = m[b, a] = p[name]
+        for (a, b), name in COMMUTE_PARAMS.items():
+            i, j = CITIES.index(a), CITIES.index(b)
+            m[i, j] = m[j, i] = p[name]
         ct = cal.city_table()
         return cls(commute_minutes=m, commute_feasible=m <= p["max_commute_minutes"],
                    lat=ct.loc[list(CITIES), "lat_deg"].to_numpy(), lon=ct.loc[list(CITIES), "lon_deg"].to_numpy())

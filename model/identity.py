@@ -39,6 +39,17 @@ SECONDARY: tuple[str, ...] = tuple(s for s in SECTORS if SECTOR_KIND[s] == "seco
 
 SKILLS: tuple[str, ...] = ("ordinary", "talent")  # worker skill codes 0 and 1
 
+# door-to-door commuting minutes (one way) between city pairs, by travel network: the columns of travel.csv
+TRAVEL_NETWORKS: dict[str, str] = {"rail_2019": "door_to_door_minutes_2019", "pre_rail": "door_to_door_minutes_pre_rail",
+                                   "half_hour_circle": "half_hour_circle_minutes"}
+_TRAVEL_ROWS = _rows("travel.csv")
+
+
+def travel_minutes(network: str) -> dict[tuple[str, str], float]:
+    """{(origin, destination): minutes} of one travel network (a key of TRAVEL_NETWORKS)."""
+    col = TRAVEL_NETWORKS[network]
+    return {(r["origin"], r["destination"]): float(r[col]) for r in _TRAVEL_ROWS}
+
 
 def place(code: int) -> str:
     """Name of a city index or of OUTSIDE."""

@@ -13,7 +13,19 @@ from typing import Any
 
 from model.errors import ConfigError
 
-from model.identity import CITIES  # noqa: E402,F401  (re-exported: the cities' one home is model.identity)
+from model.identity import CITIES, travel_minutes  # noqa: E402,F401  (CITIES re-exported: its home is model.identity)
+
+# the commuting levers by city pair; their defaults are the 2019 network of model/data/travel.csv
+COMMUTE_PARAMS: dict[tuple[str, str], str] = {("changsha", "zhuzhou"): "commute_minutes_cs_zz",
+                                             ("changsha", "xiangtan"): "commute_minutes_cs_xt",
+                                             ("zhuzhou", "xiangtan"): "commute_minutes_zz_xt"}
+_RAIL_2019 = travel_minutes("rail_2019")
+
+
+def travel_params(network: str) -> dict[str, float]:
+    """The commuting levers set to a travel network of model/data/travel.csv (rail_2019, pre_rail, half_hour_circle)."""
+    minutes = travel_minutes(network)
+    return {name: minutes[pair] for pair, name in COMMUTE_PARAMS.items()}
 
 
 @dataclass(frozen=True)
@@ -106,11 +118,11 @@ PARAMS: tuple[Param, ...] = (
     Param("talent_subsidy_periphery", 5000.0, 0.0, 50000.0, "yuan per talent per year, first 2 years",
           "Zhuzhou/Xiangtan talent subsidy", "株洲湘潭人才补贴", _A, lever="talent"),
     # --- 3. commuting 交通一体化
-    Param("commute_minutes_cs_zz", 55.0, 5.0, 240.0, "minutes door to door, one way", "Commute Changsha–Zhuzhou",
+    Param("commute_minutes_cs_zz", _RAIL_2019["changsha", "zhuzhou"], 5.0, 240.0, "minutes door to door, one way", "Commute Changsha–Zhuzhou",
           "长株通勤时间", "model/data/travel.csv (post-rail 2019)", lever="commute"),
-    Param("commute_minutes_cs_xt", 55.0, 5.0, 240.0, "minutes door to door, one way", "Commute Changsha–Xiangtan",
+    Param("commute_minutes_cs_xt", _RAIL_2019["changsha", "xiangtan"], 5.0, 240.0, "minutes door to door, one way", "Commute Changsha–Xiangtan",
           "长潭通勤时间", "model/data/travel.csv (post-rail 2019)", lever="commute"),
-    Param("commute_minutes_zz_xt", 40.0, 5.0, 240.0, "minutes door to door, one way", "Commute Zhuzhou–Xiangtan",
+    Param("commute_minutes_zz_xt", _RAIL_2019["zhuzhou", "xiangtan"], 5.0, 240.0, "minutes door to door, one way", "Commute Zhuzhou–Xiangtan",
           "株潭通勤时间", "model/data/travel.csv (post-rail 2019)", lever="commute"),
     Param("commute_fare_yuan", 20.0, 0.0, 200.0, "yuan per one-way trip", "Intercity fare", "城际通勤票价",
           "intercity rail second-class fare order of magnitude: " + _A, lever="commute"),

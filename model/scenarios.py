@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import ConfigError
-from model.params import BY_NAME, CITIES, resolve
+from model.identity import TRAVEL_NETWORKS
+from model.params import BY_NAME, CITIES, resolve, travel_params
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-_KEYS = {"name", "title", "title_zh", "description", "extends", "params", "enclave", "timeline"}
+_KEYS = {"name", "title", "title_zh", "description", "extends", "params", "enclave", "timeline", "travel"}
 # parameters a timeline may switch mid-run: the policy levers plus those read afresh every quarter
 TIMELINE_EXTRA = ("tfp_growth", "max_commute_minutes", "park_land_growth", "talent_share_of_entrants",
                   "net_in_migration_10k")
@@ -144,7 +145,9 @@ def load(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     params = raw.get("params", {})
     if not isinstance(params, dict):
         raise ConfigError(f"{where}: params", params, "a table of parameter = value")
-    merged = {**parent.params, **params}
+    # travel = "<network>": the commuting levers from model/data/travel.csv (the file's own [params] may still
+    # override a pair), so that no scenario types the table's minutes again
+    merged = {**parent.params, **_travel(raw, where), **params}
     resolve(merged)  # validates names and ranges now, naming the field
     enclaves = {e.park: e for e in parent.enclaves}  # a child's entry replaces its parent's for the same park
     entries = raw.get("enclave", [])
@@ -173,15 +176,16 @@ def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:
     """One ``[[timeline]]`` table: year, optional quarter (1-4, default 1), note, and a ``params`` table."""
     if not isinstance(entry, dict) or "year" not in entry or not isinstance(entry.get("params"), dict):
         raise ConfigError(where, entry, "a table with year, params = {name = value, ...} and optionally quarter, note")
-    extra = sorted(set(entry) - {"year", "quarter", "params", "note"})
+    extra = sorted(set(entry) - {"year", "quarter", "params", "note", "travel"})
     if extra:
-        raise ConfigError(f"{where}.{extra[0]}", entry[extra[0]], "keys year, quarter, params, note", kind="unknown key")
+        raise ConfigError(f"{where}.{extra[0]}", entry[extra[0]], "keys year, quarter, params, note, travel",
+                          kind="unknown key")
     year, quarter = entry["year"], entry.get("quarter", 1)
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise ConfigError(f"{where}.year", year, "a year from 2000 to 2100")
     if isinstance(quarter, bool) or not isinstance(quarter, int) or not 1 <= quarter <= 4:
         raise ConfigError(f"{where}.quarter", quarter, "1, 2, 3 or 4")
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = dict(_travel(entry, where))
     for k, v in entry["params"].items():
         if k not in BY_NAME or not (BY_NAME[k].lever or k in TIMELINE_EXTRA):
             raise ConfigError(f"{where}.params.{k}", v, "a policy lever or one of " + ", ".join(TIMELINE_EXTRA),
@@ -191,6 +195,17 @@ def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:
     if not isinstance(note, str):
         raise ConfigError(f"{where}.note", note, "a string")
     return TimelineEntry(year=year, quarter=quarter, params=params, note=note)
+
+
+def _travel(table: dict, where: str) -> dict[str, float]:
+    """The commuting levers of ``table["travel"]`` (a travel network of model/data/travel.csv), or nothing."""
+    if "travel" not in table:
+        return {}
+    network = table["travel"]
+    if not isinstance(network, str) or network not in TRAVEL_NETWORKS:
+        raise ConfigError(f"{where}.travel", network, "one of " + ", ".join(TRAVEL_NETWORKS) +
+                          " (the travel networks of model/data/travel.csv)")
+    return travel_params(network)
 
 
 def parse_enclave(entry: Any, where: str = "enclave") -> Enclave:

@@ -173,39 +173,23 @@ def cross_city_penalty(m: CZTModel) -> np.ndarray:
 
 def match(m: CZTModel) -> None:
     """One round of job search and matching across the cities: searchers compare sampled vacancies."""
-    W, F, L, G, p, rng = m.workers, m.firms, m.labour, m.geography, m.p, m.rng
-    vac = L.vacancies
-    if vac.sum() == 0:
+    W, F, L, p, rng = m.workers, m.firms, m.labour, m.p, m.rng
+    if L.vacancies.sum() == 0:
         return
-    alive = W.alive
-    searching = alive & ((W.employer < 0) | (rng.random(W.n) < p["search_on_the_job"]))
+    searching = W.alive & ((W.employer < 0) | (rng.random(W.n) < p["search_on_the_job"]))
     rows = np.flatnonzero(searching)
     if len(rows) == 0:
         return
-    n_off = p["job_offers_sampled"]
-    cc = commute_cost(m)
-    pen = cross_city_penalty(m)
     res = W.residence[rows].astype(np.int64)
     skill = W.skill[rows].astype(np.int64)
-    offers = np.full((len(rows), n_off), -1, dtype=np.int64)
+    offers = _sample_offers(m, res, skill)
+    cc, pen = commute_cost(m), cross_city_penalty(m)
     firm_city = F.city.astype(np.int64)
-    # accessibility: vacancies elsewhere are seen less (information and distance), none beyond the longest commute
-    reach = np.exp(-G.commute_minutes / p["job_information_minutes"]) * G.commute_feasible
-    for r in range(N_CITIES):
-        for s in (0, 1):
-            grp = np.flatnonzero((res == r) & (skill == s))
-            if len(grp) == 0:
-                continue
-            wts = vac[:, s] * reach[r, firm_city]
-            cum = np.cumsum(wts)
-            if cum[-1] <= 0:
-                continue
-            u = rng.random((len(grp), n_off)) * cum[-1]
-            offers[grp] = np.searchsorted(cum, u, side="right")
+    bc = _benefit_city(W, rows)
     valid = offers >= 0
     oc = np.where(valid, firm_city[np.maximum(offers, 0)], 0)
     wage = L.wages[oc, skill[:, None]] * np.where(valid, F.wage_premium[np.maximum(offers, 0)], 1.0)
-    value = wage - cc[res[:, None], oc, skill[:, None]] - pen[_benefit_city(W, rows)[:, None], oc, skill[:, None]]
+    value = wage - cc[res[:, None], oc, skill[:, None]] - pen[bc[:, None], oc, skill[:, None]]
     value = value * np.exp(p["job_taste_sd"] * rng.gumbel(size=value.shape))  # idiosyncratic job taste
     value[~valid] = -np.inf
     best = np.argmax(value, axis=1)
@@ -213,23 +197,46 @@ def match(m: CZTModel) -> None:
     best_firm = offers[np.arange(len(rows)), best]
     cur = W.employer[rows]
     cur_city = np.where(cur >= 0, firm_city[np.maximum(cur, 0)], res)
-    local_wage = L.wages[res, skill]
-    bc = _benefit_city(W, rows)
     cur_prem = np.where(cur >= 0, F.wage_premium[np.maximum(cur, 0)], 1.0)
     reservation = np.where(cur >= 0,
-                           (1 + p["job_switch_premium"]) * (L.wages[cur_city, skill] * cur_prem - cc[res, cur_city, skill] - pen[bc, cur_city, skill]),
-                           p["reservation_wage_share"] * local_wage)
+                           (1 + p["job_switch_premium"]) * (L.wages[cur_city, skill] * cur_prem - cc[res, cur_city, skill]
+                                                            - pen[bc, cur_city, skill]),
+                           p["reservation_wage_share"] * L.wages[res, skill])
     apply = valid[np.arange(len(rows)), best] & (best_val > reservation) & (best_firm != cur)
-    a_rows, a_firm, a_skill = rows[apply], best_firm[apply], skill[apply]
-    if len(a_rows) == 0:
-        return
-    # random priority within each (firm, skill); the first `vacancies` applicants are hired
+    if apply.any():
+        _hire(m, rows[apply], best_firm[apply], skill[apply])
+
+
+def _sample_offers(m: CZTModel, res: np.ndarray, skill: np.ndarray) -> np.ndarray:
+    """``job_offers_sampled`` vacancies per searcher (firm slots, -1 for none), drawn in proportion to vacancies x
+    accessibility from the searcher's city: information fades with distance, none beyond the longest commute."""
+    F, L, G, p, rng = m.firms, m.labour, m.geography, m.p, m.rng
+    n_off = p["job_offers_sampled"]
+    offers = np.full((len(res), n_off), -1, dtype=np.int64)
+    firm_city = F.city.astype(np.int64)
+    reach = np.exp(-G.commute_minutes / p["job_information_minutes"]) * G.commute_feasible
+    for r in range(N_CITIES):
+        for s in (0, 1):
+            grp = np.flatnonzero((res == r) & (skill == s))
+            if len(grp) == 0:
+                continue
+            cum = np.cumsum(L.vacancies[:, s] * reach[r, firm_city])
+            if cum[-1] <= 0:
+                continue
+            u = rng.random((len(grp), n_off)) * cum[-1]
+            offers[grp] = np.searchsorted(cum, u, side="right")
+    return offers
+
+
+def _hire(m: CZTModel, a_rows: np.ndarray, a_firm: np.ndarray, a_skill: np.ndarray) -> None:
+    """Random priority within each (firm, skill); the first ``vacancies`` applicants are hired."""
+    W, rng = m.workers, m.rng
     key = a_firm * 2 + a_skill
     order = np.lexsort((rng.random(len(a_rows)), key))
     key_sorted = key[order]
     starts = np.searchsorted(key_sorted, key_sorted, side="left")
     rank = np.arange(len(order)) - starts
-    hired = rank < vac.reshape(-1)[key_sorted]
+    hired = rank < m.labour.vacancies.reshape(-1)[key_sorted]
     W.employer[a_rows[order[hired]]] = a_firm[order[hired]]
     recount_employment(m)
 

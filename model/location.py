@@ -154,17 +154,26 @@ def _move_establishments(m: CZTModel, src: np.ndarray, dest: np.ndarray, park: n
     """Apply the mover groups: ``k[j]`` establishments of cohort ``src[j]`` relocate to (dest, park), or open a
     production branch there. Movers of one quarter with the same sector, route, park and headquarters form one
     new cohort (z aggregated so that the cohort's optimal output is the sum of its establishments')."""
-    F, W, p, rng = m.firms, m.workers, m.p, m.rng
+    n0 = m.firms.n_est[src].astype(float)
+    origin = m.firms.city[src].astype(np.int64)
+    new, group = _mover_cohorts(m, src, dest, park, k, branch, n0, origin)
+    _move_staff(m, src, k, branch, n0, np.where(branch, UNEMPLOYED, new[group]))
+    _shrink_sources(m, src, k, branch, n0)
+    _remove_empty_cohorts(m)
+    for j in range(len(src)):
+        m.recorder.flow_firms("branch_opening" if branch[j] else "firm_relocation", int(origin[j]), int(dest[j]), int(k[j]))
+
+
+def _mover_cohorts(m: CZTModel, src, dest, park, k, branch, n0, origin) -> tuple[np.ndarray, np.ndarray]:
+    """The new cohorts of this quarter's movers (one per sector, destination, park, origin, headquarters and branch
+    status); returns their slots and each mover group's index among them."""
+    F, p = m.firms, m.p
     alpha, b = p["labour_elasticity"], p["branch_share"]
-    n0 = F.n_est[src].astype(float)
-    origin = F.city[src].astype(np.int64)
-    sector = F.sector[src].astype(np.int64)
     was_branch = F.is_branch[src]
     hq = np.where(branch | was_branch, F.hq_city[src], dest)
-    is_branch = branch | was_branch
     # per establishment optimal output is proportional to z ** (1 / (1 - alpha)); a branch takes the share b
     zq = F.z[src] ** (1 / (1 - alpha)) * np.where(branch, b, 1.0)
-    key = np.stack([sector, dest, park, origin, hq, is_branch], axis=1)
+    key = np.stack([F.sector[src].astype(np.int64), dest, park, origin, hq, branch | was_branch], axis=1)
     uniq, group = np.unique(key, axis=0, return_inverse=True)
     group = group.ravel()
     n_new = np.bincount(group, weights=k, minlength=len(uniq))
@@ -180,8 +189,14 @@ def _move_establishments(m: CZTModel, src: np.ndarray, dest: np.ndarray, park: n
                 pre_move_tax=np.bincount(group, weights=tax_moved, minlength=len(uniq)))
     for s in new:
         m.firm_agents.append(Firm(m, int(s)))
-    # workers: a relocating establishment takes its staff along; a parent that opens a branch sheds its share b.
-    # Each worker of a source cohort draws u ~ U(0, 1) and falls in one band per mover group (width = share).
+    return new, group
+
+
+def _move_staff(m: CZTModel, src, k, branch, n0, target) -> None:
+    """A relocating establishment takes its staff along; a parent that opens a branch sheds its share b. Each worker
+    of a source cohort draws u ~ U(0, 1) and falls in one band per mover group (width = share) or in none (stays);
+    ``target`` is each group's new employer (UNEMPLOYED for a branch's parent)."""
+    W, rng, b = m.workers, m.rng, m.p["branch_share"]
     width = np.where(branch, b * k / n0, k / n0)
     order = np.argsort(src, kind="stable")
     s_src = src[order]
@@ -196,9 +211,13 @@ def _move_establishments(m: CZTModel, src: np.ndarray, dest: np.ndarray, park: n
     j = np.searchsorted(edge, wkey, side="right")
     hit = (j < len(order)) & (s_src[np.minimum(j, len(order) - 1)] == emp)
     grp = order[np.minimum(j, len(order) - 1)]
-    target = np.where(branch[grp], UNEMPLOYED, new[group[grp]])
-    W.employer[staff[hit]] = target[hit]
-    # the origin cohorts: relocated establishments leave; parents keep (1 - b) of a branched establishment's output
+    W.employer[staff[hit]] = target[grp][hit]
+
+
+def _shrink_sources(m: CZTModel, src, k, branch, n0) -> None:
+    """The origin cohorts: relocated establishments leave; parents keep (1 - b) of a branched establishment's output."""
+    F = m.firms
+    alpha, b = m.p["labour_elasticity"], m.p["branch_share"]
     rel, br = src[~branch], src[branch]
     left = np.bincount(rel, weights=k[~branch], minlength=F.n)
     u_rel = np.unique(rel)
@@ -207,9 +226,6 @@ def _move_establishments(m: CZTModel, src: np.ndarray, dest: np.ndarray, park: n
     shed = np.bincount(br, weights=b * k[branch] / n0[branch], minlength=F.n)
     u_br = np.unique(br)
     F.z[u_br] *= (1.0 - shed[u_br]) ** (1 - alpha)
-    _remove_empty_cohorts(m)
-    for j in range(len(src)):
-        m.recorder.flow_firms("branch_opening" if branch[j] else "firm_relocation", int(origin[j]), int(dest[j]), int(k[j]))
 
 
 def _remove_empty_cohorts(m: CZTModel) -> None:

@@ -20,6 +20,7 @@ from agents.firm import Firm
 from agents.worker import UNEMPLOYED
 from model import calibration as cal
 from model.identity import N_CITIES, SECTOR_KIND, SECTORS
+from model.labour import recount_employment
 from model.land import firm_land_ha, free_land
 from model.production import optimal_profit, unit_cost
 from model.sampling import categorical_counts
@@ -160,6 +161,7 @@ def _move_establishments(m: CZTModel, src: np.ndarray, dest: np.ndarray, park: n
     _move_staff(m, src, k, branch, n0, np.where(branch, UNEMPLOYED, new[group]))
     _shrink_sources(m, src, k, branch, n0)
     _remove_empty_cohorts(m)
+    recount_employment(m)  # headcounts follow the staff that moved, before anything else reads them
     for j in range(len(src)):
         m.recorder.flow_firms("branch_opening" if branch[j] else "firm_relocation", int(origin[j]), int(dest[j]), int(k[j]))
 
@@ -253,7 +255,7 @@ def _sector_presence(m: CZTModel) -> np.ndarray:
 
 def exit_and_enter(m: CZTModel) -> None:
     """Each establishment exits at a base hazard (doubled in loss-making cohorts); cohorts without staff a year
-    after birth exit whole. Exits are replaced by as many entrants of the same sector, who choose their city by a
+    after arriving where they are exit whole. Exits are replaced by as many entrants of the same sector, who choose their city by a
     logit on expected profit (agriculture stays put); the entrants of a quarter in one (sector, city, park) form one
     cohort."""
     F, W, p, rng = m.firms, m.workers, m.p, m.rng
@@ -262,7 +264,7 @@ def exit_and_enter(m: CZTModel) -> None:
     size = F.n_ordinary[live] + F.n_talent[live]
     hazard = p["firm_exit_rate"] * np.where(F.profit[live] < 0, p["loss_exit_multiple"], 1.0)
     k_exit = rng.binomial(n, hazard)
-    empty = (size == 0) & (m.steps - F.born_step[live] >= 4)
+    empty = (size == 0) & (m.steps - F.arrived_step[live] >= 4)  # a year where it is without staff
     k_exit[empty] = n[empty]
     hit = k_exit > 0
     if not hit.any():
@@ -278,6 +280,7 @@ def exit_and_enter(m: CZTModel) -> None:
     F.pre_move_tax[out] *= 1 - frac[out]
     F.n_est[out] -= k_out
     _remove_empty_cohorts(m)
+    recount_employment(m)
     m.recorder.flow_firms_many("firm_exit", out_city, out_city, k_out)
     # entrants: as many establishments as exited, by sector
     n_sec = len(SECTORS)

@@ -122,15 +122,15 @@ QUARTER: tuple[Stage, ...] = (
               "firms.talent_share firms.tax firms.wage_premium firms.z fiscal.fiscal_strength labour.wage_index "
               "land.capacity_ha land.city land.focus land.full land.housing_index land.is_urban land.open "
               "land.rent_index land.sponsor land.used_ha production.A production.division_guided production.kappa0 "
-              "production.land_cost_share production.site_share0 workers.alive workers.employer"),
+              "production.land_cost_share production.site_share0 workers.alive workers.employer workers.skill"),
           writes="firms.* recorder.flows workers.employer"),
     stage("entry_exit", location.exit_and_enter,
           reads=(
-              "firms.alive firms.born_step firms.city firms.n_est firms.n_ordinary firms.n_talent firms.park "
+              "firms.alive firms.arrived_step firms.city firms.n_est firms.n_ordinary firms.n_talent firms.park "
               "firms.pre_move_tax firms.profit firms.sector firms.z fiscal.fiscal_strength labour.wage_index "
               "land.capacity_ha land.city land.focus land.housing_index land.is_urban land.open land.rent_index "
               "land.sponsor land.used_ha production.A production.division_guided production.kappa0 "
-              "production.land_cost_share production.site_share0 workers.alive workers.employer"),
+              "production.land_cost_share production.site_share0 workers.alive workers.employer workers.skill"),
           writes="firms.* recorder.flows workers.employer"),
     stage("demography", demography.step,
           reads=(

@@ -12,39 +12,30 @@ Within a phase nothing can change a parameter: :class:`Params` is read-only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 
-class Params(Mapping[str, Any]):
-    """A resolved, read-only parameter set (``p["name"]``); ``replace(**changes)`` gives a new one."""
+class Params(dict):
+    """A resolved, read-only parameter set (``p["name"]``); ``replace(changes)`` gives a new one.
 
-    __slots__ = ("_d",)
+    A dict underneath, so that the mechanisms' many lookups stay as fast as a dict's; every way to change it
+    raises."""
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        object.__setattr__(self, "_d", dict(values))
+    def _frozen(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("Params are frozen for the run; a phase switch makes a new set")
 
-    def __getitem__(self, key: str) -> Any:
-        return self._d[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._d)
-
-    def __len__(self) -> int:
-        return len(self._d)
-
-    def __setattr__(self, key: str, value: Any) -> None:
-        raise AttributeError("Params are frozen for the run; a phase switch makes a new set")
-
-    def __repr__(self) -> str:
-        return f"Params({self._d!r})"
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _frozen  # type: ignore[assignment]
 
     def replace(self, changes: Mapping[str, Any]) -> Params:
-        return Params({**self._d, **changes})
+        return Params({**self, **changes})
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self._d)
+        return dict(self)
+
+    def __repr__(self) -> str:
+        return f"Params({dict.__repr__(self)})"
 
 
 @dataclass(frozen=True)

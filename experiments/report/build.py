@@ -9,6 +9,7 @@ from typing import Any
 
 from experiments.io import writable_folder
 from experiments.report import compute, figures, tables
+from experiments.report.labels import CORE_EN, PERIPHERY_EN
 from experiments.report.load import SweepData, read
 from experiments.report.style import setup
 from experiments.sweep.analyze import MAX_RESAMPLES, MIN_RESAMPLES
@@ -61,7 +62,8 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
             (figures.share_panels(data, lg, out / f"fig_a2_gdp_share_change{sfx}", change=True),
              "(a2) the same as the change since the first year (pp), where small differences are visible"),
             (figures.share_change(data, lg, out / f"fig_b_share_change{sfx}"),
-             "(b) change in Zhuzhou's and Xiangtan's GDP share, first to last year (pp), mean and 95% t-interval"),
+             f"(b) change in {_cities_possessive(PERIPHERY_EN)} GDP share, first to last year (pp), mean and 95% "
+             "t-interval"),
             (figures.verdicts(data, lg, out / f"fig_c_verdicts{sfx}"),
              "(c) verdict counts (siphon / neutral / spillover) by group and periphery city"),
             (figures.theta(data, theta, lg, out / f"fig_d_theta{sfx}") if not theta.empty else [],
@@ -74,7 +76,7 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
     cmp = compute.comparison(data, theta)
     for p in tables.comparison(cmp, out, labels):
         entries.append((p, "scenario comparison: mean, 95% t-interval and n per metric and group "
-                           "(share changes pp, net talent 10k persons, net firms, Changsha share %, θ)"))
+                           f"(share changes pp, net talent 10k persons, net firms, {CORE_EN} share %, θ)"))
     p = tables.write_csv(compute.verdict_counts(data), out / "verdicts.csv")
     entries.append((p, "verdict counts: runs per group, periphery city and verdict (siphon, neutral, spillover)"))
     if len(data.groups) > 1:
@@ -96,6 +98,12 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
         print(("warning: " if n in data.warnings else "note: ") + n, file=stream)
     return {"out": out, "files": [p for p, _ in entries] + [md], "notes": notes, "data": data,
             "comparison": cmp, "theta": theta, "sensitivity": sens}
+
+
+def _cities_possessive(names: tuple[str, ...]) -> str:
+    """("Zhuzhou", "Xiangtan") -> "Zhuzhou's and Xiangtan's"."""
+    owned = [f"{n}'s" for n in names]
+    return ", ".join(owned[:-1]) + " and " + owned[-1] if len(owned) > 1 else owned[0]
 
 
 def _sensitivity(data: SweepData, resamples: int):
@@ -159,7 +167,7 @@ def _markdown(data: SweepData, out: Path, entries: list[tuple[Path, str]], notes
               "Runs are identified by a content hash of configuration, seed and code version, so the same commit "
               "and sweep file give the same runs and the same numbers.", ""]
     if (out / "theta_regression.csv").exists():
-        lines += ["## Method", "", "θ: OLS of the annual log growth of the periphery's GDP (Zhuzhou + Xiangtan) on "
-                  "Changsha's, with intercept (experiments/report/stats.py); pooled: all replications' years "
+        lines += ["## Method", "", f"θ: OLS of the annual log growth of the periphery's GDP ({' + '.join(PERIPHERY_EN)})"
+                  f" on {CORE_EN}'s, with intercept (experiments/report/stats.py); pooled: all replications' years "
                   "stacked. Intervals over replications: Student t.", ""]
     return "\n".join(lines)

@@ -17,11 +17,10 @@ import numpy as np
 import pandas as pd
 
 from experiments.sweep.store import Store
-from experiments.sweep.worker import METRICS
+from experiments.sweep.worker import METRICS, per_periphery
 from model.errors import ConfigError
 
-DEFAULT_METRICS = ("core_gdp_share_change_pp", "zhuzhou_gdp_share_change_pp", "xiangtan_gdp_share_change_pp",
-                   "czt_gdp_last_100m_yuan")
+DEFAULT_METRICS = ("core_gdp_share_change_pp", *per_periphery("gdp_share_change_pp"), "czt_gdp_last_100m_yuan")
 METHOD = {"sobol": "sobol", "morris": "morris", "lhs": "rbd_fast", "factorial": "main_effects"}
 MIN_RESAMPLES, MAX_RESAMPLES = 10, 100_000  # bootstrap resamples: fewer give no interval worth the name
 

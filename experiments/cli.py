@@ -99,11 +99,14 @@ def cmd_scenarios(a: argparse.Namespace) -> int:
 
 
 def cmd_params(a: argparse.Namespace) -> int:
+    from experiments.sweep.spec import value_text
+
     for p in PARAMS:
         if a.levers and not p.lever:
             continue
         tag = f"[{p.lever}] " if p.lever else ""
-        print(f"{p.name:30s} {p.default!s:>8}  {tag}{p.en} ({p.zh}); {p.allowed()}")
+        default = value_text(p.default) if p.kind in (bool, str) else str(p.default)  # as --set writes it
+        print(f"{p.name:30s} {default:>8}  {tag}{p.en} ({p.zh}); {p.allowed()}")
     return 0
 
 

@@ -55,7 +55,8 @@ def n_accept(samples: int, accept: float) -> int:
 def _prior(name: str, value: Any, where: str) -> Prior:
     p = known_param(name, where)
     if name in _NOT_CALIBRATED or p.kind not in (int, float):
-        raise ConfigError(f"{where}: params.{name}", name, "a numeric behavioural parameter (not scale or start_year)")
+        raise ConfigError(f"{where}: params.{name}", name, "a numeric behavioural parameter (not scale or start_year; "
+                          "an on/off or categorical parameter has no prior range: set it in the scenario)")
     if not isinstance(value, dict) or set(value) != {"min", "max"}:
         raise ConfigError(f"{where}: params.{name}", value, "a table {min = a, max = b} (a uniform prior)")
     bounds = []

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 from experiments.report import compute, labels as L
 from experiments.report.load import SweepData
 from experiments.report.style import CITY_COLOURS, DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN, VERDICT_COLOURS, save
+from experiments.sweep.analyze import param_labels
 from model.identity import CITIES
 from model.measures import VERDICT_RULE
 
@@ -186,7 +187,7 @@ def sensitivity(table: pd.DataFrame, lang: str, stem: Path) -> list[Path]:
             ax.barh(y + 0.2, t.sigma, 0.4, label="σ", color="#E69F00")
         else:
             ax.barh(y, t.S1, 0.5, xerr=t.S1_conf, label="S1", capsize=1.5, color="#0072B2")
-        ax.set_yticks(y, t.param)
+        ax.set_yticks(y, param_labels(t))
         ax.set_ylim(len(t) - 0.5, -0.5)
         ax.axvline(0, color="k", lw=0.5)
         ns = t.noise_share.iloc[0]

@@ -146,17 +146,19 @@ def sensitivity(table: pd.DataFrame, out: Path) -> list[Path]:
                   if c in table and table[c].notna().any()]
     head = {"S1": "$S_1$", "S1_conf": r"$\pm$", "ST": "$S_T$", "ST_conf": r"$\pm$", "mu": r"$\mu$",
             "mu_star": r"$\mu^*$", "mu_star_conf": r"$\pm$", "sigma": r"$\sigma$"}
-    header = ["Metric", "Parameter", "Method"] + [head[c] for c in value_cols] + ["Noise share"]
+    levels = "values" in table  # the factor's levels (true, false; separate, unified) or range
+    header = ["Metric", "Parameter"] + (["Values"] if levels else []) + ["Method"] + [head[c] for c in value_cols] \
+        + ["Noise share"]
     rows, rules, last = [], set(), None
     for _, r in table.iterrows():
         if last is not None and r.metric != last:
             rules.add(len(rows))
         last = r.metric
-        rows.append([tex_escape(r.metric), tex_escape(r.param), tex_escape(r.method)]
-                    + [num(r[c], 3) for c in value_cols] + [num(r.noise_share, 2)])
+        rows.append([tex_escape(r.metric), tex_escape(r.param)] + ([tex_escape(r["values"])] if levels else [])
+                    + [tex_escape(r.method)] + [num(r[c], 3) for c in value_cols] + [num(r.noise_share, 2)])
     notes = (r"Indices of each metric (mean over replications per design point) computed with SALib by "
              r"\texttt{python -m experiments analyze}; $\pm$: half-width of the 95\% bootstrap interval. Noise "
              r"share: variance between replications at a point over the total variance (near 1: mostly noise).")
-    tex = booktabs(header, rows, "l l l " + "r " * (len(value_cols) + 1), "Sensitivity indices",
+    tex = booktabs(header, rows, "l l l " + ("l " if levels else "") + "r " * (len(value_cols) + 1), "Sensitivity indices",
                    "tab:sensitivity", notes, rules)
     return [write_csv(csv, out / "sensitivity.csv"), write_text(tex, out / "sensitivity.tex")]

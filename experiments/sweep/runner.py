@@ -451,6 +451,8 @@ def run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.Swe
     store = Store(out)
     new_spec, design = _validate(store, out, spec_path, spec)
     created = writable_folder(store.root, "--out" if new_spec is not None else "DIR")
+    for note in spec_mod.advice(new_spec) if new_spec is not None else ():
+        print("note: " + note, file=stream)
     store.lock()
     try:
         return _run_locked(store, workers, dask, retries, timeout, progress, executor, stream,

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from model.errors import ConfigError
 from model.params import BY_NAME, Param
 
@@ -39,8 +41,6 @@ class Factor:
         """Values for a full factorial design."""
         if self.levels is not None:
             return list(self.levels)
-        import numpy as np
-
         vals = np.linspace(self.lo, self.hi, self.n_levels)
         return [self.coerce_num(v) for v in vals]
 
@@ -56,6 +56,21 @@ class Factor:
         if p.kind is int:
             return int(round(float(v)))
         return float(v)
+
+    def describe(self) -> str:
+        """Its values as a sweep file writes them: the levels (``true, false``; ``separate, unified``) or the range."""
+        if self.levels is not None:
+            return ", ".join(value_text(v) for v in self.levels)
+        return f"{value_text(self.lo)} to {value_text(self.hi)}"
+
+
+def value_text(v: Any) -> str:
+    """A parameter value as a sweep file or --set writes it: true/false, a number in short form, a choice."""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.6g}"
+    return str(v)
 
 
 @dataclass(kw_only=True)
@@ -156,8 +171,19 @@ def known_param(name: str, where: str) -> Param:
     return BY_NAME[name]
 
 
+def levels_only(p: Param, value: Any) -> str:
+    """What a sweep allows for an on/off or categorical parameter: a list of its levels, never a range."""
+    why = "has no range" if isinstance(value, dict) else "varies over a list; one value for every run goes in [fixed]"
+    if p.kind is bool:
+        return f"a list of levels, e.g. [true, false] (an on/off parameter {why})"
+    example = ", ".join(f'"{c}"' for c in p.choices[:2])
+    return f"a list of levels from {', '.join(p.choices)}, e.g. [{example}] (a categorical parameter {why})"
+
+
 def _factor(name: str, value: Any, where: str) -> Factor:
     p = known_param(name, where)
+    if not isinstance(value, list) and p.kind in (bool, str):
+        raise ConfigError(f"{where}: params.{name}", value, levels_only(p, value))
     if isinstance(value, list):
         if not value:
             raise ConfigError(f"{where}: params.{name}", value, "a non-empty list of values")
@@ -176,8 +202,6 @@ def _factor(name: str, value: Any, where: str) -> Factor:
         extra = sorted(set(value) - _RANGE)
         if extra or "min" not in value or "max" not in value:
             raise ConfigError(f"{where}: params.{name}", value, "a list of values or a table {min, max[, levels]}")
-        if p.kind not in (int, float):
-            raise ConfigError(f"{where}: params.{name}", value, f"a list of values ({p.allowed()})")
         lo, hi = (p.coerce(value[k]) for k in ("min", "max"))
         if not lo < hi:
             raise ConfigError(f"{where}: params.{name}.max", value["max"], f"a value above min ({lo})")
@@ -200,6 +224,31 @@ def n_points(spec: SweepSpec) -> int:
             n *= len(f.levels) if f.levels is not None else int(f.n_levels or 0)
         return n * (len(spec.scenarios) if spec.design == "scenarios" else 1)
     return spec.samples * {"lhs": 1, "sobol": k + 2, "morris": k + 1}[spec.design]
+
+
+def _grid_share(f: Factor, p: int) -> list[int]:
+    """Points of a ``p``-level Morris grid (u = j / (p - 1)) that fall on each level of a discrete factor."""
+    values = [f.from_unit(j / (p - 1)) for j in range(p)]
+    return [values.count(v) for v in f.levels]
+
+
+def advice(spec: SweepSpec) -> list[str]:
+    """Notes on a valid design that serves a discrete factor badly: a Morris grid that shares a factor's levels
+    out unevenly (3 levels on 4 grid points: one level gets two points, and two of the levels are never compared
+    by a Morris step). Empty when there is nothing to say."""
+    discrete = [f for f in spec.factors if f.discrete and len(f.levels) > 1]
+    if spec.design != "morris" or not discrete:
+        return []
+    even = [q for q in range(2, 101, 2) if all(len(set(_grid_share(f, q))) == 1 for f in discrete)]
+    hint = f"morris_levels = {even[0]} gives each level the same number" if even else "no grid up to 100 levels is even"
+    out = []
+    for f in discrete:
+        share = _grid_share(f, spec.morris_levels)
+        if len(set(share)) > 1:
+            per = ", ".join(f"{value_text(v)} {n}" for v, n in zip(f.levels, share))
+            out.append(f"morris_levels = {spec.morris_levels} shares the {len(f.levels)} levels of {f.name} out "
+                       f"unevenly (grid points per level: {per}); {hint}")
+    return out
 
 
 def check_size(spec: SweepSpec, where: str = "sweep") -> None:

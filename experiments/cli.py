@@ -71,14 +71,16 @@ def cmd_run(a: argparse.Namespace) -> int:
     t = time.perf_counter()
     with output_folder(a.out):
         info = run_to_folder(a.scenario, a.seed, a.until, Path(a.out), overrides)
+    from experiments.report.labels import CORE_EN
+
     s = info["summary"]
     print(f"{a.scenario} seed {a.seed} scale {info['config']['scale']}: {info['config']['start_year']}-{a.until} in "
           f"{time.perf_counter() - t:.1f} s -> {a.out}")
-    print(f"  Changsha GDP share {s['core_share']['gdp_100m_yuan']['first']:.3f} -> "
+    print(f"  {CORE_EN} GDP share {s['core_share']['gdp_100m_yuan']['first']:.3f} -> "
           f"{s['core_share']['gdp_100m_yuan']['last']:.3f}; theta {s['theta']['theta']:+.2f} (se {s['theta']['se']:.2f})")
     for city, c in s["cities"].items():
         f = c["net_flows_from_core"]
-        print(f"  {city:9s} {c['verdict']:9s} share {c['gdp_share_change_pp']:+.2f} pp, net from Changsha: "
+        print(f"  {city:9s} {c['verdict']:9s} share {c['gdp_share_change_pp']:+.2f} pp, net from {CORE_EN}: "
               f"talent {f['talent_persons'] / 1e4:+.1f} 10k, firms/branches {f['firms_and_branches']:+.0f}")
     return 0
 
@@ -97,11 +99,14 @@ def cmd_scenarios(a: argparse.Namespace) -> int:
 
 
 def cmd_params(a: argparse.Namespace) -> int:
+    from experiments.sweep.spec import value_text
+
     for p in PARAMS:
         if a.levers and not p.lever:
             continue
         tag = f"[{p.lever}] " if p.lever else ""
-        print(f"{p.name:30s} {p.default!s:>8}  {tag}{p.en} ({p.zh}); {p.allowed()}")
+        default = value_text(p.default) if p.kind in (bool, str) else str(p.default)  # as --set writes it
+        print(f"{p.name:30s} {default:>8}  {tag}{p.en} ({p.zh}); {p.allowed()}")
     return 0
 
 

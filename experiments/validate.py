@@ -19,15 +19,16 @@ from typing import Any
 import pandas as pd
 
 from experiments.io import write_csv, write_json, write_parquet, write_text
+from experiments.report.labels import CITY
 from model import history
 from model.errors import ConfigError
+from model.identity import CORE_CITY
 
-LABELS = {"gdp_share": "Share of CZT GDP", "wage_ratio": "Average wage / Changsha's",
+LABELS = {"gdp_share": "Share of CZT GDP", "wage_ratio": f"Average wage / {CITY['en'][CORE_CITY]}'s",
           "secondary_share": "Secondary sector share of GDP", "gdp_growth": "CZT real GDP, log change since 2010"}
-LABELS_ZH = {"gdp_share": "占长株潭GDP比重", "wage_ratio": "平均工资/长沙", "secondary_share": "第二产业占GDP比重",
-             "gdp_growth": "长株潭实际GDP（对数，较2010年）"}
-CITY_NAMES = {"en": {"changsha": "Changsha", "zhuzhou": "Zhuzhou", "xiangtan": "Xiangtan", "czt": "CZT"},
-              "zh": {"changsha": "长沙", "zhuzhou": "株洲", "xiangtan": "湘潭", "czt": "长株潭"}}
+LABELS_ZH = {"gdp_share": "占长株潭GDP比重", "wage_ratio": f"平均工资/{CITY['zh'][CORE_CITY]}",
+             "secondary_share": "第二产业占GDP比重", "gdp_growth": "长株潭实际GDP（对数，较2010年）"}
+CITY_NAMES = {"en": {**CITY["en"], "czt": "CZT"}, "zh": {**CITY["zh"], "czt": "长株潭"}}
 
 
 def _one(task: tuple[str, int, dict[str, Any], int]) -> pd.DataFrame:

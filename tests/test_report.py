@@ -188,6 +188,29 @@ def test_report_figures_tables_and_index(sweep, report):
     assert not list(out.glob(".*tmp*"))  # every file renamed into place
 
 
+def test_city_names_come_from_model_identity():
+    """Metric and column names are built from model.identity; the names the tables had before stay the same."""
+    from experiments.report import compute, labels, style, tables
+    from experiments.sweep.worker import METRICS, VERDICTS
+    from model.identity import CITIES, CITY_ZH, CORE_CITY, PERIPHERY_CITIES
+
+    assert (compute.CORE, compute.PERIPHERY) == (CORE_CITY, PERIPHERY_CITIES)
+    assert [k for k, *_ in compute.COMPARISON] == [
+        "zhuzhou_share_change_pp", "xiangtan_share_change_pp", "zhuzhou_net_talent_from_changsha_10k",
+        "xiangtan_net_talent_from_changsha_10k", "zhuzhou_net_firms_from_changsha", "xiangtan_net_firms_from_changsha",
+        "changsha_share_last_pct", "theta", "theta_city_fe"]
+    assert [c for _, c, *_ in compute.COMPARISON][:6] == [
+        "zhuzhou_gdp_share_change_pp", "xiangtan_gdp_share_change_pp", "zhuzhou_net_talent_from_core",
+        "xiangtan_net_talent_from_core", "zhuzhou_net_firms_from_core", "xiangtan_net_firms_from_core"]
+    assert compute.COMPARISON[2][3] == "Net talent Changsha to Zhuzhou (10k persons)"
+    assert METRICS[3:9] == tuple(c for _, c, *_ in compute.COMPARISON[:6]) and len(METRICS) == 14
+    assert VERDICTS == ("zhuzhou_verdict", "xiangtan_verdict")
+    assert set(tables.TEX_HEAD) == {k for k, *_ in compute.COMPARISON}
+    assert tables.TEX_HEAD["xiangtan_net_firms_from_changsha"] == r"Xiangtan net\\firms (firms)"
+    assert list(style.CITY_COLOURS) == list(CITIES) and labels.CITY["zh"] == CITY_ZH
+    assert labels.city("zhuzhou", "en") == "Zhuzhou" and labels.city("zhuzhou", "zh") == "株洲"
+
+
 def test_partial_sweep_uses_ok_runs_and_says_how_many_are_missing(sweep, tmp_path):
     part = tmp_path / "partial"
     shutil.copytree(sweep, part, ignore=shutil.ignore_patterns("report", ".lock"))

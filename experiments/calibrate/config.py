@@ -10,9 +10,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from experiments.sweep.spec import int_field, known_param
+from experiments.sweep.spec import RunSettings, int_field, known_param, no_unknown_keys, run_settings, text_field
 from model.errors import ConfigError
-from model.params import BY_NAME
 
 _TOP = {"name", "description", "scenario", "until", "scale", "moments", "samples", "replications", "root_seed",
         "accept", "validation_replications", "params"}
@@ -28,20 +27,12 @@ class Prior:
     hi: float
 
 
-@dataclass
-class CalibSpec:
-    name: str
-    scenario: str
+@dataclass(kw_only=True)
+class CalibSpec(RunSettings):
     moments: str
     priors: list[Prior]
-    until: int = 2035
-    scale: int | None = None
-    samples: int = 100
-    replications: int = 1
-    root_seed: int = 0
     accept: float = 0.2
     validation_replications: int = 4
-    description: str = ""
     defaults: dict[str, float] = field(default_factory=dict)  # the scenario's value of each calibrated parameter
 
     @property
@@ -64,7 +55,8 @@ def n_accept(samples: int, accept: float) -> int:
 def _prior(name: str, value: Any, where: str) -> Prior:
     p = known_param(name, where)
     if name in _NOT_CALIBRATED or p.kind not in (int, float):
-        raise ConfigError(f"{where}: params.{name}", name, "a numeric behavioural parameter (not scale or start_year)")
+        raise ConfigError(f"{where}: params.{name}", name, "a numeric behavioural parameter (not scale or start_year; "
+                          "an on/off or categorical parameter has no prior range: set it in the scenario)")
     if not isinstance(value, dict) or set(value) != {"min", "max"}:
         raise ConfigError(f"{where}: params.{name}", value, "a table {min = a, max = b} (a uniform prior)")
     bounds = []
@@ -105,17 +97,10 @@ def load_provider(moments: str) -> ModuleType:
 def parse(raw: dict[str, Any], where: str = "calibration") -> CalibSpec:
     from model.scenarios import load
 
-    unknown = sorted(set(raw) - _TOP)
-    if unknown:
-        raise ConfigError(f"{where}: {unknown[0]}", raw[unknown[0]], "keys " + ", ".join(sorted(_TOP)),
-                          kind="unknown key")
-    for key in ("name", "description"):
-        if not isinstance(raw.get(key, ""), str):
-            raise ConfigError(f"{where}: {key}", raw[key], "a string")
-    scenario = raw.get("scenario", "baseline")
-    if not isinstance(scenario, str):
-        raise ConfigError(f"{where}: scenario", scenario, "a scenario name or path")
+    no_unknown_keys(raw, _TOP, where)
+    scenario = text_field(raw, "scenario", "baseline", where, "a scenario name or path")
     sc = load(scenario)  # a ConfigError naming the scenario if it does not exist or is malformed
+    settings = run_settings(raw, where, "calibration", scenario, first_year=2010, max_replications=1000)
     moments = raw.get("moments")
     if not isinstance(moments, str) or not moments:
         raise ConfigError(f"{where}: moments", moments, "a module path with observed() and simulated(), e.g. model.history")
@@ -123,9 +108,6 @@ def parse(raw: dict[str, Any], where: str = "calibration") -> CalibSpec:
     if not isinstance(params, dict) or not params:
         raise ConfigError(f"{where}: params", params, "a table naming at least one parameter: name = {min, max}")
     priors = [_prior(k, v, where) for k, v in params.items()]
-    scale = raw.get("scale")
-    if scale is not None:
-        scale = BY_NAME["scale"].coerce(scale)
     samples = int_field(raw, "samples", 100, 2, 1_000_000, where)
     accept = raw.get("accept", 0.2)
     if isinstance(accept, bool) or not isinstance(accept, (int, float)) or not 0 < accept <= 1:
@@ -134,14 +116,10 @@ def parse(raw: dict[str, Any], where: str = "calibration") -> CalibSpec:
     if n_accept(samples, float(accept)) < need:
         raise ConfigError(f"{where}: accept", accept, f"a fraction that keeps at least {need} of the {samples} "
                           f"samples (parameters + 2, for the regression adjustment)", kind="too few accepted points")
-    base = sc.resolved({"scale": scale} if scale is not None else {})
-    spec = CalibSpec(
-        name=str(raw.get("name", "calibration")), description=str(raw.get("description", "")), scenario=scenario,
-        moments=moments, priors=priors, until=int_field(raw, "until", 2035, 2010, 2100, where), scale=scale,
-        samples=samples, replications=int_field(raw, "replications", 1, 1, 1000, where),
-        root_seed=int_field(raw, "root_seed", 0, 0, 2**63 - 1, where), accept=float(accept),
-        validation_replications=int_field(raw, "validation_replications", 4, 1, 1000, where),
-        defaults={p.name: base[p.name] for p in priors})
+    base = sc.resolved({"scale": settings["scale"]} if settings["scale"] is not None else {})
+    spec = CalibSpec(**settings, moments=moments, priors=priors, samples=samples, accept=float(accept),
+                     validation_replications=int_field(raw, "validation_replications", 4, 1, 1000, where),
+                     defaults={p.name: base[p.name] for p in priors})
     load_provider(moments)  # fail now, before any run, if the provider cannot be imported
     return spec
 

@@ -104,22 +104,40 @@ def calibrate(cs: CalibSpec, out: str | Path, workers: int | None = None, dask: 
               allow_mixed_platforms: bool = False) -> dict[str, Any]:
     """Run every stage (resuming what exists) and write the result files into ``out``."""
     from experiments.calibrate.report import write_all
-    from experiments.sweep.design import code_version
 
     stream = stream or sys.stderr
     out = Path(out)
     provider = load_provider(cs.moments)
     obs = mom.observed(provider)
-    fit = (obs.split == "fit").to_numpy()
     timings: dict[str, float] = {}
+
+    def sweep(folder: Path, spec: SweepSpec):
+        return _sweep(folder, spec, workers, dask, progress, stream, allow_mixed_platforms)
 
     t = time.time()
     dspec = design_spec(cs)
     print(f"design: {cs.samples} LHS points x {cs.replications} replications -> {out / 'sweep'}", file=stream)
-    design, cities, r_design = _sweep(out / "sweep", dspec, workers, dask, progress, stream, allow_mixed_platforms)
+    design, cities, r_design = sweep(out / "sweep", dspec)
     timings["design_sweep_seconds"] = time.time() - t
 
     t = time.time()
+    est = _estimate(cs, provider, obs, design, cities, out)
+    timings["estimation_seconds"] = time.time() - t
+
+    t = time.time()
+    val = {label: _validation(cs, provider, obs, label, values, out, sweep, stream)
+           for label, values in (("default", cs.defaults), ("smm", est["smm_values"]))}
+    timings["validation_seconds"] = time.time() - t
+
+    result = _result(cs, out, obs, dspec, design, r_design, est, val, timings)
+    write_all(result, out, source)
+    return result
+
+
+def _estimate(cs: CalibSpec, provider, obs: pd.DataFrame, design: pd.DataFrame, cities: pd.DataFrame,
+              out: Path) -> dict[str, Any]:
+    """Moments per design point, the ABC posterior and the SMM estimate (on the fit moments)."""
+    fit = (obs.split == "fit").to_numpy()
     means, n_ok = _means(provider, cities, design, obs)
     pts = design.drop_duplicates("point").set_index("point").loc[means.index]
     lo = np.array([p.lo for p in cs.priors])
@@ -133,40 +151,43 @@ def calibrate(cs: CalibSpec, out: str | Path, workers: int | None = None, dask: 
     sims = means.to_numpy()
     o, sd = obs.value.to_numpy(), obs.sd.to_numpy()
     post = abc_mod.abc(theta, sims[:, fit], o[fit], sd[fit], lo, hi, n_acc)
-    u = (theta - lo) / (hi - lo)
-    sm = smm_mod.estimate(u, sims[:, fit], o[fit], sd[fit], post.distances, n_acc)
-    smm_vals = {n: _as_param(n, v) for n, v in zip(cs.names, lo + sm.u * (hi - lo))}
-    timings["estimation_seconds"] = time.time() - t
+    sm = smm_mod.estimate((theta - lo) / (hi - lo), sims[:, fit], o[fit], sd[fit], post.distances, n_acc)
+    return {"means": means, "n_ok": n_ok, "theta": theta, "lo": lo, "hi": hi, "abc": post, "smm": sm,
+            "smm_values": {n: _as_param(n, v) for n, v in zip(cs.names, lo + sm.u * (hi - lo))}}
 
-    t = time.time()
-    val: dict[str, dict] = {}
-    for label, values in (("default", cs.defaults), ("smm", smm_vals)):
-        vspec = point_spec(cs, values, label)
-        folder = out / f"validate-{label}-{vspec.digest()[:8]}"  # a new estimate gets a new folder
-        print(f"validation at {label}: {cs.validation_replications} replications -> {folder}", file=stream)
-        _, vcities, vr = _sweep(folder, vspec, workers, dask, progress, stream, allow_mixed_platforms)
-        if vcities.empty:
-            raise CalibrationError(f"every validation run at the {label} values failed (see {folder})")
-        vsim = mom.simulated(provider, vcities, obs)  # one point: every row is one of its replications
-        mean = vsim.mean().to_numpy()
-        val[label] = {"folder": folder.name, "digest": vspec.digest(), "values": values, "n_ok": len(vsim),
-                      "failed": int(vr["failed_total"]), "simulated": mean,
-                      "simulated_sd": vsim.std(ddof=1).to_numpy() if len(vsim) > 1 else np.full(len(mean), np.nan)}
-        val[label]["rmse"] = _rmse(obs, val[label]["simulated"])
-    timings["validation_seconds"] = time.time() - t
+
+def _validation(cs: CalibSpec, provider, obs: pd.DataFrame, label: str, values: dict[str, Any], out: Path,
+                sweep, stream: TextIO) -> dict[str, Any]:
+    """Fresh seeds at ``values`` (a one-point sweep in its own folder): simulated moments and their RMSE."""
+    vspec = point_spec(cs, values, label)
+    folder = out / f"validate-{label}-{vspec.digest()[:8]}"  # a new estimate gets a new folder
+    print(f"validation at {label}: {cs.validation_replications} replications -> {folder}", file=stream)
+    _, vcities, vr = sweep(folder, vspec)
+    if vcities.empty:
+        raise CalibrationError(f"every validation run at the {label} values failed (see {folder})")
+    vsim = mom.simulated(provider, vcities, obs)  # one point: every row is one of its replications
+    mean = vsim.mean().to_numpy()
+    return {"folder": folder.name, "digest": vspec.digest(), "values": values, "n_ok": len(vsim),
+            "failed": int(vr["failed_total"]), "simulated": mean,
+            "simulated_sd": vsim.std(ddof=1).to_numpy() if len(vsim) > 1 else np.full(len(mean), np.nan),
+            "rmse": _rmse(obs, mean)}
+
+
+def _result(cs: CalibSpec, out: Path, obs: pd.DataFrame, dspec: SweepSpec, design: pd.DataFrame, r_design: dict,
+            est: dict[str, Any], val: dict[str, dict], timings: dict[str, float]) -> dict[str, Any]:
+    """Everything the result files are written from (experiments/calibrate/report.py)."""
+    from experiments.sweep.design import code_version
 
     failed = int(r_design["failed_total"]) + sum(v["failed"] for v in val.values())
-    result = {
+    return {
         "name": cs.name, "description": cs.description, "spec": cs.to_dict(), "out": str(out),
-        "code_version": code_version(), "observed": obs, "obs_fit_mask": fit,
+        "code_version": code_version(), "observed": obs, "obs_fit_mask": (obs.split == "fit").to_numpy(),
         "design": {"folder": "sweep", "digest": dspec.digest(), "points": int(cs.samples),
-                   "points_with_ok_runs": len(means), "runs_ok": int(n_ok.sum()),
+                   "points_with_ok_runs": len(est["means"]), "runs_ok": int(est["n_ok"].sum()),
                    "runs_failed": int(r_design["failed_total"]), "root_seed": cs.root_seed,
                    "seeds": sorted(int(s) for s in design.seed.unique())},
-        "validation_root_seed": validation_seed(cs.root_seed), "theta": theta, "points": means.index.to_numpy(),
-        "n_ok": n_ok.to_numpy(), "abc": post, "smm": sm, "smm_values": smm_vals, "lo": lo, "hi": hi,
+        "validation_root_seed": validation_seed(cs.root_seed), "theta": est["theta"],
+        "points": est["means"].index.to_numpy(), "n_ok": est["n_ok"].to_numpy(), "abc": est["abc"],
+        "smm": est["smm"], "smm_values": est["smm_values"], "lo": est["lo"], "hi": est["hi"],
         "validation": val, "failed_runs": failed, "timings": timings,
     }
-    write_all(result, out, source)
-    return result
-

@@ -9,6 +9,7 @@ from typing import Any
 
 from experiments.io import writable_folder
 from experiments.report import compute, figures, tables
+from experiments.report.labels import CORE_EN, PERIPHERY_EN
 from experiments.report.load import SweepData, read
 from experiments.report.style import setup
 from experiments.sweep.analyze import MAX_RESAMPLES, MIN_RESAMPLES
@@ -23,6 +24,31 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
           resamples: int = 1000, stream=None) -> dict[str, Any]:
     """Write the report of the sweep in ``root`` into ``out`` (default ROOT/report); returns files and notes."""
     stream = stream or sys.stderr
+    _check_args(lang, family, resamples, out)
+    data = read(root)
+    out = Path(out) if out is not None else data.root / "report"
+    writable_folder(out)
+    notes = _data_notes(data)
+    style = setup(family, want_chinese=lang in ("zh", "both"), stream=stream)
+    langs = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
+    if not style.chinese and "zh" in langs:
+        notes.append("no CJK font found: Chinese figures were drawn with English labels")
+        langs = ["en"]
+    theta = compute.theta_regressions(data)
+    sens, sens_notes = _sensitivity(data, resamples)
+    notes += sens_notes
+    entries = _figures(data, theta, sens, langs, out)  # (file, caption) for report.md
+    cmp, table_entries = _tables(data, theta, sens, out, notes)
+    entries += table_entries
+    md = tables.write_text(_markdown(data, out, entries, notes, lang), out / "report.md")
+    for n in notes:
+        print(("warning: " if n in data.warnings else "note: ") + n, file=stream)
+    return {"out": out, "files": [p for p, _ in entries] + [md], "notes": notes, "data": data,
+            "comparison": cmp, "theta": theta, "sensitivity": sens}
+
+
+def _check_args(lang: str, family: str, resamples: int, out: str | Path | None) -> None:
+    """Every option checked, and an explicit output folder writable, before anything is read or drawn."""
     if lang not in LANGS:
         raise ConfigError("--lang", lang, "en, zh or both")
     if family not in FAMILIES:
@@ -31,27 +57,22 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
         raise ConfigError("--resamples", resamples, f"an integer from {MIN_RESAMPLES} to {MAX_RESAMPLES:,} "
                           "(bootstrap resamples of the sensitivity intervals)")
     if out is not None:
-        writable_folder(out)  # before reading and drawing anything
-    data = read(root)
-    out = Path(out) if out is not None else data.root / "report"
-    writable_folder(out)
-    notes: list[str] = []
+        writable_folder(out)
+
+
+def _data_notes(data: SweepData) -> list[str]:
+    """What the reader of the report must know about its runs: damaged parts, platforms pooled, runs missing."""
     c = data.counts
-    notes += data.warnings
+    notes = list(data.warnings)
     if c["ok"] < c["planned"]:
         notes.append(f"partial sweep: {c['ok']} of {c['planned']} runs ok ({c['failed']} failed, {c['pending']} "
                      f"pending); the report uses the ok runs only")
-    entries: list[tuple[Path, str]] = []  # (file, caption) for report.md
+    return notes
 
-    style = setup(family, want_chinese=lang in ("zh", "both"), stream=stream)
-    langs = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
-    if not style.chinese and "zh" in langs:
-        notes.append("no CJK font found: Chinese figures were drawn with English labels")
-        langs = ["en"]
-    theta = compute.theta_regressions(data)
-    sens, sens_note = _sensitivity(data, resamples)
-    if sens_note:
-        notes.append(sens_note)
+
+def _figures(data: SweepData, theta, sens, langs: list[str], out: Path) -> list[tuple[Path, str]]:
+    """Every figure in every language, each with its caption for report.md."""
+    entries: list[tuple[Path, str]] = []
     for lg in langs:
         sfx = "" if lg == "en" else "_zh"
         lab = " (Chinese labels)" if lg == "zh" else ""
@@ -61,7 +82,8 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
             (figures.share_panels(data, lg, out / f"fig_a2_gdp_share_change{sfx}", change=True),
              "(a2) the same as the change since the first year (pp), where small differences are visible"),
             (figures.share_change(data, lg, out / f"fig_b_share_change{sfx}"),
-             "(b) change in Zhuzhou's and Xiangtan's GDP share, first to last year (pp), mean and 95% t-interval"),
+             f"(b) change in {_cities_possessive(PERIPHERY_EN)} GDP share, first to last year (pp), mean and 95% "
+             "t-interval"),
             (figures.verdicts(data, lg, out / f"fig_c_verdicts{sfx}"),
              "(c) verdict counts (siphon / neutral / spillover) by group and periphery city"),
             (figures.theta(data, theta, lg, out / f"fig_d_theta{sfx}") if not theta.empty else [],
@@ -70,11 +92,17 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
              "(e) sensitivity indices (SALib, via experiments.sweep.analyze) with 95% bootstrap intervals"),
         ):
             entries += [(p, cap + lab + f" [{p.suffix[1:].upper()}]") for p in f]
+    return entries
+
+
+def _tables(data: SweepData, theta, sens, out: Path, notes: list[str]):
+    """Every table (CSV and LaTeX), each with its caption for report.md; the comparison frame too."""
+    entries: list[tuple[Path, str]] = []
     labels = {g: data.label(g, "en") for g in data.groups}
     cmp = compute.comparison(data, theta)
     for p in tables.comparison(cmp, out, labels):
         entries.append((p, "scenario comparison: mean, 95% t-interval and n per metric and group "
-                           "(share changes pp, net talent 10k persons, net firms, Changsha share %, θ)"))
+                           f"(share changes pp, net talent 10k persons, net firms, {CORE_EN} share %, θ)"))
     p = tables.write_csv(compute.verdict_counts(data), out / "verdicts.csv")
     entries.append((p, "verdict counts: runs per group, periphery city and verdict (siphon, neutral, spillover)"))
     if len(data.groups) > 1:
@@ -90,24 +118,27 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
         notes.append("no gdp_100m_yuan in cities.parquet (sweep outputs): no θ regression")
     if sens is not None:
         for p in tables.sensitivity(sens, out):
-            entries.append((p, "sensitivity indices with 95% bootstrap half-widths and noise share"))
-    md = tables.write_text(_markdown(data, out, entries, notes, lang), out / "report.md")
-    for n in notes:
-        print(("warning: " if n in data.warnings else "note: ") + n, file=stream)
-    return {"out": out, "files": [p for p, _ in entries] + [md], "notes": notes, "data": data,
-            "comparison": cmp, "theta": theta, "sensitivity": sens}
+            entries.append((p, "sensitivity indices with 95% bootstrap half-widths and noise share; values: each "
+                               "factor's levels or range"))
+    return cmp, entries
+
+
+def _cities_possessive(names: tuple[str, ...]) -> str:
+    """("Zhuzhou", "Xiangtan") -> "Zhuzhou's and Xiangtan's"."""
+    owned = [f"{n}'s" for n in names]
+    return ", ".join(owned[:-1]) + " and " + owned[-1] if len(owned) > 1 else owned[0]
 
 
 def _sensitivity(data: SweepData, resamples: int):
     if data.spec.design not in SENSITIVITY_DESIGNS:
-        return None, ""
+        return None, []
     from experiments.sweep.analyze import analyze_dir
 
     try:
         res = analyze_dir(data.root, resamples=resamples, write=False)  # the report writes its own table
     except ConfigError as exc:
-        return None, f"no sensitivity indices: {exc}"
-    return res["table"], ""
+        return None, [f"no sensitivity indices: {exc}"]
+    return res["table"], res["notes"]
 
 
 def _platform_line(data: SweepData) -> str:
@@ -124,7 +155,8 @@ def _platform_line(data: SweepData) -> str:
 def _markdown(data: SweepData, out: Path, entries: list[tuple[Path, str]], notes: list[str], lang: str) -> str:
     spec, prov, c = data.spec, data.provenance, data.counts
     what = (f"scenarios {', '.join(spec.scenarios)}" if spec.design == "scenarios"
-            else f"scenario {spec.scenario}, {spec.design} design over {', '.join(f.name for f in spec.factors)}")
+            else f"scenario {spec.scenario}, {spec.design} design over "
+                 + ", ".join(f"{f.name} ({f.describe()})" for f in spec.factors))
     versions = prov.get("czt_sim.versions", "")
     try:
         versions = ", ".join(f"{k} {v}" for k, v in json.loads(versions).items())
@@ -159,7 +191,7 @@ def _markdown(data: SweepData, out: Path, entries: list[tuple[Path, str]], notes
               "Runs are identified by a content hash of configuration, seed and code version, so the same commit "
               "and sweep file give the same runs and the same numbers.", ""]
     if (out / "theta_regression.csv").exists():
-        lines += ["## Method", "", "θ: OLS of the annual log growth of the periphery's GDP (Zhuzhou + Xiangtan) on "
-                  "Changsha's, with intercept (experiments/report/stats.py); pooled: all replications' years "
+        lines += ["## Method", "", f"θ: OLS of the annual log growth of the periphery's GDP ({' + '.join(PERIPHERY_EN)})"
+                  f" on {CORE_EN}'s, with intercept (experiments/report/stats.py); pooled: all replications' years "
                   "stacked. Intervals over replications: Student t.", ""]
     return "\n".join(lines)

@@ -8,25 +8,28 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from experiments.report.labels import CITY, CORE_EN
 from experiments.report.load import SweepData
 from experiments.report.stats import log_growth, ols, t_interval
+from model.identity import CORE_CITY as CORE, PERIPHERY_CITIES as PERIPHERY
 
-CORE, PERIPHERY = "changsha", ("zhuzhou", "xiangtan")
 CONF = 0.95
+
+
+def _each_periphery(key: str, col: str, mult: float, label: str, nd: int) -> tuple[tuple, ...]:
+    """One COMPARISON entry per periphery city: ``{city}``/``{core}`` are keys, ``{City}``/``{Core}`` names."""
+    return tuple((key.format(city=c, core=CORE), col.format(city=c), mult,
+                  label.format(City=CITY["en"][c], Core=CORE_EN), nd) for c in PERIPHERY)
+
 
 # Scenario comparison: (key with unit, runs-table column, multiplier into the unit, label with unit, decimals)
 COMPARISON = (
-    ("zhuzhou_share_change_pp", "zhuzhou_gdp_share_change_pp", 1.0, "Zhuzhou GDP share change (pp)", 2),
-    ("xiangtan_share_change_pp", "xiangtan_gdp_share_change_pp", 1.0, "Xiangtan GDP share change (pp)", 2),
-    ("zhuzhou_net_talent_from_changsha_10k", "zhuzhou_net_talent_from_core", 1e-4,
-     "Net talent Changsha to Zhuzhou (10k persons)", 2),
-    ("xiangtan_net_talent_from_changsha_10k", "xiangtan_net_talent_from_core", 1e-4,
-     "Net talent Changsha to Xiangtan (10k persons)", 2),
-    ("zhuzhou_net_firms_from_changsha", "zhuzhou_net_firms_from_core", 1.0,
-     "Net firms and branches Changsha to Zhuzhou (firms)", 0),
-    ("xiangtan_net_firms_from_changsha", "xiangtan_net_firms_from_core", 1.0,
-     "Net firms and branches Changsha to Xiangtan (firms)", 0),
-    ("changsha_share_last_pct", "core_gdp_share_last", 100.0, "Changsha GDP share, last year (%)", 2),
+    *_each_periphery("{city}_share_change_pp", "{city}_gdp_share_change_pp", 1.0, "{City} GDP share change (pp)", 2),
+    *_each_periphery("{city}_net_talent_from_{core}_10k", "{city}_net_talent_from_core", 1e-4,
+                     "Net talent {Core} to {City} (10k persons)", 2),
+    *_each_periphery("{city}_net_firms_from_{core}", "{city}_net_firms_from_core", 1.0,
+                     "Net firms and branches {Core} to {City} (firms)", 0),
+    (f"{CORE}_share_last_pct", "core_gdp_share_last", 100.0, f"{CORE_EN} GDP share, last year (%)", 2),
     ("theta", "theta_aggregate", 1.0, "theta, periphery aggregate", 3),
     ("theta_city_fe", "theta", 1.0, "theta, city fixed effects (model)", 3),
 )

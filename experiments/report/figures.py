@@ -12,7 +12,9 @@ import matplotlib.pyplot as plt
 
 from experiments.report import compute, labels as L
 from experiments.report.load import SweepData
-from experiments.report.style import CITIES, CITY_COLOURS, DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN, VERDICT_COLOURS, save
+from experiments.report.style import CITY_COLOURS, DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN, VERDICT_COLOURS, save
+from experiments.sweep.analyze import param_labels
+from model.identity import CITIES
 from model.measures import VERDICT_RULE
 
 VERDICTS = ("siphon", "neutral", "spillover")
@@ -83,7 +85,7 @@ def _top_legend(fig, handles, names, ncol: int, title: str | None = None) -> Non
 
 
 def share_change(data: SweepData, lang: str, stem: Path) -> list[Path]:
-    """(b) Change in Zhuzhou's and Xiangtan's GDP share by group: mean and 95% t-interval over replications."""
+    """(b) Change in each periphery city's GDP share by group: mean and 95% t-interval over replications."""
     groups = data.groups
     fig, ax = plt.subplots(figsize=(SINGLE_COLUMN_IN * 1.25, _height(len(groups))))
     y = _group_axis(ax, data, groups, lang)
@@ -95,7 +97,8 @@ def share_change(data: SweepData, lang: str, stem: Path) -> list[Path]:
         stats = [compute.t_interval(data.runs.loc[data.runs.group == g, col].to_numpy(dtype=float)) for g in groups]
         m = np.array([s[0] for s in stats])
         err = np.array([[s[0] - s[1], s[2] - s[0]] for s in stats]).T
-        ax.errorbar(m, y + (k - 0.5) * 0.3, xerr=np.nan_to_num(err), fmt="o", ms=3.5, capsize=2,
+        offset = (k - (len(compute.PERIPHERY) - 1) / 2) * 0.3
+        ax.errorbar(m, y + offset, xerr=np.nan_to_num(err), fmt="o", ms=3.5, capsize=2,
                     color=CITY_COLOURS[city], label=L.city(city, lang), elinewidth=0.9)
     ax.set_xlabel(L.text("share_change", lang))
     ax.grid(axis="x")
@@ -110,7 +113,9 @@ def verdicts(data: SweepData, lang: str, stem: Path) -> list[Path]:
     """(c) Verdict counts (siphon / neutral / spillover) by group, one panel per periphery city."""
     counts = compute.verdict_counts(data)
     groups = data.groups
-    fig, axes = plt.subplots(1, 2, figsize=(DOUBLE_COLUMN_IN * 0.75, _height(len(groups)) + 0.15), sharey=True)
+    fig, axes = plt.subplots(1, len(compute.PERIPHERY), figsize=(DOUBLE_COLUMN_IN * 0.75, _height(len(groups)) + 0.15),
+                             sharey=True, squeeze=False)
+    axes = axes[0]
     for ax, city in zip(axes, compute.PERIPHERY):
         c = counts[counts.city == city].set_index("group").reindex(groups).fillna(0)
         y = _group_axis(ax, data, groups, lang)
@@ -182,7 +187,7 @@ def sensitivity(table: pd.DataFrame, lang: str, stem: Path) -> list[Path]:
             ax.barh(y + 0.2, t.sigma, 0.4, label="σ", color="#E69F00")
         else:
             ax.barh(y, t.S1, 0.5, xerr=t.S1_conf, label="S1", capsize=1.5, color="#0072B2")
-        ax.set_yticks(y, t.param)
+        ax.set_yticks(y, param_labels(t))
         ax.set_ylim(len(t) - 0.5, -0.5)
         ax.axvline(0, color="k", lw=0.5)
         ns = t.noise_share.iloc[0]

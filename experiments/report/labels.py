@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-CITY = {"en": {"changsha": "Changsha", "zhuzhou": "Zhuzhou", "xiangtan": "Xiangtan"},
-        "zh": {"changsha": "长沙", "zhuzhou": "株洲", "xiangtan": "湘潭"}}
+from model.identity import CITIES, CITY_ZH, CORE_CITY, PERIPHERY_CITIES
+
+# city names: the data's key capitalised in English, the data's Chinese name (model/data/cities_2019.csv)
+CITY = {"en": {c: c.capitalize() for c in CITIES}, "zh": dict(CITY_ZH)}
+CORE_EN = CITY["en"][CORE_CITY]
+PERIPHERY_EN = tuple(CITY["en"][c] for c in PERIPHERY_CITIES)
 VERDICT = {"en": {"siphon": "siphon", "neutral": "neutral", "spillover": "spillover"},
            "zh": {"siphon": "虹吸", "neutral": "中性", "spillover": "溢出"}}
 TEXT = {

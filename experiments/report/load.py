@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.sweep.spec import SweepSpec
+from experiments.sweep.spec import SweepSpec, value_text
 from experiments.sweep.store import Store, mixed_platform_warning, read_provenance
 from model.errors import ConfigError
 
@@ -100,8 +100,8 @@ def _scenario_titles(names: list[str]) -> dict[str, tuple[str, str]]:
 
 
 def _values(row: pd.Series, names: list[str]) -> str:
-    def fmt(v: Any) -> str:
-        return f"{v:.3g}" if isinstance(v, float) else str(v)
+    def fmt(v: Any) -> str:  # a level as the sweep file writes it: true/false, a choice, a number
+        return f"{v:.3g}" if isinstance(v, float) else value_text(v)
 
     return ", ".join(f"{n}={fmt(row[n])}" for n in names)
 

@@ -20,18 +20,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from model.identity import CORE_CITY, PERIPHERY_CITIES  # noqa: E402
+
 MM = 1 / 25.4  # inches per mm
 SINGLE_COLUMN_IN = 90 * MM
 DOUBLE_COLUMN_IN = 190 * MM
 FONT_PT = 8
 DPI = 300
 
-CITIES = ("changsha", "zhuzhou", "xiangtan")
 OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73", "yellow": "#F0E442",
              "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7", "grey": "#999999",
              "black": "#000000"}
-CITY_COLOURS = {"changsha": OKABE_ITO["vermillion"], "zhuzhou": OKABE_ITO["blue"],
-                "xiangtan": OKABE_ITO["bluish_green"]}
+# the core city in vermillion, the periphery cities (model.identity order) in blue, then bluish green, ...
+_PERIPHERY_COLOURS = ("blue", "bluish_green", "orange", "sky_blue", "yellow", "black")
+assert len(PERIPHERY_CITIES) <= len(_PERIPHERY_COLOURS), "style.py: one colour per periphery city"
+CITY_COLOURS = {CORE_CITY: OKABE_ITO["vermillion"],
+                **{c: OKABE_ITO[k] for c, k in zip(PERIPHERY_CITIES, _PERIPHERY_COLOURS)}}
 VERDICT_COLOURS = {"siphon": OKABE_ITO["reddish_purple"], "neutral": OKABE_ITO["grey"],
                    "spillover": OKABE_ITO["sky_blue"]}
 CJK_FILES = {"sans": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",),

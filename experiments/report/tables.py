@@ -13,23 +13,24 @@ import pandas as pd
 
 from experiments.io import write_csv, write_text  # noqa: F401  (re-exported for the report)
 from experiments.report import compute
+from experiments.report.labels import CITY, CORE_EN, PERIPHERY_EN
 
 _TEX_ESC = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
             "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
 # Short two-line LaTeX headers of the comparison metrics (the CSV names say the same with their units)
+_CITY_HEAD = {"{city}_share_change_pp": r"{City}\\$\Delta$ share (pp)",
+              "{city}_net_talent_from_{core}_10k": r"{City} net\\talent (10k)",
+              "{city}_net_firms_from_{core}": r"{City} net\\firms (firms)"}
 TEX_HEAD = {
-    "zhuzhou_share_change_pp": r"Zhuzhou\\$\Delta$ share (pp)",
-    "xiangtan_share_change_pp": r"Xiangtan\\$\Delta$ share (pp)",
-    "zhuzhou_net_talent_from_changsha_10k": r"Zhuzhou net\\talent (10k)",
-    "xiangtan_net_talent_from_changsha_10k": r"Xiangtan net\\talent (10k)",
-    "zhuzhou_net_firms_from_changsha": r"Zhuzhou net\\firms (firms)",
-    "xiangtan_net_firms_from_changsha": r"Xiangtan net\\firms (firms)",
-    "changsha_share_last_pct": r"Changsha\\share (\%)",
+    **{key.format(city=c, core=compute.CORE): head.replace("{City}", CITY["en"][c])
+       for key, head in _CITY_HEAD.items() for c in compute.PERIPHERY},
+    f"{compute.CORE}_share_last_pct": CORE_EN + r"\\share (\%)",
     "theta": r"$\theta$\\aggregate",
     "theta_city_fe": r"$\theta$\\city FE",
 }
+PERIPHERY_SUM = "+".join(PERIPHERY_EN)  # "Zhuzhou+Xiangtan"
 
 
 def tex_escape(s: str) -> str:
@@ -80,9 +81,9 @@ def comparison(cmp: pd.DataFrame, out: Path, labels: dict[str, str]) -> list[Pat
                                 if math.isfinite(r[f"{k}_ci95_low"]) else "" for k, _, _, _, nd in compute.COMPARISON])
     notes = (r"Mean over replications; below it the 95\% Student-$t$ interval of the mean. $\Delta$ share: change "
              r"of the city's share of cluster GDP from the first to the last year, percentage points. Net talent "
-             r"(10k persons) and net firms (firms and branches) count moves from Changsha to the city minus moves "
-             r"back over the whole run (positive: towards the periphery). Changsha share: last year. "
-             r"$\theta$, periphery aggregate: annual log growth of Zhuzhou+Xiangtan GDP on Changsha's, with "
+             rf"(10k persons) and net firms (firms and branches) count moves from {CORE_EN} to the city minus moves "
+             rf"back over the whole run (positive: towards the periphery). {CORE_EN} share: last year. "
+             rf"$\theta$, periphery aggregate: annual log growth of {PERIPHERY_SUM} GDP on {CORE_EN}'s, with "
              r"intercept, one OLS per run; $\theta$, city fixed effects: the model's run-level measure.")
     tex = booktabs(header, rows, "l r " + "r " * len(compute.COMPARISON),
                    "Scenario comparison: GDP shares, net flows and $\\theta$", "tab:scenario-comparison", notes, rules,
@@ -130,7 +131,7 @@ def theta(table: pd.DataFrame, out: Path, labels: dict[str, str], max_tex_rows: 
         what = f"replicate {int(r.rep)}" if r.kind == "run" else f"pooled ({int(r.rep)} runs)"
         rows.append([tex_escape(labels.get(r.group, r.group)), what, num(r.coef, 3), num(r.se, 3), num(r.se_hc1, 3),
                      num(r.t, 2), str(int(r.n)), num(r.r2, 3)])
-    notes = (r"OLS of the annual log growth of the periphery's GDP (Zhuzhou+Xiangtan) on Changsha's, with intercept; "
+    notes = (rf"OLS of the annual log growth of the periphery's GDP ({PERIPHERY_SUM}) on {CORE_EN}'s, with intercept; "
              r"pooled: all replications' years stacked. SE: classical; HC1: heteroskedasticity-robust. "
              + ("" if show is table else r"Per-replicate rows are in theta\_regression.csv."))
     tex = booktabs(header, rows, "l l r r r r r r", r"Periphery-on-core growth regression ($\theta$)",
@@ -145,17 +146,19 @@ def sensitivity(table: pd.DataFrame, out: Path) -> list[Path]:
                   if c in table and table[c].notna().any()]
     head = {"S1": "$S_1$", "S1_conf": r"$\pm$", "ST": "$S_T$", "ST_conf": r"$\pm$", "mu": r"$\mu$",
             "mu_star": r"$\mu^*$", "mu_star_conf": r"$\pm$", "sigma": r"$\sigma$"}
-    header = ["Metric", "Parameter", "Method"] + [head[c] for c in value_cols] + ["Noise share"]
+    levels = "values" in table  # the factor's levels (true, false; separate, unified) or range
+    header = ["Metric", "Parameter"] + (["Values"] if levels else []) + ["Method"] + [head[c] for c in value_cols] \
+        + ["Noise share"]
     rows, rules, last = [], set(), None
     for _, r in table.iterrows():
         if last is not None and r.metric != last:
             rules.add(len(rows))
         last = r.metric
-        rows.append([tex_escape(r.metric), tex_escape(r.param), tex_escape(r.method)]
-                    + [num(r[c], 3) for c in value_cols] + [num(r.noise_share, 2)])
+        rows.append([tex_escape(r.metric), tex_escape(r.param)] + ([tex_escape(r["values"])] if levels else [])
+                    + [tex_escape(r.method)] + [num(r[c], 3) for c in value_cols] + [num(r.noise_share, 2)])
     notes = (r"Indices of each metric (mean over replications per design point) computed with SALib by "
              r"\texttt{python -m experiments analyze}; $\pm$: half-width of the 95\% bootstrap interval. Noise "
              r"share: variance between replications at a point over the total variance (near 1: mostly noise).")
-    tex = booktabs(header, rows, "l l l " + "r " * (len(value_cols) + 1), "Sensitivity indices",
+    tex = booktabs(header, rows, "l l l " + ("l " if levels else "") + "r " * (len(value_cols) + 1), "Sensitivity indices",
                    "tab:sensitivity", notes, rules)
     return [write_csv(csv, out / "sensitivity.csv"), write_text(tex, out / "sensitivity.tex")]

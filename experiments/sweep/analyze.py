@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.sweep.spec import advice
 from experiments.sweep.store import Store
-from experiments.sweep.worker import METRICS
+from experiments.sweep.worker import METRICS, per_periphery
 from model.errors import ConfigError
 
-DEFAULT_METRICS = ("core_gdp_share_change_pp", "zhuzhou_gdp_share_change_pp", "xiangtan_gdp_share_change_pp",
-                   "czt_gdp_last_100m_yuan")
+DEFAULT_METRICS = ("core_gdp_share_change_pp", *per_periphery("gdp_share_change_pp"), "czt_gdp_last_100m_yuan")
 METHOD = {"sobol": "sobol", "morris": "morris", "lhs": "rbd_fast", "factorial": "main_effects"}
 MIN_RESAMPLES, MAX_RESAMPLES = 10, 100_000  # bootstrap resamples: fewer give no interval worth the name
 
@@ -112,12 +112,48 @@ def analyze_dir(root: str | Path, metrics: list[str] | None = None, conf_level: 
                 resamples: int = 1000, write: bool = True, stream=None) -> dict[str, Any]:
     """Indices of every metric; ``write``: also analysis/sensitivity.csv and .png in the folder.
 
-    Returns ``table``, ``text``, ``csv``, ``png`` and ``warnings`` (lines for stderr: damaged parts left
-    out, runs from more than one platform pooled); with ``stream``, the warnings are printed there at once
-    (before an analysis that then fails)."""
-    from experiments.io import writable_folder
-    from experiments.sweep.store import mixed_platform_warning
+    Returns ``table``, ``text``, ``csv``, ``png``, ``warnings`` (lines for stderr: damaged parts left out, runs
+    from more than one platform pooled) and ``notes`` (metrics skipped, a Morris grid uneven for a discrete
+    factor); with ``stream``, the warnings are printed there at once (before an analysis that then fails)."""
+    store, spec, metrics = _open(root, metrics, conf_level, resamples)
+    design = store.design()
+    if write:
+        from experiments.io import writable_folder
 
+        writable_folder(store.root / "analysis", "DIR/analysis")
+    ok, warnings = _ok_runs(store)
+    for w in warnings if stream is not None else ():
+        print(w, file=stream)
+    method = METHOD[spec.design]
+    missing = int((~design.run_id.isin(ok.index)).sum())
+    if missing and method in ("sobol", "morris"):
+        raise ConfigError("DIR", str(root), f"a complete sweep ({missing} of {len(design)} design runs are missing "
+                          f"or failed; run 'python -m experiments resume {root}')", kind="incomplete sweep")
+    problem, X = _inputs(spec, design)
+    d = design[design.run_id.isin(ok.index)]
+    tables, notes = [], []
+    for m in metrics:
+        t, note = _metric_indices(spec, method, problem, X, d.assign(y=ok.loc[d.run_id, m].to_numpy(dtype=float)),
+                                  conf_level, resamples)
+        if t is None:
+            notes.append(f"{m}: {note}")
+            continue
+        t.insert(0, "metric", m)
+        tables.append(t)
+    if not tables:
+        raise ConfigError("metrics", metrics, "at least one metric that varies across the design ("
+                          + "; ".join(notes) + ")", kind="nothing to analyse")
+    table = pd.concat(tables, ignore_index=True)
+    notes += advice(spec)
+    csv, png = store.root / "analysis" / "sensitivity.csv", store.root / "analysis" / "sensitivity.png"
+    if write:
+        _write(table, csv, png, f"{spec.name}: {method} indices ({conf_level:.0%} intervals)")
+    return {"table": table, "csv": csv, "png": png, "text": _text(table, notes), "warnings": warnings,
+            "notes": notes}
+
+
+def _open(root: str | Path, metrics: list[str] | None, conf_level: float, resamples: int):
+    """The sweep folder's store and spec, and the metrics to analyse, every argument checked."""
     store = Store(root)
     if not store.exists():
         raise ConfigError("DIR", str(root), "a sweep results folder (made by 'python -m experiments sweep')",
@@ -136,74 +172,71 @@ def analyze_dir(root: str | Path, metrics: list[str] | None = None, conf_level: 
     bad = [m for m in metrics if m not in METRICS]
     if bad:
         raise ConfigError("--metric", bad[0], "one of " + ", ".join(METRICS))
-    design = store.design()
-    if write:
-        writable_folder(store.root / "analysis", "DIR/analysis")
+    return store, spec, metrics
+
+
+def _ok_runs(store: Store) -> tuple[pd.DataFrame, list[str]]:
+    """The ok runs (indexed by run id) and the warning lines: damaged parts, runs of several platforms pooled."""
+    from experiments.sweep.store import mixed_platform_warning
+
     runs, _ = store.consolidate(write="if-possible")
     warnings = ["warning: " + store.damaged_note()] if store.damaged else []
     mixed = mixed_platform_warning(store.platform_counts(runs), store.platform_id())
     if mixed:
         warnings.append(mixed)
-    for w in warnings if stream is not None else ():
-        print(w, file=stream)
-    method = METHOD[spec.design]
-    ok = runs[runs.status == "ok"].set_index("run_id")
-    missing = int((~design.run_id.isin(ok.index)).sum())
-    if missing and method in ("sobol", "morris"):
-        raise ConfigError("DIR", str(root), f"a complete sweep ({missing} of {len(design)} design runs are missing "
-                          f"or failed; run 'python -m experiments resume {root}')", kind="incomplete sweep")
-    d = design[design.run_id.isin(ok.index)]
-    problem, X = _inputs(spec, design)
-    tables, notes = [], []
-    for m in metrics:
-        vals = d.assign(y=ok.loc[d.run_id, m].to_numpy(dtype=float))
-        per_point = vals.groupby("point").y.mean()
-        keep = per_point.index.to_numpy()
-        Y = per_point.to_numpy()
-        total_var = float(np.nanvar(vals.y, ddof=1))
-        within = float(vals.groupby("point").y.var(ddof=1).mean()) if spec.replications > 1 else float("nan")
-        noise = within / total_var if total_var > 0 else float("nan")
-        if not np.isfinite(Y).all() or np.nanstd(Y) == 0:
-            notes.append(f"{m}: constant or undefined across the design; skipped")
-            continue
-        try:
-            if method == "main_effects":
-                wide = vals.pivot_table(index="point", columns="rep", values="y", aggfunc="mean").loc[keep]
-                if wide.isna().any().any():
-                    wide = wide.dropna(axis=1)
-                t = main_effects(X[keep], wide.to_numpy(), problem["names"], conf_level, resamples,
-                                 seed=spec.root_seed % (2**32))
-            else:
-                t = sensitivity(method, problem, X[keep] if method != "sobol" else None, Y, conf_level=conf_level,
-                                num_resamples=resamples, seed=spec.root_seed % (2**32),
-                                num_levels=spec.morris_levels)
-        except Exception as exc:  # noqa: BLE001 - SALib refuses too few or degenerate samples
-            notes.append(f"{m}: {method} analysis failed ({type(exc).__name__}: {exc})")
-            continue
-        t.insert(0, "metric", m)
-        t.insert(1, "method", method)
-        t["noise_share"] = noise
-        t["n_points"] = len(Y)
-        t["replications"] = spec.replications
-        tables.append(t)
-    if not tables:
-        raise ConfigError("metrics", metrics, "at least one metric that varies across the design ("
-                          + "; ".join(notes) + ")", kind="nothing to analyse")
-    table = pd.concat(tables, ignore_index=True)
-    out_dir = store.root / "analysis"
-    csv = out_dir / "sensitivity.csv"
-    png = out_dir / "sensitivity.png"
-    if write:
-        out_dir.mkdir(exist_ok=True)
-        tmp = out_dir / ".sensitivity.csv.tmp"
-        table.to_csv(tmp, index=False)
-        tmp.replace(csv)
-        plot(table, png, f"{spec.name}: {method} indices ({conf_level:.0%} intervals)")
+    return runs[runs.status == "ok"].set_index("run_id"), warnings
+
+
+def _metric_indices(spec, method: str, problem: dict[str, Any], X: np.ndarray, vals: pd.DataFrame,
+                    conf_level: float, resamples: int) -> tuple[pd.DataFrame | None, str]:
+    """One metric's indices from its ok runs ``vals`` (design rows with the metric as ``y``), or (None, why not)."""
+    per_point = vals.groupby("point").y.mean()
+    keep = per_point.index.to_numpy()
+    Y = per_point.to_numpy()
+    total_var = float(np.nanvar(vals.y, ddof=1))
+    within = float(vals.groupby("point").y.var(ddof=1).mean()) if spec.replications > 1 else float("nan")
+    if not np.isfinite(Y).all() or np.nanstd(Y) == 0:
+        return None, "constant or undefined across the design; skipped"
+    seed = spec.root_seed % (2**32)
+    try:
+        if method == "main_effects":
+            wide = vals.pivot_table(index="point", columns="rep", values="y", aggfunc="mean").loc[keep]
+            if wide.isna().any().any():
+                wide = wide.dropna(axis=1)
+            t = main_effects(X[keep], wide.to_numpy(), problem["names"], conf_level, resamples, seed=seed)
+        else:
+            t = sensitivity(method, problem, X[keep] if method != "sobol" else None, Y, conf_level=conf_level,
+                            num_resamples=resamples, seed=seed, num_levels=spec.morris_levels)
+    except Exception as exc:  # noqa: BLE001 - SALib refuses too few or degenerate samples
+        return None, f"{method} analysis failed ({type(exc).__name__}: {exc})"
+    t.insert(0, "method", method)
+    t.insert(2, "values", [f.describe() for f in spec.factors])  # levels as the sweep file writes them, or range
+    t["noise_share"] = within / total_var if total_var > 0 else float("nan")
+    t["n_points"] = len(Y)
+    t["replications"] = spec.replications
+    return t, ""
+
+
+def _write(table: pd.DataFrame, csv: Path, png: Path, title: str) -> None:
+    csv.parent.mkdir(exist_ok=True)
+    tmp = csv.parent / ".sensitivity.csv.tmp"
+    table.to_csv(tmp, index=False)
+    tmp.replace(csv)
+    plot(table, png, title)
+
+
+def _text(table: pd.DataFrame, notes: list[str]) -> str:
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
         text = table.drop(columns=["replications"]).to_string(index=False)
-    if notes:
-        text += "\n" + "\n".join("note: " + n for n in notes)
-    return {"table": table, "csv": csv, "png": png, "text": text, "warnings": warnings}
+    return text + "".join("\nnote: " + n for n in notes)
+
+
+def param_labels(t: pd.DataFrame) -> list[str]:
+    """Axis labels of a table's factors: the name, with the levels below it for an on/off or categorical one."""
+    from model.params import BY_NAME
+
+    return [f"{p}\n({v})" if "values" in t and p in BY_NAME and BY_NAME[p].kind in (bool, str) else p
+            for p, v in zip(t.param, t["values"] if "values" in t else t.param)]
 
 
 def plot(table: pd.DataFrame, path: Path, title: str) -> None:
@@ -231,7 +264,7 @@ def plot(table: pd.DataFrame, path: Path, title: str) -> None:
         else:
             ax.barh(y, t.S1, 0.5, xerr=t.S1_conf, label="S1 (first order / main effect)", capsize=2)
             ax.set_xlabel("share of variance")
-        ax.set_yticks(y, t.param)
+        ax.set_yticks(y, param_labels(t))
         ax.axvline(0, color="k", lw=0.5)
         ns = t.noise_share.iloc[0]
         ax.set_title(f"{m}\n" + (f"(noise share {ns:.2f})" if np.isfinite(ns) else "(1 replication: noise unknown)"),

@@ -451,6 +451,8 @@ def run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.Swe
     store = Store(out)
     new_spec, design = _validate(store, out, spec_path, spec)
     created = writable_folder(store.root, "--out" if new_spec is not None else "DIR")
+    for note in spec_mod.advice(new_spec) if new_spec is not None else ():
+        print("note: " + note, file=stream)
     store.lock()
     try:
         return _run_locked(store, workers, dask, retries, timeout, progress, executor, stream,
@@ -488,50 +490,15 @@ def _rebuild_design(store: Store, spec: spec_mod.SweepSpec, info: dict[str, Any]
 
 def _run_locked(store: Store, workers, dask, retries, timeout, progress, executor, stream, new,
                 allow_mixed: bool) -> dict[str, Any]:
-    from tqdm import tqdm
-
-    from model import platform as platform_mod
-
+    """Run what is missing, holding the folder's lock: load or plan, check platforms, run and record, close."""
     new_spec, new_design, source = new
-    if new_spec is not None:  # planned, created once the workers' platform is known
-        spec, design = new_spec, new_design
-        info = {**_provenance(spec), "spec": spec.to_dict()}
-        ok: set[str] = set()
-    else:
-        info = store.info()
-        spec = store.spec()
-        try:
-            if store.clean_temp():
-                print("note: removed temporary files left by an interrupted write", file=stream)
-        except OSError as exc:
-            raise _not_writable(store, exc, 0) from None
-        try:
-            design = store.design()
-        except DamagedFile:
-            design = _rebuild_design(store, spec, info, stream)
-        ok = store.ok_ids()
-        if store.damaged:
-            print("note: " + store.damaged_note(), file=stream)
+    spec, design, info, ok = _load(store, new_spec, new_design, stream)
     retries = spec.retries if retries is None else retries
     timeout = spec.timeout_seconds if timeout is None else timeout
-    planned, now = info["code_version"], code_version()
-    if planned.rpartition("+src.")[2] != now.rpartition("+src.")[2]:  # model sources differ, results may too
-        print(f"warning: the model code changed since this sweep was planned ({planned} -> {now}); new runs use "
-              "the current code and each run records the version it ran with", file=stream)
-    elif planned != now:
-        print(f"note: new commit since this sweep was planned, model sources unchanged ({now})", file=stream)
-    names = [f.name for f in spec.factors]
-    unique = design.drop_duplicates("run_id").sort_values("order")
-    todo = unique[~unique.run_id.isin(ok)]
-    total = len(unique)
-    hook = os.environ.get("CZT_SWEEP_HOOK")
-    queue: deque = deque(
-        {"run_id": r.run_id, "scenario": getattr(r, "scenario", spec.scenario),  # a scenarios design: per row
-         "seed": int(r.seed), "until": spec.until,
-         "overrides": json.loads(r.overrides), "outputs": spec.outputs, "attempt": 1, "hook": hook,
-         "rep": int(r.rep), "point": int(r.point), "values": {n: _py(getattr(r, n)) for n in names}}
-        for r in todo.itertuples())
-    counts = {"total": total, "ok_before": len(ok), "ok": 0, "failed": 0, "retried": 0, "executed": 0}
+    _note_code_change(info["code_version"], stream)
+    queue = _queue(spec, design, ok)
+    counts = {"total": design.run_id.nunique(), "ok_before": len(ok), "ok": 0, "failed": 0, "retried": 0,
+              "executed": 0}
     if not queue:
         try:
             runs, _ = store.consolidate()
@@ -541,45 +508,13 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
                 "executor": None, "failed_total": int((runs.status == "failed").sum())}
     ex = executor or _open_executor(workers, dask, len(queue), timeout)
     try:
-        # ---- which platforms will run this? Checked before the first run is sent.
-        plats = ex.platforms() if hasattr(ex, "platforms") else _group([{"platform": platform_mod.record()}])
-        here = platform_mod.fingerprint_id()
-        if new_spec is not None:
-            if len(plats) > 1 and not allow_mixed:
-                ids = ", ".join(f"{k} ({v['workers']} workers)" for k, v in sorted(plats.items()))
-                first, second = sorted(plats)[:2]
-                raise _mismatch("workers", ids, plats[first]["platform"], plats[second]["platform"],
-                                tail=" (the workers differ among themselves)")
-            sweep_rec = plats[here]["platform"] if here in plats else plats[sorted(plats)[0]]["platform"]
-            store.create(spec, design, source, {**{k: v for k, v in info.items() if k != "spec"},
-                                                "platform": sweep_rec})
-            store.log("platform", platform=sweep_rec, note="the sweep's platform, recorded when the folder was made")
-            info = store.info()
-        else:
-            sweep_rec = store.platform()
-            if sweep_rec is None:  # planned before platforms were recorded: this session's becomes the sweep's
-                sweep_rec = plats[here]["platform"] if here in plats else plats[sorted(plats)[0]]["platform"]
-                store.log("platform", platform=sweep_rec, note="folder planned before platform fingerprints; "
-                          "the first resume's platform is the sweep's from now on")
-        sweep_id = sweep_rec["id"]
-        others = sorted(set(plats) - {sweep_id})
-        if others and not allow_mixed:
-            raise _mismatch("platform", others[0], sweep_rec, plats[others[0]]["platform"],
-                            tail=f" (this {'Dask cluster' if dask else 'machine'}: {', '.join(others)})")
-        mixed_logged = False
-        if others:
-            store.log("platforms", mixed_platforms_allowed=True, sweep_platform_id=sweep_id,
-                      platform_ids=sorted(plats))
-            mixed_logged = True
-        if hasattr(ex, "probes"):  # Dask: say if workers import another version of the project
-            vers = sorted({p.get("code_version") for p in ex.probes} - {now})
-            if vers:
-                print(f"warning: Dask workers run code version {', '.join(map(str, vers))} (this process: {now}); "
-                      "each run records the version it ran with", file=stream)
+        plats, sweep_rec, info, mixed_logged = _check_platforms(
+            ex, store, info, allow_mixed, dask, new=(spec, design, source) if new_spec is not None else None)
+        _note_dask_code(ex, stream)
         meta = store.meta({"sweep": spec.name, "digest": info["digest"], "code_version": info["code_version"],
                            "git_commit": info.get("git_commit", ""), "root_seed": str(spec.root_seed),
-                           "platform_id": sweep_id})
-        store.log("start", executor=ex.name, todo=len(queue), total=total, pid=os.getpid(),
+                           "platform_id": sweep_rec["id"]})
+        store.log("start", executor=ex.name, todo=len(queue), total=counts["total"], pid=os.getpid(),
                   platform_ids=sorted(plats))
     except OSError as exc:
         ex.close(kill=True)
@@ -587,132 +522,257 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
     except BaseException:
         ex.close(kill=True)
         raise
-    bar = tqdm(total=total, initial=len(ok), desc=spec.name, unit="run", file=stream, disable=not progress,
-               dynamic_ncols=True, smoothing=0.1)
-    bar.set_postfix(failed=0, refresh=False)
-    state: dict[str, Any] = {"sigints": 0, "refusal": None}
-    seen: set[str] = set()
-    interrupted = False
+    session = _Session(store, spec, ex, queue, counts, len(ok), info["code_version"], meta, sweep_rec, plats,
+                       retries, allow_mixed, mixed_logged, dask, stream)
+    t0 = time.time()
+    interrupted = session.drive(progress)
+    return _close_session(store, session, interrupted, time.time() - t0)
 
-    def on_signal(signum, frame):
-        state["sigints"] += 1
-        if signum == signal.SIGTERM or state["sigints"] > 1:
+
+def _load(store: Store, new_spec, new_design, stream):
+    """(spec, design, provenance, ids finished ok): a new sweep's plan, or what the folder holds (temporary files
+    of an interrupted write removed, a damaged design rebuilt)."""
+    if new_spec is not None:  # planned, created once the workers' platform is known
+        return new_spec, new_design, {**_provenance(new_spec), "spec": new_spec.to_dict()}, set()
+    info = store.info()
+    spec = store.spec()
+    try:
+        if store.clean_temp():
+            print("note: removed temporary files left by an interrupted write", file=stream)
+    except OSError as exc:
+        raise _not_writable(store, exc, 0) from None
+    try:
+        design = store.design()
+    except DamagedFile:
+        design = _rebuild_design(store, spec, info, stream)
+    ok = store.ok_ids()
+    if store.damaged:
+        print("note: " + store.damaged_note(), file=stream)
+    return spec, design, info, ok
+
+
+def _note_code_change(planned: str, stream) -> None:
+    """Say when the code differs from the code the sweep was planned with (model sources, or only the commit)."""
+    now = code_version()
+    if planned.rpartition("+src.")[2] != now.rpartition("+src.")[2]:  # model sources differ, results may too
+        print(f"warning: the model code changed since this sweep was planned ({planned} -> {now}); new runs use "
+              "the current code and each run records the version it ran with", file=stream)
+    elif planned != now:
+        print(f"note: new commit since this sweep was planned, model sources unchanged ({now})", file=stream)
+
+
+def _queue(spec: spec_mod.SweepSpec, design, ok: set[str]) -> deque:
+    """A task for every planned run not finished ok, in execution order."""
+    names = [f.name for f in spec.factors]
+    unique = design.drop_duplicates("run_id").sort_values("order")
+    hook = os.environ.get("CZT_SWEEP_HOOK")
+    return deque(
+        {"run_id": r.run_id, "scenario": getattr(r, "scenario", spec.scenario),  # a scenarios design: per row
+         "seed": int(r.seed), "until": spec.until,
+         "overrides": json.loads(r.overrides), "outputs": spec.outputs, "attempt": 1, "hook": hook,
+         "rep": int(r.rep), "point": int(r.point), "values": {n: _py(getattr(r, n)) for n in names}}
+        for r in unique[~unique.run_id.isin(ok)].itertuples())
+
+
+def _check_platforms(ex, store: Store, info: dict[str, Any], allow_mixed: bool, dask, new=None):
+    """Which platforms will run this, checked before the first run is sent; a new sweep's folder is created
+    with its platform. Returns (platforms, the sweep's platform record, provenance, mixing logged)."""
+    from model import platform as platform_mod
+
+    plats = ex.platforms() if hasattr(ex, "platforms") else _group([{"platform": platform_mod.record()}])
+    here = platform_mod.fingerprint_id()
+    if new is not None:
+        if len(plats) > 1 and not allow_mixed:
+            ids = ", ".join(f"{k} ({v['workers']} workers)" for k, v in sorted(plats.items()))
+            first, second = sorted(plats)[:2]
+            raise _mismatch("workers", ids, plats[first]["platform"], plats[second]["platform"],
+                            tail=" (the workers differ among themselves)")
+        sweep_rec = plats[here]["platform"] if here in plats else plats[sorted(plats)[0]]["platform"]
+        spec, design, source = new
+        store.create(spec, design, source, {**{k: v for k, v in info.items() if k != "spec"}, "platform": sweep_rec})
+        store.log("platform", platform=sweep_rec, note="the sweep's platform, recorded when the folder was made")
+        info = store.info()
+    else:
+        sweep_rec = store.platform()
+        if sweep_rec is None:  # planned before platforms were recorded: this session's becomes the sweep's
+            sweep_rec = plats[here]["platform"] if here in plats else plats[sorted(plats)[0]]["platform"]
+            store.log("platform", platform=sweep_rec, note="folder planned before platform fingerprints; "
+                      "the first resume's platform is the sweep's from now on")
+    others = sorted(set(plats) - {sweep_rec["id"]})
+    if others and not allow_mixed:
+        raise _mismatch("platform", others[0], sweep_rec, plats[others[0]]["platform"],
+                        tail=f" (this {'Dask cluster' if dask else 'machine'}: {', '.join(others)})")
+    if others:
+        store.log("platforms", mixed_platforms_allowed=True, sweep_platform_id=sweep_rec["id"],
+                  platform_ids=sorted(plats))
+    return plats, sweep_rec, info, bool(others)
+
+
+def _note_dask_code(ex, stream) -> None:
+    """Dask: say if workers import another version of the project than this process."""
+    if hasattr(ex, "probes"):
+        now = code_version()
+        vers = sorted({p.get("code_version") for p in ex.probes} - {now})
+        if vers:
+            print(f"warning: Dask workers run code version {', '.join(map(str, vers))} (this process: {now}); "
+                  "each run records the version it ran with", file=stream)
+
+
+class _Session:
+    """One session of runs: sends the queue to the executor, records each result as it comes (ok, retry, failed
+    for good, refused from another platform), and stops cleanly on Ctrl-C, SIGTERM or a refusal."""
+
+    def __init__(self, store: Store, spec: spec_mod.SweepSpec, ex, queue: deque, counts: dict[str, int],
+                 n_ok_before: int, code: str, meta: dict[str, str], sweep_rec: dict[str, Any], plats: dict,
+                 retries: int, allow_mixed: bool, mixed_logged: bool, dask, stream) -> None:
+        self.store, self.spec, self.ex, self.queue, self.counts = store, spec, ex, queue, counts
+        self.n_ok_before, self.code, self.meta, self.sweep_rec, self.plats = n_ok_before, code, meta, sweep_rec, plats
+        self.retries, self.allow_mixed, self.mixed_logged, self.dask, self.stream = (retries, allow_mixed,
+                                                                                     mixed_logged, dask, stream)
+        self.sigints = 0
+        self.refusal: ConfigError | None = None
+        self.seen: set[str] = set()  # platform ids of the results recorded
+        self.bar = None
+
+    def drive(self, progress: bool) -> bool:
+        """Run the queue to its end (or a stop); True if interrupted. Writing failures raise ConfigError."""
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=self.counts["total"], initial=self.n_ok_before, desc=self.spec.name, unit="run",
+                        file=self.stream, disable=not progress, dynamic_ncols=True, smoothing=0.1)
+        self.bar.set_postfix(failed=0, refresh=False)
+        old = {s: signal.signal(s, self.on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if _is_main_thread() else {}
+        interrupted = False
+        try:
+            self._loop()
+            self.ex.close()
+        except KeyboardInterrupt:
+            self.ex.close(kill=True)
+            interrupted = True
+        except _NotWritable as exc:
+            self.ex.close(kill=True)
+            _restore(old)
+            self.bar.close()
+            raise _not_writable(self.store, exc.exc, self.counts["ok"] + self.n_ok_before) from None
+        except BaseException:
+            self.ex.close(kill=True)
+            raise
+        finally:
+            _restore(old)
+            self.bar.close()
+        return interrupted or self.sigints > 0
+
+    def _loop(self) -> None:
+        ex = self.ex
+        while True:
+            while self.queue and self.sigints == 0 and self.refusal is None and ex.in_flight() < ex.capacity:
+                ex.submit(self.queue.popleft())
+            if ex.in_flight() == 0:
+                break
+            for task, res in ex.poll(0.5):
+                self.counts["executed"] += 1
+                self.record(task, res)
+
+    def on_signal(self, signum, frame) -> None:
+        self.sigints += 1
+        if signum == signal.SIGTERM or self.sigints > 1:
             raise KeyboardInterrupt
         print("\nstopping: no new runs; runs in flight finish and are kept (Ctrl-C again to stop now)",
-              file=stream, flush=True)
+              file=self.stream, flush=True)
 
-    in_main = _is_main_thread()
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
-    t0 = time.time()
-
+    @staticmethod
     def write(fn, *args, **kw):
         try:
             return fn(*args, **kw)
         except OSError as exc:
             raise _NotWritable(exc) from None
 
-    def refuse(task: dict, res: dict, err: ConfigError) -> None:
+    def refuse(self, task: dict, res: dict, err: ConfigError) -> None:
         """Stop the sweep: no new runs; runs in flight finish (matching ones are kept); then the error."""
-        if state["refusal"] is None:
-            state["refusal"] = err
-        write(store.log, "refused", run_id=task["run_id"], attempt=task["attempt"], error=str(err),
-              platform_id=res.get("platform_id"), host=res.get("host"))
+        if self.refusal is None:
+            self.refusal = err
+        self.write(self.store.log, "refused", run_id=task["run_id"], attempt=task["attempt"], error=str(err),
+                   platform_id=res.get("platform_id"), host=res.get("host"))
 
-    def record(task: dict, res: dict) -> None:
-        nonlocal mixed_logged
-        stopping = state["sigints"] > 0
+    def _platform_refusal(self, task: dict, res: dict) -> ConfigError | None:
+        """A result from another platform (refused unless mixing is allowed, then logged once), or from a Dask
+        worker that cannot import the project: the error that stops the sweep, else None."""
         pid_ = res.get("platform_id")
         if "platform_id" in res or res["status"] == "ok":  # a dead worker's or a timeout's result has none
-            if pid_ != sweep_id:
-                if not allow_mixed:
+            if pid_ != self.sweep_rec["id"]:
+                if not self.allow_mixed:
                     host = f" on {res.get('host')} (pid {res.get('pid')})" if res.get("host") else ""
-                    return refuse(task, res, _mismatch(f"run {task['run_id']}{host}", str(pid_), sweep_rec, None,
-                                                       tail=f"; the result was not recorded, the {counts['ok'] + len(ok)}"
-                                                            " runs finished ok are kept"))
-                if not mixed_logged:
-                    write(store.log, "platforms", mixed_platforms_allowed=True, sweep_platform_id=sweep_id,
-                          platform_ids=sorted(set(plats) | {str(pid_)}))
-                    mixed_logged = True
-            seen.add(str(pid_))
+                    return _mismatch(f"run {task['run_id']}{host}", str(pid_), self.sweep_rec, None,
+                                     tail=f"; the result was not recorded, the {self.counts['ok'] + self.n_ok_before}"
+                                          " runs finished ok are kept")
+                if not self.mixed_logged:
+                    self.write(self.store.log, "platforms", mixed_platforms_allowed=True,
+                               sweep_platform_id=self.sweep_rec["id"], platform_ids=sorted(set(self.plats) | {str(pid_)}))
+                    self.mixed_logged = True
+            self.seen.add(str(pid_))
         if str(res.get("error", "")).startswith(WORKER_IMPORT_ERROR):
-            return refuse(task, res, ConfigError("--dask", str(dask), "workers that can import CZT-Sim (a worker "
-                                                 "that joined after the start cannot: "
-                                                 f"{res['error'].split(': ', 1)[-1][:200]}); start each worker with "
-                                                 f"PYTHONPATH={ROOT} and the same virtualenv "
-                                                 "(experiments/sweep/README.md), then resume",
-                                                 kind="Dask workers cannot import the project"))
+            return ConfigError("--dask", str(self.dask), "workers that can import CZT-Sim (a worker that joined after "
+                               f"the start cannot: {res['error'].split(': ', 1)[-1][:200]}); start each worker with "
+                               f"PYTHONPATH={ROOT} and the same virtualenv (experiments/sweep/README.md), then resume",
+                               kind="Dask workers cannot import the project")
+        return None
+
+    def record(self, task: dict, res: dict) -> None:
+        """Record one result: ok, a retry at the end of the queue, failed for good, interrupted, or refused."""
+        stopping = self.sigints > 0
+        err = self._platform_refusal(task, res)
+        if err is not None:
+            return self.refuse(task, res, err)
         row = {"run_id": task["run_id"], "scenario": task["scenario"], "status": res["status"],
                "error": res.get("error", ""),
                "attempts": task["attempt"], "seed": task["seed"], "rep": task["rep"], "point": task["point"],
                **task["values"], "init_seconds": res.get("init_seconds"), "run_seconds": res.get("run_seconds"),
                "wall_seconds": res.get("wall_seconds"), "started_at": res.get("started_at"),
                "finished_at": time.time(), "pid": res.get("pid"), "host": res.get("host"),
-               "executor": ex.name, "code_version": info["code_version"],
-               "code_version_run": res.get("code_version_run", ""), "platform_id": pid_ or ""}
+               "executor": self.ex.name, "code_version": self.code,
+               "code_version_run": res.get("code_version_run", ""), "platform_id": res.get("platform_id") or ""}
         if res["status"] == "ok":
             m = res["metrics"]
             row.update({k: m.get(k) for k in METRICS + VERDICTS})
-            write(store.write_run, row, res["annual"], meta)
-            write(store.log, "ok", run_id=task["run_id"], attempt=task["attempt"], seconds=res.get("wall_seconds"),
-                  platform_id=pid_)
-            counts["ok"] += 1
-            bar.update(1)
+            self.write(self.store.write_run, row, res["annual"], self.meta)
+            self.write(self.store.log, "ok", run_id=task["run_id"], attempt=task["attempt"],
+                       seconds=res.get("wall_seconds"), platform_id=res.get("platform_id"))
+            self.counts["ok"] += 1
+            self.bar.update(1)
             return
         if str(res.get("error", "")).startswith("OutputsError"):
-            raise ConfigError("outputs", spec.outputs, res["error"].split(": ", 1)[-1], kind="unknown output")
-        if stopping or state["refusal"] is not None:
-            write(store.log, "interrupted", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
+            raise ConfigError("outputs", self.spec.outputs, res["error"].split(": ", 1)[-1], kind="unknown output")
+        if stopping or self.refusal is not None:
+            self.write(self.store.log, "interrupted", run_id=task["run_id"], attempt=task["attempt"],
+                       error=res.get("error"))
             return
-        if task["attempt"] <= retries:
-            write(store.log, "retry", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
-            counts["retried"] += 1
-            queue.append({**task, "attempt": task["attempt"] + 1})
+        if task["attempt"] <= self.retries:
+            self.write(self.store.log, "retry", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
+            self.counts["retried"] += 1
+            self.queue.append({**task, "attempt": task["attempt"] + 1})
             return
         row["traceback"] = res.get("traceback", "")
-        write(store.write_run, row, None, meta)
-        write(store.log, "failed", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
-        counts["failed"] += 1
-        bar.update(1)
-        bar.set_postfix(failed=counts["failed"], refresh=True)
+        self.write(self.store.write_run, row, None, self.meta)
+        self.write(self.store.log, "failed", run_id=task["run_id"], attempt=task["attempt"], error=res.get("error"))
+        self.counts["failed"] += 1
+        self.bar.update(1)
+        self.bar.set_postfix(failed=self.counts["failed"], refresh=True)
 
-    try:
-        while True:
-            while (queue and state["sigints"] == 0 and state["refusal"] is None
-                   and ex.in_flight() < ex.capacity):
-                ex.submit(queue.popleft())
-            if ex.in_flight() == 0:
-                break
-            for task, res in ex.poll(0.5):
-                counts["executed"] += 1
-                record(task, res)
-        ex.close()
-    except KeyboardInterrupt:
-        ex.close(kill=True)
-        interrupted = True
-    except _NotWritable as exc:
-        ex.close(kill=True)
-        _restore(old)
-        bar.close()
-        raise _not_writable(store, exc.exc, counts["ok"] + len(ok)) from None
-    except BaseException:
-        ex.close(kill=True)
-        raise
-    finally:
-        _restore(old)
-        bar.close()
-    interrupted = interrupted or state["sigints"] > 0
-    wall = time.time() - t0
+
+def _close_session(store: Store, session: _Session, interrupted: bool, wall: float) -> dict[str, Any]:
+    """Consolidate the tables, log how the session ended, raise a refusal; the counts and throughput."""
+    counts, ex = session.counts, session.ex
     try:
         runs, _ = store.consolidate()
         pending = int((runs.status == "pending").sum())
         rpm = counts["executed"] / wall * 60 if wall > 0 else None
-        event = "refused" if state["refusal"] is not None else "interrupted" if interrupted else "end"
+        event = "refused" if session.refusal is not None else "interrupted" if interrupted else "end"
         store.log(event, executed=counts["executed"], ok=counts["ok"], failed=counts["failed"],
-                  wall_seconds=round(wall, 3), runs_per_minute=rpm, executor=ex.name, platform_ids=sorted(seen))
+                  wall_seconds=round(wall, 3), runs_per_minute=rpm, executor=ex.name, platform_ids=sorted(session.seen))
     except OSError as exc:
-        raise _not_writable(store, exc, counts["ok"] + len(ok)) from None
-    if state["refusal"] is not None:
-        raise state["refusal"]
+        raise _not_writable(store, exc, counts["ok"] + session.n_ok_before) from None
+    if session.refusal is not None:
+        raise session.refusal
     return {**counts, "pending": pending, "interrupted": interrupted, "wall_seconds": wall, "runs_per_minute": rpm,
             "executor": ex.name, "failed_total": int((runs.status == "failed").sum())}
 

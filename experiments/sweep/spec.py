@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from model.errors import ConfigError
 from model.params import BY_NAME, Param
 
@@ -39,8 +41,6 @@ class Factor:
         """Values for a full factorial design."""
         if self.levels is not None:
             return list(self.levels)
-        import numpy as np
-
         vals = np.linspace(self.lo, self.hi, self.n_levels)
         return [self.coerce_num(v) for v in vals]
 
@@ -57,18 +57,42 @@ class Factor:
             return int(round(float(v)))
         return float(v)
 
+    def describe(self) -> str:
+        """Its values as a sweep file writes them: the levels (``true, false``; ``separate, unified``) or the range."""
+        if self.levels is not None:
+            return ", ".join(value_text(v) for v in self.levels)
+        return f"{value_text(self.lo)} to {value_text(self.hi)}"
 
-@dataclass
-class SweepSpec:
+
+def value_text(v: Any) -> str:
+    """A parameter value as a sweep file or --set writes it: true/false, a number in short form, a choice."""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.6g}"
+    return str(v)
+
+
+@dataclass(kw_only=True)
+class RunSettings:
+    """What a sweep file and a calibration file both say: labels, the scenario the runs start from, the last
+    simulated year, the scale, the points of a sampled design, replications per point and the root of every
+    seed (all but ``samples`` read by ``run_settings``)."""
+
     name: str
     scenario: str
-    design: str
-    factors: list[Factor]
-    replications: int = 1
     until: int = 2035
     scale: int | None = None
-    root_seed: int = 0
     samples: int = 0
+    replications: int = 1
+    root_seed: int = 0
+    description: str = ""
+
+
+@dataclass(kw_only=True)
+class SweepSpec(RunSettings):
+    design: str
+    factors: list[Factor]
     morris_levels: int = 4
     retries: int = 1
     timeout_seconds: float = 900.0
@@ -76,7 +100,6 @@ class SweepSpec:
     seeds: str = "common"
     fixed: dict[str, Any] = field(default_factory=dict)
     metrics: list[str] = field(default_factory=list)
-    description: str = ""
     scenarios: list[str] = field(default_factory=list)  # design "scenarios": the named scenarios compared
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,6 +127,34 @@ class SweepSpec:
         return out
 
 
+def no_unknown_keys(raw: dict, allowed: set[str], where: str) -> None:
+    """A one-line ConfigError naming the first key of ``raw`` that is not in ``allowed``."""
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: {unknown[0]}", raw[unknown[0]], "keys " + ", ".join(sorted(allowed)),
+                          kind="unknown key")
+
+
+def text_field(raw: dict, key: str, default: str, where: str, allowed: str = "a string") -> str:
+    """``raw[key]`` (or ``default``) if it is a string, or a one-line ConfigError naming ``where: key``."""
+    v = raw.get(key, default)
+    if not isinstance(v, str):
+        raise ConfigError(f"{where}: {key}", v, allowed)
+    return v
+
+
+def run_settings(raw: dict, where: str, name: str, scenario: str, first_year: int,
+                 max_replications: int) -> dict[str, Any]:
+    """The :class:`RunSettings` fields of a sweep or calibration file, each checked (``name``: the default name;
+    ``scenario``: already checked by the caller; ``first_year``: the earliest allowed ``until``)."""
+    scale = raw.get("scale")
+    return {"name": text_field(raw, "name", name, where), "description": text_field(raw, "description", "", where),
+            "scenario": scenario, "scale": None if scale is None else BY_NAME["scale"].coerce(scale),
+            "until": int_field(raw, "until", 2035, first_year, 2100, where),
+            "replications": int_field(raw, "replications", 1, 1, max_replications, where),
+            "root_seed": int_field(raw, "root_seed", 0, 0, 2**63 - 1, where)}
+
+
 def int_field(raw: dict, key: str, default: int, lo: int, hi: int, where: str) -> int:
     """``raw[key]`` (or ``default``) as an integer in [lo, hi], or a one-line ConfigError naming ``where: key``."""
     v = raw.get(key, default)
@@ -120,8 +171,19 @@ def known_param(name: str, where: str) -> Param:
     return BY_NAME[name]
 
 
+def levels_only(p: Param, value: Any) -> str:
+    """What a sweep allows for an on/off or categorical parameter: a list of its levels, never a range."""
+    why = "has no range" if isinstance(value, dict) else "varies over a list; one value for every run goes in [fixed]"
+    if p.kind is bool:
+        return f"a list of levels, e.g. [true, false] (an on/off parameter {why})"
+    example = ", ".join(f'"{c}"' for c in p.choices[:2])
+    return f"a list of levels from {', '.join(p.choices)}, e.g. [{example}] (a categorical parameter {why})"
+
+
 def _factor(name: str, value: Any, where: str) -> Factor:
     p = known_param(name, where)
+    if not isinstance(value, list) and p.kind in (bool, str):
+        raise ConfigError(f"{where}: params.{name}", value, levels_only(p, value))
     if isinstance(value, list):
         if not value:
             raise ConfigError(f"{where}: params.{name}", value, "a non-empty list of values")
@@ -140,8 +202,6 @@ def _factor(name: str, value: Any, where: str) -> Factor:
         extra = sorted(set(value) - _RANGE)
         if extra or "min" not in value or "max" not in value:
             raise ConfigError(f"{where}: params.{name}", value, "a list of values or a table {min, max[, levels]}")
-        if p.kind not in (int, float):
-            raise ConfigError(f"{where}: params.{name}", value, f"a list of values ({p.allowed()})")
         lo, hi = (p.coerce(value[k]) for k in ("min", "max"))
         if not lo < hi:
             raise ConfigError(f"{where}: params.{name}.max", value["max"], f"a value above min ({lo})")
@@ -166,6 +226,31 @@ def n_points(spec: SweepSpec) -> int:
     return spec.samples * {"lhs": 1, "sobol": k + 2, "morris": k + 1}[spec.design]
 
 
+def _grid_share(f: Factor, p: int) -> list[int]:
+    """Points of a ``p``-level Morris grid (u = j / (p - 1)) that fall on each level of a discrete factor."""
+    values = [f.from_unit(j / (p - 1)) for j in range(p)]
+    return [values.count(v) for v in f.levels]
+
+
+def advice(spec: SweepSpec) -> list[str]:
+    """Notes on a valid design that serves a discrete factor badly: a Morris grid that shares a factor's levels
+    out unevenly (3 levels on 4 grid points: one level gets two points, and two of the levels are never compared
+    by a Morris step). Empty when there is nothing to say."""
+    discrete = [f for f in spec.factors if f.discrete and len(f.levels) > 1]
+    if spec.design != "morris" or not discrete:
+        return []
+    even = [q for q in range(2, 101, 2) if all(len(set(_grid_share(f, q))) == 1 for f in discrete)]
+    hint = f"morris_levels = {even[0]} gives each level the same number" if even else "no grid up to 100 levels is even"
+    out = []
+    for f in discrete:
+        share = _grid_share(f, spec.morris_levels)
+        if len(set(share)) > 1:
+            per = ", ".join(f"{value_text(v)} {n}" for v, n in zip(f.levels, share))
+            out.append(f"morris_levels = {spec.morris_levels} shares the {len(f.levels)} levels of {f.name} out "
+                       f"unevenly (grid points per level: {per}); {hint}")
+    return out
+
+
 def check_size(spec: SweepSpec, where: str = "sweep") -> None:
     """A one-line ConfigError, before anything is built, if the design has more than MAX_RUNS runs."""
     pts = n_points(spec)
@@ -179,14 +264,31 @@ def check_size(spec: SweepSpec, where: str = "sweep") -> None:
 
 
 def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
+    """A checked, normalised sweep spec from a parsed sweep file; each helper checks one part of it."""
+    no_unknown_keys(raw, _TOP, where)
+    design, scenario, scenarios = _design(raw, where)
+    params = raw.get("params", {})
+    if not isinstance(params, dict) or (not params and design != "scenarios"):
+        raise ConfigError(f"{where}: params", params, "a table naming at least one parameter to vary")
+    factors = [_factor(k, v, where) for k, v in params.items()]
+    fixed = _fixed(raw, params, where)
+    factors += _all_levers(raw, set(params) | set(fixed), where)
+    settings = run_settings(raw, where, "sweep", scenario, first_year=2019, max_replications=100_000)
+    _runs_start(settings["scale"], params, fixed, scenarios or [scenario], where)
+    spec = SweepSpec(
+        **settings, design=design, factors=factors, samples=_samples(raw, design, factors, where),
+        morris_levels=int_field(raw, "morris_levels", 4, 2, 100, where), retries=int_field(raw, "retries", 1, 0, 100, where),
+        timeout_seconds=_timeout(raw, where), outputs=_outputs(raw, where), seeds=_seeds(raw, where),
+        fixed={k: BY_NAME[k].coerce(v) for k, v in fixed.items()}, metrics=_metrics(raw, where), scenarios=scenarios)
+    check_size(spec, where)
+    return spec
+
+
+def _design(raw: dict[str, Any], where: str) -> tuple[str, str, list[str]]:
+    """The design, the base scenario (loadable) and, for a scenarios design, the scenarios compared."""
     from model.scenarios import load
 
-    unknown = sorted(set(raw) - _TOP)
-    if unknown:
-        raise ConfigError(f"{where}: {unknown[0]}", raw[unknown[0]], "keys " + ", ".join(sorted(_TOP)), kind="unknown key")
-    scenario = raw.get("scenario", "baseline")
-    if not isinstance(scenario, str):
-        raise ConfigError(f"{where}: scenario", scenario, "a scenario name or path")
+    scenario = text_field(raw, "scenario", "baseline", where, "a scenario name or path")
     design = raw.get("design", "factorial")
     if design not in DESIGNS:
         raise ConfigError(f"{where}: design", design, "one of " + ", ".join(DESIGNS))
@@ -197,28 +299,15 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
                               "(list every scenario in scenarios = [...])")
         scenario = scenarios[0]
     load(scenario)  # raises a ConfigError naming the scenario
-    params = raw.get("params", {})
-    if not isinstance(params, dict) or (not params and design != "scenarios"):
-        raise ConfigError(f"{where}: params", params, "a table naming at least one parameter to vary")
-    factors = [_factor(k, v, where) for k, v in params.items()]
-    fixed = raw.get("fixed", {})
-    all_levers = raw.get("all_levers", False)
-    if not isinstance(all_levers, bool):
-        raise ConfigError(f"{where}: all_levers", all_levers, "true or false")
-    if all_levers:  # every policy lever not listed in [params] or [fixed] varies over its whole allowed range
-        from model.params import PARAMS
+    return design, scenario, scenarios
 
-        for p in PARAMS:
-            if p.lever and p.name not in params and p.name not in (fixed if isinstance(fixed, dict) else {}):
-                if p.kind is bool:
-                    factors.append(Factor(name=p.name, levels=[False, True]))
-                elif p.kind is str:
-                    factors.append(Factor(name=p.name, levels=list(p.choices)))
-                else:
-                    factors.append(Factor(name=p.name, lo=float(p.lo), hi=float(p.hi), n_levels=2))
+
+def _fixed(raw: dict[str, Any], params: dict[str, Any], where: str) -> dict[str, Any]:
+    """The ``[fixed]`` table as given, each value checked on its own (the error names the sweep file's field)."""
+    fixed = raw.get("fixed", {})
     if not isinstance(fixed, dict):
         raise ConfigError(f"{where}: fixed", fixed, "a table of parameter = value")
-    for k, v in fixed.items():  # each value on its own first, so the error names the sweep file's field
+    for k, v in fixed.items():
         try:
             known_param(k, where).coerce(v)
         except ConfigError as exc:
@@ -229,29 +318,63 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
     clash = sorted(set(fixed) & set(params))
     if clash:
         raise ConfigError(f"{where}: fixed.{clash[0]}", fixed[clash[0]], "a parameter not also varied in [params]")
-    scale = raw.get("scale")
-    if scale is not None:
-        scale = BY_NAME["scale"].coerce(scale)
-        if "scale" in params or "scale" in fixed:
-            raise ConfigError(f"{where}: scale", scale, "set scale once (top level, [fixed] or [params])")
-    for name in scenarios or [scenario]:  # validates [fixed] on top of every scenario run
+    return fixed
+
+
+def _all_levers(raw: dict[str, Any], named: set[str], where: str) -> list[Factor]:
+    """With ``all_levers = true``: every policy lever not ``named`` in [params] or [fixed], over its whole range
+    (an on/off lever over both states, a categorical one over all its choices)."""
+    from model.params import PARAMS
+
+    all_levers = raw.get("all_levers", False)
+    if not isinstance(all_levers, bool):
+        raise ConfigError(f"{where}: all_levers", all_levers, "true or false")
+    if not all_levers:
+        return []
+    out = []
+    for p in PARAMS:
+        if p.lever and p.name not in named:
+            if p.kind is bool:
+                out.append(Factor(name=p.name, levels=[False, True]))
+            elif p.kind is str:
+                out.append(Factor(name=p.name, levels=list(p.choices)))
+            else:
+                out.append(Factor(name=p.name, lo=float(p.lo), hi=float(p.hi), n_levels=2))
+    return out
+
+
+def _runs_start(scale: int | None, params: dict[str, Any], fixed: dict[str, Any], scenarios: list[str],
+                where: str) -> None:
+    """Scale given once, and [fixed] (with the scale) valid on top of every scenario the runs start from."""
+    from model.scenarios import load
+
+    if scale is not None and ("scale" in params or "scale" in fixed):
+        raise ConfigError(f"{where}: scale", scale, "set scale once (top level, [fixed] or [params])")
+    for name in scenarios:
         load(name).resolved({**fixed, **({"scale": scale} if scale is not None else {})})
-    fixed = {k: BY_NAME[k].coerce(v) for k, v in fixed.items()}
-    samples = raw.get("samples", 0)
+
+
+def _samples(raw: dict[str, Any], design: str, factors: list[Factor], where: str) -> int:
+    """Points of a sampled design (a power of 2 for Sobol); a factorial needs a grid size for every range."""
     if design in ("factorial", "scenarios"):  # scenarios: crossed with the full grid of any [params]
         for f in factors:
             if not f.discrete and not f.n_levels:
                 raise ConfigError(f"{where}: params.{f.name}.levels", None,
                                   "an integer of at least 2 (a factorial design needs a grid for a range)")
-    else:
-        samples = int_field(raw, "samples", 0, 1, 1_000_000, where)
-        if design == "sobol" and samples & (samples - 1):
-            raise ConfigError(f"{where}: samples", samples, "a power of 2 for a Sobol design (e.g. 64, 128, 256)")
+        return raw.get("samples", 0)
+    samples = int_field(raw, "samples", 0, 1, 1_000_000, where)
+    if design == "sobol" and samples & (samples - 1):
+        raise ConfigError(f"{where}: samples", samples, "a power of 2 for a Sobol design (e.g. 64, 128, 256)")
+    return samples
+
+
+def _outputs(raw: dict[str, Any], where: str) -> list[str]:
+    """Columns of the annual city table to keep, each once (empty: all)."""
+    from model.recorder import annual_columns
+
     outputs = raw.get("outputs", [])
     if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
         raise ConfigError(f"{where}: outputs", outputs, "a list of annual-table column names (empty = all)")
-    from model.recorder import annual_columns
-
     columns = [c for c in annual_columns() if c not in ("year", "city")]
     for i, o in enumerate(outputs):
         if o not in columns and o not in ("year", "city"):
@@ -259,36 +382,35 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
                               kind="unknown output")
         if o in outputs[:i]:
             raise ConfigError(f"{where}: outputs", o, "each column once", kind="duplicate output")
+    return list(outputs)
+
+
+def _metrics(raw: dict[str, Any], where: str) -> list[str]:
+    """Run-level metrics ``analyze`` uses by default."""
+    from experiments.sweep.worker import METRICS
+
     metrics = raw.get("metrics", [])
     if not isinstance(metrics, list) or not all(isinstance(o, str) for o in metrics):
         raise ConfigError(f"{where}: metrics", metrics, "a list of run-level metric names")
-    from experiments.sweep.worker import METRICS
-
     bad = [m for m in metrics if m not in METRICS]
     if bad:
         raise ConfigError(f"{where}: metrics", bad[0], "one of " + ", ".join(METRICS))
+    return list(metrics)
+
+
+def _seeds(raw: dict[str, Any], where: str) -> str:
     seeds = raw.get("seeds", "common")
     if seeds not in SEED_MODES:
         raise ConfigError(f"{where}: seeds", seeds, "common (same seeds at every design point) or independent")
+    return seeds
+
+
+def _timeout(raw: dict[str, Any], where: str) -> float:
     timeout = raw.get("timeout_seconds", 900.0)
     if (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout)
             or timeout <= 0):
         raise ConfigError(f"{where}: timeout_seconds", timeout, "a positive, finite number of seconds (e.g. 900)")
-    name = raw.get("name", "sweep")
-    if not isinstance(name, str):
-        raise ConfigError(f"{where}: name", name, "a string")
-    description = raw.get("description", "")
-    if not isinstance(description, str):
-        raise ConfigError(f"{where}: description", description, "a string")
-    spec = SweepSpec(
-        name=name, description=description, scenario=scenario, design=design, factors=factors,
-        replications=int_field(raw, "replications", 1, 1, 100_000, where), until=int_field(raw, "until", 2035, 2019, 2100, where),
-        scale=scale, root_seed=int_field(raw, "root_seed", 0, 0, 2**63 - 1, where), samples=samples,
-        morris_levels=int_field(raw, "morris_levels", 4, 2, 100, where), retries=int_field(raw, "retries", 1, 0, 100, where),
-        timeout_seconds=float(timeout), outputs=list(outputs), seeds=seeds, fixed=fixed, metrics=list(metrics),
-        scenarios=scenarios)
-    check_size(spec, where)
-    return spec
+    return float(timeout)
 
 
 def _scenarios(raw: dict[str, Any], design: str, where: str) -> list[str]:

@@ -18,16 +18,22 @@ import time
 import traceback
 from typing import Any
 
+from model.identity import PERIPHERY_CITIES
+
+
+def per_periphery(*suffixes: str) -> tuple[str, ...]:
+    """``<city>_<suffix>`` for each suffix, each periphery city (model.identity order) within a suffix."""
+    return tuple(f"{city}_{s}" for s in suffixes for city in PERIPHERY_CITIES)
+
+
 # Run-level scalar metrics kept in the runs table (and available to ``analyze``).
 METRICS = (
     "core_gdp_share_first", "core_gdp_share_last", "core_gdp_share_change_pp",
-    "zhuzhou_gdp_share_change_pp", "xiangtan_gdp_share_change_pp",
-    "zhuzhou_net_talent_from_core", "xiangtan_net_talent_from_core",
-    "zhuzhou_net_firms_from_core", "xiangtan_net_firms_from_core",
+    *per_periphery("gdp_share_change_pp", "net_talent_from_core", "net_firms_from_core"),
     "czt_gdp_last_100m_yuan", "czt_population_last_10k", "theil_gdp_per_capita_last",
     "theta", "theta_se",
 )
-VERDICTS = ("zhuzhou_verdict", "xiangtan_verdict")
+VERDICTS = per_periphery("verdict")
 
 
 def metrics(summary: dict, annual) -> dict[str, Any]:
@@ -40,7 +46,7 @@ def metrics(summary: dict, annual) -> dict[str, Any]:
     core = summary.get("core_share", {}).get("gdp_100m_yuan", {})
     out: dict[str, Any] = {"core_gdp_share_first": num(core.get("first")), "core_gdp_share_last": num(core.get("last"))}
     out["core_gdp_share_change_pp"] = (out["core_gdp_share_last"] - out["core_gdp_share_first"]) * 100
-    for city in ("zhuzhou", "xiangtan"):
+    for city in PERIPHERY_CITIES:
         c = summary.get("cities", {}).get(city, {})
         f = c.get("net_flows_from_core", {})
         out[f"{city}_gdp_share_change_pp"] = num(c.get("gdp_share_change_pp"))

@@ -10,6 +10,7 @@ import io
 import re
 import sys
 import time
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ import ipyvuetify as v  # noqa: E402
 import ipywidgets  # noqa: E402
 
 from model import CZTModel  # noqa: E402
+from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, PERIPHERY_CITIES, SECTOR_EN, SECTOR_ZH, SECTORS  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.app import Page  # noqa: E402
 from ui.session import LEVERS, Session  # noqa: E402
@@ -112,6 +114,27 @@ def test_texts_complete_in_both_languages():
     assert set(FIELD_LABELS["en"]) == set(FIELD_LABELS["zh"])
     for lang in TEXT:
         assert all(TEXT[lang].values())
+
+
+def test_city_and_sector_names_come_from_identity(page):
+    """The app shows the data files' display names (model.identity) in both languages and restates none."""
+    assert not [k for lang in TEXT for k in TEXT[lang] if k.startswith(("city_", "sector_"))]
+    assert set(CITY_EN) == set(CITY_ZH) == set(CITIES) and set(SECTOR_EN) == set(SECTOR_ZH) == set(SECTORS)
+    click(page, "btn-year")
+    for lang, cities, sectors in (("en", CITY_EN, SECTOR_EN), ("zh", CITY_ZH, SECTOR_ZH)):
+        if lang == "zh":
+            click(page, "btn-lang")
+        shown = re.findall(r'font-size="15" font-weight="bold"[^>]*>([^<]+)</text>', html_by_id(page, "map-box"))
+        assert shown == [cities[c] for c in CITIES]
+        legend = re.findall(r'class="series" data-label="([^"]+)"', chart(page, "chart-firms"))
+        assert legend == [escape(sectors[s]) for s in SECTORS]
+        assert set(re.findall(r'class="series" data-label="([^"]+)"', chart(page, "chart-gdp-share"))) == set(
+            cities.values())
+        panel = wait_html(page, "verdict-panel", lambda h: cities[PERIPHERY_CITIES[0]] in h)
+        assert [cities[c] for c in PERIPHERY_CITIES] == re.findall(r'font-weight:bold">([^<:]+): <span', panel)
+        assert cities[CORE_CITY] in panel and "{core}" not in panel
+    click(page, "btn-lang")
+    assert "CZT-Sim: " + "–".join(CITY_EN[c] for c in CITIES) + " city cluster" in texts(page)
 
 
 def test_page_renders_map_controls_and_waits_for_verdict(page):

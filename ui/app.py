@@ -20,11 +20,12 @@ import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 
 from model.errors import ConfigError  # noqa: E402
+from model.identity import N_CITIES, PERIPHERY_CITIES  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
-from ui.texts import city_name, field_label, t  # noqa: E402
+from ui.texts import cities_title, city_name, core_name, field_label, sector_name, t  # noqa: E402
 
 VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}
 SECTOR_COLORS = ["#27ae60", "#2c3e50", "#8e44ad", "#a04000", "#2e86c1", "#d4ac0d", "#e74c3c"]
@@ -261,10 +262,11 @@ def CompareSwitch(sess: Session, lang: str, bump, on: bool, on_compare):
 # ---------------------------------------------------------------------------- display
 def _series_by_city(df, col, lang, share=False):
     """Steps x cities table of one column; the recorder writes one row per city per step, in city order."""
-    cities = list(dict.fromkeys(df.city.iloc[:3]))
-    if len(df) % 3 == 0 and len(cities) == 3 and (df.city.to_numpy().reshape(-1, 3) == cities).all():
-        piv = pd.DataFrame(df[col].to_numpy(dtype=float).reshape(-1, 3), columns=cities,
-                           index=df.step.to_numpy()[::3])
+    n = N_CITIES
+    cities = list(dict.fromkeys(df.city.iloc[:n]))
+    if len(df) % n == 0 and len(cities) == n and (df.city.to_numpy().reshape(-1, n) == cities).all():
+        piv = pd.DataFrame(df[col].to_numpy(dtype=float).reshape(-1, n), columns=cities,
+                           index=df.step.to_numpy()[::n])
     else:
         piv = df.pivot_table(index="step", columns="city", values=col, aggfunc="sum")
     if share:
@@ -306,7 +308,7 @@ def Charts(sess: Session, lang: str, version: int):
     if base is not None:
         tot = tot - base.groupby("step")[[f"firms_{s}" for s in sectors]].sum().reindex(tot.index)
     charts.append(("chart-firms", t(lang, "chart_firms") + suffix,
-                   [{"label": t(lang, f"sector_{s}"), "values": tot[f"firms_{s}"].tolist(),
+                   [{"label": sector_name(lang, s), "values": tot[f"firms_{s}"].tolist(),
                      "color": SECTOR_COLORS[i % len(SECTOR_COLORS)]} for i, s in enumerate(sectors)], False))
     charts.append(("chart-tax", t(lang, "chart_tax", py=sess.model.start_year) + suffix, city_series("tax_after_sharing_q_100m_yuan"), False))
     charts.append(("chart-commuters", t(lang, "chart_commuters") + suffix, city_series("commuters_out_10k"), False))
@@ -345,15 +347,16 @@ def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, sta
         return f'<div id="verdict-wait" style="color:#555">{escape(t(lang, "verdict_wait", year=start_year + 1))}</div>'
     out = [f'<div style="font-size:12px;color:#555">{escape(t(lang, "years_covered", first=summary["first_year"], last=summary["last_year"]))}</div>',
            '<div style="display:flex;gap:12px;flex-wrap:wrap">']
-    for city in ("zhuzhou", "xiangtan"):
+    core = core_name(lang)
+    for city in PERIPHERY_CITIES:
         c = summary["cities"][city]
         v = c["verdict"]
         fl = c["net_flows_from_core"]
         rows = [(t(lang, "gdp_share_change"), f'{c["gdp_share_change_pp"]:+.2f}'),
                 (t(lang, "gdp_share"), f'{c["gdp_share_first"]:.1%} → {c["gdp_share_last"]:.1%}'),
-                (t(lang, "net_talent"), f'{fl["talent_persons"]:+,.0f}'),
-                (t(lang, "net_ordinary"), f'{fl["ordinary_persons"]:+,.0f}'),
-                (t(lang, "net_firms"), f'{fl["firms_and_branches"]:+,.0f}')]
+                (t(lang, "net_talent", core=core), f'{fl["talent_persons"]:+,.0f}'),
+                (t(lang, "net_ordinary", core=core), f'{fl["ordinary_persons"]:+,.0f}'),
+                (t(lang, "net_firms", core=core), f'{fl["firms_and_branches"]:+,.0f}')]
         bv = ""
         if base_summary is not None and "verdict" in base_summary:
             b = base_summary["verdict"][city]
@@ -371,7 +374,7 @@ def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, sta
     if lang == "zh":
         from model.measures import VERDICT_RULE
 
-        rule = t(lang, "verdict_rule_text", thr=VERDICT_RULE.get("share_threshold_pp", 0.5))
+        rule = t(lang, "verdict_rule_text", thr=VERDICT_RULE["share_threshold_pp"], core=core)
     out.append(f'<div style="font-size:11px;color:#666;margin-top:4px">{escape(t(lang, "verdict_rule"))}: '
                f'{escape(rule)}</div>')
     return "".join(out)
@@ -403,7 +406,7 @@ def VerdictPanel(sess: Session, lang: str, version: int):
 @solara.component
 def Inspector(sess: Session, lang: str, version: int):
     what = solara.use_reactive("city")
-    city = solara.use_reactive("zhuzhou")
+    city = solara.use_reactive(PERIPHERY_CITIES[0])
     park = solara.use_reactive(sess.model.park_ids[0])
     slot = solara.use_reactive(0)
     worker = solara.use_reactive(None)
@@ -572,7 +575,7 @@ def Page():
     solara.Title("CZT-Sim")
     with solara.Column(style="padding:8px 16px", gap="8px"):
         with solara.Row(style="align-items:center"):
-            solara.Text(t(L, "title"), style="font-size:22px;font-weight:bold")
+            solara.Text(t(L, "title", cities=cities_title(L)), style="font-size:22px;font-weight:bold")
             solara.Button(t(L, "language"), on_click=lambda: lang.set("zh" if L == "en" else "en"),
                           outlined=True, classes=["btn-lang"])
         solara.Text(t(L, "subtitle", year=sess.model.start_year), style="color:#555")

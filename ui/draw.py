@@ -1,6 +1,6 @@
 """SVG drawings made by the app itself: the cluster map and small line charts.
 
-Pure functions of plain data (no Solara, no model), so they are fast (a few ms) and easy to test.
+Pure functions of plain data (no Solara, no model; city names and order from ``model.identity``), so they are fast (a few ms) and easy to test.
 Every element carries a ``data-*`` attribute or an id that the browser test can look for.
 """
 
@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Sequence
 
-CITY_COLORS = {"changsha": "#c0392b", "zhuzhou": "#2471a3", "xiangtan": "#d68910"}
+from model.identity import CITIES
+
+CITY_COLORS = dict(zip(CITIES, ("#c0392b", "#2471a3", "#d68910"), strict=True))  # in the order of model.identity
 FLOW_STYLE = {  # group -> (colour, bend factor)
     "move_ordinary": ("#7d3c98", 0.12),
     "move_talent": ("#e67e22", 0.22),

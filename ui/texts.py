@@ -2,16 +2,19 @@
 
 ``t(lang, key, **fmt)`` returns the text; a key missing from Chinese falls back to English, and a key missing
 from both is shown as the key itself (tests check that every key used exists in both languages).
-Parameter names come from ``model.params`` (``Param.en`` / ``Param.zh``), not from here.
+Parameter names and lever-group titles come from ``model.params`` (``Param.en`` / ``Param.zh``,
+``GROUPS``), city and sector names from ``model.identity`` (the data files' ``name_en`` / ``name_zh``), not from here.
 """
 
 from __future__ import annotations
+
+from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, SECTOR_EN, SECTOR_ZH
 
 LANGS = ("en", "zh")
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "title": "CZT-Sim: Changsha–Zhuzhou–Xiangtan city cluster",
+        "title": "CZT-Sim: {cities} city cluster",
         "subtitle": "Siphon or spillover? One step is one quarter, starting in {year}.",
         "language": "中文",
         "run": "Run",
@@ -71,9 +74,9 @@ TEXT: dict[str, dict[str, str]] = {
         "neutral": "neutral 中性",
         "gdp_share_change": "GDP share change (pp)",
         "gdp_share": "GDP share first → last",
-        "net_talent": "Net talent from Changsha (persons)",
-        "net_ordinary": "Net ordinary workers from Changsha (persons)",
-        "net_firms": "Net firms and branches from Changsha",
+        "net_talent": "Net talent from {core} (persons)",
+        "net_ordinary": "Net ordinary workers from {core} (persons)",
+        "net_firms": "Net firms and branches from {core}",
         "baseline_verdict": "baseline",
         "years_covered": "Years {first}–{last}",
         "inspect": "Inspect",
@@ -92,20 +95,9 @@ TEXT: dict[str, dict[str, str]] = {
         "export_hint": "Everything simulated so far, one row per city per quarter (cities), per flow (flows) or per city per year (annual).",
         "error": "Error",
         "loading": "Building the model…",
-        "city_changsha": "Changsha",
-        "city_zhuzhou": "Zhuzhou",
-        "city_xiangtan": "Xiangtan",
-        "city_outside": "outside",
         "field": "Field",
         "value": "Value",
         "step_time": "Last step: {ms:.0f} ms",
-        "sector_agriculture": "agriculture",
-        "sector_machinery": "machinery",
-        "sector_transport_equipment": "transport equipment",
-        "sector_materials": "materials",
-        "sector_electronics_it": "electronics & IT",
-        "sector_producer_services": "producer services",
-        "sector_consumer_services": "consumer services",
         "year_axis": "year",
         "scale_too_small": "invalid value for 'scale': {value}; allowed in the app: an integer from {lo} to {hi} (smaller is too slow for a browser)",
     },
@@ -164,15 +156,15 @@ TEXT: dict[str, dict[str, str]] = {
         "verdict_wait": "结论需要至少一个完整年份：请运行到{year}年第1季度或之后。",
         "verdict_rule": "判定规则",
         "updating": "更新中…",
-        "verdict_rule_text": "GDP占比下降至少{thr:g}个百分点，且人才或企业/分支净流向长沙 → 虹吸；GDP占比上升至少{thr:g}个百分点，且人才或企业/分支净流出长沙 → 溢出；否则为中性。",
+        "verdict_rule_text": "GDP占比下降至少{thr:g}个百分点，且人才或企业/分支净流向{core} → 虹吸；GDP占比上升至少{thr:g}个百分点，且人才或企业/分支净流出{core} → 溢出；否则为中性。",
         "siphon": "虹吸 siphon",
         "spillover": "溢出 spillover",
         "neutral": "中性 neutral",
         "gdp_share_change": "GDP占比变化（百分点）",
         "gdp_share": "GDP占比 起 → 止",
-        "net_talent": "来自长沙的人才净流入（人）",
-        "net_ordinary": "来自长沙的普通劳动者净流入（人）",
-        "net_firms": "来自长沙的企业与分支净流入",
+        "net_talent": "来自{core}的人才净流入（人）",
+        "net_ordinary": "来自{core}的普通劳动者净流入（人）",
+        "net_firms": "来自{core}的企业与分支净流入",
         "baseline_verdict": "基准",
         "years_covered": "{first}–{last}年",
         "inspect": "查看",
@@ -191,20 +183,9 @@ TEXT: dict[str, dict[str, str]] = {
         "export_hint": "已模拟的全部数据：每城市每季度一行（cities）、每项流动一行（flows）或每城市每年一行（annual）。",
         "error": "错误",
         "loading": "正在构建模型…",
-        "city_changsha": "长沙",
-        "city_zhuzhou": "株洲",
-        "city_xiangtan": "湘潭",
-        "city_outside": "外部",
         "field": "字段",
         "value": "数值",
         "step_time": "上一步运行：{ms:.0f} 毫秒",
-        "sector_agriculture": "农业",
-        "sector_machinery": "机械",
-        "sector_transport_equipment": "交通运输设备",
-        "sector_materials": "材料",
-        "sector_electronics_it": "电子信息",
-        "sector_producer_services": "生产性服务业",
-        "sector_consumer_services": "生活性服务业",
         "year_axis": "年份",
         "scale_too_small": "'scale' 取值无效：{value}；本应用允许 {lo} 至 {hi} 的整数（更小的值在浏览器中过慢）",
     },
@@ -218,7 +199,23 @@ def t(lang: str, key: str, **fmt) -> str:
 
 
 def city_name(lang: str, city: str) -> str:
-    return t(lang, f"city_{city}")
+    """A city's display name (model.identity); KeyError for a name that is not a city."""
+    return {"en": CITY_EN, "zh": CITY_ZH}[lang][city]
+
+
+def sector_name(lang: str, sector: str) -> str:
+    """A sector's display name (model.identity); KeyError for a name that is not a sector."""
+    return {"en": SECTOR_EN, "zh": SECTOR_ZH}[lang][sector]
+
+
+def core_name(lang: str) -> str:
+    """The core city's display name, for texts with a ``{core}`` placeholder."""
+    return city_name(lang, CORE_CITY)
+
+
+def cities_title(lang: str) -> str:
+    """The cities' names joined by dashes (Changsha–Zhuzhou–Xiangtan), for the ``{cities}`` placeholder."""
+    return "–".join(city_name(lang, c) for c in CITIES)
 
 
 # labels of the data fields shown by the inspector (the raw column name is shown beside them, as in the exports)

@@ -6,8 +6,11 @@ what the page shows (the verdict panel's and charts' HTML), as a person would.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import io
 import re
+import string
 import sys
 import time
 from html import escape
@@ -28,9 +31,11 @@ import ipywidgets  # noqa: E402
 from model import CZTModel  # noqa: E402
 from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, PERIPHERY_CITIES, SECTOR_EN, SECTOR_ZH, SECTORS  # noqa: E402
 from ui import draw  # noqa: E402
-from ui.app import Page  # noqa: E402
+from agents.worker import WorkerView  # noqa: E402
+from model.params import GROUPS, LEVER_GROUPS  # noqa: E402
+from ui.app import CITY_TABLE_FIELDS, INSPECT_KINDS, MAP_LABELS, VERDICT_COLORS, WORKER_FIELDS, Page  # noqa: E402
 from ui.session import LEVERS, Session  # noqa: E402
-from ui.texts import FIELD_LABELS, TEXT  # noqa: E402
+from ui.texts import FIELD_LABELS, LANGS, TEXT, field_label, t  # noqa: E402
 
 
 def with_class(finder, widget_cls, name):
@@ -114,6 +119,83 @@ def test_texts_complete_in_both_languages():
     assert set(FIELD_LABELS["en"]) == set(FIELD_LABELS["zh"])
     for lang in TEXT:
         assert all(TEXT[lang].values())
+
+
+def _text_calls():
+    """Every ``t(lang, key, ...)`` call in ui/app.py: the key's expression and the placeholders it fills."""
+    tree = ast.parse((ROOT / "ui" / "app.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t":
+            yield node.args[1], {k.arg for k in node.keywords}
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_texts_are_strict():
+    """A missing key, language or placeholder is an error, never the raw key on the page."""
+    with pytest.raises(KeyError):
+        t("en", "no_such_text")
+    with pytest.raises(KeyError):
+        t("fr", "title")
+    with pytest.raises(KeyError):
+        t("en", "subtitle")  # {year} not given
+    with pytest.raises(KeyError):
+        field_label("zh", "no_such_field")
+
+
+def test_every_text_the_app_asks_for_exists_in_both_languages():
+    """Walks every t() call of the app: a literal key, or one of the families below (a key built at run time
+    that is not listed here fails the test, so that it gets listed and checked); each key must exist in both
+    languages, and every placeholder of its text (in either language) must be filled by the call."""
+    assert set(VERDICT_COLORS) == {"siphon", "spillover", "neutral"}  # every verdict model.measures gives
+    families = {"f'inspect_{k}'": [f"inspect_{k}" for k in INSPECT_KINDS], "k": list(MAP_LABELS),
+                "v": list(VERDICT_COLORS), "b": list(VERDICT_COLORS)}
+    unknown, missing, unfilled, asked = [], [], [], set()
+    for expr, filled in _text_calls():
+        if isinstance(expr, ast.Constant):
+            keys = [expr.value]
+        elif ast.unparse(expr) in families:
+            keys = families[ast.unparse(expr)]
+        else:
+            unknown.append(ast.unparse(expr))
+            continue
+        asked.update(keys)
+        for key in keys:
+            for lang in LANGS:
+                if key not in TEXT[lang]:
+                    missing.append((lang, key))
+                elif not _placeholders(TEXT[lang][key]) <= filled:
+                    unfilled.append((lang, key, sorted(_placeholders(TEXT[lang][key]) - filled)))
+    assert not unknown, f"t() keys built at run time that this test does not enumerate: {unknown}"
+    assert not missing, f"texts missing: {missing}"
+    assert not unfilled, f"placeholders not filled by the call: {unfilled}"
+    assert len(asked) > 80
+
+
+def test_every_field_the_inspector_shows_has_a_label_in_both_languages():
+    """The city table's columns, the describe() fields of firms, parks and city governments, a worker's fields
+    and the keys of its moves: each has a label in both languages, and no label is left over."""
+    m = CZTModel("baseline", seed=1, overrides={"scale": TEST_SCALE})
+    for _ in range(4):
+        m.step()
+    assert set(CITY_TABLE_FIELDS) <= set(m.cities_frame().columns)
+    assert WORKER_FIELDS == tuple(f.name for f in dataclasses.fields(WorkerView) if f.name != "history")
+    mover = m.worker(int(m.workers.move_log()[0, 1]))
+    shown = {"city table": set(CITY_TABLE_FIELDS),
+             "firm": set(m.firm(int(m.firms.living[0])).describe()),
+             "park": {k for p in m.parks for k in p.describe()},
+             "city government": {k for g in m.governments for k in g.describe()},
+             "worker": set(WORKER_FIELDS),
+             "worker moves": set(mover.history[0])}
+    assert "establishments" in shown["firm"]
+    missing = [(lang, where, k) for lang in LANGS for where, keys in shown.items() for k in sorted(keys)
+               if k not in FIELD_LABELS[lang]]
+    assert not missing, f"fields without a label: {missing}"
+    assert set(FIELD_LABELS["en"]) == set().union(*shown.values()), "labels of fields nothing shows"
+    for group in LEVER_GROUPS:
+        assert GROUPS[group].en and GROUPS[group].zh
 
 
 def test_city_and_sector_names_come_from_identity(page):
@@ -255,13 +337,17 @@ def test_inspect_city_park_firm_and_worker(page):
     set_value(page, toggle, 1)  # park
     assert "sector_focus" in all_html(page)
     set_value(page, toggle, 2)  # firm
-    assert "value_added_100m_yuan" in all_html(page)
+    html = all_html(page)
+    assert "value_added_100m_yuan" in html and ">Establishments in this cohort<" in html
+    assert re.search(r">ordinary [\d,.]+; talent [\d,.]+<", html)  # the wage offers by skill, not a dict's repr
     set_value(page, toggle, 3)  # worker
     btn = [w for w in page.find(v.Btn).widgets if "Sample a worker" in w.children]
     btn[0].click()
     settle(page)
     html = all_html(page)
     assert 'id="inspect-table"' in html and "residence" in html and 'id="worker-moves"' in html
+    if '<table id="worker-moves"' in html:  # the moves' columns are labelled, not raw keys
+        assert ">From</th>" in html and ">To</th>" in html and ">from</th>" not in html
 
 
 def test_tabs_are_independent():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import fields
 from html import escape
 from pathlib import Path
 
@@ -19,6 +20,7 @@ if str(_ROOT) not in sys.path:
 import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 
+from agents.worker import WorkerView  # noqa: E402
 from model.errors import ConfigError  # noqa: E402
 from model.identity import N_CITIES, PERIPHERY_CITIES  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
@@ -34,6 +36,10 @@ CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_
                      "wage_ordinary_yuan", "wage_talent_yuan", "housing_cost_yuan", "productivity_index",
                      "park_occupancy", "tax_collected_q_100m_yuan", "tax_after_sharing_q_100m_yuan",
                      "tax_shared_out_q_100m_yuan", "tax_shared_in_q_100m_yuan")
+WORKER_FIELDS = tuple(f.name for f in fields(WorkerView) if f.name != "history")  # the moves get their own table
+INSPECT_KINDS = ("city", "park", "firm", "worker")
+MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
+              "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed")
 
 
 def _fmt_value(v) -> str:
@@ -41,6 +47,8 @@ def _fmt_value(v) -> str:
         return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
     if isinstance(v, (list, tuple)):
         return ", ".join(map(str, v))
+    if isinstance(v, dict):
+        return "; ".join(f"{k} {_fmt_value(x)}" for k, x in v.items())
     return str(v)
 
 
@@ -332,9 +340,7 @@ def MapView(sess: Session, lang: str, version: int, size_by):
     parks = [{"id": p.park_id, "label": (p.name_en if lang == "en" else p.name_zh), "lat": p.lat, "lon": p.lon,
               "enclave": p.is_enclave, "open": p.open, "sponsor": None if p.sponsor is None else m.cities[p.sponsor]}
              for p in m.parks if p.level != "urban"]
-    labels = {k: t(lang, k) for k in ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent",
-                                      "legend_commuters", "legend_firms", "legend_outside", "legend_park", "legend_enclave",
-                                      "legend_closed")}
+    labels = {k: t(lang, k) for k in MAP_LABELS}
     svg = draw.map_svg(cities, parks, sess.last_flows(), labels, size_by=size_by.value)
     solara.Text(t(lang, "map"), style="font-weight:bold;font-size:16px")
     solara.ToggleButtonsSingle(value=size_by.value, on_value=size_by.set, classes=["size-toggle"], children=[solara.Button(t(lang, "size_gdp"), value="gdp"),
@@ -413,9 +419,8 @@ def Inspector(sess: Session, lang: str, version: int):
     m = sess.model
     solara.Text(t(lang, "inspect"), style="font-weight:bold;font-size:16px")
     solara.Text(t(lang, "money_note", year=m.start_year), style="font-size:11px;color:#666")
-    kinds = ["city", "park", "firm", "worker"]
     solara.ToggleButtonsSingle(value=what.value, on_value=what.set, classes=["inspect-toggle"],
-                               children=[solara.Button(t(lang, f"inspect_{k}"), value=k) for k in kinds])
+                               children=[solara.Button(t(lang, f"inspect_{k}"), value=k) for k in INSPECT_KINDS])
     html = ""
     if what.value == "city":
         names = {city_name(lang, c): c for c in m.cities}
@@ -443,7 +448,7 @@ def Inspector(sess: Session, lang: str, version: int):
         if not (0 <= current < m.firms.n and m.firms.alive[current]):
             # the chosen firm has exited (or the slot is unknown): show the first living firm instead
             if 0 <= current < m.firms.n:
-                solara.Info(t(lang, "firm_exited").format(slot=current))
+                solara.Info(t(lang, "firm_exited", slot=current))
             current = int(m.firms.living[0])
         html = field_table(lang, m.firm(current).describe().items())
     else:
@@ -459,13 +464,12 @@ def Inspector(sess: Session, lang: str, version: int):
         solara.Button(t(lang, "sample_worker"), on_click=sample, classes=["btn-sample-worker"])
         w = worker.value
         if w is not None:
-            attrs = [(k, getattr(w, k)) for k in ("wid", "alive", "skill", "hukou", "residence", "employer",
-                                                   "job_city", "wage_yuan")]
-            html = field_table(lang, attrs)
+            html = field_table(lang, [(k, getattr(w, k)) for k in WORKER_FIELDS])
             html += f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'worker_moves'))}</div>"
             if w.history:
                 keys = list(w.history[0].keys())
-                html += html_table([[h[k] for k in keys] for h in w.history], header=keys, table_id="worker-moves")
+                html += html_table([[h[k] for k in keys] for h in w.history],
+                                   header=[field_label(lang, k) for k in keys], table_id="worker-moves")
             else:
                 html += f'<div id="worker-moves">{escape(t(lang, "no_moves"))}</div>'
     if html:

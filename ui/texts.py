@@ -1,8 +1,8 @@
 """Every piece of UI text in both languages, in one place.
 
-``t(lang, key, **fmt)`` returns the text; a key missing from Chinese falls back to English, and a key missing
-from both is shown as the key itself (tests check that every key used exists in both languages).
-Parameter names and lever-group titles come from ``model.params`` (``Param.en`` / ``Param.zh``,
+``t(lang, key, **fmt)`` returns the text and ``field_label(lang, key)`` a data field's label; a key or a language
+missing is an error (KeyError), never a raw key on the page: tests walk every key the app can ask for in both
+languages. Parameter names and lever-group titles come from ``model.params`` (``Param.en`` / ``Param.zh``,
 ``GROUPS``), city and sector names from ``model.identity`` (the data files' ``name_en`` / ``name_zh``), not from here.
 """
 
@@ -193,9 +193,8 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def t(lang: str, key: str, **fmt) -> str:
-    table = TEXT.get(lang, TEXT["en"])
-    text = table.get(key, TEXT["en"].get(key, key))
-    return text.format(**fmt) if fmt else text
+    """The text of ``key`` in ``lang`` with ``fmt`` filled in; KeyError for an unknown language, key or placeholder."""
+    return TEXT[lang][key].format(**fmt)
 
 
 def city_name(lang: str, city: str) -> str:
@@ -218,7 +217,9 @@ def cities_title(lang: str) -> str:
     return "–".join(city_name(lang, c) for c in CITIES)
 
 
-# labels of the data fields shown by the inspector (the raw column name is shown beside them, as in the exports)
+# labels of the data fields shown by the inspector (the raw column name is shown beside them, as in the exports):
+# the city table's columns, the describe() fields of firms, parks and city governments, a worker's fields and the
+# keys of its moves
 FIELD_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "gdp_q_100m_yuan": "GDP this quarter (100m yuan)", "gdp_credited_q_100m_yuan": "GDP credited, after enclave sharing",
@@ -234,10 +235,16 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "sector_focus": "Sector focus", "capacity_ha": "Land (ha)", "used_ha": "Land used (ha)",
         "occupancy": "Occupancy", "rent_yuan_m2_year": "Rent (yuan/m²/year)", "enclave_sponsor": "Enclave sponsor",
         "slot": "Slot", "sector": "Sector", "hq_city": "Headquarters city", "branch": "Is a branch",
-        "employment_persons": "Employment (persons)", "value_added_100m_yuan": "Value added (100m yuan/quarter)",
-        "profit_100m_yuan": "Profit (100m yuan/quarter)",
+        "establishments": "Establishments in this cohort", "employment_persons": "Employment per establishment (persons)",
+        "wage_offers_yuan": "Wage offers (yuan/year)",
+        "value_added_100m_yuan": "Value added, all establishments (100m yuan/year)",
+        "profit_100m_yuan": "Profit, all establishments (100m yuan/year)",
+        "tax_collected_100m_yuan_q": "Local taxes collected (100m yuan/quarter)",
+        "tax_after_sharing_100m_yuan_q": "Taxes after sharing (100m yuan/quarter)",
+        "public_service_index": "Public-service index", "infrastructure_index": "Infrastructure index",
         "wid": "Worker id", "alive": "Alive", "skill": "Skill", "hukou": "Hukou", "residence": "Lives in",
         "employer": "Employer (firm slot)", "job_city": "Works in", "wage_yuan": "Wage (yuan/year)",
+        "step": "Step", "year": "Year", "quarter": "Quarter", "kind": "Move", "from": "From", "to": "To",
     },
     "zh": {
         "gdp_q_100m_yuan": "本季度GDP（亿元）", "gdp_credited_q_100m_yuan": "分成后计入的GDP（亿元）",
@@ -253,13 +260,20 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "sector_focus": "主导产业", "capacity_ha": "用地（公顷）", "used_ha": "已用地（公顷）",
         "occupancy": "占用率", "rent_yuan_m2_year": "租金（元/平方米/年）", "enclave_sponsor": "飞地派出地",
         "slot": "编号", "sector": "行业", "hq_city": "总部所在城市", "branch": "是否分支",
-        "employment_persons": "就业人数", "value_added_100m_yuan": "增加值（亿元/季度）",
-        "profit_100m_yuan": "利润（亿元/季度）",
+        "establishments": "本组企业单位数", "employment_persons": "每个企业单位就业人数",
+        "wage_offers_yuan": "工资报价（元/年）",
+        "value_added_100m_yuan": "增加值，全部企业单位（亿元/年）",
+        "profit_100m_yuan": "利润，全部企业单位（亿元/年）",
+        "tax_collected_100m_yuan_q": "地方税收（亿元/季度）",
+        "tax_after_sharing_100m_yuan_q": "分成后税收（亿元/季度）",
+        "public_service_index": "公共服务指数", "infrastructure_index": "基础设施指数",
         "wid": "劳动者编号", "alive": "在世", "skill": "技能", "hukou": "户籍", "residence": "居住地",
         "employer": "雇主（企业编号）", "job_city": "工作地", "wage_yuan": "工资（元/年）",
+        "step": "步", "year": "年份", "quarter": "季度", "kind": "迁移类型", "from": "迁出地", "to": "迁入地",
     },
 }
 
 
 def field_label(lang: str, key: str) -> str:
-    return FIELD_LABELS.get(lang, FIELD_LABELS["en"]).get(key, FIELD_LABELS["en"].get(key, key))
+    """The label of a data field in ``lang``; KeyError for a field without one."""
+    return FIELD_LABELS[lang][key]

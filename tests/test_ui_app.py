@@ -333,7 +333,8 @@ def test_scenario_picker_language_switch_and_compare(page):
 def test_inspect_city_park_firm_and_worker(page):
     click(page, "btn-year")
     toggle = with_class(page, v.BtnToggle, "inspect-toggle")[0]
-    assert "gdp_q_100m_yuan" in all_html(page)
+    html = all_html(page)
+    assert "gdp_q_100m_yuan" in html and 'id="government-table"' in html and "public_service_index" in html
     set_value(page, toggle, 1)  # park
     assert "sector_focus" in all_html(page)
     set_value(page, toggle, 2)  # firm

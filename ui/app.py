@@ -429,6 +429,9 @@ def Inspector(sess: Session, lang: str, version: int):
         cf = sess.cities()
         row = cf[(cf.step == cf.step.max()) & (cf.city == city.value)].iloc[0]
         html = field_table(lang, [(f, row[f]) for f in CITY_TABLE_FIELDS])
+        gov = m.governments[m.cities.index(city.value)]
+        html += f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'government'))}</div>"
+        html += field_table(lang, gov.describe().items(), table_id="government-table")
     elif what.value == "park":
         names = {(p.name_en if lang == "en" else p.name_zh): p.park_id for p in m.parks}
         current = next(k for k, v in names.items() if v == park.value)

@@ -18,6 +18,7 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 import pandas as pd  # noqa: E402
+import reacton.ipyvuetify as rv  # noqa: E402
 import solara  # noqa: E402
 
 from agents.worker import WorkerView  # noqa: E402
@@ -27,7 +28,7 @@ from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
-from ui.texts import cities_title, city_name, core_name, field_label, sector_name, t  # noqa: E402
+from ui.texts import choice_label, cities_title, city_name, core_name, field_label, sector_name, t  # noqa: E402
 
 VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}
 SECTOR_COLORS = ["#27ae60", "#2c3e50", "#8e44ad", "#a04000", "#2e86c1", "#d4ac0d", "#e74c3c"]
@@ -112,33 +113,47 @@ def LeverControls(sess: Session, lang: str, bump, submit):
         solara.Text(f"{g.en} {g.zh}" if lang == "en" else f"{g.zh} {g.en}",
                     style="font-weight:bold;margin-top:8px;color:#1a5276")
         for p in (q for q in LEVERS if q.lever == group):
-            cur = pending.value.get(p.name, params[p.name])
+            def on_value(v, p=p):
+                # a move back to the value in force is no longer pending
+                v = p.coerce(v)
+                rest = {k: x for k, x in pending.value.items() if k != p.name}
+                pending.set(rest if v == params[p.name] else {**rest, p.name: v})
 
-            def on_value(v, name=p.name, kind=p.kind):
-                pending.set({**pending.value, name: v if kind in (bool, str) else kind(v) if kind is int else float(v)})
-
-            label = p.en if lang == "en" else p.zh
-            other = p.zh if lang == "en" else p.en
-            changed = params[p.name] != scen[p.name]
-            with solara.Column(gap="0px", classes=[f"lever-{p.name}"]):
-                solara.Text(f"{label} · {other}: {_shown(cur)}" + (f"  [{t(lang, 'changed')}]" if changed else "")
-                            + (" *" if p.name in pending.value else ""),
-                            style="font-size:13px" + (";color:#b03a2e" if changed else ""))
-                _lever_control(p, cur, on_value)
-                solara.Text(f"{t(lang, 'allowed')}: {allowed_text(p, lang)}; {t(lang, 'lever_default')}: "
-                            f"{_shown(scen[p.name])}", style="font-size:11px;color:#666")
+            _lever_row(p, lang, pending.value.get(p.name, params[p.name]), changed=params[p.name] != scen[p.name],
+                       moved=p.name in pending.value, scenario_value=scen[p.name], on_value=on_value)
 
 
-def _shown(v) -> str:
-    return v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else f"{v:g}"
+def _lever_row(p, lang: str, cur, changed: bool, moved: bool, scenario_value, on_value) -> None:
+    """One lever: its names in both languages and value (marked if it differs from the scenario's, and with * if
+    moved but not yet applied), its control, the allowed values and the scenario's value."""
+    label, other = (p.en, p.zh) if lang == "en" else (p.zh, p.en)
+    with solara.Column(gap="0px", classes=[f"lever-{p.name}"]):
+        solara.Text(f"{label} · {other}: {lever_value_text(p, cur, lang)}"
+                    + (f"  [{t(lang, 'changed')}]" if changed else "") + (" *" if moved else ""),
+                    style="font-size:13px" + (";color:#b03a2e" if changed else ""), classes=["lever-line"])
+        _lever_control(p, cur, lang, on_value)
+        solara.Text(f"{t(lang, 'allowed')}: {allowed_text(p, lang)}; {t(lang, 'lever_default')}: "
+                    f"{lever_value_text(p, scenario_value, lang)}", style="font-size:11px;color:#666",
+                    classes=["lever-default"])
 
 
-def _lever_control(p, cur, on_value) -> None:
-    """A slider for numbers, a switch for on/off levers, a select for categorical ones."""
+def lever_value_text(p, v, lang: str) -> str:
+    """A lever's value as the page shows it: on/off, the choice's display name, or the number."""
     if p.kind is bool:
-        solara.Switch(label="", value=bool(cur), on_value=on_value)
+        return t(lang, "lever_on" if v else "lever_off")
+    if p.kind is str:
+        return choice_label(lang, p.name, v)
+    return f"{v:g}"
+
+
+def _lever_control(p, cur, lang: str, on_value) -> None:
+    """A slider for numbers, a switch for on/off levers, a select for categorical ones (choices by display name)."""
+    if p.kind is bool:
+        solara.Switch(label=lever_value_text(p, cur, lang), value=bool(cur), on_value=on_value,
+                      classes=["lever-switch"])
     elif p.kind is str:
-        solara.Select(label="", values=list(p.choices), value=str(cur), on_value=on_value)
+        rv.Select(label="", items=[{"text": choice_label(lang, p.name, c), "value": c} for c in p.choices],
+                  v_model=str(cur), on_v_model=on_value, dense=True, class_="lever-select")
     elif p.kind is int:
         solara.SliderInt("", value=int(cur), min=int(p.lo), max=int(p.hi), step=int(_slider_step(p)),
                          on_value=on_value, thumb_label=True)
@@ -148,8 +163,13 @@ def _lever_control(p, cur, on_value) -> None:
 
 
 def allowed_text(p, lang: str) -> str:
-    """The parameter's allowed range in the UI language (the unit stays as the model states it)."""
-    if lang == "en" or p.kind not in (int, float):
+    """The parameter's allowed values in the UI language (the unit and the choices' names stay as the model states
+    them: they are what scenario files and --set take)."""
+    if p.kind is bool:
+        return t(lang, "allowed_bool")
+    if p.kind is str:
+        return t(lang, "allowed_choices", choices=", ".join(p.choices))
+    if lang == "en":
         return p.allowed()
     kind = "整数" if p.kind is int else "数值"
     return f"{p.lo:g} 至 {p.hi:g} 的{kind}（{p.unit}）"
@@ -223,9 +243,11 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
         solara.Button(t(lang, "reset"), icon_name="mdi-restore", on_click=reset, classes=["btn-reset"])
 
 
-def _param_label(name: str, lang: str) -> str:
-    p = BY_NAME.get(name)
-    return name if p is None else (p.zh if lang == "zh" else p.en)
+def _switch_text(name: str, value, lang: str) -> str:
+    """One value a timeline entry switches: the parameter's name in the UI language = its value as shown."""
+    p = BY_NAME[name]  # scenario files are validated on load: every name is a parameter
+    shown = lever_value_text(p, value, lang) if p.kind in (bool, str) else _fmt_value(value)
+    return f"{p.zh if lang == 'zh' else p.en} = {shown}"
 
 
 def timeline_html(entries: list[dict], lang: str) -> str:
@@ -234,7 +256,7 @@ def timeline_html(entries: list[dict], lang: str) -> str:
     rows = []
     for e in entries:
         mark = "✓" if e["in_force"] else "·"
-        vals = "; ".join(f"{_param_label(k, lang)} = {_fmt_value(v)}" for k, v in e["params"].items())
+        vals = "; ".join(_switch_text(k, v, lang) for k, v in e["params"].items())
         color = "#1e8449" if e["in_force"] else "#888"
         rows.append(f'<li class="tl-entry" data-in-force="{str(e["in_force"]).lower()}" data-year="{e["year"]}" '
                     f'data-quarter="{e["quarter"]}" style="margin:2px 0;list-style:none;padding-left:14px;text-indent:-14px">'
@@ -483,13 +505,14 @@ def Inspector(sess: Session, lang: str, version: int):
 def Export(sess: Session, lang: str, version: int):
     solara.Text(t(lang, "export"), style="font-weight:bold;font-size:16px")
     solara.Text(t(lang, "export_hint"), style="font-size:12px;color:#555")
-    tag = f"{sess.scenario}_seed{sess.seed}_scale{sess.scale}"  # not the quarter: a step need not re-render this
+    tag = sess.export_tag()  # not the quarter: a step need not re-render this
     with solara.Row(style="flex-wrap:wrap"):
         for which in ("cities", "flows", "annual"):
             solara.FileDownload(lambda which=which: sess.export_csv(which), filename=f"czt_{which}_{tag}.csv",
                                 label=f"{which}.csv")
             solara.FileDownload(lambda which=which: sess.export_parquet(which), filename=f"czt_{which}_{tag}.parquet",
                                 label=f"{which}.parquet")
+        solara.FileDownload(sess.export_settings, filename=f"czt_settings_{tag}.json", label="settings.json")
 
 
 # ---------------------------------------------------------------------------- page

@@ -34,7 +34,14 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_default": "scenario value",
         "restore": "Restore scenario values",
         "allowed": "allowed",
+        "allowed_bool": "on or off (true / false)",
+        "allowed_choices": "one of {choices}",
+        "lever_on": "on",
+        "lever_off": "off",
         "changed": "changed",
+        "choice_market_access_list_separate": "separate: each city approves",
+        "choice_market_access_list_aligned": "aligned: harmonised approvals",
+        "choice_market_access_list_unified": "unified: one list, one approval",
         "map": "Map of the cluster",
         "size_by": "City size by",
         "size_gdp": "GDP",
@@ -93,7 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
         "government": "City government",
         "no_moves": "No moves recorded yet.",
         "export": "Export data",
-        "export_hint": "Everything simulated so far, one row per city per quarter (cities), per flow (flows) or per city per year (annual).",
+        "export_hint": "Everything simulated so far, one row per city per quarter (cities), per flow (flows) or per city per year (annual); settings.json (and the Parquet files' metadata) records the scenario, seed, scale and lever values.",
         "error": "Error",
         "loading": "Building the model…",
         "field": "Field",
@@ -123,7 +130,14 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_default": "情景取值",
         "restore": "恢复情景取值",
         "allowed": "允许范围",
+        "allowed_bool": "开启或关闭（true / false）",
+        "allowed_choices": "{choices} 之一",
+        "lever_on": "开启",
+        "lever_off": "关闭",
         "changed": "已修改",
+        "choice_market_access_list_separate": "各市分别审批（separate）",
+        "choice_market_access_list_aligned": "审批标准协同（aligned）",
+        "choice_market_access_list_unified": "统一清单、一次审批（unified）",
         "map": "城市群地图",
         "size_by": "城市符号大小",
         "size_gdp": "GDP",
@@ -182,7 +196,7 @@ TEXT: dict[str, dict[str, str]] = {
         "government": "市政府",
         "no_moves": "尚无迁移记录。",
         "export": "导出数据",
-        "export_hint": "已模拟的全部数据：每城市每季度一行（cities）、每项流动一行（flows）或每城市每年一行（annual）。",
+        "export_hint": "已模拟的全部数据：每城市每季度一行（cities）、每项流动一行（flows）或每城市每年一行（annual）；settings.json（及 Parquet 文件的元数据）记录情景、随机种子、比例与各杠杆取值。",
         "error": "错误",
         "loading": "正在构建模型…",
         "field": "字段",
@@ -197,6 +211,11 @@ TEXT: dict[str, dict[str, str]] = {
 def t(lang: str, key: str, **fmt) -> str:
     """The text of ``key`` in ``lang`` with ``fmt`` filled in; KeyError for an unknown language, key or placeholder."""
     return TEXT[lang][key].format(**fmt)
+
+
+def choice_label(lang: str, param: str, value: str) -> str:
+    """Display name of a categorical lever's choice (key ``choice_<param>_<value>``; the registry keeps the values)."""
+    return t(lang, f"choice_{param}_{value}")
 
 
 def city_name(lang: str, city: str) -> str:

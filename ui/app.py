@@ -433,6 +433,8 @@ def VerdictPanel(sess: Session, lang: str, version: int):
 
 @solara.component
 def Inspector(sess: Session, lang: str, version: int):
+    """Inspection of a city (its row and its government), a park, a firm or a sampled worker. Every choice is kept
+    here, so switching between the four keeps each one's selection."""
     what = solara.use_reactive("city")
     city = solara.use_reactive(PERIPHERY_CITIES[0])
     park = solara.use_reactive(sess.model.park_ids[0])
@@ -443,62 +445,83 @@ def Inspector(sess: Session, lang: str, version: int):
     solara.Text(t(lang, "money_note", year=m.start_year), style="font-size:11px;color:#666")
     solara.ToggleButtonsSingle(value=what.value, on_value=what.set, classes=["inspect-toggle"],
                                children=[solara.Button(t(lang, f"inspect_{k}"), value=k) for k in INSPECT_KINDS])
-    html = ""
     if what.value == "city":
-        names = {city_name(lang, c): c for c in m.cities}
-        solara.Select(t(lang, "inspect_city"), values=list(names), value=city_name(lang, city.value),
-                      on_value=lambda label: city.set(names[label]))
-        cf = sess.cities()
-        row = cf[(cf.step == cf.step.max()) & (cf.city == city.value)].iloc[0]
-        html = field_table(lang, [(f, row[f]) for f in CITY_TABLE_FIELDS])
-        gov = m.governments[m.cities.index(city.value)]
-        html += f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'government'))}</div>"
-        html += field_table(lang, gov.describe().items(), table_id="government-table")
+        html = _inspect_city(sess, lang, city)
     elif what.value == "park":
-        names = {(p.name_en if lang == "en" else p.name_zh): p.park_id for p in m.parks}
-        current = next(k for k, v in names.items() if v == park.value)
-        solara.Select(t(lang, "inspect_park"), values=list(names), value=current,
-                      on_value=lambda label: park.set(names[label]))
-        pk = m.parks[m.park_ids.index(park.value)]
-        html = field_table(lang, pk.describe().items())
+        html = _inspect_park(m, lang, park)
     elif what.value == "firm":
-        def random_firm():
-            living = m.firms.living
-            slot.set(int(living[m.random.randrange(len(living))]))
-
-        with solara.Row():
-            solara.InputInt(t(lang, "firm_slot"), value=slot, continuous_update=False)
-            solara.Button(t(lang, "random_firm"), on_click=random_firm)
-        current = int(slot.value)
-        if not (0 <= current < m.firms.n and m.firms.alive[current]):
-            # the chosen firm has exited (or the slot is unknown): show the first living firm instead
-            if 0 <= current < m.firms.n:
-                solara.Info(t(lang, "firm_exited", slot=current))
-            current = int(m.firms.living[0])
-        html = field_table(lang, m.firm(current).describe().items())
+        html = _inspect_firm(m, lang, slot)
     else:
-        def sample():
-            # prefer a worker who has moved: most have not, and their history is the interesting part
-            w = m.sample_worker()
-            for _ in range(60):
-                if w.history:
-                    break
-                w = m.sample_worker()
-            worker.set(w)
-
-        solara.Button(t(lang, "sample_worker"), on_click=sample, classes=["btn-sample-worker"])
-        w = worker.value
-        if w is not None:
-            html = field_table(lang, [(k, getattr(w, k)) for k in WORKER_FIELDS])
-            html += f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'worker_moves'))}</div>"
-            if w.history:
-                keys = list(w.history[0].keys())
-                html += html_table([[h[k] for k in keys] for h in w.history],
-                                   header=[field_label(lang, k) for k in keys], table_id="worker-moves")
-            else:
-                html += f'<div id="worker-moves">{escape(t(lang, "no_moves"))}</div>'
+        html = _inspect_worker(m, lang, worker)
     if html:
         solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+def _inspect_city(sess: Session, lang: str, city) -> str:
+    """A city picker; the city's row of the last quarter and its government's fields."""
+    m = sess.model
+    names = {city_name(lang, c): c for c in m.cities}
+    solara.Select(t(lang, "inspect_city"), values=list(names), value=city_name(lang, city.value),
+                  on_value=lambda label: city.set(names[label]))
+    cf = sess.cities()
+    row = cf[(cf.step == cf.step.max()) & (cf.city == city.value)].iloc[0]
+    gov = m.governments[m.cities.index(city.value)]
+    return (field_table(lang, [(f, row[f]) for f in CITY_TABLE_FIELDS])
+            + f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'government'))}</div>"
+            + field_table(lang, gov.describe().items(), table_id="government-table"))
+
+
+def _inspect_park(m, lang: str, park) -> str:
+    """A park picker (by its name in the UI language) and the park's fields."""
+    names = {(p.name_en if lang == "en" else p.name_zh): p.park_id for p in m.parks}
+    current = next(k for k, v in names.items() if v == park.value)
+    solara.Select(t(lang, "inspect_park"), values=list(names), value=current,
+                  on_value=lambda label: park.set(names[label]))
+    return field_table(lang, m.parks[m.park_ids.index(park.value)].describe().items())
+
+
+def _inspect_firm(m, lang: str, slot) -> str:
+    """A slot field with a random-firm button, and the firm's fields (the first living firm's if it has exited)."""
+    def random_firm():
+        living = m.firms.living
+        slot.set(int(living[m.random.randrange(len(living))]))
+
+    with solara.Row():
+        solara.InputInt(t(lang, "firm_slot"), value=slot, continuous_update=False)
+        solara.Button(t(lang, "random_firm"), on_click=random_firm)
+    current = int(slot.value)
+    if not (0 <= current < m.firms.n and m.firms.alive[current]):
+        # the chosen firm has exited (or the slot is unknown): show the first living firm instead
+        if 0 <= current < m.firms.n:
+            solara.Info(t(lang, "firm_exited", slot=current))
+        current = int(m.firms.living[0])
+    return field_table(lang, m.firm(current).describe().items())
+
+
+def _inspect_worker(m, lang: str, worker) -> str:
+    """A button that samples a worker, preferring one who has moved; the worker's fields and moves."""
+    def sample():
+        # prefer a worker who has moved: most have not, and their history is the interesting part
+        w = m.sample_worker()
+        for _ in range(60):
+            if w.history:
+                break
+            w = m.sample_worker()
+        worker.set(w)
+
+    solara.Button(t(lang, "sample_worker"), on_click=sample, classes=["btn-sample-worker"])
+    return "" if worker.value is None else worker_html(worker.value, lang)
+
+
+def worker_html(w: WorkerView, lang: str) -> str:
+    """A worker's fields, then its moves as a table (or a note that there are none)."""
+    html = field_table(lang, [(k, getattr(w, k)) for k in WORKER_FIELDS])
+    html += f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'worker_moves'))}</div>"
+    if not w.history:
+        return html + f'<div id="worker-moves">{escape(t(lang, "no_moves"))}</div>'
+    keys = list(w.history[0].keys())
+    return html + html_table([[h[k] for k in keys] for h in w.history], header=[field_label(lang, k) for k in keys],
+                             table_id="worker-moves")
 
 
 @solara.component
@@ -564,7 +587,29 @@ def Page():
     # one object for the page's lifetime: components that read bump.version re-render after every step, those that
     # read bump.config only when settings change; the page itself reads neither, so a step does not re-render it
     bump = solara.use_memo(lambda: Bumper(sess), [])
+    _use_play_loop(sess, bump, playing)
+    job, submit = _use_jobs(bump, error)
 
+    def on_compare(v):
+        compare.set(v)
+        sess.set_compare(v)
+        bump()
+
+    L = lang.value
+    solara.Title("CZT-Sim")
+    with solara.Column(style="padding:8px 16px", gap="8px"):
+        _page_header(sess, lang, error.value, building=job.value is not None)
+        with solara.Row(gap="16px", style="align-items:flex-start"):
+            with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
+                RunControls(sess, L, bump, error.set, playing, submit)
+                PolicyTimeline(sess, L, bump)
+                CompareSwitch(sess, L, bump, compare.value, on_compare)
+                LeverControls(sess, L, bump, submit)
+            Results(sess, L, bump, size_by)
+
+
+def _use_play_loop(sess: Session, bump: Bumper, playing) -> None:
+    """While ``playing``, a thread steps the model a quarter at a time (until the end year) and signals each step."""
     def play_loop(cancel):
         while playing.value and not cancel.is_set():
             if sess.at_end:
@@ -576,8 +621,11 @@ def Page():
 
     solara.use_thread(play_loop, dependencies=[playing.value])
 
-    # a rebuild (new scenario, seed, scale, levers, reset) is a job: this render shows a progress bar, the effect
-    # after it does the work, so a long build never looks like a frozen page
+
+def _use_jobs(bump: Bumper, error):
+    """A rebuild (new scenario, seed, scale, levers, reset) is a job: ``submit(fn)`` makes this render show a progress
+    bar and the effect after it does the work, so a long build never looks like a frozen page. A ConfigError goes
+    to ``error``. Returns the pending job (or None) and ``submit``."""
     job = solara.use_reactive(None)
 
     def submit(fn):
@@ -595,32 +643,22 @@ def Page():
         bump.config_changed()
 
     solara.use_effect(run_job, [job.value])
+    return job, submit
 
-    def on_compare(v):
-        compare.set(v)
-        sess.set_compare(v)
-        bump()
 
+def _page_header(sess: Session, lang, error: str | None, building: bool) -> None:
+    """Title with the language switch, subtitle, the last error and, while a run is rebuilt, progress."""
     L = lang.value
-    solara.Title("CZT-Sim")
-    with solara.Column(style="padding:8px 16px", gap="8px"):
-        with solara.Row(style="align-items:center"):
-            solara.Text(t(L, "title", cities=cities_title(L)), style="font-size:22px;font-weight:bold")
-            solara.Button(t(L, "language"), on_click=lambda: lang.set("zh" if L == "en" else "en"),
-                          outlined=True, classes=["btn-lang"])
-        solara.Text(t(L, "subtitle", year=sess.model.start_year), style="color:#555")
-        if error.value:
-            solara.Error(f"{t(L, 'error')}: {error.value}", classes=["app-error"])
-        if job.value is not None:
-            solara.ProgressLinear(True)
-            solara.Info(t(L, "building"), classes=["building-note"])
-        with solara.Row(gap="16px", style="align-items:flex-start"):
-            with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
-                RunControls(sess, L, bump, error.set, playing, submit)
-                PolicyTimeline(sess, L, bump)
-                CompareSwitch(sess, L, bump, compare.value, on_compare)
-                LeverControls(sess, L, bump, submit)
-            Results(sess, L, bump, size_by)
+    with solara.Row(style="align-items:center"):
+        solara.Text(t(L, "title", cities=cities_title(L)), style="font-size:22px;font-weight:bold")
+        solara.Button(t(L, "language"), on_click=lambda: lang.set("zh" if L == "en" else "en"),
+                      outlined=True, classes=["btn-lang"])
+    solara.Text(t(L, "subtitle", year=sess.model.start_year), style="color:#555")
+    if error:
+        solara.Error(f"{t(L, 'error')}: {error}", classes=["app-error"])
+    if building:
+        solara.ProgressLinear(True)
+        solara.Info(t(L, "building"), classes=["building-note"])
 
 
 @solara.component

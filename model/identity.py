@@ -4,6 +4,8 @@ Everything else names cities and sectors through this module, never by a literal
 ``model/data/cities_2019.csv`` (Changsha, Zhuzhou, Xiangtan), its ``role`` column says which is the core;
 ``SECTORS`` is the order of ``model/data/sectors.csv``. City and sector indices in the model's arrays follow
 these orders; ``OUTSIDE`` is the code for the rest of Hunan and beyond (hukou, origin and destination of flows).
+Display names in English and Chinese (``CITY_EN`` / ``CITY_ZH``, ``SECTOR_EN`` / ``SECTOR_ZH``) are the files'
+``name_en`` / ``name_zh`` columns: the app shows these, never a restated copy.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ _CITY_ROWS = _rows("cities_2019.csv")
 _SECTOR_ROWS = _rows("sectors.csv")
 
 CITIES: tuple[str, ...] = tuple(r["city"] for r in _CITY_ROWS)
+CITY_EN: dict[str, str] = {r["city"]: r["name_en"] for r in _CITY_ROWS}  # display names
 CITY_ZH: dict[str, str] = {r["city"]: r["name_zh"] for r in _CITY_ROWS}
 N_CITIES: int = len(CITIES)
 CORE: int = next(i for i, r in enumerate(_CITY_ROWS) if r["role"] == "core")  # index of the core city
@@ -33,6 +36,7 @@ OUTSIDE: int = N_CITIES  # hukou / origin / destination code of the rest of Huna
 PLACES: tuple[str, ...] = CITIES + ("outside",)  # names of the codes 0..OUTSIDE
 
 SECTORS: tuple[str, ...] = tuple(r["sector"] for r in _SECTOR_ROWS)
+SECTOR_EN: dict[str, str] = {r["sector"]: r["name_en"] for r in _SECTOR_ROWS}  # display names
 SECTOR_ZH: dict[str, str] = {r["sector"]: r["name_zh"] for r in _SECTOR_ROWS}
 SECTOR_KIND: dict[str, str] = {r["sector"]: r["kind"] for r in _SECTOR_ROWS}  # primary, secondary or tertiary
 SECONDARY: tuple[str, ...] = tuple(s for s in SECTORS if SECTOR_KIND[s] == "secondary")

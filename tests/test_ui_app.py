@@ -6,14 +6,20 @@ what the page shows (the verdict panel's and charts' HTML), as a person would.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import io
+import json
 import re
+import string
 import sys
 import time
+from html import escape
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,11 +30,16 @@ solara = pytest.importorskip("solara")
 import ipyvuetify as v  # noqa: E402
 import ipywidgets  # noqa: E402
 
+import ui.app as ui_app  # noqa: E402
+from agents.worker import WorkerView  # noqa: E402
 from model import CZTModel  # noqa: E402
+from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, PERIPHERY_CITIES, SECTOR_EN, SECTOR_ZH, SECTORS  # noqa: E402
+from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from ui import draw  # noqa: E402
-from ui.app import Page  # noqa: E402
+from ui.app import (CITY_TABLE_FIELDS, INSPECT_KINDS, MAP_LABELS, VERDICT_COLORS, WORKER_FIELDS, Page,  # noqa: E402
+                    allowed_text, timeline_html)
 from ui.session import LEVERS, Session  # noqa: E402
-from ui.texts import FIELD_LABELS, TEXT  # noqa: E402
+from ui.texts import FIELD_LABELS, LANGS, TEXT, choice_label, field_label, t  # noqa: E402
 
 
 def with_class(finder, widget_cls, name):
@@ -114,6 +125,109 @@ def test_texts_complete_in_both_languages():
         assert all(TEXT[lang].values())
 
 
+def _text_calls():
+    """Every ``t(lang, key, ...)`` call in ui/app.py: the key's expression and the placeholders it fills."""
+    tree = ast.parse((ROOT / "ui" / "app.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t":
+            yield node.args[1], {k.arg for k in node.keywords}
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_texts_are_strict():
+    """A missing key, language or placeholder is an error, never the raw key on the page."""
+    with pytest.raises(KeyError):
+        t("en", "no_such_text")
+    with pytest.raises(KeyError):
+        t("fr", "title")
+    with pytest.raises(KeyError):
+        t("en", "subtitle")  # {year} not given
+    with pytest.raises(KeyError):
+        field_label("zh", "no_such_field")
+
+
+def test_every_text_the_app_asks_for_exists_in_both_languages():
+    """Walks every t() call of the app: a literal key, or one of the families below (a key built at run time
+    that is not listed here fails the test, so that it gets listed and checked); each key must exist in both
+    languages, and every placeholder of its text (in either language) must be filled by the call."""
+    assert set(VERDICT_COLORS) == {"siphon", "spillover", "neutral"}  # every verdict model.measures gives
+    families = {"f'inspect_{k}'": [f"inspect_{k}" for k in INSPECT_KINDS], "k": list(MAP_LABELS),
+                "v": list(VERDICT_COLORS), "b": list(VERDICT_COLORS)}
+    unknown, missing, unfilled, asked = [], [], [], set()
+
+    def keys_of(expr):
+        if isinstance(expr, ast.Constant):
+            return [expr.value]
+        if isinstance(expr, ast.IfExp):  # "a" if ... else "b"
+            return keys_of(expr.body) + keys_of(expr.orelse)
+        if ast.unparse(expr) in families:
+            return families[ast.unparse(expr)]
+        unknown.append(ast.unparse(expr))
+        return []
+
+    for expr, filled in _text_calls():
+        keys = keys_of(expr)
+        asked.update(keys)
+        for key in keys:
+            for lang in LANGS:
+                if key not in TEXT[lang]:
+                    missing.append((lang, key))
+                elif not _placeholders(TEXT[lang][key]) <= filled:
+                    unfilled.append((lang, key, sorted(_placeholders(TEXT[lang][key]) - filled)))
+    assert not unknown, f"t() keys built at run time that this test does not enumerate: {unknown}"
+    assert not missing, f"texts missing: {missing}"
+    assert not unfilled, f"placeholders not filled by the call: {unfilled}"
+    assert len(asked) > 80
+
+
+def test_every_field_the_inspector_shows_has_a_label_in_both_languages():
+    """The city table's columns, the describe() fields of firms, parks and city governments, a worker's fields
+    and the keys of its moves: each has a label in both languages, and no label is left over."""
+    m = CZTModel("baseline", seed=1, overrides={"scale": TEST_SCALE})
+    for _ in range(4):
+        m.step()
+    assert set(CITY_TABLE_FIELDS) <= set(m.cities_frame().columns)
+    assert WORKER_FIELDS == tuple(f.name for f in dataclasses.fields(WorkerView) if f.name != "history")
+    mover = m.worker(int(m.workers.move_log()[0, 1]))
+    shown = {"city table": set(CITY_TABLE_FIELDS),
+             "firm": set(m.firm(int(m.firms.living[0])).describe()),
+             "park": {k for p in m.parks for k in p.describe()},
+             "city government": {k for g in m.governments for k in g.describe()},
+             "worker": set(WORKER_FIELDS),
+             "worker moves": set(mover.history[0])}
+    assert "establishments" in shown["firm"]
+    missing = [(lang, where, k) for lang in LANGS for where, keys in shown.items() for k in sorted(keys)
+               if k not in FIELD_LABELS[lang]]
+    assert not missing, f"fields without a label: {missing}"
+    assert set(FIELD_LABELS["en"]) == set().union(*shown.values()), "labels of fields nothing shows"
+    for group in LEVER_GROUPS:
+        assert GROUPS[group].en and GROUPS[group].zh
+
+
+def test_city_and_sector_names_come_from_identity(page):
+    """The app shows the data files' display names (model.identity) in both languages and restates none."""
+    assert not [k for lang in TEXT for k in TEXT[lang] if k.startswith(("city_", "sector_"))]
+    assert set(CITY_EN) == set(CITY_ZH) == set(CITIES) and set(SECTOR_EN) == set(SECTOR_ZH) == set(SECTORS)
+    click(page, "btn-year")
+    for lang, cities, sectors in (("en", CITY_EN, SECTOR_EN), ("zh", CITY_ZH, SECTOR_ZH)):
+        if lang == "zh":
+            click(page, "btn-lang")
+        shown = re.findall(r'font-size="15" font-weight="bold"[^>]*>([^<]+)</text>', html_by_id(page, "map-box"))
+        assert shown == [cities[c] for c in CITIES]
+        legend = re.findall(r'class="series" data-label="([^"]+)"', chart(page, "chart-firms"))
+        assert legend == [escape(sectors[s]) for s in SECTORS]
+        assert set(re.findall(r'class="series" data-label="([^"]+)"', chart(page, "chart-gdp-share"))) == set(
+            cities.values())
+        panel = wait_html(page, "verdict-panel", lambda h: cities[PERIPHERY_CITIES[0]] in h)
+        assert [cities[c] for c in PERIPHERY_CITIES] == re.findall(r'font-weight:bold">([^<:]+): <span', panel)
+        assert cities[CORE_CITY] in panel and "{core}" not in panel
+    click(page, "btn-lang")
+    assert "CZT-Sim: " + "–".join(CITY_EN[c] for c in CITIES) + " city cluster" in texts(page)
+
+
 def test_page_renders_map_controls_and_waits_for_verdict(page):
     html = all_html(page)
     assert 'id="czt-map"' in html and 'id="green-heart"' in html
@@ -131,7 +245,9 @@ def test_page_renders_map_controls_and_waits_for_verdict(page):
     assert float(gdp_share) > float(pop_share) > 0.4  # Changsha: about 69% of GDP, 55% of residents
     t = texts(page)
     for p in LEVERS:
-        assert p.en in t and p.zh in t and p.allowed() in t
+        assert p.en in t and p.zh in t and (p.allowed() if p.kind in (int, float) else allowed_text(p, "en")) in t
+    for group in LEVER_GROUPS:
+        assert f"{GROUPS[group].en} {GROUPS[group].zh}" in t
 
 
 def test_step_updates_verdict_charts_and_flows(page):
@@ -228,17 +344,22 @@ def test_scenario_picker_language_switch_and_compare(page):
 def test_inspect_city_park_firm_and_worker(page):
     click(page, "btn-year")
     toggle = with_class(page, v.BtnToggle, "inspect-toggle")[0]
-    assert "gdp_q_100m_yuan" in all_html(page)
+    html = all_html(page)
+    assert "gdp_q_100m_yuan" in html and 'id="government-table"' in html and "public_service_index" in html
     set_value(page, toggle, 1)  # park
     assert "sector_focus" in all_html(page)
     set_value(page, toggle, 2)  # firm
-    assert "value_added_100m_yuan" in all_html(page)
+    html = all_html(page)
+    assert "value_added_100m_yuan" in html and ">Establishments in this cohort<" in html
+    assert re.search(r">ordinary [\d,.]+; talent [\d,.]+<", html)  # the wage offers by skill, not a dict's repr
     set_value(page, toggle, 3)  # worker
     btn = [w for w in page.find(v.Btn).widgets if "Sample a worker" in w.children]
     btn[0].click()
     settle(page)
     html = all_html(page)
     assert 'id="inspect-table"' in html and "residence" in html and 'id="worker-moves"' in html
+    if '<table id="worker-moves"' in html:  # the moves' columns are labelled, not raw keys
+        assert ">From</th>" in html and ">To</th>" in html and ">from</th>" not in html
 
 
 def test_tabs_are_independent():
@@ -277,6 +398,34 @@ def test_session_exports_and_same_seed_baseline():
     assert run[run.step == last].commuters_out_10k.sum() > twin[twin.step == last].commuters_out_10k.sum()
 
 
+def test_exports_record_the_lever_values():
+    """settings.json and the Parquet metadata say which lever values made the data (on/off as JSON true/false,
+    categorical by choice), and the files of runs with other levers get another name."""
+    s = Session(seed=3, scale=TEST_SCALE)
+    s.step(2)
+    plain = s.export_tag()
+    assert plain == f"baseline_seed3_scale{TEST_SCALE}"
+    s.set_levers({"licence_recognition": "true", "market_access_list": "aligned"})
+    want = {"licence_recognition": True, "market_access_list": "aligned"}
+    settings = json.loads(s.export_settings())
+    assert settings["overrides"] == want and settings["quarters_simulated"] == 2
+    assert settings["levers_now"]["licence_recognition"] is True and settings["levers_now"]["market_access_list"] == "aligned"
+    assert set(settings["levers_now"]) == {p.name for p in LEVERS}
+    assert settings["platform"]["id"] and (settings["scenario"], settings["seed"], settings["scale"]) == ("baseline", 3, TEST_SCALE)
+    for which in ("cities", "flows", "annual"):
+        data = s.export_parquet(which)
+        meta = pq.read_schema(io.BytesIO(data)).metadata
+        assert json.loads(meta[b"czt_sim.overrides"]) == want and json.loads(meta[b"czt_sim.seed"]) == 3
+        pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(data)), getattr(s, which)())
+    assert len(pd.read_csv(io.BytesIO(s.export_csv("cities")))) == 3 * 3
+    tagged = s.export_tag()
+    assert tagged.startswith(plain + "_levers-")
+    s.set_levers({"market_access_list": "unified"})
+    assert s.export_tag() not in (plain, tagged)
+    s.restore_levers()
+    assert s.export_tag() == plain and json.loads(s.export_settings())["overrides"] == {}
+
+
 def test_map_drawing_sizes_and_flow_widths():
     cities = [{"name": "changsha", "label": "C", "lat": 28.2, "lon": 112.9, "gdp": 3.0, "pop": 1.0},
               {"name": "zhuzhou", "label": "Z", "lat": 27.8, "lon": 113.1, "gdp": 1.0, "pop": 1.0}]
@@ -297,6 +446,102 @@ def _lever_line(rc, name):
              if isinstance(c, str) and " · " in c]
     assert len(lines) == 1, lines
     return lines[0]
+
+
+def test_every_choice_of_a_categorical_lever_has_a_label_in_both_languages():
+    categorical = [p for p in LEVERS if p.kind is str]
+    assert categorical and all(p.choices for p in categorical)
+    wanted = {f"choice_{p.name}_{c}" for p in categorical for c in p.choices}
+    for lang in LANGS:
+        have = {k for k in TEXT[lang] if k.startswith("choice_")}
+        assert not wanted - have, f"choices without a label in {lang}: {sorted(wanted - have)}"
+        assert not have - wanted, f"labels of choices no lever has, in {lang}: {sorted(have - wanted)}"
+        for p in categorical:
+            assert len({choice_label(lang, p.name, c) for c in p.choices}) == len(p.choices)
+
+
+@pytest.fixture
+def page_and_session(monkeypatch):
+    """The page, and the Session it made (to check what the model runs with)."""
+    made = []
+
+    class Recorded(Session):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            made.append(self)
+
+    monkeypatch.setattr(ui_app, "Session", Recorded)
+    box, rc = solara.render(Page(), handle_error=False)
+    assert len(made) == 1
+    yield rc, made[0]
+    rc.close()
+
+
+def _in_lever(rc, name, widget_cls):
+    box = with_class(rc, ipywidgets.Widget, f"lever-{name}")
+    assert len(box) == 1
+    found = [w for w in _descendants(box[0]) if isinstance(w, widget_cls)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_on_off_and_categorical_levers_apply_and_restore(page_and_session):
+    page, sess = page_and_session
+    on_off, regime = BY_NAME["licence_recognition"], BY_NAME["market_access_list"]
+    assert on_off.kind is bool and regime.kind is str
+    click(page, "btn-year")
+    before_chart = chart(page, "chart-gdp-share")
+    switch = _in_lever(page, on_off.name, v.Switch)
+    select = _in_lever(page, regime.name, v.Select)
+    assert switch.v_model is False and switch.label == "off"
+    assert select.v_model == "separate"
+    assert select.items == [{"text": TEXT["en"][f"choice_market_access_list_{c}"], "value": c} for c in regime.choices]
+    assert _lever_line(page, on_off.name).endswith(": off")
+    assert "allowed: on or off (true / false); scenario value: off" in texts(page)
+    assert "allowed: one of separate, aligned, unified; scenario value: separate: each city approves" in texts(page)
+    # a move that is undone is not pending
+    set_value(page, switch, True)
+    assert _lever_line(page, on_off.name).endswith(": on *")
+    set_value(page, _in_lever(page, on_off.name, v.Switch), False)
+    assert _lever_line(page, on_off.name).endswith(": off")
+    assert with_class(page, v.Btn, "apply-levers")[0].disabled
+    # toggle the switch, pick a choice, apply: the model re-runs to the same quarter with the new values
+    set_value(page, _in_lever(page, on_off.name, v.Switch), True)
+    set_value(page, _in_lever(page, regime.name, v.Select), "unified")
+    assert _lever_line(page, regime.name).endswith(": unified: one list, one approval *")
+    old_model = sess.model
+    click(page, "apply-levers")
+    assert sess.model is not old_model and sess.model.steps == 4 and "2020 Q1" in texts(page)
+    assert sess.model.p["licence_recognition"] is True and sess.model.p["market_access_list"] == "unified"
+    assert sess.overrides == {"licence_recognition": True, "market_access_list": "unified"}
+    assert _lever_line(page, on_off.name).endswith(": on  [changed]")
+    assert _lever_line(page, regime.name).endswith(": unified: one list, one approval  [changed]")
+    assert _in_lever(page, on_off.name, v.Switch).v_model is True
+    assert _in_lever(page, regime.name, v.Select).v_model == "unified"
+    assert chart(page, "chart-gdp-share") != before_chart  # cheaper branches and moves change the run
+    # in Chinese: the switch, the choices and the marks are translated
+    click(page, "btn-lang")
+    assert _in_lever(page, on_off.name, v.Switch).label == "开启"
+    assert [i["text"] for i in _in_lever(page, regime.name, v.Select).items] == [
+        TEXT["zh"][f"choice_market_access_list_{c}"] for c in regime.choices]
+    assert _lever_line(page, regime.name).endswith(": 统一清单、一次审批（unified）  [已修改]")
+    assert "允许范围: 开启或关闭（true / false）; 情景取值: 关闭" in texts(page)
+    click(page, "btn-lang")
+    # restore: the scenario's values, the same run as before
+    click(page, "restore-levers")
+    assert sess.model.p["licence_recognition"] is False and sess.model.p["market_access_list"] == "separate"
+    assert sess.overrides == {} and "[changed]" not in texts(page)
+    assert _in_lever(page, on_off.name, v.Switch).v_model is False
+    assert _in_lever(page, regime.name, v.Select).v_model == "separate"
+    assert chart(page, "chart-gdp-share") == before_chart
+
+
+def test_timeline_shows_on_off_and_categorical_values_by_name():
+    entry = {"in_force": True, "year": 2021, "quarter": 1, "note": "n",
+             "params": {"licence_recognition": True, "market_access_list": "aligned"}}
+    assert "Mutual recognition of firms&#x27; licences and qualifications = on; Market-access negative list = " \
+           "aligned: harmonised approvals" in timeline_html([entry], "en")
+    assert "企业资质互认 = 开启; 市场准入负面清单 = 审批标准协同（aligned）" in timeline_html([entry], "zh")
 
 
 def test_hindcast_2010_steps_marks_timeline_and_disables_compare(page):

@@ -7,6 +7,7 @@ Chromium is Debian's /usr/bin/chromium, installed by scripts/setup.d/20-browser.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -101,15 +102,22 @@ def _wait_now(page, pattern: str, timeout: float = 30.0) -> float:
     return time.perf_counter() - t0
 
 
-def test_browser_session(server, browser):
-    url, log = server
-    problems: list[str] = []
-    page = browser.new_page(viewport={"width": 1500, "height": 2300})
+def _watched_page(browser, problems: list[str], height: int = 2300):
+    """A new tab whose console errors, unknown warnings, page errors, failed requests and HTTP errors are collected
+    in ``problems``."""
+    page = browser.new_page(viewport={"width": 1500, "height": height})
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
             if m.type == "error" or (m.type == "warning" and not m.text.startswith(KNOWN_WARNINGS)) else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
     page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    return page
+
+
+def test_browser_session(server, browser):
+    url, log = server
+    problems: list[str] = []
+    page = _watched_page(browser, problems)
 
     page.goto(url)
     page.wait_for_selector("#czt-map", timeout=90_000)
@@ -206,5 +214,93 @@ def test_browser_session(server, browser):
     assert "simulated 0 quarters" in _now(other)
     assert "simulated 0 quarters" not in _now(page)
     other.close()
+    assert not problems, "\n".join(problems)
+    page.close()
+
+
+def _lever_line(page, name: str) -> str:
+    """The lever's name-and-value line as shown (the browser collapses runs of spaces to one)."""
+    return page.inner_text(f".lever-{name} .lever-line")
+
+
+def _wait_lever_line(page, name: str, end: str, timeout: float = 60.0) -> None:
+    page.wait_for_function("([n, e]) => document.querySelector(`.lever-${n} .lever-line`).innerText.endsWith(e)",
+                           arg=[name, end], timeout=timeout * 1000)
+
+
+def _shoot_levers(page, path: Path) -> None:
+    """A screenshot of the market-access group: its title, both levers and the choices' menu if it is open."""
+    page.locator(".lever-licence_recognition").scroll_into_view_if_needed()
+    top = page.locator(".lever-licence_recognition").bounding_box()
+    boxes = [page.locator(".lever-market_access_list").bounding_box()]
+    if page.locator(".menuable__content__active").count():
+        boxes.append(page.locator(".menuable__content__active").bounding_box())
+    y0 = top["y"] - 40  # the group title above
+    y1 = max(b["y"] + b["height"] for b in boxes) + 8
+    page.screenshot(path=str(path), clip={"x": top["x"] - 8, "y": y0, "width": 360, "height": y1 - y0})
+
+
+def test_browser_on_off_and_categorical_levers(server, browser):
+    """The switch and the select of the market-access levers, clicked as a person would: pending mark, apply (the
+    run is rebuilt with them, marked changed, exported with them), the Chinese labels, restore."""
+    url, _ = server
+    problems: list[str] = []
+    page = _watched_page(browser, problems, height=1600)
+    page.goto(url)
+    page.wait_for_selector("#czt-map", timeout=90_000)
+    page.click(".btn-year")
+    _wait_now(page, "2020 Q1")
+    page.wait_for_function("() => document.querySelector('#chart-gdp-share').getAttribute('data-points') === '5'",
+                           timeout=30_000)
+    before_chart = page.inner_html("#chart-gdp-share")
+    assert _lever_line(page, "licence_recognition").endswith(": off")
+    assert _lever_line(page, "market_access_list").endswith(": separate: each city approves")
+
+    page.locator(".lever-licence_recognition").scroll_into_view_if_needed()
+    page.click(".lever-licence_recognition .lever-switch .v-input--selection-controls__input")
+    _wait_lever_line(page, "licence_recognition", ": on *")
+    page.click(".lever-market_access_list .lever-select .v-select__slot")
+    page.click(".menuable__content__active .v-list-item >> text=unified: one list, one approval")
+    _wait_lever_line(page, "market_access_list", ": unified: one list, one approval *")
+    page.click(".apply-levers")
+    _wait_lever_line(page, "licence_recognition", ": on [changed]")
+    _wait_lever_line(page, "market_access_list", ": unified: one list, one approval [changed]")
+    page.wait_for_selector(".building-note", state="detached", timeout=60_000)
+    page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').innerHTML !== b", arg=before_chart,
+                           timeout=60_000)
+    assert "Next quarter: 2020 Q1" in _now(page)
+    assert page.is_checked(".lever-licence_recognition input[role=switch]")
+    SHOT_DIR.mkdir(parents=True, exist_ok=True)
+    _shoot_levers(page, SHOT_DIR / "levers-market-en.png")
+
+    # the exports say which values made them
+    with page.expect_download(timeout=60_000) as dl:
+        page.click('text="settings.json"')
+    assert "_levers-" in dl.value.suggested_filename
+    settings = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+    assert settings["overrides"] == {"licence_recognition": True, "market_access_list": "unified"}
+
+    # in Chinese: the value, the mark, the switch's label and the choices are translated
+    page.click(".btn-lang")
+    page.wait_for_selector("text=政策杠杆", timeout=30_000)
+    _wait_lever_line(page, "market_access_list", ": 统一清单、一次审批（unified） [已修改]")
+    assert _lever_line(page, "licence_recognition").endswith(": 开启 [已修改]")
+    assert page.inner_text(".lever-licence_recognition .lever-switch label") == "开启"
+    page.click(".lever-market_access_list .lever-select .v-select__slot")
+    menu = page.locator(".menuable__content__active .v-list-item")
+    menu.first.wait_for(timeout=10_000)
+    assert menu.all_inner_texts() == ["各市分别审批（separate）", "审批标准协同（aligned）", "统一清单、一次审批（unified）"]
+    _shoot_levers(page, SHOT_DIR / "levers-market-zh.png")
+    page.keyboard.press("Escape")
+    page.click(".btn-lang")
+    page.wait_for_selector("text=Policy levers", timeout=30_000)
+
+    # restore: the scenario's values and the very run they give
+    page.click(".restore-levers")
+    _wait_lever_line(page, "licence_recognition", ": off")
+    _wait_lever_line(page, "market_access_list", ": separate: each city approves")
+    page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').innerHTML === b", arg=before_chart,
+                           timeout=60_000)
+    assert not page.is_checked(".lever-licence_recognition input[role=switch]")
     assert not problems, "\n".join(problems)
     page.close()

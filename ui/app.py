@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import fields
 from html import escape
 from pathlib import Path
 
@@ -17,14 +18,17 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 import pandas as pd  # noqa: E402
+import reacton.ipyvuetify as rv  # noqa: E402
 import solara  # noqa: E402
 
+from agents.worker import WorkerView  # noqa: E402
 from model.errors import ConfigError  # noqa: E402
+from model.identity import N_CITIES, PERIPHERY_CITIES  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
-from ui.texts import city_name, field_label, t  # noqa: E402
+from ui.texts import choice_label, cities_title, city_name, core_name, field_label, sector_name, t  # noqa: E402
 
 VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}
 SECTOR_COLORS = ["#27ae60", "#2c3e50", "#8e44ad", "#a04000", "#2e86c1", "#d4ac0d", "#e74c3c"]
@@ -33,6 +37,10 @@ CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_
                      "wage_ordinary_yuan", "wage_talent_yuan", "housing_cost_yuan", "productivity_index",
                      "park_occupancy", "tax_collected_q_100m_yuan", "tax_after_sharing_q_100m_yuan",
                      "tax_shared_out_q_100m_yuan", "tax_shared_in_q_100m_yuan")
+WORKER_FIELDS = tuple(f.name for f in fields(WorkerView) if f.name != "history")  # the moves get their own table
+INSPECT_KINDS = ("city", "park", "firm", "worker")
+MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
+              "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed")
 
 
 def _fmt_value(v) -> str:
@@ -40,6 +48,8 @@ def _fmt_value(v) -> str:
         return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
     if isinstance(v, (list, tuple)):
         return ", ".join(map(str, v))
+    if isinstance(v, dict):
+        return "; ".join(f"{k} {_fmt_value(x)}" for k, x in v.items())
     return str(v)
 
 
@@ -103,33 +113,47 @@ def LeverControls(sess: Session, lang: str, bump, submit):
         solara.Text(f"{g.en} {g.zh}" if lang == "en" else f"{g.zh} {g.en}",
                     style="font-weight:bold;margin-top:8px;color:#1a5276")
         for p in (q for q in LEVERS if q.lever == group):
-            cur = pending.value.get(p.name, params[p.name])
+            def on_value(v, p=p):
+                # a move back to the value in force is no longer pending
+                v = p.coerce(v)
+                rest = {k: x for k, x in pending.value.items() if k != p.name}
+                pending.set(rest if v == params[p.name] else {**rest, p.name: v})
 
-            def on_value(v, name=p.name, kind=p.kind):
-                pending.set({**pending.value, name: v if kind in (bool, str) else kind(v) if kind is int else float(v)})
-
-            label = p.en if lang == "en" else p.zh
-            other = p.zh if lang == "en" else p.en
-            changed = params[p.name] != scen[p.name]
-            with solara.Column(gap="0px", classes=[f"lever-{p.name}"]):
-                solara.Text(f"{label} · {other}: {_shown(cur)}" + (f"  [{t(lang, 'changed')}]" if changed else "")
-                            + (" *" if p.name in pending.value else ""),
-                            style="font-size:13px" + (";color:#b03a2e" if changed else ""))
-                _lever_control(p, cur, on_value)
-                solara.Text(f"{t(lang, 'allowed')}: {allowed_text(p, lang)}; {t(lang, 'lever_default')}: "
-                            f"{_shown(scen[p.name])}", style="font-size:11px;color:#666")
+            _lever_row(p, lang, pending.value.get(p.name, params[p.name]), changed=params[p.name] != scen[p.name],
+                       moved=p.name in pending.value, scenario_value=scen[p.name], on_value=on_value)
 
 
-def _shown(v) -> str:
-    return v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else f"{v:g}"
+def _lever_row(p, lang: str, cur, changed: bool, moved: bool, scenario_value, on_value) -> None:
+    """One lever: its names in both languages and value (marked if it differs from the scenario's, and with * if
+    moved but not yet applied), its control, the allowed values and the scenario's value."""
+    label, other = (p.en, p.zh) if lang == "en" else (p.zh, p.en)
+    with solara.Column(gap="0px", classes=[f"lever-{p.name}"]):
+        solara.Text(f"{label} · {other}: {lever_value_text(p, cur, lang)}"
+                    + (f"  [{t(lang, 'changed')}]" if changed else "") + (" *" if moved else ""),
+                    style="font-size:13px" + (";color:#b03a2e" if changed else ""), classes=["lever-line"])
+        _lever_control(p, cur, lang, on_value)
+        solara.Text(f"{t(lang, 'allowed')}: {allowed_text(p, lang)}; {t(lang, 'lever_default')}: "
+                    f"{lever_value_text(p, scenario_value, lang)}", style="font-size:11px;color:#666",
+                    classes=["lever-default"])
 
 
-def _lever_control(p, cur, on_value) -> None:
-    """A slider for numbers, a switch for on/off levers, a select for categorical ones."""
+def lever_value_text(p, v, lang: str) -> str:
+    """A lever's value as the page shows it: on/off, the choice's display name, or the number."""
     if p.kind is bool:
-        solara.Switch(label="", value=bool(cur), on_value=on_value)
+        return t(lang, "lever_on" if v else "lever_off")
+    if p.kind is str:
+        return choice_label(lang, p.name, v)
+    return f"{v:g}"
+
+
+def _lever_control(p, cur, lang: str, on_value) -> None:
+    """A slider for numbers, a switch for on/off levers, a select for categorical ones (choices by display name)."""
+    if p.kind is bool:
+        solara.Switch(label=lever_value_text(p, cur, lang), value=bool(cur), on_value=on_value,
+                      classes=["lever-switch"])
     elif p.kind is str:
-        solara.Select(label="", values=list(p.choices), value=str(cur), on_value=on_value)
+        rv.Select(label="", items=[{"text": choice_label(lang, p.name, c), "value": c} for c in p.choices],
+                  v_model=str(cur), on_v_model=on_value, dense=True, class_="lever-select")
     elif p.kind is int:
         solara.SliderInt("", value=int(cur), min=int(p.lo), max=int(p.hi), step=int(_slider_step(p)),
                          on_value=on_value, thumb_label=True)
@@ -139,8 +163,13 @@ def _lever_control(p, cur, on_value) -> None:
 
 
 def allowed_text(p, lang: str) -> str:
-    """The parameter's allowed range in the UI language (the unit stays as the model states it)."""
-    if lang == "en" or p.kind not in (int, float):
+    """The parameter's allowed values in the UI language (the unit and the choices' names stay as the model states
+    them: they are what scenario files and --set take)."""
+    if p.kind is bool:
+        return t(lang, "allowed_bool")
+    if p.kind is str:
+        return t(lang, "allowed_choices", choices=", ".join(p.choices))
+    if lang == "en":
         return p.allowed()
     kind = "整数" if p.kind is int else "数值"
     return f"{p.lo:g} 至 {p.hi:g} 的{kind}（{p.unit}）"
@@ -214,9 +243,11 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
         solara.Button(t(lang, "reset"), icon_name="mdi-restore", on_click=reset, classes=["btn-reset"])
 
 
-def _param_label(name: str, lang: str) -> str:
-    p = BY_NAME.get(name)
-    return name if p is None else (p.zh if lang == "zh" else p.en)
+def _switch_text(name: str, value, lang: str) -> str:
+    """One value a timeline entry switches: the parameter's name in the UI language = its value as shown."""
+    p = BY_NAME[name]  # scenario files are validated on load: every name is a parameter
+    shown = lever_value_text(p, value, lang) if p.kind in (bool, str) else _fmt_value(value)
+    return f"{p.zh if lang == 'zh' else p.en} = {shown}"
 
 
 def timeline_html(entries: list[dict], lang: str) -> str:
@@ -225,7 +256,7 @@ def timeline_html(entries: list[dict], lang: str) -> str:
     rows = []
     for e in entries:
         mark = "✓" if e["in_force"] else "·"
-        vals = "; ".join(f"{_param_label(k, lang)} = {_fmt_value(v)}" for k, v in e["params"].items())
+        vals = "; ".join(_switch_text(k, v, lang) for k, v in e["params"].items())
         color = "#1e8449" if e["in_force"] else "#888"
         rows.append(f'<li class="tl-entry" data-in-force="{str(e["in_force"]).lower()}" data-year="{e["year"]}" '
                     f'data-quarter="{e["quarter"]}" style="margin:2px 0;list-style:none;padding-left:14px;text-indent:-14px">'
@@ -261,10 +292,11 @@ def CompareSwitch(sess: Session, lang: str, bump, on: bool, on_compare):
 # ---------------------------------------------------------------------------- display
 def _series_by_city(df, col, lang, share=False):
     """Steps x cities table of one column; the recorder writes one row per city per step, in city order."""
-    cities = list(dict.fromkeys(df.city.iloc[:3]))
-    if len(df) % 3 == 0 and len(cities) == 3 and (df.city.to_numpy().reshape(-1, 3) == cities).all():
-        piv = pd.DataFrame(df[col].to_numpy(dtype=float).reshape(-1, 3), columns=cities,
-                           index=df.step.to_numpy()[::3])
+    n = N_CITIES
+    cities = list(dict.fromkeys(df.city.iloc[:n]))
+    if len(df) % n == 0 and len(cities) == n and (df.city.to_numpy().reshape(-1, n) == cities).all():
+        piv = pd.DataFrame(df[col].to_numpy(dtype=float).reshape(-1, n), columns=cities,
+                           index=df.step.to_numpy()[::n])
     else:
         piv = df.pivot_table(index="step", columns="city", values=col, aggfunc="sum")
     if share:
@@ -306,7 +338,7 @@ def Charts(sess: Session, lang: str, version: int):
     if base is not None:
         tot = tot - base.groupby("step")[[f"firms_{s}" for s in sectors]].sum().reindex(tot.index)
     charts.append(("chart-firms", t(lang, "chart_firms") + suffix,
-                   [{"label": t(lang, f"sector_{s}"), "values": tot[f"firms_{s}"].tolist(),
+                   [{"label": sector_name(lang, s), "values": tot[f"firms_{s}"].tolist(),
                      "color": SECTOR_COLORS[i % len(SECTOR_COLORS)]} for i, s in enumerate(sectors)], False))
     charts.append(("chart-tax", t(lang, "chart_tax", py=sess.model.start_year) + suffix, city_series("tax_after_sharing_q_100m_yuan"), False))
     charts.append(("chart-commuters", t(lang, "chart_commuters") + suffix, city_series("commuters_out_10k"), False))
@@ -330,9 +362,7 @@ def MapView(sess: Session, lang: str, version: int, size_by):
     parks = [{"id": p.park_id, "label": (p.name_en if lang == "en" else p.name_zh), "lat": p.lat, "lon": p.lon,
               "enclave": p.is_enclave, "open": p.open, "sponsor": None if p.sponsor is None else m.cities[p.sponsor]}
              for p in m.parks if p.level != "urban"]
-    labels = {k: t(lang, k) for k in ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent",
-                                      "legend_commuters", "legend_firms", "legend_outside", "legend_park", "legend_enclave",
-                                      "legend_closed")}
+    labels = {k: t(lang, k) for k in MAP_LABELS}
     svg = draw.map_svg(cities, parks, sess.last_flows(), labels, size_by=size_by.value)
     solara.Text(t(lang, "map"), style="font-weight:bold;font-size:16px")
     solara.ToggleButtonsSingle(value=size_by.value, on_value=size_by.set, classes=["size-toggle"], children=[solara.Button(t(lang, "size_gdp"), value="gdp"),
@@ -345,15 +375,16 @@ def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, sta
         return f'<div id="verdict-wait" style="color:#555">{escape(t(lang, "verdict_wait", year=start_year + 1))}</div>'
     out = [f'<div style="font-size:12px;color:#555">{escape(t(lang, "years_covered", first=summary["first_year"], last=summary["last_year"]))}</div>',
            '<div style="display:flex;gap:12px;flex-wrap:wrap">']
-    for city in ("zhuzhou", "xiangtan"):
+    core = core_name(lang)
+    for city in PERIPHERY_CITIES:
         c = summary["cities"][city]
         v = c["verdict"]
         fl = c["net_flows_from_core"]
         rows = [(t(lang, "gdp_share_change"), f'{c["gdp_share_change_pp"]:+.2f}'),
                 (t(lang, "gdp_share"), f'{c["gdp_share_first"]:.1%} → {c["gdp_share_last"]:.1%}'),
-                (t(lang, "net_talent"), f'{fl["talent_persons"]:+,.0f}'),
-                (t(lang, "net_ordinary"), f'{fl["ordinary_persons"]:+,.0f}'),
-                (t(lang, "net_firms"), f'{fl["firms_and_branches"]:+,.0f}')]
+                (t(lang, "net_talent", core=core), f'{fl["talent_persons"]:+,.0f}'),
+                (t(lang, "net_ordinary", core=core), f'{fl["ordinary_persons"]:+,.0f}'),
+                (t(lang, "net_firms", core=core), f'{fl["firms_and_branches"]:+,.0f}')]
         bv = ""
         if base_summary is not None and "verdict" in base_summary:
             b = base_summary["verdict"][city]
@@ -371,7 +402,7 @@ def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, sta
     if lang == "zh":
         from model.measures import VERDICT_RULE
 
-        rule = t(lang, "verdict_rule_text", thr=VERDICT_RULE.get("share_threshold_pp", 0.5))
+        rule = t(lang, "verdict_rule_text", thr=VERDICT_RULE["share_threshold_pp"], core=core)
     out.append(f'<div style="font-size:11px;color:#666;margin-top:4px">{escape(t(lang, "verdict_rule"))}: '
                f'{escape(rule)}</div>')
     return "".join(out)
@@ -402,84 +433,109 @@ def VerdictPanel(sess: Session, lang: str, version: int):
 
 @solara.component
 def Inspector(sess: Session, lang: str, version: int):
+    """Inspection of a city (its row and its government), a park, a firm or a sampled worker. Every choice is kept
+    here, so switching between the four keeps each one's selection."""
     what = solara.use_reactive("city")
-    city = solara.use_reactive("zhuzhou")
+    city = solara.use_reactive(PERIPHERY_CITIES[0])
     park = solara.use_reactive(sess.model.park_ids[0])
     slot = solara.use_reactive(0)
     worker = solara.use_reactive(None)
     m = sess.model
     solara.Text(t(lang, "inspect"), style="font-weight:bold;font-size:16px")
     solara.Text(t(lang, "money_note", year=m.start_year), style="font-size:11px;color:#666")
-    kinds = ["city", "park", "firm", "worker"]
     solara.ToggleButtonsSingle(value=what.value, on_value=what.set, classes=["inspect-toggle"],
-                               children=[solara.Button(t(lang, f"inspect_{k}"), value=k) for k in kinds])
-    html = ""
+                               children=[solara.Button(t(lang, f"inspect_{k}"), value=k) for k in INSPECT_KINDS])
     if what.value == "city":
-        names = {city_name(lang, c): c for c in m.cities}
-        solara.Select(t(lang, "inspect_city"), values=list(names), value=city_name(lang, city.value),
-                      on_value=lambda label: city.set(names[label]))
-        cf = sess.cities()
-        row = cf[(cf.step == cf.step.max()) & (cf.city == city.value)].iloc[0]
-        html = field_table(lang, [(f, row[f]) for f in CITY_TABLE_FIELDS])
+        html = _inspect_city(sess, lang, city)
     elif what.value == "park":
-        names = {(p.name_en if lang == "en" else p.name_zh): p.park_id for p in m.parks}
-        current = next(k for k, v in names.items() if v == park.value)
-        solara.Select(t(lang, "inspect_park"), values=list(names), value=current,
-                      on_value=lambda label: park.set(names[label]))
-        pk = m.parks[m.park_ids.index(park.value)]
-        html = field_table(lang, pk.describe().items())
+        html = _inspect_park(m, lang, park)
     elif what.value == "firm":
-        def random_firm():
-            living = m.firms.living
-            slot.set(int(living[m.random.randrange(len(living))]))
-
-        with solara.Row():
-            solara.InputInt(t(lang, "firm_slot"), value=slot, continuous_update=False)
-            solara.Button(t(lang, "random_firm"), on_click=random_firm)
-        current = int(slot.value)
-        if not (0 <= current < m.firms.n and m.firms.alive[current]):
-            # the chosen firm has exited (or the slot is unknown): show the first living firm instead
-            if 0 <= current < m.firms.n:
-                solara.Info(t(lang, "firm_exited").format(slot=current))
-            current = int(m.firms.living[0])
-        html = field_table(lang, m.firm(current).describe().items())
+        html = _inspect_firm(m, lang, slot)
     else:
-        def sample():
-            # prefer a worker who has moved: most have not, and their history is the interesting part
-            w = m.sample_worker()
-            for _ in range(60):
-                if w.history:
-                    break
-                w = m.sample_worker()
-            worker.set(w)
-
-        solara.Button(t(lang, "sample_worker"), on_click=sample, classes=["btn-sample-worker"])
-        w = worker.value
-        if w is not None:
-            attrs = [(k, getattr(w, k)) for k in ("wid", "alive", "skill", "hukou", "residence", "employer",
-                                                   "job_city", "wage_yuan")]
-            html = field_table(lang, attrs)
-            html += f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'worker_moves'))}</div>"
-            if w.history:
-                keys = list(w.history[0].keys())
-                html += html_table([[h[k] for k in keys] for h in w.history], header=keys, table_id="worker-moves")
-            else:
-                html += f'<div id="worker-moves">{escape(t(lang, "no_moves"))}</div>'
+        html = _inspect_worker(m, lang, worker)
     if html:
         solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+def _inspect_city(sess: Session, lang: str, city) -> str:
+    """A city picker; the city's row of the last quarter and its government's fields."""
+    m = sess.model
+    names = {city_name(lang, c): c for c in m.cities}
+    solara.Select(t(lang, "inspect_city"), values=list(names), value=city_name(lang, city.value),
+                  on_value=lambda label: city.set(names[label]))
+    cf = sess.cities()
+    row = cf[(cf.step == cf.step.max()) & (cf.city == city.value)].iloc[0]
+    gov = m.governments[m.cities.index(city.value)]
+    return (field_table(lang, [(f, row[f]) for f in CITY_TABLE_FIELDS])
+            + f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'government'))}</div>"
+            + field_table(lang, gov.describe().items(), table_id="government-table"))
+
+
+def _inspect_park(m, lang: str, park) -> str:
+    """A park picker (by its name in the UI language) and the park's fields."""
+    names = {(p.name_en if lang == "en" else p.name_zh): p.park_id for p in m.parks}
+    current = next(k for k, v in names.items() if v == park.value)
+    solara.Select(t(lang, "inspect_park"), values=list(names), value=current,
+                  on_value=lambda label: park.set(names[label]))
+    return field_table(lang, m.parks[m.park_ids.index(park.value)].describe().items())
+
+
+def _inspect_firm(m, lang: str, slot) -> str:
+    """A slot field with a random-firm button, and the firm's fields (the first living firm's if it has exited)."""
+    def random_firm():
+        living = m.firms.living
+        slot.set(int(living[m.random.randrange(len(living))]))
+
+    with solara.Row():
+        solara.InputInt(t(lang, "firm_slot"), value=slot, continuous_update=False)
+        solara.Button(t(lang, "random_firm"), on_click=random_firm)
+    current = int(slot.value)
+    if not (0 <= current < m.firms.n and m.firms.alive[current]):
+        # the chosen firm has exited (or the slot is unknown): show the first living firm instead
+        if 0 <= current < m.firms.n:
+            solara.Info(t(lang, "firm_exited", slot=current))
+        current = int(m.firms.living[0])
+    return field_table(lang, m.firm(current).describe().items())
+
+
+def _inspect_worker(m, lang: str, worker) -> str:
+    """A button that samples a worker, preferring one who has moved; the worker's fields and moves."""
+    def sample():
+        # prefer a worker who has moved: most have not, and their history is the interesting part
+        w = m.sample_worker()
+        for _ in range(60):
+            if w.history:
+                break
+            w = m.sample_worker()
+        worker.set(w)
+
+    solara.Button(t(lang, "sample_worker"), on_click=sample, classes=["btn-sample-worker"])
+    return "" if worker.value is None else worker_html(worker.value, lang)
+
+
+def worker_html(w: WorkerView, lang: str) -> str:
+    """A worker's fields, then its moves as a table (or a note that there are none)."""
+    html = field_table(lang, [(k, getattr(w, k)) for k in WORKER_FIELDS])
+    html += f"<div style='font-weight:bold;margin-top:6px'>{escape(t(lang, 'worker_moves'))}</div>"
+    if not w.history:
+        return html + f'<div id="worker-moves">{escape(t(lang, "no_moves"))}</div>'
+    keys = list(w.history[0].keys())
+    return html + html_table([[h[k] for k in keys] for h in w.history], header=[field_label(lang, k) for k in keys],
+                             table_id="worker-moves")
 
 
 @solara.component
 def Export(sess: Session, lang: str, version: int):
     solara.Text(t(lang, "export"), style="font-weight:bold;font-size:16px")
     solara.Text(t(lang, "export_hint"), style="font-size:12px;color:#555")
-    tag = f"{sess.scenario}_seed{sess.seed}_scale{sess.scale}"  # not the quarter: a step need not re-render this
+    tag = sess.export_tag()  # not the quarter: a step need not re-render this
     with solara.Row(style="flex-wrap:wrap"):
         for which in ("cities", "flows", "annual"):
             solara.FileDownload(lambda which=which: sess.export_csv(which), filename=f"czt_{which}_{tag}.csv",
                                 label=f"{which}.csv")
             solara.FileDownload(lambda which=which: sess.export_parquet(which), filename=f"czt_{which}_{tag}.parquet",
                                 label=f"{which}.parquet")
+        solara.FileDownload(sess.export_settings, filename=f"czt_settings_{tag}.json", label="settings.json")
 
 
 # ---------------------------------------------------------------------------- page
@@ -531,7 +587,29 @@ def Page():
     # one object for the page's lifetime: components that read bump.version re-render after every step, those that
     # read bump.config only when settings change; the page itself reads neither, so a step does not re-render it
     bump = solara.use_memo(lambda: Bumper(sess), [])
+    _use_play_loop(sess, bump, playing)
+    job, submit = _use_jobs(bump, error)
 
+    def on_compare(v):
+        compare.set(v)
+        sess.set_compare(v)
+        bump()
+
+    L = lang.value
+    solara.Title("CZT-Sim")
+    with solara.Column(style="padding:8px 16px", gap="8px"):
+        _page_header(sess, lang, error.value, building=job.value is not None)
+        with solara.Row(gap="16px", style="align-items:flex-start"):
+            with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
+                RunControls(sess, L, bump, error.set, playing, submit)
+                PolicyTimeline(sess, L, bump)
+                CompareSwitch(sess, L, bump, compare.value, on_compare)
+                LeverControls(sess, L, bump, submit)
+            Results(sess, L, bump, size_by)
+
+
+def _use_play_loop(sess: Session, bump: Bumper, playing) -> None:
+    """While ``playing``, a thread steps the model a quarter at a time (until the end year) and signals each step."""
     def play_loop(cancel):
         while playing.value and not cancel.is_set():
             if sess.at_end:
@@ -543,8 +621,11 @@ def Page():
 
     solara.use_thread(play_loop, dependencies=[playing.value])
 
-    # a rebuild (new scenario, seed, scale, levers, reset) is a job: this render shows a progress bar, the effect
-    # after it does the work, so a long build never looks like a frozen page
+
+def _use_jobs(bump: Bumper, error):
+    """A rebuild (new scenario, seed, scale, levers, reset) is a job: ``submit(fn)`` makes this render show a progress
+    bar and the effect after it does the work, so a long build never looks like a frozen page. A ConfigError goes
+    to ``error``. Returns the pending job (or None) and ``submit``."""
     job = solara.use_reactive(None)
 
     def submit(fn):
@@ -562,32 +643,22 @@ def Page():
         bump.config_changed()
 
     solara.use_effect(run_job, [job.value])
+    return job, submit
 
-    def on_compare(v):
-        compare.set(v)
-        sess.set_compare(v)
-        bump()
 
+def _page_header(sess: Session, lang, error: str | None, building: bool) -> None:
+    """Title with the language switch, subtitle, the last error and, while a run is rebuilt, progress."""
     L = lang.value
-    solara.Title("CZT-Sim")
-    with solara.Column(style="padding:8px 16px", gap="8px"):
-        with solara.Row(style="align-items:center"):
-            solara.Text(t(L, "title"), style="font-size:22px;font-weight:bold")
-            solara.Button(t(L, "language"), on_click=lambda: lang.set("zh" if L == "en" else "en"),
-                          outlined=True, classes=["btn-lang"])
-        solara.Text(t(L, "subtitle", year=sess.model.start_year), style="color:#555")
-        if error.value:
-            solara.Error(f"{t(L, 'error')}: {error.value}", classes=["app-error"])
-        if job.value is not None:
-            solara.ProgressLinear(True)
-            solara.Info(t(L, "building"), classes=["building-note"])
-        with solara.Row(gap="16px", style="align-items:flex-start"):
-            with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
-                RunControls(sess, L, bump, error.set, playing, submit)
-                PolicyTimeline(sess, L, bump)
-                CompareSwitch(sess, L, bump, compare.value, on_compare)
-                LeverControls(sess, L, bump, submit)
-            Results(sess, L, bump, size_by)
+    with solara.Row(style="align-items:center"):
+        solara.Text(t(L, "title", cities=cities_title(L)), style="font-size:22px;font-weight:bold")
+        solara.Button(t(L, "language"), on_click=lambda: lang.set("zh" if L == "en" else "en"),
+                      outlined=True, classes=["btn-lang"])
+    solara.Text(t(L, "subtitle", year=sess.model.start_year), style="color:#555")
+    if error:
+        solara.Error(f"{t(L, 'error')}: {error}", classes=["app-error"])
+    if building:
+        solara.ProgressLinear(True)
+        solara.Info(t(L, "building"), classes=["building-note"])
 
 
 @solara.component

@@ -1,16 +1,19 @@
 """SVG drawings made by the app itself: the cluster map and small line charts.
 
-Pure functions of plain data (no Solara, no model), so they are fast (a few ms) and easy to test.
+Pure functions of plain data (no Solara, no model; city names and order from ``model.identity``), so they are fast (a few ms) and easy to test.
 Every element carries a ``data-*`` attribute or an id that the browser test can look for.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from html import escape
 from typing import Sequence
 
-CITY_COLORS = {"changsha": "#c0392b", "zhuzhou": "#2471a3", "xiangtan": "#d68910"}
+from model.identity import CITIES
+
+CITY_COLORS = dict(zip(CITIES, ("#c0392b", "#2471a3", "#d68910"), strict=True))  # in the order of model.identity
 FLOW_STYLE = {  # group -> (colour, bend factor)
     "move_ordinary": ("#7d3c98", 0.12),
     "move_talent": ("#e67e22", 0.22),
@@ -63,38 +66,67 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
     """
     total = sum(c[size_by] for c in cities) or 1.0
     pos = {c["name"]: _xy(c["lat"], c["lon"]) for c in cities}
+    radius = {c["name"]: 6 + 44 * math.sqrt(c[size_by] / total) for c in cities}
+    between, outside = _sum_flows(flows, pos)
+    gmax: dict[str, float] = {}  # largest arrow of each group, for the widths and the legend
+    for (g, _, _), v in between.items():
+        gmax[g] = max(gmax.get(g, 0.0), v)
+    if outside:
+        gmax["outside"] = max(outside.values())
     out = [f'<svg id="czt-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H + 110}" '
-           f'width="100%" style="max-width:{MAP_W}px;font-family:sans-serif;background:#f7f9f4">']
-    out.append("<defs>")
-    for g, (col, _) in FLOW_STYLE.items():
-        out.append(f'<marker id="arr-{g}" viewBox="0 0 10 10" refX="7" refY="5" markerUnits="userSpaceOnUse" '
-                   f'markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{col}"/></marker>')
-    out.append("</defs>")
-    # Xiang river, schematic: enters from the south-east (Zhuzhou), bends past Xiangtan and flows north through Changsha
+           f'width="100%" style="max-width:{MAP_W}px;font-family:sans-serif;background:#f7f9f4">',
+           _arrow_markers(), _river(), _green_heart(labels.get("green_heart", "")),
+           _city_circles(cities, pos, radius, total, size_by),
+           _flow_arrows(between, pos, radius, gmax, labels),
+           _outside_arrows(outside, pos, radius, labels.get("legend_outside", "")),
+           _park_marks(parks, pos), _city_labels(cities, pos, total, size_by), _scale_bar(),
+           _map_legend(labels, gmax), "</svg>"]
+    return "".join(out)
+
+
+def _arrow_markers() -> str:
+    """One arrowhead marker per flow group, in the group's colour."""
+    marks = [f'<marker id="arr-{g}" viewBox="0 0 10 10" refX="7" refY="5" markerUnits="userSpaceOnUse" '
+             f'markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{col}"/></marker>'
+             for g, (col, _) in FLOW_STYLE.items()]
+    return "<defs>" + "".join(marks) + "</defs>"
+
+
+def _river() -> str:
+    """The Xiang river, schematic: enters from the south-east (Zhuzhou), bends past Xiangtan and flows north
+    through Changsha."""
     river = [(27.60, 113.30), (27.78, 113.17), (27.87, 113.08), (27.84, 112.97), (27.86, 112.90), (27.95, 112.93),
              (28.08, 112.96), (28.20, 112.96), (28.40, 112.93)]
     pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (_xy(a, b) for a, b in river))
-    out.append(f'<polyline points="{pts}" fill="none" stroke="#aed6f1" stroke-width="5" stroke-linejoin="round"/>')
-    # green heart
+    return f'<polyline points="{pts}" fill="none" stroke="#aed6f1" stroke-width="5" stroke-linejoin="round"/>'
+
+
+def _green_heart(label: str) -> str:
     gx, gy = _xy(GREEN_HEART[0], GREEN_HEART[1])
     r_px = GREEN_HEART[2] / 111.0 / (LAT1 - LAT0) * MAP_H
-    out.append(f'<circle id="green-heart" cx="{gx:.1f}" cy="{gy:.1f}" r="{r_px:.1f}" fill="#82e0aa" fill-opacity="0.55" '
-               f'stroke="#239b56" stroke-width="1.5"><title>{escape(labels.get("green_heart", ""))}</title></circle>')
-    out.append(f'<text x="{gx:.1f}" y="{gy + 4:.1f}" text-anchor="middle" font-size="11" fill="#145a32">'
-               f'{escape(labels.get("green_heart", ""))}</text>')
-    # cities
-    radius = {}
+    return (f'<circle id="green-heart" cx="{gx:.1f}" cy="{gy:.1f}" r="{r_px:.1f}" fill="#82e0aa" fill-opacity="0.55" '
+            f'stroke="#239b56" stroke-width="1.5"><title>{escape(label)}</title></circle>'
+            f'<text x="{gx:.1f}" y="{gy + 4:.1f}" text-anchor="middle" font-size="11" fill="#145a32">'
+            f'{escape(label)}</text>')
+
+
+def _city_circles(cities, pos, radius, total: float, size_by: str) -> str:
+    out = []
     for c in cities:
         x, y = pos[c["name"]]
         share = c[size_by] / total
-        r = radius[c["name"]] = 6 + 44 * math.sqrt(share)
         col = CITY_COLORS.get(c["name"], "#555")
         out.append(f'<circle class="city" data-city="{c["name"]}" data-share="{share:.4f}" cx="{x:.1f}" cy="{y:.1f}" '
-                   f'r="{r:.1f}" fill="{col}" fill-opacity="0.22" stroke="{col}" stroke-width="2">'
+                   f'r="{radius[c["name"]]:.1f}" fill="{col}" fill-opacity="0.22" stroke="{col}" stroke-width="2">'
                    f'<title>{escape(c["label"])}: {share:.1%}</title></circle>')
-    # flows between cities
-    by_group: dict[tuple[str, str, str], float] = {}
-    outside: dict[tuple[str, str], float] = {}  # (city, "in" | "out") -> persons from / to the rest of the world
+    return "".join(out)
+
+
+def _sum_flows(flows, pos) -> tuple[dict[tuple[str, str, str], float], dict[tuple[str, str], float]]:
+    """Flows summed by (group, origin, destination) between two different cities on the map, and by (city, "in" |
+    "out") for migration from and to the rest of the world; rows of other kinds or places are left out."""
+    between: dict[tuple[str, str, str], float] = {}
+    outside: dict[tuple[str, str], float] = {}
     for f in flows:
         g = FLOW_GROUP.get(f["kind"])
         if g == "outside":
@@ -106,11 +138,14 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
         if g is None or f["origin"] not in pos or f["destination"] not in pos or f["origin"] == f["destination"]:
             continue
         key = (g, f["origin"], f["destination"])
-        by_group[key] = by_group.get(key, 0.0) + float(f["count"])
-    gmax: dict[str, float] = {}
-    for (g, _, _), v in by_group.items():
-        gmax[g] = max(gmax.get(g, 0.0), v)
-    for (g, o, d), v in sorted(by_group.items()):
+        between[key] = between.get(key, 0.0) + float(f["count"])
+    return between, outside
+
+
+def _flow_arrows(between, pos, radius, gmax, labels) -> str:
+    """Curved arrows between cities, from circle edge to circle edge, width by the group's largest flow."""
+    out = []
+    for (g, o, d), v in sorted(between.items()):
         if v <= 0:
             continue
         col, bend = FLOW_STYLE[g]
@@ -130,29 +165,40 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
                    f'd="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{col}" '
                    f'stroke-opacity="0.8" stroke-width="{w:.2f}" marker-end="url(#arr-{g})">'
                    f'<title>{escape(labels.get("legend_" + g, g))}: {o} → {d}: {v:,.0f}</title></path>')
-    # migration from and to outside the cluster: short arrows pointing away from the cluster's centre
-    if outside:
-        gmax["outside"] = omax = max(outside.values())
-        mx = sum(x for x, _ in pos.values()) / len(pos)
-        my = sum(y for _, y in pos.values()) / len(pos)
-        col = FLOW_STYLE["outside"][0]
-        for (c, way), v in sorted(outside.items()):
-            if v <= 0:
-                continue
-            x, y = pos[c]
-            base = math.atan2(y - my, x - mx) + (0.25 if way == "in" else -0.25)
-            near = radius[c] + 3
-            far = radius[c] + 46
-            p_near = (x + math.cos(base) * near, y + math.sin(base) * near)
-            p_far = (x + math.cos(base) * far, y + math.sin(base) * far)
-            (sx, sy), (ex, ey) = (p_far, p_near) if way == "in" else (p_near, p_far)
-            w = 1.0 + 6.0 * v / omax
-            out.append(f'<path class="flow outside" data-kind="{way}_migration" data-city="{c}" data-count="{v:.0f}" '
-                       f'd="M{sx:.1f},{sy:.1f} L{ex:.1f},{ey:.1f}" stroke="{col}" stroke-opacity="0.8" '
-                       f'stroke-width="{w:.2f}" stroke-dasharray="{"none" if way == "in" else "4 2"}" '
-                       f'marker-end="url(#arr-outside)"><title>{escape(labels.get("legend_outside", ""))}: '
-                       f'{way} {c}: {v:,.0f}</title></path>')
-    # parks
+    return "".join(out)
+
+
+def _outside_arrows(outside, pos, radius, label: str) -> str:
+    """Migration from and to outside the cluster: short arrows pointing away from the cluster's centre."""
+    if not outside:
+        return ""
+    omax = max(outside.values())
+    mx = sum(x for x, _ in pos.values()) / len(pos)
+    my = sum(y for _, y in pos.values()) / len(pos)
+    col = FLOW_STYLE["outside"][0]
+    out = []
+    for (c, way), v in sorted(outside.items()):
+        if v <= 0:
+            continue
+        x, y = pos[c]
+        base = math.atan2(y - my, x - mx) + (0.25 if way == "in" else -0.25)
+        near = radius[c] + 3
+        far = radius[c] + 46
+        p_near = (x + math.cos(base) * near, y + math.sin(base) * near)
+        p_far = (x + math.cos(base) * far, y + math.sin(base) * far)
+        (sx, sy), (ex, ey) = (p_far, p_near) if way == "in" else (p_near, p_far)
+        w = 1.0 + 6.0 * v / omax
+        out.append(f'<path class="flow outside" data-kind="{way}_migration" data-city="{c}" data-count="{v:.0f}" '
+                   f'd="M{sx:.1f},{sy:.1f} L{ex:.1f},{ey:.1f}" stroke="{col}" stroke-opacity="0.8" '
+                   f'stroke-width="{w:.2f}" stroke-dasharray="{"none" if way == "in" else "4 2"}" '
+                   f'marker-end="url(#arr-outside)"><title>{escape(label)}: '
+                   f'{way} {c}: {v:,.0f}</title></path>')
+    return "".join(out)
+
+
+def _park_marks(parks, pos) -> str:
+    """Parks as squares (hollow if not open), enclave parks as diamonds with a dashed line to their sponsor."""
+    out = []
     for p in parks:
         x, y = _xy(p["lat"], p["lon"])
         tip = escape(p["label"])
@@ -169,23 +215,35 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
             fill = "#34495e" if p["open"] else "none"
             out.append(f'<rect class="park" data-park="{p["id"]}" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" '
                        f'fill="{fill}" stroke="#34495e" stroke-width="1.2"><title>{tip}</title></rect>')
-    # city labels on top
+    return "".join(out)
+
+
+def _city_labels(cities, pos, total: float, size_by: str) -> str:
+    """City names and shares, drawn last so that they stay on top."""
+    out = []
     for c in cities:
         x, y = pos[c["name"]]
         out.append(f'<text x="{x:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="15" font-weight="bold" '
                    f'fill="#1b2631" stroke="white" stroke-width="3" paint-order="stroke">{escape(c["label"])}</text>')
         out.append(f'<text x="{x:.1f}" y="{y + 12:.1f}" text-anchor="middle" font-size="11" fill="#1b2631" '
                    f'stroke="white" stroke-width="3" paint-order="stroke">{c[size_by] / total:.1%}</text>')
-    # scale bar: 20 km
+    return "".join(out)
+
+
+def _scale_bar() -> str:
+    """A 20 km bar and the north arrow."""
     bar = 20 / 111.0 / ((LON1 - LON0) * _KX) * MAP_W
-    out.append(f'<line x1="12" y1="{MAP_H - 14}" x2="{12 + bar:.1f}" y2="{MAP_H - 14}" stroke="#333" stroke-width="2"/>'
-               f'<text x="12" y="{MAP_H - 20}" font-size="10" fill="#333">20 km</text>'
-               f'<text x="{MAP_W - 14}" y="22" font-size="14" fill="#333" text-anchor="middle">N ↑</text>')
-    # legend
+    return (f'<line x1="12" y1="{MAP_H - 14}" x2="{12 + bar:.1f}" y2="{MAP_H - 14}" stroke="#333" stroke-width="2"/>'
+            f'<text x="12" y="{MAP_H - 20}" font-size="10" fill="#333">20 km</text>'
+            f'<text x="{MAP_W - 14}" y="22" font-size="14" fill="#333" text-anchor="middle">N ↑</text>')
+
+
+def _map_legend(labels, gmax) -> str:
+    """The band below the map: one line per flow group with its largest flow, then the park symbols."""
     y0 = MAP_H + 8
-    out.append(f'<rect x="0" y="{MAP_H}" width="{MAP_W}" height="110" fill="white"/>')
-    out.append(f'<text x="8" y="{y0 + 10}" font-size="11" font-weight="bold" fill="#333">'
-               f'{escape(labels.get("flows_shown", ""))}</text>')
+    out = [f'<rect x="0" y="{MAP_H}" width="{MAP_W}" height="110" fill="white"/>',
+           f'<text x="8" y="{y0 + 10}" font-size="11" font-weight="bold" fill="#333">'
+           f'{escape(labels.get("flows_shown", ""))}</text>']
     for i, (g, (col, _)) in enumerate(FLOW_STYLE.items()):
         lx, ly = 8 + (i % 2) * 300, y0 + 26 + (i // 2) * 18
         mx = gmax.get(g, 0.0)
@@ -199,7 +257,6 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
                f'<text x="172" y="{ly}" font-size="11" fill="#333">{escape(labels.get("legend_enclave", ""))}</text>')
     out.append(f'<rect x="410" y="{ly - 8}" width="8" height="8" fill="none" stroke="#34495e"/>'
                f'<text x="424" y="{ly}" font-size="11" fill="#333">{escape(labels.get("legend_closed", ""))}</text>')
-    out.append("</svg>")
     return "".join(out)
 
 
@@ -224,11 +281,30 @@ def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     return ticks
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """The plot area of a chart (margins left and top, width, height) and the data ranges it shows."""
+
+    ml: float
+    mt: float
+    pw: float
+    ph: float
+    x0: float
+    x1: float
+    lo: float
+    hi: float
+
+    def px(self, v: float) -> float:
+        return self.ml + (v - self.x0) / (self.x1 - self.x0) * self.pw
+
+    def py(self, v: float) -> float:
+        return self.mt + (self.hi - v) / (self.hi - self.lo) * self.ph
+
+
 def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequence[dict], percent: bool = False,
                    width: int = 430, height: int = 230) -> str:
     """A line chart. series: dicts with label, values (same length as x), color, dash (bool)."""
     ml, mr, mt, mb = 52, 10, 24, 44
-    pw, ph = width - ml - mr, height - mt - mb
     vals = [v for s in series for v in s["values"] if v is not None and math.isfinite(v)]
     tsize = min(12.0, (width - 12) / max(text_width(title, 1.0), 1.0))
     out = [f'<svg class="chart" id="{chart_id}" data-points="{len(x)}" xmlns="http://www.w3.org/2000/svg" '
@@ -237,40 +313,65 @@ def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequen
     if not vals or len(x) == 0:
         out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="11" fill="#888">–</text></svg>')
         return "".join(out)
+    lo, hi, ticks = _value_range(vals)
+    plot = _Plot(ml, mt, width - ml - mr, height - mt - mb, *_year_range(x), lo, hi)
+    out += [_value_grid(plot, ticks, percent), _year_ticks(plot),
+            f'<rect x="{ml}" y="{mt}" width="{plot.pw}" height="{plot.ph}" fill="none" stroke="#bbb"/>',
+            _series_lines(plot, x, series), _chart_legend(plot, series, width), "</svg>"]
+    return "".join(out)
+
+
+def _value_range(vals: list[float]) -> tuple[float, float, list[float]]:
+    """The value axis: its bottom and top (widened if all values are equal, and to the outer ticks) and ticks."""
     lo, hi = min(vals), max(vals)
     if hi - lo < 1e-12:
         pad = abs(hi) * 0.05 or 1.0
         lo, hi = lo - pad, hi + pad
     ticks = _nice_ticks(lo, hi)
-    lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
+    return min(lo, ticks[0]), max(hi, ticks[-1]), ticks
+
+
+def _year_range(x: Sequence[float]) -> tuple[float, float]:
+    """The time axis: first and last point, widened by a quarter each way for a single point in time."""
     x0, x1 = min(x), max(x)
     if x1 - x0 < 1e-9:
         x0, x1 = x0 - 0.25, x1 + 0.25
+    return x0, x1
 
-    def px(v: float) -> float:
-        return ml + (v - x0) / (x1 - x0) * pw
 
-    def py(v: float) -> float:
-        return mt + (hi - v) / (hi - lo) * ph
-
+def _value_grid(plot: _Plot, ticks: list[float], percent: bool) -> str:
+    """Horizontal grid lines with their labels, and the zero line when zero is inside the range."""
+    out = []
     for tv in ticks:
-        yy = py(tv)
+        yy = plot.py(tv)
         lab = f"{tv * 100:.1f}%" if percent else _fmt(tv)
-        out.append(f'<line x1="{ml}" y1="{yy:.1f}" x2="{ml + pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>'
-                   f'<text x="{ml - 4}" y="{yy + 3:.1f}" text-anchor="end" font-size="10" fill="#555">{lab}</text>')
-    if lo < 0 < hi:
-        out.append(f'<line x1="{ml}" y1="{py(0):.1f}" x2="{ml + pw}" y2="{py(0):.1f}" stroke="#999"/>')
-    years = range(math.ceil(x0), math.floor(x1) + 1)
+        out.append(f'<line x1="{plot.ml}" y1="{yy:.1f}" x2="{plot.ml + plot.pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>'
+                   f'<text x="{plot.ml - 4}" y="{yy + 3:.1f}" text-anchor="end" font-size="10" fill="#555">{lab}</text>')
+    if plot.lo < 0 < plot.hi:
+        out.append(f'<line x1="{plot.ml}" y1="{plot.py(0):.1f}" x2="{plot.ml + plot.pw}" y2="{plot.py(0):.1f}" stroke="#999"/>')
+    return "".join(out)
+
+
+def _year_ticks(plot: _Plot) -> str:
+    """A tick and label at whole years, at most about eight of them."""
+    bottom = plot.mt + plot.ph
+    years = range(math.ceil(plot.x0), math.floor(plot.x1) + 1)
     every = max(1, math.ceil(len(years) / 8))
+    out = []
     for i, yr in enumerate(years):
         if i % every:
             continue
-        xx = px(yr)
-        out.append(f'<line x1="{xx:.1f}" y1="{mt + ph}" x2="{xx:.1f}" y2="{mt + ph + 4}" stroke="#555"/>'
-                   f'<text x="{xx:.1f}" y="{mt + ph + 15}" text-anchor="middle" font-size="10" fill="#555">{yr}</text>')
-    out.append(f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#bbb"/>')
+        xx = plot.px(yr)
+        out.append(f'<line x1="{xx:.1f}" y1="{bottom}" x2="{xx:.1f}" y2="{bottom + 4}" stroke="#555"/>'
+                   f'<text x="{xx:.1f}" y="{bottom + 15}" text-anchor="middle" font-size="10" fill="#555">{yr}</text>')
+    return "".join(out)
+
+
+def _series_lines(plot: _Plot, x: Sequence[float], series: Sequence[dict]) -> str:
+    """One polyline per series through its finite values (a dot if it has one)."""
+    out = []
     for s in series:
-        pts = [(px(a), py(b)) for a, b in zip(x, s["values"]) if b is not None and math.isfinite(b)]
+        pts = [(plot.px(a), plot.py(b)) for a, b in zip(x, s["values"]) if b is not None and math.isfinite(b)]
         if not pts:
             continue
         dash = ' stroke-dasharray="5 3"' if s.get("dash") else ""
@@ -280,17 +381,21 @@ def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequen
             d = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
             out.append(f'<polyline class="series" data-label="{escape(s["label"])}" points="{d}" fill="none" '
                        f'stroke="{s["color"]}" stroke-width="1.8"{dash}/>')
-    # legend below the plot
-    lx, ly = ml, mt + ph + 30
+    return "".join(out)
+
+
+def _chart_legend(plot: _Plot, series: Sequence[dict], width: int) -> str:
+    """The legend below the plot, wrapped to the chart's width; series with ``legend: False`` are left out."""
+    lx, ly = plot.ml, plot.mt + plot.ph + 30
+    out = []
     for s in series:
         if s.get("legend") is False:
             continue
         w = 22 + text_width(s["label"], 10)
         if lx + w > width:
-            lx, ly = ml, ly + 12
+            lx, ly = plot.ml, ly + 12
         dash = ' stroke-dasharray="5 3"' if s.get("dash") else ""
         out.append(f'<line x1="{lx}" y1="{ly - 3}" x2="{lx + 12}" y2="{ly - 3}" stroke="{s["color"]}" stroke-width="2"{dash}/>'
                    f'<text x="{lx + 15}" y="{ly}" font-size="10" fill="#333">{escape(s["label"])}</text>')
         lx += w
-    out.append("</svg>")
     return "".join(out)

@@ -6,7 +6,9 @@ nothing here is module-global, so tabs never share a model. A lock serialises st
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import threading
 import time
 from typing import Any
@@ -226,14 +228,43 @@ class Session:
         return last[["origin", "destination", "kind", "count"]].to_dict("records")
 
     # ------------------------------------------------------------------ export
+    def settings(self) -> dict[str, Any]:
+        """What made this run: scenario, seed, scale, the lever values set in the app (``overrides``, on/off levers
+        as true/false, categorical ones by their choice), every lever's value now, quarters simulated and the
+        platform fingerprint (bit-identity needs the same one)."""
+        from model import platform
+
+        m = self.model
+        return {"scenario": self.scenario, "seed": self.seed, "scale": self.scale, "start_year": m.start_year,
+                "quarters_simulated": m.steps, "overrides": dict(self.overrides),
+                "levers_now": {p.name: m.p[p.name] for p in LEVERS}, "platform": platform.record()}
+
+    def export_tag(self) -> str:
+        """File-name tag of the exports: scenario, seed, scale, and a short hash of the app's lever values if any
+        (two runs with other levers do not export under one name)."""
+        tag = f"{self.scenario}_seed{self.seed}_scale{self.scale}"
+        if self.overrides:
+            tag += "_levers-" + hashlib.sha256(json.dumps(self.overrides, sort_keys=True).encode()).hexdigest()[:8]
+        return tag
+
+    def export_settings(self) -> bytes:
+        return (json.dumps(self.settings(), indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
     def export_csv(self, which: str) -> bytes:
         df = {"cities": self.cities, "flows": self.flows, "annual": self.annual}[which]()
         return df.to_csv(index=False).encode("utf-8")
 
     def export_parquet(self, which: str) -> bytes:
+        """The table as Parquet, with the run's settings in its metadata (``czt_sim.*`` keys, JSON values)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         df = {"cities": self.cities, "flows": self.flows, "annual": self.annual}[which]()
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        meta = {f"czt_sim.{k}".encode(): json.dumps(v, sort_keys=True).encode() for k, v in self.settings().items()}
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
         buf = io.BytesIO()
-        df.to_parquet(buf, index=False)
+        pq.write_table(table, buf)
         return buf.getvalue()
 
 

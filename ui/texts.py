@@ -1,17 +1,20 @@
 """Every piece of UI text in both languages, in one place.
 
-``t(lang, key, **fmt)`` returns the text; a key missing from Chinese falls back to English, and a key missing
-from both is shown as the key itself (tests check that every key used exists in both languages).
-Parameter names come from ``model.params`` (``Param.en`` / ``Param.zh``), not from here.
+``t(lang, key, **fmt)`` returns the text and ``field_label(lang, key)`` a data field's label; a key or a language
+missing is an error (KeyError), never a raw key on the page: tests walk every key the app can ask for in both
+languages. Parameter names and lever-group titles come from ``model.params`` (``Param.en`` / ``Param.zh``,
+``GROUPS``), city and sector names from ``model.identity`` (the data files' ``name_en`` / ``name_zh``), not from here.
 """
 
 from __future__ import annotations
+
+from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, SECTOR_EN, SECTOR_ZH
 
 LANGS = ("en", "zh")
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "title": "CZT-Sim: Changsha–Zhuzhou–Xiangtan city cluster",
+        "title": "CZT-Sim: {cities} city cluster",
         "subtitle": "Siphon or spillover? One step is one quarter, starting in {year}.",
         "language": "中文",
         "run": "Run",
@@ -31,7 +34,14 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_default": "scenario value",
         "restore": "Restore scenario values",
         "allowed": "allowed",
+        "allowed_bool": "on or off (true / false)",
+        "allowed_choices": "one of {choices}",
+        "lever_on": "on",
+        "lever_off": "off",
         "changed": "changed",
+        "choice_market_access_list_separate": "separate: each city approves",
+        "choice_market_access_list_aligned": "aligned: harmonised approvals",
+        "choice_market_access_list_unified": "unified: one list, one approval",
         "map": "Map of the cluster",
         "size_by": "City size by",
         "size_gdp": "GDP",
@@ -71,9 +81,9 @@ TEXT: dict[str, dict[str, str]] = {
         "neutral": "neutral 中性",
         "gdp_share_change": "GDP share change (pp)",
         "gdp_share": "GDP share first → last",
-        "net_talent": "Net talent from Changsha (persons)",
-        "net_ordinary": "Net ordinary workers from Changsha (persons)",
-        "net_firms": "Net firms and branches from Changsha",
+        "net_talent": "Net talent from {core} (persons)",
+        "net_ordinary": "Net ordinary workers from {core} (persons)",
+        "net_firms": "Net firms and branches from {core}",
         "baseline_verdict": "baseline",
         "years_covered": "Years {first}–{last}",
         "inspect": "Inspect",
@@ -87,25 +97,15 @@ TEXT: dict[str, dict[str, str]] = {
         "firm_exited": "Firm {slot} has exited; showing the first living firm.",
         "sample_worker": "Sample a worker",
         "worker_moves": "Moves",
+        "government": "City government",
         "no_moves": "No moves recorded yet.",
         "export": "Export data",
-        "export_hint": "Everything simulated so far, one row per city per quarter (cities), per flow (flows) or per city per year (annual).",
+        "export_hint": "Everything simulated so far, one row per city per quarter (cities), per flow (flows) or per city per year (annual); settings.json (and the Parquet files' metadata) records the scenario, seed, scale and lever values.",
         "error": "Error",
         "loading": "Building the model…",
-        "city_changsha": "Changsha",
-        "city_zhuzhou": "Zhuzhou",
-        "city_xiangtan": "Xiangtan",
-        "city_outside": "outside",
         "field": "Field",
         "value": "Value",
         "step_time": "Last step: {ms:.0f} ms",
-        "sector_agriculture": "agriculture",
-        "sector_machinery": "machinery",
-        "sector_transport_equipment": "transport equipment",
-        "sector_materials": "materials",
-        "sector_electronics_it": "electronics & IT",
-        "sector_producer_services": "producer services",
-        "sector_consumer_services": "consumer services",
         "year_axis": "year",
         "scale_too_small": "invalid value for 'scale': {value}; allowed in the app: an integer from {lo} to {hi} (smaller is too slow for a browser)",
     },
@@ -130,7 +130,14 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_default": "情景取值",
         "restore": "恢复情景取值",
         "allowed": "允许范围",
+        "allowed_bool": "开启或关闭（true / false）",
+        "allowed_choices": "{choices} 之一",
+        "lever_on": "开启",
+        "lever_off": "关闭",
         "changed": "已修改",
+        "choice_market_access_list_separate": "各市分别审批（separate）",
+        "choice_market_access_list_aligned": "审批标准协同（aligned）",
+        "choice_market_access_list_unified": "统一清单、一次审批（unified）",
         "map": "城市群地图",
         "size_by": "城市符号大小",
         "size_gdp": "GDP",
@@ -164,15 +171,15 @@ TEXT: dict[str, dict[str, str]] = {
         "verdict_wait": "结论需要至少一个完整年份：请运行到{year}年第1季度或之后。",
         "verdict_rule": "判定规则",
         "updating": "更新中…",
-        "verdict_rule_text": "GDP占比下降至少{thr:g}个百分点，且人才或企业/分支净流向长沙 → 虹吸；GDP占比上升至少{thr:g}个百分点，且人才或企业/分支净流出长沙 → 溢出；否则为中性。",
+        "verdict_rule_text": "GDP占比下降至少{thr:g}个百分点，且人才或企业/分支净流向{core} → 虹吸；GDP占比上升至少{thr:g}个百分点，且人才或企业/分支净流出{core} → 溢出；否则为中性。",
         "siphon": "虹吸 siphon",
         "spillover": "溢出 spillover",
         "neutral": "中性 neutral",
         "gdp_share_change": "GDP占比变化（百分点）",
         "gdp_share": "GDP占比 起 → 止",
-        "net_talent": "来自长沙的人才净流入（人）",
-        "net_ordinary": "来自长沙的普通劳动者净流入（人）",
-        "net_firms": "来自长沙的企业与分支净流入",
+        "net_talent": "来自{core}的人才净流入（人）",
+        "net_ordinary": "来自{core}的普通劳动者净流入（人）",
+        "net_firms": "来自{core}的企业与分支净流入",
         "baseline_verdict": "基准",
         "years_covered": "{first}–{last}年",
         "inspect": "查看",
@@ -186,25 +193,15 @@ TEXT: dict[str, dict[str, str]] = {
         "firm_exited": "企业 {slot} 已退出；显示第一家存续企业。",
         "sample_worker": "随机抽取一名劳动者",
         "worker_moves": "迁移记录",
+        "government": "市政府",
         "no_moves": "尚无迁移记录。",
         "export": "导出数据",
-        "export_hint": "已模拟的全部数据：每城市每季度一行（cities）、每项流动一行（flows）或每城市每年一行（annual）。",
+        "export_hint": "已模拟的全部数据：每城市每季度一行（cities）、每项流动一行（flows）或每城市每年一行（annual）；settings.json（及 Parquet 文件的元数据）记录情景、随机种子、比例与各杠杆取值。",
         "error": "错误",
         "loading": "正在构建模型…",
-        "city_changsha": "长沙",
-        "city_zhuzhou": "株洲",
-        "city_xiangtan": "湘潭",
-        "city_outside": "外部",
         "field": "字段",
         "value": "数值",
         "step_time": "上一步运行：{ms:.0f} 毫秒",
-        "sector_agriculture": "农业",
-        "sector_machinery": "机械",
-        "sector_transport_equipment": "交通运输设备",
-        "sector_materials": "材料",
-        "sector_electronics_it": "电子信息",
-        "sector_producer_services": "生产性服务业",
-        "sector_consumer_services": "生活性服务业",
         "year_axis": "年份",
         "scale_too_small": "'scale' 取值无效：{value}；本应用允许 {lo} 至 {hi} 的整数（更小的值在浏览器中过慢）",
     },
@@ -212,16 +209,38 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def t(lang: str, key: str, **fmt) -> str:
-    table = TEXT.get(lang, TEXT["en"])
-    text = table.get(key, TEXT["en"].get(key, key))
-    return text.format(**fmt) if fmt else text
+    """The text of ``key`` in ``lang`` with ``fmt`` filled in; KeyError for an unknown language, key or placeholder."""
+    return TEXT[lang][key].format(**fmt)
+
+
+def choice_label(lang: str, param: str, value: str) -> str:
+    """Display name of a categorical lever's choice (key ``choice_<param>_<value>``; the registry keeps the values)."""
+    return t(lang, f"choice_{param}_{value}")
 
 
 def city_name(lang: str, city: str) -> str:
-    return t(lang, f"city_{city}")
+    """A city's display name (model.identity); KeyError for a name that is not a city."""
+    return {"en": CITY_EN, "zh": CITY_ZH}[lang][city]
 
 
-# labels of the data fields shown by the inspector (the raw column name is shown beside them, as in the exports)
+def sector_name(lang: str, sector: str) -> str:
+    """A sector's display name (model.identity); KeyError for a name that is not a sector."""
+    return {"en": SECTOR_EN, "zh": SECTOR_ZH}[lang][sector]
+
+
+def core_name(lang: str) -> str:
+    """The core city's display name, for texts with a ``{core}`` placeholder."""
+    return city_name(lang, CORE_CITY)
+
+
+def cities_title(lang: str) -> str:
+    """The cities' names joined by dashes (Changsha–Zhuzhou–Xiangtan), for the ``{cities}`` placeholder."""
+    return "–".join(city_name(lang, c) for c in CITIES)
+
+
+# labels of the data fields shown by the inspector (the raw column name is shown beside them, as in the exports):
+# the city table's columns, the describe() fields of firms, parks and city governments, a worker's fields and the
+# keys of its moves
 FIELD_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "gdp_q_100m_yuan": "GDP this quarter (100m yuan)", "gdp_credited_q_100m_yuan": "GDP credited, after enclave sharing",
@@ -237,10 +256,16 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "sector_focus": "Sector focus", "capacity_ha": "Land (ha)", "used_ha": "Land used (ha)",
         "occupancy": "Occupancy", "rent_yuan_m2_year": "Rent (yuan/m²/year)", "enclave_sponsor": "Enclave sponsor",
         "slot": "Slot", "sector": "Sector", "hq_city": "Headquarters city", "branch": "Is a branch",
-        "employment_persons": "Employment (persons)", "value_added_100m_yuan": "Value added (100m yuan/quarter)",
-        "profit_100m_yuan": "Profit (100m yuan/quarter)",
+        "establishments": "Establishments in this cohort", "employment_persons": "Employment per establishment (persons)",
+        "wage_offers_yuan": "Wage offers (yuan/year)",
+        "value_added_100m_yuan": "Value added, all establishments (100m yuan/year)",
+        "profit_100m_yuan": "Profit, all establishments (100m yuan/year)",
+        "tax_collected_100m_yuan_q": "Local taxes collected (100m yuan/quarter)",
+        "tax_after_sharing_100m_yuan_q": "Taxes after sharing (100m yuan/quarter)",
+        "public_service_index": "Public-service index", "infrastructure_index": "Infrastructure index",
         "wid": "Worker id", "alive": "Alive", "skill": "Skill", "hukou": "Hukou", "residence": "Lives in",
         "employer": "Employer (firm slot)", "job_city": "Works in", "wage_yuan": "Wage (yuan/year)",
+        "step": "Step", "year": "Year", "quarter": "Quarter", "kind": "Move", "from": "From", "to": "To",
     },
     "zh": {
         "gdp_q_100m_yuan": "本季度GDP（亿元）", "gdp_credited_q_100m_yuan": "分成后计入的GDP（亿元）",
@@ -256,13 +281,20 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "sector_focus": "主导产业", "capacity_ha": "用地（公顷）", "used_ha": "已用地（公顷）",
         "occupancy": "占用率", "rent_yuan_m2_year": "租金（元/平方米/年）", "enclave_sponsor": "飞地派出地",
         "slot": "编号", "sector": "行业", "hq_city": "总部所在城市", "branch": "是否分支",
-        "employment_persons": "就业人数", "value_added_100m_yuan": "增加值（亿元/季度）",
-        "profit_100m_yuan": "利润（亿元/季度）",
+        "establishments": "本组企业单位数", "employment_persons": "每个企业单位就业人数",
+        "wage_offers_yuan": "工资报价（元/年）",
+        "value_added_100m_yuan": "增加值，全部企业单位（亿元/年）",
+        "profit_100m_yuan": "利润，全部企业单位（亿元/年）",
+        "tax_collected_100m_yuan_q": "地方税收（亿元/季度）",
+        "tax_after_sharing_100m_yuan_q": "分成后税收（亿元/季度）",
+        "public_service_index": "公共服务指数", "infrastructure_index": "基础设施指数",
         "wid": "劳动者编号", "alive": "在世", "skill": "技能", "hukou": "户籍", "residence": "居住地",
         "employer": "雇主（企业编号）", "job_city": "工作地", "wage_yuan": "工资（元/年）",
+        "step": "步", "year": "年份", "quarter": "季度", "kind": "迁移类型", "from": "迁出地", "to": "迁入地",
     },
 }
 
 
 def field_label(lang: str, key: str) -> str:
-    return FIELD_LABELS.get(lang, FIELD_LABELS["en"]).get(key, FIELD_LABELS["en"].get(key, key))
+    """The label of a data field in ``lang``; KeyError for a field without one."""
+    return FIELD_LABELS[lang][key]

@@ -78,9 +78,21 @@ def recount_employment(m: CZTModel) -> None:
     """Firm headcounts from the workers' employer column (the single source of truth)."""
     W, F = m.workers, m.firms
     emp = W.alive & (W.employer >= 0)
-    tal = emp & (W.skill == TALENT)
-    F.n_talent[:] = np.bincount(W.employer[tal], minlength=F.n)[: F.n]
-    F.n_ordinary[:] = np.bincount(W.employer[emp & ~tal], minlength=F.n)[: F.n]
+    key = W.employer[emp].astype(np.int64) * 2 + (W.skill[emp] == TALENT)  # one pass: (firm slot, skill)
+    counts = np.bincount(key, minlength=2 * F.n)[: 2 * F.n].reshape(-1, 2)
+    F.n_ordinary[:] = counts[:, 0]
+    F.n_talent[:] = counts[:, 1]
+
+
+def move_headcounts(m: CZTModel, rows: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
+    """Keep headcounts in step when workers ``rows`` change employer from ``old`` to ``new`` (-1: none), without a
+    recount of the whole population."""
+    F, W = m.firms, m.workers
+    tal = W.skill[rows] == TALENT
+    for col, sel in ((F.n_ordinary, ~tal), (F.n_talent, tal)):
+        o, n = old[sel], new[sel]
+        np.subtract.at(col, o[o >= 0], 1)
+        np.add.at(col, n[n >= 0], 1)
 
 
 def target_headcount(m: CZTModel, slots: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from agents.firm import Firm
 from agents.worker import UNEMPLOYED
 from model import calibration as cal
 from model.identity import N_CITIES, SECTOR_KIND, SECTORS
-from model.labour import recount_employment
+from model.labour import move_headcounts
 from model.land import firm_land_ha, free_land
 from model.production import optimal_profit, unit_cost
 from model.sampling import categorical_counts
@@ -161,7 +161,6 @@ def _move_establishments(m: CZTModel, src: np.ndarray, dest: np.ndarray, park: n
     _move_staff(m, src, k, branch, n0, np.where(branch, UNEMPLOYED, new[group]))
     _shrink_sources(m, src, k, branch, n0)
     _remove_empty_cohorts(m)
-    recount_employment(m)  # headcounts follow the staff that moved, before anything else reads them
     for j in range(len(src)):
         m.recorder.flow_firms("branch_opening" if branch[j] else "firm_relocation", int(origin[j]), int(dest[j]), int(k[j]))
 
@@ -213,7 +212,9 @@ def _move_staff(m: CZTModel, src, k, branch, n0, target) -> None:
     j = np.searchsorted(edge, wkey, side="right")
     hit = (j < len(order)) & (s_src[np.minimum(j, len(order) - 1)] == emp)
     grp = order[np.minimum(j, len(order) - 1)]
-    W.employer[staff[hit]] = target[grp][hit]
+    moved, to = staff[hit], target[grp][hit]
+    move_headcounts(m, moved, W.employer[moved], to)  # headcounts follow the staff, before anything else reads them
+    W.employer[moved] = to
 
 
 def _shrink_sources(m: CZTModel, src, k, branch, n0) -> None:
@@ -275,12 +276,12 @@ def exit_and_enter(m: CZTModel) -> None:
     frac[out] = k_out / F.n_est[out]
     staff = np.flatnonzero(W.alive & (W.employer >= 0))
     fired = staff[rng.random(len(staff)) < frac[W.employer[staff]]]
+    move_headcounts(m, fired, W.employer[fired], np.full(len(fired), UNEMPLOYED))
     W.employer[fired] = UNEMPLOYED
     out_city, out_park, out_sec = F.city[out].astype(np.int64), F.park[out].astype(np.int64), F.sector[out].astype(np.int64)
     F.pre_move_tax[out] *= 1 - frac[out]
     F.n_est[out] -= k_out
     _remove_empty_cohorts(m)
-    recount_employment(m)
     m.recorder.flow_firms_many("firm_exit", out_city, out_city, k_out)
     # entrants: as many establishments as exited, by sector
     n_sec = len(SECTORS)

@@ -72,8 +72,11 @@ class Recorder:
         self._pending[(int(origin), int(dest), kind)] += establishments
 
     def flow_firms_many(self, kind: str, origin: np.ndarray, dest: np.ndarray, establishments: np.ndarray) -> None:
-        for o, d, n in zip(np.asarray(origin).tolist(), np.asarray(dest).tolist(), np.asarray(establishments).tolist()):
-            self.flow_firms(kind, o, d, n)
+        n = len(PLACES)
+        key = np.asarray(origin, dtype=np.int64) * n + np.asarray(dest, dtype=np.int64)
+        total = np.bincount(key, weights=np.asarray(establishments, dtype=float), minlength=n * n)  # whole numbers
+        for k in np.flatnonzero(total):
+            self.flow_firms(kind, int(k) // n, int(k) % n, total[k])
 
     # ---- the state at the end of a step
     def record_state(self) -> None:

@@ -26,7 +26,7 @@ from agents.government import CityGovernment
 from agents.park import IndustrialPark
 from agents.worker import MOVE_KIND_NAMES, TALENT, UNEMPLOYED, WorkerView
 from model import calibration as cal
-from model import demography, fiscal, initial, labour, land, production, residence
+from model import demography, fiscal, initial, kernels, labour, land, production, residence
 from model.errors import ConfigError
 from model.fiscal import Fiscal
 from model.geography import Geography
@@ -216,7 +216,7 @@ class CZTModel(mesa.Model):
     def city_population(self) -> np.ndarray:
         """Worker agents resident per city (multiply by ``scale`` for residents)."""
         W = self.workers
-        return np.bincount(W.residence[W.alive], minlength=N_CITIES)
+        return kernels.residents(W.alive, W.residence, N_CITIES)
 
     def job_city(self) -> np.ndarray:
         """City of each worker's job, -1 if unemployed."""

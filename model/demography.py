@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.worker import BORN, DIED, MOVE_IN, MOVE_OUT
+from model import kernels
 from model.identity import N_CITIES, OUTSIDE
 from model.production import tfp_trend
 from model.residence import utility
@@ -45,14 +46,10 @@ def step(m: CZTModel) -> None:
     """Deaths, unemployed leaving the cluster, births, in-migration from the rest of Hunan."""
     W, p, rng, rec = m.workers, m.p, m.rng, m.recorder
     t = m.steps
-    # deaths
-    dead = np.flatnonzero(W.alive & (rng.random(W.n) < p["death_rate"] / 4))
-    W.alive[dead] = False
+    # deaths, and unemployed leaving the cluster
+    dead, leave = kernels.deaths_and_leavers(rng, W.alive, W.employer, p["death_rate"] / 4, p["leave_rate_unemployed"])
     W.log(t, dead, DIED, W.residence[dead], W.residence[dead])
     rec.flow_people("death", W.residence[dead], W.residence[dead], W.skill[dead])
-    # unemployed leave the cluster
-    leave = np.flatnonzero(W.alive & (W.employer < 0) & (rng.random(W.n) < p["leave_rate_unemployed"]))
-    W.alive[leave] = False
     W.log(t, leave, MOVE_OUT, W.residence[leave], OUTSIDE)
     rec.flow_people("out_migration", W.residence[leave], np.full(len(leave), OUTSIDE), W.skill[leave])
     # births (new entrants to the labour market of their city)

@@ -17,6 +17,7 @@ import numpy as np
 
 from agents.worker import TALENT, UNEMPLOYED
 from model import calibration as cal
+from model import kernels
 from model.identity import CITIES, N_CITIES, OUTSIDE
 from model.land import free_land, land_ha_per_agent
 from model.production import unit_cost
@@ -77,11 +78,7 @@ def calibrate_unemployment(m: CZTModel) -> None:
 def recount_employment(m: CZTModel) -> None:
     """Firm headcounts from the workers' employer column (the single source of truth)."""
     W, F = m.workers, m.firms
-    emp = W.alive & (W.employer >= 0)
-    key = W.employer[emp].astype(np.int64) * 2 + (W.skill[emp] == TALENT)  # one pass: (firm slot, skill)
-    counts = np.bincount(key, minlength=2 * F.n)[: 2 * F.n].reshape(-1, 2)
-    F.n_ordinary[:] = counts[:, 0]
-    F.n_talent[:] = counts[:, 1]
+    kernels.recount(W.alive, W.employer, W.skill, F.n_ordinary, F.n_talent)
 
 
 def move_headcounts(m: CZTModel, rows: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
@@ -134,14 +131,7 @@ def adjust_employment(m: CZTModel) -> None:
     fire = np.zeros((F.n, 2))
     fire[live] = stochastic_round(rng, np.maximum(-gap, 0))
     # layoffs: each worker of (firm, skill) leaves with probability fired / headcount; plus exogenous separations
-    emp_rows = np.flatnonzero(W.alive & (W.employer >= 0))
-    f = W.employer[emp_rows]
-    s = W.skill[emp_rows].astype(np.int64)
-    head = np.where(s == TALENT, F.n_talent[f], F.n_ordinary[f])
-    prob = fire[f, s] / np.maximum(head, 1) + p["separation_rate"]
-    leave = rng.random(len(emp_rows)) < prob
-    W.employer[emp_rows[leave]] = UNEMPLOYED
-    recount_employment(m)
+    kernels.layoffs(rng, W.alive, W.employer, W.skill, fire, F.n_ordinary, F.n_talent, p["separation_rate"])
 
 
 def _land_limited(m: CZTModel, live: np.ndarray, want: np.ndarray) -> np.ndarray:
@@ -185,72 +175,38 @@ def cross_city_penalty(m: CZTModel) -> np.ndarray:
 
 def match(m: CZTModel) -> None:
     """One round of job search and matching across the cities: searchers compare sampled vacancies."""
-    W, F, L, p, rng = m.workers, m.firms, m.labour, m.p, m.rng
+    W, F, L, G, p, rng = m.workers, m.firms, m.labour, m.geography, m.p, m.rng
     if L.vacancies.sum() == 0:
         return
-    searching = W.alive & ((W.employer < 0) | (rng.random(W.n) < p["search_on_the_job"]))
-    rows = np.flatnonzero(searching)
+    rows = kernels.select_searchers(rng, W.alive, W.employer, W.skill, p["job_search_rate_ordinary"],
+                                    p["job_search_rate_talent"])
     if len(rows) == 0:
         return
-    res = W.residence[rows].astype(np.int64)
-    skill = W.skill[rows].astype(np.int64)
-    offers = _sample_offers(m, res, skill)
-    cc, pen = commute_cost(m), cross_city_penalty(m)
-    firm_city = F.city.astype(np.int64)
-    bc = _benefit_city(W, rows)
-    valid = offers >= 0
-    oc = np.where(valid, firm_city[np.maximum(offers, 0)], 0)
-    wage = L.wages[oc, skill[:, None]] * np.where(valid, F.wage_premium[np.maximum(offers, 0)], 1.0)
-    value = wage - cc[res[:, None], oc, skill[:, None]] - pen[bc[:, None], oc, skill[:, None]]
-    value = value * np.exp(p["job_taste_sd"] * rng.gumbel(size=value.shape))  # idiosyncratic job taste
-    value[~valid] = -np.inf
-    best = np.argmax(value, axis=1)
-    best_val = value[np.arange(len(rows)), best]
-    best_firm = offers[np.arange(len(rows)), best]
-    cur = W.employer[rows]
-    cur_city = np.where(cur >= 0, firm_city[np.maximum(cur, 0)], res)
-    cur_prem = np.where(cur >= 0, F.wage_premium[np.maximum(cur, 0)], 1.0)
-    reservation = np.where(cur >= 0,
-                           (1 + p["job_switch_premium"]) * (L.wages[cur_city, skill] * cur_prem - cc[res, cur_city, skill]
-                                                            - pen[bc, cur_city, skill]),
-                           p["reservation_wage_share"] * L.wages[res, skill])
-    apply = valid[np.arange(len(rows)), best] & (best_val > reservation) & (best_firm != cur)
-    if apply.any():
-        _hire(m, rows[apply], best_firm[apply], skill[apply])
-
-
-def _sample_offers(m: CZTModel, res: np.ndarray, skill: np.ndarray) -> np.ndarray:
-    """``job_offers_sampled`` vacancies per searcher (firm slots, -1 for none), drawn in proportion to vacancies x
-    accessibility from the searcher's city: information fades with distance, none beyond the longest commute."""
-    F, L, G, p, rng = m.firms, m.labour, m.geography, m.p, m.rng
-    n_off = p["job_offers_sampled"]
-    offers = np.full((len(res), n_off), -1, dtype=np.int64)
-    firm_city = F.city.astype(np.int64)
+    slots, start, count = _vacancy_table(m)
     reach = np.exp(-G.commute_minutes / p["job_information_minutes"]) * G.commute_feasible
-    for r in range(N_CITIES):
-        for s in (0, 1):
-            grp = np.flatnonzero((res == r) & (skill == s))
-            if len(grp) == 0:
-                continue
-            cum = np.cumsum(L.vacancies[:, s] * reach[r, firm_city])
-            if cum[-1] <= 0:
-                continue
-            u = rng.random((len(grp), n_off)) * cum[-1]
-            offers[grp] = np.searchsorted(cum, u, side="right")
-    return offers
+    uniforms = rng.random((len(rows), p["job_offers_sampled"], 3))  # city, vacancy, taste of each offer
+    firm = kernels.best_offers(uniforms, rows, W.residence, W.skill, W.employer, W.hukou, slots, start, count, reach,
+                               F.city.astype(np.int64), F.wage_premium, L.wages, commute_cost(m), cross_city_penalty(m),
+                               p["job_taste_sd"], p["job_switch_premium"], p["reservation_wage_share"], OUTSIDE)
+    applying = firm >= 0
+    if applying.any():
+        kernels.hire(rng, rows[applying], firm[applying], W.skill, W.employer, L.vacancies, F.n_ordinary, F.n_talent)
 
 
-def _hire(m: CZTModel, a_rows: np.ndarray, a_firm: np.ndarray, a_skill: np.ndarray) -> None:
-    """Random priority within each (firm, skill); the first ``vacancies`` applicants are hired."""
-    W, rng = m.workers, m.rng
-    key = a_firm * 2 + a_skill
-    order = np.lexsort((rng.random(len(a_rows)), key))
-    key_sorted = key[order]
-    starts = np.searchsorted(key_sorted, key_sorted, side="left")
-    rank = np.arange(len(order)) - starts
-    hired = rank < m.labour.vacancies.reshape(-1)[key_sorted]
-    W.employer[a_rows[order[hired]]] = a_firm[order[hired]]
-    recount_employment(m)
+def _vacancy_table(m: CZTModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One firm slot per vacancy, grouped by (skill, city of the firm): the slots, each group's start and length."""
+    F, vac = m.firms, m.labour.vacancies
+    city = F.city.astype(np.int64)
+    parts, start, count = [], np.zeros((2, N_CITIES), dtype=np.int64), np.zeros((2, N_CITIES), dtype=np.int64)
+    at = 0
+    for s in (0, 1):
+        for c in range(N_CITIES):
+            firms = np.flatnonzero((city == c) & (vac[:, s] > 0))
+            block = np.repeat(firms, vac[firms, s])
+            parts.append(block)
+            start[s, c], count[s, c] = at, len(block)
+            at += len(block)
+    return np.concatenate(parts).astype(np.int64), start, count
 
 
 def _benefit_city(W, rows: np.ndarray) -> np.ndarray:
@@ -262,13 +218,8 @@ def _benefit_city(W, rows: np.ndarray) -> np.ndarray:
 def update_wages(m: CZTModel) -> None:
     """Wages = 2019 wage x city productivity index x tightness; tightness moves with vacancies - unemployment."""
     W, F, L, p = m.workers, m.firms, m.labour, m.p
-    alive = W.alive
-    res = W.residence[alive]
-    skill = W.skill[alive].astype(np.int64)
-    unemp = W.employer[alive] < 0
     k = 2 * N_CITIES
-    lf = np.bincount(res * 2 + skill, minlength=k).reshape(N_CITIES, 2)
-    un = np.bincount(res * 2 + skill, weights=unemp, minlength=k).reshape(N_CITIES, 2)
+    lf, un = kernels.labour_force(W.alive, W.employer, W.residence, W.skill, N_CITIES)
     vac = np.zeros(k)
     np.add.at(vac, F.city.astype(np.int64) * 2, L.vacancies[:, 0])
     np.add.at(vac, F.city.astype(np.int64) * 2 + 1, L.vacancies[:, 1])

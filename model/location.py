@@ -20,6 +20,7 @@ from agents.firm import Firm
 from agents.worker import UNEMPLOYED
 from model import calibration as cal
 from model.identity import N_CITIES, SECTOR_KIND, SECTORS
+from model import kernels
 from model.labour import move_headcounts
 from model.land import firm_land_ha, free_land
 from model.production import optimal_profit, unit_cost
@@ -206,7 +207,9 @@ def _move_staff(m: CZTModel, src, k, branch, n0, target) -> None:
     for j in range(len(order)):  # cumulative band edges within each source cohort
         cum[j] = width[order[j]] + (cum[j - 1] if j and s_src[j - 1] == s_src[j] else 0.0)
     edge = 2.0 * rank + cum
-    staff = np.flatnonzero(W.alive & np.isin(W.employer, src))
+    is_source = np.zeros(m.firms.n, dtype=bool)
+    is_source[src] = True
+    staff = kernels.staff_of(W.alive, W.employer, is_source)
     emp = W.employer[staff]
     wkey = 2.0 * np.searchsorted(np.unique(s_src), emp) + rng.random(len(staff))
     j = np.searchsorted(edge, wkey, side="right")
@@ -274,10 +277,7 @@ def exit_and_enter(m: CZTModel) -> None:
     out, k_out = live[hit], k_exit[hit]
     frac = np.zeros(F.n)
     frac[out] = k_out / F.n_est[out]
-    staff = np.flatnonzero(W.alive & (W.employer >= 0))
-    fired = staff[rng.random(len(staff)) < frac[W.employer[staff]]]
-    move_headcounts(m, fired, W.employer[fired], np.full(len(fired), UNEMPLOYED))
-    W.employer[fired] = UNEMPLOYED
+    kernels.fire_share(rng, W.alive, W.employer, frac, F.n_ordinary, F.n_talent, W.skill)
     out_city, out_park, out_sec = F.city[out].astype(np.int64), F.park[out].astype(np.int64), F.sector[out].astype(np.int64)
     F.pre_move_tax[out] *= 1 - frac[out]
     F.n_est[out] -= k_out

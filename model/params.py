@@ -200,8 +200,14 @@ PARAMS: tuple[Param, ...] = (
     Param("public_service_value", 12000.0, 0.0, 100000.0, "yuan-equivalent per resident worker per year",
           "Value of full access to local public services", "公共服务价值", _A),
     # --- location choice of people
-    Param("residence_review_rate", 0.08, 0.0, 1.0, "share of workers per quarter", "Workers reconsidering where to live",
-          "居住地再选择比例", _A),
+    Param("residence_review_rate_local", 0.025, 0.0, 1.0, "per quarter",
+          "Hazard of reconsidering where to live: residents with local hukou", "本地户籍居民再选择居住地概率",
+          "moving house about 10% a year (no Chinese annual rate found: US CPS 11.6% a year adjusted down for China's "
+          "home ownership, an assumption); model/data/mobility_rates.csv"),
+    Param("residence_review_rate_migrant", 0.05, 0.0, 1.0, "per quarter",
+          "Hazard of reconsidering where to live: residents without local hukou", "非本地户籍居民再选择居住地概率",
+          "NHFPC Migrant Population Development Report 2015: 55% of the floating population had stayed over 3 years "
+          "where they lived, about 5% a quarter leaving; model/data/mobility_rates.csv"),
     Param("migration_logit_scale", 17.0, 0.1, 50.0, "per log-point of consumption", "Sensitivity of residence choice",
           "居住选择敏感度", _FIT + "; 90% interval 12-20 (prior maximum 20); Tombe & Zhu (2019) elasticities of that order"),
     Param("moving_cost", 0.25, 0.0, 5.0, "log-points of consumption", "Cost of moving between cities", "迁移成本",
@@ -212,10 +218,17 @@ PARAMS: tuple[Param, ...] = (
           "Benefits lost by working in another city", "跨市就业福利损失", _A, lever="hukou"),
     Param("reservation_wage_share", 0.8, 0.0, 1.5, "x local market wage", "Reservation wage of the unemployed",
           "失业者保留工资", _A),
-    Param("search_on_the_job", 0.05, 0.0, 1.0, "share of employed per quarter", "On-the-job search rate", "在职搜寻比例", _A),
+    Param("job_search_rate_ordinary", 0.10, 0.0, 1.0, "per quarter", "Hazard of an employed ordinary worker looking "
+          "for another job", "普通劳动者在职求职概率", "migrant workers changed jobs at 9-12% a quarter (Tsinghua "
+          "Sociology 2012); vocational graduates 11.5% (MyCOS 2019); model/data/mobility_rates.csv"),
+    Param("job_search_rate_talent", 0.06, 0.0, 1.0, "per quarter", "Hazard of an employed talent worker looking for "
+          "another job", "人才在职求职概率", "bachelor's graduates about 7% a quarter in their first 3 years (MyCOS "
+          "2019), an upper bound for all talent; model/data/mobility_rates.csv"),
     Param("job_offers_sampled", 4, 1, 20, "vacancies per searcher per quarter", "Vacancies a searcher compares",
           "求职者比较的岗位数", _A, kind=int),
-    Param("separation_rate", 0.01, 0.0, 0.5, "per quarter", "Exogenous job separation rate", "外生离职率", _A),
+    Param("separation_rate", 0.005, 0.0, 0.5, "per quarter", "Exogenous job separation rate", "外生离职率",
+          "set so that the start-year unemployment after the labour-market burn-in is near the 2019 surveyed rate "
+          "(5.2%, " + _NBS + ") with the observed job-search hazards; layoffs add to it"),
     Param("value_of_time_share", 0.5, 0.0, 2.0, "x hourly wage", "Value of commuting time", "通勤时间价值",
           "transport appraisal convention: half the wage rate"),
     # --- demography and outside flows

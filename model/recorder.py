@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from agents.worker import TALENT
+from model import kernels
 from model.identity import N_CITIES, PLACES, SECTORS, SKILLS
 
 if TYPE_CHECKING:
@@ -86,10 +87,10 @@ class Recorder:
         year = m.start_year + max(step - 1, 0) // 4
         quarter = 0 if step == 0 else (step - 1) % 4 + 1
         people = self._people()
-        firms, wages, occ = self._firms(), self._paid_wages(people), self._park_occupancy()
+        firms, occ = self._firms(), self._park_occupancy()
         for c in range(N_CITIES):
             row = {"step": step, "year": year, "quarter": quarter, "city": m.cities[c]}
-            row.update(self._row(c, people, firms, wages, occ))
+            row.update(self._row(c, people, firms, occ))
             for k, s in enumerate(SECTORS):
                 row[f"gdp_{s}_q_100m_yuan"] = float(firms["va_sec"][k, c])
                 row[f"firms_{s}"] = int(firms["n_sec"][k, c])
@@ -99,21 +100,22 @@ class Recorder:
             self.flows.append((step, year, quarter, PLACES[o], PLACES[d], kind, float(count), unit))
         self._pending.clear()
 
-    def _row(self, c: int, people: dict, firms: dict, wages: dict, occ: dict) -> dict:
+    def _row(self, c: int, people: dict, firms: dict, occ: dict) -> dict:
         m, L, G = self.m, self.m.land, self.m.fiscal
         scale10k = m.scale / 1e4
         lf10k = m.persons_per_agent / 1e4
-        pop, paid_sum, paid_n, w = people["pop"], wages["sum"], wages["n"], wages["market"]
+        res, jobs, paid, com, w = people["res"], people["jobs"], people["paid"], people["commute"], people["market"]
+        pop = res[c, 0]
         return {
             "gdp_q_100m_yuan": float(m.production.gdp_produced[c]), "gdp_credited_q_100m_yuan": float(G.gdp_credited[c]),
-            "population_10k": pop[c] * scale10k, "talent_10k": people["tal"][c] * scale10k,
-            "employment_10k": people["jobs"][c] * lf10k, "jobs_talent_10k": people["jobs_t"][c] * lf10k,
-            "unemployment_rate": people["unemp"][c] / max(pop[c], 1),
+            "population_10k": pop * scale10k, "talent_10k": res[c, 1] * scale10k,
+            "employment_10k": jobs[c].sum() * lf10k, "jobs_talent_10k": jobs[c, 1] * lf10k,
+            "unemployment_rate": res[c, 2] / max(pop, 1),
             "firms": int(firms["n"][c]), "branches": int(firms["branches"][c]),
-            "commuters_out_10k": people["c_out"][c] * lf10k, "commuters_in_10k": people["c_in"][c] * lf10k,
-            "wage_ordinary_yuan": float(paid_sum[c, 0] / paid_n[c, 0]) if paid_n[c, 0] else float(w[c, 0]),
-            "wage_talent_yuan": float(paid_sum[c, 1] / paid_n[c, 1]) if paid_n[c, 1] else float(w[c, 1]),
-            "avg_wage_yuan": float(paid_sum[c].sum() / max(paid_n[c].sum(), 1)),
+            "commuters_out_10k": com[c].sum() * lf10k, "commuters_in_10k": com[:, c].sum() * lf10k,
+            "wage_ordinary_yuan": float(paid[c, 0] / jobs[c, 0]) if jobs[c, 0] else float(w[c, 0]),
+            "wage_talent_yuan": float(paid[c, 1] / jobs[c, 1]) if jobs[c, 1] else float(w[c, 1]),
+            "avg_wage_yuan": float(paid[c].sum() / max(jobs[c].sum(), 1)),
             "housing_cost_yuan": float(L.housing_cost[c]), "public_service_index": float(G.public_service_index[c]),
             "infrastructure_index": float(G.infrastructure[c]),
             "productivity_index": float(m.production.productivity_index[c]),
@@ -127,26 +129,15 @@ class Recorder:
         }
 
     def _people(self) -> dict[str, np.ndarray]:
-        """Residents, talent, jobs and commuters by city (worker agents); the commuter stocks as flows rows."""
-        m, W, C = self.m, self.m.workers, N_CITIES
-        alive = W.alive
-        res = W.residence[alive].astype(np.int64)
-        skill = W.skill[alive]
-        jc = m.job_city()[alive].astype(np.int64)
-        emp = jc >= 0
-        cross = emp & (jc != res)
-        # commuter stocks as flows rows (residence city -> job city), persons
-        pair = (res[cross] * C + jc[cross]) * 2 + skill[cross]
-        for k in np.flatnonzero(np.bincount(pair, minlength=C * C * 2)):
-            o, rest = divmod(int(k), 2 * C)
-            d, s = divmod(rest, 2)
-            self._pending[(o, d, f"commuters_{SKILL_NAMES[s]}")] += float(np.count_nonzero(pair == k)) * m.persons_per_agent
-        return {"pop": np.bincount(res, minlength=C), "tal": np.bincount(res, weights=skill == TALENT, minlength=C),
-                "jobs": np.bincount(jc[emp], minlength=C),
-                "jobs_t": np.bincount(jc[emp], weights=skill[emp] == TALENT, minlength=C),
-                "unemp": np.bincount(res, weights=~emp, minlength=C),
-                "c_out": np.bincount(res[cross], minlength=C), "c_in": np.bincount(jc[cross], minlength=C),
-                "jc": jc, "skill": skill, "emp": emp}
+        """Residents, talent, unemployed, jobs, wages paid and commuters by city (one pass over the workers); the
+        commuter stocks also as flows rows (persons)."""
+        m, W = self.m, self.m.workers
+        res, jobs, paid, commute = kernels.city_stats(W.alive, W.residence, W.skill, W.employer,
+                                                      m.firms.city.astype(np.int64), m.firms.wage_premium,
+                                                      m.labour.wages, N_CITIES)
+        for o, d, s in zip(*np.nonzero(commute)):
+            self._pending[(int(o), int(d), f"commuters_{SKILL_NAMES[s]}")] += float(commute[o, d, s]) * m.persons_per_agent
+        return {"res": res, "jobs": jobs, "paid": paid, "commute": commute, "market": m.labour.wages}
 
     def _firms(self) -> dict[str, np.ndarray]:
         """Establishments, branches, and value added and establishments by (sector, city)."""
@@ -159,17 +150,6 @@ class Recorder:
                 "branches": np.bincount(fcity, weights=n_est * F.is_branch[live], minlength=C),
                 "va_sec": np.bincount(sec_key, weights=F.value_added[live], minlength=len(SECTORS) * C).reshape(-1, C),
                 "n_sec": np.bincount(sec_key, weights=n_est, minlength=len(SECTORS) * C).reshape(-1, C)}
-
-    def _paid_wages(self, people: dict) -> dict[str, np.ndarray]:
-        """Wages actually paid (market wage x the employer's premium) summed and counted by job city and skill."""
-        m, W, F, C = self.m, self.m.workers, self.m.firms, N_CITIES
-        jc, skill, emp = people["jc"], people["skill"], people["emp"]
-        emp_rows = np.flatnonzero(W.alive)[emp]
-        wages = m.labour.wages
-        paid = wages[jc[emp], skill[emp]] * F.wage_premium[W.employer[emp_rows]]
-        key = jc[emp] * 2 + skill[emp]
-        return {"sum": np.bincount(key, weights=paid, minlength=2 * C).reshape(C, 2),
-                "n": np.bincount(key, minlength=2 * C).reshape(C, 2), "market": wages}
 
     def _park_occupancy(self) -> dict[int, float]:
         """Mean occupancy of each city's open industrial parks."""

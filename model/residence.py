@@ -19,6 +19,7 @@ import numpy as np
 
 from agents.worker import HUKOU, MOVE_RESIDENCE, TALENT
 from model.identity import CORE, N_CITIES, OUTSIDE
+from model import kernels
 from model.labour import commute_cost, cross_city_penalty
 
 if TYPE_CHECKING:
@@ -57,7 +58,8 @@ def consumption(m: CZTModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     W, L, p = m.workers, m.labour, m.p
     skill = W.skill[rows].astype(np.int64)
     hukou = W.hukou[rows].astype(np.int64)
-    jc = m.job_city()[rows].astype(np.int64)
+    emp_rows = W.employer[rows]
+    jc = np.where(emp_rows >= 0, m.firms.city[np.maximum(emp_rows, 0)], -1).astype(np.int64)
     employed = jc >= 0
     cc = commute_cost(m)
     pen = cross_city_penalty(m)
@@ -111,8 +113,9 @@ def calibrate(m: CZTModel, iterations: int = 60) -> None:
     skill = W.skill[sample].astype(np.int64)
     res = W.residence[sample].astype(np.int64)
     pop = np.array([[np.sum((res == r) & (skill == s)) for s in (0, 1)] for r in range(N_CITIES)], dtype=float)
+    inputs = utility_inputs(m)  # the amenity array inside is R.amenity itself, updated in place below
     for _ in range(iterations):
-        u = utility(m, sample)
+        u = kernels.residence_utilities(sample, True, *inputs)
         prob = np.exp(u - u.max(axis=1, keepdims=True))
         prob /= prob.sum(axis=1, keepdims=True)
         for s in (0, 1):
@@ -123,43 +126,57 @@ def calibrate(m: CZTModel, iterations: int = 60) -> None:
             R.amenity[:, s] -= R.amenity[CORE, s]
 
 
+def utility_inputs(m: CZTModel) -> tuple:
+    """The arrays and scalars of the residence utility, as model.kernels takes them (after the worker columns)."""
+    W, L, p = m.workers, m.labour, m.p
+    par = np.zeros(10)
+    par[kernels.R_UNEMP_INCOME] = p["unemployed_income_share"]
+    par[kernels.R_RECOGNITION] = p["talent_recognition"]
+    par[kernels.R_SUB_Q] = p["talent_subsidy_quarters"]
+    par[kernels.R_SUB_HORIZON] = p["subsidy_horizon_quarters"]
+    par[kernels.R_SERVICE_VALUE] = p["public_service_value"]
+    par[kernels.R_PORTABILITY] = p["hukou_portability"]
+    par[kernels.R_BETA] = p["migration_logit_scale"]
+    par[kernels.R_MOVING_COST] = p["moving_cost"]
+    par[kernels.R_BENEFIT_LOSS] = p["talent_benefit_loss"]
+    par[kernels.R_STEP] = m.steps
+    return (W.residence, W.skill, W.hukou, W.employer, W.arrived_step, m.firms.city.astype(np.int64),
+            m.firms.wage_premium, L.wages, L.unemployment_rate, commute_cost(m), cross_city_penalty(m),
+            m.geography.commute_feasible, _talent_subsidy(m), m.fiscal.public_service_index, m.land.housing_cost,
+            m.residence.amenity, par, OUTSIDE)
+
+
 def choose(m: CZTModel) -> None:
     """Some workers reconsider where to live (logit over the cities); those whose job moved out of reach must."""
     W, p, rng = m.workers, m.p, m.rng
-    rows = np.flatnonzero(W.alive)
-    jc = m.job_city()[rows]
-    forced = (jc >= 0) & ~m.geography.commute_feasible[W.residence[rows], np.maximum(jc, 0)]
-    review = forced | (rng.random(len(rows)) < p["residence_review_rate"])
-    rows = rows[review]
-    if len(rows):
-        u = utility(m, rows) + rng.gumbel(size=(len(rows), N_CITIES))
-        new = np.argmax(u, axis=1).astype(np.int8)
-        old = W.residence[rows].copy()
-        moved = new != old
-        mv = rows[moved]
-        W.residence[mv] = new[moved]
+    inputs = utility_inputs(m)
+    rows = kernels.select_reviewers(rng, W.alive, W.residence, W.hukou, W.employer, inputs[5], inputs[11],
+                                    p["residence_review_rate_local"], p["residence_review_rate_migrant"])
+    choice = kernels.residence_choices(rng.random((len(rows), N_CITIES)), rows, *inputs)
+    old = W.residence[rows].astype(np.int64)
+    moving = choice != old
+    mv, old, new = rows[moving], old[moving], choice[moving]
+    if len(mv):
+        W.residence[mv] = new
         W.arrived_step[mv] = m.steps
-        W.log(m.steps, mv, MOVE_RESIDENCE, old[moved], new[moved])
-        m.recorder.flow_people("move", old[moved], new[moved], W.skill[mv])
+        W.log(m.steps, mv, MOVE_RESIDENCE, old, new)
+        m.recorder.flow_people("move", old, new, W.skill[mv])
 
 
 def hukou_transfers(m: CZTModel) -> None:
     """Residents of at least two years outside their hukou city transfer it there (talent faster)."""
     W, p, rng = m.workers, m.p, m.rng
-    rate = np.where(W.skill == TALENT, min(1.0, p["talent_hukou_transfer_multiple"] * p["hukou_transfer_rate"]),
-                    p["hukou_transfer_rate"])
-    cand = W.alive & (W.hukou != W.residence) & (m.steps - W.arrived_step >= p["talent_subsidy_quarters"])
-    go = np.flatnonzero(cand & (rng.random(W.n) < rate))
+    rate_talent = min(1.0, p["talent_hukou_transfer_multiple"] * p["hukou_transfer_rate"])
+    go = kernels.hukou_candidates(rng, W.alive, W.skill, W.hukou, W.residence, W.arrived_step, m.steps,
+                                  p["talent_subsidy_quarters"], p["hukou_transfer_rate"], rate_talent)
     W.log(m.steps, go, HUKOU, W.hukou[go], W.residence[go])
     W.hukou[go] = W.residence[go]
 
 
 def talent_subsidy_bill(m: CZTModel) -> None:
     """Subsidies owed this quarter (100m yuan) to talent in their first two years in a city."""
-    W = m.workers
-    new = W.alive & (W.skill == TALENT) & (m.steps - W.arrived_step < m.p["talent_subsidy_quarters"])
-    rows = np.flatnonzero(new)
-    res = W.residence[rows].astype(np.int64)
-    elig = eligibility(m, W.hukou[rows].astype(np.int64))[np.arange(len(rows)), res]
-    yuan = _talent_subsidy(m)[res] / 4 * elig * m.persons_per_agent
-    m.fiscal.talent_subsidy_cost = np.bincount(res, weights=yuan, minlength=N_CITIES) / 1e8
+    W, p = m.workers, m.p
+    owed = kernels.talent_subsidy_owed(W.alive, W.skill, W.hukou, W.residence, W.arrived_step, m.steps,
+                                       p["talent_subsidy_quarters"], _talent_subsidy(m), p["talent_recognition"], OUTSIDE,
+                                       N_CITIES)
+    m.fiscal.talent_subsidy_cost = owed / 4 * m.persons_per_agent / 1e8

@@ -110,108 +110,6 @@ def cmd_params(a: argparse.Namespace) -> int:
     return 0
 
 
-def _bench_one(a: argparse.Namespace) -> int:
-    from experiments.runner import run_model
-
-    t0 = time.perf_counter()
-    model, timing = run_model("baseline", a.seed, a.until, {"scale": a.scale})
-    years = a.until - 2019 + 1
-    agent_steps = (model.workers.n_alive + int(model.firms.alive.sum())) * model.steps
-    print(json.dumps({"scale": a.scale, "workers": model.workers.n_alive, "firms": int(model.firms.alive.sum()),
-                      "init_s": timing["init_seconds"], "run_s": timing["run_seconds"],
-                      "s_per_year": timing["run_seconds"] / years, "total_s": time.perf_counter() - t0,
-                      "agent_steps_per_s": agent_steps / timing["run_seconds"],
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-    return 0
-
-
-def _bench_args(a: argparse.Namespace) -> list[int]:
-    """Check every bench option before the first (long) run: scales, end year, seed, plot file."""
-    from experiments.io import writable_folder
-    from model.params import BY_NAME
-
-    items = [s.strip() for s in a.scales.split(",")]
-    if not any(items):
-        raise ConfigError("--scales", a.scales, "comma-separated scales, e.g. 1000,200,100")
-    scales = []
-    for s in items:
-        try:
-            scales.append(BY_NAME["scale"].coerce(s))
-        except ConfigError as exc:
-            raise ConfigError("--scales", s, exc.allowed_text + "; comma-separated, e.g. 1000,200,100") from None
-    if not 2019 <= a.until <= 2100:
-        raise ConfigError("--until", a.until, "a year from 2019 (the baseline's start year) to 2100")
-    if not 0 <= a.seed <= 2**63 - 1:
-        raise ConfigError("--seed", a.seed, "a non-negative integer below 2**63")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    kinds = plt.gcf().canvas.get_supported_filetypes()
-    plt.close("all")
-    plot = Path(a.plot)
-    if plot.suffix.lstrip(".").lower() not in kinds:
-        raise ConfigError("--plot", a.plot, "an image file name ending in one of " + ", ".join(f".{k}" for k in sorted(kinds)))
-    if plot.is_dir():
-        raise ConfigError("--plot", a.plot, "a file name (this path is a folder)")
-    writable_folder(plot.parent, "--plot")
-    return scales
-
-
-def cmd_bench(a: argparse.Namespace) -> int:
-    scales = _bench_args(a)
-    print(f"baseline 2019-{a.until}, one process per scale (peak memory is that process's maximum RSS)")
-    print(f"{'scale':>7} {'workers':>9} {'firms':>7} {'init s':>7} {'s/year':>7} {'total s':>8} {'agent-steps/s':>14} {'peak MB':>8}")
-    rows = []
-    for s in scales:
-        out = subprocess.run([sys.executable, "-m", "experiments", "_bench_one", "--scale", str(s), "--until",
-                              str(a.until), "--seed", str(a.seed)], capture_output=True, text=True)
-        if out.returncode != 0:
-            print(f"{s:>7} failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
-            continue
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append(r)
-        print(f"{r['scale']:>7} {r['workers']:>9} {r['firms']:>7} {r['init_s']:>7.2f} {r['s_per_year']:>7.3f} "
-              f"{r['total_s']:>8.1f} {r['agent_steps_per_s']:>14.3g} {r['peak_rss_mb']:>8.0f}")
-    if len(rows) >= 2:
-        per_agent = [r["s_per_year"] / (r["workers"] + r["firms"]) * 1e6 for r in rows]
-        print("cost per simulated year per 1k agents (ms): " + ", ".join(f"{x:.2f}" for x in per_agent)
-              + "  (constant = linear scaling)")
-        _scaling_plot(rows, Path(a.plot))
-    return 0
-
-
-def _scaling_plot(rows: list[dict], path: Path) -> None:
-    """Cost per simulated year against agents, with a straight-line fit; the title says whether it is linear."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    x = np.array([r["workers"] + r["firms"] for r in rows], dtype=float)
-    y = np.array([r["s_per_year"] for r in rows])
-    b, c = np.polyfit(x, y, 1)
-    r2 = 1 - ((y - (b * x + c)) ** 2).sum() / max(((y - y.mean()) ** 2).sum(), 1e-12)
-    verdict = "linear" if r2 >= 0.98 else "not linear"
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=150)
-    ax.plot(x, y, "o", label="measured")
-    xs = np.linspace(0, x.max() * 1.05, 50)
-    ax.plot(xs, b * xs + c, "-", label=f"fit: {b * 1e6:.2f} s per million agents, R²={r2:.3f}")
-    for r, xi, yi in zip(rows, x, y):
-        ax.annotate(f"1:{r['scale']}", (xi, yi), textcoords="offset points", xytext=(4, -10), fontsize=8)
-    ax.set_xlabel("agents (workers + firms)")
-    ax.set_ylabel("seconds per simulated year")
-    ax.set_title(f"CZT-Sim baseline: cost grows {verdict} in the number of agents")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    print(f"scaling plot: {path} ({verdict}, R²={r2:.3f})")
-
-
 def build_parser() -> argparse.ArgumentParser:
     ap = OneLineParser(prog="python -m experiments", description="CZT-Sim: runs, scenarios, benchmarks.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -233,17 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="list every parameter with default, unit and allowed range")
     p.add_argument("--levers", action="store_true", help="policy levers only")
     p.set_defaults(func=cmd_params)
-    b = sub.add_parser("bench", help="time and memory of the baseline at several scales")
-    b.add_argument("--scales", default="1000,200,100", help="comma-separated scales (residents per worker agent)")
-    b.add_argument("--until", type=int, default=2035)
-    b.add_argument("--seed", type=int, default=1)
-    b.add_argument("--plot", default="runs/bench_scaling.png", help="where to write the scaling plot (PNG)")
-    b.set_defaults(func=cmd_bench)
-    o = sub.add_parser("_bench_one")
-    o.add_argument("--scale", type=int, required=True)
-    o.add_argument("--until", type=int, default=2035)
-    o.add_argument("--seed", type=int, default=1)
-    o.set_defaults(func=_bench_one)
+    from experiments.bench import register as reg_bench; reg_bench(sub)  # noqa: E702
     from experiments.sweep.cli import register; register(sub)  # noqa: E702
     from experiments.calibrate.cli import register as reg_calibrate; reg_calibrate(sub)  # noqa: E702
     from experiments.report.cli import register as reg_report; reg_report(sub)  # noqa: E702

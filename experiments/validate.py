@@ -102,7 +102,7 @@ def plot(obs: pd.DataFrame, sims: list[pd.DataFrame], stem: Path, lang: str = "e
     return style.save(fig, stem)
 
 
-def validate(out: Path, seeds: int = 6, scale: int = 1000, workers: int = 2, overrides: dict[str, Any] | None = None,
+def validate(out: Path, seeds: int = 6, scale: int = 200, workers: int = 2, overrides: dict[str, Any] | None = None,
              scenario: str = "hindcast-2010", stream=None) -> dict[str, Any]:
     from experiments.runner import git_commit, versions
 
@@ -155,7 +155,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
         raise ConfigError("--workers", a.workers, f"0 or 1 (in this process) or a number of processes up to "
                           f"{max_workers()} (4 per core of this machine)")
     overrides = scale_once(_parse_sets(a.set), a.scale)
-    overrides.setdefault("scale", 1000)
+    overrides.setdefault("scale", 200)
     scale = overrides.pop("scale")
     from model.scenarios import load
 
@@ -181,7 +181,7 @@ def register(sub) -> None:
                        description=__doc__.split("\n\n")[1].replace("\n", " "))
     v.add_argument("--out", default="results/validate", help="folder for fit.csv, fit.tex, figures (default %(default)s)")
     v.add_argument("--seeds", type=int, default=6, help="replications, seeds 1..N (default %(default)s)")
-    v.add_argument("--scale", type=int, default=None, help="residents per worker agent (default 1000)")
+    v.add_argument("--scale", type=int, default=None, help="residents per worker agent (default 200, the model default)")
     v.add_argument("--workers", type=int, default=2, help="processes (default %(default)s)")
     v.add_argument("--scenario", default="hindcast-2010", help="a hindcast scenario starting in 2010")
     v.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")

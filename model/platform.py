@@ -36,9 +36,9 @@ OVERRIDE_ENV = "CZT_PLATFORM_OVERRIDE"
 ID_FIELDS = ("numpy", "simd", "blas", "python", "system", "machine", "libc", "libraries", "kernels", "test_override")
 # libraries, besides numpy, whose version can change the model's arithmetic or its order of draws
 LIBRARIES = ("mesa", "pandas")
-# compiled-kernel libraries: present -> their version enters the fingerprint. Hook for the project's numba
-# kernels: once the model uses them, numba's compile target (llvmlite host CPU) matters as much as numpy's SIMD.
-KERNEL_LIBRARIES = ("numba",)
+# compiled-kernel libraries: their versions and numba's compile target (the host CPU llvmlite compiles the model's
+# kernels for, model/kernels.py) enter the fingerprint, as numpy's SIMD targets do
+KERNEL_LIBRARIES = ("numba", "llvmlite")
 
 
 def _version(pkg: str) -> str | None:
@@ -120,13 +120,24 @@ def _fingerprint(override: str | None) -> dict[str, Any]:
         "machine": _pf.machine(),
         "libc": _libc(),
         "libraries": {p: _version(p) for p in LIBRARIES},
-        "kernels": {p: v for p in KERNEL_LIBRARIES if (v := _version(p))},
+        "kernels": _kernels(),
     }
     if os.environ.get("NPY_ENABLE_CPU_FEATURES"):
         fp["npy_enable_cpu_features"] = os.environ["NPY_ENABLE_CPU_FEATURES"]
     if override:
         fp["test_override"] = override
     return fp
+
+
+def _kernels() -> dict[str, Any]:
+    out: dict[str, Any] = {p: v for p in KERNEL_LIBRARIES if (v := _version(p))}
+    try:
+        import llvmlite.binding as llvm
+
+        out["target_cpu"] = llvm.get_host_cpu_name()
+    except Exception:  # noqa: BLE001 - no llvmlite: no compiled kernels either
+        pass
+    return out
 
 
 def fingerprint() -> dict[str, Any]:

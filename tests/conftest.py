@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-TEST_SCALE = 1000  # residents per worker agent in the tests (coarse, for speed)
+TEST_SCALE = 200  # residents per worker agent in the tests: the default scale (a 2019-2035 run takes about 3 s)
 
 
 def spec(scenario: str = "baseline", seed: int = 1, until: int = 2023, scale: int = TEST_SCALE,

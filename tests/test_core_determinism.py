@@ -1,7 +1,9 @@
 """Determinism: the same seed gives byte-identical outputs, in fresh processes; another seed differs.
 
 The two same-seed runs use different PYTHONHASHSEED values, so any dependence on set/dict hash
-order (or on anything else outside the seed) shows up as a difference.
+order (or on anything else outside the seed) shows up as a difference. A third same-seed run allows the compiled
+kernels one thread instead of the machine's cores: the parallel kernels get their random numbers drawn beforehand,
+so the number of threads must not change a byte.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ FILES = ("cities.parquet", "flows.parquet", "annual.parquet")
 
 @pytest.fixture(scope="module")
 def cli_runs(tmp_path_factory) -> dict[str, Path]:
-    """Three CLI runs in fresh interpreters, launched together: seed 7 twice (different hash seeds), seed 8."""
+    """CLI runs in fresh interpreters, launched together: seed 7 three times (other hash seed; one numba thread), seed 8."""
     base = tmp_path_factory.mktemp("determinism")
-    plan = {"a": ("7", "1"), "b": ("7", "12345"), "c": ("8", "1")}
+    plan = {"a": ("7", "1", None), "b": ("7", "12345", None), "c": ("8", "1", None), "t": ("7", "1", "1")}
     procs = {}
-    for key, (seed, hashseed) in plan.items():
+    for key, (seed, hashseed, threads) in plan.items():
         out = base / key
         env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        if threads:
+            env["NUMBA_NUM_THREADS"] = threads
         procs[key] = (out, subprocess.Popen(
             [sys.executable, "-m", "experiments", "run", "--scenario", "baseline", "--seed", seed, "--until",
              str(UNTIL), "--scale", str(TEST_SCALE), "--out", str(out)],
@@ -58,6 +62,13 @@ def test_same_seed_fresh_process_byte_identical(cli_runs, name):
     a = (cli_runs["a"] / name).read_bytes()
     b = (cli_runs["b"] / name).read_bytes()
     assert a == b, f"{name} differs between two runs with seed 7 (PYTHONHASHSEED 1 vs 12345)"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_same_seed_one_kernel_thread_byte_identical(cli_runs, name):
+    a = (cli_runs["a"] / name).read_bytes()
+    t = (cli_runs["t"] / name).read_bytes()
+    assert a == t, f"{name} differs between the compiled kernels on all cores and on one thread (seed 7)"
 
 
 def test_same_seed_same_summary(cli_runs):

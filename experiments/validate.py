@@ -25,9 +25,11 @@ from model.errors import ConfigError
 from model.identity import CORE_CITY
 
 LABELS = {"gdp_share": "Share of CZT GDP", "wage_ratio": f"Average wage / {CITY['en'][CORE_CITY]}'s",
-          "secondary_share": "Secondary sector share of GDP", "gdp_growth": "CZT real GDP, log change since 2010"}
+          "secondary_share": "Secondary sector share of GDP",
+          "pop_share": f"{CITY['en'][CORE_CITY]}'s share of residents", "gdp_growth": "CZT real GDP, log change since 2010"}
 LABELS_ZH = {"gdp_share": "占长株潭GDP比重", "wage_ratio": f"平均工资/{CITY['zh'][CORE_CITY]}",
-             "secondary_share": "第二产业占GDP比重", "gdp_growth": "长株潭实际GDP（对数，较2010年）"}
+             "secondary_share": "第二产业占GDP比重",
+             "pop_share": f"{CITY['zh'][CORE_CITY]}常住人口占比", "gdp_growth": "长株潭实际GDP（对数，较2010年）"}
 CITY_NAMES = {"en": {**CITY["en"], "czt": "CZT"}, "zh": {**CITY["zh"], "czt": "长株潭"}}
 
 
@@ -41,9 +43,9 @@ def _one(task: tuple[str, int, dict[str, Any], int]) -> pd.DataFrame:
 
 
 def run_hindcast(seeds: list[int], overrides: dict[str, Any], workers: int = 2,
-                 scenario: str = "hindcast-2010") -> list[pd.DataFrame]:
+                 scenario: str = "hindcast-2010", until: int = history.LAST_YEAR) -> list[pd.DataFrame]:
     """One annual city table per seed (in seed order, whatever the number of processes)."""
-    tasks = [(scenario, s, overrides, max(history.HOLDOUT_YEARS)) for s in seeds]
+    tasks = [(scenario, s, overrides, until) for s in seeds]
     if workers <= 1:
         return [_one(t) for t in tasks]
     with ProcessPoolExecutor(max_workers=workers) as ex:
@@ -75,8 +77,9 @@ def plot(obs: pd.DataFrame, sims: list[pd.DataFrame], stem: Path, lang: str = "e
     labels = LABELS_ZH if zh else LABELS
     names = CITY_NAMES["zh" if zh else "en"]
     sim = pd.concat(sims, keys=range(len(sims)), names=["run"]).reset_index(level=0)
-    fig, axes = plt.subplots(2, 2, figsize=(style.DOUBLE_COLUMN_IN, style.DOUBLE_COLUMN_IN * 0.62))
-    kinds = ("gdp_share", "wage_ratio", "secondary_share", "gdp_growth")
+    fig, axes = plt.subplots(2, 3, figsize=(style.DOUBLE_COLUMN_IN * 1.3, style.DOUBLE_COLUMN_IN * 0.62))
+    kinds = ("gdp_share", "wage_ratio", "pop_share", "secondary_share", "gdp_growth")
+    axes.flat[-1].axis("off")
     for ax, kind in zip(axes.flat, kinds):
         moments = sorted(m for m in obs.moment.unique() if m.startswith(kind))
         for m in moments:
@@ -90,14 +93,16 @@ def plot(obs: pd.DataFrame, sims: list[pd.DataFrame], stem: Path, lang: str = "e
         ax.axvspan(min(history.FIT_YEARS) - 0.5, max(history.FIT_YEARS) + 0.5, color="0.92", zorder=0, lw=0)
         ax.axvline(2018, color="0.4", ls=":", lw=0.8)
         ax.set_title(labels[kind], loc="left")
-        ax.set_xlim(2009.5, 2019.5)
+        ax.set_xlim(2009.5, 2020.5)
     axes[0, 0].legend(loc="best")
     axes[1, 0].legend(loc="lower left", ncol=3)
-    for ax in axes.flat:
+    axes[1, 2].text(0.0, 0.9, "pop. share: residents (2010 and 2020 censuses)" if not zh else "人口占比：常住人口（2010、2020年普查）",
+                    fontsize=7, transform=axes[1, 2].transAxes)
+    for ax in list(axes.flat)[:-1]:
         ax.text(2018.1, ax.get_ylim()[0], " rail" if not zh else " 城际铁路", fontsize=6, va="bottom")
-    fig.suptitle("Hindcast 2010-2019: lines simulated (band 5-95% over seeds), circles recorded (no data 2016-18);\n"
+    fig.suptitle("Hindcast 2010-2020: lines simulated (band 5-95% over seeds), circles recorded (no data 2016-18);\n"
                  "shaded = fitted years, 2019 held out" if not zh else
-                 "2010-2019年回溯：线为模拟（带为各种子5-95%），圆点为统计值（2016-18年无数据）；\n阴影为拟合年份，2019年为留出检验")
+                 "2010-2020年回溯：线为模拟（带为各种子5-95%），圆点为统计值（2016-18年无数据）；\n阴影为拟合年份，2019年为留出检验")
     fig.tight_layout()
     return style.save(fig, stem)
 

@@ -1,7 +1,8 @@
 """Build the initial state (2019, or 2010 for the hindcast) from the data files in ``model/data``.
 
 Units and sources are in the files. Base years: 2019 (yearbook and provincial bulletin) and 2010 (yearbook
-GDP, sector shares and wages; residents from the 2010 census, the population anchor the data README asks for).
+GDP, sector shares and wages). Residents from the censuses: the 2010 count, and for 2019 the log-linear path
+between the 2010 and 2020 counts (``census_residents``).
 
 Calibration is by construction where the data allow it: GDP by city and sector, residents and
 average wages are reproduced at t0; productivity levels A(sector, city) and the firms' cost per
@@ -29,25 +30,51 @@ BASE_YEARS = (2010, 2019)
 """Years with a complete initial state: 2019 (the default) and 2010 (census year, for the hindcast)."""
 
 
-@lru_cache(maxsize=None)
 def city_table(year: int = 2019) -> pd.DataFrame:
-    """City facts of a base year: GDP (100 million yuan, that year's prices), shares, wages, residents (persons)."""
+    """City facts of a base year: GDP (100 million yuan, that year's prices), shares, wages, residents (persons).
+
+    Residents are anchored on the censuses (:func:`census_residents`), not on the yearbooks' estimates, which the
+    2020 census showed to be far too low for Changsha (8.39 million at end-2019 against 10.05 million counted)."""
     df = pd.read_csv(DATA / "cities_2019.csv").set_index("city")
-    df["population"] = df.gdp_100m_yuan * 1e8 / df.gdp_per_capita_yuan  # average residents, persons
-    if year == 2019:
-        return df
     if year not in BASE_YEARS:
         from model.errors import ConfigError
 
         raise ConfigError("start_year", year, " or ".join(map(str, BASE_YEARS)) + " (years with census-anchored data)")
-    hist = city_history()
-    h = hist[hist.year == year].set_index("city")
-    cols = ["gdp_100m_yuan", "gdp_per_capita_yuan", "primary_share_pct", "secondary_share_pct", "tertiary_share_pct",
-            "avg_wage_yuan", "urban_unit_employees_10k"]
-    df.loc[h.index, cols] = h[cols].to_numpy()
-    census = pd.read_csv(DATA / "census_2010.csv").set_index("city")
-    df["population"] = census.loc[df.index, "resident_population"].astype(float)
+    if year != 2019:
+        hist = city_history()
+        h = hist[hist.year == year].set_index("city")
+        cols = ["gdp_100m_yuan", "gdp_per_capita_yuan", "primary_share_pct", "secondary_share_pct",
+                "tertiary_share_pct", "avg_wage_yuan", "urban_unit_employees_10k"]
+        df.loc[h.index, cols] = h[cols].to_numpy()
+    df["population"] = [census_residents(c, year) for c in df.index]
+    df["gdp_per_capita_yuan"] = df.gdp_100m_yuan * 1e8 / df.population  # on the census-anchored residents
     return df
+
+
+CENSUS_DATE = {2010: 2010 + 10 / 12, 2020: 2020 + 10 / 12}  # reference date 1 November, in years
+
+
+def census_residents(place: str, year: int | float) -> float:
+    """Residents of a city or region (persons) in the middle of ``year``, log-linear between the 2010 and 2020
+    censuses (and along the same trend beyond them); the 2010 start uses the 2010 count itself."""
+    c = census_table()
+    p0, p1 = c.loc[(place, 2010)], c.loc[(place, 2020)]
+    if year == 2010:
+        return float(p0)
+    t = (year + 0.5 - CENSUS_DATE[2010]) / (CENSUS_DATE[2020] - CENSUS_DATE[2010])
+    return float(p0 * (p1 / p0) ** t)
+
+
+@lru_cache(maxsize=None)
+def census_table() -> pd.Series:
+    """Census residents (persons) by (place, census year): the three cities, the rest of Hunan, the rest of China."""
+    return pd.read_csv(DATA / "census.csv").set_index(["place", "census_year"]).resident_population.astype(float)
+
+
+@lru_cache(maxsize=None)
+def region_table() -> pd.DataFrame:
+    """The rest of Hunan and the rest of China: average wages 2010 and 2019 (yuan per year), outside-hukou shares."""
+    return pd.read_csv(DATA / "regions.csv").set_index("region")
 
 
 @lru_cache(maxsize=None)

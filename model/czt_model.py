@@ -134,8 +134,10 @@ class CZTModel(mesa.Model):
     def _switch_phase(self, entry) -> None:
         """A timeline entry takes effect from its quarter on (e.g. the intercity railway opens)."""
         old_ban = self.p["green_heart_ban"]
-        if "tfp_growth" in entry.params:  # keep the productivity level continuous, only its growth rate changes
+        if {"tfp_growth", "national_growth_gap"} & set(entry.params):  # the level stays continuous, its growth changes
             self.production.tfp_anchor = (self.steps - 1, production.tfp_trend(self, self.steps))
+        if {"housing_elasticity", "changsha_housing_regulation"} & set(entry.params):
+            land.anchor_housing(self)  # new housing rules bend the cost path from here, without a jump
         self.phases.append(Phase(f"timeline {entry.year}Q{entry.quarter}", self.steps + 1, entry.year, entry.quarter,
                                  self.p.replace(entry.params), dict(entry.params), entry.note))
         self.geography = Geography.build(self.p)
@@ -194,6 +196,7 @@ class CZTModel(mesa.Model):
         production.produce(self)
         fiscal.share_taxes(self)
         fiscal.calibrate_budgets(self)
+        land.anchor_housing(self)
         land.update_land(self)
         fiscal.update_fiscal_strength(self)
         residence.calibrate(self)

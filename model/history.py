@@ -4,7 +4,8 @@ Moments are price-free or deflated, because levels were revised at the 2008 and 
 (model/data/city_history.csv): GDP shares of Zhuzhou and Xiangtan in CZT GDP, their average wage relative to
 Changsha's, each city's secondary-sector share of GDP, and CZT real GDP growth since 2010 (national GDP
 deflator, model/data/national_gdp.csv). Years 2011-2015 are fitted; 2019, after the railway opened and the
-2018 census revision, is held out. Each moment has a scale ``sd`` (the error thought acceptable: revisions and
+2018 census revision, is held out. The 2020 census adds one fitted moment, Changsha's share of the three cities'
+residents (the run goes on to 2020 for it; no other city figure after 2019 enters). Each moment has a scale ``sd`` (the error thought acceptable: revisions and
 sampling noise of the yearbook series); errors are reported in these units.
 
 Interface used by ``experiments/calibrate``: :func:`observed` and :func:`simulated`.
@@ -21,7 +22,10 @@ from model.identity import CITIES, CORE_CITY, PERIPHERY_CITIES, SECONDARY
 BASE_YEAR = 2010
 FIT_YEARS = (2011, 2012, 2013, 2014, 2015)
 HOLDOUT_YEARS = (2019,)
+CENSUS_YEARS = (2020,)  # census moments (fitted): Changsha's share of residents
+LAST_YEAR = max(HOLDOUT_YEARS + CENSUS_YEARS)  # the hindcast runs through this year
 SD = {  # acceptable error per moment kind (same units as the moment)
+    "pop_share": 0.01,        # 1 pp of the three cities' residents: half the issue's 2 pp goal for 2020
     "gdp_share": 0.01,        # 1 pp of CZT GDP: order of the census revisions of a city's GDP share
     "wage_ratio": 0.03,       # 3% of Changsha's wage: year-to-year noise of the yearbook wage ratios
     "secondary_share": 0.03,  # 3 pp of GDP: revisions of the sector split at economic censuses
@@ -46,6 +50,13 @@ def _kind(moment: str) -> str:
     return next(k for k in SD if moment.startswith(k))
 
 
+def _census_moments(years: tuple[int, ...] = CENSUS_YEARS) -> pd.DataFrame:
+    c = cal.census_table()
+    rows = [(f"pop_share_{CORE_CITY}", y, c.loc[(CORE_CITY, y)] / sum(c.loc[(city, y)] for city in CITIES))
+            for y in years]
+    return pd.DataFrame(rows, columns=["moment", "year", "value"])
+
+
 def observed(include_base: bool = False) -> pd.DataFrame:
     """Recorded moments for the fit and holdout years: moment, year, value, sd, split ("fit" or "holdout").
 
@@ -58,11 +69,13 @@ def observed(include_base: bool = False) -> pd.DataFrame:
     wage = h.pivot(index="year", columns="city", values="avg_wage_yuan")
     secondary = h.pivot(index="year", columns="city", values="secondary_share_pct") / 100
     real = gdp.sum(axis=1) / cal.gdp_deflator().reindex(gdp.index)
-    out = _moments(share, wage, secondary, real)
+    census = _census_moments(((BASE_YEAR,) if include_base else ()) + CENSUS_YEARS)
+    out = pd.concat([_moments(share, wage, secondary, real), census], ignore_index=True)
     if not include_base:
         out = out[out.year != BASE_YEAR].reset_index(drop=True)
     out["sd"] = [SD[_kind(m)] for m in out.moment]
-    out["split"] = np.where(out.year.isin(HOLDOUT_YEARS), "holdout", np.where(out.year == BASE_YEAR, "base", "fit"))
+    holdout = out.year.isin(HOLDOUT_YEARS) & ~out.moment.str.startswith("pop_share")
+    out["split"] = np.where(holdout, "holdout", np.where(out.year == BASE_YEAR, "base", "fit"))
     return out
 
 
@@ -70,13 +83,18 @@ def simulated(annual: pd.DataFrame, every_year: bool = False) -> pd.DataFrame:
     """The same moments from one run's annual city table (columns year, city, gdp_100m_yuan, avg_wage_yuan, gdp_*).
 
     ``every_year``: all simulated years after 2010 (for plots), not only the fit and holdout years."""
+    pop = annual.pivot(index="year", columns="city", values="population_10k")
+    census = [(f"pop_share_{CORE_CITY}", y, float(pop.at[y, CORE_CITY] / pop.loc[y].sum()))
+              for y in (pop.index if every_year else CENSUS_YEARS) if y in pop.index and y != BASE_YEAR]
     a = annual if every_year else annual[annual.year.isin((BASE_YEAR,) + FIT_YEARS + HOLDOUT_YEARS)]
+    a = a[a.year <= max(HOLDOUT_YEARS)]
     gdp = a.pivot(index="year", columns="city", values="gdp_100m_yuan")
     share = gdp.div(gdp.sum(axis=1), axis=0)
     wage = a.pivot(index="year", columns="city", values="avg_wage_yuan")
     sec = sum(a.pivot(index="year", columns="city", values=f"gdp_{s}_100m_yuan") for s in SECONDARY)
     secondary = sec / gdp
     out = _moments(share, wage, secondary, gdp.sum(axis=1))  # model money is at 2010 prices: already real
+    out = pd.concat([out, pd.DataFrame(census, columns=["moment", "year", "value"])], ignore_index=True)
     return out[out.year != BASE_YEAR].reset_index(drop=True)
 
 

@@ -3,7 +3,9 @@
 Everything else names cities and sectors through this module, never by a literal: ``CITIES`` is the order of
 ``model/data/cities_2019.csv`` (Changsha, Zhuzhou, Xiangtan), its ``role`` column says which is the core;
 ``SECTORS`` is the order of ``model/data/sectors.csv``. City and sector indices in the model's arrays follow
-these orders; ``OUTSIDE`` is the code for the rest of Hunan and beyond (hukou, origin and destination of flows).
+these orders. Beyond the cluster are two regions, the rest of Hunan and the rest of China (``REGIONS``, from
+``model/data/regions.csv``): their codes follow the cities' (``OUTSIDE`` = the first, the rest of Hunan), in hukou and in
+the origin and destination of flows; a code ``>= OUTSIDE`` means "outside the cluster".
 Display names in English and Chinese (``CITY_EN`` / ``CITY_ZH``, ``SECTOR_EN`` / ``SECTOR_ZH``) are the files'
 ``name_en`` / ``name_zh`` columns: the app shows these, never a restated copy.
 """
@@ -22,6 +24,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 _CITY_ROWS = _rows("cities_2019.csv")
+_REGION_ROWS = _rows("regions.csv")
 _SECTOR_ROWS = _rows("sectors.csv")
 
 CITIES: tuple[str, ...] = tuple(r["city"] for r in _CITY_ROWS)
@@ -32,8 +35,13 @@ CORE: int = next(i for i, r in enumerate(_CITY_ROWS) if r["role"] == "core")  # 
 PERIPHERY: tuple[int, ...] = tuple(i for i, r in enumerate(_CITY_ROWS) if r["role"] == "periphery")
 CORE_CITY: str = CITIES[CORE]
 PERIPHERY_CITIES: tuple[str, ...] = tuple(CITIES[i] for i in PERIPHERY)
-OUTSIDE: int = N_CITIES  # hukou / origin / destination code of the rest of Hunan and beyond
-PLACES: tuple[str, ...] = CITIES + ("outside",)  # names of the codes 0..OUTSIDE
+OUTSIDE: int = N_CITIES  # first code outside the cluster (the rest of Hunan); codes >= OUTSIDE are outside
+REGIONS: tuple[str, ...] = tuple(r["region"] for r in _REGION_ROWS)  # rest_of_hunan, rest_of_china
+REGION_EN: dict[str, str] = {r["region"]: r["name_en"] for r in _REGION_ROWS}
+REGION_ZH: dict[str, str] = {r["region"]: r["name_zh"] for r in _REGION_ROWS}
+N_REGIONS: int = len(REGIONS)
+REST_OF_HUNAN: int = OUTSIDE + REGIONS.index("rest_of_hunan")
+PLACES: tuple[str, ...] = CITIES + REGIONS  # names of the codes 0..N_CITIES + N_REGIONS - 1
 
 SECTORS: tuple[str, ...] = tuple(r["sector"] for r in _SECTOR_ROWS)
 SECTOR_EN: dict[str, str] = {r["sector"]: r["name_en"] for r in _SECTOR_ROWS}  # display names
@@ -56,8 +64,8 @@ def travel_minutes(network: str) -> dict[tuple[str, str], float]:
 
 
 def place(code: int) -> str:
-    """Name of a city index or of OUTSIDE."""
-    return PLACES[code] if 0 <= code <= OUTSIDE else "outside"
+    """Name of a city or region code."""
+    return PLACES[code]
 
 
 assert len(PERIPHERY) == N_CITIES - 1, "cities_2019.csv: exactly one city has role 'core', the others 'periphery'"

@@ -1,9 +1,9 @@
 """The initial population of worker agents and firm cohorts, from the start year's data (``model/data``).
 
-Residents per city (yearbook 2019, or the 2010 census) at ``scale`` residents per worker agent; employment by
+Residents per city (census-anchored: the 2010 count, or the 2019 point of the 2010-2020 census path) at ``scale`` residents per worker agent; employment by
 sector and city in proportion to value added over relative labour productivity; firm sizes lognormal; industry in
 the open industrial parks of its city (weight x sector focus), the rest in the urban area; talent by the sectors'
-talent shares; a tenth of residents with hukou outside the cluster.
+talent shares; a tenth of residents with hukou outside the cluster (the rest of Hunan or the rest of China).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from agents.firm import Firm, FirmTable
 from agents.worker import TALENT, WorkerPopulation
 from model import calibration as cal
 from model.errors import ConfigError
+from model.demography import outside_split
 from model.identity import CITIES, N_CITIES, OUTSIDE, SECTOR_KIND, SECTORS
 
 if TYPE_CHECKING:
@@ -66,9 +67,11 @@ def build_people_and_firms(m: CZTModel) -> None:
             owner = np.repeat(np.arange(len(sizes)), sizes)
             F.talent_share[slots] = np.bincount(owner, weights=skill == TALENT, minlength=len(sizes)) / sizes
     m.firm_agents = [Firm(m, slot) for slot in range(F.n)]
-    # residents with hukou elsewhere in Hunan (migrants): access to services through portability only
-    outsider = rng.random(W.n) < p["outside_hukou_share"]
-    W.hukou[outsider] = OUTSIDE
+    # residents with hukou outside the cluster (migrants from the rest of Hunan or of China): services through
+    # portability only
+    outsider = np.flatnonzero(rng.random(W.n) < p["outside_hukou_share"])
+    split = np.cumsum(outside_split())[:-1]
+    W.hukou[outsider] = OUTSIDE + np.searchsorted(split, rng.random(len(outsider)), side="right")
 
 
 def initial_parks(m: CZTModel, k: int, c: int, n: int) -> np.ndarray:

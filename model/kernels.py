@@ -218,7 +218,7 @@ def _utilities(i, out, with_moving_cost, residence, skill, hukou, employer, arri
             income = w_local * (1.0 - u + par[R_UNEMP_INCOME] * u)
         sub = 0.0
         if s == 1:
-            elig = 1.0 if (h == r or h == outside) else par[R_RECOGNITION]
+            elig = 1.0 if (h == r or h >= outside) else par[R_RECOGNITION]
             sub = subsidy[r] * elig * (left if r == cur else q / horizon)
         access = 1.0 if h == r else port
         c = income + sub + par[R_SERVICE_VALUE] * service_index[r] * access - housing[r]
@@ -368,7 +368,7 @@ def talent_subsidy_owed(alive, skill, hukou, residence, arrived, step, quarters,
     for i in range(alive.shape[0]):
         if alive[i] and skill[i] == 1 and step - arrived[i] < quarters:
             r, h = residence[i], hukou[i]
-            elig = 1.0 if (h == r or h == outside) else recognition
+            elig = 1.0 if (h == r or h >= outside) else recognition
             out[r] += subsidy[r] * elig
     return out
 

@@ -9,7 +9,7 @@ Park arithmetic stays in scalar loops over the 18 parks: cheap, and the results 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,6 +53,9 @@ class Land:
     housing_cost: np.ndarray
     housing_index: np.ndarray  # housing_cost / housing_cost_0
     population_0: np.ndarray  # (cities,) resident worker agents at calibration
+    # the housing-cost path since the last change of its rules (regulation, elasticity): population and cost then
+    housing_anchor_pop: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
+    housing_anchor_cost: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
 
     @classmethod
     def from_data(cls, p, enclaves) -> Land:
@@ -167,13 +170,32 @@ def change_land_policy(m: CZTModel, old_ban: float) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- stages
+def housing_exponent(m: CZTModel) -> np.ndarray:
+    """Elasticity of each city's housing cost to its residents: ``housing_elasticity``, in Changsha times
+    (1 - ``changsha_housing_regulation``), the share of the crowding-driven rise its purchase limits and price caps
+    hold back (限购限价, since March 2017)."""
+    e = np.full(N_CITIES, float(m.p["housing_elasticity"]))
+    e[CORE] *= 1.0 - m.p["changsha_housing_regulation"]
+    return e
+
+
+def anchor_housing(m: CZTModel) -> None:
+    """Start the housing-cost path afresh from today's residents and cost (at calibration, and when a phase
+    changes its rules), so that a new regulation bends the path instead of making the cost jump."""
+    L = m.land
+    L.housing_anchor_pop = np.maximum(m.city_population.astype(float), 1.0)
+    L.housing_anchor_cost = np.array(L.housing_cost, dtype=float)
+
+
 def update_housing(m: CZTModel) -> None:
-    """Housing cost rises with crowding: cost_0 * (residents / residents_0) ** housing_elasticity."""
+    """Housing cost rises with crowding: cost_a * (residents / residents_a) ** exponent, from the last anchor
+    (the start year, or the last change of the housing rules); the exponent is ``housing_exponent``."""
     L = m.land
     pop = m.city_population
+    e = housing_exponent(m)
     for c in range(N_CITIES):
-        ratio = max(pop[c], 1) / max(int(L.population_0[c]), 1)
-        L.housing_cost[c] = float(L.housing_cost_0[c]) * ratio ** m.p["housing_elasticity"]
+        ratio = max(pop[c], 1) / float(L.housing_anchor_pop[c])
+        L.housing_cost[c] = float(L.housing_anchor_cost[c]) * ratio ** e[c]
 
 
 def update_rents(m: CZTModel) -> None:

@@ -9,6 +9,9 @@ All take the annual city frame (``CZTModel.annual_frame``) and the flows frame. 
 - theta              = OLS slope of periphery on core annual GDP growth with city fixed effects:
                        g_pt = a_p + theta * g_ct + e_pt               (DOMAIN.md §5; theta<0 siphon, >0 spillover)
 - net flows          = persons/firms moving core -> periphery minus periphery -> core
+- people_sources     = net inflow of residents into each city from every other place (the other cities by residence
+                       moves, the rest of Hunan and the rest of China by migration), 10k persons a year: the siphon
+                       from the province (省内虹吸) measured apart from the siphon within the cluster
 Verdict per periphery city p (rule, thresholds in VERDICT_RULE):
   siphon    if its GDP share falls by at least 0.5 pp and net talent or net firm/branch flows go to the core;
   spillover if its GDP share rises by at least 0.5 pp and net talent or net firm/branch flows come from the core;
@@ -20,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.identity import CORE_CITY, PERIPHERY_CITIES  # noqa: E402
+from model.identity import CITIES, CORE_CITY, PERIPHERY_CITIES, REGIONS  # noqa: E402
 VERDICT_RULE = {"share_threshold_pp": 0.5,
                 "text": "siphon: GDP share falls >= 0.5 pp and net talent or firm/branch flows go to Changsha; "
                         "spillover: share rises >= 0.5 pp and net talent or firm/branch flows come from Changsha; "
@@ -108,6 +111,19 @@ def net_flows(flows: pd.DataFrame, city: str) -> dict[str, float]:
             "firms_and_branches": net(("firm_relocation", "branch_opening"))}
 
 
+def people_sources(flows: pd.DataFrame, years: int) -> dict[str, dict[str, float]]:
+    """{city: {place: net residents gained from place per year (10k persons)}} over the run's complete years.
+
+    Residence moves (``move_*``) between the cities, and migration (``in_migration_*`` minus ``out_migration_*``)
+    with the rest of Hunan and the rest of China; births and deaths are not flows between places."""
+    kinds = flows.kind.str.rsplit("_", n=1).str[0]
+    f = flows[kinds.isin(("move", "in_migration", "out_migration"))]
+    od = f.groupby(["origin", "destination"])["count"].sum()
+    get = lambda o, d: float(od.get((o, d), 0.0))  # noqa: E731
+    per_year = 1e4 * max(years, 1)
+    return {c: {o: (get(o, c) - get(c, o)) / per_year for o in CITIES + REGIONS if o != c} for c in CITIES}
+
+
 def verdict(share_change_pp: float, flows: dict[str, float]) -> str:
     thr = VERDICT_RULE["share_threshold_pp"]
     toward_core = flows["talent_persons"] < 0 or flows["firms_and_branches"] < 0
@@ -164,5 +180,10 @@ def summarize(annual: pd.DataFrame, flows: pd.DataFrame, start_year: int) -> dic
                             "gdp_share_change_pp": change, "net_flows_from_core": fl,
                             "nich": out["nich"][p], "verdict": verdict(change, fl)}
     out["verdict"] = {p: out["cities"][p]["verdict"] for p in PERIPHERY_CITIES}
+    src = people_sources(flows, int(last - first + 1))
+    out["people_sources_10k_per_year"] = src
+    out["core_siphon_10k_per_year"] = {
+        "from_rest_of_hunan": src[CORE_CITY]["rest_of_hunan"], "from_rest_of_china": src[CORE_CITY]["rest_of_china"],
+        "from_periphery": sum(src[CORE_CITY][p] for p in PERIPHERY_CITIES)}
     out["plan_targets_2025"] = plan_targets(annual)
     return out

@@ -83,8 +83,8 @@ class Param:
 
 
 _A = "assumption (free parameter)"
-_FIT = ("fitted to the 2010-2019 hindcast (SMM point estimate of experiments/calibrations/hindcast.toml; ABC posterior "
-        "and held-out error in docs/calibration.md)")
+_FIT14 = ("fitted to the 2010-2019 record and the 2020 census (SMM point estimate of experiments/calibrations/hindcast.toml, "
+          "validated on fresh seeds; docs/calibration.md)")
 _NBS = "NBS Statistical Communiqué on 2019 National Economic and Social Development"
 _PLAN = "CZT Regional Integration Development Plan Outline (2020), model/data/plan_facts_2019.csv"
 
@@ -170,10 +170,17 @@ PARAMS: tuple[Param, ...] = (
     Param("talent_wage_premium", 1.8, 1.0, 5.0, "x ordinary wage", "Talent wage premium", "人才工资溢价", _A),
     Param("marshall_elasticity", 0.03, 0.0, 0.3, "dimensionless", "Same-sector agglomeration elasticity",
           "同业集聚弹性", "Rosenthal & Strange (2004) survey range 0.03-0.08"),
-    Param("jacobs_elasticity", 0.011, 0.0, 0.3, "dimensionless", "City-size agglomeration elasticity", "城市规模集聚弹性",
-          _FIT + "; 90% interval 0.001-0.040, below the Rosenthal & Strange (2004) survey range 0.03-0.08"),
+    Param("jacobs_elasticity", 0.113, 0.0, 0.3, "dimensionless", "City-size agglomeration elasticity", "城市规模集聚弹性",
+          _FIT14 + "; accepted-sample mean 0.058 (sd 0.033); the estimate is above the Rosenthal & Strange (2004) "
+          "survey range 0.03-0.08 and trades off against congestion_cost_share (weakly identified)"),
     Param("human_capital_elasticity", 0.1, 0.0, 1.0, "dimensionless", "Productivity elasticity to the city's talent share",
           "人力资本外部性弹性", "Moretti (2004) human-capital spillovers; value: " + _A),
+    Param("national_growth_gap", 0.0, -0.2, 0.2, "per year",
+          "National real growth minus its 2011-2019 mean (7.3%), added to tfp_growth", "全国经济增速偏离（较2011-2019年均值）",
+          "NBS real GDP growth (model/data/national_gdp.csv); 0 in every scenario but the as-happened one, whose "
+          "timeline sets each year's gap (2020: 2.2% - 7.3%)"),
+    Param("productivity_catch_up", 0.0129, 0.0, 0.3, "per year", "Convergence of sector productivity towards Changsha's",
+          "技术追赶速度", _FIT14 + "; accepted-sample mean 0.016 (sd 0.008); Barro & Sala-i-Martin (1992) about 2% a year"),
     Param("infrastructure_elasticity", 0.08, 0.0, 0.5, "dimensionless", "Productivity elasticity to public capital",
           "基础设施产出弹性", "Bom & Ligthart (2014) meta-analysis, about 0.08"),
     Param("tfp_growth", 0.045, -0.05, 0.15, "per year", "Exogenous productivity growth", "外生全要素生产率增长",
@@ -189,10 +196,21 @@ PARAMS: tuple[Param, ...] = (
           _A + "; industrial land leases reprice about once a year"),
     Param("park_land_growth", 0.03, 0.0, 0.2, "per year", "Growth of industrial park land",
           "园区用地年增长", _A + " (annual construction-land quotas)"),
-    Param("congestion_cost_share", 0.33, 0.0, 0.5, "share of value added per unit of housing-cost index above 2019",
-          "Firms' property costs rising with crowding", "企业拥挤成本", _FIT + "; 90% interval 0.08-0.42"),
-    Param("housing_elasticity", 1.7, 0.0, 5.0, "elasticity to population", "Housing cost elasticity to population",
-          "住房成本对人口弹性", _FIT + "; 90% interval 0.9-4.2 (weakly identified)"),
+    Param("congestion_cost_share", 0.0992, 0.0, 0.5, "share of value added per unit of housing-cost index above 2019",
+          "Firms' property costs rising with crowding", "企业拥挤成本",
+          _FIT14 + " within 0-0.1, an order of magnitude of firms' property (rent and land) costs in value added (it was "
+          "a free 0-0.5 that absorbed what mechanisms missed); the estimate sits at the bound, accepted-sample mean "
+          "0.039 (sd 0.020)"),
+    Param("housing_elasticity", 0.77, 0.0, 5.0, "elasticity to population", "Housing cost elasticity to population",
+          "住房成本对人口弹性",
+          "derived: Changsha 2010-2019, real new-home price (NBS 70-city index: Dec 2015 = 113.3 on 2010, Dec 2019 = 146.3 "
+          "on the 2015 average; deflated by the national GDP deflator, x1.31) rose 27% while residents (census path) rose "
+          "36%: ln 1.266 / ln 1.361 = 0.77; model/data/housing.csv"),
+    Param("changsha_housing_regulation", 0.5, 0.0, 1.0, "share of the crowding-driven rise held back",
+          "Changsha housing-price regulation (purchase limits, price caps)", "长沙房地产调控（限购限价）",
+          "Changsha's purchase limits of 18 March 2017 and price caps (June 2017, new homes not above the October 2016 "
+          "level): year-on-year new-home price growth fell from 19.6% (March 2017) to 6.1% (December 2017), NBS 70-city "
+          "index; the share held back: " + _A, lever="housing"),
     Param("housing_cost_changsha", 12000.0, 0.0, 100000.0, "yuan per resident worker per year", "Housing cost Changsha 2019",
           "长沙住房成本", _A + " (order of magnitude of rents)"),
     Param("housing_cost_periphery", 7000.0, 0.0, 100000.0, "yuan per resident worker per year",
@@ -208,8 +226,9 @@ PARAMS: tuple[Param, ...] = (
           "Hazard of reconsidering where to live: residents without local hukou", "非本地户籍居民再选择居住地概率",
           "NHFPC Migrant Population Development Report 2015: 55% of the floating population had stayed over 3 years "
           "where they lived, about 5% a quarter leaving; model/data/mobility_rates.csv"),
-    Param("migration_logit_scale", 17.0, 0.1, 50.0, "per log-point of consumption", "Sensitivity of residence choice",
-          "居住选择敏感度", _FIT + "; 90% interval 12-20 (prior maximum 20); Tombe & Zhu (2019) elasticities of that order"),
+    Param("migration_logit_scale", 49.4, 0.1, 100.0, "per log-point of consumption", "Sensitivity of residence choice",
+          "居住选择敏感度", _FIT14 + " (prior 2-50; the estimate sits near its maximum, accepted-sample mean 28, sd 13); "
+          "Tombe & Zhu (2019) elasticities of that order"),
     Param("moving_cost", 0.25, 0.0, 5.0, "log-points of consumption", "Cost of moving between cities", "迁移成本",
           _A + "; internal migration costs in China are large (Tombe & Zhu 2019)"),
     Param("talent_benefit_loss", 0.25, 0.0, 5.0, "log-points of consumption",
@@ -249,12 +268,18 @@ PARAMS: tuple[Param, ...] = (
     Param("firm_size_mean", 30.0, 2.0, 1000.0, "employees per firm", "Mean firm employment", "企业平均就业人数",
           _A + " (establishment size order of magnitude)"),
     Param("firm_size_sigma", 1.0, 0.0, 3.0, "log-points", "Dispersion of firm size", "企业规模离散度", _A),
-    Param("location_review_rate", 0.03, 0.0, 1.0, "share of firms per quarter", "Firms reviewing their location",
-          "企业区位再评估比例", _A),
+    Param("location_review_rate", 0.0025, 0.0, 1.0, "share of establishments per quarter",
+          "Establishments reviewing their location", "企业区位再评估比例",
+          "bounded by published rates of enterprise relocation: at most 1% a year of establishments can move (every "
+          "reviewer moving). Qichacha (May 2023): about 257,000 registered relocations across regions since 2018 "
+          "(~51,000 a year, of order 0.1% of enterprises; 84,000 across provinces); Tang, Li, Ni & Yuan (2020, China "
+          "Economic Review 64) report a 3.2% firm migration rate at a finer spatial unit; model/data/firm_dynamics.csv"),
     Param("location_logit_scale", 45.0, 0.1, 100.0, "per unit of relative annual profit",
-          "Sensitivity of relocation and branching decisions", "企业迁移与设分支决策敏感度", _FIT + "; 90% interval 22-57"),
-    Param("entry_logit_scale", 5.0, 0.1, 100.0, "per unit of relative annual profit",
-          "Sensitivity of new firms' city choice", "新企业选址敏感度", _A),
+          "Sensitivity of relocation and branching decisions", "企业迁移与设分支决策敏感度",
+          "fitted to the 2010-2019 hindcast in an earlier calibration (commit 1099b81, 90% interval 22-57; not refitted "
+          "since firms' relocation was bounded by location_review_rate)"),
+    Param("entry_logit_scale", 0.347, 0.1, 100.0, "per unit of relative annual profit",
+          "Sensitivity of new firms' city choice", "新企业选址敏感度", _FIT14 + "; accepted-sample mean 2.7 (sd 1.8)"),
     Param("relocation_cost", 3.0, 0.0, 10.0, "x annual profit", "Cost of relocating a firm", "企业整体迁移成本", _A),
     Param("branch_cost", 2.5, 0.0, 10.0, "x annual profit of the branch", "Cost of opening a production branch",
           "设立生产分支成本", _A),
@@ -286,8 +311,10 @@ PARAMS: tuple[Param, ...] = (
     Param("unemployed_income_share", 0.4, 0.0, 1.0, "x local wage", "Income of an unemployed resident",
           "失业者收入（占当地工资）", _A + " (benefits, informal work)"),
     Param("job_taste_sd", 0.05, 0.0, 1.0, "log-points", "Idiosyncratic job taste", "岗位偏好离散度", _A),
-    Param("job_information_minutes", 20.0, 1.0, 240.0, "minutes", "Distance decay of job information",
-          "岗位信息距离衰减", _A + ": a vacancy an extra 20 minutes away is seen e-fold less"),
+    Param("job_information_minutes", 5.48, 1.0, 240.0, "minutes", "Distance decay of job information",
+          "岗位信息距离衰减", _FIT14 + ": a vacancy an extra 5.5 minutes away is seen e-fold less; accepted-sample mean "
+          "12.5 (sd 4.3); cross-city commuting in CZT is small (rail carries at most 0.1% of residents as commuters, "
+          "model/data/mobility_rates.csv)"),
     Param("job_switch_premium", 0.05, 0.0, 1.0, "share of the current job's value",
           "Gain an employed searcher needs to switch jobs", "在职换工作所需收益", _A),
     Param("talent_share_cap", 0.9, 0.1, 1.0, "share of a firm's workforce", "Highest talent share a firm targets",
@@ -354,6 +381,8 @@ GROUPS: dict[str, LeverGroup] = {g.key: g for g in (
     LeverGroup("strong_capital", "Strong capital", "强省会", "Lever: strong-capital strategy (强省会)"),
     LeverGroup("green_heart", "Green heart", "生态绿心", "Lever: green heart (生态绿心)"),
     LeverGroup("protectionism", "Local protectionism", "地方保护", "Lever: local protectionism (地方保护)"),
+    LeverGroup("housing", "Housing regulation", "房地产调控",
+               "Lever: Changsha's housing-price regulation, purchase limits and price caps (房地产调控、限购限价)"),
     LeverGroup("market", "Unified market access", "市场一体化",
                "Lever: unified market access, negative list and licence recognition (市场准入负面清单、资质互认)"),
 )}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import calibration as cal
-from model.identity import CITIES, N_CITIES, SECTORS
+from model.identity import CITIES, CORE, N_CITIES, SECTORS
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
@@ -114,11 +114,26 @@ def calibrate_costs(m: CZTModel) -> None:
 def tfp_trend(m: CZTModel, step: int | None = None) -> float:
     """Exogenous productivity level of quarter ``step`` (default: the current one), 1 in the first quarter.
 
-    Piecewise: ``tfp_anchor = (step, level)`` moves when a phase switches ``tfp_growth``, so the level
-    never jumps; with one rate all run long it is (1 + g) ** ((step - 1) / 4)."""
+    Piecewise: ``tfp_anchor = (step, level)`` moves when a phase switches ``tfp_growth`` or
+    ``national_growth_gap`` (a year of national boom or shock, e.g. 2020), so the level never jumps; with one rate
+    all run long it is (1 + g) ** ((step - 1) / 4), g = tfp_growth + national_growth_gap."""
     a_step, a_level = m.production.tfp_anchor
     s = m.steps if step is None else step
-    return a_level * (1 + m.p["tfp_growth"]) ** ((s - 1 - a_step) / 4)
+    return a_level * (1 + m.p["tfp_growth"] + m.p["national_growth_gap"]) ** ((s - 1 - a_step) / 4)
+
+
+def catch_up(m: CZTModel) -> np.ndarray:
+    """Convergence of each city's sector productivity towards the core's (技术追赶): the start year's log gap
+    ln(A0_core / A0_c) of a sector closes at ``productivity_catch_up`` a year, a share 1 - exp(-kappa t) after t
+    years; only gaps below the core close (a city ahead in a sector keeps its lead). (sectors, cities).
+
+    Conditional beta-convergence of productivity across regions (Barro and Sala-i-Martin 1992, about 2% a year)
+    in its simplest form: the rate is fitted to the 2010-2015 record, in which Zhuzhou's and Xiangtan's GDP shares held
+    while Changsha's share of residents rose by about a point a year (the censuses)."""
+    A0 = m.production.A0
+    gap = np.maximum(np.log(np.maximum(A0[:, [CORE]], 1e-300) / np.maximum(A0, 1e-300)), 0.0)
+    years = max(m.steps - 1, 0) / 4
+    return np.exp(gap * (1.0 - np.exp(-m.p["productivity_catch_up"] * years)))
 
 
 def update_productivity(m: CZTModel) -> None:
@@ -130,7 +145,7 @@ def update_productivity(m: CZTModel) -> None:
     jacobs = (np.maximum(E.sum(axis=0), 0.05 * P.E0_city) / P.E0_city) ** p["jacobs_elasticity"]
     human = (np.maximum(h, 0.2 * P.h0) / P.h0) ** p["human_capital_elasticity"]
     infra = m.fiscal.infrastructure ** p["infrastructure_elasticity"]
-    P.A = P.A0 * growth * marshall * (jacobs * human * infra)[None, :]
+    P.A = P.A0 * growth * catch_up(m) * marshall * (jacobs * human * infra)[None, :]
     # city productivity index (employment-weighted), which wages follow
     w = np.maximum(E, 1e-9)
     P.productivity_index = (P.A / P.A0 * w).sum(axis=0) / w.sum(axis=0)

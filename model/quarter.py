@@ -53,7 +53,7 @@ def record(m: CZTModel) -> None:
 
 QUARTER: tuple[Stage, ...] = (
     stage("housing", land.update_housing,
-          reads="land.housing_cost land.housing_cost_0 land.population_0 workers.alive workers.residence",
+          reads="land.housing_anchor_cost land.housing_anchor_pop land.housing_cost workers.alive workers.residence",
           writes="land.housing_cost"),
     stage("rents", land.update_rents,
           reads="land.base_rent land.capacity_ha land.rent land.used_ha",
@@ -136,7 +136,8 @@ QUARTER: tuple[Stage, ...] = (
           reads=(
               "firms.city firms.wage_premium fiscal.public_service_index geography.commute_feasible "
               "geography.commute_minutes labour.unemployment_rate labour.wages land.housing_cost "
-              "migration.in_migration_0 migration.mean_wage_0 production.tfp_anchor residence.amenity workers.alive "
+              "migration.in_migration_0 migration.mean_wage_0 migration.pull migration.region_population_0 "
+              "production.tfp_anchor residence.amenity workers.alive "
               "workers.arrived_step workers.employer workers.hukou workers.log workers.residence workers.skill"),
           writes="recorder.flows workers.*"),
     stage("headcounts", labour.recount_employment,

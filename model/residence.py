@@ -43,7 +43,7 @@ def eligibility(m: CZTModel, hukou: np.ndarray) -> np.ndarray:
     rec = m.p["talent_recognition"]
     r = np.arange(N_CITIES)[None, :]
     h = hukou[:, None]
-    return np.where((h == r) | (h == OUTSIDE), 1.0, rec)
+    return np.where((h == r) | (h >= OUTSIDE), 1.0, rec)
 
 
 def access(m: CZTModel, hukou: np.ndarray, skill: np.ndarray) -> np.ndarray:

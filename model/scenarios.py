@@ -21,7 +21,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 _KEYS = {"name", "title", "title_zh", "description", "extends", "params", "enclave", "timeline", "travel"}
 # parameters a timeline may switch mid-run: the policy levers plus those read afresh every quarter
 TIMELINE_EXTRA = ("tfp_growth", "max_commute_minutes", "park_land_growth", "talent_share_of_entrants",
-                  "net_in_migration_10k")
+                  "net_in_migration_10k", "national_growth_gap")
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ def test_bad_config_one_line_exit_2(tmp_path: Path, capsys, moments: str, lo: in
 def test_hindcast_draft_is_valid(repo_root: Path) -> None:
     """The draft's keys and prior ranges validate; its scenario and provider are the lead's (may not exist yet)."""
     raw = tomllib.loads((repo_root / "experiments/calibrations/hindcast.toml").read_text())
-    assert (raw["scenario"], raw["moments"], raw["until"]) == ("hindcast-2010", "model.history", 2019)
+    assert (raw["scenario"], raw["moments"], raw["until"]) == ("hindcast-2010", "model.history", 2020)
     from model.scenarios import available
 
     if raw["scenario"] not in available():

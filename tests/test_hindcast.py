@@ -36,9 +36,9 @@ def test_2010_initial_state_is_the_yearbook_and_census():
     h2010 = hist[hist.year == 2010].set_index("city")
     for city in ("changsha", "zhuzhou", "xiangtan"):
         assert first.at[city, "gdp_q_100m_yuan"] * 4 == pytest.approx(h2010.at[city, "gdp_100m_yuan"], rel=1e-6)
-    census = pd.read_csv(ROOT / "model/data/census_2010.csv").set_index("city").resident_population
+    census = pd.read_csv(ROOT / "model/data/census.csv").query("census_year == 2010").set_index("place")
     pop = m.city_population * SCALE
-    np.testing.assert_allclose(pop, census.loc[list(m.cities)].to_numpy(), rtol=0.002)  # agents are rounded
+    np.testing.assert_allclose(pop, census.loc[list(m.cities), "resident_population"].to_numpy(), rtol=0.002)  # rounded
     assert m.year == 2010 and m.p["green_heart_ban"] == 0.0 and m.commute_minutes[0, 1] == 80.0
 
 
@@ -47,7 +47,7 @@ def test_timeline_switches_at_its_quarter_and_is_logged():
     before = m.commute_minutes[0, 1]
     m.run_until(2017)  # through 2017Q4: the railway entry (2018Q1) has not fired yet
     assert m.commute_minutes[0, 1] == before == 80.0
-    assert [e["year"] for e in m.policy_log] == [2011, 2013, 2016, 2017]
+    assert [e["year"] for e in m.policy_log] == [2011, 2013, 2016, 2017, 2017]
     m.step()  # simulates 2018Q1: the railway is open for it
     assert m.commute_minutes[0, 1] == 55.0 and m.p["commute_fare_yuan"] == 16.0
     assert m.policy_log[-1]["year"] == 2018 and m.policy_log[-1]["step"] == m.steps

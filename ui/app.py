@@ -23,12 +23,13 @@ import solara  # noqa: E402
 
 from agents.worker import WorkerView  # noqa: E402
 from model.errors import ConfigError  # noqa: E402
-from model.identity import N_CITIES, PERIPHERY_CITIES  # noqa: E402
+from model.identity import CORE_CITY, N_CITIES, PERIPHERY_CITIES  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
-from ui.texts import choice_label, cities_title, city_name, core_name, field_label, sector_name, t  # noqa: E402
+from ui.texts import (choice_label, cities_title, city_name, core_name, field_label, place_name,  # noqa: E402
+                      sector_name, t)
 
 VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}
 SECTOR_COLORS = ["#27ae60", "#2c3e50", "#8e44ad", "#a04000", "#2e86c1", "#d4ac0d", "#e74c3c"]
@@ -397,6 +398,14 @@ def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, sta
                    f'<div style="font-size:16px;font-weight:bold">{escape(city_name(lang, city))}: '
                    f'<span style="color:{VERDICT_COLORS[v]}">{escape(t(lang, v))}</span></div>{bv}'
                    + html_table(rows) + "</div>")
+    src = summary.get("people_sources_10k_per_year", {}).get(CORE_CITY)
+    if src:
+        rows = [(place_name(lang, k), f"{v:+.2f}") for k, v in src.items()]
+        out.append('<div class="verdict-card" id="people-sources" style="border:2px solid #888;border-radius:6px;'
+                   f'padding:8px;min-width:260px"><div style="font-size:14px;font-weight:bold">'
+                   f'{escape(t(lang, "people_sources", core=core))}</div>'
+                   f'<div style="font-size:11px;color:#666">{escape(t(lang, "people_sources_note"))}</div>'
+                   + html_table(rows, table_id="people-sources-table") + "</div>")
     out.append("</div>")
     rule = summary.get("verdict_rule", "")
     if lang == "zh":

@@ -8,7 +8,7 @@ languages. Parameter names and lever-group titles come from ``model.params`` (``
 
 from __future__ import annotations
 
-from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, SECTOR_EN, SECTOR_ZH
+from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, REGION_EN, REGION_ZH, SECTOR_EN, SECTOR_ZH
 
 LANGS = ("en", "zh")
 
@@ -84,6 +84,8 @@ TEXT: dict[str, dict[str, str]] = {
         "net_talent": "Net talent from {core} (persons)",
         "net_ordinary": "Net ordinary workers from {core} (persons)",
         "net_firms": "Net firms and branches from {core}",
+        "people_sources": "Where {core} gains residents (net, 10k a year)",
+        "people_sources_note": "residence moves from the other cities, migration from outside the cluster",
         "baseline_verdict": "baseline",
         "years_covered": "Years {first}–{last}",
         "inspect": "Inspect",
@@ -180,6 +182,8 @@ TEXT: dict[str, dict[str, str]] = {
         "net_talent": "来自{core}的人才净流入（人）",
         "net_ordinary": "来自{core}的普通劳动者净流入（人）",
         "net_firms": "来自{core}的企业与分支净流入",
+        "people_sources": "{core}常住人口净增来源（万人/年）",
+        "people_sources_note": "来自另两市的迁居，来自城市群外的迁移",
         "baseline_verdict": "基准",
         "years_covered": "{first}–{last}年",
         "inspect": "查看",
@@ -221,6 +225,11 @@ def choice_label(lang: str, param: str, value: str) -> str:
 def city_name(lang: str, city: str) -> str:
     """A city's display name (model.identity); KeyError for a name that is not a city."""
     return {"en": CITY_EN, "zh": CITY_ZH}[lang][city]
+
+
+def place_name(lang: str, place: str) -> str:
+    """A city's or an outside region's display name (model.identity); KeyError for anything else."""
+    return {"en": {**CITY_EN, **REGION_EN}, "zh": {**CITY_ZH, **REGION_ZH}}[lang][place]
 
 
 def sector_name(lang: str, sector: str) -> str:

@@ -149,6 +149,27 @@ def theta_lagged_design(core: np.ndarray, periphery: dict[str, np.ndarray], lags
     return np.array(rows).reshape(-1, k_fe + lags + 1), np.array(ys)
 
 
+def theta_lagged_pooled(runs: list[tuple[np.ndarray, dict[str, np.ndarray]]], lags: int = THETA_LAGS
+                        ) -> dict[str, float]:
+    """:func:`theta_lagged` pooled over independent runs: each (run, city) keeps its own intercept and trend,
+    the lag coefficients b_l and r are common; theta = sum_l b_l with classical and HC1 standard errors."""
+    blocks, ys = [], []
+    for core, per in runs:
+        X, y = theta_lagged_design(core, per, lags)
+        blocks.append(X)
+        ys.append(y)
+    if not blocks:
+        return {"theta": float("nan"), "se": float("nan"), "se_hc1": float("nan"), "n": 0, "dof": 0, "r2": float("nan")}
+    k_fe = [X.shape[1] - lags - 1 for X in blocks]
+    X = np.zeros((sum(len(y) for y in ys), sum(k_fe) + lags + 1))
+    r = c = 0
+    for B, k in zip(blocks, k_fe):
+        X[r:r + len(B), c:c + k] = B[:, :k]
+        X[r:r + len(B), sum(k_fe):] = B[:, k:]
+        r, c = r + len(B), c + k
+    return ols_sum(X, np.concatenate(ys), list(range(sum(k_fe), sum(k_fe) + lags)))
+
+
 def ols_sum(X: np.ndarray, y: np.ndarray, idx: list[int]) -> dict[str, float]:
     """OLS of y on X; the sum of the coefficients ``idx`` with its classical and HC1 standard errors
     (s^2 (X'X)^-1 with s^2 = RSS/(n-k); n/(n-k) (X'X)^-1 X' diag(e^2) X (X'X)^-1, MacKinnon & White 1985)."""
@@ -162,8 +183,9 @@ def ols_sum(X: np.ndarray, y: np.ndarray, idx: list[int]) -> dict[str, float]:
     var = float(e @ e) / dof * float(w @ xtx_inv @ w)
     meat = (X * e[:, None] ** 2).T @ X
     var_hc1 = n / dof * float(w @ xtx_inv @ meat @ xtx_inv @ w)
+    tss = float(((y - y.mean()) ** 2).sum())
     return {"theta": float(w @ beta), "se": float(np.sqrt(var)), "se_hc1": float(np.sqrt(var_hc1)), "n": int(n),
-            "dof": int(dof)}
+            "dof": int(dof), "r2": 1.0 - float(e @ e) / tss if tss > 0 else float("nan")}
 
 
 def theta_ols(core: np.ndarray, periphery: dict[str, np.ndarray]) -> dict[str, float]:

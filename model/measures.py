@@ -6,8 +6,11 @@ All take the annual city frame (``CZTModel.annual_frame``) and the flows frame. 
 - theil              = sum_i (Y_i/Y) ln((Y_i/Y)/(N_i/N))              (Theil 1967, population-weighted T)
 - cv                 = population-weighted coefficient of variation of GDP per capita (Williamson 1965)
 - nich_i             = dY_i / dY_cluster over the period              (relative development rate, DOMAIN.md §5)
-- theta              = OLS slope of periphery on core annual GDP growth with city fixed effects:
-                       g_pt = a_p + theta * g_ct + e_pt               (DOMAIN.md §5; theta<0 siphon, >0 spillover)
+- theta (default)    = lagged, trend-adjusted growth response (Granger 1969 form; distributed-lag impulse response):
+                       g_pt = a_p + d_p t + sum_{l=1..L} b_l g_c,t-l + r g_p,t-1 + e_pt,   theta = sum_l b_l  (L = 2)
+                       theta<0 backwash/siphon, >0 spread/spillover (Myrdal 1957; Hirschman 1958), see theta_lagged
+- theta_same_year    = the former measure, same-year OLS slope with city fixed effects, g_pt = a_p + theta g_ct + e_pt
+                       (DOMAIN.md §5). Biased towards < 0 by construction when firms relocate (see theta_lagged)
 - net flows          = persons/firms moving core -> periphery minus periphery -> core
 - people_sources     = net inflow of residents into each city from every other place (the other cities by residence
                        moves, the rest of Hunan and the rest of China by migration), 10k persons a year: the siphon
@@ -32,6 +35,7 @@ PLAN_TARGETS_2025 = {  # CZT Plan Outline 2020 (model/data/plan_facts_2019.csv)
     "gdp_100m_yuan": 27000.0, "gdp_per_capita_yuan": 165000.0, "urbanization_pct": 80.0, "rd_share_pct": 3.0}
 URBANIZATION_2019 = 73.5  # pct, Plan Outline 2020
 RD_SHARE_2019 = 2.5  # pct of GDP, Plan Outline 2020
+THETA_LAGS = 2  # years of core growth in the default theta (theta_lagged)
 
 
 def _pivot(annual: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -70,13 +74,121 @@ def nich(annual: pd.DataFrame) -> dict[str, float]:
     return {c: float(d[c] / tot) if tot else float("nan") for c in y.columns}
 
 
-def theta(annual: pd.DataFrame) -> dict[str, float]:
-    """Periphery-on-core growth regression with city fixed effects; theta, its standard error and n."""
-    y = _pivot(annual, "gdp_100m_yuan")
-    g = np.log(y).diff().dropna()
+def _growth(annual: pd.DataFrame) -> pd.DataFrame:
+    """Annual log growth of each city's GDP, g_it = ln Y_it - ln Y_i,t-1 (years as rows)."""
+    return np.log(_pivot(annual, "gdp_100m_yuan")).diff().dropna()
+
+
+def theta_same_year(annual: pd.DataFrame) -> dict[str, float]:
+    """The former theta: periphery-on-core same-year growth regression with city fixed effects,
+    g_pt = a_p + theta * g_ct + e_pt (DOMAIN.md §5); theta, its standard error and n.
+
+    Kept so that results produced before the lagged default can be reproduced. In a closed cluster it is
+    negative by construction whenever production moves between cities: a relocation or branch that moves output
+    dY from the core to p in year t adds dY/Y_p to g_pt and takes dY/Y_c from g_ct, a component with slope
+    -Y_c/Y_p whichever way the firms move (docs/ODD.md, measures). Opposite low-frequency trends (the core
+    decelerating while the periphery accelerates) bias it the same way."""
+    g = _growth(annual)
     if len(g) < 3:
         return {"theta": float("nan"), "se": float("nan"), "n": 0}
     return theta_ols(g[CORE_CITY].to_numpy(), {p: g[p].to_numpy() for p in PERIPHERY_CITIES})
+
+
+def theta(annual: pd.DataFrame, lags: int = THETA_LAGS) -> dict[str, float]:
+    """The default theta (``summary()['theta']``): :func:`theta_lagged` on the run's annual GDP growth."""
+    g = _growth(annual)
+    if len(g) < lags + 5:
+        return {"theta": float("nan"), "se": float("nan"), "se_hc1": float("nan"), "n": 0, "lags": lags}
+    return theta_lagged(g[CORE_CITY].to_numpy(), {p: g[p].to_numpy() for p in PERIPHERY_CITIES}, lags)
+
+
+def theta_lagged(core: np.ndarray, periphery: dict[str, np.ndarray], lags: int = THETA_LAGS,
+                 trend: bool = True) -> dict[str, float]:
+    """Cumulative response of periphery growth to the core's past growth, with city fixed effects and trends:
+
+        g_pt = a_p + d_p * t + sum_{l=1..L} b_l * g_c,t-l + r * g_p,t-1 + e_pt,      theta = sum_{l=1..L} b_l
+
+    (OLS over t = L..T-1 and the periphery cities; se of the sum from the coefficient covariance, classical and
+    HC1, MacKinnon & White 1985). Why this form:
+    - only past core growth enters: a firm that moves output from one city to the other in year t changes g_ct
+      and g_pt in opposite directions in that year only (a level shift), so it has no slope on g_c,t-l; the
+      same holds for an i.i.d. common (national) shock, which the former same-year theta reads as spillover;
+    - the periphery's own lag r g_p,t-1 is a Granger (1969) causality control: past core growth must predict
+      periphery growth beyond what the periphery's own past does;
+    - a_p + d_p t take out each city's mean growth and a linear drift, so that a core decelerating while the
+      periphery accelerates (convergence; Barro & Sala-i-Martin 1992) is not read as a year-to-year link;
+    - theta, the sum of lag coefficients, is the cumulative (L-year) impulse response of periphery growth to
+      core growth: spread effects (Myrdal 1957; Hirschman 1958 "trickling down") give theta > 0, backwash
+      (polarization, siphon) theta < 0; the growth-spillover regressions on Chinese city clusters are the
+      same-year special case L = 0 without controls (DOMAIN.md §5)."""
+    names = list(periphery)
+    X, y = theta_lagged_design(core, periphery, lags, trend)
+    if len(y) <= X.shape[1]:
+        return {"theta": float("nan"), "se": float("nan"), "se_hc1": float("nan"), "n": int(len(y)), "lags": lags}
+    est = ols_sum(X, y, list(range(2 * len(names) if trend else len(names),
+                                   (2 * len(names) if trend else len(names)) + lags)))
+    return {**est, "lags": lags}
+
+
+def theta_lagged_design(core: np.ndarray, periphery: dict[str, np.ndarray], lags: int = THETA_LAGS,
+                        trend: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Regressors and outcome of :func:`theta_lagged`: columns [dummies per city, (trend per city),
+    g_c,t-1..g_c,t-L, g_p,t-1]; rows t = L..T-1 per periphery city."""
+    core = np.asarray(core, dtype=float)
+    names, T = list(periphery), len(core)
+    k_fe = 2 * len(names) if trend else len(names)
+    rows, ys = [], []
+    for j, p in enumerate(names):
+        gp = np.asarray(periphery[p], dtype=float)
+        for t in range(max(lags, 1), T):
+            x = np.zeros(k_fe + lags + 1)
+            x[j] = 1.0
+            if trend:
+                x[len(names) + j] = (t - T / 2) / T
+            x[k_fe:k_fe + lags] = core[t - lags:t][::-1]
+            x[-1] = gp[t - 1]
+            rows.append(x)
+            ys.append(gp[t])
+    return np.array(rows).reshape(-1, k_fe + lags + 1), np.array(ys)
+
+
+def theta_lagged_pooled(runs: list[tuple[np.ndarray, dict[str, np.ndarray]]], lags: int = THETA_LAGS
+                        ) -> dict[str, float]:
+    """:func:`theta_lagged` pooled over independent runs: each (run, city) keeps its own intercept and trend,
+    the lag coefficients b_l and r are common; theta = sum_l b_l with classical and HC1 standard errors."""
+    blocks, ys = [], []
+    for core, per in runs:
+        X, y = theta_lagged_design(core, per, lags)
+        blocks.append(X)
+        ys.append(y)
+    if not blocks:
+        return {"theta": float("nan"), "se": float("nan"), "se_hc1": float("nan"), "n": 0, "dof": 0, "r2": float("nan")}
+    k_fe = [X.shape[1] - lags - 1 for X in blocks]
+    X = np.zeros((sum(len(y) for y in ys), sum(k_fe) + lags + 1))
+    r = c = 0
+    for B, k in zip(blocks, k_fe):
+        X[r:r + len(B), c:c + k] = B[:, :k]
+        X[r:r + len(B), sum(k_fe):] = B[:, k:]
+        r, c = r + len(B), c + k
+    return ols_sum(X, np.concatenate(ys), list(range(sum(k_fe), sum(k_fe) + lags)))
+
+
+def ols_sum(X: np.ndarray, y: np.ndarray, idx: list[int]) -> dict[str, float]:
+    """OLS of y on X; the sum of the coefficients ``idx`` with its classical and HC1 standard errors
+    (s^2 (X'X)^-1 with s^2 = RSS/(n-k); n/(n-k) (X'X)^-1 X' diag(e^2) X (X'X)^-1, MacKinnon & White 1985)."""
+    n, k = X.shape
+    xtx_inv = np.linalg.pinv(X.T @ X)
+    beta = xtx_inv @ X.T @ y
+    e = y - X @ beta
+    w = np.zeros(k)
+    w[idx] = 1.0
+    dof = max(n - k, 1)
+    var = float(e @ e) / dof * float(w @ xtx_inv @ w)
+    meat = (X * e[:, None] ** 2).T @ X
+    var_hc1 = n / dof * float(w @ xtx_inv @ meat @ xtx_inv @ w)
+    tss = float(((y - y.mean()) ** 2).sum())
+    return {"theta": float(w @ beta), "se": float(np.sqrt(var)), "se_hc1": float(np.sqrt(var_hc1)), "n": int(n),
+            "dof": int(dof), "r2": 1.0 - float(e @ e) / tss if tss > 0 else float("nan")}
 
 
 def theta_ols(core: np.ndarray, periphery: dict[str, np.ndarray]) -> dict[str, float]:
@@ -172,6 +284,7 @@ def summarize(annual: pd.DataFrame, flows: pd.DataFrame, start_year: int) -> dic
     out["cv_gdp_per_capita"] = {"first": float(cv(annual).iloc[0]), "last": float(cv(annual).iloc[-1])}
     out["nich"] = nich(annual)
     out["theta"] = theta(annual)
+    out["theta_same_year"] = theta_same_year(annual)
     out["cities"] = {}
     for p in PERIPHERY_CITIES:
         change = 100 * float(share[p].iloc[-1] - share[p].iloc[0])

@@ -147,5 +147,6 @@ def test_summary_is_consistent_with_frames():
                 k[(k.origin == city) & (k.destination == "changsha")]["count"].sum()
             assert flows[key] == pytest.approx(net), (city, key)
         assert s["verdict"][city] == verdict(ch, flows)
-    assert s["theta"]["n"] == 2 * (2027 - 2019)
-    assert np.isfinite(s["theta"]["theta"])
+    assert s["theta_same_year"]["n"] == 2 * (2027 - 2019)  # 8 growth years per periphery city
+    assert s["theta"]["n"] == 2 * (2027 - 2019 - 2) and s["theta"]["lags"] == 2  # the first two are lags only
+    assert np.isfinite(s["theta"]["theta"]) and np.isfinite(s["theta_same_year"]["theta"])

@@ -10,8 +10,9 @@ from scipy import stats as _st
 
 from experiments.report.labels import CITY, CORE_EN
 from experiments.report.load import SweepData
-from experiments.report.stats import log_growth, ols, t_interval
+from experiments.report.stats import log_growth, t_interval
 from model.identity import CORE_CITY as CORE, PERIPHERY_CITIES as PERIPHERY
+from model.measures import theta_lagged_pooled
 
 CONF = 0.95
 
@@ -30,8 +31,9 @@ COMPARISON = (
     *_each_periphery("{city}_net_firms_from_{core}", "{city}_net_firms_from_core", 1.0,
                      "Net firms and branches {Core} to {City} (firms)", 0),
     (f"{CORE}_share_last_pct", "core_gdp_share_last", 100.0, f"{CORE_EN} GDP share, last year (%)", 2),
-    ("theta", "theta_aggregate", 1.0, "theta, periphery aggregate", 3),
-    ("theta_city_fe", "theta", 1.0, "theta, city fixed effects (model)", 3),
+    ("theta", "theta_aggregate", 1.0, "theta, periphery aggregate (lagged)", 3),
+    ("theta_city_fe", "theta", 1.0, "theta, city fixed effects (model, lagged)", 3),
+    ("theta_same_year", "theta_same_year", 1.0, "theta, same year, city fixed effects (former)", 3),
 )
 
 
@@ -80,17 +82,23 @@ def theta_regressions(data: SweepData) -> pd.DataFrame:
     for rid, c in data.cities.groupby("run_id", sort=False):
         x, y = _growth(c)
         g = c.group.iloc[0]
-        rows.append({"group": g, "kind": "run", "rep": int(rep.get(rid, -1)), "run_id": rid, **ols(x, y).as_dict()})
+        rows.append({"group": g, "kind": "run", "rep": int(rep.get(rid, -1)), "run_id": rid, **_lagged([(x, y)])})
         pooled.setdefault(g, []).append((x, y))
     for g in data.groups:
         if g in pooled:
-            x = np.concatenate([p[0] for p in pooled[g]])
-            y = np.concatenate([p[1] for p in pooled[g]])
-            rows.append({"group": g, "kind": "pooled", "rep": len(pooled[g]), "run_id": "", **ols(x, y).as_dict()})
+            rows.append({"group": g, "kind": "pooled", "rep": len(pooled[g]), "run_id": "", **_lagged(pooled[g])})
     out = pd.DataFrame(rows, columns=cols)
     out["order"] = out.group.map({g: i for i, g in enumerate(data.groups)})
     return out.sort_values(["order", "kind", "rep"], ascending=[True, False, True]).drop(columns="order") \
         .reset_index(drop=True)
+
+
+def _lagged(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+    """The lagged theta (stats.py) of one or more runs' (core growth, periphery-aggregate growth), as OLS fields."""
+    est = theta_lagged_pooled([(x, {"periphery": y}) for x, y in pairs if len(x) >= 8])
+    se = est["se"]
+    return {"coef": est["theta"], "se": se, "se_hc1": est["se_hc1"], "t": est["theta"] / se if se > 0 else math.nan,
+            "n": est["n"], "r2": est["r2"], "intercept": math.nan}
 
 
 def pooled_ci(row: pd.Series, conf: float = CONF) -> tuple[float, float]:

@@ -1,6 +1,16 @@
-"""Statistics of the report: the theta growth regression (plain numpy OLS) and t-intervals over replications.
+"""Statistics of the report: the theta growth regressions (plain numpy OLS) and t-intervals over replications.
 
-theta specification (one regression per run, and one pooled over a scenario's replications):
+theta (default; one regression per run, and one pooled over a scenario's replications), the lagged,
+trend-adjusted response of model.measures.theta_lagged on the periphery aggregate:
+
+    g_per,t = a + d t + b_1 g_core,t-1 + b_2 g_core,t-2 + r g_per,t-1 + e_t,   theta = b_1 + b_2,
+
+pooled with an intercept and trend per replication and common b_l, r (model.measures.theta_lagged_pooled); se of
+the sum classical and HC1. Why lagged: a relocation moves output from one city to the other in the year it
+happens, which gives the same-year slope a negative component whatever the direction of the move (docs/ODD.md,
+measures; tests/test_theta_synthetic.py). theta > 0: past core growth raises periphery growth (spread, spillover;
+Myrdal 1957, Hirschman 1958); theta < 0: backwash (siphon). The former same-year specification follows; the report
+keeps it as "theta, same year" so that earlier results can be reproduced:
 
     g_per,t = a + theta * g_core,t + e_t,   g_x,t = ln Y_x,t - ln Y_x,t-1
 

@@ -29,6 +29,7 @@ TEX_HEAD = {
     f"{compute.CORE}_share_last_pct": CORE_EN + r"\\share (\%)",
     "theta": r"$\theta$\\aggregate",
     "theta_city_fe": r"$\theta$\\city FE",
+    "theta_same_year": r"$\theta$ same\\year (former)",
 }
 PERIPHERY_SUM = "+".join(PERIPHERY_EN)  # "Zhuzhou+Xiangtan"
 
@@ -83,8 +84,11 @@ def comparison(cmp: pd.DataFrame, out: Path, labels: dict[str, str]) -> list[Pat
              r"of the city's share of cluster GDP from the first to the last year, percentage points. Net talent "
              rf"(10k persons) and net firms (firms and branches) count moves from {CORE_EN} to the city minus moves "
              rf"back over the whole run (positive: towards the periphery). {CORE_EN} share: last year. "
-             rf"$\theta$, periphery aggregate: annual log growth of {PERIPHERY_SUM} GDP on {CORE_EN}'s, with "
-             r"intercept, one OLS per run; $\theta$, city fixed effects: the model's run-level measure.")
+             rf"$\theta$, periphery aggregate: sum of the coefficients of annual log growth of {PERIPHERY_SUM} GDP "
+             rf"on {CORE_EN}'s growth one and two years before, with the periphery's own lag, intercept and trend, "
+             r"one OLS per run; $\theta$, city fixed effects: the model's run-level measure (the same lagged form "
+             r"per city); $\theta$ same year: the former same-year slope with city fixed effects, biased below 0 "
+             r"when firms relocate (docs/ODD.md, measures).")
     tex = booktabs(header, rows, "l r " + "r " * len(compute.COMPARISON),
                    "Scenario comparison: GDP shares, net flows and $\\theta$", "tab:scenario-comparison", notes, rules,
                    wide=True)

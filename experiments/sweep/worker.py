@@ -31,7 +31,7 @@ METRICS = (
     "core_gdp_share_first", "core_gdp_share_last", "core_gdp_share_change_pp",
     *per_periphery("gdp_share_change_pp", "net_talent_from_core", "net_firms_from_core"),
     "czt_gdp_last_100m_yuan", "czt_population_last_10k", "theil_gdp_per_capita_last",
-    "theta", "theta_se",
+    "theta", "theta_se", "theta_same_year", "theta_same_year_se",
 )
 VERDICTS = per_periphery("verdict")
 
@@ -58,7 +58,9 @@ def metrics(summary: dict, annual) -> dict[str, Any]:
     out["czt_population_last_10k"] = num(last.population_10k.sum())
     out["theil_gdp_per_capita_last"] = num(summary.get("theil_gdp_per_capita", {}).get("last"))
     th = summary.get("theta", {})
-    out["theta"], out["theta_se"] = num(th.get("theta")), num(th.get("se"))
+    out["theta"], out["theta_se"] = num(th.get("theta")), num(th.get("se"))  # lagged default (model.measures)
+    old = summary.get("theta_same_year", {})
+    out["theta_same_year"], out["theta_same_year_se"] = num(old.get("theta")), num(old.get("se"))
     return out
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
+from model import calibration as cal
 
 DATA = pd.read_csv(ROOT / "model" / "data" / "cities_2019.csv").set_index("city")
 SECTORS = pd.read_csv(ROOT / "model" / "data" / "sectors.csv").set_index("sector")

@@ -385,5 +385,6 @@ def test_negative_list_steps_more_relocations(runs):
     moves = _firm_moves("firm_relocation")
     d_aligned = _paired(runs, "list_aligned", "list_separate", moves)
     d_unified = _paired(runs, "list_unified", "list_aligned", moves)
-    assert (d_aligned > 0).all() and (d_unified > 0).all(), \
+    # common random numbers: a cheaper move never makes fewer movers in a replicate, and the cut shows in the total
+    assert (d_aligned >= 0).all() and (d_unified >= 0).all() and d_aligned.sum() > 0 and d_unified.sum() > 0, \
         f"relocations 2019-{UNTIL}: aligned minus separate {d_aligned}, unified minus aligned {d_unified}"

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import TEST_SCALE
+from model.identity import REGIONS
 
 LOCATION_KINDS = ("residence", "in_migration", "birth")
 

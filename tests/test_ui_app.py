@@ -597,3 +597,22 @@ def test_session_does_not_compare_across_start_years():
     assert s.base is None and s.base_cities() is None and s.base_summary() is None
     s.configure(scenario="mobility")  # a 2019 scenario: the wish to compare applies again
     assert s.comparing and s.base is not None and s.base.steps == s.steps
+
+
+def test_verdict_panel_shows_where_changsha_gains_residents():
+    """The siphon from the province beside the siphon within the cluster: one row per other place, the numbers of
+    the summary, in both languages."""
+    m = CZTModel("baseline", seed=2, overrides={"scale": 2000})
+    m.run_until(2020)
+    s = m.summary()
+    from model.identity import REGION_EN, REGION_ZH
+
+    for lang, names in (("en", {**CITY_EN, **REGION_EN}), ("zh", {**CITY_ZH, **REGION_ZH})):
+        html = ui_app.verdict_html(s, None, lang, m.start_year)
+        card = html[html.index('id="people-sources"'):]
+        rows = re.findall(r"<td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>", card)
+        got = {k: float(v) for k, v in rows}
+        src = s["people_sources_10k_per_year"][CORE_CITY]
+        assert set(got) == {names[p] for p in src}
+        for p, v in src.items():
+            assert got[names[p]] == pytest.approx(v, abs=0.005)

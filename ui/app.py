@@ -401,7 +401,7 @@ def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, sta
     src = summary.get("people_sources_10k_per_year", {}).get(CORE_CITY)
     if src:
         rows = [(place_name(lang, k), f"{v:+.2f}") for k, v in src.items()]
-        out.append('<div class="verdict-card" id="people-sources" style="border:2px solid #888;border-radius:6px;'
+        out.append('<div class="people-sources-card" id="people-sources" style="border:2px solid #888;border-radius:6px;'
                    f'padding:8px;min-width:260px"><div style="font-size:14px;font-weight:bold">'
                    f'{escape(t(lang, "people_sources", core=core))}</div>'
                    f'<div style="font-size:11px;color:#666">{escape(t(lang, "people_sources_note"))}</div>'

@@ -134,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     from experiments.bench import register as reg_bench; reg_bench(sub)  # noqa: E702
     from experiments.sweep.cli import register; register(sub)  # noqa: E702
     from experiments.calibrate.cli import register as reg_calibrate; reg_calibrate(sub)  # noqa: E702
+    from experiments.calibrate.coverage import register as reg_coverage; reg_coverage(sub)  # noqa: E702
     from experiments.report.cli import register as reg_report; reg_report(sub)  # noqa: E702
     from experiments.validate import register as reg_validate; reg_validate(sub)  # noqa: E702
     from experiments.outofsample import register as reg_oos; reg_oos(sub)  # noqa: E702

@@ -42,15 +42,7 @@ def layoffs(rng, alive, employer, skill, fire, n_ordinary, n_talent, separation_
             employer[i] = UNEMPLOYED
             left += 1
     # headcounts follow (one pass over the firms' counts is cheaper than bookkeeping per worker above)
-    n_ordinary[:] = 0
-    n_talent[:] = 0
-    for i in range(employer.shape[0]):
-        f = employer[i]
-        if f >= 0 and alive[i]:
-            if skill[i] == 1:
-                n_talent[f] += 1
-            else:
-                n_ordinary[f] += 1
+    recount(alive, employer, skill, n_ordinary, n_talent)
     return left
 
 

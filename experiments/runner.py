@@ -68,7 +68,7 @@ def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: di
         "timing": timing,
         "policy_timeline": model.policy_log,
         "units": {"money": f"100 million yuan ({model.start_year} prices)", "people": "10k persons", "firms": "establishments",
-                  "wages": "yuan per year", "flows.count": "persons or firms (see unit column)"},
+                  "wages": "yuan per year", "flows.count": "persons, firms or 100m yuan (see unit column)"},
         "summary": summary,
         "verdict": summary.get("verdict", {}),
     }

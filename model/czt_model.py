@@ -26,7 +26,7 @@ from agents.government import CityGovernment
 from agents.park import IndustrialPark
 from agents.worker import MOVE_KIND_NAMES, TALENT, UNEMPLOYED, WorkerView
 from model import calibration as cal
-from model import demography, fiscal, initial, kernels, labour, land, production, residence
+from model import demography, fiscal, initial, kernels, labour, land, production, residence, supply
 from model.errors import ConfigError
 from model.fiscal import Fiscal
 from model.geography import Geography
@@ -36,6 +36,7 @@ from model.land import Land
 from model.params import PARAMS
 from model.phases import Params, Phase, changes
 from model.production import Production
+from model.supply import SupplyChains
 from model.quarter import QUARTER
 from model.recorder import Recorder
 from model.residence import Residence
@@ -171,6 +172,7 @@ class CZTModel(mesa.Model):
         self.fiscal = Fiscal()
         self.residence = Residence()
         self.migration = Migration()
+        self.supply = SupplyChains()
         initial.build_people_and_firms(self)
         labour.recount_employment(self)
         self.governments: list[CityGovernment] = [CityGovernment(self, c) for c in range(N_CITIES)]
@@ -194,6 +196,7 @@ class CZTModel(mesa.Model):
         self.fiscal.fiscal_strength = np.ones(N_CITIES)  # the start year's incentives, before revenue is known
         production.calibrate_costs(self)
         production.produce(self)
+        supply.calibrate(self)
         fiscal.share_taxes(self)
         fiscal.calibrate_budgets(self)
         land.anchor_housing(self)

@@ -63,6 +63,11 @@ def travel_minutes(network: str) -> dict[tuple[str, str], float]:
     return {(r["origin"], r["destination"]): float(r[col]) for r in _TRAVEL_ROWS}
 
 
+def travel_km() -> dict[tuple[str, str], float]:
+    """{(origin, destination): straight-line km between city centres} (travel.csv), for goods' gravity."""
+    return {(r["origin"], r["destination"]): float(r["distance_km"]) for r in _TRAVEL_ROWS}
+
+
 def place(code: int) -> str:
     """Name of a city or region code."""
     return PLACES[code]

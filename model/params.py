@@ -162,6 +162,38 @@ PARAMS: tuple[Param, ...] = (
           "investment-service section: the three cities implement the market-access negative list jointly; 'aligned' "
           "(harmonised approvals) and 'unified' (one list and one approval for the cluster) are the steps towards it",
           lever="market", kind=str, choices=("separate", "aligned", "unified")),
+    # --- 10. supply chains 产业链配套 (model/supply.py)
+    Param("purchasing_list", 0.0, 0.0, 1.0, "share of the inter-city sourcing barrier removed",
+          "Mutual purchasing list of industrial goods", "工业品相互采购清单",
+          "2019 institutions: none (0); the 2021 metropolitan-area essays propose a list of industrial goods the three "
+          "cities buy from each other (工业品相互采购清单); 1 = suppliers in the other two cities weigh as if in the "
+          "buyer's own city, distance aside", lever="supply_chains"),
+    Param("cluster_sourcing_share", 0.4, 0.05, 0.95, "share of intermediate inputs",
+          "Inputs bought inside the cluster (start year)", "中间投入本地配套率（城市群内）",
+          "sets the outside suppliers' weight at the start. Bounded by model/data/supply_chains.csv: about half of "
+          "Hunan's construction-machinery parts come from outside the province (Hunan government research centre, "
+          "2021), so the cluster's own share is below one half; Zhuzhou's rail-car maker reports over 70 % 'local' "
+          "supply (undefined); 0.4 for all sectors: " + _A),
+    Param("supplier_distance_elasticity", 1.0, 0.0, 3.0, "dimensionless",
+          "Distance elasticity of purchases between places", "采购距离弹性",
+          "gravity distance elasticity of trade, mean about 0.9 in the meta-analysis of Disdier and Head (2008, Review "
+          "of Economics and Statistics 90(1)); Head and Mayer (2014, Handbook of International Economics 4); 1.0 "
+          "rounded; no estimate inside China was found (model/data/supply_chains.csv)"),
+    Param("supplier_internal_km", 15.0, 1.0, 100.0, "km", "Typical buyer-supplier distance inside a city",
+          "城市内部采购距离", _A + " (the distance decay is measured from it; Head and Mayer's internal distance "
+          "0.67*sqrt(area/pi) of a 500-1000 km2 built-up area is 8-12 km)"),
+    Param("city_border_factor", 0.5, 0.0, 1.0, "x purchases at the same distance",
+          "Sourcing across a city boundary", "跨市采购壁垒（行政边界效应）",
+          _A + " (home bias of administrative borders inside China: provincial borders cut trade far more, Poncet "
+          "2005, Review of International Economics 13(3); 'self-protection' of the three cities, 2021 essays)"),
+    Param("market_access_elasticity", 0.1, 0.0, 0.5, "dimensionless",
+          "Productivity elasticity to buyers' demand (market access)", "市场接近度弹性",
+          "wage equation of new economic geography; Hering and Poncet (2010, Review of Economics and Statistics 92(1)) "
+          "find significant positive elasticities across 56 Chinese cities; value: " + _A),
+    Param("supplier_access_elasticity", 0.05, 0.0, 0.5, "dimensionless",
+          "Productivity elasticity to nearby suppliers (supplier access)", "供应商接近度弹性",
+          "forward linkage of Krugman and Venables (1995); Redding and Venables (2004, Journal of International "
+          "Economics 62) estimate supplier access beside market access; value: " + _A),
     # --- production and agglomeration (behavioural)
     Param("labour_elasticity", 0.6, 0.3, 0.9, "dimensionless", "Output elasticity of labour (alpha)", "劳动产出弹性",
           "typical labour share of value added; " + _A),
@@ -385,6 +417,8 @@ GROUPS: dict[str, LeverGroup] = {g.key: g for g in (
                "Lever: Changsha's housing-price regulation, purchase limits and price caps (房地产调控、限购限价)"),
     LeverGroup("market", "Unified market access", "市场一体化",
                "Lever: unified market access, negative list and licence recognition (市场准入负面清单、资质互认)"),
+    LeverGroup("supply_chains", "Supply chains", "产业链配套",
+               "Lever: mutual purchasing list between the three cities (工业品相互采购清单)"),
 )}
 LEVER_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.lever for p in PARAMS if p.lever))
 

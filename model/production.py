@@ -137,7 +137,8 @@ def catch_up(m: CZTModel) -> np.ndarray:
 
 
 def update_productivity(m: CZTModel) -> None:
-    """Agglomeration (Marshall, Jacobs), human-capital and public-capital effects on A; the city productivity index."""
+    """Agglomeration (Marshall, Jacobs), supply-chain linkages (last quarter's market and supplier access,
+    ``model.supply``), human-capital and public-capital effects on A; the city productivity index."""
     P, p = m.production, m.p
     E, h = _city_sector_employment(m)
     growth = tfp_trend(m)
@@ -145,7 +146,7 @@ def update_productivity(m: CZTModel) -> None:
     jacobs = (np.maximum(E.sum(axis=0), 0.05 * P.E0_city) / P.E0_city) ** p["jacobs_elasticity"]
     human = (np.maximum(h, 0.2 * P.h0) / P.h0) ** p["human_capital_elasticity"]
     infra = m.fiscal.infrastructure ** p["infrastructure_elasticity"]
-    P.A = P.A0 * growth * catch_up(m) * marshall * (jacobs * human * infra)[None, :]
+    P.A = P.A0 * growth * catch_up(m) * marshall * m.supply.linkage * (jacobs * human * infra)[None, :]
     # city productivity index (employment-weighted), which wages follow
     w = np.maximum(E, 1e-9)
     P.productivity_index = (P.A / P.A0 * w).sum(axis=0) / w.sum(axis=0)

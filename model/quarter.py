@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from model import demography, fiscal, labour, land, location, production, residence
+from model import demography, fiscal, labour, land, location, production, residence, supply
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
@@ -61,7 +61,8 @@ QUARTER: tuple[Stage, ...] = (
     stage("productivity", production.update_productivity,
           reads=(
               "firms.alive firms.city firms.n_ordinary firms.n_talent firms.sector fiscal.infrastructure "
-              "production.A production.A0 production.E0 production.E0_city production.h0 production.tfp_anchor"),
+              "production.A production.A0 production.E0 production.E0_city production.h0 production.tfp_anchor "
+              "supply.linkage"),
           writes="production.A production.productivity_index"),
     stage("production", production.produce,
           reads=(
@@ -70,6 +71,14 @@ QUARTER: tuple[Stage, ...] = (
               "firms.z fiscal.fiscal_strength labour.wage_index land.housing_index land.rent_index production.A "
               "production.division_guided production.kappa0 production.land_cost_share production.site_share0"),
           writes="firms.incentive firms.profit firms.tax firms.value_added production.gdp_produced"),
+    stage("supply_chains", supply.update,
+          reads=(
+              "firms.alive firms.city firms.sector firms.value_added production.tfp_anchor supply.a supply.access0 "
+              "supply.cluster_share0 supply.market_access supply.outside supply.purchases supply.sales_per_output0 "
+              "supply.supplier_access supply.va_ratio supply.weight"),
+          writes=(
+              "supply.gross_output supply.linkage supply.market_access supply.purchases supply.supplier_access "
+              "supply.weight")),
     stage("enclave_sharing", fiscal.share_taxes,
           reads=(
               "firms.alive firms.arrived_step firms.born_step firms.city firms.incentive firms.origin_city "
@@ -160,7 +169,7 @@ QUARTER: tuple[Stage, ...] = (
               "fiscal.gdp_credited fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
               "fiscal.subsidies_paid fiscal.tax_after_sharing fiscal.tax_collected fiscal.tax_shared_in "
               "fiscal.tax_shared_out labour.wages land.capacity_ha land.city land.housing_cost land.is_urban "
-              "land.open land.used_ha production.gdp_produced production.productivity_index workers.alive "
-              "workers.employer workers.residence workers.skill"),
+              "land.open land.used_ha production.gdp_produced production.productivity_index supply.gross_output "
+              "supply.purchases workers.alive workers.employer workers.residence workers.skill"),
           writes="recorder.rows"),
 )

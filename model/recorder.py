@@ -29,7 +29,12 @@ STOCKS = ("population_10k", "talent_10k", "employment_10k", "jobs_talent_10k", "
 # per-sector value added SECTOR_FLOW; DERIVED are computed by annual_frame
 CITY_FLOWS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "tax_collected_q_100m_yuan",
               "tax_after_sharing_q_100m_yuan", "tax_shared_out_q_100m_yuan", "tax_shared_in_q_100m_yuan",
-              "provincial_investment_q_100m_yuan", "subsidies_q_100m_yuan")
+              "provincial_investment_q_100m_yuan", "subsidies_q_100m_yuan",
+              # supply chains (model.supply): gdp = gross output - intermediate inputs; inputs bought in the buyer's own
+              # city, in the other two cities and outside add up to the intermediates; sales_to_cluster are the city's
+              # sales of intermediates to the three cities' firms
+              "gross_output_q_100m_yuan", "intermediates_q_100m_yuan", "inputs_local_q_100m_yuan",
+              "inputs_from_cluster_q_100m_yuan", "inputs_from_outside_q_100m_yuan", "sales_to_cluster_q_100m_yuan")
 SECTOR_FLOW = "gdp_{sector}_q_100m_yuan"
 DERIVED = ("gdp_share", "gdp_per_capita_yuan")
 
@@ -95,8 +100,13 @@ class Recorder:
                 row[f"gdp_{s}_q_100m_yuan"] = float(firms["va_sec"][k, c])
                 row[f"firms_{s}"] = int(firms["n_sec"][k, c])
             self.rows.append(row)
+        inputs = m.supply.purchases[:, :, :N_CITIES].sum(axis=0)  # [buyer city, supplier city]
+        for b, o in zip(*np.nonzero(inputs)):
+            if b != o:
+                self._pending[(int(o), int(b), "intermediate_inputs")] += float(inputs[b, o])
         for (o, d, kind), count in sorted(self._pending.items()):
-            unit = "firms" if kind.startswith(("firm", "branch")) else "persons"
+            unit = "firms" if kind.startswith(("firm", "branch")) else \
+                "100m yuan" if kind == "intermediate_inputs" else "persons"
             self.flows.append((step, year, quarter, PLACES[o], PLACES[d], kind, float(count), unit))
         self._pending.clear()
 
@@ -126,7 +136,19 @@ class Recorder:
             "tax_shared_in_q_100m_yuan": float(G.tax_shared_in[c]),
             "provincial_investment_q_100m_yuan": float(G.provincial_investment[c]),
             "subsidies_q_100m_yuan": float(G.subsidies_paid[c]),
+            **self._supply(c),
         }
+
+    def _supply(self, c: int) -> dict[str, float]:
+        """City c's supply-chain accounts this quarter (100m yuan)."""
+        S = self.m.supply
+        bought = S.purchases[:, c, :].sum(axis=0)  # by source place: the three cities, then outside
+        return {"gross_output_q_100m_yuan": float(S.gross_output[:, c].sum()),
+                "intermediates_q_100m_yuan": float(bought.sum()),
+                "inputs_local_q_100m_yuan": float(bought[c]),
+                "inputs_from_cluster_q_100m_yuan": float(bought[:N_CITIES].sum() - bought[c]),
+                "inputs_from_outside_q_100m_yuan": float(bought[N_CITIES]),
+                "sales_to_cluster_q_100m_yuan": float(S.sales[:, c].sum())}
 
     def _people(self) -> dict[str, np.ndarray]:
         """Residents, talent, unemployed, jobs, wages paid and commuters by city (one pass over the workers); the

@@ -280,3 +280,30 @@ def test_recorded_average_wage_is_the_wage_paid(stepped):
         rows = c[c.step == s["step"]].set_index("city").loc[list(m.cities)]
         np.testing.assert_allclose(rows.avg_wage_yuan.to_numpy(), s["avg_paid_wage"], rtol=1e-6,
                                    err_msg=f"{name} step {s['step']}")
+
+
+def test_supply_chain_accounts_balance_every_quarter(stepped):
+    """Supply chains (model.supply): in every recorded quarter and city, GDP is gross output less the intermediate
+    inputs the city's firms bought; those purchases split exactly into inputs from the own city, from the other two
+    cities and from outside; and what the cluster's firms bought from cluster suppliers is what the cities sold to
+    them (purchases equal sales)."""
+    name, m, _ = stepped
+    df = m.cities_frame()
+    assert (df.intermediates_q_100m_yuan > 0).all(), f"{name}: a city bought no intermediate inputs"
+    np.testing.assert_allclose(df.gdp_q_100m_yuan, df.gross_output_q_100m_yuan - df.intermediates_q_100m_yuan,
+                               rtol=1e-9, err_msg=name)
+    np.testing.assert_allclose(df.intermediates_q_100m_yuan,
+                               df.inputs_local_q_100m_yuan + df.inputs_from_cluster_q_100m_yuan
+                               + df.inputs_from_outside_q_100m_yuan, rtol=1e-9, err_msg=name)
+    per_step = df.groupby("step")[["sales_to_cluster_q_100m_yuan", "inputs_local_q_100m_yuan",
+                                   "inputs_from_cluster_q_100m_yuan"]].sum()
+    np.testing.assert_allclose(per_step.sales_to_cluster_q_100m_yuan,
+                               per_step.inputs_local_q_100m_yuan + per_step.inputs_from_cluster_q_100m_yuan,
+                               rtol=1e-9, err_msg=name)
+    # the flows frame's inter-city intermediate flows are the same purchases, seen from the supplier's side
+    fl = m.flows_frame()
+    fl = fl[fl.kind == "intermediate_inputs"]
+    assert (fl.unit == "100m yuan").all()
+    by_buyer = fl.groupby(["step", "destination"])["count"].sum()
+    rec = df.set_index(["step", "city"]).inputs_from_cluster_q_100m_yuan
+    np.testing.assert_allclose(by_buyer.to_numpy(), rec.loc[by_buyer.index].to_numpy(), rtol=1e-9, err_msg=name)

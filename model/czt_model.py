@@ -26,7 +26,7 @@ from agents.government import CityGovernment
 from agents.park import IndustrialPark
 from agents.worker import MOVE_KIND_NAMES, TALENT, UNEMPLOYED, WorkerView
 from model import calibration as cal
-from model import demography, fiscal, initial, kernels, labour, land, production, residence, supply
+from model import demography, fiscal, initial, kernels, knowledge, labour, land, production, residence, supply
 from model.errors import ConfigError
 from model.fiscal import Fiscal
 from model.geography import Geography
@@ -37,6 +37,7 @@ from model.params import PARAMS
 from model.phases import Params, Phase, changes
 from model.production import Production
 from model.supply import SupplyChains
+from model.knowledge import Knowledge
 from model.quarter import QUARTER
 from model.recorder import Recorder
 from model.residence import Residence
@@ -173,6 +174,7 @@ class CZTModel(mesa.Model):
         self.residence = Residence()
         self.migration = Migration()
         self.supply = SupplyChains()
+        self.knowledge = Knowledge()
         initial.build_people_and_firms(self)
         labour.recount_employment(self)
         self.governments: list[CityGovernment] = [CityGovernment(self, c) for c in range(N_CITIES)]
@@ -197,6 +199,7 @@ class CZTModel(mesa.Model):
         production.calibrate_costs(self)
         production.produce(self)
         supply.calibrate(self)
+        knowledge.calibrate(self)
         fiscal.share_taxes(self)
         fiscal.calibrate_budgets(self)
         land.anchor_housing(self)

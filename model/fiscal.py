@@ -41,7 +41,8 @@ class Fiscal:
     gdp_credited: np.ndarray = field(default_factory=_zeros)  # GDP statistics after enclave statistics sharing
     provincial_investment: np.ndarray = field(default_factory=_zeros)  # this quarter
     talent_subsidy_cost: np.ndarray = field(default_factory=_zeros)  # owed to talent this quarter
-    subsidies_paid: np.ndarray = field(default_factory=_zeros)  # firm incentives + talent subsidies
+    training_cost: np.ndarray = field(default_factory=_zeros)  # training programmes, last quarter (model.training)
+    subsidies_paid: np.ndarray = field(default_factory=_zeros)  # firm incentives + talent subsidies + training
     public_spending: np.ndarray = field(default_factory=_zeros)
     infrastructure: np.ndarray = field(default_factory=_ones)  # public capital index, 2019 = 1
     public_service_index: np.ndarray = field(default_factory=_ones)  # spending per resident relative to 2019
@@ -92,7 +93,8 @@ def share_taxes(m: CZTModel) -> None:
     G.tax_shared_in = from_host_tax
     G.tax_collected = collected
     G.tax_after_sharing = collected - to_sponsor_tax + from_host_tax
-    G.subsidies_paid = np.bincount(city, weights=incentive, minlength=N_CITIES) + G.talent_subsidy_cost
+    G.subsidies_paid = np.bincount(city, weights=incentive, minlength=N_CITIES) + G.talent_subsidy_cost + \
+        G.training_cost
 
 
 def budget(m: CZTModel) -> None:

@@ -323,7 +323,8 @@ def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple
     return counts, np.flatnonzero(counts).tolist(), park_of
 
 
-def _add_entrants(m: CZTModel, groups: list[tuple[int, int, int, int]]) -> None:
+def _add_entrants(m: CZTModel, groups: list[tuple[int, int, int, int]], origin: int = -1,
+                  kind: str = "firm_entry") -> None:
     """New cohorts; each establishment's productivity is bootstrapped from a living establishment of its sector
     (times a small shock), and the cohort's z aggregates them like movers' (see _move_establishments)."""
     if not groups:
@@ -345,8 +346,8 @@ def _add_entrants(m: CZTModel, groups: list[tuple[int, int, int, int]]) -> None:
         grp = np.repeat(np.arange(len(idx)), sizes)
         zq[idx] = np.bincount(grp, weights=z ** (1 / (1 - alpha)), minlength=len(idx)) / sizes
     slots = F.add(len(g), sector=g[:, 0], city=g[:, 1], park=g[:, 2], n_est=g[:, 3], z=zq ** (1 - alpha),
-                  hq_city=g[:, 1], is_branch=False, origin_city=-1, arrived_step=m.steps, born_step=m.steps,
+                  hq_city=g[:, 1], is_branch=False, origin_city=origin, arrived_step=m.steps, born_step=m.steps,
                   pre_move_tax=0.0, talent_share=TALENT_SHARE[g[:, 0]])
     for s in slots:
         m.firm_agents.append(Firm(m, int(s)))
-    m.recorder.flow_firms_many("firm_entry", g[:, 1], g[:, 1], g[:, 3])
+    m.recorder.flow_firms_many(kind, g[:, 1] if origin < 0 else np.full(len(g), origin), g[:, 1], g[:, 3])

@@ -34,7 +34,6 @@ VERDICT_RULE = {"share_threshold_pp": 0.5,
 PLAN_TARGETS_2025 = {  # CZT Plan Outline 2020 (model/data/plan_facts_2019.csv)
     "gdp_100m_yuan": 27000.0, "gdp_per_capita_yuan": 165000.0, "urbanization_pct": 80.0, "rd_share_pct": 3.0}
 URBANIZATION_2019 = 73.5  # pct, Plan Outline 2020
-RD_SHARE_2019 = 2.5  # pct of GDP, Plan Outline 2020
 THETA_LAGS = 2  # years of core growth in the default theta (theta_lagged)
 
 
@@ -257,13 +256,11 @@ def plan_targets(annual: pd.DataFrame) -> dict[str, dict[str, float]]:
     pop = a.population_10k.sum() * 1e4
     ag0 = first.gdp_agriculture_100m_yuan.sum() / first.gdp_100m_yuan.sum()
     ag = a.gdp_agriculture_100m_yuan.sum() / gdp
-    t0 = first.talent_10k.sum() / first.population_10k.sum()
-    t1 = a.talent_10k.sum() / a.population_10k.sum()
     values = {"gdp_100m_yuan": gdp, "gdp_per_capita_yuan": gdp * 1e8 / pop,
               # proxy: urbanization moves with the non-agricultural share of value added
               "urbanization_pct": min(100.0, URBANIZATION_2019 * (1 - ag) / (1 - ag0)),
-              # proxy: R&D intensity moves with the talent share of residents
-              "rd_share_pct": RD_SHARE_2019 * t1 / t0}
+              # modelled R&D (model.knowledge) over GDP
+              "rd_share_pct": 100 * a.rd_100m_yuan.sum() / gdp}
     return {k: {"value": float(v), "target": PLAN_TARGETS_2025[k], "ratio": float(v / PLAN_TARGETS_2025[k])}
             for k, v in values.items()}
 

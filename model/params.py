@@ -194,6 +194,63 @@ PARAMS: tuple[Param, ...] = (
           "Productivity elasticity to nearby suppliers (supplier access)", "供应商接近度弹性",
           "forward linkage of Krugman and Venables (1995); Redding and Venables (2004, Journal of International "
           "Economics 62) estimate supplier access beside market access; value: " + _A),
+    # --- 11. knowledge 科技创新协同 (model/knowledge.py)
+    Param("joint_innovation", 0.0, 0.0, 1.0, "share of the inter-city knowledge barrier removed",
+          "Joint innovation (science and technology corridor)", "联合创新（科创走廊）",
+          "2019 institutions: none (0); Plan Outline 2020 (国家自主创新示范区) and the 2021 essays (G4科创走廊: joint "
+          "transformation of technology, shared benefits); 1 = another city's knowledge reaches as if at home, travel "
+          "time aside", lever="knowledge"),
+    Param("technology_transfer", 0.0, 0.0, 0.5, "share of the other cities' knowledge stock, regardless of distance",
+          "Technology-market alliance", "技术交易市场联盟",
+          "2019 institutions: none (0); Plan Outline 2020 (技术交易市场联盟); strength: lever", lever="knowledge"),
+    Param("rd_depreciation", 0.15, 0.0, 0.5, "per year", "Depreciation of the R&D stock", "研发资本折旧率",
+          "the conventional 15 % (Griliches; Hall 2007, NBER WP 13473, finds 0-50 % by method and industry)"),
+    Param("knowledge_elasticity", 0.05, 0.0, 0.3, "dimensionless",
+          "Productivity elasticity to accessible knowledge", "知识存量产出弹性",
+          "output elasticity of R&D capital 0.01-0.25 in the survey of Hall, Mairesse and Mohnen (2010, Handbook of "
+          "the Economics of Innovation 2), about 0.08 typical; 0.05 because human_capital_elasticity already carries "
+          "part of it: " + _A),
+    Param("knowledge_half_minutes", 45.0, 5.0, 600.0, "minutes door to door",
+          "Travel time that halves knowledge diffusion", "知识溢出半衰通勤时间",
+          _A + " (spillovers are localised within metropolitan areas: Jaffe, Trajtenberg and Henderson 1993, QJE 108; "
+          "between countries they halve over about 1,200 km, Keller 2002, AER 92)"),
+    Param("knowledge_border_factor", 0.5, 0.0, 1.0, "x diffusion at the same travel time",
+          "Knowledge flows across a city boundary", "跨市知识流动壁垒", _A),
+    # --- 12. inward investment 招商引资 (model/investment.py)
+    Param("inward_investment_rate", 0.008, 0.0, 0.1, "establishments arriving per year, share of the mobile sectors'",
+          "Firms arriving from outside the cluster", "外来投资企业进入率",
+          "derived (model/data/inward_investment.csv): about 11,000 projects of investors from outside Hunan a year "
+          "(5,537 with funds arrived in 2019 H1, Hunan Department of Commerce) and 230 new foreign-invested "
+          "enterprises; CZT's share about 40 % (assumption; CZT and three southern cities took 56 % of domestic "
+          "inflows in 2017) is ~4,400 a year, 1.7 % of the cluster's establishments; about half taken as new "
+          "establishments (assumption)"),
+    Param("industrial_transfer_rate", 0.0, 0.0, 0.1, "extra establishments per year, share of the manufacturing sectors'",
+          "Industrial transfer from the Greater Bay Area", "承接粤港澳大湾区产业转移",
+          "scenario input: 0 = inflows as in the 2010s; Guangdong supplies about 40 % of Hunan's domestic inflows "
+          "and the Bay Area over 70 % of its foreign capital (model/data/inward_investment.csv); the 2021 essays "
+          "name the transfer as a goal", lever="investment"),
+    Param("joint_attraction", 0.0, 0.0, 1.0, "share of investment attraction run by one cluster agency",
+          "Joint investment attraction", "三市联合招商",
+          "2019 institutions: each city attracts on its own (0); Plan Outline 2020: joint investment attraction by "
+          "the three cities; 1 = one agency, one offer, no bidding among the three", lever="investment"),
+    Param("bidding_premium_share", 0.5, 0.0, 1.0, "share of a competitive offer",
+          "Part of an incentive offer due to bidding among the cities", "竞价招商溢价比例",
+          _A + " (offers to an investor courted by the three cities exceed what one agency would offer)"),
+    # --- 13. training 职业技能培训 (model/training.py)
+    Param("training_changsha", 0.0, 0.0, 0.05, "share of ordinary residents upgraded per year",
+          "Training programme, Changsha", "长沙职业技能培训", "2019 institutions: 0 beyond the trend; lever",
+          lever="training"),
+    Param("training_zhuzhou", 0.0, 0.0, 0.05, "share of ordinary residents upgraded per year",
+          "Training programme, Zhuzhou", "株洲职业技能培训", "2019 institutions: 0 beyond the trend; lever",
+          lever="training"),
+    Param("training_xiangtan", 0.0, 0.0, 0.05, "share of ordinary residents upgraded per year",
+          "Training programme, Xiangtan", "湘潭职业技能培训", "2019 institutions: 0 beyond the trend; lever",
+          lever="training"),
+    Param("training_cost_yuan", 30000.0, 0.0, 500000.0, "yuan per worker upgraded to talent",
+          "Public cost of upgrading a worker", "培养一名技能人才的财政成本",
+          _A + " (about two years of higher vocational schooling; the national skill-certificate subsidies of "
+          "1,000-2,000 yuan per certificate, and about 840-1,250 yuan of fund spending per training in the 2019-21 "
+          "skills campaign, are lower bounds for a shorter course: model/data/training.csv)"),
     # --- production and agglomeration (behavioural)
     Param("labour_elasticity", 0.6, 0.3, 0.9, "dimensionless", "Output elasticity of labour (alpha)", "劳动产出弹性",
           "typical labour share of value added; " + _A),
@@ -419,6 +476,12 @@ GROUPS: dict[str, LeverGroup] = {g.key: g for g in (
                "Lever: unified market access, negative list and licence recognition (市场准入负面清单、资质互认)"),
     LeverGroup("supply_chains", "Supply chains", "产业链配套",
                "Lever: mutual purchasing list between the three cities (工业品相互采购清单)"),
+    LeverGroup("knowledge", "Innovation corridor", "科创走廊",
+               "Lever: joint innovation and technology transfer (联合创新、技术交易市场联盟)"),
+    LeverGroup("investment", "Investment attraction", "招商引资",
+               "Lever: joint investment attraction and industrial transfer (三市联合招商、承接产业转移)"),
+    LeverGroup("training", "Training", "职业技能培训",
+               "Lever: training programmes per city (职业技能培训)"),
 )}
 LEVER_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.lever for p in PARAMS if p.lever))
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import calibration as cal
-from model.identity import CITIES, CORE, N_CITIES, SECTORS
+from model.identity import CITIES, CORE, N_CITIES, OUTSIDE, SECTORS
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
@@ -138,7 +138,8 @@ def catch_up(m: CZTModel) -> np.ndarray:
 
 def update_productivity(m: CZTModel) -> None:
     """Agglomeration (Marshall, Jacobs), supply-chain linkages (last quarter's market and supplier access,
-    ``model.supply``), human-capital and public-capital effects on A; the city productivity index."""
+    ``model.supply``), accessible knowledge (``model.knowledge``), human-capital and public-capital effects on A;
+    the city productivity index."""
     P, p = m.production, m.p
     E, h = _city_sector_employment(m)
     growth = tfp_trend(m)
@@ -146,7 +147,8 @@ def update_productivity(m: CZTModel) -> None:
     jacobs = (np.maximum(E.sum(axis=0), 0.05 * P.E0_city) / P.E0_city) ** p["jacobs_elasticity"]
     human = (np.maximum(h, 0.2 * P.h0) / P.h0) ** p["human_capital_elasticity"]
     infra = m.fiscal.infrastructure ** p["infrastructure_elasticity"]
-    P.A = P.A0 * growth * catch_up(m) * marshall * m.supply.linkage * (jacobs * human * infra)[None, :]
+    P.A = P.A0 * growth * catch_up(m) * marshall * m.supply.linkage * \
+        (jacobs * human * infra * m.knowledge.factor)[None, :]
     # city productivity index (employment-weighted), which wages follow
     w = np.maximum(E, 1e-9)
     P.productivity_index = (P.A / P.A0 * w).sum(axis=0) / w.sum(axis=0)
@@ -161,7 +163,7 @@ def produce(m: CZTModel) -> None:
     sec, city = F.sector[live], F.city[live]
     y = value_added(m, live, e, sec, city)
     cost = e * unit_cost(m, sec, city, F.park[live], F.wage_premium[live])
-    incentive = incentive_rate(m, sec, city, F.arrived_step[live]) * y
+    incentive = incentive_rate(m, sec, city, F.arrived_step[live], F.origin_city[live] >= OUTSIDE) * y
     tax = tau * y
     F.value_added[live] = y
     F.tax[live] = tax
@@ -182,14 +184,21 @@ def unit_cost(m: CZTModel, sec: np.ndarray, city: np.ndarray, park: np.ndarray,
     return P.kappa0[sec, city] * ((1 - lam) * wage_idx + lam * rent_idx)
 
 
-def incentive_rate(m: CZTModel, sec: np.ndarray, city: np.ndarray, arrived: np.ndarray) -> np.ndarray:
-    """Incentives as a share of value added: division guidance (ongoing) + subsidy competition (first 3 years)."""
+def incentive_rate(m: CZTModel, sec: np.ndarray, city: np.ndarray, arrived: np.ndarray,
+                   inward: np.ndarray | bool = False) -> np.ndarray:
+    """Incentives as a share of value added: division guidance (ongoing) + subsidy competition (first 3 years).
+
+    Each city bids for newcomers with its fiscal strength; for establishments arriving from outside the cluster
+    (``inward``) the share ``joint_attraction`` of the offer is the one agency's instead: the cities' mean bid
+    without the bidding premium (三市联合招商, model/investment.py)."""
     p = m.p
     guided = m.production.division_guided[sec, city]
     new = (m.steps - arrived) < p["new_arrival_quarters"]
     fiscal = m.fiscal.fiscal_strength[city]
+    j = p["joint_attraction"] * np.asarray(inward, dtype=float)
+    bid = (1 - j) * fiscal + j * m.fiscal.fiscal_strength.mean() * (1 - p["bidding_premium_share"])
     return p["division_incentive_scale"] * p["division_guidance"] * guided + \
-        p["competition_incentive_scale"] * p["subsidy_competition"] * fiscal * new
+        p["competition_incentive_scale"] * p["subsidy_competition"] * bid * new
 
 
 def site_share(m: CZTModel, sec: np.ndarray, city: np.ndarray) -> np.ndarray:
@@ -198,8 +207,10 @@ def site_share(m: CZTModel, sec: np.ndarray, city: np.ndarray) -> np.ndarray:
     return np.clip(m.production.site_share0[sec, city] + extra, 0.0, 0.9)
 
 
-def optimal_profit(m: CZTModel, slots: np.ndarray, city: np.ndarray, park: np.ndarray, new: bool) -> np.ndarray:
-    """Annual profit (100m yuan) of firm ``slots`` if it were at (city, park) at its optimal size."""
+def optimal_profit(m: CZTModel, slots: np.ndarray, city: np.ndarray, park: np.ndarray, new: bool,
+                   inward: bool = False) -> np.ndarray:
+    """Annual profit (100m yuan) of firm ``slots`` if it were at (city, park) at its optimal size (``inward``: as an
+    investor from outside the cluster, with the offer such newcomers get)."""
     F, p = m.firms, m.p
     alpha, tau = p["labour_elasticity"], p["local_tax_rate"]
     sec = F.sector[slots]
@@ -207,5 +218,5 @@ def optimal_profit(m: CZTModel, slots: np.ndarray, city: np.ndarray, park: np.nd
     y = F.n_est[slots] * (m.production.A[sec, city] * F.z[slots]) ** (1 / (1 - alpha)) * \
         (alpha / kappa) ** (alpha / (1 - alpha))
     arrived = np.full(len(slots), m.steps) if new else F.arrived_step[slots]
-    margin = 1 - alpha - tau + incentive_rate(m, sec, city, arrived) - site_share(m, sec, city)
+    margin = 1 - alpha - tau + incentive_rate(m, sec, city, arrived, inward) - site_share(m, sec, city)
     return 4 * y * margin

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from model import demography, fiscal, labour, land, location, production, residence, supply
+from model import demography, fiscal, investment, knowledge, labour, land, location, production, residence, supply, \
+    training
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
@@ -61,12 +62,12 @@ QUARTER: tuple[Stage, ...] = (
     stage("productivity", production.update_productivity,
           reads=(
               "firms.alive firms.city firms.n_ordinary firms.n_talent firms.sector fiscal.infrastructure "
-              "production.A production.A0 production.E0 production.E0_city production.h0 production.tfp_anchor "
-              "supply.linkage"),
+              "knowledge.factor production.A production.A0 production.E0 production.E0_city production.h0 "
+              "production.tfp_anchor supply.linkage"),
           writes="production.A production.productivity_index"),
     stage("production", production.produce,
           reads=(
-              "firms.alive firms.arrived_step firms.city firms.incentive firms.n_est firms.n_ordinary "
+              "firms.alive firms.arrived_step firms.city firms.incentive firms.n_est firms.n_ordinary firms.origin_city "
               "firms.n_talent firms.park firms.profit firms.sector firms.tax firms.value_added firms.wage_premium "
               "firms.z fiscal.fiscal_strength labour.wage_index land.housing_index land.rent_index production.A "
               "production.division_guided production.kappa0 production.land_cost_share production.site_share0"),
@@ -79,10 +80,16 @@ QUARTER: tuple[Stage, ...] = (
           writes=(
               "supply.gross_output supply.linkage supply.market_access supply.purchases supply.supplier_access "
               "supply.weight")),
+    stage("knowledge", knowledge.update,
+          reads=(
+              "firms.alive firms.city firms.n_ordinary firms.n_talent firms.value_added geography.commute_minutes "
+              "knowledge.accessible0 knowledge.kappa knowledge.rd knowledge.reach knowledge.stock production.tfp_anchor"),
+          writes="knowledge.factor knowledge.rd knowledge.reach knowledge.stock"),
     stage("enclave_sharing", fiscal.share_taxes,
           reads=(
               "firms.alive firms.arrived_step firms.born_step firms.city firms.incentive firms.origin_city "
-              "firms.park firms.pre_move_tax firms.tax firms.value_added fiscal.talent_subsidy_cost land.sponsor "
+              "firms.park firms.pre_move_tax firms.tax firms.value_added fiscal.talent_subsidy_cost fiscal.training_cost "
+              "land.sponsor "
               "production.gdp_produced"),
           writes=(
               "fiscal.gdp_credited fiscal.subsidies_paid fiscal.tax_after_sharing fiscal.tax_collected "
@@ -121,6 +128,9 @@ QUARTER: tuple[Stage, ...] = (
     stage("hukou", residence.hukou_transfers,
           reads="workers.alive workers.arrived_step workers.hukou workers.log workers.residence workers.skill",
           writes="workers.hukou workers.log"),
+    stage("training", training.train,
+          reads="workers.alive workers.residence workers.skill",
+          writes="fiscal.training_cost recorder.flows workers.skill"),
     stage("talent_subsidies", residence.talent_subsidy_bill,
           reads="workers.alive workers.arrived_step workers.hukou workers.residence workers.skill",
           writes="fiscal.talent_subsidy_cost"),
@@ -141,6 +151,13 @@ QUARTER: tuple[Stage, ...] = (
               "land.sponsor land.used_ha production.A production.division_guided production.kappa0 "
               "production.land_cost_share production.site_share0 workers.alive workers.employer workers.skill"),
           writes="firms.* recorder.flows workers.employer"),
+    stage("inward_investment", investment.arrive,
+          reads=(
+              "firms.alive firms.n_est firms.sector firms.z fiscal.fiscal_strength labour.wage_index land.capacity_ha "
+              "land.city land.focus land.housing_index land.is_urban land.open land.rent_index land.sponsor "
+              "land.used_ha production.A production.division_guided production.kappa0 production.land_cost_share "
+              "production.site_share0"),
+          writes="firms.* recorder.flows"),
     stage("demography", demography.step,
           reads=(
               "firms.city firms.wage_premium fiscal.public_service_index geography.commute_feasible "
@@ -169,6 +186,7 @@ QUARTER: tuple[Stage, ...] = (
               "fiscal.gdp_credited fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
               "fiscal.subsidies_paid fiscal.tax_after_sharing fiscal.tax_collected fiscal.tax_shared_in "
               "fiscal.tax_shared_out labour.wages land.capacity_ha land.city land.housing_cost land.is_urban "
+              "fiscal.training_cost knowledge.rd "
               "land.open land.used_ha production.gdp_produced production.productivity_index supply.gross_output "
               "supply.purchases workers.alive workers.employer workers.residence workers.skill"),
           writes="recorder.rows"),

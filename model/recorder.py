@@ -34,7 +34,9 @@ CITY_FLOWS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "tax_collected_q_10
               # city, in the other two cities and outside add up to the intermediates; sales_to_cluster are the city's
               # sales of intermediates to the three cities' firms
               "gross_output_q_100m_yuan", "intermediates_q_100m_yuan", "inputs_local_q_100m_yuan",
-              "inputs_from_cluster_q_100m_yuan", "inputs_from_outside_q_100m_yuan", "sales_to_cluster_q_100m_yuan")
+              "inputs_from_cluster_q_100m_yuan", "inputs_from_outside_q_100m_yuan", "sales_to_cluster_q_100m_yuan",
+              # knowledge (model.knowledge): firms' R&D spending; training programmes' cost (model.training)
+              "rd_q_100m_yuan", "training_cost_q_100m_yuan")
 SECTOR_FLOW = "gdp_{sector}_q_100m_yuan"
 DERIVED = ("gdp_share", "gdp_per_capita_yuan")
 
@@ -137,6 +139,7 @@ class Recorder:
             "provincial_investment_q_100m_yuan": float(G.provincial_investment[c]),
             "subsidies_q_100m_yuan": float(G.subsidies_paid[c]),
             **self._supply(c),
+            "rd_q_100m_yuan": float(m.knowledge.rd[c]), "training_cost_q_100m_yuan": float(G.training_cost[c]),
         }
 
     def _supply(self, c: int) -> dict[str, float]:

@@ -1,8 +1,9 @@
 """The quarter's stages declare what they read and write, and the declarations are what the code does.
 
 model/quarter.py lists each stage with the component fields it reads and writes; model/tracing.py runs a model with
-every component behind a recording proxy and compares field bytes before and after each stage. Three scenarios
-(one with enclave sharing paid, one with every lever moved, the 2010 hindcast with its timeline switches) are
+every component behind a recording proxy and compares field bytes before and after each stage. Four scenarios
+(one with enclave sharing paid, one with the integration levers moved, one with the spillover channels' levers
+moved, the 2010 hindcast with its timeline switches) are
 traced for seven years at a coarse scale, so that relocations, branches, entries, exits, sharing and phase switches
 all happen. A stage touching an undeclared field, or declaring a field it never touches, fails the test.
 """
@@ -20,7 +21,10 @@ from model.tracing import check, trace
 
 RUNS = [("integration", {}), ("hindcast-2010", {}),
         ("enclave", {"enclave_tax_share": 0.5, "enclave_stat_share": 0.5, "enclave_payment_prob": 1.0,
-                     "enclave_duration_years": 30})]
+                     "enclave_duration_years": 30}),
+        # the channels of spillover with their levers moved: training, purchasing list, corridor, joint attraction
+        ("baseline", {"training_xiangtan": 0.02, "purchasing_list": 1.0, "joint_innovation": 1.0,
+                      "technology_transfer": 0.2, "joint_attraction": 1.0, "industrial_transfer_rate": 0.01})]
 
 
 @pytest.fixture(scope="module")

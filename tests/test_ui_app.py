@@ -266,6 +266,7 @@ def test_step_updates_verdict_charts_and_flows(page):
     # that residents reconsider at observed rates; migration from outside always flows)
     assert 'class="flow outside" data-kind="in_migration"' in html_by_id(page, "map-box")
     assert 'data-points="10"' in chart(page, "chart-commuters")
+    assert 'data-points="10"' in chart(page, "chart-supply")
 
 
 def test_changing_a_lever_reruns_and_changes_results(page):
@@ -397,6 +398,21 @@ def test_session_exports_and_same_seed_baseline():
     run, twin = s.cities(), s.base_cities()
     last = run.step.max()
     assert run[run.step == last].commuters_out_10k.sum() > twin[twin.step == last].commuters_out_10k.sum()
+
+
+def test_purchasing_list_lever_shows_in_the_supply_chart_data():
+    """The mutual purchasing list, set in the app's session, raises what each city buys in the other two cities
+    against the baseline twin with the same seed (the data of the supply-chain chart)."""
+    s = Session(seed=3, scale=TEST_SCALE)
+    s.set_levers({"purchasing_list": "1"})
+    s.step(2)
+    s.set_compare(True)
+    run, twin = s.cities(), s.base_cities()
+    last = run.step.max()
+    col = "inputs_from_cluster_q_100m_yuan"
+    mine = run[run.step == last].set_index("city")[col]
+    theirs = twin[twin.step == last].set_index("city")[col]
+    assert (mine > theirs * 1.1).all(), (mine, theirs)
 
 
 def test_exports_record_the_lever_values():

@@ -343,6 +343,9 @@ def Charts(sess: Session, lang: str, version: int):
                      "color": SECTOR_COLORS[i % len(SECTOR_COLORS)]} for i, s in enumerate(sectors)], False))
     charts.append(("chart-tax", t(lang, "chart_tax", py=sess.model.start_year) + suffix, city_series("tax_after_sharing_q_100m_yuan"), False))
     charts.append(("chart-commuters", t(lang, "chart_commuters") + suffix, city_series("commuters_out_10k"), False))
+    charts.append(("chart-supply", t(lang, "chart_supply", py=sess.model.start_year) + suffix,
+                   city_series("inputs_from_cluster_q_100m_yuan")
+                   + [dict(d, legend=False) for d in city_series("sales_to_cluster_q_100m_yuan", dash=True)], False))
     if base is not None:
         solara.Text(t(lang, "compare_note"), style="font-size:12px;color:#555")
     with solara.Row(style="flex-wrap:wrap", gap="8px"):

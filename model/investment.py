@@ -1,0 +1,56 @@
+"""Inward investment and industrial transfer (招商引资、承接产业转移): establishments arriving from outside the cluster.
+
+Each quarter, arrivals of each mobile sector ~ Poisson(establishments of the sector in the cluster x
+(``inward_investment_rate`` + ``industrial_transfer_rate`` if manufacturing) / 4). They choose a city by a logit on
+the profit they expect there at the best park with room, with the incentives a newcomer is offered; unlike local
+entrants they have no ties to the sector's presence in a city. Incentives for arrivals: each city bids with its
+fiscal strength (``production.incentive_rate``); under joint attraction (三市联合招商, ``joint_attraction`` = 1) one
+agency offers every city's arrivals the same, the cities' mean offer without the bidding premium
+(``bidding_premium_share``). Arrivals come from outside Hunan (origin: the rest of China), and are flows of kind
+``firm_inward`` in the flows frame.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.identity import N_CITIES, OUTSIDE, REGIONS, SECONDARY, SECTORS
+from model.location import MOBILE, _add_entrants, _best_parks, _softmax
+from model.production import optimal_profit
+from model.sampling import categorical_counts
+
+if TYPE_CHECKING:
+    from model.czt_model import CZTModel
+
+ORIGIN = OUTSIDE + REGIONS.index("rest_of_china")  # investors from outside the province
+MANUFACTURING = np.array([s in SECONDARY for s in SECTORS])
+
+
+def arrive(m: CZTModel) -> None:
+    """New establishments from outside the cluster, by sector, each choosing a city (see the module docstring)."""
+    F, p, rng = m.firms, m.p, m.rng
+    rate = p["inward_investment_rate"] + p["industrial_transfer_rate"] * MANUFACTURING
+    if not (rate > 0).any():
+        return
+    live = F.living
+    n_sec = np.bincount(F.sector[live].astype(np.int64), weights=F.n_est[live], minlength=len(SECTORS))
+    arrivals = rng.poisson(n_sec * rate / 4 * MOBILE)
+    groups: list[tuple[int, int, int, int]] = []
+    for s in np.flatnonzero(arrivals).tolist():
+        probe = live[F.sector[live] == s][:1]
+        if not len(probe):
+            continue
+        park_of = np.array([int(_best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0]) for d in range(N_CITIES)])
+        ok = park_of >= 0
+        if not ok.any():
+            continue
+        V = np.full(N_CITIES, -np.inf)
+        for d in np.flatnonzero(ok).tolist():
+            V[d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, park_of[d]), new=True, inward=True)[0])
+        best = np.max(V[ok])
+        u = np.where(ok, p["entry_logit_scale"] * (V / max(abs(best), 1e-12) - 1), -np.inf)
+        counts = categorical_counts(rng, np.array([int(arrivals[s])]), _softmax(u[None, :]))[0]
+        groups += [(s, d, int(park_of[d]), int(counts[d])) for d in np.flatnonzero(counts).tolist()]
+    _add_entrants(m, groups, origin=ORIGIN, kind="firm_inward")

@@ -35,6 +35,7 @@ CITY_FLOWS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "tax_collected_q_10
               # sales of intermediates to the three cities' firms
               "gross_output_q_100m_yuan", "intermediates_q_100m_yuan", "inputs_local_q_100m_yuan",
               "inputs_from_cluster_q_100m_yuan", "inputs_from_outside_q_100m_yuan", "sales_to_cluster_q_100m_yuan",
+              "sales_to_other_cities_q_100m_yuan",
               # knowledge (model.knowledge): firms' R&D spending; training programmes' cost (model.training)
               "rd_q_100m_yuan", "training_cost_q_100m_yuan")
 SECTOR_FLOW = "gdp_{sector}_q_100m_yuan"
@@ -151,7 +152,8 @@ class Recorder:
                 "inputs_local_q_100m_yuan": float(bought[c]),
                 "inputs_from_cluster_q_100m_yuan": float(bought[:N_CITIES].sum() - bought[c]),
                 "inputs_from_outside_q_100m_yuan": float(bought[N_CITIES]),
-                "sales_to_cluster_q_100m_yuan": float(S.sales[:, c].sum())}
+                "sales_to_cluster_q_100m_yuan": float(S.sales[:, c].sum()),
+                "sales_to_other_cities_q_100m_yuan": float(S.sales[:, c].sum() - bought[c])}
 
     def _people(self) -> dict[str, np.ndarray]:
         """Residents, talent, unemployed, jobs, wages paid and commuters by city (one pass over the workers); the

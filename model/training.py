@@ -34,6 +34,7 @@ def train(m: CZTModel) -> None:
         hit = cand[m.rng.random(len(cand)) < prob]
         W.skill[hit] = TALENT
         m.recorder.flow_people("trained", W.residence[hit], W.residence[hit], np.full(len(hit), TALENT))
-        cost = np.bincount(W.residence[hit].astype(np.int64), minlength=N_CITIES) * m.persons_per_agent * \
+        # a worker agent stands for ``scale`` residents, all of whom the upgrade makes talent (as talent_10k counts)
+        cost = np.bincount(W.residence[hit].astype(np.int64), minlength=N_CITIES) * m.scale * \
             p["training_cost_yuan"] / 1e8
     m.fiscal.training_cost = cost

@@ -296,9 +296,11 @@ def test_supply_chain_accounts_balance_every_quarter(stepped):
                                df.inputs_local_q_100m_yuan + df.inputs_from_cluster_q_100m_yuan
                                + df.inputs_from_outside_q_100m_yuan, rtol=1e-9, err_msg=name)
     per_step = df.groupby("step")[["sales_to_cluster_q_100m_yuan", "inputs_local_q_100m_yuan",
-                                   "inputs_from_cluster_q_100m_yuan"]].sum()
+                                   "inputs_from_cluster_q_100m_yuan", "sales_to_other_cities_q_100m_yuan"]].sum()
     np.testing.assert_allclose(per_step.sales_to_cluster_q_100m_yuan,
                                per_step.inputs_local_q_100m_yuan + per_step.inputs_from_cluster_q_100m_yuan,
+                               rtol=1e-9, err_msg=name)
+    np.testing.assert_allclose(per_step.sales_to_other_cities_q_100m_yuan, per_step.inputs_from_cluster_q_100m_yuan,
                                rtol=1e-9, err_msg=name)
     # the flows frame's inter-city intermediate flows are the same purchases, seen from the supplier's side
     fl = m.flows_frame()

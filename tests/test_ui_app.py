@@ -266,7 +266,7 @@ def test_step_updates_verdict_charts_and_flows(page):
     # that residents reconsider at observed rates; migration from outside always flows)
     assert 'class="flow outside" data-kind="in_migration"' in html_by_id(page, "map-box")
     assert 'data-points="10"' in chart(page, "chart-commuters")
-    assert 'data-points="10"' in chart(page, "chart-supply")
+    assert 'data-points="10"' in chart(page, "chart-supply") and 'data-points="10"' in chart(page, "chart-rd")
 
 
 def test_changing_a_lever_reruns_and_changes_results(page):

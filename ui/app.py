@@ -17,6 +17,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import reacton.ipyvuetify as rv  # noqa: E402
 import solara  # noqa: E402
@@ -343,9 +344,16 @@ def Charts(sess: Session, lang: str, version: int):
                      "color": SECTOR_COLORS[i % len(SECTOR_COLORS)]} for i, s in enumerate(sectors)], False))
     charts.append(("chart-tax", t(lang, "chart_tax", py=sess.model.start_year) + suffix, city_series("tax_after_sharing_q_100m_yuan"), False))
     charts.append(("chart-commuters", t(lang, "chart_commuters") + suffix, city_series("commuters_out_10k"), False))
+    rd = _series_by_city(cf, "rd_q_100m_yuan", lang) / _series_by_city(cf, "gdp_q_100m_yuan", lang).replace(0, np.nan)
+    if base is not None:
+        rd = rd - (_series_by_city(base, "rd_q_100m_yuan", lang)
+                   / _series_by_city(base, "gdp_q_100m_yuan", lang).replace(0, np.nan)).reindex(rd.index)
+    charts.append(("chart-rd", t(lang, "chart_rd") + suffix,
+                   [{"label": city_name(lang, c), "values": rd[c].tolist(), "color": draw.CITY_COLORS[c]}
+                    for c in cities], True))
     charts.append(("chart-supply", t(lang, "chart_supply", py=sess.model.start_year) + suffix,
                    city_series("inputs_from_cluster_q_100m_yuan")
-                   + [dict(d, legend=False) for d in city_series("sales_to_cluster_q_100m_yuan", dash=True)], False))
+                   + [dict(d, legend=False) for d in city_series("sales_to_other_cities_q_100m_yuan", dash=True)], False))
     if base is not None:
         solara.Text(t(lang, "compare_note"), style="font-size:12px;color:#555")
     with solara.Row(style="flex-wrap:wrap", gap="8px"):

@@ -64,8 +64,9 @@ TEXT: dict[str, dict[str, str]] = {
         "chart_firms": "Firms by sector (cluster)",
         "chart_tax": "Taxes after sharing (100m yuan/quarter, {py} prices)",
         "chart_commuters": "Out-commuters (10k persons)",
-        "chart_supply": "Supply chains (100m yuan/quarter, {py} prices): solid = inputs bought in the other two "
-                        "cities, dashed = sales of inputs to the cluster's firms",
+        "chart_rd": "R&D spending, share of GDP",
+        "chart_supply": "Inputs traded with the other two cities (100m yuan/quarter, {py} prices): solid = "
+                        "bought, dashed = sold",
         "diff_suffix": " — difference from baseline",
         "compare": "Compare with baseline (same seed and scale)",
         "compare_note": "Charts show this run minus the baseline run; the verdict panel shows both.",
@@ -164,7 +165,8 @@ TEXT: dict[str, dict[str, str]] = {
         "chart_firms": "分行业企业数（城市群）",
         "chart_tax": "分成后税收（亿元/季度，{py}年价格）",
         "chart_commuters": "跨市外出通勤者（万人）",
-        "chart_supply": "产业链配套（亿元/季度，{py}年价格）：实线 = 从另两市采购的中间投入，虚线 = 向城市群企业销售的中间品",
+        "chart_rd": "研发经费投入强度（占GDP比重）",
+        "chart_supply": "与另两市的中间品往来（亿元/季度，{py}年价格）：实线 = 采购，虚线 = 销售",
         "diff_suffix": " — 与基准之差",
         "compare": "与基准情景比较（相同种子与比例）",
         "compare_note": "图表显示本次运行减去基准运行；结论面板同时显示两者。",

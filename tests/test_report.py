@@ -247,3 +247,42 @@ def test_style_registers_cjk_or_falls_back_to_english(capsys):
         assert st.chinese
         path = font_manager.findfont(font_manager.FontProperties(family=st.cjk_font), fallback_to_default=False)
         assert "CJK" in Path(path).name
+
+
+TWINS = """
+name = "tiny-twins"
+design = "scenarios"
+scenarios = ["baseline", "commute", "training-xiangtan-commute"]
+twins = { "training-xiangtan-commute" = "commute" }
+replications = 2
+seeds = "common"
+until = 2021
+scale = 2000
+root_seed = 5
+"""
+
+
+def test_twins_are_compared_with_their_own_reference(tmp_path):
+    """A scenario named in ``twins`` gets a paired contrast against its twin (not only against the first group):
+    the training-under-commute scenario minus the commute scenario, replicate by replicate."""
+    (tmp_path / "t.toml").write_text(TWINS)
+    r = run(tmp_path / "out", spec_path=tmp_path / "t.toml", workers=0, progress=False)
+    assert r["ok"] == 6
+    build(tmp_path / "out", lang="en", resamples=50)
+    tw = pd.read_csv(tmp_path / "out" / "report" / "contrasts_twins.csv")
+    assert list(tw.group) == ["training-xiangtan-commute"] and list(tw.reference) == ["commute"]
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet").set_index("scenario")
+    want = (runs.loc["training-xiangtan-commute"].sort_values("rep").xiangtan_gdp_share_change_pp.to_numpy()
+            - runs.loc["commute"].sort_values("rep").xiangtan_gdp_share_change_pp.to_numpy()).mean()
+    assert np.isclose(tw.xiangtan_share_change_pp_diff.item(), want, atol=1e-3)
+
+
+@pytest.mark.parametrize("twins, bad", [('{ "training-xiangtan-commute" = "pre-rail" }', "'pre-rail'"),
+                                        ('{ "talent" = "commute" }', "'talent'")])
+def test_bad_twins_exit_2_with_one_line(tmp_path, capsys, twins, bad):
+    f = tmp_path / "bad.toml"
+    f.write_text(TWINS.replace('{ "training-xiangtan-commute" = "commute" }', twins))
+    assert main(["sweep", str(f), "--out", str(tmp_path / "o"), "--workers", "0", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "twins" in err and bad in err
+    assert not (tmp_path / "o").exists()

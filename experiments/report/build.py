@@ -110,6 +110,11 @@ def _tables(data: SweepData, theta, sens, out: Path, notes: list[str]):
         for p in tables.contrasts(con, out, labels):
             entries.append((p, f"each group minus {data.groups[0]}, paired by replicate (common seeds): mean "
                                "difference and 95% t-interval, same metrics as the comparison"))
+        twins = compute.twin_contrasts(data, theta)
+        if not twins.empty:
+            p = tables.write_csv(twins, out / "contrasts_twins.csv")
+            entries.append((p, "each scenario of the sweep's twins table minus its twin (column reference), paired "
+                               "by replicate: mean difference and 95% t-interval"))
     if not theta.empty:
         for p in tables.theta(theta, out, labels):
             entries.append((p, "θ regression per run and pooled per group: coefficient, SE (classical, HC1), t, "

@@ -142,6 +142,13 @@ def verdict_counts(data: SweepData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def twin_contrasts(data: SweepData, theta: pd.DataFrame) -> pd.DataFrame:
+    """Each scenario of the sweep file's ``twins`` table minus its twin, paired by replicate (as ``contrasts``)."""
+    parts = [contrasts(data, theta, reference=ref).query("group == @g") for g, ref in data.spec.twins.items()
+             if g in data.groups and ref in data.groups]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 def contrasts(data: SweepData, theta: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
     """Each group minus the reference group (default: the first), paired by replicate.
 

@@ -19,7 +19,7 @@ DESIGNS = ("factorial", "lhs", "sobol", "morris", "scenarios")
 SEED_MODES = ("common", "independent")
 _TOP = {"name", "description", "scenario", "design", "replications", "until", "scale", "root_seed", "samples",
         "morris_levels", "retries", "timeout_seconds", "outputs", "seeds", "params", "fixed", "metrics",
-        "all_levers", "scenarios"}
+        "all_levers", "scenarios", "twins"}
 _RANGE = {"min", "max", "levels"}
 
 
@@ -101,6 +101,8 @@ class SweepSpec(RunSettings):
     fixed: dict[str, Any] = field(default_factory=dict)
     metrics: list[str] = field(default_factory=list)
     scenarios: list[str] = field(default_factory=list)  # design "scenarios": the named scenarios compared
+    # design "scenarios": {scenario: its twin}, a scenario to compare with another than the first (report only)
+    twins: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -114,7 +116,7 @@ class SweepSpec(RunSettings):
     def digest(self) -> str:
         """Hash of everything that decides which runs the sweep holds (not retries or timeouts)."""
         d = self.to_dict()
-        for k in ("retries", "timeout_seconds", "description"):
+        for k in ("retries", "timeout_seconds", "description", "twins"):  # twins change the report, not the runs
             d.pop(k)
         if not d["scenarios"]:  # sweeps planned before scenario designs existed keep their digest
             d.pop("scenarios")
@@ -279,9 +281,23 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
         **settings, design=design, factors=factors, samples=_samples(raw, design, factors, where),
         morris_levels=int_field(raw, "morris_levels", 4, 2, 100, where), retries=int_field(raw, "retries", 1, 0, 100, where),
         timeout_seconds=_timeout(raw, where), outputs=_outputs(raw, where), seeds=_seeds(raw, where),
-        fixed={k: BY_NAME[k].coerce(v) for k, v in fixed.items()}, metrics=_metrics(raw, where), scenarios=scenarios)
+        fixed={k: BY_NAME[k].coerce(v) for k, v in fixed.items()}, metrics=_metrics(raw, where), scenarios=scenarios,
+        twins=_twins(raw, scenarios, where))
     check_size(spec, where)
     return spec
+
+
+def _twins(raw: dict[str, Any], scenarios: list[str], where: str) -> dict[str, str]:
+    """``twins = {scenario = "its twin"}``: both must be among the compared scenarios, and differ."""
+    twins = raw.get("twins", {})
+    if not isinstance(twins, dict) or (twins and not scenarios):
+        raise ConfigError(f"{where}: twins", twins, "a table of scenario = \"twin scenario\" in a scenarios design")
+    for k, v in twins.items():
+        if k not in scenarios:
+            raise ConfigError(f"{where}: twins", k, "a scenario listed in scenarios = [...]")
+        if v not in scenarios or v == k:
+            raise ConfigError(f"{where}: twins.{k}", v, "another scenario listed in scenarios = [...]")
+    return dict(twins)
 
 
 def _design(raw: dict[str, Any], where: str) -> tuple[str, str, list[str]]:

@@ -46,6 +46,8 @@ def test_main_effects_of_additive_factorial():
     t = main_effects(grid, Yr, ["a", "b"], num_resamples=200)
     var_a, var_b = 9 * 0.25, 1 * 2 / 3
     assert np.allclose(t.S1, [var_a / (var_a + var_b), var_b / (var_a + var_b)], atol=0.02)
+    # the effect from the lowest to the highest level, in the response's unit: 3 for a (0 -> 1), 2 for b (0 -> 2)
+    assert np.allclose(t.effect, [3.0, 2.0], atol=0.02) and (t.effect_conf < 0.02).all()
 
 
 SOBOL = """

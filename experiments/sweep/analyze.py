@@ -64,8 +64,9 @@ def main_effects(X: np.ndarray, Yr: np.ndarray, names: list[str], conf_level: fl
                  num_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """Main-effect variance shares of a full factorial: ``Yr`` is points x replications.
 
-    S1_i = Var over levels of (mean response at the level) / Var of the point means; the interval
-    is a percentile bootstrap over replications (resampled with replacement).
+    S1_i = Var over levels of (mean response at the level) / Var of the point means; ``effect`` is the mean
+    response at the factor's highest level minus at its lowest (in the metric's unit; averaged over the other
+    factors' levels). Intervals are percentile bootstraps over replications (resampled with replacement).
     """
     Yr = np.asarray(Yr, dtype=float)
 
@@ -78,17 +79,29 @@ def main_effects(X: np.ndarray, Yr: np.ndarray, names: list[str], conf_level: fl
             out.append(float(((means - Y.mean()) ** 2 * counts).sum() / len(Y) / v) if v > 0 else np.nan)
         return np.array(out)
 
-    est = s1(Yr.mean(axis=1))
+    def effect(Y: np.ndarray) -> np.ndarray:
+        out = []
+        for i in range(X.shape[1]):
+            means = pd.Series(Y).groupby(X[:, i]).mean()  # sorted by level
+            out.append(float(means.iloc[-1] - means.iloc[0]))
+        return np.array(out)
+
+    Y = Yr.mean(axis=1)
+    est, eff = s1(Y), effect(Y)
     rng = np.random.default_rng(seed)
     reps = Yr.shape[1]
     if reps > 1:
-        boot = np.array([s1(Yr[:, rng.integers(0, reps, reps)].mean(axis=1)) for _ in range(num_resamples)])
+        draws = [Yr[:, rng.integers(0, reps, reps)].mean(axis=1) for _ in range(num_resamples)]
         a = (1 - conf_level) / 2
-        lo, hi = np.nanquantile(boot, a, axis=0), np.nanquantile(boot, 1 - a, axis=0)
-        conf = (hi - lo) / 2
+
+        def half_width(b: np.ndarray) -> np.ndarray:
+            return (np.nanquantile(b, 1 - a, axis=0) - np.nanquantile(b, a, axis=0)) / 2
+
+        conf = half_width(np.array([s1(d) for d in draws]))
+        eff_conf = half_width(np.array([effect(d) for d in draws]))
     else:
-        conf = np.full(len(est), np.nan)
-    return pd.DataFrame({"param": names, "S1": est, "S1_conf": conf})
+        conf = eff_conf = np.full(len(est), np.nan)
+    return pd.DataFrame({"param": names, "S1": est, "S1_conf": conf, "effect": eff, "effect_conf": eff_conf})
 
 
 def _inputs(spec, design: pd.DataFrame) -> tuple[dict[str, Any], np.ndarray]:

@@ -153,7 +153,8 @@ QUARTER: tuple[Stage, ...] = (
           writes="firms.* recorder.flows workers.employer"),
     stage("inward_investment", investment.arrive,
           reads=(
-              "firms.alive firms.n_est firms.sector firms.z fiscal.fiscal_strength labour.wage_index land.capacity_ha "
+              "firms.alive firms.city firms.n_est firms.sector firms.z fiscal.fiscal_strength labour.wage_index "
+              "land.capacity_ha "
               "land.city land.focus land.housing_index land.is_urban land.open land.rent_index land.sponsor "
               "land.used_ha production.A production.division_guided production.kappa0 production.land_cost_share "
               "production.site_share0"),

@@ -258,9 +258,9 @@ def plan_targets(annual: pd.DataFrame) -> dict[str, dict[str, float]]:
     ag = a.gdp_agriculture_100m_yuan.sum() / gdp
     values = {"gdp_100m_yuan": gdp, "gdp_per_capita_yuan": gdp * 1e8 / pop,
               # proxy: urbanization moves with the non-agricultural share of value added
-              "urbanization_pct": min(100.0, URBANIZATION_2019 * (1 - ag) / (1 - ag0)),
-              # modelled R&D (model.knowledge) over GDP
-              "rd_share_pct": 100 * a.rd_100m_yuan.sum() / gdp}
+              "urbanization_pct": min(100.0, URBANIZATION_2019 * (1 - ag) / (1 - ag0))}
+    if "rd_100m_yuan" in a:  # modelled R&D (model.knowledge) over GDP; tables recorded before it have none
+        values["rd_share_pct"] = 100 * a.rd_100m_yuan.sum() / gdp
     return {k: {"value": float(v), "target": PLAN_TARGETS_2025[k], "ratio": float(v / PLAN_TARGETS_2025[k])}
             for k, v in values.items()}
 

@@ -41,21 +41,25 @@ def arrive(m: CZTModel) -> None:
     n_sec = np.bincount(F.sector[live].astype(np.int64), weights=F.n_est[live], minlength=len(SECTORS))
     presence = _sector_presence(m)
     arrivals = rng.poisson(n_sec * rate / 4 * MOBILE)
+    sectors = [s for s in np.flatnonzero(arrivals).tolist() if (F.sector[live] == s).any()]
+    if not sectors:
+        return
+    # one probe establishment per arriving sector; the best park of each city and the profit there, all at once
+    probes = np.array([live[F.sector[live] == s][0] for s in sectors])
+    k = len(probes)
+    park_of = np.stack([_best_parks(m, probes, d, np.full(k, -1), np.zeros(k)) for d in range(N_CITIES)], axis=1)
+    rows, cols = np.nonzero(park_of >= 0)
+    V_all = np.full((k, N_CITIES), -np.inf)
+    V_all[rows, cols] = optimal_profit(m, probes[rows], cols, park_of[rows, cols], new=True, inward=True)
     groups: list[tuple[int, int, int, int]] = []
-    for s in np.flatnonzero(arrivals).tolist():
-        probe = live[F.sector[live] == s][:1]
-        if not len(probe):
-            continue
-        park_of = np.array([int(_best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0]) for d in range(N_CITIES)])
-        ok = park_of >= 0
+    for i, s in enumerate(sectors):
+        ok = park_of[i] >= 0
         if not ok.any():
             continue
-        V = np.full(N_CITIES, -np.inf)
-        for d in np.flatnonzero(ok).tolist():
-            V[d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, park_of[d]), new=True, inward=True)[0])
+        V = V_all[i]
         best = np.max(V[ok])
         u = np.where(ok, np.log(np.maximum(presence[s], 1e-3)) + p["entry_logit_scale"] * (V / max(abs(best), 1e-12) - 1),
                      -np.inf)
         counts = categorical_counts(rng, np.array([int(arrivals[s])]), _softmax(u[None, :]))[0]
-        groups += [(s, d, int(park_of[d]), int(counts[d])) for d in np.flatnonzero(counts).tolist()]
+        groups += [(s, d, int(park_of[i, d]), int(counts[d])) for d in np.flatnonzero(counts).tolist()]
     _add_entrants(m, groups, origin=ORIGIN, kind="firm_inward")

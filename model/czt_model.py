@@ -26,9 +26,11 @@ from agents.government import CityGovernment
 from agents.park import IndustrialPark
 from agents.worker import MOVE_KIND_NAMES, TALENT, UNEMPLOYED, WorkerView
 from model import calibration as cal
-from model import demography, fiscal, initial, kernels, knowledge, labour, land, production, residence, supply
+from model import demography, fiscal, governance, initial, kernels, knowledge, labour, land, production, residence, \
+    supply
 from model.errors import ConfigError
 from model.fiscal import Fiscal
+from model.governance import Governance
 from model.geography import Geography
 from model.identity import CITIES, N_CITIES, SECTORS, SKILLS, place
 from model.labour import LabourMarket
@@ -79,8 +81,10 @@ class CZTModel(mesa.Model):
         self._calibrate()
         self._enter_policy_phase(policy)
         self.recorder.record_state()  # the initial state, step 0
-        # annual provincial investment at the start of each year, after that quarter's step
+        # annual provincial investment at the start of each year, after that quarter's step; then the governments'
+        # yearly decisions (model.governance), which see the year's provincial money
         self.schedule_recurring(self._allocate_provincial_investment, Schedule(interval=4, start=4))
+        self.schedule_recurring(self._government_decisions, Schedule(interval=4, start=4))
         # step k (at time k) simulates quarter k - 1; an entry fires half a step before its quarter's step, so
         # run_until(year) stops with the next year's policies not yet in force. Mesa holds callbacks weakly.
         self._timeline_calls = [partial(self._switch_phase, e) for e in self.timeline]
@@ -116,7 +120,9 @@ class CZTModel(mesa.Model):
             # the 2019 state is calibrated under 2019 institutions (the baseline's levers); the scenario's
             # policies act from 2019Q1 on, so calibration can never absorb a policy's effect
             base = load("baseline").resolved() if self.scenario_def.name != "baseline" or overrides else policy
-            params = policy.replace({k: base[k] for k in LEVERS})
+            # the decision regime stays the run's own: it is how its governments behave, not a 2019 institution
+            # (calibration takes no decisions; the fixed regime's enclave payment draws then match earlier versions)
+            params = policy.replace({k: base[k] for k in LEVERS if k != "government_regime"})
             note = "2019 institutions (the baseline scenario's levers)"
         else:  # a hindcast: the scenario itself states that year's institutions
             params, note = policy, f"{self.start_year} institutions as the scenario states them"
@@ -132,6 +138,8 @@ class CZTModel(mesa.Model):
         land.update_land(self)
         fiscal.update_fiscal_strength(self)
         fiscal.allocate_provincial_investment(self, self.recorder.last_year_gdp() or None)
+        governance.apply_rules(self)  # the start year's rules, then (deciding regimes) the first year's choices
+        governance.decide(self)
 
     def _switch_phase(self, entry) -> None:
         """A timeline entry takes effect from its quarter on (e.g. the intercity railway opens)."""
@@ -144,6 +152,7 @@ class CZTModel(mesa.Model):
                                  self.p.replace(entry.params), dict(entry.params), entry.note))
         self.geography = Geography.build(self.p)
         land.change_land_policy(self, old_ban)
+        governance.respect_caps(self)
 
     # ------------------------------------------------------------------ calendar
     @property
@@ -171,10 +180,12 @@ class CZTModel(mesa.Model):
         self.labour = LabourMarket()
         self.production = Production()
         self.fiscal = Fiscal()
+        self.governance = Governance()
         self.residence = Residence()
         self.migration = Migration()
         self.supply = SupplyChains()
         self.knowledge = Knowledge()
+        governance.apply_rules(self)
         initial.build_people_and_firms(self)
         labour.recount_employment(self)
         self.governments: list[CityGovernment] = [CityGovernment(self, c) for c in range(N_CITIES)]
@@ -215,6 +226,10 @@ class CZTModel(mesa.Model):
         """One quarter: the stages of ``model.quarter.QUARTER`` in order."""
         for stage in self.stages:
             stage.run(self)
+
+    def _government_decisions(self) -> None:
+        """Each year: the city governments' choices (model.governance; the fixed regime reads the levers)."""
+        governance.decide(self)
 
     def _allocate_provincial_investment(self) -> None:
         """Each year: a pool (share of last year's CZT GDP) split with the strong-capital tilt; spent over four quarters."""
@@ -275,6 +290,11 @@ class CZTModel(mesa.Model):
         return agent
 
     # ------------------------------------------------------------------ data
+    def decisions_frame(self) -> pd.DataFrame:
+        """The governments' choices by year: one row per city (incentive intensity, talent subsidy, land release,
+        predicted gain) and per enclave agreement (terms, honoured, the sponsor's kept share)."""
+        return pd.DataFrame(self.governance.decisions)
+
     def cities_frame(self) -> pd.DataFrame:
         return self.recorder.cities_frame()
 

@@ -87,6 +87,26 @@ def _probe_utilities(m: CZTModel) -> np.ndarray:
         W.n, W.next_wid = n0, wid0
 
 
+def newcomer_consumption(m: CZTModel, n: int = PROBE) -> tuple[np.ndarray, np.ndarray]:
+    """Consumption without the talent subsidy (yuan per year) and feasibility of ``n`` hypothetical talent
+    newcomers from outside (unemployed on arrival), by city: rows appended and rolled back as in the probes above."""
+    from model.residence import consumption
+
+    W = m.workers
+    n0, wid0 = W.n, W.next_wid
+    rows = W.add(n, skill=np.ones(n, dtype=np.int8), hukou=np.full(n, OUTSIDE), residence=np.zeros(n), step=m.steps)
+    try:
+        return consumption(m, rows, with_subsidy=False)
+    finally:
+        W.alive[rows] = False
+        W.n, W.next_wid = n0, wid0
+
+
+def talent_inflow_per_year(m: CZTModel) -> float:
+    """Talent arriving from outside the cluster per year at the start year's rate (persons)."""
+    return float(4 * m.migration.in_migration_0.sum() * m.p["talent_share_of_entrants"] * m.scale)
+
+
 def calibrate(m: CZTModel, iterations: int = 50) -> None:
     """Start-year gross in-migration by region (net in-migration + expected leavers) and the destination pull."""
     p, M = m.p, m.migration

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import calibration as cal
+from model import governance
 from model.identity import CORE, N_CITIES, PERIPHERY
 
 if TYPE_CHECKING:
@@ -72,17 +73,22 @@ def share_taxes(m: CZTModel) -> None:
     sponsor = m.land.sponsor[F.park[live]]
     in_enclave = sponsor >= 0
     if in_enclave.any():
-        # one payment draw per enclave park and quarter, in park order (deterministic stream use)
-        paid_park = m.rng.random(m.land.n) < p["enclave_payment_prob"]
+        if p["government_regime"] == "fixed":
+            # one payment draw per enclave park and quarter, in park order (deterministic stream use)
+            paid_park = m.rng.random(m.land.n) < p["enclave_payment_prob"]
+        else:  # the host's decision this year (model.governance.decide_enclaves)
+            paid_park = m.governance.honour
+        tax_share, stat_share = governance.enclave_shares(m)
+        park = F.park[live]
         origin = F.origin_city[live]
         started_here = F.born_step[live] == F.arrived_step[live]
         eligible = in_enclave & ((origin == sponsor) | started_here) & \
-            ((m.steps - F.arrived_step[live]) < 4 * p["enclave_duration_years"]) & paid_park[F.park[live]]
-        share_tax = p["enclave_tax_share"] * tax * eligible
+            ((m.steps - F.arrived_step[live]) < 4 * p["enclave_duration_years"]) & paid_park[park]
+        share_tax = tax_share[park] * tax * eligible
         cap = F.pre_move_tax[live] * p["enclave_cap_multiple"] / 4
         capped = F.pre_move_tax[live] > 0
         share_tax = np.where(capped, np.minimum(share_tax, cap), share_tax)
-        share_gdp = p["enclave_stat_share"] * y * eligible
+        share_gdp = stat_share[park] * y * eligible
         to_sponsor_tax = np.bincount(city, weights=share_tax, minlength=N_CITIES)  # paid by host city
         to_sponsor_gdp = np.bincount(city, weights=share_gdp, minlength=N_CITIES)
         sp = np.maximum(sponsor, 0).astype(np.int64)
@@ -94,16 +100,22 @@ def share_taxes(m: CZTModel) -> None:
     G.tax_collected = collected
     G.tax_after_sharing = collected - to_sponsor_tax + from_host_tax
     G.subsidies_paid = np.bincount(city, weights=incentive, minlength=N_CITIES) + G.talent_subsidy_cost + \
-        G.training_cost
+        G.training_cost + m.governance.land_cost
 
 
 def budget(m: CZTModel) -> None:
-    """Spend what is left after subsidies on public capital (public_capital_share) and services (the rest)."""
+    """Spend what is left after subsidies and the integration fund (paid in, paid out) on public capital
+    (public_capital_share) and services (the rest)."""
     G, p = m.fiscal, m.p
     capital = p["public_capital_share"]
     pop_all = m.city_population
+    governance.fund_flows(m)
+    X = m.governance
+    province = float(G.provincial_investment.sum())
+    prov_left = 1.0 - X.province_fund / province if province > 0 else 1.0  # the province's share of the fund
     for c in range(N_CITIES):
-        available = float(G.tax_after_sharing[c]) + float(G.provincial_investment[c]) - float(G.subsidies_paid[c])
+        available = float(G.tax_after_sharing[c]) + float(G.provincial_investment[c]) * prov_left - \
+            float(G.subsidies_paid[c]) + float(X.fund_out[c]) - float(X.fund_in[c])
         spending = max(available, 0.0)
         G.public_spending[c] = spending
         pop = max(int(pop_all[c]), 1)

@@ -207,13 +207,20 @@ def update_rents(m: CZTModel) -> None:
 
 
 def update_land(m: CZTModel) -> None:
-    """Land the firms use, park land growth (annual quotas, a Changsha bonus), full parks, the rent index."""
+    """Land the firms use, park land growth (annual quotas, a Changsha bonus, the governments' extra releases and
+    their development cost), full parks, the rent index."""
     L, p = m.land, m.p
     _measure_use(m)
+    release = m.governance.land_release
+    cost = np.zeros(N_CITIES)
     for i in range(L.n):
         if not L.is_urban[i] and L.open[i]:
-            g = p["park_land_growth"] + (p["changsha_land_bonus"] if L.city[i] == CORE else 0.0)
-            L.capacity_ha[i] = float(L.capacity_ha[i]) * (1 + g) ** 0.25
+            c = int(L.city[i])
+            g = p["park_land_growth"] + (p["changsha_land_bonus"] if c == CORE else 0.0)
+            extra = float(L.capacity_ha[i]) * ((1 + g + float(release[c])) ** 0.25 - (1 + g) ** 0.25)
+            L.capacity_ha[i] = float(L.capacity_ha[i]) * (1 + g) ** 0.25 + extra
+            cost[c] += extra * p["land_development_cost_yuan_per_ha"] / 1e8
+    m.governance.land_cost = cost
     L.full = np.array([not L.is_urban[i] and float(L.used_ha[i]) >= float(L.capacity_ha[i]) for i in range(L.n)])
     rent_index(m)
 

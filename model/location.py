@@ -64,11 +64,12 @@ def _market_access(m: CZTModel) -> tuple[float, float]:
 
 
 def _leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) -> np.ndarray:
-    """Protectionism raises the cost of leaving; a sponsor that keeps a tax share relents and helps."""
-    p = m.p
-    kept = np.where(m.land.sponsor[np.maximum(park, 0)] == origin,
-                    p["enclave_tax_share"] * p["enclave_payment_prob"], 0.0)
-    return (1 + p["subsidy_competition"] * (1 - kept)) * (1 - p["sponsor_relief"] * kept)
+    """Protectionism (the origin's competition intensity) raises the cost of leaving; a sponsor that keeps a share
+    of a firm moving into its enclave relents and helps (``governance.kept``: the fixed regime's tax share times the
+    payment probability, or the share the deciding sponsor keeps)."""
+    G = m.governance
+    kept = np.where(m.land.sponsor[np.maximum(park, 0)] == origin, G.kept[np.maximum(park, 0)], 0.0)
+    return (1 + G.incentive[origin] * (1 - kept)) * (1 - m.p["sponsor_relief"] * kept)
 
 
 def _softmax(u: np.ndarray) -> np.ndarray:

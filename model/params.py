@@ -106,7 +106,8 @@ PARAMS: tuple[Param, ...] = (
     Param("enclave_cap_multiple", 1.0, 0.0, 10.0, "x pre-move annual local tax", "Cap on the sponsor's yearly receipt",
           "分成上限（迁出前年税额倍数）", "BTH 2015 rule: capped at the firm's taxes before moving (DOMAIN.md)", lever="enclave"),
     Param("enclave_payment_prob", 0.5, 0.0, 1.0, "probability per park-quarter", "Probability the agreed share is actually paid",
-          "分成实际兑现概率", "known failure: promised shares not always paid (DOMAIN.md); value: " + _A, lever="enclave"),
+          "分成实际兑现概率", "fixed regime only (deciding regimes: the host decides, model/governance.py); known "
+          "failure: promised shares not always paid (DOMAIN.md); value: " + _A, lever="enclave"),
     Param("enclave_capacity_ha", 300.0, 0.0, 5000.0, "hectares", "Land of a hypothetical enclave park when activated",
           "新设飞地园区用地", "Jiuhua supplier park is 350.78 mu (23 ha); a co-built park of 300 ha: " + _A, lever="enclave"),
     # --- 2. talent mutual recognition 人才互认
@@ -152,7 +153,9 @@ PARAMS: tuple[Param, ...] = (
           "Hunan regulation on the CZT green heart (2013) in force in 2019", lever="green_heart"),
     # --- 8. protectionism 地方保护
     Param("subsidy_competition", 0.5, 0.0, 1.0, "intensity (1 = 10% of value added)",
-          "Local protectionism / subsidy competition", "地方保护与招商补贴竞争强度", _A, lever="protectionism"),
+          "Local protectionism / subsidy competition", "地方保护与招商补贴竞争强度",
+          _A + "; the fixed regime's intensity, and every regime's 2019 starting point (deciding regimes then choose "
+          "it each year, model/governance.py)", lever="protectionism"),
     # --- 9. unified market access 市场一体化 (市场准入负面清单 / 资质互认)
     Param("licence_recognition", False, None, None, "on/off", "Mutual recognition of firms' licences and qualifications",
           "企业资质互认", "2019 institutions: each city licenses on its own; CZT Plan Outline 2020, investment-service "
@@ -239,6 +242,54 @@ PARAMS: tuple[Param, ...] = (
     Param("bidding_premium_share", 0.5, 0.0, 1.0, "share of a competitive offer",
           "Part of an incentive offer due to bidding among the cities", "竞价招商溢价比例",
           _A + " (offers to an investor courted by the three cities exceed what one agency would offer)"),
+    # --- 14. governments that decide 地方政府决策与协调 (model/governance.py)
+    Param("government_regime", "compete", None, None, "regime", "How the city governments decide",
+          "地方政府决策机制",
+          "'fixed': the fixed rules of earlier versions (subsidy_competition, enclave_payment_prob, the talent-subsidy "
+          "levers); 'compete': each city's best response to the other two (各自为政); 'provincial': the province "
+          "chooses for the cluster and enforces enclave agreements (省级统筹; the 2008 blue book's two-tier "
+          "coordination, the Plan Outline's 'three cities' responsibilities and goals not fully aligned')",
+          lever="governance", kind=str, choices=("fixed", "compete", "provincial")),
+    Param("subsidy_cap", 1.0, 0.0, 1.0, "intensity (1 = 10% of value added)", "Cap on incentive offers",
+          "招商优惠政策上限", "2019 institutions: no binding cap (1); the State Council's 2015 clean-up of local tax "
+          "and fee preferences (国发〔2014〕62号, suspended by 国发〔2015〕25号) shows a cap is a real instrument",
+          lever="governance"),
+    Param("talent_subsidy_cap", 30000.0, 0.0, 50000.0, "yuan per talent per year, first 2 years",
+          "Highest talent subsidy a city may choose", "人才补贴上限",
+          _A + " (twice Changsha's 2017 top rate of 15,000 yuan a year for new graduates)", lever="governance"),
+    Param("integration_fund_share", 0.0, 0.0, 0.2, "share of local revenue after sharing",
+          "Integration fund", "区域一体化发展专项支持基金规模",
+          "2019 institutions: none (0); planned in the 2021 metropolitan-area essays (区域一体化发展专项支持基金, "
+          "利益共享和补偿机制); size: lever", lever="governance"),
+    Param("fund_payer", "cities", None, None, "rule", "Who pays into the integration fund", "基金出资方",
+          "'cities': each city in proportion to its revenue; 'province': out of the provincial investment pool; "
+          "'changsha': the capital alone (长沙反哺); lever", lever="governance", kind=str,
+          choices=("cities", "province", "changsha")),
+    Param("fund_rewards", "cluster_total", None, None, "rule", "What the integration fund rewards", "基金奖励依据",
+          "'cluster_total': paid out by a fixed key (start-year residents), so a city's payout follows the cluster's "
+          "revenue, not its own; 'own_gdp': by credited GDP; 'cooperation': by taxes shared through enclave "
+          "agreements, paid and received; lever", lever="governance", kind=str,
+          choices=("cluster_total", "own_gdp", "cooperation")),
+    Param("gdp_weight", 0.6, 0.0, 1.0, "share of the objective",
+          "Weight of GDP growth against revenue growth in a city government's objective", "干部考核中GDP权重",
+          "cadre evaluation weighs GDP growth first: Li and Zhou (2005, Journal of Public Economics 89) find "
+          "provincial leaders' promotion rises with relative GDP growth; fiscal revenue matters to local "
+          "governments (Jin, Qian and Weingast 2005, Journal of Public Economics 89); the 2013 Organization "
+          "Department notice (不简单以GDP论英雄) widened the criteria; the value 0.6: " + _A),
+    Param("government_horizon_years", 5.0, 1.0, 20.0, "years", "Horizon of a government's decisions",
+          "地方政府决策视野", "a term of office of five years (任期); " + _A),
+    Param("outlay_budget_share", 0.3, 0.0, 1.0, "share of local revenue after sharing",
+          "Most of its revenue a government spends on incentives, talent subsidies and land", "招商与人才支出预算上限",
+          _A),
+    Param("policy_adjustment", 0.5, 0.05, 1.0, "share of the gap per year",
+          "How far a government moves towards its best response in a year", "政策调整速度",
+          _A + " (policy inertia: budgets and schemes change by steps; 1 = myopic best response, with which the "
+          "talent subsidies of the three cities cycle from year to year)"),
+    Param("land_development_cost_yuan_per_ha", 3.0e6, 0.0, 5.0e7, "yuan per hectare",
+          "Public cost of readying park land", "园区土地一级开发成本",
+          _A + " (of order 200,000 yuan a mu for site levelling and utilities, 七通一平; 15 mu = 1 ha)"),
+    Param("land_release_max", 0.05, 0.0, 0.5, "extra growth of park land per year", "Largest extra land release a year",
+          "年度新增园区用地上限", _A + " (beyond park_land_growth's quota)"),
     # --- 13. training 职业技能培训 (model/training.py)
     Param("training_changsha", 0.0, 0.0, 0.05, "share of ordinary residents upgraded per year",
           "Training programme, Changsha", "长沙职业技能培训", "2019 institutions: 0 beyond the trend; lever",
@@ -487,6 +538,8 @@ GROUPS: dict[str, LeverGroup] = {g.key: g for g in (
                "Lever: joint investment attraction and industrial transfer (三市联合招商、承接产业转移)"),
     LeverGroup("training", "Training", "职业技能培训",
                "Lever: training programmes per city (职业技能培训)"),
+    LeverGroup("governance", "Governments and coordination", "政府决策与协调",
+               "Lever: how the city governments decide, caps, and the integration fund (地方政府决策、省级统筹、一体化基金)"),
 )}
 LEVER_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.lever for p in PARAMS if p.lever))
 

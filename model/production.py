@@ -188,7 +188,7 @@ def incentive_rate(m: CZTModel, sec: np.ndarray, city: np.ndarray, arrived: np.n
                    inward: np.ndarray | bool = False) -> np.ndarray:
     """Incentives as a share of value added: division guidance (ongoing) + subsidy competition (first 3 years).
 
-    Each city bids for newcomers with its fiscal strength; for establishments arriving from outside the cluster
+    The competition intensity is each city's choice (``model.governance``). Each city bids for newcomers with its fiscal strength; for establishments arriving from outside the cluster
     (``inward``) the share ``joint_attraction`` of the offer is the one agency's instead: the cities' mean bid
     without the bidding premium (三市联合招商, model/investment.py)."""
     p = m.p
@@ -198,13 +198,22 @@ def incentive_rate(m: CZTModel, sec: np.ndarray, city: np.ndarray, arrived: np.n
     j = p["joint_attraction"] * np.asarray(inward, dtype=float)
     bid = (1 - j) * fiscal + j * m.fiscal.fiscal_strength.mean() * (1 - p["bidding_premium_share"])
     return p["division_incentive_scale"] * p["division_guidance"] * guided + \
-        p["competition_incentive_scale"] * p["subsidy_competition"] * bid * new
+        p["competition_incentive_scale"] * m.governance.incentive[city] * bid * new
 
 
 def site_share(m: CZTModel, sec: np.ndarray, city: np.ndarray) -> np.ndarray:
     """Share of value added paid for the site: the 2019 level plus property costs rising with the city's crowding."""
     extra = m.p["congestion_cost_share"] * (m.land.housing_index[city] - 1.0)
     return np.clip(m.production.site_share0[sec, city] + extra, 0.0, 0.9)
+
+
+def optimal_output(m: CZTModel, slots: np.ndarray, city: np.ndarray, park: np.ndarray) -> np.ndarray:
+    """Quarterly value added (100m yuan) of firm ``slots`` at (city, park) at its optimal size."""
+    F, alpha = m.firms, m.p["labour_elasticity"]
+    sec = F.sector[slots]
+    kappa = unit_cost(m, sec, city, park)
+    return F.n_est[slots] * (m.production.A[sec, city] * F.z[slots]) ** (1 / (1 - alpha)) * \
+        (alpha / kappa) ** (alpha / (1 - alpha))
 
 
 def optimal_profit(m: CZTModel, slots: np.ndarray, city: np.ndarray, park: np.ndarray, new: bool,
@@ -214,9 +223,7 @@ def optimal_profit(m: CZTModel, slots: np.ndarray, city: np.ndarray, park: np.nd
     F, p = m.firms, m.p
     alpha, tau = p["labour_elasticity"], p["local_tax_rate"]
     sec = F.sector[slots]
-    kappa = unit_cost(m, sec, city, park)
-    y = F.n_est[slots] * (m.production.A[sec, city] * F.z[slots]) ** (1 / (1 - alpha)) * \
-        (alpha / kappa) ** (alpha / (1 - alpha))
+    y = optimal_output(m, slots, city, park)
     arrived = np.full(len(slots), m.steps) if new else F.arrived_step[slots]
     margin = 1 - alpha - tau + incentive_rate(m, sec, city, arrived, inward) - site_share(m, sec, city)
     return 4 * y * margin

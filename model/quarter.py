@@ -67,7 +67,7 @@ QUARTER: tuple[Stage, ...] = (
           writes="production.A production.productivity_index"),
     stage("production", production.produce,
           reads=(
-              "firms.alive firms.arrived_step firms.city firms.incentive firms.n_est firms.n_ordinary firms.origin_city "
+              "governance.incentive firms.alive firms.arrived_step firms.city firms.incentive firms.n_est firms.n_ordinary firms.origin_city "
               "firms.n_talent firms.park firms.profit firms.sector firms.tax firms.value_added firms.wage_premium "
               "firms.z fiscal.fiscal_strength labour.wage_index land.housing_index land.rent_index production.A "
               "production.division_guided production.kappa0 production.land_cost_share production.site_share0"),
@@ -87,7 +87,7 @@ QUARTER: tuple[Stage, ...] = (
           writes="knowledge.factor knowledge.rd knowledge.reach knowledge.stock"),
     stage("enclave_sharing", fiscal.share_taxes,
           reads=(
-              "firms.alive firms.arrived_step firms.born_step firms.city firms.incentive firms.origin_city "
+              "governance.honour governance.land_cost governance.terms firms.alive firms.arrived_step firms.born_step firms.city firms.incentive firms.origin_city "
               "firms.park firms.pre_move_tax firms.tax firms.value_added fiscal.talent_subsidy_cost fiscal.training_cost "
               "land.sponsor "
               "production.gdp_produced"),
@@ -96,10 +96,10 @@ QUARTER: tuple[Stage, ...] = (
               "fiscal.tax_shared_in fiscal.tax_shared_out")),
     stage("budgets", fiscal.budget,
           reads=(
-              "fiscal.infra_flow_0 fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
+              "governance.fund_in governance.fund_out governance.province_fund fiscal.infra_flow_0 fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
               "fiscal.public_spending fiscal.spending_per_resident_0 fiscal.subsidies_paid fiscal.tax_after_sharing "
               "workers.alive workers.residence"),
-          writes="fiscal.infrastructure fiscal.public_service_index fiscal.public_spending"),
+          writes="governance.fund_in governance.fund_out governance.province_fund fiscal.infrastructure fiscal.public_service_index fiscal.public_spending"),
     stage("employment", labour.adjust_employment,
           reads=(
               "firms.alive firms.city firms.n_est firms.n_ordinary firms.n_talent firms.park firms.sector "
@@ -120,7 +120,7 @@ QUARTER: tuple[Stage, ...] = (
           writes="labour.tightness labour.unemployment_rate labour.vacancy_rate labour.wage_index labour.wages"),
     stage("residence", residence.choose,
           reads=(
-              "firms.city firms.wage_premium fiscal.public_service_index geography.commute_feasible "
+              "governance.talent_subsidy firms.city firms.wage_premium fiscal.public_service_index geography.commute_feasible "
               "geography.commute_minutes labour.unemployment_rate labour.wages land.housing_cost residence.amenity "
               "workers.alive workers.arrived_step workers.employer workers.hukou workers.log workers.residence "
               "workers.skill"),
@@ -132,11 +132,11 @@ QUARTER: tuple[Stage, ...] = (
           reads="workers.alive workers.residence workers.skill",
           writes="fiscal.training_cost recorder.flows workers.skill"),
     stage("talent_subsidies", residence.talent_subsidy_bill,
-          reads="workers.alive workers.arrived_step workers.hukou workers.residence workers.skill",
+          reads="governance.talent_subsidy workers.alive workers.arrived_step workers.hukou workers.residence workers.skill",
           writes="fiscal.talent_subsidy_cost"),
     stage("relocation", location.relocate_and_branch,
           reads=(
-              "firms.alive firms.arrived_step firms.born_step firms.city firms.hq_city firms.is_branch firms.n_est "
+              "governance.incentive governance.kept firms.alive firms.arrived_step firms.born_step firms.city firms.hq_city firms.is_branch firms.n_est "
               "firms.n_ordinary firms.n_talent firms.park firms.pre_move_tax firms.profit firms.sector "
               "firms.talent_share firms.tax firms.wage_premium firms.z fiscal.fiscal_strength labour.wage_index "
               "land.capacity_ha land.city land.focus land.full land.housing_index land.is_urban land.open "
@@ -145,7 +145,7 @@ QUARTER: tuple[Stage, ...] = (
           writes="firms.* recorder.flows workers.employer"),
     stage("entry_exit", location.exit_and_enter,
           reads=(
-              "firms.alive firms.arrived_step firms.city firms.n_est firms.n_ordinary firms.n_talent firms.park "
+              "governance.incentive firms.alive firms.arrived_step firms.city firms.n_est firms.n_ordinary firms.n_talent firms.park "
               "firms.pre_move_tax firms.profit firms.sector firms.z fiscal.fiscal_strength labour.wage_index "
               "land.capacity_ha land.city land.focus land.housing_index land.is_urban land.open land.rent_index "
               "land.sponsor land.used_ha production.A production.division_guided production.kappa0 "
@@ -153,7 +153,7 @@ QUARTER: tuple[Stage, ...] = (
           writes="firms.* recorder.flows workers.employer"),
     stage("inward_investment", investment.arrive,
           reads=(
-              "firms.alive firms.city firms.n_est firms.sector firms.z fiscal.fiscal_strength labour.wage_index "
+              "governance.incentive firms.alive firms.city firms.n_est firms.sector firms.z fiscal.fiscal_strength labour.wage_index "
               "land.capacity_ha "
               "land.city land.focus land.housing_index land.is_urban land.open land.rent_index land.sponsor "
               "land.used_ha production.A production.division_guided production.kappa0 production.land_cost_share "
@@ -161,7 +161,7 @@ QUARTER: tuple[Stage, ...] = (
           writes="firms.* recorder.flows"),
     stage("demography", demography.step,
           reads=(
-              "firms.city firms.wage_premium fiscal.public_service_index geography.commute_feasible "
+              "governance.talent_subsidy firms.city firms.wage_premium fiscal.public_service_index geography.commute_feasible "
               "geography.commute_minutes labour.unemployment_rate labour.wages land.housing_cost "
               "migration.in_migration_0 migration.mean_wage_0 migration.pull migration.region_population_0 "
               "production.tfp_anchor residence.amenity workers.alive "
@@ -172,9 +172,9 @@ QUARTER: tuple[Stage, ...] = (
           writes="firms.n_ordinary firms.n_talent"),
     stage("land", land.update_land,
           reads=(
-              "firms.alive firms.n_ordinary firms.n_talent firms.park firms.sector land.capacity_ha land.city "
+              "governance.land_release firms.alive firms.n_ordinary firms.n_talent firms.park firms.sector land.capacity_ha land.city "
               "land.housing_cost land.housing_cost_0 land.is_urban land.open land.rent land.rent0_city land.used_ha"),
-          writes="land.capacity_ha land.full land.housing_index land.rent_index land.used_ha"),
+          writes="governance.land_cost land.capacity_ha land.full land.housing_index land.rent_index land.used_ha"),
     stage("fiscal_strength", fiscal.update_fiscal_strength,
           reads="fiscal.tax_after_sharing workers.alive workers.residence",
           writes="fiscal.fiscal_strength"),
@@ -183,8 +183,8 @@ QUARTER: tuple[Stage, ...] = (
           writes="workers.*"),
     stage("record", record,
           reads=(
-              "firms.alive firms.city firms.is_branch firms.n_est firms.sector firms.value_added firms.wage_premium "
-              "fiscal.gdp_credited fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
+              "governance.fund_in governance.fund_out governance.incentive governance.land_cost governance.land_release governance.talent_subsidy firms.alive firms.city firms.incentive firms.is_branch firms.n_est firms.sector firms.value_added "
+              "firms.wage_premium fiscal.gdp_credited fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
               "fiscal.subsidies_paid fiscal.tax_after_sharing fiscal.tax_collected fiscal.tax_shared_in "
               "fiscal.tax_shared_out labour.wages land.capacity_ha land.city land.housing_cost land.is_urban "
               "fiscal.training_cost knowledge.rd "

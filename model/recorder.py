@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 SKILL_NAMES = SKILLS
 STOCKS = ("population_10k", "talent_10k", "employment_10k", "jobs_talent_10k", "firms", "branches", "unemployment_rate",
           "commuters_out_10k", "commuters_in_10k", "housing_cost_yuan", "public_service_index", "infrastructure_index",
-          "productivity_index", "wage_ordinary_yuan", "wage_talent_yuan", "avg_wage_yuan", "park_occupancy")
+          "productivity_index", "wage_ordinary_yuan", "wage_talent_yuan", "avg_wage_yuan", "park_occupancy",
+          # the government's choices in force (model.governance): incentive intensity (1 = 10% of value added),
+          # talent subsidy (yuan per talent per year), extra park-land release (share of its park land per year)
+          "incentive_intensity", "talent_subsidy_yuan", "land_release_share")
 
 
 # quarterly money flows of record_state's rows (summed into statistical years by annual_frame), besides the
@@ -37,7 +40,10 @@ CITY_FLOWS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "tax_collected_q_10
               "inputs_from_cluster_q_100m_yuan", "inputs_from_outside_q_100m_yuan", "sales_to_cluster_q_100m_yuan",
               "sales_to_other_cities_q_100m_yuan",
               # knowledge (model.knowledge): firms' R&D spending; training programmes' cost (model.training)
-              "rd_q_100m_yuan", "training_cost_q_100m_yuan")
+              "rd_q_100m_yuan", "training_cost_q_100m_yuan",
+              # the governments' outlays and the integration fund (model.governance): incentives to firms, land
+              # development, contributions to and payouts from the fund
+              "incentives_q_100m_yuan", "land_cost_q_100m_yuan", "fund_in_q_100m_yuan", "fund_out_q_100m_yuan")
 SECTOR_FLOW = "gdp_{sector}_q_100m_yuan"
 DERIVED = ("gdp_share", "gdp_per_capita_yuan")
 
@@ -114,7 +120,7 @@ class Recorder:
         self._pending.clear()
 
     def _row(self, c: int, people: dict, firms: dict, occ: dict) -> dict:
-        m, L, G = self.m, self.m.land, self.m.fiscal
+        m, L, G, X = self.m, self.m.land, self.m.fiscal, self.m.governance
         scale10k = m.scale / 1e4
         lf10k = m.persons_per_agent / 1e4
         res, jobs, paid, com, w = people["res"], people["jobs"], people["paid"], people["commute"], people["market"]
@@ -141,6 +147,10 @@ class Recorder:
             "subsidies_q_100m_yuan": float(G.subsidies_paid[c]),
             **self._supply(c),
             "rd_q_100m_yuan": float(m.knowledge.rd[c]), "training_cost_q_100m_yuan": float(G.training_cost[c]),
+            "incentives_q_100m_yuan": float(firms["incentives"][c]), "land_cost_q_100m_yuan": float(X.land_cost[c]),
+            "fund_in_q_100m_yuan": float(X.fund_in[c]), "fund_out_q_100m_yuan": float(X.fund_out[c]),
+            "incentive_intensity": float(X.incentive[c]), "talent_subsidy_yuan": float(X.talent_subsidy[c]),
+            "land_release_share": float(X.land_release[c]),
         }
 
     def _supply(self, c: int) -> dict[str, float]:
@@ -176,7 +186,8 @@ class Recorder:
         return {"n": np.bincount(fcity, weights=n_est, minlength=C),
                 "branches": np.bincount(fcity, weights=n_est * F.is_branch[live], minlength=C),
                 "va_sec": np.bincount(sec_key, weights=F.value_added[live], minlength=len(SECTORS) * C).reshape(-1, C),
-                "n_sec": np.bincount(sec_key, weights=n_est, minlength=len(SECTORS) * C).reshape(-1, C)}
+                "n_sec": np.bincount(sec_key, weights=n_est, minlength=len(SECTORS) * C).reshape(-1, C),
+                "incentives": np.bincount(fcity, weights=F.incentive[live], minlength=C)}
 
     def _park_occupancy(self) -> dict[int, float]:
         """Mean occupancy of each city's open industrial parks."""

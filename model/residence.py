@@ -33,9 +33,8 @@ class Residence:
 
 
 def _talent_subsidy(m: CZTModel) -> np.ndarray:
-    p = m.p
-    return np.array([p["talent_subsidy_changsha"] if c == CORE else p["talent_subsidy_periphery"]
-                     for c in range(N_CITIES)])
+    """Each city's talent subsidy in force, yuan per year (the levers', or the government's choice)."""
+    return m.governance.talent_subsidy
 
 
 def eligibility(m: CZTModel, hukou: np.ndarray) -> np.ndarray:
@@ -53,8 +52,9 @@ def access(m: CZTModel, hukou: np.ndarray, skill: np.ndarray) -> np.ndarray:
     return np.where(hukou[:, None] == np.arange(N_CITIES)[None, :], 1.0, port[:, None])
 
 
-def consumption(m: CZTModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Annual consumption (yuan) of each worker in each city, and whether that city is open to it: (n, cities)."""
+def consumption(m: CZTModel, rows: np.ndarray, with_subsidy: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Annual consumption (yuan) of each worker in each city, and whether that city is open to it: (n, cities).
+    ``with_subsidy=False``: without the talent subsidy (the governments' prediction adds its own)."""
     W, L, p = m.workers, m.labour, m.p
     skill = W.skill[rows].astype(np.int64)
     hukou = W.hukou[rows].astype(np.int64)
@@ -80,7 +80,7 @@ def consumption(m: CZTModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     cur = W.residence[rows].astype(np.int64)
     q, horizon = p["talent_subsidy_quarters"], p["subsidy_horizon_quarters"]
     left = np.clip(q - (m.steps - W.arrived_step[rows]), 0, q) / horizon
-    subsidy = subsidy * np.where(r == cur[:, None], left[:, None], q / horizon)
+    subsidy = subsidy * np.where(r == cur[:, None], left[:, None], q / horizon) * with_subsidy
     q = m.fiscal.public_service_index
     services = p["public_service_value"] * q[None, :] * access(m, hukou, skill)
     housing = m.land.housing_cost[None, :]

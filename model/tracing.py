@@ -21,7 +21,8 @@ import numpy as np
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
-COMPONENTS = ("geography", "labour", "production", "supply", "knowledge", "land", "fiscal", "residence", "migration", "workers", "firms")
+COMPONENTS = ("geography", "labour", "production", "supply", "knowledge", "land", "fiscal", "governance", "residence",
+              "migration", "workers", "firms")
 _RECORDER_WRITES = {"flow_people": "flows", "flow_firms": "flows", "flow_firms_many": "flows", "reset_flows": "flows",
                     "record_state": "rows"}
 _BOOKKEEPING = {"n", "next_wid"}  # table sizes: their effect shows in the columns' bytes

@@ -39,8 +39,12 @@ def S(scenario: str, seed: int, **ov) -> tuple:
     return spec(scenario, seed=seed, until=UNTIL, **ov)
 
 
+# the levers that the fixed rules read and deciding governments choose for themselves (subsidy competition, talent
+# subsidies, the enclave payment probability) are tested under the fixed rules; tests/test_governance.py has the
+# deciding regimes
+FIXED = dict(government_regime="fixed")
 # payment assured and a long sharing period, so that the few enclave firm agents of a coarse run qualify
-ENC = dict(enclave_payment_prob=1.0, enclave_duration_years=30)
+ENC = dict(enclave_payment_prob=1.0, enclave_duration_years=30, **FIXED)
 PLAN = {
     "baseline": [S("baseline", s) for s in SEEDS],
     "commute": [S("commute", s) for s in SEEDS[:2]],  # large effects: two seeds are enough
@@ -48,21 +52,21 @@ PLAN = {
     "division": [S("division", s) for s in SEEDS],
     "enc_lo": [S("enclave", s, enclave_tax_share=0.2, **ENC) for s in SEEDS[:2]],
     "enc_hi": [S("enclave", s, enclave_tax_share=0.8, **ENC) for s in SEEDS[:2]],
-    "enc_p0": [S("enclave", 1, enclave_payment_prob=0.0)],
+    "enc_p0": [S("enclave", 1, enclave_payment_prob=0.0, **FIXED)],
     "tilt_lo": [S("baseline", 1, strong_capital_tilt=0.3)],
     "tilt_hi": [S("baseline", 1, strong_capital_tilt=0.9)],
-    "sub_0": [S("baseline", s, subsidy_competition=0.0) for s in SEEDS[:2]],
-    "sub_1": [S("baseline", s, subsidy_competition=1.0) for s in SEEDS[:2]],
-    "tal_cs_0": [S("baseline", s, talent_subsidy_changsha=0.0) for s in SEEDS],
-    "tal_cs_hi": [S("baseline", s, talent_subsidy_changsha=30000.0) for s in SEEDS],
-    "tal_per_0": [S("baseline", s, talent_subsidy_periphery=0.0) for s in SEEDS],
-    "tal_per_hi": [S("baseline", s, talent_subsidy_periphery=30000.0) for s in SEEDS],
+    "sub_0": [S("baseline", s, subsidy_competition=0.0, **FIXED) for s in SEEDS[:2]],
+    "sub_1": [S("baseline", s, subsidy_competition=1.0, **FIXED) for s in SEEDS[:2]],
+    "tal_cs_0": [S("baseline", s, talent_subsidy_changsha=0.0, **FIXED) for s in SEEDS],
+    "tal_cs_hi": [S("baseline", s, talent_subsidy_changsha=30000.0, **FIXED) for s in SEEDS],
+    "tal_per_0": [S("baseline", s, talent_subsidy_periphery=0.0, **FIXED) for s in SEEDS],
+    "tal_per_hi": [S("baseline", s, talent_subsidy_periphery=30000.0, **FIXED) for s in SEEDS],
     "land_bonus": [S("baseline", s, changsha_land_bonus=0.2) for s in SEEDS],
-    "enc_dur_1": [S("enclave", s, enclave_tax_share=0.5, enclave_payment_prob=1.0, enclave_duration_years=1) for s in SEEDS],
+    "enc_dur_1": [S("enclave", s, enclave_tax_share=0.5, enclave_payment_prob=1.0, enclave_duration_years=1, **FIXED) for s in SEEDS],
     "enc_dur_30": [S("enclave", s, enclave_tax_share=0.5, **ENC) for s in SEEDS],
     "enc_cap_0": [S("enclave", s, enclave_tax_share=0.5, enclave_cap_multiple=0.0, **ENC) for s in SEEDS],
     "enc_cap_10": [S("enclave", s, enclave_tax_share=0.5, enclave_cap_multiple=10.0, **ENC) for s in SEEDS],
-    "enc_pay_low": [S("enclave", s, enclave_tax_share=0.5, enclave_payment_prob=0.2, enclave_duration_years=30)
+    "enc_pay_low": [S("enclave", s, enclave_tax_share=0.5, enclave_payment_prob=0.2, enclave_duration_years=30, **FIXED)
                     for s in SEEDS],
     "market": [S("market-access", s) for s in SEEDS],
     # firms review their location at the data-bounded 1% a year, too rarely for a cost cut to show in a short run:

@@ -351,6 +351,15 @@ def Charts(sess: Session, lang: str, version: int):
     charts.append(("chart-rd", t(lang, "chart_rd") + suffix,
                    [{"label": city_name(lang, c), "values": rd[c].tolist(), "color": draw.CITY_COLORS[c]}
                     for c in cities], True))
+    offer = _series_by_city(cf, "incentive_intensity", lang) * sess.model.p["competition_incentive_scale"]
+    if base is not None:
+        offer = offer - (_series_by_city(base, "incentive_intensity", lang)
+                         * sess.model.p["competition_incentive_scale"]).reindex(offer.index)
+    charts.append(("chart-gov-talent", t(lang, "chart_gov_talent") + suffix, city_series("talent_subsidy_yuan"), False))
+    charts.append(("chart-gov-incentive", t(lang, "chart_gov_incentive") + suffix,
+                   [{"label": city_name(lang, c), "values": offer[c].tolist(), "color": draw.CITY_COLORS[c]}
+                    for c in cities]
+                   + [dict(d, legend=False) for d in city_series("land_release_share", dash=True)], True))
     charts.append(("chart-supply", t(lang, "chart_supply", py=sess.model.start_year) + suffix,
                    city_series("inputs_from_cluster_q_100m_yuan")
                    + [dict(d, legend=False) for d in city_series("sales_to_other_cities_q_100m_yuan", dash=True)], False))

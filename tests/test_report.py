@@ -170,6 +170,15 @@ def test_report_figures_tables_and_index(sweep, report):
     assert (ver.set_index(["group", "city"]).loc[("enclave", "zhuzhou"), ["siphon", "neutral", "spillover"]]
             == runs.loc["enclave", "zhuzhou_verdict"].value_counts().reindex(["siphon", "neutral", "spillover"],
                                                                            fill_value=0).to_numpy()).all()
+    gov = pd.read_csv(out / "governments.csv")  # the governments' choices, from the same city-by-year rows
+    cities = pd.read_parquet(sweep / "cities.parquet")
+    assert set(gov.year) == {2019, 2020, 2021} and (gov.runs == 2).all()
+    assert (gov.talent_subsidy_yuan_ci95_low <= gov.talent_subsidy_yuan_mean).all()
+    scen = runs.reset_index().set_index("run_id").scenario
+    zz = cities[(cities.year == 2021) & (cities.city == "zhuzhou")]
+    want = zz.assign(sc=zz.run_id.map(scen)).groupby("sc").talent_subsidy_yuan.mean()
+    got = gov[(gov.year == 2021) & (gov.city == "zhuzhou")].set_index("group").talent_subsidy_yuan_mean
+    assert len(want) == 2 and np.allclose(got.loc[want.index], want)
     con = pd.read_csv(out / "contrasts.csv")  # enclave minus baseline, paired by replicate
     assert list(con.group) == ["enclave"] and (con.reference == "baseline").all() and (con.pairs == 2).all()
     assert np.isclose(con.zhuzhou_share_change_pp_diff.item(),

@@ -456,6 +456,43 @@ def test_map_drawing_sizes_and_flow_widths():
     assert 'data-share="0.5000"' in draw.map_svg(cities, [], flows, {}, size_by="pop")
 
 
+def _inside(lon: float, lat: float, ring: list) -> bool:
+    """Ray casting: is (lon, lat) inside the polygon ring?"""
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def test_shipped_map_layers_are_where_the_cities_are():
+    """model/data/czt_map.geojson: each city's centre (model/data/cities_2019.csv) lies inside its own boundary and
+    outside the other two; the boundaries' areas are the official land areas within 2 %; the Xiang river passes
+    within 5 km of each city's centre (it runs through all three); the map draws all of it, sources stated."""
+    from model import calibration as cal
+
+    feats = draw.map_features()
+    rings = {f["properties"]["city"]: draw._rings(f["geometry"])[0] for f in feats if f["properties"]["kind"] == "city"}
+    assert sorted(rings) == sorted(CITIES)
+    table = cal.city_table(2019)
+    area_km2 = {"changsha": 11819, "zhuzhou": 11262, "xiangtan": 5006}  # official land areas (city yearbooks)
+    river = next(f for f in feats if f["properties"]["kind"] == "river")["geometry"]["coordinates"]
+    for c in CITIES:
+        lat, lon = float(table.loc[c, "lat_deg"]), float(table.loc[c, "lon_deg"])
+        assert [o for o in CITIES if _inside(lon, lat, rings[o])] == [c]
+        ring = np.array(rings[c])
+        x, y = ring[:, 0] * 111.32 * np.cos(np.radians(ring[:, 1])), ring[:, 1] * 110.57
+        area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+        assert area == pytest.approx(area_km2[c], rel=0.02)
+        near = min(np.hypot((p[0] - lon) * 111.32 * np.cos(np.radians(lat)), (p[1] - lat) * 110.57) for p in river)
+        assert near < 5.0, (c, near)
+    svg = draw.map_svg([], [], [], {})
+    assert svg.count('class="boundary"') == 3 and 'id="xiang-river"' in svg
+    data = json.loads(draw.MAP_DATA.read_text(encoding="utf-8"))
+    assert {"city", "river"} <= set(data["sources"]) and all("licence" in s or "public domain" in s
+                                                             for s in data["sources"].values() if "not included" not in s)
+
+
 def _lever_line(rc, name):
     box = with_class(rc, ipywidgets.Widget, f"lever-{name}")
     assert len(box) == 1

@@ -42,7 +42,7 @@ CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_
 WORKER_FIELDS = tuple(f.name for f in fields(WorkerView) if f.name != "history")  # the moves get their own table
 INSPECT_KINDS = ("city", "park", "firm", "worker")
 MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
-              "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed")
+              "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources")
 
 
 def _fmt_value(v) -> str:

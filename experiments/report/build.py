@@ -105,6 +105,13 @@ def _tables(data: SweepData, theta, sens, out: Path, notes: list[str]):
                            f"(share changes pp, net talent 10k persons, net firms, {CORE_EN} share %, θ)"))
     p = tables.write_csv(compute.verdict_counts(data), out / "verdicts.csv")
     entries.append((p, "verdict counts: runs per group, periphery city and verdict (siphon, neutral, spillover)"))
+    gov = compute.government_choices(data)
+    if not gov.empty:
+        p = tables.write_csv(gov, out / "governments.csv")
+        entries.append((p, "the city governments' choices by group, city and year (first, every fifth, last): "
+                           "incentive intensity (1 = 10% of value added), talent subsidy (yuan per talent per year), "
+                           "extra park land (share a year), subsidies paid (100m yuan a year); mean and 95% "
+                           "t-interval over replications"))
     if len(data.groups) > 1:
         con = compute.contrasts(data, theta)
         for p in tables.contrasts(con, out, labels):

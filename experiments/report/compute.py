@@ -142,6 +142,31 @@ def verdict_counts(data: SweepData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+GOVERNMENT_CHOICES = ("incentive_intensity", "talent_subsidy_yuan", "land_release_share")
+
+
+def government_choices(data: SweepData) -> pd.DataFrame:
+    """The city governments' choices (model/governance.py) by group, city and year: mean and 95% t-interval over
+    replications of the incentive intensity, the talent subsidy (yuan per talent per year) and the extra park land
+    (share a year) in force at each year's end, for the first year, every fifth year and the last; and the yearly
+    subsidies paid (100m yuan) if the sweep kept them. Empty if the sweep kept none of the choices."""
+    c = data.cities
+    cols = [k for k in GOVERNMENT_CHOICES + ("subsidies_100m_yuan",) if k in c]
+    if not any(k in c for k in GOVERNMENT_CHOICES):
+        return pd.DataFrame()
+    y0, y1 = int(c.year.min()), int(c.year.max())
+    years = sorted({y0, y1, *range(y0 - y0 % 5 + 5, y1, 5)})
+    rows = []
+    for (g, city, year), v in c[c.year.isin(years)].groupby(["group", "city", "year"], sort=False):
+        row = {"group": g, "city": city, "year": int(year)}
+        for k in cols:
+            m, lo, hi, n = t_interval(v[k].to_numpy(dtype=float), CONF)
+            row.update({f"{k}_mean": m, f"{k}_ci95_low": lo, f"{k}_ci95_high": hi})
+        row["runs"] = n
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def twin_contrasts(data: SweepData, theta: pd.DataFrame) -> pd.DataFrame:
     """Each scenario of the sweep file's ``twins`` table minus its twin, paired by replicate (as ``contrasts``)."""
     parts = [contrasts(data, theta, reference=ref).query("group == @g") for g, ref in data.spec.twins.items()

@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
+# no "This website runs on Solara" banner: it covered the bottom of the inspect table
+export SOLARA_THEME_SHOW_BANNER="${SOLARA_THEME_SHOW_BANNER:-false}" SOLARA_THEME_TITLE="${SOLARA_THEME_TITLE:-CZT-Sim}"
 echo "CZT-Sim app: open http://${HOST:-127.0.0.1}:${PORT:-8765} in a browser (Ctrl-C stops it)"
 exec .venv/bin/solara run ui/app.py --host "${HOST:-127.0.0.1}" --port "${PORT:-8765}" --production --no-open "$@"

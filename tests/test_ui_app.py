@@ -599,10 +599,14 @@ def test_timeline_shows_on_off_and_categorical_values_by_name():
 
 
 def test_hindcast_2010_steps_marks_timeline_and_disables_compare(page):
+    click(page, "btn-year")  # 2020 Q1
     sel = [w for w in page.find(v.Select).widgets if w.label == "Scenario"][0]
     set_value(page, sel, "hindcast-2010")
     t = texts(page)
-    assert "starting in 2010" in t and "2010 Q1" in t and "from 2010 to the current quarter" in t
+    assert "starting in 2010" in t and "2020 Q1" in t  # switching scenario keeps the quarter reached
+    click(page, "btn-reset")  # Reset goes back to the scenario's start
+    t = texts(page)
+    assert "2010 Q1" in t and "from 2010 to the current quarter" in t
     assert "Money values at 2010 prices." in t
     # a 2010 run has no 2019 baseline twin: the switch is off and disabled, with the reason
     (switch,) = with_class(page, v.Switch, "compare-switch")

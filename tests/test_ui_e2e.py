@@ -53,7 +53,8 @@ def server(tmp_path_factory):
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: run scripts/setup.d/20-browser.sh as root"
     port = _free_port()
     log = tmp_path_factory.mktemp("solara") / "server.log"
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_CHECK_HOOKS": "off"}
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_CHECK_HOOKS": "off",
+           "SOLARA_THEME_SHOW_BANNER": "false", "SOLARA_THEME_TITLE": "CZT-Sim"}  # as start.sh serves it
     with log.open("w") as fh:
         proc = subprocess.Popen([sys.executable, "-m", "solara", "run", str(ROOT / "ui" / "app.py"), "--host",
                                  "127.0.0.1", "--port", str(port), "--production", "--no-open"],
@@ -123,7 +124,9 @@ def test_browser_session(server, browser):
     page.wait_for_selector("#czt-map", timeout=90_000)
     assert "2019 Q1" in _now(page)
     assert page.locator("#czt-map circle.city").count() == 3
+    assert page.locator("#czt-map path.boundary").count() == 3 and page.locator("#xiang-river").count() == 1
     assert page.locator("#green-heart").count() == 1
+    assert page.locator("text=This website runs on").count() == 0  # the banner covered the inspect table
     assert page.locator("#verdict-wait").count() == 1
     assert page.locator("text=Policy levers").count() == 1
 

@@ -212,6 +212,7 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
         def go():
             try:
                 sess.step(n)
+                set_error(None)  # an error banner belongs to the action that failed, not to later steps
                 bump()
             except ConfigError as exc:
                 set_error(str(exc))
@@ -368,7 +369,8 @@ def Charts(sess: Session, lang: str, version: int):
     with solara.Row(style="flex-wrap:wrap", gap="8px"):
         for cid, title, series, pct in charts:
             height = 230 + 12 * max(0, (sum(1 for d in series if d.get("legend") is not False) - 3) // 3)
-            solara.HTML(tag="div", unsafe_innerHTML=draw.line_chart_svg(cid, title, x, series, percent=pct, height=height),
+            unit = ("pp" if base is not None else True) if pct else False  # a difference of shares is in pp
+            solara.HTML(tag="div", unsafe_innerHTML=draw.line_chart_svg(cid, title, x, series, percent=unit, height=height),
                         style="width:440px", attributes={"data-chart": cid})
 
 
@@ -523,6 +525,8 @@ def _inspect_firm(m, lang: str, slot) -> str:
         # the chosen firm has exited (or the slot is unknown): show the first living firm instead
         if 0 <= current < m.firms.n:
             solara.Info(t(lang, "firm_exited", slot=current))
+        else:  # say so: a silent fallback looked as if slot 0 were the firm asked for
+            solara.Warning(t(lang, "firm_unknown", slot=current, last=m.firms.n - 1), classes=["firm-unknown"])
         current = int(m.firms.living[0])
     return field_table(lang, m.firm(current).describe().items())
 
@@ -684,7 +688,8 @@ def _page_header(sess: Session, lang, error: str | None, building: bool) -> None
                       outlined=True, classes=["btn-lang"])
     solara.Text(t(L, "subtitle", year=sess.model.start_year), style="color:#555")
     if error:
-        solara.Error(f"{t(L, 'error')}: {error}", classes=["app-error"])
+        kept = t(L, "error_kept", scenario=sess.scenario, seed=sess.seed, scale=sess.scale)
+        solara.Error(f"{t(L, 'error')}: {error} {kept}", classes=["app-error"])
     if building:
         solara.ProgressLinear(True)
         solara.Info(t(L, "building"), classes=["building-note"])

@@ -83,7 +83,8 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
            _city_circles(cities, pos, radius, total, size_by),
            _flow_arrows(between, pos, radius, gmax, labels),
            _outside_arrows(outside, pos, radius, labels.get("legend_outside", "")),
-           _park_marks(parks, pos), _city_labels(cities, pos, total, size_by), _scale_bar(),
+           _park_marks(parks, pos), _green_heart_label(labels.get("green_heart", "")),
+           _city_labels(cities, pos, total, size_by), _scale_bar(),
            _map_legend(labels, gmax), "</svg>"]
     return "".join(out)
 
@@ -154,9 +155,14 @@ def _green_heart(label: str) -> str:
     gx, gy = _xy(GREEN_HEART[0], GREEN_HEART[1])
     r_px = GREEN_HEART[2] / 111.0 / (LAT1 - LAT0) * MAP_H
     return (f'<circle id="green-heart" cx="{gx:.1f}" cy="{gy:.1f}" r="{r_px:.1f}" fill="#82e0aa" fill-opacity="0.55" '
-            f'stroke="#239b56" stroke-width="1.5"><title>{escape(label)}</title></circle>'
-            f'<text x="{gx:.1f}" y="{gy + 4:.1f}" text-anchor="middle" font-size="11" fill="#145a32">'
-            f'{escape(label)}</text>')
+            f'stroke="#239b56" stroke-width="1.5"><title>{escape(label)}</title></circle>')
+
+
+def _green_heart_label(label: str) -> str:
+    """Drawn after the flow arrows (which cross the green heart), on a white halo, so that they never hide it."""
+    gx, gy = _xy(GREEN_HEART[0], GREEN_HEART[1])
+    return (f'<text id="green-heart-label" x="{gx:.1f}" y="{gy + 4:.1f}" text-anchor="middle" font-size="11" '
+            f'fill="#145a32" stroke="white" stroke-width="3" paint-order="stroke">{escape(label)}</text>')
 
 
 def _city_circles(cities, pos, radius, total: float, size_by: str) -> str:
@@ -352,9 +358,10 @@ class _Plot:
         return self.mt + (self.hi - v) / (self.hi - self.lo) * self.ph
 
 
-def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequence[dict], percent: bool = False,
+def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequence[dict], percent: bool | str = False,
                    width: int = 430, height: int = 230) -> str:
-    """A line chart. series: dicts with label, values (same length as x), color, dash (bool)."""
+    """A line chart. series: dicts with label, values (same length as x), color, dash (bool). ``percent``: values
+    are shares, labelled in % (True) or, for differences of shares, in percentage points ("pp")."""
     ml, mr, mt, mb = 52, 10, 24, 44
     vals = [v for s in series for v in s["values"] if v is not None and math.isfinite(v)]
     tsize = min(12.0, (width - 12) / max(text_width(title, 1.0), 1.0))
@@ -390,12 +397,12 @@ def _year_range(x: Sequence[float]) -> tuple[float, float]:
     return x0, x1
 
 
-def _value_grid(plot: _Plot, ticks: list[float], percent: bool) -> str:
+def _value_grid(plot: _Plot, ticks: list[float], percent: bool | str) -> str:
     """Horizontal grid lines with their labels, and the zero line when zero is inside the range."""
     out = []
     for tv in ticks:
         yy = plot.py(tv)
-        lab = f"{tv * 100:.1f}%" if percent else _fmt(tv)
+        lab = f"{tv * 100:+.1f} pp" if percent == "pp" else f"{tv * 100:.1f}%" if percent else _fmt(tv)
         out.append(f'<line x1="{plot.ml}" y1="{yy:.1f}" x2="{plot.ml + plot.pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>'
                    f'<text x="{plot.ml - 4}" y="{yy + 3:.1f}" text-anchor="end" font-size="10" fill="#555">{lab}</text>')
     if plot.lo < 0 < plot.hi:

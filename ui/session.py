@@ -56,14 +56,21 @@ class Session:
         self.check_scale(scale)
         return CZTModel(load(scenario), seed=seed, overrides={**overrides, "scale": scale})
 
-    def configure(self, scenario: str | None = None, seed: int | None = None, scale: int | None = None) -> None:
-        """New run from the scenario's start year with these settings; scenario change clears lever overrides. Raises ConfigError and
-        keeps the old run on a bad value."""
+    def configure(self, scenario: str | None = None, seed: int | None = None, scale: int | None = None,
+                  keep_quarter: bool = True) -> None:
+        """New run with these settings, simulated to the calendar quarter the current run has reached (when the new
+        scenario's start year allows; ``keep_quarter=False``: from its start); a scenario change clears lever
+        overrides. Raises ConfigError and keeps the old run on a bad value."""
         scenario = self.scenario if scenario is None else scenario
         seed = self.seed if seed is None else seed
         scale = self.scale if scale is None else scale
         overrides = {} if scenario != self.scenario else self.overrides
         model = self._build(scenario, seed, scale, overrides)
+        if keep_quarter:
+            old = self.model
+            target = (old.start_year - model.start_year) * 4 + old.steps  # the same calendar quarter
+            for _ in range(max(target, 0)):
+                model.step()
         with self.lock:
             self.model, self.scenario, self.seed, self.scale, self.overrides = model, scenario, seed, scale, overrides
             if self.base is not None and (self.base.seed != seed or self.base.scale != scale):
@@ -73,7 +80,8 @@ class Session:
                 self._sync_base()
 
     def reset(self) -> None:
-        self.configure()
+        """Back to the start year's first quarter, same settings."""
+        self.configure(keep_quarter=False)
 
     def set_levers(self, values: dict[str, Any]) -> None:
         """Apply lever values and re-run from the start year to the current quarter with the same seed."""

@@ -363,12 +363,17 @@ def best_responses(m: CZTModel, effects, current: np.ndarray, grid: np.ndarray,
     """Each city's best choice on ``grid`` with the other two at ``current`` (outlays within ``budget``); ties go
     to the lower value. Returns the choices and each one's predicted objective gain over keeping ``current``."""
     out, gain = current.copy(), np.zeros(N_CITIES)
-    J0 = objective(m, *effects(current[None, :])[:2])[0]
+    n = len(grid)
+    # every city's deviations and the current profile in one batch (one evaluation of the game, not four)
+    prof = np.repeat(current[None, :], N_CITIES * n + 1, axis=0)
     for c in range(N_CITIES):
-        prof = np.repeat(current[None, :], len(grid), axis=0)
-        prof[:, c] = grid
-        d_gdp, d_rev, outlay = effects(prof)
-        J = np.where(outlay[:, c] <= budget[c], objective(m, d_gdp, d_rev)[:, c], -np.inf)
+        prof[c * n:(c + 1) * n, c] = grid
+    d_gdp, d_rev, outlay = effects(prof)
+    J_all = objective(m, d_gdp, d_rev)
+    J0 = J_all[-1]
+    for c in range(N_CITIES):
+        rows = slice(c * n, (c + 1) * n)
+        J = np.where(outlay[rows, c] <= budget[c], J_all[rows, c], -np.inf)
         k = _argmax(J)
         out[c], gain[c] = grid[k], float(J[k] - J0[c])
     return out, gain
@@ -551,7 +556,10 @@ def decide(m: CZTModel) -> None:
     G.incentive = np.minimum(s_now + theta * (s - s_now), p["subsidy_cap"])
     G.talent_subsidy = np.minimum(t_now + theta * (t - t_now), p["talent_subsidy_cap"])
     G.predicted_gain = gs + gt
-    decide_enclaves(m, firm_game(m) if not np.array_equal(G.incentive, s_now) else fg)
+    if p["enclave_tax_share"] > 0 or p["enclave_stat_share"] > 0:  # the game again only if an agreement is at stake
+        decide_enclaves(m, firm_game(m) if not np.array_equal(G.incentive, s_now) else fg)
+    else:
+        decide_enclaves(m, fg)  # no shares agreed: sets the parks' terms without using the game
     G.land_release = decide_land(m, fg)
     _log(m)
 

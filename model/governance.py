@@ -41,7 +41,6 @@ INCENTIVE_STEPS = 21  # grid of incentive intensities 0 .. subsidy_cap
 TALENT_STEPS = 21  # grid of talent subsidies 0 .. talent_subsidy_cap
 TERMS_GRID = np.linspace(1.0, 0.0, 11)  # shares of the agreed enclave terms a host may offer, best first
 TALENT_SAMPLE = 2000  # talent workers whose residence choice a government evaluates (a fixed, rng-free sample)
-REGIMES = ("fixed", "compete", "provincial")
 
 
 def _z() -> np.ndarray:

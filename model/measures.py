@@ -246,6 +246,31 @@ def verdict(share_change_pp: float, flows: dict[str, float]) -> str:
     return "neutral"
 
 
+def verdict_by_year(annual: pd.DataFrame, flows: pd.DataFrame) -> dict[int, dict[str, str]]:
+    """{year: {periphery city: verdict}}: the verdict a run would give if it ended at the end of each complete year
+    (share change from the first year, flows summed up to that year), the same rule as ``summarize``. Vectorised:
+    the app draws it for every year of every seed of an ensemble."""
+    if annual.empty:
+        return {}
+    share = _pivot(annual, "gdp_share")
+    years = share.index.to_numpy()
+    kinds = {"talent_persons": ("move_talent",), "firms_and_branches": ("firm_relocation", "branch_opening")}
+    f = flows[flows.year <= years.max()]
+    out: dict[int, dict[str, str]] = {int(y): {} for y in years}
+    for p in PERIPHERY_CITIES:
+        net = {}
+        for key, ks in kinds.items():
+            g = f[f.kind.isin(ks)]
+            into = g[(g.origin == CORE_CITY) & (g.destination == p)].groupby("year")["count"].sum()
+            away = g[(g.origin == p) & (g.destination == CORE_CITY)].groupby("year")["count"].sum()
+            per_year = into.reindex(years, fill_value=0.0) - away.reindex(years, fill_value=0.0)
+            net[key] = per_year.cumsum().to_numpy(dtype=float)
+        change = 100 * (share[p].to_numpy() - share[p].iloc[0])
+        for i, y in enumerate(years):
+            out[int(y)][p] = verdict(float(change[i]), {k: float(v[i]) for k, v in net.items()})
+    return out
+
+
 def plan_targets(annual: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Where the run stands in 2025 against the Plan Outline targets (GDP at 2019 prices; proxies documented)."""
     a = annual[annual.year == 2025]

@@ -292,6 +292,55 @@ def CompareSwitch(sess: Session, lang: str, bump, on: bool, on_compare):
                     style="font-size:11px;color:#666", classes=["compare-off-note"])
 
 
+ENSEMBLE_SIZES = (1, 4, 8, 16)
+
+
+@solara.component
+def EnsembleControls(sess: Session, lang: str, bump, submit):
+    """Number of seeds run together; the state of the background runs."""
+    bump.config.value
+    version = bump.version.value  # the behind/ready line follows the background runs
+    solara.Text(t(lang, "ensemble"), style="font-weight:bold;margin-top:8px;color:#1a5276")
+
+    def on_size(n):
+        submit(lambda: sess.set_seeds(int(n)))
+
+    solara.ToggleButtonsSingle(value=sess.n_seeds if sess.n_seeds in ENSEMBLE_SIZES else None, on_value=on_size,
+                               classes=["ensemble-size"], children=[solara.Button(str(k), value=k) for k in ENSEMBLE_SIZES])
+    solara.Text(t(lang, "ensemble_size") + f": {sess.n_seeds}. " + t(lang, "ensemble_hint", seed=sess.seed),
+                style="font-size:11px;color:#666")
+    if sess.ensemble_error:
+        solara.Error(f"{t(lang, 'ensemble_error')}: {sess.ensemble_error}", classes=["ensemble-error"])
+    elif sess.n_seeds > 1 or sess.pins:
+        behind = sess.members_behind()
+        text = t(lang, "ensemble_behind", q=behind) if behind else t(lang, "ensemble_ready")
+        solara.HTML(tag="div", unsafe_innerHTML=escape(text), style="font-size:11px;color:#1a5276",
+                    classes=["ensemble-state"], attributes={"data-behind": str(behind), "data-version": str(version)})
+
+
+@solara.component
+def PinControls(sess: Session, lang: str, bump, submit, pin_view):
+    """Pin the run as A or B; choose what the charts show (this run, A and B overlaid, or A − B)."""
+    bump.config.value
+    solara.Text(t(lang, "pins"), style="font-weight:bold;margin-top:8px;color:#1a5276")
+    solara.Text(t(lang, "pins_hint"), style="font-size:11px;color:#666")
+    for slot in ("A", "B"):
+        with solara.Row(gap="4px", style="align-items:center"):
+            solara.Button(t(lang, f"pin_{slot.lower()}"), on_click=lambda slot=slot: submit(lambda: sess.pin(slot)),
+                          small=True, classes=[f"btn-pin-{slot.lower()}"])
+            if slot in sess.pins:
+                solara.Button(t(lang, "unpin"), on_click=lambda slot=slot: submit(lambda: sess.unpin(slot)),
+                              small=True, text=True, classes=[f"btn-unpin-{slot.lower()}"])
+        spec = sess.pins.get(slot)
+        solara.Text(f"{slot}: " + (spec_text(lang, spec.spec) if spec else t(lang, "pin_none")),
+                    style="font-size:11px", classes=[f"pin-{slot.lower()}-text"])
+    if "A" in sess.pins:
+        solara.Text(t(lang, "pins_view"), style="font-size:12px")
+        solara.ToggleButtonsSingle(value=pin_view.value, on_value=pin_view.set, classes=["pin-view"],
+                                   children=[solara.Button(t(lang, f"pins_view_{k}"), value=k)
+                                             for k in ("off", "overlay", "diff")])
+
+
 # ---------------------------------------------------------------------------- display
 def _series_by_city(df, col, lang, share=False):
     """Steps x cities table of one column; the recorder writes one row per city per step, in city order."""
@@ -312,65 +361,164 @@ def _x_axis(df):
     return steps.step.tolist(), [y + (q - 1) / 4 for y, q in zip(steps.year, steps.quarter)]
 
 
-@solara.component
-def Charts(sess: Session, lang: str, version: int):
-    cf = sess.cities()
-    base = sess.base_cities() if sess.comparing else None
-    steps, x = _x_axis(cf)
-    suffix = t(lang, "diff_suffix") if base is not None else ""
-    cities = sess.model.cities
+def spec_text(lang: str, spec) -> str:
+    """A run in one line: scenario title, lever values set, seeds and scale, in the UI language."""
+    scen = load(spec.scenario)
+    title = scen.title_zh if lang == "zh" and scen.title_zh else scen.title
+    lv = "; ".join(_switch_text(k, v, lang) for k, v in spec.overrides)
+    s = spec.seeds
+    seeds = (f"{s[0]}" if len(s) == 1 else f"{s[0]}–{s[-1]}" if s == tuple(range(s[0], s[-1] + 1))
+             else ",".join(map(str, s)))
+    return t(lang, "spec_line", title=title, levers=(f" [{lv}]" if lv else ""), seeds=seeds, n=len(s),
+             scale=spec.scale)
 
-    def city_series(col, share=False, dash=False, label_extra=""):
+
+def chart_series(cf: pd.DataFrame, lang: str, m) -> dict[str, list[dict]]:
+    """Every chart's series of one run's city table: {chart id: [{label, color, dash, legend, values}]}, values as
+    numpy arrays over the table's quarters (the one place that says what each chart plots)."""
+    cities = m.cities
+
+    def by_city(col, share=False, dash=False, legend=True):
         piv = _series_by_city(cf, col, lang, share)
-        if base is not None:
-            bp = _series_by_city(base, col, lang, share).reindex(piv.index)
-            piv = piv - bp
-        return [{"label": city_name(lang, c) + label_extra, "values": piv[c].tolist(), "color": draw.CITY_COLORS[c],
-                 "dash": dash} for c in cities]
+        return [{"label": city_name(lang, c), "values": piv[c].to_numpy(dtype=float), "color": draw.CITY_COLORS[c],
+                 "dash": dash, "legend": legend} for c in cities]
 
-    charts = [
-        ("chart-gdp-share", t(lang, "chart_gdp_share") + suffix, city_series("gdp_q_100m_yuan", share=True), True),
-        ("chart-pop-share", t(lang, "chart_pop_share") + suffix, city_series("population_10k", share=True), True),
-        ("chart-talent-share", t(lang, "chart_talent_share") + suffix, city_series("talent_10k", share=True), True),
-        ("chart-wages", t(lang, "chart_wages", py=sess.model.start_year) + suffix,
-         city_series("wage_talent_yuan") + [dict(d, legend=False) for d in city_series("wage_ordinary_yuan", dash=True)],
-         False),
-    ]
-    sectors = sess.model.sectors
-    tot = cf.groupby("step")[[f"firms_{s}" for s in sectors]].sum()
-    if base is not None:
-        tot = tot - base.groupby("step")[[f"firms_{s}" for s in sectors]].sum().reindex(tot.index)
-    charts.append(("chart-firms", t(lang, "chart_firms") + suffix,
-                   [{"label": sector_name(lang, s), "values": tot[f"firms_{s}"].tolist(),
-                     "color": SECTOR_COLORS[i % len(SECTOR_COLORS)]} for i, s in enumerate(sectors)], False))
-    charts.append(("chart-tax", t(lang, "chart_tax", py=sess.model.start_year) + suffix, city_series("tax_after_sharing_q_100m_yuan"), False))
-    charts.append(("chart-commuters", t(lang, "chart_commuters") + suffix, city_series("commuters_out_10k"), False))
+    def from_frame(piv, dash=False, legend=True):
+        return [{"label": city_name(lang, c), "values": piv[c].to_numpy(dtype=float), "color": draw.CITY_COLORS[c],
+                 "dash": dash, "legend": legend} for c in cities]
+
+    tot = cf.groupby("step")[[f"firms_{s}" for s in m.sectors]].sum()
     rd = _series_by_city(cf, "rd_q_100m_yuan", lang) / _series_by_city(cf, "gdp_q_100m_yuan", lang).replace(0, np.nan)
-    if base is not None:
-        rd = rd - (_series_by_city(base, "rd_q_100m_yuan", lang)
-                   / _series_by_city(base, "gdp_q_100m_yuan", lang).replace(0, np.nan)).reindex(rd.index)
-    charts.append(("chart-rd", t(lang, "chart_rd") + suffix,
-                   [{"label": city_name(lang, c), "values": rd[c].tolist(), "color": draw.CITY_COLORS[c]}
-                    for c in cities], True))
-    offer = _series_by_city(cf, "incentive_intensity", lang) * sess.model.p["competition_incentive_scale"]
-    if base is not None:
-        offer = offer - (_series_by_city(base, "incentive_intensity", lang)
-                         * sess.model.p["competition_incentive_scale"]).reindex(offer.index)
-    charts.append(("chart-gov-talent", t(lang, "chart_gov_talent") + suffix, city_series("talent_subsidy_yuan"), False))
-    charts.append(("chart-gov-incentive", t(lang, "chart_gov_incentive") + suffix,
-                   [{"label": city_name(lang, c), "values": offer[c].tolist(), "color": draw.CITY_COLORS[c]}
-                    for c in cities]
-                   + [dict(d, legend=False) for d in city_series("land_release_share", dash=True)], True))
-    charts.append(("chart-supply", t(lang, "chart_supply", py=sess.model.start_year) + suffix,
-                   city_series("inputs_from_cluster_q_100m_yuan")
-                   + [dict(d, legend=False) for d in city_series("sales_to_other_cities_q_100m_yuan", dash=True)], False))
-    if base is not None:
-        solara.Text(t(lang, "compare_note"), style="font-size:12px;color:#555")
+    offer = _series_by_city(cf, "incentive_intensity", lang) * m.p["competition_incentive_scale"]
+    return {
+        "chart-gdp-share": by_city("gdp_q_100m_yuan", share=True),
+        "chart-pop-share": by_city("population_10k", share=True),
+        "chart-talent-share": by_city("talent_10k", share=True),
+        "chart-wages": by_city("wage_talent_yuan") + by_city("wage_ordinary_yuan", dash=True, legend=False),
+        "chart-firms": [{"label": sector_name(lang, s), "values": tot[f"firms_{s}"].to_numpy(dtype=float),
+                         "color": SECTOR_COLORS[i % len(SECTOR_COLORS)], "dash": False, "legend": True}
+                        for i, s in enumerate(m.sectors)],
+        "chart-tax": by_city("tax_after_sharing_q_100m_yuan"),
+        "chart-commuters": by_city("commuters_out_10k"),
+        "chart-rd": from_frame(rd),
+        "chart-gov-talent": by_city("talent_subsidy_yuan"),
+        "chart-gov-incentive": from_frame(offer) + by_city("land_release_share", dash=True, legend=False),
+        "chart-supply": by_city("inputs_from_cluster_q_100m_yuan")
+        + by_city("sales_to_other_cities_q_100m_yuan", dash=True, legend=False),
+    }
+
+
+CHART_PERCENT = {"chart-gdp-share", "chart-pop-share", "chart-talent-share", "chart-rd", "chart-gov-incentive"}
+
+
+def chart_titles(lang: str, start_year: int) -> dict[str, str]:
+    py = start_year
+    return {"chart-gdp-share": t(lang, "chart_gdp_share"), "chart-pop-share": t(lang, "chart_pop_share"),
+            "chart-talent-share": t(lang, "chart_talent_share"), "chart-wages": t(lang, "chart_wages", py=py),
+            "chart-firms": t(lang, "chart_firms"), "chart-tax": t(lang, "chart_tax", py=py),
+            "chart-commuters": t(lang, "chart_commuters"), "chart-rd": t(lang, "chart_rd"),
+            "chart-gov-talent": t(lang, "chart_gov_talent"), "chart-gov-incentive": t(lang, "chart_gov_incentive"),
+            "chart-supply": t(lang, "chart_supply", py=py)}
+
+
+def ensemble_series(frames: list[pd.DataFrame], lang: str, m) -> dict[str, list[dict]]:
+    """Each chart's series over seeds: the median as ``values`` with the band's bounds as ``lo`` / ``hi`` (a
+    single seed: its own values, no band); ``stack`` keeps every seed's values for paired differences."""
+    from ui.ensemble import band
+
+    per_seed = [chart_series(cf, lang, m) for cf in frames]
+    out = {}
+    for cid, series in per_seed[0].items():
+        merged = []
+        for k, s in enumerate(series):
+            stack = np.stack([ps[cid][k]["values"] for ps in per_seed])
+            d = dict(s, stack=stack)
+            if len(frames) > 1:
+                d["values"], d["lo"], d["hi"] = band(stack)
+            merged.append(d)
+        out[cid] = merged
+    return out
+
+
+def compare_series(a: dict, b: dict, diff: bool, paired: bool) -> dict[str, list[dict]]:
+    """Pinned runs: A's series solid and B's dashed, each with its band; or (``diff``) A minus B, paired seed by
+    seed when both have the same seeds (its band is the spread of the paired differences), else of the medians."""
+    from ui.ensemble import band
+
+    out = {}
+    for cid in a:
+        rows = []
+        for sa, sb in zip(a[cid], b[cid]):
+            if diff:
+                n = min(sa["stack"].shape[1], sb["stack"].shape[1])
+                if paired:
+                    d = sa["stack"][:, :n] - sb["stack"][:, :n]
+                    med, lo, hi = band(d) if d.shape[0] > 1 else (d[0], None, None)
+                else:
+                    med, lo, hi = sa["values"][:n] - sb["values"][:n], None, None
+                r = dict(sa, values=med)
+                r.pop("lo", None), r.pop("hi", None)
+                if lo is not None:
+                    r["lo"], r["hi"] = lo, hi
+                rows.append(r)
+            else:
+                if sa.get("dash"):  # second series of a chart (ordinary wages ...): A's only, to keep it legible
+                    rows.append(dict(sa))
+                    continue
+                rows.append(dict(sa, label=f"{sa['label']} A"))
+                rows.append(dict(sb, label=f"{sb['label']} B", dash=True))
+        out[cid] = rows
+    return out
+
+
+@solara.component
+def Charts(sess: Session, lang: str, version: int, pin_view: str):
+    """The charts: one run (minus the baseline twin when compared), an ensemble's median and band, or the two
+    pinned runs overlaid or as a difference (``pin_view``: "off", "overlay", "diff")."""
+    m = sess.model
+    titles = chart_titles(lang, m.start_year)
+    pair = sess.pair() if pin_view != "off" else None
+    note = None
+    if pair is not None:
+        (spec_a, fa), (spec_b, fb) = pair
+        n = min(len(fa[0]), len(fb[0])) if fa and fb else 0
+        fa, fb = [f.iloc[:n] for f in fa], [f.iloc[:n] for f in fb]
+        if n == 0:
+            solara.Text(t(lang, "pins_waiting"), style="font-size:12px;color:#555", classes=["pins-waiting"])
+            return
+        sa, sb = ensemble_series(fa, lang, m), ensemble_series(fb, lang, m)
+        series = compare_series(sa, sb, pin_view == "diff", paired=sess.pair_same_seeds())
+        x_frame = fa[0]
+        suffix = t(lang, "pins_diff_suffix") if pin_view == "diff" else t(lang, "pins_overlay_suffix")
+        note = t(lang, "pins_note", a=spec_text(lang, spec_a), b=spec_text(lang, spec_b))
+        diff = pin_view == "diff"
+    else:
+        frames = sess.current_frames()
+        base = sess.base_cities() if sess.comparing and len(frames) == 1 else None
+        series = ensemble_series(frames, lang, m)
+        if base is not None:
+            bs = chart_series(base.iloc[:len(frames[0])], lang, m)
+            for cid, rows in series.items():
+                for r, b in zip(rows, bs[cid]):
+                    r["values"] = r["values"] - b["values"][:len(r["values"])]
+            note = t(lang, "compare_note")
+        elif len(frames) > 1:
+            note = t(lang, "ensemble_note", n=len(frames), lo=10, hi=90)
+        x_frame = frames[0]
+        suffix = t(lang, "diff_suffix") if base is not None else (
+            t(lang, "ensemble_suffix", n=len(frames)) if len(frames) > 1 else "")
+        diff = base is not None
+    steps, x = _x_axis(x_frame)
+    if note:
+        solara.Text(note, style="font-size:12px;color:#555", classes=["charts-note"])
     with solara.Row(style="flex-wrap:wrap", gap="8px"):
-        for cid, title, series, pct in charts:
-            height = 230 + 12 * max(0, (sum(1 for d in series if d.get("legend") is not False) - 3) // 3)
-            unit = ("pp" if base is not None else True) if pct else False  # a difference of shares is in pp
-            solara.HTML(tag="div", unsafe_innerHTML=draw.line_chart_svg(cid, title, x, series, percent=unit, height=height),
+        for cid, rows in series.items():
+            rows = [{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items() if k != "stack"}
+                    for r in rows]
+            height = 230 + 12 * max(0, (sum(1 for d in rows if d.get("legend") is not False) - 3) // 3)
+            unit = ("pp" if diff else True) if cid in CHART_PERCENT else False  # a difference of shares is in pp
+            solara.HTML(tag="div", unsafe_innerHTML=draw.line_chart_svg(cid, titles[cid] + suffix, x, rows,
+                                                                        percent=unit, height=height),
                         style="width:440px", attributes={"data-chart": cid})
 
 
@@ -460,6 +608,21 @@ def VerdictPanel(sess: Session, lang: str, version: int):
                 style="font-weight:bold;font-size:16px", classes=["verdict-title"] + (["busy"] if busy else []))
     html = verdict_html(summary, base, lang, m.start_year)
     solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"id": "verdict-panel"})
+
+
+@solara.component
+def VerdictStrip(sess: Session, lang: str, version: int, pin_view: str):
+    """The verdict each complete year would give, as shares of seeds: of this run's ensemble, or of A and B."""
+    legend = {k: t(lang, k) for k in ("siphon", "neutral", "spillover")}
+    runs = [(None, sess.n_seeds)] if pin_view == "off" else [
+        ("A", len(sess.pins["A"].spec.seeds)),
+        ("B", len(sess.pins["B"].spec.seeds)) if "B" in sess.pins else (None, sess.n_seeds)]
+    for slot, n in runs:
+        strip = sess.verdict_strip(slot)
+        rows = [(city_name(lang, c), strip.get(c, {})) for c in PERIPHERY_CITIES]
+        title = t(lang, "verdict_strip", n=n) if slot is None else t(lang, "verdict_strip_pin", slot=slot, n=n)
+        solara.HTML(tag="div", unsafe_innerHTML=draw.verdict_strip_svg(f"verdict-strip-{slot or 'run'}", title, rows,
+                                                                       VERDICT_COLORS, legend))
 
 
 @solara.component
@@ -616,10 +779,13 @@ def Page():
     playing = solara.use_reactive(False)
     size_by = solara.use_reactive("gdp")
     compare = solara.use_reactive(False)
+    pin_view = solara.use_reactive("off")
 
     # one object for the page's lifetime: components that read bump.version re-render after every step, those that
     # read bump.config only when settings change; the page itself reads neither, so a step does not re-render it
     bump = solara.use_memo(lambda: Bumper(sess), [])
+    sess.on_update = bump  # the background ensembles signal new results
+    solara.use_effect(lambda: sess.close, [])  # the tab's end stops its worker processes
     _use_play_loop(sess, bump, playing)
     job, submit = _use_jobs(bump, error)
 
@@ -630,6 +796,7 @@ def Page():
 
     L = lang.value
     solara.Title("CZT-Sim")
+    UrlState(sess, bump, lang, playing, pin_view, submit, error.set, busy=job.value is not None)
     with solara.Column(style="padding:8px 16px", gap="8px"):
         _page_header(sess, lang, error.value, building=job.value is not None)
         with solara.Row(gap="16px", style="align-items:flex-start"):
@@ -637,8 +804,52 @@ def Page():
                 RunControls(sess, L, bump, error.set, playing, submit)
                 PolicyTimeline(sess, L, bump)
                 CompareSwitch(sess, L, bump, compare.value, on_compare)
+                EnsembleControls(sess, L, bump, submit)
+                PinControls(sess, L, bump, submit, pin_view)
                 LeverControls(sess, L, bump, submit)
-            Results(sess, L, bump, size_by)
+            Results(sess, L, bump, size_by, pin_view.value if "A" in sess.pins else "off")
+
+
+@solara.component
+def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, busy: bool):
+    """Keeps the URL and the view in step: a link (or the back button) rebuilds the state it names; otherwise,
+    while not playing and with no rebuild pending, the URL is rewritten to the current state."""
+    from ui import urlstate
+
+    router = solara.use_router()
+    version = bump.version.value
+    seen = solara.use_ref(None)  # the query string last restored or written by this tab
+    search = router.search or ""
+
+    def sync():
+        if seen.current is None or (search != seen.current):
+            # a new tab, a pasted link, or back/forward: rebuild from the URL (an empty query: the defaults)
+            first = seen.current is None
+            seen.current = search
+            if not search or (not first and search == urlstate.encode(sess, pin_view.value, lang.value)):
+                return
+            try:
+                state = urlstate.decode(search)
+            except ConfigError as exc:
+                set_error(t(lang.value, "link_error") + " " + str(exc))
+                return
+            if "lang" in state:
+                lang.set(state["lang"])
+            playing.set(False)
+
+            def work():
+                urlstate.apply(sess, state)
+                pin_view.set(state.get("view", "off"))
+            submit(work)
+            return
+        if playing.value or busy:
+            return
+        enc = urlstate.encode(sess, pin_view.value, lang.value)
+        if enc != search:
+            seen.current = enc
+            router.push(f"{router.path or '/'}?{enc}")
+
+    solara.use_effect(sync, [search, version, bump.config.value, pin_view.value, lang.value, playing.value, busy])
 
 
 def _use_play_loop(sess: Session, bump: Bumper, playing) -> None:
@@ -665,14 +876,16 @@ def _use_jobs(bump: Bumper, error):
         job.set((time.monotonic(), fn))
 
     def run_job():
-        if job.value is None:
+        current = job.value
+        if current is None:
             return
         try:
-            job.value[1]()
+            current[1]()
             error.set(None)
         except ConfigError as exc:
             error.set(str(exc))
-        job.set(None)
+        if job.value is current:  # a job submitted meanwhile (a second click) is kept, and runs next
+            job.set(None)
         bump.config_changed()
 
     solara.use_effect(run_job, [job.value])
@@ -696,7 +909,7 @@ def _page_header(sess: Session, lang, error: str | None, building: bool) -> None
 
 
 @solara.component
-def Results(sess: Session, lang: str, bump, size_by):
+def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
     """Everything that changes with each step; the only part of the page re-rendered by a step."""
     version = bump.version.value
     with solara.Column(gap="12px", style="flex:1"):
@@ -706,9 +919,10 @@ def Results(sess: Session, lang: str, bump, size_by):
                 MapView(sess, lang, version, size_by)
             with solara.Column(style="flex:1;min-width:300px"):
                 VerdictPanel(sess, lang, version)
+                VerdictStrip(sess, lang, version, pin_view)
                 Inspector(sess, lang, version)
         solara.Text(t(lang, "charts"), style="font-weight:bold;font-size:16px")
         solara.Text(t(lang, "money_note", year=sess.model.start_year), style="font-size:11px;color:#666",
                     classes=["money-note"])
-        Charts(sess, lang, version)
+        Charts(sess, lang, version, pin_view)
         Export(sess, lang, bump.config.value)

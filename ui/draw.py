@@ -363,7 +363,8 @@ def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequen
     """A line chart. series: dicts with label, values (same length as x), color, dash (bool). ``percent``: values
     are shares, labelled in % (True) or, for differences of shares, in percentage points ("pp")."""
     ml, mr, mt, mb = 52, 10, 24, 44
-    vals = [v for s in series for v in s["values"] if v is not None and math.isfinite(v)]
+    vals = [v for s in series for k in ("values", "lo", "hi") for v in (s.get(k) or []) if v is not None
+            and math.isfinite(v)]
     tsize = min(12.0, (width - 12) / max(text_width(title, 1.0), 1.0))
     out = [f'<svg class="chart" id="{chart_id}" data-points="{len(x)}" xmlns="http://www.w3.org/2000/svg" '
            f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;font-family:sans-serif">',
@@ -371,19 +372,19 @@ def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequen
     if not vals or len(x) == 0:
         out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="11" fill="#888">–</text></svg>')
         return "".join(out)
-    lo, hi, ticks = _value_range(vals)
+    lo, hi, ticks = _value_range(vals, percent)
     plot = _Plot(ml, mt, width - ml - mr, height - mt - mb, *_year_range(x), lo, hi)
     out += [_value_grid(plot, ticks, percent), _year_ticks(plot),
             f'<rect x="{ml}" y="{mt}" width="{plot.pw}" height="{plot.ph}" fill="none" stroke="#bbb"/>',
-            _series_lines(plot, x, series), _chart_legend(plot, series, width), "</svg>"]
+            _bands(plot, x, series), _series_lines(plot, x, series), _chart_legend(plot, series, width), "</svg>"]
     return "".join(out)
 
 
-def _value_range(vals: list[float]) -> tuple[float, float, list[float]]:
+def _value_range(vals: list[float], percent: bool | str = False) -> tuple[float, float, list[float]]:
     """The value axis: its bottom and top (widened if all values are equal, and to the outer ticks) and ticks."""
     lo, hi = min(vals), max(vals)
     if hi - lo < 1e-12:
-        pad = abs(hi) * 0.05 or 1.0
+        pad = abs(hi) * 0.05 or (0.005 if percent else 1.0)  # a zero difference of shares: +-0.5 pp
         lo, hi = lo - pad, hi + pad
     ticks = _nice_ticks(lo, hi)
     return min(lo, ticks[0]), max(hi, ticks[-1]), ticks
@@ -425,6 +426,25 @@ def _year_ticks(plot: _Plot) -> str:
     return "".join(out)
 
 
+def _bands(plot: _Plot, x: Sequence[float], series: Sequence[dict]) -> str:
+    """A translucent band between each series' ``lo`` and ``hi`` (an ensemble's spread across seeds)."""
+    out = []
+    for s in series:
+        lo, hi = s.get("lo"), s.get("hi")
+        if lo is None or hi is None:
+            continue
+        pts = [(a, b, c) for a, b, c in zip(x, lo, hi) if b is not None and c is not None
+               and math.isfinite(b) and math.isfinite(c)]
+        if len(pts) < 2:
+            continue
+        top = " ".join(f"{plot.px(a):.1f},{plot.py(c):.1f}" for a, _, c in pts)
+        bottom = " ".join(f"{plot.px(a):.1f},{plot.py(b):.1f}" for a, b, _ in reversed(pts))
+        op = "0.10" if s.get("dash") else "0.18"
+        out.append(f'<polygon class="band" points="{top} {bottom}" fill="{s["color"]}" fill-opacity="{op}" '
+                   'stroke="none"/>')
+    return "".join(out)
+
+
 def _series_lines(plot: _Plot, x: Sequence[float], series: Sequence[dict]) -> str:
     """One polyline per series through its finite values (a dot if it has one)."""
     out = []
@@ -456,4 +476,51 @@ def _chart_legend(plot: _Plot, series: Sequence[dict], width: int) -> str:
         out.append(f'<line x1="{lx}" y1="{ly - 3}" x2="{lx + 12}" y2="{ly - 3}" stroke="{s["color"]}" stroke-width="2"{dash}/>'
                    f'<text x="{lx + 15}" y="{ly}" font-size="10" fill="#333">{escape(s["label"])}</text>')
         lx += w
+    return "".join(out)
+
+
+def verdict_strip_svg(strip_id: str, title: str, rows: Sequence[tuple[str, dict]], colors: dict[str, str],
+                      legend: dict[str, str], width: int = 600) -> str:
+    """Per-year verdict shares over seeds: one row per city, one stacked cell per complete year (siphon,
+    neutral, spillover from the bottom; heights are shares of seeds). rows: (label, {year: {verdict: share}})."""
+    years = sorted({y for _, d in rows for y in d})
+    ml, mt, rh, gap = 70, 22, 26, 6
+    height = mt + len(rows) * (rh + gap) + 30
+    out = [f'<svg class="verdict-strip" id="{strip_id}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
+           f'{height}" width="100%" style="max-width:{width}px;font-family:sans-serif">',
+           f'<text x="4" y="14" font-size="12" font-weight="bold" fill="#222">{escape(title)}</text>']
+    if not years:
+        out.append(f'<text x="{width / 2}" y="{mt + 16}" text-anchor="middle" font-size="11" fill="#888">–</text></svg>')
+        return "".join(out)
+    cw = (width - ml - 8) / len(years)
+    order = ("siphon", "neutral", "spillover")
+    for r, (label, d) in enumerate(rows):
+        y0 = mt + r * (rh + gap)
+        out.append(f'<text x="{ml - 6}" y="{y0 + rh / 2 + 4:.1f}" text-anchor="end" font-size="11">{escape(label)}</text>')
+        for i, yr in enumerate(years):
+            shares = d.get(yr)
+            if not shares:
+                continue
+            x0, bottom = ml + i * cw, y0 + rh
+            attrs = " ".join(f'data-{k}="{shares[k]:.3f}"' for k in order)
+            out.append(f'<g class="strip-cell" data-year="{yr}" {attrs}>')
+            for k in order:
+                h = rh * shares[k]
+                if h > 0:
+                    out.append(f'<rect x="{x0 + 0.5:.1f}" y="{bottom - h:.1f}" width="{max(cw - 1, 1):.1f}" '
+                               f'height="{h:.1f}" fill="{colors[k]}"/>')
+                bottom -= h
+            out.append("</g>")
+    every = max(1, math.ceil(len(years) / 9))
+    ty = mt + len(rows) * (rh + gap) + 8
+    for i, yr in enumerate(years):
+        if i % every == 0:
+            out.append(f'<text x="{ml + (i + 0.5) * cw:.1f}" y="{ty}" text-anchor="middle" font-size="10" '
+                       f'fill="#555">{yr}</text>')
+    lx = ml
+    for k in order:
+        out.append(f'<rect x="{lx}" y="{ty + 8}" width="10" height="10" fill="{colors[k]}"/>'
+                   f'<text x="{lx + 14}" y="{ty + 17}" font-size="11">{escape(legend[k])}</text>')
+        lx += 24 + text_width(legend[k], 11)
+    out.append("</svg>")
     return "".join(out)

@@ -19,6 +19,7 @@ from model import CZTModel
 from model.errors import ConfigError
 from model.params import BY_NAME, PARAMS
 from model.scenarios import available, load
+from ui.ensemble import MAX_SEEDS, Ensemble, EnsemblePool, RunSpec
 
 LEVERS = tuple(p for p in PARAMS if p.lever)
 APP_SCALE_LO, APP_SCALE_HI = 100, 20000  # below 100 a step takes seconds: too slow for a browser app
@@ -43,6 +44,16 @@ class Session:
         self._cache: dict[tuple, Any] = {}
         self._year_cache: dict[tuple, Any] = {}
         self.model = self._build(scenario, seed, scale, {})
+        # ensembles: the run's other seeds, and the pinned runs, in worker processes started on first use
+        self.n_seeds = 1  # seeds seed, seed+1, ..., seed+n_seeds-1; the first is the run shown and inspected
+        self.pool = EnsemblePool(workers=2)
+        self.ens: Ensemble | None = None
+        self.pins: dict[str, Ensemble] = {}  # "A", "B" -> a pinned run, advanced with this one
+        self.on_update = lambda: None  # the app's signal that ensemble results have come in
+        self.ensemble_error: str | None = None
+        self._wake = threading.Event()
+        self._bg: threading.Thread | None = None
+        self._closed = False
 
     # ------------------------------------------------------------------ building
     @staticmethod
@@ -78,6 +89,7 @@ class Session:
             self._cache.clear()
             if self.comparing:
                 self._sync_base()
+        self._renew_ensemble()
 
     def reset(self) -> None:
         """Back to the start year's first quarter, same settings."""
@@ -102,6 +114,7 @@ class Session:
                 model.step()
             self.model, self.overrides = model, new
             self._cache.clear()
+        self._renew_ensemble()
 
     def restore_levers(self) -> None:
         with self.lock:
@@ -140,6 +153,7 @@ class Session:
                 self._sync_base()
             self.last_step_s = (time.perf_counter() - t0) / max(n, 1)
             self._cache.clear()
+        self._wake.set()
 
     @property
     def steps(self) -> int:
@@ -234,6 +248,146 @@ class Session:
             return []
         last = f[f.step == f.step.max()]
         return last[["origin", "destination", "kind", "count"]].to_dict("records")
+
+    # ------------------------------------------------------------------ ensembles and pinned runs
+    def spec(self) -> RunSpec:
+        """This run as a RunSpec: scenario, the app's lever values, scale and its ensemble's seeds."""
+        return RunSpec.make(self.scenario, self.overrides, self.scale, range(self.seed, self.seed + self.n_seeds))
+
+    def set_seeds(self, n: Any) -> None:
+        """Ensemble size: the run's seed and the n-1 seeds after it, run in the background at the same scale."""
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SEEDS:
+            raise ConfigError("seeds", n, f"an integer from 1 to {MAX_SEEDS}")
+        self.n_seeds = n
+        self._renew_ensemble()
+
+    def _renew_ensemble(self) -> None:
+        old, self.ens = self.ens, None
+        if old is not None:
+            old.drop()
+        if self.n_seeds > 1:
+            spec = self.spec()
+            rest = RunSpec(spec.scenario, spec.overrides, spec.scale, spec.seeds[1:])
+            self.ens = Ensemble(self.pool, rest)
+        self._wake.set()
+        self._start_bg()
+
+    def pin(self, slot: str, spec: RunSpec | None = None) -> None:
+        """Pin a run as A or B (default: this run with its seeds); it is advanced with this run from then on."""
+        if slot not in ("A", "B"):
+            raise ConfigError("pin", slot, "A or B")
+        spec = self.spec() if spec is None else spec
+        # checked in-process first, so a bad configuration is a one-line error here, not a failure in a worker
+        self._build(spec.scenario, spec.seeds[0], spec.scale, spec.levers)
+        old = self.pins.pop(slot, None)
+        if old is not None:
+            old.drop()
+        self.pins[slot] = Ensemble(self.pool, spec)
+        self._wake.set()
+        self._start_bg()
+
+    def unpin(self, slot: str) -> None:
+        old = self.pins.pop(slot, None)
+        if old is not None:
+            old.drop()
+
+    def current_frames(self) -> list[pd.DataFrame]:
+        """The run's city tables, one per seed, over the quarters every seed has reached."""
+        own = self.cities()
+        if self.ens is None:
+            return [own]
+        n = min(self.ens.steps, self.model.steps)
+        return [own.iloc[:(n + 1) * len(self.model.cities)]] + self.ens.frames(upto=n)
+
+    def pair(self):
+        """The two runs compared: ((spec, frames) of pin A, (spec, frames) of pin B, or of this run if only A is
+        pinned); None without pin A."""
+        if "A" not in self.pins:
+            return None
+        b = (self.pins["B"].spec, self.pin_frames("B")) if "B" in self.pins else (self.spec(), self.current_frames())
+        return (self.pins["A"].spec, self.pin_frames("A")), b
+
+    def pair_same_seeds(self) -> bool:
+        """Pinned runs with the same seeds are compared seed by seed (paired differences)."""
+        a = self.pins.get("A")
+        b = self.pins["B"].spec if "B" in self.pins else self.spec()
+        return a is not None and a.spec.seeds == b.seeds
+
+    def pin_frames(self, slot: str) -> list[pd.DataFrame]:
+        e = self.pins.get(slot)
+        return [] if e is None else e.frames(upto=self.model.steps)
+
+    def verdict_strip(self, slot: str | None = None) -> dict:
+        """Share of seeds with each verdict, per periphery city and complete year (``slot``: a pinned run)."""
+        from model.measures import verdict_by_year
+
+        if slot is not None:
+            e = self.pins.get(slot)
+            return {} if e is None else e.verdict_strip()
+        key = ("own_verdicts", id(self.model), self.model.steps // 4)
+        if key not in self._year_cache:
+            with self.lock:
+                own = verdict_by_year(self.model.annual_frame(), self.model.flows_frame())
+            self._year_cache[key] = own
+        own = self._year_cache[key]
+        members = [own] + ([m.verdicts for m in self.ens.members] if self.ens is not None else [])
+        years = sorted(set.intersection(*(set(v) for v in members)))
+        out: dict = {}
+        for y in years:
+            for city in own[y]:
+                counts = {"siphon": 0, "neutral": 0, "spillover": 0}
+                for v in members:
+                    counts[v[y][city]] += 1
+                out.setdefault(city, {})[y] = {k: c / len(members) for k, c in counts.items()}
+        return out
+
+    def members_behind(self) -> int:
+        """Quarters the slowest background seed (ensemble or pinned run) is behind the run shown."""
+        steps = [e.steps for e in ([self.ens] if self.ens else []) + list(self.pins.values())]
+        return max([self.model.steps - s for s in steps], default=0)
+
+    def _start_bg(self) -> None:
+        if self._bg is None or not self._bg.is_alive():
+            self._bg = threading.Thread(target=self._bg_loop, daemon=True, name="czt-ensemble")
+            self._bg.start()
+
+    def _bg_loop(self) -> None:
+        """Keep every ensemble at the run's quarter: wake on a step or a new ensemble, advance, signal the app."""
+        while not self._closed:
+            self._wake.wait(timeout=1.0)
+            self._wake.clear()
+            # a year at a time, each ensemble in turn: results show up as they come, and a dropped or replaced
+            # ensemble stops within a year's work
+            behind = True
+            while behind and not self._closed:
+                behind = False
+                for e in ([self.ens] if self.ens else []) + list(self.pins.values()):
+                    target = self.model.steps
+                    if e.steps >= target or e.dropped:
+                        continue
+                    try:
+                        e.advance_to(min(target, (e.steps // 4 + 1) * 4))
+                        self.ensemble_error = None
+                    except Exception as exc:  # shown on the page; the run shown goes on
+                        self.ensemble_error = f"{type(exc).__name__}: {exc}"
+                        continue
+                    behind = behind or e.steps < self.model.steps
+                    self.on_update()
+
+    def sync_ensembles(self, timeout: float = 120.0) -> None:
+        """Block until every ensemble has reached the run's quarter (tests, exports, the benchmark)."""
+        t0 = time.monotonic()
+        self._wake.set()
+        while self.members_behind() > 0 and time.monotonic() - t0 < timeout:
+            if self.ensemble_error:
+                raise RuntimeError(self.ensemble_error)
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        """Stop the background thread and the worker processes (the tab has closed)."""
+        self._closed = True
+        self._wake.set()
+        self.pool.close()
 
     # ------------------------------------------------------------------ export
     def settings(self) -> dict[str, Any]:

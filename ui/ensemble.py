@@ -1,0 +1,304 @@
+"""Ensembles for the app: several seeds of one configuration run in worker processes, stepped in lockstep.
+
+Plain Python (no Solara), tested directly. A ``RunSpec`` is what a run is (scenario, the app's lever values,
+scale, seeds); an ``EnsemblePool`` owns a few worker processes (spawned, so they never inherit the server's
+threads) that hold the models; an ``Ensemble`` is one spec's seeds spread over the pool's workers. Each member is
+exactly the run a single app run with that seed would be (same configuration, same ``rng``): the ensemble only
+adds seeds, it never changes one.
+
+Each advance returns, per seed, the new rows of the city table (numeric columns), and once a year the annual
+table and the per-year verdicts, so the app can draw bands and the verdict strip without touching the workers'
+models.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.errors import ConfigError
+from model.params import BY_NAME
+
+MAX_SEEDS = 16  # an ensemble in a browser tab; batch sweeps (python -m experiments sweep) take more
+BAND = (0.1, 0.9)  # quantiles of the band drawn around the median across seeds
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One configuration: scenario, lever values set on top of it (sorted name/value pairs), scale, seeds."""
+    scenario: str
+    overrides: tuple[tuple[str, Any], ...]
+    scale: int
+    seeds: tuple[int, ...]
+
+    @classmethod
+    def make(cls, scenario: str, overrides: dict[str, Any], scale: int, seeds) -> "RunSpec":
+        seeds = tuple(int(s) for s in seeds)
+        if not 1 <= len(seeds) <= MAX_SEEDS:
+            raise ConfigError("seeds", len(seeds), f"from 1 to {MAX_SEEDS} seeds in the app")
+        if len(set(seeds)) != len(seeds):
+            raise ConfigError("seeds", list(seeds), "distinct seeds")
+        return cls(scenario, tuple(sorted(overrides.items())), int(scale), seeds)
+
+    @property
+    def levers(self) -> dict[str, Any]:
+        return dict(self.overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "levers": self.levers, "scale": self.scale, "seeds": list(self.seeds)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "RunSpec":
+        """From ``to_dict``'s form (a URL, an export). Checks names and values: ConfigError on a bad one."""
+        from model.scenarios import available
+
+        if not isinstance(d, dict):
+            raise ConfigError("run", d, "a table with scenario, levers, scale and seeds")
+        scen = d.get("scenario")
+        if scen not in available():
+            raise ConfigError("scenario", scen, "one of " + ", ".join(available()))
+        levers = d.get("levers", {}) or {}
+        if not isinstance(levers, dict):
+            raise ConfigError("levers", levers, "a table of lever = value")
+        out = {}
+        for name, value in levers.items():
+            if name not in BY_NAME or not BY_NAME[name].lever:
+                raise ConfigError(name, value, "a policy lever", kind="unknown lever")
+            out[name] = BY_NAME[name].coerce(value)
+        seeds = d.get("seeds", [])
+        if not isinstance(seeds, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+            raise ConfigError("seeds", seeds, "a list of integers")
+        scale = d.get("scale")
+        if isinstance(scale, bool) or not isinstance(scale, int):
+            raise ConfigError("scale", scale, "an integer")
+        return cls.make(scen, out, scale, seeds)
+
+
+# ---------------------------------------------------------------------------- worker side
+def _payload(model, sent: int | None) -> dict[str, Any]:
+    """What a member reports after an advance: the city table's rows after step ``sent`` (all of them, the start
+    state included, when None), and when a year has been completed the annual table and every year's verdict."""
+    from model.identity import N_CITIES
+
+    from model.measures import verdict_by_year
+
+    cf = model.cities_frame()  # one row per city for the start state and for each step
+    new = cf if sent is None else cf.iloc[(sent + 1) * N_CITIES:]
+    out: dict[str, Any] = {"steps": model.steps, "rows": new.reset_index(drop=True)}
+    if model.steps // 4 > (sent or 0) // 4:
+        annual, flows = model.annual_frame(), model.flows_frame()
+        out["annual"] = annual
+        out["verdicts"] = verdict_by_year(annual, flows)
+    return out
+
+
+def _serve(conn) -> None:
+    """A worker: builds and steps the models it is given until told to stop (or its pipe closes)."""
+    from model import CZTModel
+    from model.scenarios import load
+
+    models: dict[tuple, Any] = {}
+    sent: dict[tuple, int] = {}
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        op = msg[0]
+        try:
+            if op == "stop":
+                return
+            if op == "add":
+                _, key, scenario, overrides, scale, seed = msg
+                models[key] = CZTModel(load(scenario), seed=seed, overrides={**overrides, "scale": scale})
+                sent[key] = None
+                conn.send(("ok", None))
+            elif op == "advance":
+                _, keys, target = msg
+                res = {}
+                for key in keys:
+                    m = models[key]
+                    while m.steps < target:
+                        m.step()
+                    res[key] = _payload(m, sent[key])
+                    sent[key] = m.steps
+                conn.send(("ok", res))
+            elif op == "drop":
+                for key in msg[1]:
+                    models.pop(key, None)
+                    sent.pop(key, None)
+                conn.send(("ok", None))
+        except ConfigError as exc:
+            conn.send(("config", str(exc)))
+        except Exception as exc:  # a worker must answer, or the app would wait for ever
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+# ---------------------------------------------------------------------------- app side
+class EnsemblePool:
+    """Worker processes of one browser tab. Started on first use; ``close()`` (or the tab's end) stops them."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self.n = workers
+        self._procs: list = []
+        self._conns: list = []
+        self._lock = threading.Lock()
+
+    def _start(self) -> None:
+        if self._procs:
+            return
+        ctx = mp.get_context("spawn")  # fork from a threaded server can deadlock
+        for _ in range(self.n):
+            a, b = ctx.Pipe()
+            p = ctx.Process(target=_serve, args=(b,), daemon=True)
+            p.start()
+            self._procs.append(p)
+            self._conns.append(a)
+
+    def call_all(self, msgs: dict[int, tuple]) -> dict[int, Any]:
+        """Send each worker its message, then collect every answer (so the workers run in parallel)."""
+        with self._lock:
+            self._start()
+            for w, msg in msgs.items():
+                self._conns[w].send(msg)
+            out, failure = {}, None
+            for w in msgs:
+                status, value = self._conns[w].recv()
+                if status == "ok":
+                    out[w] = value
+                else:
+                    failure = failure or (status, value)
+            if failure:  # the app checks a configuration in-process before it sends it: this is unexpected
+                raise RuntimeError(failure[1])
+            return out
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._conns:
+                try:
+                    c.send(("stop",))
+                except (OSError, BrokenPipeError):
+                    pass
+            for p in self._procs:
+                p.join(timeout=2)
+                if p.is_alive():
+                    p.terminate()
+            self._procs, self._conns = [], []
+
+
+@dataclass
+class Member:
+    """One seed's results as far as they have come back."""
+    seed: int
+    cities: pd.DataFrame | None = None
+    annual: pd.DataFrame | None = None
+    verdicts: dict[int, dict[str, str]] = field(default_factory=dict)
+    steps: int = 0
+
+
+class Ensemble:
+    """A spec's seeds on a pool: ``advance_to(steps)`` steps every member there (blocking, in parallel over the
+    workers); the results are read from ``members``."""
+
+    _ids = 0
+
+    def __init__(self, pool: EnsemblePool, spec: RunSpec) -> None:
+        Ensemble._ids += 1
+        self.pool, self.spec, self.tag = pool, spec, Ensemble._ids
+        self.members = [Member(s) for s in spec.seeds]
+        self._where = {i: i % pool.n for i in range(len(spec.seeds))}  # member -> worker, round robin
+        self._built = False
+        self.dropped = False
+        self.lock = threading.Lock()
+
+    def _key(self, i: int) -> tuple:
+        return (self.tag, self.spec.seeds[i])
+
+    def _by_worker(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for i, w in self._where.items():
+            out.setdefault(w, []).append(i)
+        return out
+
+    def build(self) -> None:
+        if self._built:
+            return
+        s = self.spec
+        # one model per worker at a time, so a failing configuration is reported before all are built
+        rounds = max(len(v) for v in self._by_worker().values())
+        for r in range(rounds):
+            msgs = {w: ("add", self._key(ix[r]), s.scenario, s.levers, s.scale, s.seeds[ix[r]])
+                    for w, ix in self._by_worker().items() if r < len(ix)}
+            self.pool.call_all(msgs)
+        self._built = True
+
+    @property
+    def steps(self) -> int:
+        return min(m.steps for m in self.members)
+
+    def advance_to(self, target: int) -> None:
+        with self.lock:
+            if self.dropped:
+                return
+            self.build()
+            if self.steps >= target:
+                return
+            groups = self._by_worker()
+            res = self.pool.call_all({w: ("advance", [self._key(i) for i in ix], target) for w, ix in groups.items()})
+            for w, ix in groups.items():
+                for i in ix:
+                    self._merge(self.members[i], res[w][self._key(i)])
+
+    @staticmethod
+    def _merge(m: Member, p: dict[str, Any]) -> None:
+        rows = p["rows"]
+        m.cities = rows if m.cities is None else pd.concat([m.cities, rows], ignore_index=True)
+        m.steps = p["steps"]
+        if "annual" in p:
+            m.annual = p["annual"]
+            m.verdicts = p["verdicts"]
+
+    def drop(self) -> None:
+        self.dropped = True  # read without the lock by the background loop: it skips a dropped ensemble
+        with self.lock:
+            if self._built:
+                try:
+                    self.pool.call_all({w: ("drop", [self._key(i) for i in ix])
+                                        for w, ix in self._by_worker().items()})
+                except (OSError, EOFError, RuntimeError):
+                    pass
+            self._built = False
+
+    # ------------------------------------------------------------------ reading
+    def frames(self, upto: int | None = None) -> list[pd.DataFrame]:
+        """Each member's city table up to ``upto`` steps (default: as far as all have come)."""
+        from model.identity import N_CITIES
+
+        n = self.steps if upto is None else min(upto, self.steps)
+        return [m.cities.iloc[:(n + 1) * N_CITIES] for m in self.members if m.cities is not None]
+
+    def verdict_strip(self) -> dict[str, dict[int, dict[str, float]]]:
+        """{city: {year: {verdict: share of seeds}}} over the complete years all members have reached."""
+        years = sorted(set.intersection(*(set(m.verdicts) for m in self.members))) if self.members else []
+        out: dict[str, dict[int, dict[str, float]]] = {}
+        n = len(self.members)
+        for y in years:
+            for city in self.members[0].verdicts[y]:
+                counts = {"siphon": 0, "neutral": 0, "spillover": 0}
+                for m in self.members:
+                    counts[m.verdicts[y][city]] += 1
+                out.setdefault(city, {})[y] = {k: v / n for k, v in counts.items()}
+        return out
+
+
+def band(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median and the BAND quantiles across seeds (axis 0) of a seeds x ... array, NaN-aware."""
+    with np.errstate(all="ignore"):
+        med = np.nanmedian(stack, axis=0)
+        lo, hi = np.nanquantile(stack, BAND, axis=0)
+    return med, lo, hi

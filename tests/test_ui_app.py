@@ -578,7 +578,7 @@ def test_on_off_and_categorical_levers_apply_and_restore(page_and_session):
     assert _in_lever(page, on_off.name, v.Switch).label == "开启"
     assert [i["text"] for i in _in_lever(page, regime.name, v.Select).items] == [
         TEXT["zh"][f"choice_market_access_list_{c}"] for c in regime.choices]
-    assert _lever_line(page, regime.name).endswith(": 统一清单、一次审批（unified）  [已修改]")
+    assert _lever_line(page, regime.name).endswith(": 统一清单、一次审批  [已修改]")
     assert "允许范围: 开启或关闭; 情景取值: 关闭" in texts(page)
     click(page, "btn-lang")
     # restore: the scenario's values, the same run as before

@@ -18,7 +18,8 @@ from model.identity import TRAVEL_NETWORKS
 from model.params import BY_NAME, CITIES, resolve, travel_params
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-_KEYS = {"name", "title", "title_zh", "description", "extends", "params", "enclave", "timeline", "travel"}
+_KEYS = {"name", "title", "title_zh", "description", "description_zh", "extends", "params", "enclave", "timeline",
+         "travel"}
 # parameters a timeline may switch mid-run: the policy levers plus those read afresh every quarter
 TIMELINE_EXTRA = ("tfp_growth", "max_commute_minutes", "park_land_growth", "talent_share_of_entrants",
                   "net_in_migration_10k", "national_growth_gap")
@@ -52,6 +53,7 @@ class Scenario:
     title: str = ""
     title_zh: str = ""
     description: str = ""
+    description_zh: str = ""  # the description in Chinese, for the app's 中文 mode (every shipped file has one)
     params: dict[str, Any] = field(default_factory=dict)
     enclaves: list[Enclave] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -60,9 +62,9 @@ class Scenario:
         return resolve(overrides, base=self.params)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "title": self.title, "description": self.description,
-                "params": dict(self.params), "enclaves": [vars(e) for e in self.enclaves],
-                "timeline": [t.to_dict() for t in self.timeline]}
+        return {"name": self.name, "title": self.title, "title_zh": self.title_zh, "description": self.description,
+                "description_zh": self.description_zh, "params": dict(self.params),
+                "enclaves": [vars(e) for e in self.enclaves], "timeline": [t.to_dict() for t in self.timeline]}
 
 
 def available() -> list[str]:
@@ -168,8 +170,9 @@ def load(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     timeline.sort(key=lambda t: (t.year, t.quarter))  # stable: at the same time the child's entry applies last
     return Scenario(name=name, title=_text(raw, "title", parent.title, where),
                     title_zh=_text(raw, "title_zh", parent.title_zh, where),
-                    description=_text(raw, "description", "", where), params=merged, enclaves=list(enclaves.values()),
-                    timeline=timeline)
+                    description=_text(raw, "description", "", where),
+                    description_zh=_text(raw, "description_zh", "", where), params=merged,
+                    enclaves=list(enclaves.values()), timeline=timeline)
 
 
 def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:

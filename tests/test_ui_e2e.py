@@ -286,13 +286,13 @@ def test_browser_on_off_and_categorical_levers(server, browser):
     # in Chinese: the value, the mark, the switch's label and the choices are translated
     page.click(".btn-lang")
     page.wait_for_selector("text=政策杠杆", timeout=30_000)
-    _wait_lever_line(page, "market_access_list", ": 统一清单、一次审批（unified） [已修改]")
+    _wait_lever_line(page, "market_access_list", ": 统一清单、一次审批 [已修改]")
     assert _lever_line(page, "licence_recognition").endswith(": 开启 [已修改]")
     assert page.inner_text(".lever-licence_recognition .lever-switch label") == "开启"
     page.click(".lever-market_access_list .lever-select .v-select__slot")
     menu = page.locator(".menuable__content__active .v-list-item")
     menu.first.wait_for(timeout=10_000)
-    assert menu.all_inner_texts() == ["各市分别审批（separate）", "审批标准协同（aligned）", "统一清单、一次审批（unified）"]
+    assert menu.all_inner_texts() == ["各市分别审批", "审批标准协同", "统一清单、一次审批"]
     _shoot_levers(page, SHOT_DIR / "levers-market-zh.png")
     page.keyboard.press("Escape")
     page.click(".btn-lang")

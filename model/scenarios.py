@@ -42,6 +42,7 @@ class TimelineEntry:
     quarter: int
     params: dict[str, Any]
     note: str = ""
+    note_zh: str = ""  # the note in Chinese, for the app's 中文 page
 
     def to_dict(self) -> dict[str, Any]:
         return {"year": self.year, "quarter": self.quarter, "params": dict(self.params), "note": self.note}
@@ -179,9 +180,9 @@ def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:
     """One ``[[timeline]]`` table: year, optional quarter (1-4, default 1), note, and a ``params`` table."""
     if not isinstance(entry, dict) or "year" not in entry or not isinstance(entry.get("params"), dict):
         raise ConfigError(where, entry, "a table with year, params = {name = value, ...} and optionally quarter, note")
-    extra = sorted(set(entry) - {"year", "quarter", "params", "note", "travel"})
+    extra = sorted(set(entry) - {"year", "quarter", "params", "note", "note_zh", "travel"})
     if extra:
-        raise ConfigError(f"{where}.{extra[0]}", entry[extra[0]], "keys year, quarter, params, note, travel",
+        raise ConfigError(f"{where}.{extra[0]}", entry[extra[0]], "keys year, quarter, params, note, note_zh, travel",
                           kind="unknown key")
     year, quarter = entry["year"], entry.get("quarter", 1)
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
@@ -197,7 +198,10 @@ def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:
     note = entry.get("note", "")
     if not isinstance(note, str):
         raise ConfigError(f"{where}.note", note, "a string")
-    return TimelineEntry(year=year, quarter=quarter, params=params, note=note)
+    note_zh = entry.get("note_zh", "")
+    if not isinstance(note_zh, str):
+        raise ConfigError(f"{where}.note_zh", note_zh, "a string")
+    return TimelineEntry(year=year, quarter=quarter, params=params, note=note, note_zh=note_zh)
 
 
 def _travel(table: dict, where: str) -> dict[str, float]:

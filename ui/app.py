@@ -29,6 +29,8 @@ from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
 from ui import draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
+from ui.units_zh import allowed_text  # noqa: E402
+from ui.values import display_value  # noqa: E402
 from ui.texts import (choice_label, cities_title, city_name, core_name, field_label, place_name,  # noqa: E402
                       sector_name, t)
 
@@ -42,7 +44,8 @@ CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_
 WORKER_FIELDS = tuple(f.name for f in fields(WorkerView) if f.name != "history")  # the moves get their own table
 INSPECT_KINDS = ("city", "park", "firm", "worker")
 MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
-              "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources")
+              "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources",
+              "legend_max")
 
 
 def _fmt_value(v) -> str:
@@ -56,22 +59,26 @@ def _fmt_value(v) -> str:
 
 
 def field_table(lang: str, items, table_id: str = "inspect-table") -> str:
-    """(key, value) pairs as a table: translated label, value, and the raw column name (as in the exports)."""
-    rows = [(field_label(lang, k), v, k) for k, v in items]
+    """(key, value) pairs as a table: translated label, the value as the page shows it (ui.values), and the raw
+    column name as in the exports (a code, marked ``raw-name``)."""
+    rows = [(field_label(lang, k), display_value(lang, k, v), k) for k, v in items]
     return html_table(rows, header=[t(lang, "field"), t(lang, "value"), ""], table_id=table_id, muted_last=True)
 
 
 def html_table(rows, header=None, table_id: str | None = None, muted_last: bool = False) -> str:
-    """A small HTML table; rows are (field, value) pairs or lists of cells."""
+    """A small HTML table; rows are (field, value) pairs or lists of cells. ``muted_last``: the last column holds
+    raw names (grey, small, class ``raw-name``)."""
     ida = f' id="{table_id}"' if table_id else ""
     out = [f'<table{ida} style="border-collapse:collapse;font-size:13px">']
     if header:
         out.append("<tr>" + "".join(f'<th style="text-align:left;padding:2px 8px;border-bottom:1px solid #ccc">'
                                     f"{escape(str(h))}</th>" for h in header) + "</tr>")
     for row in rows:
-        cells = ['<td style="padding:2px 8px;border-bottom:1px solid #eee'
-                 + (';color:#999;font-size:11px' if muted_last and i == len(row) - 1 else '')
-                 + f'">{escape(_fmt_value(c))}</td>' for i, c in enumerate(row)]
+        cells = []
+        for i, c in enumerate(row):
+            raw = muted_last and i == len(row) - 1
+            cells.append(f'<td{" class=\"raw-name\"" if raw else ""} style="padding:2px 8px;border-bottom:1px solid '
+                         f'#eee{";color:#999;font-size:11px" if raw else ""}">{escape(_fmt_value(c))}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "".join(out)
@@ -112,7 +119,7 @@ def LeverControls(sess: Session, lang: str, bump, submit):
                       classes=["restore-levers"])
     for group in LEVER_GROUPS:
         g = GROUPS[group]
-        solara.Text(f"{g.en} {g.zh}" if lang == "en" else f"{g.zh} {g.en}",
+        solara.Text(f"{g.en} {g.zh}" if lang == "en" else g.zh,
                     style="font-weight:bold;margin-top:8px;color:#1a5276")
         for p in (q for q in LEVERS if q.lever == group):
             def on_value(v, p=p):
@@ -128,9 +135,10 @@ def LeverControls(sess: Session, lang: str, bump, submit):
 def _lever_row(p, lang: str, cur, changed: bool, moved: bool, scenario_value, on_value) -> None:
     """One lever: its names in both languages and value (marked if it differs from the scenario's, and with * if
     moved but not yet applied), its control, the allowed values and the scenario's value."""
-    label, other = (p.en, p.zh) if lang == "en" else (p.zh, p.en)
+    # English keeps the Chinese term (what the policy documents call it); Chinese shows only Chinese
+    label = f"{p.en} · {p.zh}" if lang == "en" else p.zh
     with solara.Column(gap="0px", classes=[f"lever-{p.name}"]):
-        solara.Text(f"{label} · {other}: {lever_value_text(p, cur, lang)}"
+        solara.Text(f"{label}: {lever_value_text(p, cur, lang)}"
                     + (f"  [{t(lang, 'changed')}]" if changed else "") + (" *" if moved else ""),
                     style="font-size:13px" + (";color:#b03a2e" if changed else ""), classes=["lever-line"])
         _lever_control(p, cur, lang, on_value)
@@ -162,19 +170,6 @@ def _lever_control(p, cur, lang: str, on_value) -> None:
     else:
         solara.SliderFloat("", value=float(cur), min=float(p.lo), max=float(p.hi), step=_slider_step(p),
                            on_value=on_value, thumb_label=True)
-
-
-def allowed_text(p, lang: str) -> str:
-    """The parameter's allowed values in the UI language (the unit and the choices' names stay as the model states
-    them: they are what scenario files and --set take)."""
-    if p.kind is bool:
-        return t(lang, "allowed_bool")
-    if p.kind is str:
-        return t(lang, "allowed_choices", choices=", ".join(p.choices))
-    if lang == "en":
-        return p.allowed()
-    kind = "整数" if p.kind is int else "数值"
-    return f"{p.lo:g} 至 {p.hi:g} 的{kind}（{p.unit}）"
 
 
 def _slider_step(p) -> float:
@@ -223,12 +218,21 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
         submit(sess.reset)
 
     solara.Text(t(lang, "run"), style="font-weight:bold;font-size:16px")
-    solara.Select(t(lang, "scenario"), values=scen_names, value=sess.scenario, on_value=on_scenario)
+    def scen_title(name):
+        sc = load(name)
+        return sc.title_zh if lang == "zh" and sc.title_zh else sc.title
+
+    # scenarios by their titles (the file name, which the CLI and the URL take, in brackets in English)
+    rv.Select(label=t(lang, "scenario"), v_model=sess.scenario, on_v_model=on_scenario, dense=True,
+              items=[{"text": scen_title(n) + (f" ({n})" if lang == "en" else ""), "value": n} for n in scen_names],
+              class_="scenario-select")
     scen = load(sess.scenario)
-    title = scen.title_zh if lang == "zh" and scen.title_zh else scen.title
+    title = scen_title(sess.scenario)
     solara.Text(title, style="font-size:13px;font-weight:bold;color:#1a5276", classes=["scenario-title"])
-    if scen.description:
-        solara.Text(" ".join(scen.description.split()), style="font-size:11px;color:#555")
+    desc = scen.description_zh if lang == "zh" and scen.description_zh else scen.description
+    if desc:
+        solara.Text(" ".join(desc.split()) if lang == "en" else desc.strip(), style="font-size:11px;color:#555",
+                    classes=["scenario-description"])
     with solara.Row():
         solara.InputInt(t(lang, "seed"), value=sess.seed, on_value=on_seed, continuous_update=False)
         solara.InputInt(t(lang, "scale"), value=sess.scale, on_value=on_scale, continuous_update=False)
@@ -244,6 +248,10 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
                       classes=["btn-step"])
         solara.Button(t(lang, "step_year"), on_click=step(4), disabled=playing.value, classes=["btn-year"])
         solara.Button(t(lang, "reset"), icon_name="mdi-restore", on_click=reset, classes=["btn-reset"])
+
+
+def quarter_text(lang: str, year: int, quarter: int) -> str:
+    return t(lang, "quarter_text", year=year, quarter=quarter)
 
 
 def _switch_text(name: str, value, lang: str) -> str:
@@ -264,8 +272,9 @@ def timeline_html(entries: list[dict], lang: str) -> str:
         rows.append(f'<li class="tl-entry" data-in-force="{str(e["in_force"]).lower()}" data-year="{e["year"]}" '
                     f'data-quarter="{e["quarter"]}" style="margin:2px 0;list-style:none;padding-left:14px;text-indent:-14px">'
                     f'<span style="color:{color};font-weight:bold;display:inline-block;width:14px;text-indent:0">{mark}</span>'
-                    f'<b>{e["year"]} Q{e["quarter"]}</b> <span style="color:#1a5276">{escape(vals)}</span>'
-                    f'<div style="color:#666;text-indent:0">{escape(e["note"])}</div></li>')
+                    f'<b>{escape(quarter_text(lang, e["year"], e["quarter"]))}</b> <span style="color:#1a5276">'
+                    f'{escape(vals)}</span><div style="color:#666;text-indent:0">'
+                    f'{escape(e.get("note_zh") or e["note"] if lang == "zh" else e["note"])}</div></li>')
     return (f'<div style="font-size:11px"><div style="font-weight:bold;color:#1a5276">'
             f'{escape(t(lang, "timeline"))}</div><div style="color:#666">{escape(t(lang, "timeline_hint"))}</div>'
             f'<ul style="padding:0;margin:2px 0">{"".join(rows)}</ul></div>')
@@ -518,7 +527,7 @@ def Charts(sess: Session, lang: str, version: int, pin_view: str):
             height = 230 + 12 * max(0, (sum(1 for d in rows if d.get("legend") is not False) - 3) // 3)
             unit = ("pp" if diff else True) if cid in CHART_PERCENT else False  # a difference of shares is in pp
             solara.HTML(tag="div", unsafe_innerHTML=draw.line_chart_svg(cid, titles[cid] + suffix, x, rows,
-                                                                        percent=unit, height=height),
+                                                                        percent=unit, height=height, lang=lang),
                         style="width:440px", attributes={"data-chart": cid})
 
 
@@ -533,7 +542,7 @@ def MapView(sess: Session, lang: str, version: int, size_by):
     parks = [{"id": p.park_id, "label": (p.name_en if lang == "en" else p.name_zh), "lat": p.lat, "lon": p.lon,
               "enclave": p.is_enclave, "open": p.open, "sponsor": None if p.sponsor is None else m.cities[p.sponsor]}
              for p in m.parks if p.level != "urban"]
-    labels = {k: t(lang, k) for k in MAP_LABELS}
+    labels = {k: t(lang, k) for k in MAP_LABELS} | {"lang": lang}
     svg = draw.map_svg(cities, parks, sess.last_flows(), labels, size_by=size_by.value)
     solara.Text(t(lang, "map"), style="font-weight:bold;font-size:16px")
     solara.ToggleButtonsSingle(value=size_by.value, on_value=size_by.set, classes=["size-toggle"], children=[solara.Button(t(lang, "size_gdp"), value="gdp"),
@@ -716,7 +725,8 @@ def worker_html(w: WorkerView, lang: str) -> str:
     if not w.history:
         return html + f'<div id="worker-moves">{escape(t(lang, "no_moves"))}</div>'
     keys = list(w.history[0].keys())
-    return html + html_table([[h[k] for k in keys] for h in w.history], header=[field_label(lang, k) for k in keys],
+    return html + html_table([[display_value(lang, k, h[k]) for k in keys] for h in w.history],
+                             header=[field_label(lang, k) for k in keys],
                              table_id="worker-moves")
 
 
@@ -765,7 +775,7 @@ class Bumper:
 @solara.component
 def StatusLine(sess: Session, lang: str, version: int):
     m = sess.model
-    last = (f"{m.start_year + (m.steps - 1) // 4} Q{(m.steps - 1) % 4 + 1}" if m.steps else "–")
+    last = quarter_text(lang, m.start_year + (m.steps - 1) // 4, (m.steps - 1) % 4 + 1) if m.steps else "–"
     solara.Text(t(lang, "now", year=m.year, quarter=m.quarter, steps=m.steps, last=last)
                 + "   ·   " + t(lang, "step_time", ms=1000 * sess.last_step_s),
                 classes=["now-text"], style="font-weight:bold")

@@ -43,8 +43,11 @@ def _xy(lat: float, lon: float) -> tuple[float, float]:
     return ((lon - LON0) / (LON1 - LON0) * MAP_W, (LAT1 - lat) / (LAT1 - LAT0) * MAP_H)
 
 
-def _fmt(v: float) -> str:
+def _fmt(v: float, lang: str = "en") -> str:
+    """A number for an axis or a legend: k and M in English, 万 and 亿 in Chinese."""
     a = abs(v)
+    if lang == "zh" and a >= 1e4:
+        return f"{v / 1e8:.2f}亿" if a >= 1e8 else f"{v / 1e4:.1f}万" if a < 1e6 else f"{v / 1e4:.0f}万"
     if a >= 1e6:
         return f"{v / 1e6:.2f}M"
     if a >= 1e4:
@@ -304,7 +307,7 @@ def _map_legend(labels, gmax) -> str:
         mx = gmax.get(g, 0.0)
         out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 26}" y2="{ly - 4}" stroke="{col}" stroke-width="4" '
                    f'marker-end="url(#arr-{g})"/><text x="{lx + 34}" y="{ly}" font-size="11" fill="#333">'
-                   f'{escape(labels.get("legend_" + g, g))} (max {_fmt(mx)})</text>')
+                   f'{escape(labels.get("legend_" + g, g))} ({labels.get("legend_max", "max")} {_fmt(mx, labels.get("lang", "en"))})</text>')
     ly = y0 + 26 + 3 * 18
     out.append(f'<rect x="10" y="{ly - 8}" width="8" height="8" fill="#34495e"/><text x="24" y="{ly}" font-size="11" '
                f'fill="#333">{escape(labels.get("legend_park", ""))}</text>')
@@ -359,7 +362,7 @@ class _Plot:
 
 
 def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequence[dict], percent: bool | str = False,
-                   width: int = 430, height: int = 230) -> str:
+                   width: int = 430, height: int = 230, lang: str = "en") -> str:
     """A line chart. series: dicts with label, values (same length as x), color, dash (bool). ``percent``: values
     are shares, labelled in % (True) or, for differences of shares, in percentage points ("pp")."""
     ml, mr, mt, mb = 52, 10, 24, 44
@@ -374,7 +377,7 @@ def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequen
         return "".join(out)
     lo, hi, ticks = _value_range(vals, percent)
     plot = _Plot(ml, mt, width - ml - mr, height - mt - mb, *_year_range(x), lo, hi)
-    out += [_value_grid(plot, ticks, percent), _year_ticks(plot),
+    out += [_value_grid(plot, ticks, percent, lang), _year_ticks(plot),
             f'<rect x="{ml}" y="{mt}" width="{plot.pw}" height="{plot.ph}" fill="none" stroke="#bbb"/>',
             _bands(plot, x, series), _series_lines(plot, x, series), _chart_legend(plot, series, width), "</svg>"]
     return "".join(out)
@@ -398,12 +401,13 @@ def _year_range(x: Sequence[float]) -> tuple[float, float]:
     return x0, x1
 
 
-def _value_grid(plot: _Plot, ticks: list[float], percent: bool | str) -> str:
+def _value_grid(plot: _Plot, ticks: list[float], percent: bool | str, lang: str = "en") -> str:
     """Horizontal grid lines with their labels, and the zero line when zero is inside the range."""
     out = []
     for tv in ticks:
         yy = plot.py(tv)
-        lab = f"{tv * 100:+.1f} pp" if percent == "pp" else f"{tv * 100:.1f}%" if percent else _fmt(tv)
+        pp = "百分点" if lang == "zh" else " pp"
+        lab = f"{tv * 100:+.1f}{pp}" if percent == "pp" else f"{tv * 100:.1f}%" if percent else _fmt(tv, lang)
         out.append(f'<line x1="{plot.ml}" y1="{yy:.1f}" x2="{plot.ml + plot.pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>'
                    f'<text x="{plot.ml - 4}" y="{yy + 3:.1f}" text-anchor="end" font-size="10" fill="#555">{lab}</text>')
     if plot.lo < 0 < plot.hi:

@@ -187,7 +187,7 @@ class Session:
         for e in m.scenario_def.timeline:
             key = (e.year, e.quarter, e.note)
             at_start = (e.year, e.quarter) <= (m.start_year, 1)
-            out.append({**e.to_dict(), "in_force": at_start or key in fired})
+            out.append({**e.to_dict(), "note_zh": e.note_zh, "in_force": at_start or key in fired})
         return out
 
     def _cached(self, key: str, fn):

@@ -75,9 +75,12 @@ def points(spec: SweepSpec) -> pd.DataFrame:
 def seeds(spec: SweepSpec, n_points: int) -> np.ndarray:
     """Seeds [point, replicate] spawned from the root seed with numpy SeedSequence.
 
+    A list: replicate r uses ``seeds[r]`` at every point (common random numbers with the seeds given).
     ``common``: replicate r uses the same seed at every point (common random numbers, so differences
     between points are not sampling noise); ``independent``: a fresh child sequence per run.
     """
+    if isinstance(spec.seeds, list):  # given: replicate r has seeds[r] at every point
+        return np.tile(np.array(spec.seeds, dtype=np.int64), (n_points, 1))
     root = np.random.SeedSequence(spec.root_seed)
     if spec.seeds == "common":
         per_rep = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in root.spawn(spec.replications)]

@@ -97,7 +97,7 @@ class SweepSpec(RunSettings):
     retries: int = 1
     timeout_seconds: float = 900.0
     outputs: list[str] = field(default_factory=list)
-    seeds: str = "common"
+    seeds: str | list[int] = "common"  # or an explicit list, one seed per replicate (the app's export bundle)
     fixed: dict[str, Any] = field(default_factory=dict)
     metrics: list[str] = field(default_factory=list)
     scenarios: list[str] = field(default_factory=list)  # design "scenarios": the named scenarios compared
@@ -414,10 +414,18 @@ def _metrics(raw: dict[str, Any], where: str) -> list[str]:
     return list(metrics)
 
 
-def _seeds(raw: dict[str, Any], where: str) -> str:
+def _seeds(raw: dict[str, Any], where: str) -> str | list[int]:
     seeds = raw.get("seeds", "common")
+    if isinstance(seeds, list):  # explicit replicate seeds, common to every point: a run made elsewhere, redone
+        reps = raw.get("replications", 1)
+        if (not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**32 for s in seeds)
+                or len(set(seeds)) != len(seeds) or reps != len(seeds)):
+            raise ConfigError(f"{where}: seeds", seeds, "distinct integers from 0 to 2**32-1, as many as replications "
+                              f"({reps})")
+        return list(seeds)
     if seeds not in SEED_MODES:
-        raise ConfigError(f"{where}: seeds", seeds, "common (same seeds at every design point) or independent")
+        raise ConfigError(f"{where}: seeds", seeds, "common (same seeds at every design point), independent, or a "
+                          "list of one seed per replication")
     return seeds
 
 

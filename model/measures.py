@@ -31,9 +31,6 @@ VERDICT_RULE = {"share_threshold_pp": 0.5,
                 "text": "siphon: GDP share falls >= 0.5 pp and net talent or firm/branch flows go to Changsha; "
                         "spillover: share rises >= 0.5 pp and net talent or firm/branch flows come from Changsha; "
                         "otherwise neutral"}
-PLAN_TARGETS_2025 = {  # CZT Plan Outline 2020 (model/data/plan_facts_2019.csv)
-    "gdp_100m_yuan": 27000.0, "gdp_per_capita_yuan": 165000.0, "urbanization_pct": 80.0, "rd_share_pct": 3.0}
-URBANIZATION_2019 = 73.5  # pct, Plan Outline 2020
 THETA_LAGS = 2  # years of core growth in the default theta (theta_lagged)
 
 
@@ -271,25 +268,6 @@ def verdict_by_year(annual: pd.DataFrame, flows: pd.DataFrame) -> dict[int, dict
     return out
 
 
-def plan_targets(annual: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Where the run stands in 2025 against the Plan Outline targets (GDP at 2019 prices; proxies documented)."""
-    a = annual[annual.year == 2025]
-    first = annual[annual.year == annual.year.min()]
-    if a.empty:
-        return {}
-    gdp = a.gdp_100m_yuan.sum()
-    pop = a.population_10k.sum() * 1e4
-    ag0 = first.gdp_agriculture_100m_yuan.sum() / first.gdp_100m_yuan.sum()
-    ag = a.gdp_agriculture_100m_yuan.sum() / gdp
-    values = {"gdp_100m_yuan": gdp, "gdp_per_capita_yuan": gdp * 1e8 / pop,
-              # proxy: urbanization moves with the non-agricultural share of value added
-              "urbanization_pct": min(100.0, URBANIZATION_2019 * (1 - ag) / (1 - ag0))}
-    if "rd_100m_yuan" in a:  # modelled R&D (model.knowledge) over GDP; tables recorded before it have none
-        values["rd_share_pct"] = 100 * a.rd_100m_yuan.sum() / gdp
-    return {k: {"value": float(v), "target": PLAN_TARGETS_2025[k], "ratio": float(v / PLAN_TARGETS_2025[k])}
-            for k, v in values.items()}
-
-
 def summarize(annual: pd.DataFrame, flows: pd.DataFrame, start_year: int) -> dict:
     """All summary measures of a run, JSON-ready."""
     if annual.empty:
@@ -320,5 +298,8 @@ def summarize(annual: pd.DataFrame, flows: pd.DataFrame, start_year: int) -> dic
     out["core_siphon_10k_per_year"] = {
         "from_rest_of_hunan": src[CORE_CITY]["rest_of_hunan"], "from_rest_of_china": src[CORE_CITY]["rest_of_china"],
         "from_periphery": sum(src[CORE_CITY][p] for p in PERIPHERY_CITIES)}
-    out["plan_targets_2025"] = plan_targets(annual)
+    from model.targets import gap_goals, plan_table  # model.targets uses theil and cv from here
+
+    out["plan_targets_2025"] = plan_table(annual, 2025)  # every 2025 target of the Plan Outline, one row each
+    out["gap_goals_2035"] = gap_goals(annual, 2035)
     return out

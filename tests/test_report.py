@@ -179,6 +179,13 @@ def test_report_figures_tables_and_index(sweep, report):
     want = zz.assign(sc=zz.run_id.map(scen)).groupby("sc").talent_subsidy_yuan.mean()
     got = gov[(gov.year == 2021) & (gov.city == "zhuzhou")].set_index("group").talent_subsidy_yuan_mean
     assert len(want) == 2 and np.allclose(got.loc[want.index], want)
+    plan = pd.read_csv(out / "plan_targets.csv")  # every Outline 2025 target per group; the sweep ends in 2021
+    from model.targets import TARGETS_2025
+
+    assert list(plan.key) == [t.key for t in TARGETS_2025] * 2 and list(dict.fromkeys(plan.group)) == ["baseline",
+                                                                                                        "enclave"]
+    assert (plan.runs == 2).all() and (plan.runs_with_value == 0).all() and plan.value_mean.isna().all()
+    assert plan[plan.status != "cannot"].note.str.contains("year 2025 not in the run").all()
     con = pd.read_csv(out / "contrasts.csv")  # enclave minus baseline, paired by replicate
     assert list(con.group) == ["enclave"] and (con.reference == "baseline").all() and (con.pairs == 2).all()
     assert np.isclose(con.zhuzhou_share_change_pp_diff.item(),

@@ -112,6 +112,11 @@ def _tables(data: SweepData, theta, sens, out: Path, notes: list[str]):
                            "incentive intensity (1 = 10% of value added), talent subsidy (yuan per talent per year), "
                            "extra park land (share a year), subsidies paid (100m yuan a year); mean and 95% "
                            "t-interval over replications"))
+    p = tables.write_csv(compute.plan_targets(data), out / "plan_targets.csv")
+    entries.append((p, "the Plan Outline's 2025 targets by group (model/targets.py): status (computed, proxy, "
+                       "cannot), target and direction, mean value over the runs with a 95% t-interval, mean ratio to "
+                       "the target, share of runs meeting it; the note says what a proxy measures and its bias, or "
+                       "why there is no value; model money at the sweep's start-year prices, targets nominal"))
     if len(data.groups) > 1:
         con = compute.contrasts(data, theta)
         for p in tables.contrasts(con, out, labels):

@@ -13,6 +13,7 @@ from experiments.report.load import SweepData
 from experiments.report.stats import log_growth, t_interval
 from model.identity import CORE_CITY as CORE, PERIPHERY_CITIES as PERIPHERY
 from model.measures import theta_lagged_pooled
+from model.targets import TARGETS_2025, plan_table
 
 CONF = 0.95
 
@@ -165,6 +166,34 @@ def government_choices(data: SweepData) -> pd.DataFrame:
         row["runs"] = n
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+PLAN_COLUMNS = ("group", "key", "label_en", "label_zh", "unit", "target", "direction", "status", "year", "runs",
+                "runs_with_value", "value_mean", "value_ci95_low", "value_ci95_high", "ratio_mean", "met_share",
+                "source", "note")
+
+
+def plan_targets(data: SweepData, year: int = 2025) -> pd.DataFrame:
+    """The Plan Outline's 2025 targets (model/targets.py) by group, in the declared order: each ok run's
+    ``plan_table`` on its city-by-year rows; mean and 95% t-interval of the value over the runs that have one, the
+    mean ratio to the target (mean value / target) and the share of those runs meeting it. A target without a value
+    in any run (``cannot``, a year the sweep did not reach, a column it did not keep) has NaN and says why."""
+    tables: dict[str, list[list[dict]]] = {}
+    for _, c in data.cities.groupby("run_id", sort=False):
+        tables.setdefault(c.group.iloc[0], []).append(plan_table(c, year))
+    rows = []
+    for g in data.groups:
+        runs = tables.get(g, [])
+        for i, t in enumerate(TARGETS_2025):
+            m, lo, hi, n = t_interval([math.nan if r[i]["value"] is None else r[i]["value"] for r in runs], CONF)
+            met = [r[i]["met"] for r in runs if r[i]["met"] is not None]
+            note = t.note if n or not runs else runs[0][i]["note"]  # without a value: why (from the first run)
+            rows.append({"group": g, "key": t.key, "label_en": t.label_en, "label_zh": t.label_zh, "unit": t.unit,
+                         "target": t.target, "direction": t.direction, "status": t.status, "year": year,
+                         "runs": len(runs), "runs_with_value": n, "value_mean": m, "value_ci95_low": lo,
+                         "value_ci95_high": hi, "ratio_mean": m / t.target if n else math.nan,
+                         "met_share": float(np.mean(met)) if met else math.nan, "source": t.source, "note": note})
+    return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
 
 
 def twin_contrasts(data: SweepData, theta: pd.DataFrame) -> pd.DataFrame:

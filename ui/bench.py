@@ -75,6 +75,25 @@ def ensemble(seeds: int = 8, years: int = 4, scale: int = 500, workers: int = 2)
           f"first year {per_year[0]:.2f} s, start and build {build:.1f} s); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
+    # as the app does it: the run shown steps in this process, the other seeds in the workers
+    from ui.session import Session
+
+    sess = Session(seed=7, scale=scale)
+    try:
+        sess.set_seeds(seeds)
+        sess.step(4)
+        sess.sync_ensembles()
+        app_years = []
+        for _ in range(years):
+            t0 = time.perf_counter()
+            sess.step(4)
+            sess.sync_ensembles()
+            app_years.append(time.perf_counter() - t0)
+    finally:
+        sess.close()
+    print(f"app (the run shown + {seeds - 1} background seeds): a year until every seed has it "
+          f"{statistics.median(app_years):.2f} s (median of {years})")
+
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["ensemble"]:

@@ -46,7 +46,9 @@ def _xy(lat: float, lon: float) -> tuple[float, float]:
 def _fmt(v: float, lang: str = "en") -> str:
     """A number for an axis or a legend: k and M in English, 万 and 亿 in Chinese."""
     a = abs(v)
-    if lang == "zh" and a >= 1e4:
+    if lang == "zh" and a >= 1e3:
+        if a < 1e4:
+            return f"{v:,.0f}"
         return f"{v / 1e8:.2f}亿" if a >= 1e8 else f"{v / 1e4:.1f}万" if a < 1e6 else f"{v / 1e4:.0f}万"
     if a >= 1e6:
         return f"{v / 1e6:.2f}M"

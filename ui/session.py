@@ -297,6 +297,8 @@ class Session:
         if self.ens is None:
             return [own]
         n = min(self.ens.steps, self.model.steps)
+        if n < 0:  # the background seeds have not reported yet: the run alone
+            return [own]
         return [own.iloc[:(n + 1) * len(self.model.cities)]] + self.ens.frames(upto=n)
 
     def pair(self):
@@ -341,6 +343,12 @@ class Session:
                 out.setdefault(city, {})[y] = {k: c / len(members) for k, c in counts.items()}
         return out
 
+    def annual_frames(self) -> list[pd.DataFrame]:
+        """Each seed's annual table (the run shown, then the background seeds that have reported one)."""
+        own = self.annual()
+        rest = [m.annual for m in self.ens.members if m.annual is not None] if self.ens is not None else []
+        return [own] + rest
+
     def members_behind(self) -> int:
         """Quarters the slowest background seed (ensemble or pinned run) is behind the run shown."""
         steps = [e.steps for e in ([self.ens] if self.ens else []) + list(self.pins.values())]
@@ -366,7 +374,7 @@ class Session:
                     if e.steps >= target or e.dropped:
                         continue
                     try:
-                        e.advance_to(min(target, (e.steps // 4 + 1) * 4))
+                        e.advance_to(min(target, (max(e.steps, 0) // 4 + 1) * 4))
                         self.ensemble_error = None
                     except Exception as exc:  # shown on the page; the run shown goes on
                         self.ensemble_error = f"{type(exc).__name__}: {exc}"
@@ -398,13 +406,14 @@ class Session:
 
         m = self.model
         return {"scenario": self.scenario, "seed": self.seed, "scale": self.scale, "start_year": m.start_year,
+                "seeds": list(self.spec().seeds),
                 "quarters_simulated": m.steps, "overrides": dict(self.overrides),
                 "levers_now": {p.name: m.p[p.name] for p in LEVERS}, "platform": platform.record()}
 
     def export_tag(self) -> str:
         """File-name tag of the exports: scenario, seed, scale, and a short hash of the app's lever values if any
         (two runs with other levers do not export under one name)."""
-        tag = f"{self.scenario}_seed{self.seed}_scale{self.scale}"
+        tag = f"{self.scenario}_seed{self.seed}_scale{self.scale}" + (f"_seeds{self.n_seeds}" if self.n_seeds > 1 else "")
         if self.overrides:
             tag += "_levers-" + hashlib.sha256(json.dumps(self.overrides, sort_keys=True).encode()).hexdigest()[:8]
         return tag

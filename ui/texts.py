@@ -114,6 +114,25 @@ TEXT: dict[str, dict[str, str]] = {
         "pins_waiting": "The pinned runs are being computed…",
         "spec_line": "{title}{levers} · seeds {seeds} · scale {scale}",
         "link_error": "This link cannot be opened:",
+        "export_bundle": "Bundle: data, configuration, twin",
+        "export_bundle_hint": "One zip: this run's tables and settings, its twin (the baseline, same seed and scale), "
+                              "and a sweep folder of every seed that python -m experiments report reads.",
+        "plan": "Plan Outline targets for 2025",
+        "plan_hint": "CZT Regional Integration Development Plan Outline (2020), ch. 2: every numeric 2025 target. "
+                     "Value: median over {n} seeds, with the 10th to 90th percentile; met: share of seeds. Money at "
+                     "{py} prices against nominal targets understates attainment.",
+        "plan_wait": "2025 is not complete yet in this run: values appear when the run reaches 2026 Q1.",
+        "plan_col_target": "Target",
+        "plan_col_value": "Run",
+        "plan_col_band": "10–90%",
+        "plan_col_met": "Met (seeds)",
+        "plan_col_how": "How",
+        "plan_cannot": "Not computable by the model",
+        "plan_gaps": "2035 goal: narrower gaps between the cities (first year → now, median over seeds)",
+        "plan_narrowed": "narrowed in {k} of {n} seeds",
+        "status_computed": "computed",
+        "status_proxy": "proxy",
+        "status_cannot": "cannot",
         "compare_off": "Not available: this run starts in {year}, the baseline in {base}.",
         "timeline": "Policy timeline",
         "timeline_hint": "Switches applied during the run; ✓ = in force now.",
@@ -257,6 +276,24 @@ TEXT: dict[str, dict[str, str]] = {
         "pins_waiting": "正在计算固定的运行……",
         "spec_line": "{title}{levers} · 种子 {seeds} · 比例 {scale}",
         "link_error": "无法打开此链接：",
+        "export_bundle": "打包下载：数据、配置与对照运行",
+        "export_bundle_hint": "一个压缩包：本次运行的数据表与设置、对照运行（基准情景，相同种子与比例），以及全部种子的批量运行文件夹，"
+                              "可直接用于生成研究报告。",
+        "plan": "《规划纲要》2025年目标",
+        "plan_hint": "《长株潭区域一体化发展规划纲要》（2020）第二章的全部量化2025年目标。数值：{n} 个种子的中位数及第 10 至"
+                     "第 90 百分位；达成：达成的种子占比。货币量按 {py} 年价格计，而目标为现价，故低估达成程度。",
+        "plan_wait": "本次运行尚未完成2025年：运行到2026年第1季度后显示数值。",
+        "plan_col_target": "目标",
+        "plan_col_value": "模拟值",
+        "plan_col_band": "10–90%",
+        "plan_col_met": "达成（种子占比）",
+        "plan_col_how": "方式",
+        "plan_cannot": "模型无法计算的目标",
+        "plan_gaps": "2035年目标：城市间差距缩小（首年 → 当前，种子中位数）",
+        "plan_narrowed": "{n} 个种子中 {k} 个缩小",
+        "status_computed": "直接计算",
+        "status_proxy": "代理指标",
+        "status_cannot": "无法计算",
         "compare_off": "不可用：本次运行始于{year}年，基准情景始于{base}年。",
         "timeline": "政策时间线",
         "timeline_hint": "运行期间生效的政策切换；✓ = 已生效。",
@@ -293,7 +330,7 @@ TEXT: dict[str, dict[str, str]] = {
         "government": "市政府",
         "no_moves": "尚无迁移记录。",
         "export": "导出数据",
-        "export_hint": "已模拟的全部数据：每城市每季度一行（cities）、每项流动一行（flows）或每城市每年一行（annual）；settings.json（及 Parquet 文件的元数据）记录情景、随机种子、比例与各杠杆取值。",
+        "export_hint": "已模拟的全部数据：城市季度表（cities.csv，每城市每季度一行）、流动表（flows.csv，每项流动一行）与城市年度表（annual.csv，每城市每年一行），另有同名列式存储文件；settings.json（及列式存储文件的元数据）记录情景、随机种子、比例与各杠杆取值。",
         "error": "错误",
         "error_kept": "（显示的运行未改变：{scenario}，随机种子 {seed}，比例 {scale}）",
         "loading": "正在构建模型…",
@@ -408,3 +445,34 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
 def field_label(lang: str, key: str) -> str:
     """The label of a data field in ``lang``; KeyError for a field without one."""
     return FIELD_LABELS[lang][key]
+
+
+# why a Plan Outline target cannot be computed, or what stands in for it (model/targets.py has the English notes)
+PLAN_NOTE_ZH: dict[str, str] = {
+    "gdp_100m_yuan": "三市地区生产总值之和（按起始年价格）",
+    "gdp_growth_pct": "相对2019年的年均实际增长率",
+    "gdp_per_capita_yuan": "地区生产总值除以常住人口（按起始年价格）",
+    "urban_disposable_income_yuan": "项目数据中没有2019年的收入水平，模型只有工资",
+    "urban_population_10k": "城镇化率代理值乘以常住人口",
+    "urbanization_pct": "2019年城镇化率随非农增加值占比变动，偏低",
+    "rd_share_pct": "企业研发支出占地区生产总值的比重",
+    "hightech_value_added_100m_yuan": "工程机械、交通运输设备、电子信息三个行业的增加值",
+    "hightech_share_pct": "上一行占地区生产总值的比重",
+    "road_density_km_per_km2": "模型没有道路网络",
+    "commute_circle_minutes": "通勤时间是情景输入，不是模拟结果",
+    "pm25_ug_m3": "模型没有环境模块",
+    "forest_cover_pct": "模型没有环境模块",
+    "good_air_days_pct": "模型没有环境模块",
+    "cross_border_water_pct": "模型没有环境模块",
+    "energy_per_gdp_change_pct": "生产函数中没有能源投入",
+    "public_spending_per_capita_yuan": "分成后地方税收与省级投资除以常住人口，不含中央转移支付，偏低",
+    "new_urban_jobs_10k": "全年就业净增量，低于统计口径的新增就业总数",
+    "schooling_years": "劳动者只有两种技能水平，没有受教育年限",
+    "sport_participation_pct": "模型不含健康行为",
+    "life_expectancy_years": "死亡率不分年龄，没有生命表",
+}
+PLAN_UNIT_ZH: dict[str, str] = {
+    "100m yuan": "亿元", "pct per year": "%/年", "yuan": "元", "10k persons": "万人", "pct": "%", "km/km2": "公里/平方公里",
+    "minutes": "分钟", "ug/m3": "微克/立方米", "pct of days": "% 天数", "pct of sections": "% 断面",
+    "pct change on 2019": "较2019年变化 %", "yuan per resident": "元/人", "years": "年", "index": "指数",
+}

@@ -1,0 +1,186 @@
+"""The app's research parts without a browser: ensembles in worker processes, pinned runs, the URL state and the
+export bundle (ui/ensemble.py, ui/session.py, ui/urlstate.py, ui/bundle.py).
+
+The app's scale 500 keeps these fast; the model's own statistics are tested elsewhere at TEST_SCALE.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import CZTModel
+from model.errors import ConfigError
+from model.measures import summarize, verdict_by_year
+from ui import urlstate
+from ui.ensemble import Ensemble, EnsemblePool, RunSpec
+from ui.session import Session
+
+SCALE = 500
+
+
+@pytest.fixture(scope="module")
+def pool():
+    p = EnsemblePool(workers=2)
+    yield p
+    p.close()
+
+
+def test_ensemble_members_are_the_runs_of_their_seeds(pool):
+    """Each member, whichever worker steps it, is the very run a single model with its seed and levers gives, and
+    advancing in several calls changes nothing."""
+    spec = RunSpec.make("enclave", {"enclave_tax_share": 0.3}, SCALE, [3, 4, 5])
+    e = Ensemble(pool, spec)
+    e.advance_to(3)
+    e.advance_to(8)
+    assert e.steps == 8
+    for seed, frame in zip(spec.seeds, e.frames()):
+        m = CZTModel("enclave", seed=seed, overrides={"enclave_tax_share": 0.3, "scale": SCALE})
+        for _ in range(8):
+            m.step()
+        pd.testing.assert_frame_equal(frame.reset_index(drop=True), m.cities_frame().reset_index(drop=True))
+        member = e.members[spec.seeds.index(seed)]
+        pd.testing.assert_frame_equal(member.annual.reset_index(drop=True), m.annual_frame().reset_index(drop=True))
+    e.drop()
+
+
+def test_verdict_by_year_is_the_summary_verdict_of_each_year():
+    """The strip's per-year verdict is what the summary says for a run that ended that year, over seeds."""
+    for seed in (1, 2):
+        m = CZTModel("talent", seed=seed, overrides={"scale": SCALE})
+        m.run_until(2023)
+        a, f = m.annual_frame(), m.flows_frame()
+        by_year = verdict_by_year(a, f)
+        assert sorted(by_year) == sorted(a.year.unique())
+        for y, v in by_year.items():
+            assert summarize(a[a.year <= y], f[f.year <= y], m.start_year)["verdict"] == v
+
+
+def test_session_ensemble_strip_and_pins():
+    """Strip shares are counts of the seeds' verdicts; a run pinned as A and compared with itself differs by zero
+    with a zero band; pinning a changed lever gives a different run."""
+    from ui.app import compare_series, ensemble_series
+
+    s = Session(seed=11, scale=SCALE)
+    try:
+        s.set_seeds(3)
+        s.step(8)
+        s.sync_ensembles()
+        frames = s.current_frames()
+        assert len(frames) == 3 and all(len(f) == len(frames[0]) for f in frames)
+        strip = s.verdict_strip()
+        per_seed = [verdict_by_year(s.model.annual_frame(), s.model.flows_frame())] + [
+            m.verdicts for m in s.ens.members]
+        for city, years in strip.items():
+            for y, shares in years.items():
+                assert sum(shares.values()) == pytest.approx(1)
+                for k, share in shares.items():
+                    assert share == pytest.approx(sum(v[y][city] == k for v in per_seed) / 3)
+        s.pin("A")
+        s.sync_ensembles()
+        (spec_a, fa), (spec_b, fb) = s.pair()
+        assert spec_a == spec_b == s.spec() and s.pair_same_seeds()
+        sa, sb = ensemble_series(fa, "en", s.model), ensemble_series(fb, "en", s.model)
+        diff = compare_series(sa, sb, diff=True, paired=True)
+        for rows in diff.values():
+            for r in rows:
+                assert np.nanmax(np.abs(r["values"])) == 0 and np.nanmax(np.abs(r["hi"] - r["lo"])) == 0
+        s.set_levers({"commute_minutes_cs_xt": 15.0})
+        s.pin("B")
+        s.step(4)
+        s.sync_ensembles()
+        (spec_a, fa), (spec_b, fb) = s.pair()
+        assert spec_b.levers == {"commute_minutes_cs_xt": 15.0} and len(fa[0]) == len(fb[0]) == 3 * 13
+        assert not fa[0]["commuters_out_10k"].equals(fb[0]["commuters_out_10k"])
+    finally:
+        s.close()
+
+
+def test_url_round_trip_rebuilds_the_view():
+    """encode -> decode -> apply on a fresh session gives the same scenario, seed, levers, seeds, pins and quarter."""
+    s = Session(scenario="enclave", seed=5, scale=SCALE)
+    t = Session(scale=SCALE)
+    try:
+        s.set_levers({"talent_recognition": 0.5, "hukou_portability": 1.0})
+        s.set_seeds(2)
+        s.step(6)
+        s.pin("A", RunSpec.make("baseline", {}, SCALE, [1, 2]))
+        query = urlstate.encode(s, view="diff", lang="zh")
+        state = urlstate.decode(query)
+        assert state["view"] == "diff" and state["lang"] == "zh" and (state["year"], state["quarter"]) == (2020, 3)
+        urlstate.apply(t, state)
+        assert (t.scenario, t.seed, t.scale, t.n_seeds, t.steps) == ("enclave", 5, SCALE, 2, 6)
+        assert t.overrides == s.overrides and t.pins["A"].spec == s.pins["A"].spec
+        assert urlstate.encode(t, view="diff", lang="zh") == query
+        pd.testing.assert_frame_equal(t.cities(), s.cities())
+    finally:
+        s.close()
+        t.close()
+
+
+@pytest.mark.parametrize("query, field", [
+    ("scenario=nowhere", "scenario"), ("seed=abc", "seed"), ("scale=5", "scale"), ("seeds=99", "seeds"),
+    ("q=2024Q5", "q"), ("lv=not_a_lever:1", "not_a_lever"), ("lv=talent_recognition:7", "talent_recognition"),
+    ("lv=licence_recognition:maybe", "licence_recognition"), ("pinA={bad", "pinA"),
+    ('pinB={"scenario":"baseline","scale":500,"seeds":[1,1]}', "seeds"), ("view=sideways", "view"),
+    ("colour=red", "colour"),
+])
+def test_bad_links_give_one_line_naming_the_field(query, field):
+    with pytest.raises(ConfigError) as exc:
+        urlstate.decode(query)
+    msg = str(exc.value)
+    assert f"'{field}'" in msg and "allowed" in msg and "\n" not in msg
+
+
+def test_a_quarter_out_of_range_keeps_the_run():
+    s = Session(seed=2, scale=SCALE)
+    try:
+        s.step(2)
+        with pytest.raises(ConfigError, match="'q'"):
+            urlstate.apply(s, urlstate.decode("scenario=enclave&q=2050Q1"))
+        assert (s.scenario, s.steps) == ("baseline", 2)
+    finally:
+        s.close()
+
+
+def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path):
+    """The bundle's configuration names the levers and seeds; its twin is the baseline run of the same seed; its
+    sweep folder holds the app's runs (same annual rows as the app's run) and python -m experiments report reads
+    it."""
+    from experiments.report.build import build as build_report
+    from ui import bundle
+
+    s = Session(seed=9, scale=SCALE)
+    try:
+        s.set_levers({"commute_minutes_cs_xt": 15.0})
+        s.set_seeds(2)
+        s.step(9)
+        z = zipfile.ZipFile(io.BytesIO(bundle.build(s, sweep_workers=0)))
+        z.extractall(tmp_path)
+        cfg = json.loads(z.read("config.json"))
+        assert cfg["run"] == {"scenario": "baseline", "levers": {"commute_minutes_cs_xt": 15.0}, "scale": SCALE,
+                              "seeds": [9, 10]}
+        assert cfg["quarters_simulated"] == 9 and cfg["last_complete_year"] == 2020 and cfg["code_version"]
+        twin = CZTModel("baseline", seed=9, overrides={"scale": SCALE})
+        for _ in range(9):
+            twin.step()
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "twin" / "cities.parquet"), twin.cities_frame())
+        runs = pd.read_parquet(tmp_path / "sweep" / "runs.parquet")
+        runs["scenario"] = runs.scenario.map(lambda n: n.rsplit("/", 1)[-1].removesuffix(".toml"))  # the file's path
+        assert sorted(zip(runs.scenario, runs.seed)) == [("app-run", 9), ("app-run", 10), ("baseline", 9),
+                                                         ("baseline", 10)]
+        cities = pd.read_parquet(tmp_path / "sweep" / "cities.parquet")
+        rid = runs[(runs.scenario == "app-run") & (runs.seed == 9)].run_id.iloc[0]
+        mine = cities[cities.run_id == rid].sort_values(["year", "city"]).gdp_100m_yuan.to_numpy()
+        app = pd.read_parquet(tmp_path / "run" / "annual.parquet")
+        app = app[app.year <= 2020].sort_values(["year", "city"]).gdp_100m_yuan.to_numpy()
+        np.testing.assert_array_equal(mine, app)
+        build_report(tmp_path / "sweep", tmp_path / "report")
+        assert (tmp_path / "report" / "report.md").exists()
+    finally:
+        s.close()

@@ -89,12 +89,15 @@ def test_zh_page_shows_no_english(server, browser):
         texts += page.evaluate(VISIBLE_TEXT_JS)
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOT_DIR / "app-zh-walk.png"), full_page=True)
-    # a scenario with a policy timeline (its notes) and a year in the middle of it
-    page.goto(url + "?scenario=as-happened&lang=zh&q=2022Q1")
-    page.wait_for_function("() => /2022年第1季度/.test(document.querySelector('.now-text').innerText)",
-                           timeout=90_000)
-    page.wait_for_selector("#policy-timeline .tl-entry[data-in-force=true]", timeout=30_000)
-    texts += page.evaluate(VISIBLE_TEXT_JS)
+    # a scenario with a policy timeline (its notes) and a year in the middle of it, in a second tab
+    tab = _watched_page(browser, problems)
+    tab.goto(url + "?scenario=as-happened&lang=zh&q=2022Q1")
+    tab.wait_for_selector("#czt-map", timeout=90_000)
+    tab.wait_for_function("() => /2022年第1季度/.test(document.querySelector('.now-text').innerText)",
+                          timeout=90_000)
+    tab.wait_for_selector("#policy-timeline .tl-entry[data-in-force=true]", timeout=30_000)
+    texts += tab.evaluate(VISIBLE_TEXT_JS)
+    tab.close()
     assert len(texts) > 200  # the walk saw the page
     bad = _english_words(texts)
     assert not bad, "English on the 中文 page:\n" + "\n".join(sorted(set(bad)))

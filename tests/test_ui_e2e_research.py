@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import zipfile
 from urllib.parse import parse_qs, urlparse
 
@@ -105,11 +106,20 @@ def test_zh_page_shows_no_english(server, browser):
     page.close()
 
 
+def _spawned_workers() -> int:
+    """Processes started by multiprocessing's spawn (the app's ensemble workers) on this machine."""
+    import subprocess
+
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    return sum("multiprocessing.spawn" in line and "spawn_main" in line for line in out.splitlines())
+
+
 def test_ensemble_bands_and_verdict_strip(server, browser):
     """Four seeds: the charts get bands around a median, the strip one cell per complete year and city whose
-    shares of seeds sum to one."""
+    shares of seeds sum to one; leaving the page stops the tab's worker processes."""
     url, _ = server
     problems: list[str] = []
+    before = _spawned_workers()
     page = _watched_page(browser, problems)
     page.goto(url)
     page.wait_for_selector("#czt-map", timeout=90_000)
@@ -128,6 +138,13 @@ def test_ensemble_bands_and_verdict_strip(server, browser):
     assert all(abs(c[1] - 1) < 1e-3 for c in cells)
     assert page.locator(".charts-note >> text=percentile").count() == 1  # the note says what the band is
     page.screenshot(path=str(SHOT_DIR / "app-ensemble.png"), full_page=True)
+    assert _spawned_workers() == before + 2
+    page.goto("about:blank")  # the tab's page unloads: Solara closes its kernel, the app stops its workers
+    deadline = time.time() + 30
+    while _spawned_workers() > before and time.time() < deadline:
+        time.sleep(0.5)
+    assert _spawned_workers() == before
+    problems[:] = [p for p in problems if "/_solara/api/close/" not in p]  # the unload's beacon, cut short
     assert not problems, "\n".join(problems)
     page.close()
 

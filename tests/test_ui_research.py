@@ -184,3 +184,45 @@ def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path):
         assert (tmp_path / "report" / "report.md").exists()
     finally:
         s.close()
+
+
+def test_a_dead_worker_fails_the_ensemble_and_the_pool_recovers():
+    """A worker that dies mid-run: the ensemble reports the failure (no gap, no answer read out of step), the pool
+    restarts its workers, and a new ensemble on it gives its seeds' runs again. After close, nothing restarts."""
+    pool = EnsemblePool(workers=2)
+    try:
+        spec = RunSpec.make("baseline", {}, SCALE, [21, 22])
+        e = Ensemble(pool, spec)
+        e.advance_to(2)
+        gen = pool.generation
+        pool._procs[1].kill()
+        pool._procs[1].join()
+        with pytest.raises(RuntimeError, match="worker"):
+            e.advance_to(4)
+        assert e.error and pool.generation == gen + 1 and not pool.started
+        e.advance_to(6)  # a failed ensemble is not retried
+        assert e.steps == 2
+        again = Ensemble(pool, spec)
+        again.advance_to(3)
+        m = CZTModel("baseline", seed=22, overrides={"scale": SCALE})
+        for _ in range(3):
+            m.step()
+        pd.testing.assert_frame_equal(again.frames()[1].reset_index(drop=True), m.cities_frame().reset_index(drop=True))
+    finally:
+        pool.close()
+    with pytest.raises(RuntimeError, match="stopped"):
+        Ensemble(pool, spec).advance_to(1)
+    assert not pool.started
+
+
+def test_pins_from_other_start_years_are_not_compared_and_float_levers_survive_links():
+    s = Session(seed=4, scale=SCALE)
+    try:
+        s.pin("A", RunSpec.make("hindcast-2010", {}, SCALE, [4]))
+        assert s.pair() is None and not s.pins_comparable
+        s.unpin("A")
+        s.set_levers({"enclave_tax_share": 0.123456789})
+        state = urlstate.decode(urlstate.encode(s))
+        assert state["levers"] == {"enclave_tax_share": 0.123456789}
+    finally:
+        s.close()

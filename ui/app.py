@@ -488,9 +488,13 @@ def Charts(sess: Session, lang: str, version: int, pin_view: str):
     titles = chart_titles(lang, m.start_year)
     pair = sess.pair() if pin_view != "off" else None
     note = None
+    if pin_view != "off" and pair is None:
+        solara.Text(t(lang, "pins_start_differ"), style="font-size:12px;color:#b03a2e", classes=["pins-waiting"])
     if pair is not None:
         (spec_a, fa), (spec_b, fb) = pair
-        n = min(len(fa[0]), len(fb[0])) if fa and fb else 0
+        # every seed of both runs must have reported: a paired difference of a partial ensemble would mislead
+        complete = len(fa) == len(spec_a.seeds) and len(fb) == len(spec_b.seeds)
+        n = min(len(fa[0]), len(fb[0])) if fa and fb and complete else 0
         fa, fb = [f.iloc[:n] for f in fa], [f.iloc[:n] for f in fb]
         if n == 0:
             solara.Text(t(lang, "pins_waiting"), style="font-size:12px;color:#555", classes=["pins-waiting"])
@@ -504,6 +508,9 @@ def Charts(sess: Session, lang: str, version: int, pin_view: str):
     else:
         frames = sess.current_frames()
         base = sess.base_cities() if sess.comparing and len(frames) == 1 else None
+        if sess.comparing and len(frames) > 1:  # the twin has one seed: an ensemble is compared through pins
+            solara.Text(t(lang, "compare_ensemble_note"), style="font-size:12px;color:#b03a2e",
+                        classes=["compare-ensemble-note"])
         series = ensemble_series(frames, lang, m)
         if base is not None:
             bs = chart_series(base.iloc[:len(frames[0])], lang, m)

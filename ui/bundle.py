@@ -10,7 +10,9 @@ Inside (``README.txt`` in the zip says the same):
   twin and the run for every seed of the ensemble through the last complete year, redone from the configuration
   (the runs are the app's own: same configuration and seeds, same results on the same platform), so that
   ``python -m experiments report sweep --out report`` makes the paper tables and figures of the comparison;
-  ``sweep/app-run.toml`` is the run as a scenario file and ``sweep/sweep.toml`` the sweep file.
+  ``sweep/app-run.toml`` is the run as a scenario file and ``sweep/sweep.toml`` the sweep file (to run it again:
+  ``cd sweep && python -m experiments sweep sweep.toml --out ../again``). The sweep's tables name the scenario
+  file by the temporary path it had when the bundle was made.
 
 Everything is written to a temporary folder and zipped in memory: a failure leaves no partial file.
 """
@@ -23,6 +25,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 TWIN = "baseline"
 
@@ -57,13 +61,16 @@ def sweep_toml(scenario_file: str, seeds: list[int], until: int, scale: int, wit
     ]) + "\n"
 
 
-def _tables(model, folder: Path, info: dict[str, Any]) -> None:
+def _frames(model) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return model.cities_frame(), model.flows_frame(), model.annual_frame()
+
+
+def _tables(frames, folder: Path, info: dict[str, Any]) -> None:
     from experiments.io import write_json, write_parquet
 
     folder.mkdir(parents=True, exist_ok=True)
-    write_parquet(model.cities_frame(), folder / "cities.parquet")
-    write_parquet(model.flows_frame(), folder / "flows.parquet")
-    write_parquet(model.annual_frame(), folder / "annual.parquet")
+    for name, df in zip(("cities", "flows", "annual"), frames):
+        write_parquet(df, folder / f"{name}.parquet")
     write_json(info, folder / "run.json")
 
 
@@ -74,45 +81,50 @@ def build(sess, sweep_workers: int = 2) -> bytes:
     from model import platform
     from ui.session import Session
 
-    with sess.lock:
+    with sess.lock:  # one consistent quarter: the play loop steps the model under this lock
         spec = sess.spec()
         m = sess.model
         steps = m.steps
         settings = sess.settings()
         summary = sess.summary()
-        base = sess.base if (sess.base is not None and sess.base.steps == steps) else None
-    is_twin = spec.scenario == TWIN and not spec.overrides
+        run_frames = _frames(m)
+        base = sess.base
+        twin_frames = _frames(base) if base is not None and base.steps == steps else None
+        has_twin = not (spec.scenario == TWIN and not spec.overrides) and m.start_year == sess.base_start_year
     last_year = m.start_year + steps // 4 - 1  # the last complete year
     config = {
         "run": spec.to_dict(), "levers_now": settings["levers_now"], "start_year": m.start_year,
         "quarters_simulated": steps, "last_complete_year": last_year if steps >= 4 else None,
-        "twin": None if is_twin else {"scenario": TWIN, "levers": {}, "scale": spec.scale, "seeds": list(spec.seeds)},
+        "twin": {"scenario": TWIN, "levers": {}, "scale": spec.scale, "seeds": list(spec.seeds)} if has_twin else None,
         "pins": {k: e.spec.to_dict() for k, e in sorted(sess.pins.items())},
         "code_version": code_version(), "platform": platform.record(),
         "read_with": "python -m experiments report sweep --out report (after unzipping)",
     }
     with tempfile.TemporaryDirectory(prefix="czt-bundle-") as tmp:
         root = Path(tmp)
-        _tables(m, root / "run", {**settings, "summary": summary})
-        if not is_twin and m.start_year == sess.base_start_year:
-            twin = base if base is not None else Session._build(sess, TWIN, spec.seeds[0], spec.scale, {})
-            while twin.steps < steps:
-                twin.step()
-            _tables(twin, root / "twin", {"scenario": TWIN, "seed": spec.seeds[0], "scale": spec.scale,
-                                          "quarters_simulated": twin.steps})
+        _tables(run_frames, root / "run", {**settings, "summary": summary})
+        if has_twin:
+            if twin_frames is None:
+                twin = Session._build(sess, TWIN, spec.seeds[0], spec.scale, {})
+                for _ in range(steps):
+                    twin.step()
+                twin_frames = _frames(twin)
+            _tables(twin_frames, root / "twin", {"scenario": TWIN, "seed": spec.seeds[0], "scale": spec.scale,
+                                                 "quarters_simulated": steps})
         if steps >= 4:
             sw = root / "sweep-spec"
             sw.mkdir()
             scen_file = sw / "app-run.toml"
             scen_file.write_text(scenario_toml(spec.scenario, spec.levers), encoding="utf-8")
-            twin_ok = not is_twin and m.start_year == sess.base_start_year
             sweep_file = sw / "sweep.toml"
-            sweep_file.write_text(sweep_toml(str(scen_file), list(spec.seeds), last_year, spec.scale, twin_ok),
+            sweep_file.write_text(sweep_toml(str(scen_file), list(spec.seeds), last_year, spec.scale, has_twin),
                                   encoding="utf-8")
             run_sweep(root / "sweep", spec_path=sweep_file, workers=sweep_workers, progress=False,
                       stream=io.StringIO())
-            for f in (scen_file, sweep_file):
-                (root / "sweep" / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+            # the copies kept name the scenario file next to them: run them from inside sweep/
+            (root / "sweep" / "app-run.toml").write_text(scen_file.read_text(encoding="utf-8"), encoding="utf-8")
+            (root / "sweep" / "sweep.toml").write_text(
+                sweep_toml("app-run.toml", list(spec.seeds), last_year, spec.scale, has_twin), encoding="utf-8")
         (root / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
                                           encoding="utf-8")
         (root / "README.txt").write_text(__doc__, encoding="utf-8")

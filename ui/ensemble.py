@@ -45,6 +45,9 @@ class RunSpec:
             raise ConfigError("seeds", len(seeds), f"from 1 to {MAX_SEEDS} seeds in the app")
         if len(set(seeds)) != len(seeds):
             raise ConfigError("seeds", list(seeds), "distinct seeds")
+        bad = [x for x in seeds if not 0 <= x < 2**32]
+        if bad:
+            raise ConfigError("seeds", bad[0], "integers from 0 to 2**32-1")
         return cls(scenario, tuple(sorted(overrides.items())), int(scale), seeds)
 
     @property
@@ -143,66 +146,89 @@ def _serve(conn) -> None:
 
 # ---------------------------------------------------------------------------- app side
 class EnsemblePool:
-    """Worker processes of one browser tab. Started on first use; ``close()`` (or the tab's end) stops them."""
+    """Worker processes of one browser tab. Started on first use; ``close()`` (or the tab's end) stops them for
+    good. A failed call (a worker died, or answered with an error) stops every worker and bumps ``generation``:
+    the pipes are never left out of step, and every ensemble rebuilds from its start on its next advance."""
+
+    _env_lock = threading.Lock()  # two tabs starting pools at once must not interleave the environment edits
 
     def __init__(self, workers: int = 2) -> None:
         self.n = workers
         self._procs: list = []
         self._conns: list = []
         self._lock = threading.Lock()
+        self.generation = 0
+        self.closed = False
 
     def _start(self) -> None:
+        if self.closed:
+            raise RuntimeError("the tab's worker processes have been stopped")
         if self._procs:
             return
         ctx = mp.get_context("spawn")  # fork from a threaded server can deadlock
         # one thread per worker (numba's prange kernels, BLAS): the workers already fill the cores, and threads
         # on top of them oversubscribe (8 seeds, a year: 0.89 s with default threads, 0.61 s with one, 2 cores).
         # Spawned children read the variables at start; the server's own libraries are loaded already.
-        saved = {k: os.environ.get(k) for k in _ONE_THREAD}
-        os.environ.update({k: "1" for k in _ONE_THREAD})
-        try:
-            for _ in range(self.n):
-                a, b = ctx.Pipe()
-                p = ctx.Process(target=_serve, args=(b,), daemon=True)
-                p.start()
-                self._procs.append(p)
-                self._conns.append(a)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        with EnsemblePool._env_lock:
+            saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+            os.environ.update({k: "1" for k in _ONE_THREAD})
+            try:
+                for _ in range(self.n):
+                    a, b = ctx.Pipe()
+                    p = ctx.Process(target=_serve, args=(b,), daemon=True)
+                    p.start()
+                    self._procs.append(p)
+                    self._conns.append(a)
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+
+    @property
+    def started(self) -> bool:
+        return bool(self._procs)
 
     def call_all(self, msgs: dict[int, tuple]) -> dict[int, Any]:
         """Send each worker its message, then collect every answer (so the workers run in parallel)."""
         with self._lock:
             self._start()
-            for w, msg in msgs.items():
-                self._conns[w].send(msg)
-            out, failure = {}, None
-            for w in msgs:
-                status, value = self._conns[w].recv()
-                if status == "ok":
-                    out[w] = value
-                else:
-                    failure = failure or (status, value)
-            if failure:  # the app checks a configuration in-process before it sends it: this is unexpected
-                raise RuntimeError(failure[1])
+            try:
+                for w, msg in msgs.items():
+                    self._conns[w].send(msg)
+                out, failure = {}, None
+                for w in msgs:
+                    status, value = self._conns[w].recv()
+                    if status == "ok":
+                        out[w] = value
+                    else:
+                        failure = failure or value
+            except (OSError, EOFError) as exc:  # a worker died: its pipe is gone
+                self._stop()
+                raise RuntimeError(f"a background worker stopped ({type(exc).__name__})") from None
+            if failure:  # the app checks configurations in-process first: this is unexpected
+                self._stop()
+                raise RuntimeError(failure)
             return out
 
+    def _stop(self) -> None:
+        for c in self._conns:
+            try:
+                c.send(("stop",))
+            except (OSError, BrokenPipeError):
+                pass
+        for p in self._procs:
+            p.join(timeout=2)
+            if p.is_alive():
+                p.terminate()
+        self._procs, self._conns = [], []
+        self.generation += 1
+
     def close(self) -> None:
+        self.closed = True  # first: a call waiting for the lock then refuses to start new workers
         with self._lock:
-            for c in self._conns:
-                try:
-                    c.send(("stop",))
-                except (OSError, BrokenPipeError):
-                    pass
-            for p in self._procs:
-                p.join(timeout=2)
-                if p.is_alive():
-                    p.terminate()
-            self._procs, self._conns = [], []
+            self._stop()
 
 
 @dataclass
@@ -227,7 +253,9 @@ class Ensemble:
         self.members = [Member(s) for s in spec.seeds]
         self._where = {i: i % pool.n for i in range(len(spec.seeds))}  # member -> worker, round robin
         self._built = False
+        self._gen = -1  # the pool generation the members were built in
         self.dropped = False
+        self.error: str | None = None  # set when an advance failed: the ensemble is not retried
         self.lock = threading.Lock()
 
     def _key(self, i: int) -> tuple:
@@ -240,8 +268,11 @@ class Ensemble:
         return out
 
     def build(self) -> None:
-        if self._built:
+        if self._built and self._gen == self.pool.generation:
             return
+        if self._built:  # the pool was restarted: the workers' models are gone, start again
+            self.members = [Member(sd) for sd in self.spec.seeds]
+        self._gen = self.pool.generation
         s = self.spec
         # one model per worker at a time, so a failing configuration is reported before all are built
         rounds = max(len(v) for v in self._by_worker().values())
@@ -257,14 +288,21 @@ class Ensemble:
         return min(m.steps if m.cities is not None else -1 for m in self.members)
 
     def advance_to(self, target: int) -> None:
+        """Step every member to ``target`` quarters. A failure is kept in ``error`` (and raised): the ensemble is
+        not retried, and a restarted pool makes every ensemble rebuild, so no member is left with a gap."""
         with self.lock:
-            if self.dropped:
+            if self.dropped or self.error:
                 return
-            self.build()
-            if self.steps >= target:
-                return
-            groups = self._by_worker()
-            res = self.pool.call_all({w: ("advance", [self._key(i) for i in ix], target) for w, ix in groups.items()})
+            try:
+                self.build()
+                if self.steps >= target:
+                    return
+                groups = self._by_worker()
+                res = self.pool.call_all({w: ("advance", [self._key(i) for i in ix], target)
+                                          for w, ix in groups.items()})
+            except Exception as exc:
+                self.error = f"{type(exc).__name__}: {exc}"
+                raise
             for w, ix in groups.items():
                 for i in ix:
                     self._merge(self.members[i], res[w][self._key(i)])
@@ -281,7 +319,7 @@ class Ensemble:
     def drop(self) -> None:
         self.dropped = True  # read without the lock by the background loop: it skips a dropped ensemble
         with self.lock:
-            if self._built:
+            if self.pool.started and not self.pool.closed:  # also the models of a build that failed half-way
                 try:
                     self.pool.call_all({w: ("drop", [self._key(i) for i in ix])
                                         for w, ix in self._by_worker().items()})

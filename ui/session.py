@@ -50,7 +50,7 @@ class Session:
         self.ens: Ensemble | None = None
         self.pins: dict[str, Ensemble] = {}  # "A", "B" -> a pinned run, advanced with this one
         self.on_update = lambda: None  # the app's signal that ensemble results have come in
-        self.ensemble_error: str | None = None
+        self._retired: list[Ensemble] = []  # replaced ensembles, dropped by the background thread (no waiting here)
         self._wake = threading.Event()
         self._bg: threading.Thread | None = None
         self._closed = False
@@ -261,10 +261,17 @@ class Session:
         self.n_seeds = n
         self._renew_ensemble()
 
+    def _retire(self, e: Ensemble | None) -> None:
+        """Stop using an ensemble; its models are dropped in the workers by the background thread, so the page
+        never waits for a year of background work to finish."""
+        if e is not None:
+            e.dropped = True
+            self._retired.append(e)
+            self._wake.set()
+
     def _renew_ensemble(self) -> None:
         old, self.ens = self.ens, None
-        if old is not None:
-            old.drop()
+        self._retire(old)
         if self.n_seeds > 1:
             spec = self.spec()
             rest = RunSpec(spec.scenario, spec.overrides, spec.scale, spec.seeds[1:])
@@ -278,18 +285,19 @@ class Session:
             raise ConfigError("pin", slot, "A or B")
         spec = self.spec() if spec is None else spec
         # checked in-process first, so a bad configuration is a one-line error here, not a failure in a worker
-        self._build(spec.scenario, spec.seeds[0], spec.scale, spec.levers)
-        old = self.pins.pop(slot, None)
-        if old is not None:
-            old.drop()
-        self.pins[slot] = Ensemble(self.pool, spec)
+        check = self._build(spec.scenario, spec.seeds[0], spec.scale, spec.levers)
+        e = Ensemble(self.pool, spec)
+        e.start_year = check.start_year
+        self._retire(self.pins.pop(slot, None))
+        self.pins = {**self.pins, slot: e}  # a new dict: the background thread may be iterating the old one
         self._wake.set()
         self._start_bg()
 
     def unpin(self, slot: str) -> None:
-        old = self.pins.pop(slot, None)
-        if old is not None:
-            old.drop()
+        if slot in self.pins:
+            old = self.pins[slot]
+            self.pins = {k: v for k, v in self.pins.items() if k != slot}
+            self._retire(old)
 
     def current_frames(self) -> list[pd.DataFrame]:
         """The run's city tables, one per seed, over the quarters every seed has reached."""
@@ -301,10 +309,23 @@ class Session:
             return [own]
         return [own.iloc[:(n + 1) * len(self.model.cities)]] + self.ens.frames(upto=n)
 
+    def _target(self, e: Ensemble) -> int:
+        """The quarters an ensemble must reach to be at the run's calendar quarter (pins may start in 2010)."""
+        start = getattr(e, "start_year", self.model.start_year)
+        return max(0, (self.model.start_year - start) * 4 + self.model.steps)
+
+    @property
+    def pins_comparable(self) -> bool:
+        """Pinned runs are compared quarter by quarter only when they start in the same year."""
+        years = {getattr(e, "start_year", None) for e in self.pins.values()}
+        if "B" not in self.pins:
+            years.add(self.model.start_year)
+        return len(years) <= 1
+
     def pair(self):
         """The two runs compared: ((spec, frames) of pin A, (spec, frames) of pin B, or of this run if only A is
-        pinned); None without pin A."""
-        if "A" not in self.pins:
+        pinned); None without pin A or when the two start in different years."""
+        if "A" not in self.pins or not self.pins_comparable:
             return None
         b = (self.pins["B"].spec, self.pin_frames("B")) if "B" in self.pins else (self.spec(), self.current_frames())
         return (self.pins["A"].spec, self.pin_frames("A")), b
@@ -317,7 +338,7 @@ class Session:
 
     def pin_frames(self, slot: str) -> list[pd.DataFrame]:
         e = self.pins.get(slot)
-        return [] if e is None else e.frames(upto=self.model.steps)
+        return [] if e is None else e.frames(upto=self._target(e))
 
     def verdict_strip(self, slot: str | None = None) -> dict:
         """Share of seeds with each verdict, per periphery city and complete year (``slot``: a pinned run)."""
@@ -344,15 +365,25 @@ class Session:
         return out
 
     def annual_frames(self) -> list[pd.DataFrame]:
-        """Each seed's annual table (the run shown, then the background seeds that have reported one)."""
+        """Each seed's annual table: the run shown, then the background seeds that have reached the same year."""
         own = self.annual()
-        rest = [m.annual for m in self.ens.members if m.annual is not None] if self.ens is not None else []
+        last = own.year.max() if not own.empty else None
+        rest = [m.annual for m in self.ens.members if m.annual is not None and not m.annual.empty
+                and m.annual.year.max() == last] if self.ens is not None and last is not None else []
         return [own] + rest
+
+    @property
+    def ensemble_error(self) -> str | None:
+        """The first failure of the ensemble or a pinned run (each failed one stops; the run shown goes on)."""
+        for e in ([self.ens] if self.ens else []) + list(self.pins.values()):
+            if e.error:
+                return e.error
+        return None
 
     def members_behind(self) -> int:
         """Quarters the slowest background seed (ensemble or pinned run) is behind the run shown."""
-        steps = [e.steps for e in ([self.ens] if self.ens else []) + list(self.pins.values())]
-        return max([self.model.steps - s for s in steps], default=0)
+        es = [e for e in ([self.ens] if self.ens else []) + list(self.pins.values()) if not e.error]
+        return max([max(0, self._target(e) - e.steps) for e in es], default=0)
 
     def _start_bg(self) -> None:
         if self._bg is None or not self._bg.is_alive():
@@ -364,31 +395,35 @@ class Session:
         while not self._closed:
             self._wake.wait(timeout=1.0)
             self._wake.clear()
+            while self._retired and not self._closed:
+                self._retired.pop(0).drop()
             # a year at a time, each ensemble in turn: results show up as they come, and a dropped or replaced
             # ensemble stops within a year's work
             behind = True
             while behind and not self._closed:
                 behind = False
                 for e in ([self.ens] if self.ens else []) + list(self.pins.values()):
-                    target = self.model.steps
-                    if e.steps >= target or e.dropped:
+                    if self._closed:
+                        break
+                    target = self._target(e)
+                    if e.steps >= target or e.dropped or e.error:
                         continue
                     try:
                         e.advance_to(min(target, (max(e.steps, 0) // 4 + 1) * 4))
-                        self.ensemble_error = None
-                    except Exception as exc:  # shown on the page; the run shown goes on
-                        self.ensemble_error = f"{type(exc).__name__}: {exc}"
-                        continue
-                    behind = behind or e.steps < self.model.steps
+                    except Exception:  # noqa: BLE001 - kept in e.error and shown on the page; the run shown goes on
+                        pass
+                    behind = behind or (not e.error and e.steps < self._target(e))
                     self.on_update()
 
     def sync_ensembles(self, timeout: float = 120.0) -> None:
         """Block until every ensemble has reached the run's quarter (tests, exports, the benchmark)."""
         t0 = time.monotonic()
         self._wake.set()
-        while self.members_behind() > 0 and time.monotonic() - t0 < timeout:
+        while time.monotonic() - t0 < timeout:
             if self.ensemble_error:
                 raise RuntimeError(self.ensemble_error)
+            if self.members_behind() == 0:
+                return
             time.sleep(0.02)
 
     def close(self) -> None:

@@ -114,9 +114,16 @@ TEXT: dict[str, dict[str, str]] = {
         "pins_waiting": "The pinned runs are being computed…",
         "spec_line": "{title}{levers} · seeds {seeds} · scale {scale}",
         "link_error": "This link cannot be opened:",
+        "pins_start_differ": "The pinned runs start in different years (a 2010 hindcast and a 2019 run): they are "
+                             "not compared quarter by quarter. Pin runs that start in the same year.",
+        "compare_ensemble_note": "Compare with baseline uses the baseline twin of the run shown (one seed): with "
+                                 "several seeds the charts show the ensemble. Pin the baseline as A to compare "
+                                 "ensembles.",
         "export_bundle": "Bundle: data, configuration, twin",
         "export_bundle_hint": "One zip: this run's tables and settings, its twin (the baseline, same seed and scale), "
-                              "and a sweep folder of every seed that python -m experiments report reads.",
+                              "and a sweep folder of every seed that python -m experiments report reads. Built when clicked: every seed is "
+                              "run again for the run and the twin (about a second per seed and simulated decade at "
+                              "the default scale).",
         "plan": "Plan Outline targets for 2025",
         "plan_hint": "CZT Regional Integration Development Plan Outline (2020), ch. 2: every numeric 2025 target. "
                      "Value: median over {n} seeds, with the 10th to 90th percentile; met: share of seeds. Money at "
@@ -276,9 +283,11 @@ TEXT: dict[str, dict[str, str]] = {
         "pins_waiting": "正在计算固定的运行……",
         "spec_line": "{title}{levers} · 种子 {seeds} · 比例 {scale}",
         "link_error": "无法打开此链接：",
+        "pins_start_differ": "固定的两次运行起始年份不同（2010年回溯与2019年运行），不能逐季比较。请固定起始年份相同的运行。",
+        "compare_ensemble_note": "与基准比较使用所显示运行（单个种子）的基准对照；多种子时图表显示集合运行。若要比较集合运行，请把基准情景固定为 A。",
         "export_bundle": "打包下载：数据、配置与对照运行",
         "export_bundle_hint": "一个压缩包：本次运行的数据表与设置、对照运行（基准情景，相同种子与比例），以及全部种子的批量运行文件夹，"
-                              "可直接用于生成研究报告。",
+                              "可直接用于生成研究报告。点击后生成：每个种子的本运行与对照运行都要重新模拟（默认比例下每个种子每模拟十年约需一秒）。",
         "plan": "《规划纲要》2025年目标",
         "plan_hint": "《长株潭区域一体化发展规划纲要》（2020）第二章的全部量化2025年目标。数值：{n} 个种子的中位数及第 10 至"
                      "第 90 百分位；达成：达成的种子占比。货币量按 {py} 年价格计，而目标为现价，故低估达成程度。",

@@ -27,7 +27,7 @@ VIEWS = ("off", "overlay", "diff")
 def _lever_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return repr(value) if isinstance(value, float) else str(value)  # repr: a float comes back exactly
 
 
 def encode(sess, view: str = "off", lang: str = "en") -> str:
@@ -76,7 +76,7 @@ def decode(query: str | None) -> dict[str, Any]:
                 raise ConfigError("scenario", value, "one of " + ", ".join(available()))
             out["scenario"] = value
         elif key == "seed":
-            out["seed"] = _int("seed", value, 0, 2**31 - 1)
+            out["seed"] = _int("seed", value, 0, 2**32 - MAX_SEEDS)  # seed + seeds - 1 stays below 2**32
         elif key == "scale":
             out["scale"] = _int("scale", value, APP_SCALE_LO, APP_SCALE_HI)
         elif key == "seeds":
@@ -110,7 +110,10 @@ def decode(query: str | None) -> dict[str, Any]:
                 d = json.loads(value)
             except json.JSONDecodeError:
                 raise ConfigError(key, value[:60], "a pinned run as JSON (scenario, levers, scale, seeds)") from None
-            out.setdefault("pins", {})[key[-1]] = RunSpec.from_dict(d)
+            spec = RunSpec.from_dict(d)
+            if not APP_SCALE_LO <= spec.scale <= APP_SCALE_HI:
+                raise ConfigError(f"{key}.scale", spec.scale, f"an integer from {APP_SCALE_LO} to {APP_SCALE_HI}")
+            out.setdefault("pins", {})[key[-1]] = spec
         elif key == "view":
             if value not in VIEWS:
                 raise ConfigError("view", value, "one of " + ", ".join(VIEWS))

@@ -155,12 +155,7 @@ def test_browser_session(server, browser):
     # change a lever (Changsha-Xiangtan commute time: its slider to the minimum with the keyboard) and re-run
     before_chart = page.inner_html("#chart-gdp-share")
     before_verdict = page.inner_html("#verdict-panel")
-    thumb = page.locator(".lever-commute_minutes_cs_xt [role=slider]")
-    thumb.scroll_into_view_if_needed()
-    thumb.focus()
-    thumb.press("Home")
-    page.wait_for_selector(".apply-levers:not([disabled])", timeout=10_000)
-    page.click(".apply-levers")
+    lever_to_minimum(page, "commute_minutes_cs_xt")
     # the re-run from 2019 shows progress instead of a frozen page, and the note goes when it is done
     page.wait_for_selector(".building-note", state="attached", timeout=10_000)
     page.wait_for_selector(".lever-commute_minutes_cs_xt >> text=[changed]", timeout=60_000)
@@ -219,6 +214,16 @@ def test_browser_session(server, browser):
     other.close()
     assert not problems, "\n".join(problems)
     page.close()
+
+
+def lever_to_minimum(page, name: str) -> None:
+    """A numeric lever's slider to its minimum with the keyboard (as a person would), then Run."""
+    thumb = page.locator(f".lever-{name} [role=slider]")
+    thumb.scroll_into_view_if_needed()
+    thumb.focus()
+    thumb.press("Home")
+    page.wait_for_selector(".apply-levers:not([disabled])", timeout=10_000)
+    page.click(".apply-levers")
 
 
 def _lever_line(page, name: str) -> str:

@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from test_ui_e2e import SHOT_DIR, _now, _wait_now, _watched_page, browser, server  # noqa: F401 (fixtures)
+from test_ui_e2e import (SHOT_DIR, _now, _wait_now, _watched_page, browser, lever_to_minimum,  # noqa: F401
+                         server)
 
 # words allowed on the 中文 page: proper nouns and codes (the product, data sources and their file, the GDP and
 # R&D abbreviations as Chinese statistics use them, the pinned runs' letters, file names of the exports)
@@ -162,12 +163,7 @@ def test_pins_url_and_export_bundle(server, browser):
     _wait_now(page, "2020 Q1")
     page.click(".btn-pin-a")
     page.wait_for_selector(".pin-view", timeout=60_000)
-    thumb = page.locator(".lever-commute_minutes_cs_xt [role=slider]")
-    thumb.scroll_into_view_if_needed()
-    thumb.focus()
-    thumb.press("Home")
-    page.wait_for_selector(".apply-levers:not([disabled])", timeout=10_000)
-    page.click(".apply-levers")
+    lever_to_minimum(page, "commute_minutes_cs_xt")
     page.wait_for_selector(".lever-commute_minutes_cs_xt >> text=[changed]", timeout=60_000)
     page.click(".btn-pin-b")
     page.wait_for_selector(".pin-b-text >> text=commute", timeout=60_000)

@@ -111,7 +111,8 @@ def _spawned_workers() -> int:
     """Processes started by multiprocessing's spawn (the app's ensemble workers) on this machine."""
     import subprocess
 
-    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    # -ww: without a terminal ps cuts lines at 80 columns, and a long checkout path pushed "spawn_main" past it
+    out = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True).stdout
     return sum("multiprocessing.spawn" in line and "spawn_main" in line for line in out.splitlines())
 
 

@@ -337,16 +337,23 @@ class Ensemble:
 
     def verdict_strip(self) -> dict[str, dict[int, dict[str, float]]]:
         """{city: {year: {verdict: share of seeds}}} over the complete years all members have reached."""
-        years = sorted(set.intersection(*(set(m.verdicts) for m in self.members))) if self.members else []
-        out: dict[str, dict[int, dict[str, float]]] = {}
-        n = len(self.members)
-        for y in years:
-            for city in self.members[0].verdicts[y]:
-                counts = {"siphon": 0, "neutral": 0, "spillover": 0}
-                for m in self.members:
-                    counts[m.verdicts[y][city]] += 1
-                out.setdefault(city, {})[y] = {k: v / n for k, v in counts.items()}
-        return out
+        return verdict_shares([m.verdicts for m in self.members])
+
+
+def verdict_shares(per_seed: list[dict[int, dict[str, str]]]) -> dict[str, dict[int, dict[str, float]]]:
+    """Per-year verdicts of several seeds ({year: {city: verdict}} each) as {city: {year: {verdict: share}}},
+    over the years every seed has."""
+    if not per_seed:
+        return {}
+    years = sorted(set.intersection(*(set(v) for v in per_seed)))
+    out: dict[str, dict[int, dict[str, float]]] = {}
+    for y in years:
+        for city in per_seed[0][y]:
+            counts = {"siphon": 0, "neutral": 0, "spillover": 0}
+            for v in per_seed:
+                counts[v[y][city]] += 1
+            out.setdefault(city, {})[y] = {k: c / len(per_seed) for k, c in counts.items()}
+    return out
 
 
 def band(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from model import CZTModel
 from model.errors import ConfigError
 from model.params import BY_NAME, PARAMS
 from model.scenarios import available, load
-from ui.ensemble import MAX_SEEDS, Ensemble, EnsemblePool, RunSpec
+from ui.ensemble import MAX_SEEDS, Ensemble, EnsemblePool, RunSpec, verdict_shares
 
 LEVERS = tuple(p for p in PARAMS if p.lever)
 APP_SCALE_LO, APP_SCALE_HI = 100, 20000  # below 100 a step takes seconds: too slow for a browser app
@@ -353,16 +353,7 @@ class Session:
                 own = verdict_by_year(self.model.annual_frame(), self.model.flows_frame())
             self._year_cache[key] = own
         own = self._year_cache[key]
-        members = [own] + ([m.verdicts for m in self.ens.members] if self.ens is not None else [])
-        years = sorted(set.intersection(*(set(v) for v in members)))
-        out: dict = {}
-        for y in years:
-            for city in own[y]:
-                counts = {"siphon": 0, "neutral": 0, "spillover": 0}
-                for v in members:
-                    counts[v[y][city]] += 1
-                out.setdefault(city, {})[y] = {k: c / len(members) for k, c in counts.items()}
-        return out
+        return verdict_shares([own] + ([m.verdicts for m in self.ens.members] if self.ens is not None else []))
 
     def annual_frames(self) -> list[pd.DataFrame]:
         """Each seed's annual table: the run shown, then the background seeds that have reached the same year."""

@@ -4,14 +4,13 @@
     .venv/bin/python scripts/behaviour_hashes.py | diff before.txt -   # on the new one: no output = same bytes
 
 Each line: scenario, seed, scale, last year, then the sha256 (first 16 hex digits) of the city table, the flows
-table and the annual table, serialised as Parquet-independent bytes (pandas' own row hashes). Identical hashes
+table, the annual table and the governments' decisions, serialised as Parquet-independent bytes (pandas' own row hashes). Identical hashes
 are only expected on the same platform fingerprint (numpy version and SIMD code path); see README.
 """
 
 from __future__ import annotations
 
 import hashlib
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -23,6 +22,8 @@ RUNS = [
     ("commute", 7, 1000, 2028), ("hukou", 8, 1000, 2028), ("division", 9, 1000, 2028),
     ("strong-capital", 10, 1000, 2028), ("green-heart-open", 11, 1000, 2028), ("pre-rail", 12, 1000, 2028),
     ("barriers-removed", 13, 1000, 2028), ("mobility", 14, 1000, 2028), ("hindcast-2010", 15, 1000, 2019),
+    ("provincial-coordination", 16, 1000, 2028), ("fixed-rules", 17, 1000, 2028), ("enclave-provincial", 18, 1000, 2028),
+    ("integration-fund", 19, 1000, 2028), ("market-access", 20, 1000, 2028), ("hindcast-2010", 21, 200, 2019),
 ]
 
 
@@ -35,15 +36,13 @@ def _digest(df) -> str:
 
 
 def one(run: tuple) -> str:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     from model import CZTModel
 
     scenario, seed, scale, until = run
     m = CZTModel(scenario, seed=seed, overrides={"scale": scale})
     m.run_until(until)
     return f"{scenario} {seed} {scale} {until} {_digest(m.cities_frame())} {_digest(m.flows_frame())} " \
-           f"{_digest(m.annual_frame())}"
+           f"{_digest(m.annual_frame())} {_digest(m.decisions_frame())}"
 
 
 if __name__ == "__main__":

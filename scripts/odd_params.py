@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from anywhere
-    sys.path.insert(0, str(ROOT))
 
 ODD_PATH = ROOT / "docs" / "ODD.md"
 BEGIN = "<!-- params:begin -->"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv with Python 3.12+ and install requirements.txt; then run every scripts/setup.d/*.sh
-# (extra installs such as the browser for the end-to-end test). Idempotent and quiet when up to date.
+# Create .venv with Python 3.12+, install requirements.txt and this checkout as the package czt-sim (editable:
+# pip install -e ., so imports need no sys.path edits or PYTHONPATH); then run every scripts/setup.d/*.sh (extra
+# installs such as the browser for the end-to-end test). Idempotent and quiet when up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -13,10 +14,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=.venv/.requirements.sha
-want=$(cat requirements.txt scripts/setup.d/*.sh 2>/dev/null | sha256sum | cut -d' ' -f1)
+want=$( (cat requirements.txt pyproject.toml scripts/setup.d/*.sh 2>/dev/null; pwd) | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -r requirements.txt
+  .venv/bin/python -m pip install --quiet --no-deps -e .
   for hook in scripts/setup.d/*.sh; do
     [ -e "$hook" ] && bash "$hook"
   done

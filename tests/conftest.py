@@ -20,8 +20,6 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 TEST_SCALE = 200  # residents per worker agent in the tests: the default scale (a 2019-2035 run takes about 3 s)
 

@@ -189,7 +189,10 @@ def test_citation_cff_is_valid_and_matches_license():
     assert cff["cff-version"] == "1.2.0"
     assert cff["title"].startswith("CZT-Sim: an agent-based model of siphon and spillover")
     assert {"name": "CZT-Sim developers"} in cff["authors"]
-    assert str(cff["version"]) == "0.6.0" and str(cff["date-released"]) == "2026-11-30"
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert str(cff["version"]) == project["version"]  # one version: the package's and the citation's
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(cff["date-released"]))
     assert "repository-code" not in cff
     for ref in cff["references"]:
         assert {"type", "title", "authors"} <= set(ref), ref.get("title")

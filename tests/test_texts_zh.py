@@ -7,19 +7,14 @@ the G4 corridor, GDP, a commit id.
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from model.errors import ConfigError  # noqa: E402
-from model.params import PARAMS  # noqa: E402
-from model.scenarios import available, load  # noqa: E402
-from ui.units_zh import UNIT_ZH, allowed_text, unit_text  # noqa: E402
+from model.errors import ConfigError
+from model.params import PARAMS
+from model.scenarios import available, load
+from ui.units_zh import UNIT_ZH, allowed_text, unit_text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")

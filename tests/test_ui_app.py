@@ -12,7 +12,6 @@ import io
 import json
 import re
 import string
-import sys
 import time
 from html import escape
 from pathlib import Path
@@ -23,8 +22,6 @@ import pyarrow.parquet as pq
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 solara = pytest.importorskip("solara")
 import ipyvuetify as v  # noqa: E402

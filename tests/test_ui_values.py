@@ -6,23 +6,18 @@ from __future__ import annotations
 import math
 import random
 import re
-import sys
 from dataclasses import fields
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from agents.worker import MOVE_KIND_NAMES, WorkerView  # noqa: E402
-from model.calibration import park_table  # noqa: E402
-from model.identity import CITIES, REGIONS, SECTORS, SKILLS  # noqa: E402
-from model.params import BY_NAME, PARAMS  # noqa: E402
-from ui.texts import FIELD_LABELS  # noqa: E402
-from ui.values import NONE_TEXT, display_value, format_number  # noqa: E402
+from agents.worker import MOVE_KIND_NAMES, WorkerView
+from model.calibration import park_table
+from model.identity import CITIES, REGIONS, SECTORS, SKILLS
+from model.params import BY_NAME, PARAMS
+from ui.texts import FIELD_LABELS
+from ui.values import NONE_TEXT, display_value, format_number
 
 ASCII_LETTERS = re.compile(r"[A-Za-z]+")
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")

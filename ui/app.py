@@ -7,31 +7,26 @@ model. Drawings are SVG made by ``ui.draw``; texts in both languages are in ``ui
 from __future__ import annotations
 
 import os
-import sys
 import time
 from dataclasses import fields
 from html import escape
-from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parent.parent
-if str(_ROOT) not in sys.path:
-    sys.path.insert(0, str(_ROOT))
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import reacton.ipyvuetify as rv  # noqa: E402
-import solara  # noqa: E402
+import numpy as np
+import pandas as pd
+import reacton.ipyvuetify as rv
+import solara
 
-from agents.worker import WorkerView  # noqa: E402
-from model.errors import ConfigError  # noqa: E402
-from model.identity import CORE_CITY, N_CITIES, PERIPHERY_CITIES  # noqa: E402
-from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
-from model.scenarios import load  # noqa: E402
-from ui import bundle, draw  # noqa: E402
-from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available  # noqa: E402
-from ui.units_zh import allowed_text  # noqa: E402
-from ui.values import display_value  # noqa: E402
-from ui.texts import (choice_label, cities_title, city_name, core_name, field_label, place_name,  # noqa: E402
+from agents.worker import WorkerView
+from model.errors import ConfigError
+from model.identity import CORE_CITY, N_CITIES, PERIPHERY_CITIES
+from model.params import BY_NAME, GROUPS, LEVER_GROUPS
+from model.scenarios import load
+from ui import bundle, draw
+from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available
+from ui.units_zh import allowed_text
+from ui.values import display_value
+from ui.texts import (choice_label, cities_title, city_name, core_name, field_label, place_name,
                       sector_name, t)
 
 VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}

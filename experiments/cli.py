@@ -7,14 +7,11 @@ field, the value and what is allowed, and exit with status 2 — never a traceba
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from experiments.options import parse_sets, scale_once
 from model.errors import ConfigError
 from model.params import PARAMS
 
@@ -28,39 +25,12 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {one_line(message, 500)} (see '{self.prog} --help')\n")
 
 
-def _parse_sets(items: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError("--set", item, "NAME=VALUE, e.g. enclave_tax_share=0.5")
-        k, v = item.split("=", 1)
-        k = k.strip()
-        if k in out:
-            raise ConfigError(f"--set {k}", v.strip(), f"each parameter once (already --set {k}={out[k]})",
-                              kind="parameter set twice")
-        out[k] = v.strip()
-    return out
-
-
-def scale_once(overrides: dict[str, Any], scale: int | None) -> dict[str, Any]:
-    """``overrides`` with ``--scale`` added; a ConfigError if ``--set scale=`` gives it too (one would be ignored)."""
-    if scale is None:
-        return overrides
-    if "scale" in overrides:
-        from model.params import BY_NAME
-
-        BY_NAME["scale"].coerce(overrides["scale"])  # a value that is wrong anyway is named as such first
-        raise ConfigError("--set scale", overrides["scale"], f"the scale given once: --scale {scale} or "
-                          f"--set scale={overrides['scale']}, not both", kind="scale set twice")
-    return {**overrides, "scale": scale}
-
-
 def cmd_run(a: argparse.Namespace) -> int:
     from experiments.io import output_folder
     from experiments.runner import run_to_folder
     from model.scenarios import load
 
-    overrides = scale_once(_parse_sets(a.set), a.scale)
+    overrides = scale_once(parse_sets(a.set), a.scale)
     if a.until < 2010 or a.until > 2100:
         raise ConfigError("--until", a.until, "a year from the scenario's start year (2019; 2010 for the hindcast) to 2100")
     if a.seed < 0 or a.seed > 2**63 - 1:

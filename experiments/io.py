@@ -37,7 +37,7 @@ def writable_folder(path: str | Path, field: str = "--out") -> list[Path]:
             raise ConfigError(field, text, f"a folder path; {q} is a file", kind="unusable output folder")
         p.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        _remove_empty(created)
+        remove_empty_folders(created)
         raise ConfigError(field, text, f"a folder this process can create and write into (creating it failed: "
                           f"{exc.strerror or exc})", kind="unusable output folder") from None
     try:
@@ -45,13 +45,13 @@ def writable_folder(path: str | Path, field: str = "--out") -> list[Path]:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        _remove_empty(created)
+        remove_empty_folders(created)
         raise ConfigError(field, text, f"a folder this process can write into (writing a file in it failed: "
                           f"{exc.strerror or exc})", kind="output folder not writable") from None
     return list(reversed(created))
 
 
-def _remove_empty(folders: list[Path]) -> None:
+def remove_empty_folders(folders: list[Path]) -> None:
     """Remove folders (deepest first) that :func:`writable_folder` created, if they are still empty."""
     for d in sorted(folders, key=lambda f: len(f.parts), reverse=True):
         try:
@@ -73,7 +73,7 @@ class output_folder:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is not None:
-            _remove_empty(self.created)
+            remove_empty_folders(self.created)
         return False
 
 

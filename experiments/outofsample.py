@@ -123,7 +123,7 @@ def outofsample(out: Path, seeds: int = 6, scale: int = 200, workers: int = 2,
 
 
 def cmd_outofsample(a: argparse.Namespace) -> int:
-    from experiments.cli import _parse_sets, scale_once
+    from experiments.options import parse_sets, scale_once
     from experiments.io import output_folder
     from experiments.sweep.cli import max_workers
     from model.scenarios import load
@@ -132,7 +132,7 @@ def cmd_outofsample(a: argparse.Namespace) -> int:
         raise ConfigError("--seeds", a.seeds, "an integer from 2 to 1000 (the table reports a range over seeds)")
     if not 0 <= a.workers <= max_workers():
         raise ConfigError("--workers", a.workers, f"0 or 1 (in this process) or up to {max_workers()} processes")
-    overrides = scale_once(_parse_sets(a.set), a.scale)
+    overrides = scale_once(parse_sets(a.set), a.scale)
     scale = overrides.pop("scale", 200)
     for scen in SCENARIOS.values():
         load(scen).resolved({"scale": scale, **overrides})  # names and ranges checked before any run

@@ -148,7 +148,7 @@ MAX_SEEDS = 1000
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
-    from experiments.cli import _parse_sets, scale_once
+    from experiments.options import parse_sets, scale_once
     from experiments.io import output_folder
 
     if not 2 <= a.seeds <= MAX_SEEDS:
@@ -159,7 +159,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
     if not 0 <= a.workers <= max_workers():
         raise ConfigError("--workers", a.workers, f"0 or 1 (in this process) or a number of processes up to "
                           f"{max_workers()} (4 per core of this machine)")
-    overrides = scale_once(_parse_sets(a.set), a.scale)
+    overrides = scale_once(parse_sets(a.set), a.scale)
     overrides.setdefault("scale", 200)
     scale = overrides.pop("scale")
     from model.scenarios import load

@@ -305,7 +305,7 @@ class CZTModel(mesa.Model):
         return self.recorder.annual_frame()
 
     def summary(self) -> dict:
-        from model.measures import summarize
+        from model.summary import summarize
 
         return summarize(self.annual_frame(), self.flows_frame(), self.start_year)
 

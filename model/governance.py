@@ -151,7 +151,7 @@ class FirmGame:
 
 def firm_game(m: CZTModel) -> FirmGame:
     """Build the firm game from the current state (probes: one establishment per sector, and per sector and city)."""
-    from model.location import MOBILE, _best_parks, _sector_presence
+    from model.location import MOBILE, best_parks, sector_presence
     from model.production import optimal_output, optimal_profit
 
     F, p = m.firms, m.p
@@ -166,7 +166,7 @@ def firm_game(m: CZTModel) -> FirmGame:
     for k in np.flatnonzero(MOBILE & (n_sec > 0)).tolist():
         probe = live[sec_live == k][:1]
         for d in range(C):
-            pk = int(_best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0])
+            pk = int(best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0])
             if pk >= 0:
                 V0[k, d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
                 dV[k, d] = 4 * float(optimal_output(m, probe, np.full(1, d), np.full(1, pk))[0]) * bid[d]
@@ -189,7 +189,7 @@ def firm_game(m: CZTModel) -> FirmGame:
             for d in range(C):
                 if d == o:
                     continue
-                pk = int(_best_parks(m, probe, d, here, np.zeros(1))[0])
+                pk = int(best_parks(m, probe, d, here, np.zeros(1))[0])
                 if pk >= 0:
                     pi_dest[k, o, d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
                     dpi[k, o, d] = 4 * float(optimal_output(m, probe, np.full(1, d), np.full(1, pk))[0]) * bid[d]
@@ -199,7 +199,7 @@ def firm_game(m: CZTModel) -> FirmGame:
     left = np.clip(p["new_arrival_quarters"] - (m.steps - F.arrived_step[live]), 0, None)
     horizon = float(p["government_horizon_years"])
     young = np.bincount(F.city[live], weights=F.value_added[live] * np.minimum(left, 4 * horizon), minlength=C)
-    return FirmGame(m.governance.incentive.copy(), arrive, np.log(np.maximum(_sector_presence(m), 1e-3)), V0, dV,
+    return FirmGame(m.governance.incentive.copy(), arrive, np.log(np.maximum(sector_presence(m), 1e-3)), V0, dV,
                     movers, pi_here, pi_dest, dpi, enclave_kept_matrix(m), 4 * va_sc / np.maximum(n_est_sc, 1),
                     young, bid, horizon, min(p["new_arrival_quarters"] / 4, horizon))
 

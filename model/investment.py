@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.identity import N_CITIES, OUTSIDE, REGIONS, SECONDARY, SECTORS
-from model.location import MOBILE, _add_entrants, _best_parks, _sector_presence, _softmax
+from model.location import MOBILE, add_entrants, best_parks, sector_presence, softmax
 from model.production import optimal_profit
 from model.sampling import categorical_counts
 
@@ -39,7 +39,7 @@ def arrive(m: CZTModel) -> None:
         return
     live = F.living
     n_sec = np.bincount(F.sector[live].astype(np.int64), weights=F.n_est[live], minlength=len(SECTORS))
-    presence = _sector_presence(m)
+    presence = sector_presence(m)
     arrivals = rng.poisson(n_sec * rate / 4 * MOBILE)
     sectors = [s for s in np.flatnonzero(arrivals).tolist() if (F.sector[live] == s).any()]
     if not sectors:
@@ -47,7 +47,7 @@ def arrive(m: CZTModel) -> None:
     # one probe establishment per arriving sector; the best park of each city and the profit there, all at once
     probes = np.array([live[F.sector[live] == s][0] for s in sectors])
     k = len(probes)
-    park_of = np.stack([_best_parks(m, probes, d, np.full(k, -1), np.zeros(k)) for d in range(N_CITIES)], axis=1)
+    park_of = np.stack([best_parks(m, probes, d, np.full(k, -1), np.zeros(k)) for d in range(N_CITIES)], axis=1)
     rows, cols = np.nonzero(park_of >= 0)
     V_all = np.full((k, N_CITIES), -np.inf)
     V_all[rows, cols] = optimal_profit(m, probes[rows], cols, park_of[rows, cols], new=True, inward=True)
@@ -60,6 +60,6 @@ def arrive(m: CZTModel) -> None:
         best = np.max(V[ok])
         u = np.where(ok, np.log(np.maximum(presence[s], 1e-3)) + p["entry_logit_scale"] * (V / max(abs(best), 1e-12) - 1),
                      -np.inf)
-        counts = categorical_counts(rng, np.array([int(arrivals[s])]), _softmax(u[None, :]))[0]
+        counts = categorical_counts(rng, np.array([int(arrivals[s])]), softmax(u[None, :]))[0]
         groups += [(s, d, int(park_of[i, d]), int(counts[d])) for d in np.flatnonzero(counts).tolist()]
-    _add_entrants(m, groups, origin=ORIGIN, kind="firm_inward")
+    add_entrants(m, groups, origin=ORIGIN, kind="firm_inward")

@@ -34,7 +34,7 @@ MOBILE = cal.sector_table().mobile.to_numpy(dtype=bool)  # sectors whose firms m
 TALENT_SHARE = cal.sector_table().talent_share.to_numpy()  # entrants' target talent share, by sector
 
 
-def _best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, need_ha: np.ndarray) -> np.ndarray:
+def best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, need_ha: np.ndarray) -> np.ndarray:
     """Best open park in city ``dest`` for each firm (-1 if none has room): lowest cost, focus and sponsor bonuses."""
     F, L, p = m.firms, m.land, m.p
     sec = F.sector[slots]
@@ -63,7 +63,7 @@ def _market_access(m: CZTModel) -> tuple[float, float]:
     return relocation, branch
 
 
-def _leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) -> np.ndarray:
+def leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) -> np.ndarray:
     """Protectionism (the origin's competition intensity) raises the cost of leaving; a sponsor that keeps a share
     of a firm moving into its enclave relents and helps (``governance.kept``: the fixed regime's tax share times the
     payment probability, or the share the deciding sponsor keeps)."""
@@ -72,7 +72,7 @@ def _leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) ->
     return (1 + G.incentive[origin] * (1 - kept)) * (1 - m.p["sponsor_relief"] * kept)
 
 
-def _softmax(u: np.ndarray) -> np.ndarray:
+def softmax(u: np.ndarray) -> np.ndarray:
     """Row-wise logit probabilities; -inf utilities get probability 0 (rows with none finite: all zero)."""
     top = np.max(u, axis=1, keepdims=True)
     e = np.where(np.isfinite(u), np.exp(u - np.where(np.isfinite(top), top, 0.0)), 0.0)
@@ -88,11 +88,11 @@ def choice_probabilities(m: CZTModel, V: np.ndarray) -> np.ndarray:
     p = m.p
     n_city = (V.shape[1] - 1) // 2
     per_dest = np.stack([np.maximum(V[:, 1 + 2 * d], V[:, 2 + 2 * d]) for d in range(n_city)], axis=1)
-    p_dest = _softmax(p["entry_logit_scale"] * per_dest)
+    p_dest = softmax(p["entry_logit_scale"] * per_dest)
     probs = np.zeros_like(V)
     for d in range(n_city):
         sub = np.stack([V[:, 0], V[:, 1 + 2 * d], V[:, 2 + 2 * d]], axis=1)
-        p_mode = _softmax(p["location_logit_scale"] * sub)
+        p_mode = softmax(p["location_logit_scale"] * sub)
         probs[:, 0] += p_dest[:, d] * p_mode[:, 0]
         probs[:, 1 + 2 * d] = p_dest[:, d] * p_mode[:, 1]
         probs[:, 2 + 2 * d] = p_dest[:, d] * p_mode[:, 2]
@@ -122,11 +122,11 @@ def relocate_and_branch(m: CZTModel) -> None:
     values = [np.zeros(len(slots))]
     parks = [np.full(len(slots), -1)]
     for d in range(N_CITIES):
-        park = _best_parks(m, slots, d, here, need * b)
-        park_full_move = _best_parks(m, slots, d, here, need)
+        park = best_parks(m, slots, d, here, need * b)
+        park_full_move = best_parks(m, slots, d, here, need)
         ok = (here != d)
         pi_d = optimal_profit(m, slots, np.full(len(slots), d), np.maximum(park, 0), new=True)
-        mult = _leave_cost_multiplier(m, here, park)
+        mult = leave_cost_multiplier(m, here, park)
         gain = (pi_d - pi_here) / base
         values += [np.where(ok & (park_full_move >= 0), gain - p["relocation_cost"] * access_rel * mult / H, -np.inf),
                    np.where(ok & (park >= 0) & can_branch, b * (gain - p["branch_cost"] * access_br * mult / H), -np.inf)]
@@ -249,7 +249,7 @@ def _remove_empty_cohorts(m: CZTModel) -> None:
             m.firm_agents[f] = None
 
 
-def _sector_presence(m: CZTModel) -> np.ndarray:
+def sector_presence(m: CZTModel) -> np.ndarray:
     """Establishments by (sector, city) among the living, as a share of the sector: (sectors, cities)."""
     F = m.firms
     live = F.living
@@ -274,7 +274,7 @@ def exit_and_enter(m: CZTModel) -> None:
     hit = k_exit > 0
     if not hit.any():
         return
-    presence = _sector_presence(m)
+    presence = sector_presence(m)
     out, k_out = live[hit], k_exit[hit]
     frac = np.zeros(F.n)
     frac[out] = k_out / F.n_est[out]
@@ -299,7 +299,7 @@ def exit_and_enter(m: CZTModel) -> None:
         cp = np.unique(out_city[mine] * 10_000 + out_park[mine], return_inverse=True)
         cnt = np.bincount(cp[1].ravel(), weights=k_out[mine]).astype(np.int64)
         groups += [(s, int(v // 10_000), int(v % 10_000), int(c)) for v, c in zip(cp[0], cnt)]
-    _add_entrants(m, groups)
+    add_entrants(m, groups)
 
 
 def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple[np.ndarray, list[int], np.ndarray]:
@@ -311,7 +311,7 @@ def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple
     V = np.full(N_CITIES, -np.inf)
     if len(probe):
         for d in range(N_CITIES):
-            pk = int(_best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0])
+            pk = int(best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0])
             park_of[d] = pk
             if pk >= 0:
                 V[d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
@@ -319,12 +319,12 @@ def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple
         return np.zeros(N_CITIES, dtype=np.int64), [], park_of
     best = np.max(V[np.isfinite(V)])
     u = np.log(np.maximum(presence[s], 1e-3)) + p["entry_logit_scale"] * (V / max(abs(best), 1e-12) - 1)
-    prob = _softmax(u[None, :])[0]
+    prob = softmax(u[None, :])[0]
     counts = categorical_counts(m.rng, np.array([total]), prob[None, :])[0]
     return counts, np.flatnonzero(counts).tolist(), park_of
 
 
-def _add_entrants(m: CZTModel, groups: list[tuple[int, int, int, int]], origin: int = -1,
+def add_entrants(m: CZTModel, groups: list[tuple[int, int, int, int]], origin: int = -1,
                   kind: str = "firm_entry") -> None:
     """New cohorts; each establishment's productivity is bootstrapped from a living establishment of its sector
     (times a small shock), and the cohort's z aggregates them like movers' (see _move_establishments)."""

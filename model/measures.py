@@ -34,29 +34,29 @@ VERDICT_RULE = {"share_threshold_pp": 0.5,
 THETA_LAGS = 2  # years of core growth in the default theta (theta_lagged)
 
 
-def _pivot(annual: pd.DataFrame, col: str) -> pd.DataFrame:
+def pivot(annual: pd.DataFrame, col: str) -> pd.DataFrame:
     return annual.pivot(index="year", columns="city", values=col)
 
 
 def core_share(annual: pd.DataFrame, col: str) -> pd.Series:
-    t = _pivot(annual, col)
+    t = pivot(annual, col)
     return t[CORE_CITY] / t.sum(axis=1)
 
 
 def primacy(annual: pd.DataFrame, col: str = "gdp_100m_yuan") -> pd.DataFrame:
-    t = _pivot(annual, col)
+    t = pivot(annual, col)
     per = t[list(PERIPHERY_CITIES)]
     return pd.DataFrame({"p1_p2": t[CORE_CITY] / per.max(axis=1), "p1_p2p3": t[CORE_CITY] / per.sum(axis=1)})
 
 
 def theil(annual: pd.DataFrame) -> pd.Series:
-    y, n = _pivot(annual, "gdp_100m_yuan"), _pivot(annual, "population_10k")
+    y, n = pivot(annual, "gdp_100m_yuan"), pivot(annual, "population_10k")
     ys, ns = y.div(y.sum(axis=1), axis=0), n.div(n.sum(axis=1), axis=0)
     return (ys * np.log(ys / ns)).sum(axis=1)
 
 
 def cv(annual: pd.DataFrame) -> pd.Series:
-    y, n = _pivot(annual, "gdp_100m_yuan"), _pivot(annual, "population_10k")
+    y, n = pivot(annual, "gdp_100m_yuan"), pivot(annual, "population_10k")
     pc = y / n
     w = n.div(n.sum(axis=1), axis=0)
     mean = (w * pc).sum(axis=1)
@@ -64,7 +64,7 @@ def cv(annual: pd.DataFrame) -> pd.Series:
 
 
 def nich(annual: pd.DataFrame) -> dict[str, float]:
-    y = _pivot(annual, "gdp_100m_yuan")
+    y = pivot(annual, "gdp_100m_yuan")
     d = y.iloc[-1] - y.iloc[0]
     tot = d.sum()
     return {c: float(d[c] / tot) if tot else float("nan") for c in y.columns}
@@ -72,7 +72,7 @@ def nich(annual: pd.DataFrame) -> dict[str, float]:
 
 def _growth(annual: pd.DataFrame) -> pd.DataFrame:
     """Annual log growth of each city's GDP, g_it = ln Y_it - ln Y_i,t-1 (years as rows)."""
-    return np.log(_pivot(annual, "gdp_100m_yuan")).diff().dropna()
+    return np.log(pivot(annual, "gdp_100m_yuan")).diff().dropna()
 
 
 def theta_same_year(annual: pd.DataFrame) -> dict[str, float]:
@@ -249,7 +249,7 @@ def verdict_by_year(annual: pd.DataFrame, flows: pd.DataFrame) -> dict[int, dict
     the app draws it for every year of every seed of an ensemble."""
     if annual.empty:
         return {}
-    share = _pivot(annual, "gdp_share")
+    share = pivot(annual, "gdp_share")
     years = share.index.to_numpy()
     kinds = {"talent_persons": ("move_talent",), "firms_and_branches": ("firm_relocation", "branch_opening")}
     f = flows[flows.year <= years.max()]
@@ -265,41 +265,4 @@ def verdict_by_year(annual: pd.DataFrame, flows: pd.DataFrame) -> dict[int, dict
         change = 100 * (share[p].to_numpy() - share[p].iloc[0])
         for i, y in enumerate(years):
             out[int(y)][p] = verdict(float(change[i]), {k: float(v[i]) for k, v in net.items()})
-    return out
-
-
-def summarize(annual: pd.DataFrame, flows: pd.DataFrame, start_year: int) -> dict:
-    """All summary measures of a run, JSON-ready."""
-    if annual.empty:
-        return {"years": [], "note": "no complete statistical year simulated yet"}
-    first, last = annual.year.min(), annual.year.max()
-    flows = flows[flows.year <= last]  # complete statistical years only, like the annual table
-    share = _pivot(annual, "gdp_share")
-    out: dict = {"first_year": int(first), "last_year": int(last), "verdict_rule": VERDICT_RULE["text"]}
-    out["core_share"] = {col: {"first": float(core_share(annual, col).iloc[0]), "last": float(core_share(annual, col).iloc[-1])}
-                         for col in ("gdp_100m_yuan", "population_10k", "firms", "talent_10k")}
-    pr = primacy(annual)
-    out["primacy_gdp"] = {"p1_p2": float(pr.p1_p2.iloc[-1]), "p1_p2p3": float(pr.p1_p2p3.iloc[-1])}
-    out["theil_gdp_per_capita"] = {"first": float(theil(annual).iloc[0]), "last": float(theil(annual).iloc[-1])}
-    out["cv_gdp_per_capita"] = {"first": float(cv(annual).iloc[0]), "last": float(cv(annual).iloc[-1])}
-    out["nich"] = nich(annual)
-    out["theta"] = theta(annual)
-    out["theta_same_year"] = theta_same_year(annual)
-    out["cities"] = {}
-    for p in PERIPHERY_CITIES:
-        change = 100 * float(share[p].iloc[-1] - share[p].iloc[0])
-        fl = net_flows(flows, p)
-        out["cities"][p] = {"gdp_share_first": float(share[p].iloc[0]), "gdp_share_last": float(share[p].iloc[-1]),
-                            "gdp_share_change_pp": change, "net_flows_from_core": fl,
-                            "nich": out["nich"][p], "verdict": verdict(change, fl)}
-    out["verdict"] = {p: out["cities"][p]["verdict"] for p in PERIPHERY_CITIES}
-    src = people_sources(flows, int(last - first + 1))
-    out["people_sources_10k_per_year"] = src
-    out["core_siphon_10k_per_year"] = {
-        "from_rest_of_hunan": src[CORE_CITY]["rest_of_hunan"], "from_rest_of_china": src[CORE_CITY]["rest_of_china"],
-        "from_periphery": sum(src[CORE_CITY][p] for p in PERIPHERY_CITIES)}
-    from model.targets import gap_goals, plan_table  # model.targets uses theil and cv from here
-
-    out["plan_targets_2025"] = plan_table(annual, 2025)  # every 2025 target of the Plan Outline, one row each
-    out["gap_goals_2035"] = gap_goals(annual, 2035)
     return out

@@ -14,7 +14,7 @@ import pytest
 from experiments.calibrate import config
 from experiments.calibrate.abc import abc
 from experiments.calibrate.moments import distance
-from experiments.calibrate.pipeline import _means
+from experiments.calibrate.pipeline import design_point_means
 from experiments.calibrate.smm import estimate
 from experiments.cli import main
 from model.params import BY_NAME
@@ -110,7 +110,7 @@ def test_distance_averages_replications_first() -> None:
     shares = {"a": (0.60, 0.25, 0.15), "b": (0.70, 0.15, 0.15), "c": (0.69, 0.18, 0.13), "d": (0.69, 0.18, 0.13)}
     cities = pd.DataFrame([{"run_id": r, "year": 2020, "city": c, "gdp_share": s[i]}
                            for r, s in shares.items() for i, c in enumerate(("changsha", "zhuzhou", "xiangtan"))])
-    means, n = _means(prov, cities, design, obs)
+    means, n = design_point_means(prov, cities, design, obs)
     assert list(n) == [2, 2]
     fit = (obs.split == "fit").to_numpy()
     d = distance(means.to_numpy()[:, fit], obs.value.to_numpy()[fit], obs.sd.to_numpy()[fit])

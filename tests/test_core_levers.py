@@ -218,7 +218,7 @@ def test_green_heart_open_more_free_land_in_bordering_parks():
 def _incentives(overrides: dict):
     """A fresh model's incentive rates (share of value added) for a new arrival and a 2019 incumbent."""
     from model import CZTModel
-    from model.location import _leave_cost_multiplier
+    from model.location import leave_cost_multiplier
     from model.production import incentive_rate
 
     m = CZTModel("baseline", seed=1, overrides={"scale": 2000, **overrides})
@@ -228,7 +228,7 @@ def _incentives(overrides: dict):
     old = incentive_rate(m, k, c, np.full(k.size, -1000)).reshape(-1, 3)
     origin = np.array([0, 1, 2])
     plain_park = np.array([m.park_ids.index(p) for p in ("zhuzhou_hitech", "changsha_hitech", "changsha_hitech")])
-    leave = _leave_cost_multiplier(m, origin, plain_park)
+    leave = leave_cost_multiplier(m, origin, plain_park)
     return m, new, old, leave
 
 
@@ -273,13 +273,13 @@ def _guided_firm_share(c, f) -> float:
 
 def _new_firm_profit_by_city(m, sector: str) -> np.ndarray:
     """Annual optimal profit of the living firms of ``sector`` as new arrivals in each city: (firms, 3)."""
-    from model.location import _best_parks, optimal_profit
+    from model.location import best_parks, optimal_profit
 
     F = m.firms
     slots = F.living[F.sector[F.living] == m.sectors.index(sector)][:40]
     out = []
     for d in range(3):
-        park = _best_parks(m, slots, d, np.full(len(slots), -1), np.zeros(len(slots)))
+        park = best_parks(m, slots, d, np.full(len(slots), -1), np.zeros(len(slots)))
         assert (park >= 0).all()
         out.append(optimal_profit(m, slots, np.full(len(slots), d), park, new=True))
     return np.stack(out, axis=1)

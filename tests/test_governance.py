@@ -70,9 +70,9 @@ def test_incentives_race_only_when_gdp_counts_most():
     slots = np.flatnonzero(race.firms.alive)[:50]
     park = race.firms.park[slots]
     origin = race.firms.city[slots].astype(np.int64)
-    from model.location import _leave_cost_multiplier
+    from model.location import leave_cost_multiplier
 
-    assert np.all(_leave_cost_multiplier(race, origin, park) >= _leave_cost_multiplier(calm, origin, park))
+    assert np.all(leave_cost_multiplier(race, origin, park) >= leave_cost_multiplier(calm, origin, park))
 
 
 # ------------------------------------------------------------------------------------------------ directions

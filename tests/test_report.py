@@ -208,7 +208,7 @@ def test_report_figures_tables_and_index(sweep, report):
 def test_city_names_come_from_model_identity():
     """Metric and column names are built from model.identity; the names the tables had before stay the same."""
     from experiments.report import compute, labels, style, tables
-    from experiments.sweep.worker import METRICS, VERDICTS
+    from experiments.sweep.metrics import METRICS, VERDICTS
     from model.identity import CITIES, CITY_ZH, CORE_CITY, PERIPHERY_CITIES
 
     assert (compute.CORE, compute.PERIPHERY) == (CORE_CITY, PERIPHERY_CITIES)

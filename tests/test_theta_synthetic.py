@@ -28,7 +28,8 @@ import pytest
 from scipy import stats
 
 from model.identity import CORE_CITY, PERIPHERY_CITIES
-from model.measures import summarize, theta, theta_same_year
+from model.measures import theta, theta_same_year
+from model.summary import summarize
 
 YEARS = np.arange(2019, 2036)
 CITIES = (CORE_CITY, *PERIPHERY_CITIES)

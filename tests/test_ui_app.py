@@ -471,7 +471,7 @@ def test_shipped_map_layers_are_where_the_cities_are():
     from model import calibration as cal
 
     feats = draw.map_features()
-    rings = {f["properties"]["city"]: draw._rings(f["geometry"])[0] for f in feats if f["properties"]["kind"] == "city"}
+    rings = {f["properties"]["city"]: draw.rings(f["geometry"])[0] for f in feats if f["properties"]["kind"] == "city"}
     assert sorted(rings) == sorted(CITIES)
     table = cal.city_table(2019)
     area_km2 = {"changsha": 11819, "zhuzhou": 11262, "xiangtan": 5006}  # official land areas (city yearbooks)

@@ -16,7 +16,8 @@ import pytest
 
 from model import CZTModel
 from model.errors import ConfigError
-from model.measures import summarize, verdict_by_year
+from model.measures import verdict_by_year
+from model.summary import summarize
 from ui import urlstate
 from ui.ensemble import Ensemble, EnsemblePool, RunSpec
 from ui.session import Session

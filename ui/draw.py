@@ -112,7 +112,7 @@ def map_features() -> tuple[dict, ...]:
     return tuple(json.loads(MAP_DATA.read_text(encoding="utf-8"))["features"])
 
 
-def _rings(geometry: dict) -> list[list[list[float]]]:
+def rings(geometry: dict) -> list[list[list[float]]]:
     """Outer and inner rings of a Polygon or MultiPolygon, or the one line of a LineString ([lon, lat] points)."""
     kind, coords = geometry["type"], geometry["coordinates"]
     if kind == "Polygon":
@@ -139,7 +139,7 @@ def _boundaries() -> str:
         if props.get("kind") != "city":
             continue
         col = CITY_COLORS.get(props["city"], "#999")
-        out.append(f'<path class="boundary" data-city="{props["city"]}" d="{_path(_rings(f["geometry"]), True)}" '
+        out.append(f'<path class="boundary" data-city="{props["city"]}" d="{_path(rings(f["geometry"]), True)}" '
                    f'fill="{col}" fill-opacity="0.06" stroke="{col}" stroke-opacity="0.7" stroke-width="1.2" '
                    f'stroke-dasharray="5 3" fill-rule="evenodd"/>')
     return "".join(out)
@@ -150,7 +150,7 @@ def _river() -> str:
     out = []
     for f in map_features():
         if f["properties"].get("kind") == "river":
-            out.append(f'<path id="xiang-river" d="{_path(_rings(f["geometry"]), False)}" fill="none" stroke="#aed6f1" '
+            out.append(f'<path id="xiang-river" d="{_path(rings(f["geometry"]), False)}" fill="none" stroke="#aed6f1" '
                        f'stroke-width="5" stroke-linejoin="round" stroke-linecap="round">'
                        f'<title>{escape(f["properties"].get("name_zh", ""))}</title></path>')
     return "".join(out)

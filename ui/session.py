@@ -213,7 +213,7 @@ class Session:
         """The model's summary measures over its complete years: as ``model.summary()``, with the flows of a year
         still under way left out so that shares and flows cover the same years (equal at every year's end).
         Safe to call from another thread while the model steps: the frames are read under the lock."""
-        from model.measures import summarize
+        from model.summary import summarize
 
         with self.lock:
             steps = model.steps

@@ -58,7 +58,7 @@ def coverage(theta: np.ndarray, sims: np.ndarray, sd: np.ndarray, lo: np.ndarray
 def from_results(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Coverage of a finished calibration folder (its design sweep and calibration file)."""
     from experiments.calibrate import config, moments as mom
-    from experiments.calibrate.pipeline import _means
+    from experiments.calibrate.pipeline import design_point_means
 
     toml = folder / "calibration.toml"
     if not toml.exists() or not (folder / "sweep" / "cities.parquet").exists():
@@ -69,7 +69,7 @@ def from_results(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     obs = mom.observed(provider)
     design = pd.read_parquet(folder / "sweep" / "design.parquet")
     cities = pd.read_parquet(folder / "sweep" / "cities.parquet")
-    means, _ = _means(provider, cities, design, obs)
+    means, _ = design_point_means(provider, cities, design, obs)
     pts = design.drop_duplicates("point").set_index("point").loc[means.index]
     theta = pts[cs.names].to_numpy(dtype=float)
     fit = (obs.split == "fit").to_numpy()

@@ -73,7 +73,7 @@ def _sweep(out: Path, spec: SweepSpec, workers: int | None, dask: str | None, pr
     return design, cities, r
 
 
-def _means(provider, cities: pd.DataFrame, design: pd.DataFrame, obs: pd.DataFrame
+def design_point_means(provider, cities: pd.DataFrame, design: pd.DataFrame, obs: pd.DataFrame
            ) -> tuple[pd.DataFrame, pd.Series]:
     """Moments averaged over ok replications per design point (rows: point; columns: obs order)."""
     sim = mom.simulated(provider, cities, obs)
@@ -138,7 +138,7 @@ def _estimate(cs: CalibSpec, provider, obs: pd.DataFrame, design: pd.DataFrame, 
               out: Path) -> dict[str, Any]:
     """Moments per design point, the ABC posterior and the SMM estimate (on the fit moments)."""
     fit = (obs.split == "fit").to_numpy()
-    means, n_ok = _means(provider, cities, design, obs)
+    means, n_ok = design_point_means(provider, cities, design, obs)
     pts = design.drop_duplicates("point").set_index("point").loc[means.index]
     lo = np.array([p.lo for p in cs.priors])
     hi = np.array([p.hi for p in cs.priors])

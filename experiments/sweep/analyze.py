@@ -18,7 +18,7 @@ import pandas as pd
 
 from experiments.sweep.spec import advice
 from experiments.sweep.store import Store
-from experiments.sweep.worker import METRICS, per_periphery
+from experiments.sweep.metrics import METRICS, per_periphery
 from model.errors import ConfigError
 
 DEFAULT_METRICS = ("core_gdp_share_change_pp", *per_periphery("gdp_share_change_pp"), "czt_gdp_last_100m_yuan")

@@ -38,7 +38,8 @@ from typing import Any
 from experiments.sweep import spec as spec_mod
 from experiments.sweep.design import code_version, plan
 from experiments.sweep.store import DamagedFile, Store
-from experiments.sweep.worker import METRICS, VERDICTS, execute
+from experiments.sweep.metrics import METRICS, VERDICTS
+from experiments.sweep.worker import execute
 from model.errors import ConfigError
 
 
@@ -441,7 +442,7 @@ def run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.Swe
     Everything is checked (sweep file, design size, outputs, folder writable, workers' platforms) before the
     folder is created or any run starts.
     """
-    from experiments.io import _remove_empty, writable_folder
+    from experiments.io import remove_empty_folders, writable_folder
 
     stream = stream or sys.stderr
     if workers is None:
@@ -462,7 +463,7 @@ def run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.Swe
         if new_spec is not None and not store.exists():  # refused before the folder was made: leave nothing
             store.unlock()
             (store.root / ".lock").unlink(missing_ok=True)
-            _remove_empty(created)
+            remove_empty_folders(created)
         raise
     finally:
         store.unlock()

@@ -403,7 +403,7 @@ def _outputs(raw: dict[str, Any], where: str) -> list[str]:
 
 def _metrics(raw: dict[str, Any], where: str) -> list[str]:
     """Run-level metrics ``analyze`` uses by default."""
-    from experiments.sweep.worker import METRICS
+    from experiments.sweep.metrics import METRICS
 
     metrics = raw.get("metrics", [])
     if not isinstance(metrics, list) or not all(isinstance(o, str) for o in metrics):

@@ -67,7 +67,7 @@ def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: di
         "git_commit": git_commit(),
         "timing": timing,
         "policy_timeline": model.policy_log,
-        "governments": model.governance.decisions,  # each year's choices per city and enclave agreement (model/governance.py)
+        "governments": model.governance.decisions,  # each year's choices per city and enclave agreement (model/governance/)
         "units": {"money": f"100 million yuan ({model.start_year} prices)", "people": "10k persons", "firms": "establishments",
                   "wages": "yuan per year", "flows.count": "persons, firms or 100m yuan (see unit column)"},
         "summary": summary,

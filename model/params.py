@@ -106,7 +106,7 @@ PARAMS: tuple[Param, ...] = (
     Param("enclave_cap_multiple", 1.0, 0.0, 10.0, "x pre-move annual local tax", "Cap on the sponsor's yearly receipt",
           "分成上限（迁出前年税额倍数）", "BTH 2015 rule: capped at the firm's taxes before moving (DOMAIN.md)", lever="enclave"),
     Param("enclave_payment_prob", 0.5, 0.0, 1.0, "probability per park-quarter", "Probability the agreed share is actually paid",
-          "分成实际兑现概率", "fixed regime only (deciding regimes: the host decides, model/governance.py); known "
+          "分成实际兑现概率", "fixed regime only (deciding regimes: the host decides, model/governance/); known "
           "failure: promised shares not always paid (DOMAIN.md); value: " + _A, lever="enclave"),
     Param("enclave_capacity_ha", 300.0, 0.0, 5000.0, "hectares", "Land of a hypothetical enclave park when activated",
           "新设飞地园区用地", "Jiuhua supplier park is 350.78 mu (23 ha); a co-built park of 300 ha: " + _A, lever="enclave"),
@@ -155,7 +155,7 @@ PARAMS: tuple[Param, ...] = (
     Param("subsidy_competition", 0.5, 0.0, 1.0, "intensity (1 = 10% of value added)",
           "Local protectionism / subsidy competition", "地方保护与招商补贴竞争强度",
           _A + "; the fixed regime's intensity, and every regime's 2019 starting point (deciding regimes then choose "
-          "it each year, model/governance.py)", lever="protectionism"),
+          "it each year, model/governance/)", lever="protectionism"),
     # --- 9. unified market access 市场一体化 (市场准入负面清单 / 资质互认)
     Param("licence_recognition", False, None, None, "on/off", "Mutual recognition of firms' licences and qualifications",
           "企业资质互认", "2019 institutions: each city licenses on its own; CZT Plan Outline 2020, investment-service "
@@ -242,7 +242,7 @@ PARAMS: tuple[Param, ...] = (
     Param("bidding_premium_share", 0.5, 0.0, 1.0, "share of a competitive offer",
           "Part of an incentive offer due to bidding among the cities", "竞价招商溢价比例",
           _A + " (offers to an investor courted by the three cities exceed what one agency would offer)"),
-    # --- 14. governments that decide 地方政府决策与协调 (model/governance.py)
+    # --- 14. governments that decide 地方政府决策与协调 (model/governance/)
     Param("government_regime", "compete", None, None, "regime", "How the city governments decide",
           "地方政府决策机制",
           "'fixed': the fixed rules of earlier versions (subsidy_competition, enclave_payment_prob, the talent-subsidy "

@@ -1,4 +1,4 @@
-"""City governments that decide (model/governance.py): the stage game's equilibrium, the directions in which the
+"""City governments that decide (model/governance/): the stage game's equilibrium, the directions in which the
 sharing rules move the choices, caps, the fund's accounts, and the fixed regime as before.
 
 Stylised cases raise ``gdp_weight`` where a race in firm incentives is needed: at the default weight (0.6) the

@@ -147,7 +147,7 @@ GOVERNMENT_CHOICES = ("incentive_intensity", "talent_subsidy_yuan", "land_releas
 
 
 def government_choices(data: SweepData) -> pd.DataFrame:
-    """The city governments' choices (model/governance.py) by group, city and year: mean and 95% t-interval over
+    """The city governments' choices (model/governance/) by group, city and year: mean and 95% t-interval over
     replications of the incentive intensity, the talent subsidy (yuan per talent per year) and the extra park land
     (share a year) in force at each year's end, for the first year, every fifth year and the last; and the yearly
     subsidies paid (100m yuan) if the sweep kept them. Empty if the sweep kept none of the choices."""

@@ -51,7 +51,7 @@ class CityGovernment(mesa.Agent):
                      m.fiscal.fiscal_strength[self.city])
 
     def describe(self) -> dict:
-        return {"city": self.name, "regime": self.model.p["government_regime"],
+        return {"city": self.name, "regime": self.model.p["government_regime"].value,
                 "incentive_offer_share": self.incentive_offer_share, "talent_subsidy_yuan": self.talent_subsidy,
                 "land_release_share": self.land_release, "predicted_gain": self.predicted_gain,
                 "tax_collected_100m_yuan_q": self.tax_collected, "tax_after_sharing_100m_yuan_q": self.tax_after_sharing,

@@ -16,6 +16,7 @@ import numpy as np
 
 from model import calibration as cal
 from model import governance
+from model.choices import Regime
 from model.identity import CORE, N_CITIES, PERIPHERY
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def share_taxes(m: CZTModel) -> None:
     sponsor = m.land.sponsor[F.park[live]]
     in_enclave = sponsor >= 0
     if in_enclave.any():
-        if p["government_regime"] == "fixed":
+        if p["government_regime"] == Regime.FIXED:
             # one payment draw per enclave park and quarter, in park order (deterministic stream use)
             paid_park = m.rng.random(m.land.n) < p["enclave_payment_prob"]
         else:  # the host's decision this year (model.governance.decide_enclaves)

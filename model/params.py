@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+from model.choices import FundPayer, FundRewards, MarketAccess, Regime
 from model.errors import ConfigError
 
 from model.identity import CITIES, travel_minutes  # noqa: E402,F401  (CITIES re-exported: its home is model.identity)
@@ -41,6 +43,12 @@ class Param:
     lever: str | None = None  # policy group, None for structural/behavioural parameters
     kind: type = float
     choices: tuple[str, ...] = field(default=())
+    choice_type: type[StrEnum] | None = None  # a categorical parameter's typed values (model.choices)
+
+    def __post_init__(self) -> None:
+        if self.choice_type is not None:  # the enumeration is the one list of choices; the default one of its members
+            object.__setattr__(self, "choices", tuple(c.value for c in self.choice_type))
+            object.__setattr__(self, "default", self.choice_type(self.default))
 
     def coerce(self, value: Any) -> Any:
         """Return ``value`` as this parameter's type, or raise ConfigError naming the field."""
@@ -54,7 +62,7 @@ class Param:
         if self.kind is str:
             if not isinstance(value, str) or (self.choices and value not in self.choices):
                 raise ConfigError(self.name, value, allowed)
-            return value
+            return self.choice_type(value) if self.choice_type is not None else value
         try:
             if isinstance(value, bool):
                 raise ValueError
@@ -165,7 +173,7 @@ PARAMS: tuple[Param, ...] = (
           "市场准入负面清单", "2019 institutions: approvals city by city ('separate'); CZT Plan Outline 2020, "
           "investment-service section: the three cities implement the market-access negative list jointly; 'aligned' "
           "(harmonised approvals) and 'unified' (one list and one approval for the cluster) are the steps towards it",
-          lever="market", kind=str, choices=("separate", "aligned", "unified")),
+          lever="market", kind=str, choice_type=MarketAccess),
     # --- 10. supply chains 产业链配套 (model/supply.py)
     Param("purchasing_list", 0.0, 0.0, 1.0, "share of the inter-city sourcing barrier removed",
           "Mutual purchasing list of industrial goods", "工业品相互采购清单",
@@ -249,7 +257,7 @@ PARAMS: tuple[Param, ...] = (
           "levers); 'compete': each city's best response to the other two (各自为政); 'provincial': the province "
           "chooses for the cluster and enforces enclave agreements (省级统筹; the 2008 blue book's two-tier "
           "coordination, the Plan Outline's 'three cities' responsibilities and goals not fully aligned')",
-          lever="governance", kind=str, choices=("fixed", "compete", "provincial")),
+          lever="governance", kind=str, choice_type=Regime),
     Param("subsidy_cap", 1.0, 0.0, 1.0, "intensity (1 = 10% of value added)", "Cap on incentive offers",
           "招商优惠政策上限", "2019 institutions: no binding cap (1); the State Council's 2015 clean-up of local tax "
           "and fee preferences (国发〔2014〕62号, suspended by 国发〔2015〕25号) shows a cap is a real instrument",
@@ -263,13 +271,11 @@ PARAMS: tuple[Param, ...] = (
           "利益共享和补偿机制); size: lever", lever="governance"),
     Param("fund_payer", "cities", None, None, "rule", "Who pays into the integration fund", "基金出资方",
           "'cities': each city in proportion to its revenue; 'province': out of the provincial investment pool; "
-          "'changsha': the capital alone (长沙反哺); lever", lever="governance", kind=str,
-          choices=("cities", "province", "changsha")),
+          "'changsha': the capital alone (长沙反哺); lever", lever="governance", kind=str, choice_type=FundPayer),
     Param("fund_rewards", "cluster_total", None, None, "rule", "What the integration fund rewards", "基金奖励依据",
           "'cluster_total': paid out by a fixed key (start-year residents), so a city's payout follows the cluster's "
           "revenue, not its own; 'own_gdp': by credited GDP; 'cooperation': by taxes shared through enclave "
-          "agreements, paid and received; lever", lever="governance", kind=str,
-          choices=("cluster_total", "own_gdp", "cooperation")),
+          "agreements, paid and received; lever", lever="governance", kind=str, choice_type=FundRewards),
     Param("gdp_weight", 0.46, 0.0, 1.0, "share of the objective",
           "Weight of GDP growth against revenue growth in a city government's objective", "干部考核中GDP权重",
           "cadre evaluation weighs GDP growth first: Li and Zhou (2005, Journal of Public Economics 89) find "

@@ -44,6 +44,18 @@ class TimelineEntry:
     note: str = ""
     note_zh: str = ""  # the note in Chinese, for the app's 中文 page
 
+    def __post_init__(self) -> None:
+        # an entry built in Python, not parsed from a file, is validated too: a phase switch takes its values as
+        # they are, so an unchecked ``government_regime = 1`` would silently act as no regime at all
+        where = f"timeline {self.year}Q{self.quarter}: params"
+        params = {}
+        for k, v in self.params.items():
+            if k not in BY_NAME:
+                raise ConfigError(f"{where}.{k}", v, "a known parameter (python -m experiments params lists them)",
+                                  kind="unknown parameter")
+            params[k] = BY_NAME[k].coerce(v)
+        object.__setattr__(self, "params", params)
+
     def to_dict(self) -> dict[str, Any]:
         return {"year": self.year, "quarter": self.quarter, "params": dict(self.params), "note": self.note}
 

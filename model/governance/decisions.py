@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.choices import Regime
 from model.governance.objective import cooperation_reward, weights
 from model.governance.prediction import FirmGame, firm_effects, firm_flows, firm_game, talent_effects, talent_game
 from model.governance.solvers import at_least, best_responses, cluster_choice
@@ -95,7 +96,7 @@ def decide_enclaves(m: CZTModel, g: FirmGame) -> None:
     va_elig = _eligible_value_added(m)
     for j in parks.tolist():
         o, h = int(L.sponsor[j]), int(L.city[j])
-        if p["government_regime"] == "provincial":
+        if p["government_regime"] == Regime.PROVINCIAL:
             G.terms[j], G.honour[j], G.kept[j] = 1.0, True, sponsor_kept(m, o, 1.0)
             continue
         best = 0.0
@@ -143,7 +144,7 @@ def decide_land(m: CZTModel, g: FirmGame) -> np.ndarray:
         if short <= 0 or cap <= 0:
             continue
         va_ha = float((inflow[:, c] * g.va[:, c] * industrial).sum()) / max(need[c], 1e-9)  # 100m yuan a year per ha
-        if p["government_regime"] == "provincial":  # the province counts land free anywhere in the cluster
+        if p["government_regime"] == Regime.PROVINCIAL:  # the province counts land free anywhere in the cluster
             short = max(need.sum() - float(np.maximum(free[park], 0).sum()), 0.0) * need[c] / max(need.sum(), 1e-9)
         worth = va_ha * (wg[c] + wr[c] * tau) * g.horizon
         if short > 0 and not at_least(wr[c] * cost_ha, worth):
@@ -154,7 +155,7 @@ def decide_land(m: CZTModel, g: FirmGame) -> np.ndarray:
 def decide(m: CZTModel) -> None:
     """The governments' yearly choices (called at the start of each year; the fixed regime reads the levers)."""
     G, p = m.governance, m.p
-    if p["government_regime"] == "fixed":
+    if p["government_regime"] == Regime.FIXED:
         apply_rules(m)
         _log(m)
         return
@@ -170,10 +171,10 @@ def decide(m: CZTModel) -> None:
     # each instrument's outlays share the budget in proportion to the other's current outlay
     t_out = talent(t_now[None, :])[2][0]
     s_out = firm(s_now[None, :])[2][0]
-    if p["government_regime"] == "provincial":
+    if p["government_regime"] == Regime.PROVINCIAL:
         s, gs = cluster_choice(m, firm, s_now, s_grid, np.maximum(budget - t_out, 0.0))
         t, gt = cluster_choice(m, talent, t_now, t_grid, np.maximum(budget - s_out, 0.0))
-    else:
+    else:  # Regime.COMPETE
         s, gs = best_responses(m, firm, s_now, s_grid, np.maximum(budget - t_out, 0.0))
         t, gt = best_responses(m, talent, t_now, t_grid, np.maximum(budget - s_out, 0.0))
     # policy inertia: a government closes ``policy_adjustment`` of the gap to its best response a year (1: myopic
@@ -198,20 +199,20 @@ def _log(m: CZTModel) -> None:
     year = m.year
     G.decisions = [e for e in G.decisions if e["year"] != year]  # a phase switch at a year's start re-decides that year
     for c in range(N_CITIES):
-        G.decisions.append({"year": year, "kind": "city", "city": m.cities[c], "regime": p["government_regime"],
+        G.decisions.append({"year": year, "kind": "city", "city": m.cities[c], "regime": p["government_regime"].value,
                       "incentive_intensity": float(G.incentive[c]), "talent_subsidy_yuan": float(G.talent_subsidy[c]),
                       "land_release_share": float(G.land_release[c]), "predicted_gain": float(G.predicted_gain[c])})
     if p["enclave_tax_share"] > 0 or p["enclave_stat_share"] > 0:
         for j in np.flatnonzero((L.sponsor >= 0) & L.open).tolist():
             G.decisions.append({"year": year, "kind": "enclave", "park": L.park_id[j], "sponsor": m.cities[int(L.sponsor[j])],
-                          "city": m.cities[int(L.city[j])], "regime": p["government_regime"],
+                          "city": m.cities[int(L.city[j])], "regime": p["government_regime"].value,
                           "terms": float(G.terms[j]), "honoured": bool(G.honour[j]), "kept": float(G.kept[j])})
 
 
 def respect_caps(m: CZTModel) -> None:
     """A phase switch: the fixed regime reads the new levers; a deciding one keeps its choices within new caps."""
     G, p = m.governance, m.p
-    if p["government_regime"] == "fixed":
+    if p["government_regime"] == Regime.FIXED:
         apply_rules(m)
         return
     G.incentive = np.minimum(G.incentive, p["subsidy_cap"])

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.choices import FundPayer, FundRewards
 from model.governance.objective import population_shares
 from model.identity import CORE, N_CITIES
 
@@ -30,17 +31,17 @@ def fund_flows(m: CZTModel) -> None:
         return
     rev = np.maximum(F.tax_after_sharing, 0.0)
     pool = f * float(rev.sum())
-    if p["fund_payer"] == "cities":
+    if p["fund_payer"] == FundPayer.CITIES:
         G.fund_in = f * rev
-    elif p["fund_payer"] == "changsha":
+    elif p["fund_payer"] == FundPayer.CHANGSHA:
         G.fund_in[CORE] = pool
-    else:
+    else:  # FundPayer.PROVINCE
         G.province_fund = min(pool, float(F.provincial_investment.sum()))
         pool = G.province_fund
-    key = population_shares(m)
-    if p["fund_rewards"] == "own_gdp":
+    key = population_shares(m)  # FundRewards.CLUSTER_TOTAL
+    if p["fund_rewards"] == FundRewards.OWN_GDP:
         key = np.maximum(F.gdp_credited, 0.0) / max(float(np.maximum(F.gdp_credited, 0.0).sum()), 1e-9)
-    elif p["fund_rewards"] == "cooperation":
+    elif p["fund_rewards"] == FundRewards.COOPERATION:
         score = F.tax_shared_out + F.tax_shared_in
         if score.sum() > 0:
             key = score / score.sum()

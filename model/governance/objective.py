@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.choices import FundPayer, FundRewards
+
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
@@ -37,10 +39,10 @@ def revenue_of(m: CZTModel, d_gdp: np.ndarray, outlays: np.ndarray) -> np.ndarra
     p, tau = m.p, m.p["local_tax_rate"]
     f = p["integration_fund_share"]
     own = tau * d_gdp
-    rev = own * (1 - f) if f > 0 and p["fund_payer"] == "cities" else own
-    if f > 0 and p["fund_rewards"] == "cluster_total":
+    rev = own * (1 - f) if f > 0 and p["fund_payer"] == FundPayer.CITIES else own
+    if f > 0 and p["fund_rewards"] == FundRewards.CLUSTER_TOTAL:
         rev = rev + f * population_shares(m)[None] * own.sum(axis=1, keepdims=True)
-    elif f > 0 and p["fund_rewards"] == "own_gdp":
+    elif f > 0 and p["fund_rewards"] == FundRewards.OWN_GDP:
         pool = f * 4 * m.fiscal.tax_after_sharing.sum()
         rev = rev + pool * d_gdp / max(4 * m.fiscal.gdp_credited.sum(), 1e-9)
     return rev - outlays
@@ -64,7 +66,7 @@ def cooperation_reward(m: CZTModel, city: int, shared: float) -> float:
     """Payout (100m yuan a year) the fund (``fund_rewards = cooperation``) adds for ``shared`` taxes paid a year."""
     p = m.p
     f = p["integration_fund_share"]
-    if f <= 0 or p["fund_rewards"] != "cooperation":
+    if f <= 0 or p["fund_rewards"] != FundRewards.COOPERATION:
         return 0.0
     pool = f * 4 * float(m.fiscal.tax_after_sharing.sum())
     score = 4 * float((m.fiscal.tax_shared_out + m.fiscal.tax_shared_in).sum())

@@ -5,7 +5,8 @@ Statistical years are four steps; :meth:`run_until` takes a calendar year and ru
 State lives in components with declared fields, each owned by one mechanism module: ``workers`` (worker agents as
 columns, agents/worker.py), ``firms`` (firm cohorts as columns, agents/firm.py), ``geography``, ``labour``,
 ``production``, ``land`` (parks and housing), ``fiscal`` (the governments' money), ``residence`` and
-``migration``. The quarter is the ordered list of named stages in ``model/quarter.py``. Parameters are frozen
+``migration``. The quarter is the ordered list of named stages in ``model/quarter.py``; the year (provincial
+investment, the governments' decisions) is the list in ``model/year.py``. Parameters are frozen
 within a phase (``model/phases.py``): calibration under the start year's institutions, then the scenario's policy,
 then one phase per timeline entry. City governments and parks are ``mesa.Agent`` handles on their components' rows;
 firms are ``mesa.Agent`` handles on the firm table.
@@ -41,6 +42,7 @@ from model.production import Production
 from model.supply import SupplyChains
 from model.knowledge import Knowledge
 from model.quarter import QUARTER
+from model.year import YEAR
 from model.recorder import Recorder
 from model.residence import Residence
 from model.demography import Migration
@@ -81,10 +83,9 @@ class CZTModel(mesa.Model):
         self._calibrate()
         self._enter_policy_phase(policy)
         self.recorder.record_state()  # the initial state, step 0
-        # annual provincial investment at the start of each year, after that quarter's step; then the governments'
-        # yearly decisions (model.governance), which see the year's provincial money
-        self.schedule_recurring(self._allocate_provincial_investment, Schedule(interval=4, start=4))
-        self.schedule_recurring(self._government_decisions, Schedule(interval=4, start=4))
+        # the year's stages (model/year.py: provincial investment, then the governments' decisions, which see the
+        # year's provincial money) at the start of each year: at times 4, 8, ..., after that time's quarter step
+        self.schedule_recurring(self._run_year, Schedule(interval=4, start=4))
         # step k (at time k) simulates quarter k - 1; an entry fires half a step before its quarter's step, so
         # run_until(year) stops with the next year's policies not yet in force. Mesa holds callbacks weakly.
         self._timeline_calls = [partial(self._switch_phase, e) for e in self.timeline]
@@ -227,13 +228,13 @@ class CZTModel(mesa.Model):
         for stage in self.stages:
             stage.run(self)
 
-    def _government_decisions(self) -> None:
-        """Each year: the city governments' choices (model.governance; the fixed regime reads the levers)."""
-        governance.decide(self)
+    # ------------------------------------------------------------------ the year
+    year_stages = YEAR  # the year's named stages, in order (model/year.py); model.tracing wraps them
 
-    def _allocate_provincial_investment(self) -> None:
-        """Each year: a pool (share of last year's CZT GDP) split with the strong-capital tilt; spent over four quarters."""
-        fiscal.allocate_provincial_investment(self, self.recorder.last_year_gdp())
+    def _run_year(self) -> None:
+        """At the start of each year: the stages of ``model.year.YEAR`` in order."""
+        for stage in self.year_stages:
+            stage.run(self)
 
     # ------------------------------------------------------------------ derived state
     @property

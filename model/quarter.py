@@ -1,45 +1,22 @@
 """The quarter: the ordered list of named stages that ``CZTModel.step`` runs, in one place.
 
-Each :class:`Stage` names the mechanism function it calls and the component fields it reads and writes
+Each :class:`~model.stages.Stage` names the mechanism function it calls and the component fields it reads and writes
 (``component.field``; ``firms.*`` are the firm cohorts' columns, ``workers.*`` the worker agents' columns).
 tests/test_stages.py traces a run and fails when a stage touches a field it does not declare, or declares one it
-never touches; docs/ODD.md's process overview is generated from this list (``python scripts/odd_params.py``).
+never touches; docs/ODD.md's process overview is generated from this list (``python scripts/odd_params.py``). The
+yearly stages are in ``model/year.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from model import demography, fiscal, investment, knowledge, labour, land, location, production, residence, supply, \
     training
+from model.stages import Stage, stage
 
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    run: Callable[[CZTModel], None]
-    reads: frozenset[str]
-    writes: frozenset[str]
-
-    @property
-    def doc(self) -> str:
-        """First sentence of the mechanism's docstring."""
-        para = " ".join((self.run.__doc__ or "").strip().split("\n\n")[0].split())
-        end = para.find(". ")
-        return para if end < 0 else para[: end + 1]
-
-    @property
-    def where(self) -> str:
-        return f"{self.run.__module__.removeprefix('model.')}.{self.run.__name__}"
-
-
-def stage(name: str, run: Callable[[CZTModel], None], reads: str = "", writes: str = "") -> Stage:
-    return Stage(name, run, frozenset(reads.split()), frozenset(writes.split()))
 
 
 def compact_workers(m: CZTModel) -> None:
@@ -98,6 +75,7 @@ QUARTER: tuple[Stage, ...] = (
           reads=(
               "governance.fund_in governance.fund_out governance.province_fund fiscal.infra_flow_0 fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
               "fiscal.public_spending fiscal.spending_per_resident_0 fiscal.subsidies_paid fiscal.tax_after_sharing "
+              "fiscal.gdp_credited fiscal.tax_shared_in fiscal.tax_shared_out land.population_0 "
               "workers.alive workers.residence"),
           writes="governance.fund_in governance.fund_out governance.province_fund fiscal.infrastructure fiscal.public_service_index fiscal.public_spending"),
     stage("employment", labour.adjust_employment,

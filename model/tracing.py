@@ -1,12 +1,13 @@
-"""Observe which component fields each stage of the quarter reads and writes, on a running model.
+"""Observe which component fields each stage of the quarter and of the year reads and writes, on a running model.
 
-``trace(model, quarters)`` steps the model through ``model.quarter.QUARTER`` with every component behind a proxy
-that records attribute reads and assignments, and compares each field's bytes before and after the stage (writes
-made in place, e.g. ``F.z[slots] *= ...``, change the bytes without an assignment; the column was read to get at it, so
-an in-place write also counts as a read). tests/test_stages.py holds the
-observed table against the declarations in ``QUARTER``; ``python -m model.tracing`` prints it.
-Fields are named ``component.field``: the dataclass fields of the components, the columns of the worker and firm
-tables (``workers.*``, ``firms.*``), ``workers.log`` (the move log), ``recorder.flows`` and ``recorder.rows``.
+``trace(model, quarters)`` steps the model through ``model.quarter.QUARTER`` (and, when a year begins within those
+quarters, ``model.year.YEAR``) with every component behind a proxy that records attribute reads and assignments,
+and compares each field's bytes before and after the stage (writes made in place, e.g. ``F.z[slots] *= ...``, change
+the bytes without an assignment; the column was read to get at it, so an in-place write also counts as a read).
+tests/test_stages.py holds the observed table against the declarations in ``QUARTER`` and ``YEAR``;
+``python -m model.tracing`` prints it. Fields are named ``component.field``: the dataclass fields of the
+components, the columns of the worker and firm tables (``workers.*``, ``firms.*``), ``workers.log`` (the move log),
+``recorder.flows`` and ``recorder.rows`` (the recorded quarters: written by recording, read for last year's GDP).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from model.stages import Stage
+
 if TYPE_CHECKING:
     from model.czt_model import CZTModel
 
@@ -25,6 +28,7 @@ COMPONENTS = ("geography", "labour", "production", "supply", "knowledge", "land"
               "migration", "workers", "firms")
 _RECORDER_WRITES = {"flow_people": "flows", "flow_firms": "flows", "flow_firms_many": "flows", "reset_flows": "flows",
                     "record_state": "rows"}
+_RECORDER_READS = {"last_year_gdp": "rows", "rows": "rows"}
 _BOOKKEEPING = {"n", "next_wid"}  # table sizes: their effect shows in the columns' bytes
 
 
@@ -80,6 +84,8 @@ class _Proxy:
         if name == "recorder":
             if attr in _RECORDER_WRITES:
                 log.writes.add(f"recorder.{_RECORDER_WRITES[attr]}")
+            if attr in _RECORDER_READS:
+                log.reads.add(f"recorder.{_RECORDER_READS[attr]}")
             return getattr(obj, attr)
         if attr in self._columns:
             log.reads.add(f"{name}.{attr}")
@@ -102,10 +108,9 @@ class _Proxy:
 
 
 def trace(model: CZTModel, quarters: int = 1) -> dict[str, tuple[set[str], set[str]]]:
-    """Run ``quarters`` quarters (through Mesa's clock, so timeline events fire as usual) with every stage watched;
-    return {stage name: (fields read, fields written)}, accumulated over the quarters. A field read and written by a
-    stage is in both sets."""
-    from model.quarter import Stage
+    """Run ``quarters`` quarters (through Mesa's clock, so timeline events and the year's stages fire as usual) with
+    every stage of the quarter and of the year watched; return {stage name: (fields read, fields written)},
+    accumulated over the quarters. A field read and written by a stage is in both sets."""
 
     seen: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
     real = {name: getattr(model, name) for name in COMPONENTS + ("recorder",)}
@@ -129,11 +134,12 @@ def trace(model: CZTModel, quarters: int = 1) -> dict[str, tuple[set[str], set[s
         return run
 
     model.stages = tuple(dataclasses.replace(s, run=watched(s)) for s in type(model).stages)
+    model.year_stages = tuple(dataclasses.replace(s, run=watched(s)) for s in type(model).year_stages)
     try:
         for _ in range(quarters):
             model.run_for(1)
     finally:
-        del model.stages  # back to the class's QUARTER
+        del model.stages, model.year_stages  # back to the class's QUARTER and YEAR
     return dict(seen)
 
 

@@ -214,3 +214,15 @@ def test_process_overview_follows_the_quarter(odd_params, odd_text):
     assert odd_params.check_stages(odd_text, swapped), "a reordered quarter must not match the document"
     block = odd_params.build_stages_block(swapped)
     assert block.index("`rents`") < block.index("`housing`") and "land: housing_cost" in block
+
+
+def test_process_overview_follows_the_year(odd_params, odd_text):
+    """The year's stages are in the overview too, after the quarter's: reordering them makes the check fail."""
+    from model.year import YEAR
+
+    swapped = tuple(reversed(YEAR))
+    assert odd_params.check_stages(odd_text, year=swapped), "a reordered year must not match the document"
+    block = odd_params.build_stages_block(year=swapped)
+    assert block.index(odd_params.QUARTER_TITLE) < block.index(odd_params.YEAR_TITLE) < \
+        block.index("`government_decisions`") < block.index("`provincial_investment`")
+    assert "recorder: rows" in block  # the investment reads last year's recorded GDP

@@ -11,7 +11,8 @@ One module per job:
   extra park land, the decision log, the caps at a phase switch;
 - ``fund``: the integration fund's quarterly flows.
 
-``decide`` runs at the start of each year (scheduled by ``CZTModel``), ``fund_flows`` within the quarter's budgets.
+``decide`` runs at the start of each year as the year's stage ``government_decisions`` (``model/year.py``),
+``fund_flows`` within the quarter's stage ``budgets``.
 """
 
 from model.governance.component import Governance

@@ -84,7 +84,8 @@ class CZTModel(mesa.Model):
         self._enter_policy_phase(policy)
         self.recorder.record_state()  # the initial state, step 0
         # the year's stages (model/year.py: provincial investment, then the governments' decisions, which see the
-        # year's provincial money) at the start of each year: at times 4, 8, ..., after that time's quarter step
+        # year's provincial money) at the start of each year: at times 4, 8, ..., after the step at that time (Mesa
+        # runs the step's event, priority HIGH, before a DEFAULT one at the same time)
         self.schedule_recurring(self._run_year, Schedule(interval=4, start=4))
         # step k (at time k) simulates quarter k - 1; an entry fires half a step before its quarter's step, so
         # run_until(year) stops with the next year's policies not yet in force. Mesa holds callbacks weakly.

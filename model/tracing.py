@@ -111,7 +111,6 @@ def trace(model: CZTModel, quarters: int = 1) -> dict[str, tuple[set[str], set[s
     """Run ``quarters`` quarters (through Mesa's clock, so timeline events and the year's stages fire as usual) with
     every stage of the quarter and of the year watched; return {stage name: (fields read, fields written)},
     accumulated over the quarters. A field read and written by a stage is in both sets."""
-
     seen: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
     real = {name: getattr(model, name) for name in COMPONENTS + ("recorder",)}
 

@@ -4,8 +4,10 @@
 start=4)``): after the step at that time, which simulated the last quarter of the year before, and before the step
 that simulates the new year's first quarter. Mesa runs the step event first at equal times (it has the higher
 priority). The first year's provincial money and choices are set when the policy phase begins
-(``CZTModel._enter_policy_phase``), so the year's stages first run at the start of the second year. Declarations
-as in ``model/quarter.py``; tests/test_stages.py traces them too.
+(``CZTModel._enter_policy_phase``), so the year's stages first run at the start of the second year.
+``run_until(year)`` ends at the time of the next year's stages, so they have run (the decision log holds the next
+year's choices) while that year's timeline entries, half a step later, have not. Declarations as in
+``model/quarter.py``; tests/test_stages.py traces them too.
 """
 
 from __future__ import annotations

@@ -33,6 +33,14 @@ def register(sub) -> None:
     b.add_argument("--plot", default="runs/bench_scaling.png", help="where to write the scaling plot (PNG)")
     b.add_argument("--reference", default=str(DEFAULT_REFERENCE),
                    help="folder of the reference kernel (run_one.py labor_numpy); 'none' to skip it")
+    b.add_argument("--calibration", action="store_true",
+                   help="instead: hindcast runs per hour as the calibration makes them, beside an earlier commit's "
+                   "figure measured in the same sitting (experiments/bench_calibration.py)")
+    b.add_argument("--runs", type=int, default=80, help="with --calibration: runs on each side")
+    b.add_argument("--workers", type=int, default=2, help="with --calibration: local processes")
+    b.add_argument("--vs", default=None, help="with --calibration: the commit to compare with (default: the last "
+                   "landing before the one-executor work); 'none' to skip")
+    b.add_argument("--json", default=None, help="with --calibration: also write the figures to this JSON file")
     b.set_defaults(func=cmd_bench)
     o = sub.add_parser("_bench_one")
     o.add_argument("--scale", type=int, required=True)
@@ -106,6 +114,11 @@ def _reference(ref: Path, workers: int, steps: int) -> float | None:
 
 
 def cmd_bench(a: argparse.Namespace) -> int:
+    if a.calibration:
+        from experiments import bench_calibration
+
+        vs = bench_calibration.REFERENCE_COMMIT if a.vs is None else (None if a.vs == "none" else a.vs)
+        return bench_calibration.cmd(a.runs, a.workers, vs, a.json)
     scales, ref = _args(a)
     print(f"baseline 2019-{a.until}, one process per scale (peak memory is that process's maximum RSS)"
           + (f"; reference kernel: {ref}" if ref else "; no reference kernel"))

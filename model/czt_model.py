@@ -28,7 +28,7 @@ from agents.park import IndustrialPark
 from agents.worker import MOVE_KIND_NAMES, TALENT, UNEMPLOYED, WorkerView
 from model import calibration as cal
 from model import demography, fiscal, governance, initial, kernels, knowledge, labour, land, production, residence, \
-    supply
+    start, supply
 from model.errors import ConfigError
 from model.fiscal import Fiscal
 from model.governance import Governance
@@ -60,7 +60,8 @@ class CZTModel(mesa.Model):
     """
 
     def __init__(self, scenario: str | Scenario = "baseline", seed: int = 0,
-                 overrides: dict[str, Any] | None = None, enclaves: list[Enclave | dict] | None = None) -> None:
+                 overrides: dict[str, Any] | None = None, enclaves: list[Enclave | dict] | None = None,
+                 start_cache: bool = True) -> None:
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ConfigError("seed", seed, "a non-negative integer")
         super().__init__(rng=int(seed))
@@ -79,8 +80,7 @@ class CZTModel(mesa.Model):
         self.lf_share = self.p["employed_share"] / (1 - self.p["unemployment_rate_0"])
         self.persons_per_agent = self.scale * self.lf_share
         self.recorder = Recorder(self)
-        self._build(self.p)
-        self._calibrate()
+        self._start(start_cache)
         self._enter_policy_phase(policy)
         self.recorder.record_state()  # the initial state, step 0
         # the year's stages (model/year.py: provincial investment, then the governments' decisions, which see the
@@ -173,6 +173,20 @@ class CZTModel(mesa.Model):
         super().run_until(float((year + 1 - self.start_year) * 4))
 
     # ------------------------------------------------------------------ setup
+    def _start(self, use_cache: bool) -> None:
+        """Build and fit the start year's state, or take a copy of it from this process's cache (model/start.py):
+        the same calibration parameters, enclaves and seed give the same start, draw for draw."""
+        key = start.start_key(self.p, self.enclave_list, self.seed)
+        cached = start.CACHE.get(key) if use_cache and start.CACHE.enabled else None
+        if cached is not None:
+            start.restore(self, cached)
+            return
+        before = set(vars(self))
+        self._build(self.p)
+        self._calibrate()
+        if use_cache and start.CACHE.enabled:
+            start.CACHE.put(start.capture(self, key, start.added_attributes(before, self)))
+
     def _build(self, p: Params) -> None:
         """Components from the data files; agents as handles on them; the initial population."""
         self.geography = Geography.build(p)

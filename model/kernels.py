@@ -397,3 +397,47 @@ def staff_of(alive, employer, is_source):
             out[k] = i
             k += 1
     return out[:k]
+
+
+# ---------------------------------------------------------------------------------------------- reductions
+# numpy's own reductions over a short row (the three cities) pay a per-row overhead that dominates the residence
+# calibration's fixed point; these loops add in numpy's order (left to right along a row; row after row down a
+# column, starting from the first), so their results are numpy's to the last bit (tests/test_kernels.py).
+@njit(**_JIT)
+def row_max(u):
+    """u.max(axis=1) of a 2-D array (-inf entries allowed)."""
+    out = np.empty(u.shape[0])
+    for i in range(u.shape[0]):
+        best = u[i, 0]
+        for j in range(1, u.shape[1]):
+            if u[i, j] > best:
+                best = u[i, j]
+        out[i] = best
+    return out
+
+
+@njit(**_JIT)
+def row_sums(p):
+    """p.sum(axis=1) of a 2-D array with a few columns, added left to right."""
+    out = np.empty(p.shape[0])
+    for i in range(p.shape[0]):
+        acc = p[i, 0]
+        for j in range(1, p.shape[1]):
+            acc += p[i, j]
+        out[i] = acc
+    return out
+
+
+@njit(**_JIT)
+def column_sums(p, rows):
+    """p[rows].sum(axis=0): the selected rows added one after another."""
+    out = np.zeros(p.shape[1])
+    if rows.shape[0] == 0:
+        return out
+    for j in range(p.shape[1]):
+        out[j] = p[rows[0], j]
+    for t in range(1, rows.shape[0]):
+        i = rows[t]
+        for j in range(p.shape[1]):
+            out[j] += p[i, j]
+    return out

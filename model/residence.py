@@ -103,9 +103,12 @@ def utility(m: CZTModel, rows: np.ndarray, with_moving_cost: bool = True) -> np.
 def calibrate(m: CZTModel, iterations: int = 60) -> None:
     """Amenities per (city, skill) that make 2019 a steady state: expected moves between cities balance.
 
-    Fixed-point iteration on a sample of workers: a city with net expected inflow gets a lower amenity.
+    Fixed-point iteration on a sample of workers: a city with net expected inflow gets a lower amenity. Only the
+    amenity changes between iterations, so the rest of the utility (log consumption, the moving penalty, whether
+    the job is in reach) is computed once; each iteration then adds the amenity with the operations, in the order,
+    of the residence kernel, so the utilities are the kernel's to the last bit.
     """
-    W, R = m.workers, m.residence
+    W, R, p = m.workers, m.residence, m.p
     R.amenity = np.zeros((N_CITIES, 2))
     m.fiscal.talent_subsidy_cost = np.zeros(N_CITIES)
     alive = np.flatnonzero(W.alive)
@@ -113,17 +116,37 @@ def calibrate(m: CZTModel, iterations: int = 60) -> None:
     skill = W.skill[sample].astype(np.int64)
     res = W.residence[sample].astype(np.int64)
     pop = np.array([[np.sum((res == r) & (skill == s)) for s in (0, 1)] for r in range(N_CITIES)], dtype=float)
-    inputs = utility_inputs(m)  # the amenity array inside is R.amenity itself, updated in place below
+    log_c, penalty, feasible = _utility_parts(m, sample, skill)
+    beta = p["migration_logit_scale"]
+    rows_of = [np.flatnonzero(skill == s) for s in (0, 1)]
     for _ in range(iterations):
-        u = kernels.residence_utilities(sample, True, *inputs)
-        prob = np.exp(u - u.max(axis=1, keepdims=True))
-        prob /= prob.sum(axis=1, keepdims=True)
+        util = log_c + (R.amenity / beta).T[skill] - penalty
+        u = np.where(feasible, beta * util, -np.inf)
+        prob = np.exp(u - kernels.row_max(u)[:, None])
+        prob /= kernels.row_sums(prob)[:, None]
         for s in (0, 1):
-            sel = skill == s
-            inflow = prob[sel].sum(axis=0)  # expected choosers of each city (stayers included)
+            inflow = kernels.column_sums(prob, rows_of[s])  # expected choosers of each city (stayers included)
             net = (inflow - pop[:, s]) / np.maximum(pop[:, s], 1)
             R.amenity[:, s] -= 2.0 * net
             R.amenity[:, s] -= R.amenity[CORE, s]
+
+
+def _utility_parts(m: CZTModel, rows: np.ndarray, skill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of the residence utility that do not depend on the amenity, for ``rows``: the log of consumption
+    in each city (from the residence kernel itself, so the same library log), the moving penalty and whether the
+    city is within reach of the worker's job. (rows, cities) each."""
+    p = m.p
+    inputs = list(utility_inputs(m))
+    par = inputs[-2].copy()
+    par[kernels.R_BETA] = 1.0  # beta * (log c + 0 / beta) with beta = 1 and no amenity is log c exactly
+    inputs[-2], inputs[-3] = par, np.zeros_like(inputs[-3])
+    log_c = kernels.residence_utilities(rows, False, *inputs)
+    feasible = np.isfinite(log_c)
+    move = np.arange(N_CITIES)[None, :] != m.workers.residence[rows][:, None]
+    # the kernel's penalty: moving cost, plus the talent benefits not recognised across cities (0.0 for ordinary)
+    extra = np.where(skill == TALENT, p["talent_benefit_loss"] * (1.0 - p["talent_recognition"]), 0.0)
+    penalty = np.where(move, p["moving_cost"] + extra[:, None], 0.0)
+    return np.where(feasible, log_c, 0.0), penalty, feasible
 
 
 def utility_inputs(m: CZTModel) -> tuple:

@@ -1,0 +1,26 @@
+"""The reduction kernels of the residence calibration (model.kernels.row_max, row_sums, column_sums) give numpy's
+own results to the last bit: they replace u.max(axis=1), p.sum(axis=1) and p[rows].sum(axis=0) inside a fixed
+point whose result (the amenities) every later draw depends on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import kernels
+from model.identity import N_CITIES
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_reductions_match_numpy_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    n = 5000
+    u = rng.normal(0, 30, size=(n, N_CITIES))
+    u[rng.random((n, N_CITIES)) < 0.15] = -np.inf  # cities out of commuting reach
+    u[:, 0] = np.where(np.isfinite(u).any(axis=1), u[:, 0], 0.0)  # every worker can live somewhere
+    assert np.array_equal(kernels.row_max(u), u.max(axis=1))
+    p = np.exp(u - u.max(axis=1, keepdims=True)) * rng.uniform(0.1, 10, size=(n, 1))
+    assert np.array_equal(kernels.row_sums(p), p.sum(axis=1))
+    for share in (0.0, 0.001, 0.3, 1.0):
+        rows = np.flatnonzero(rng.random(n) < share)
+        assert np.array_equal(kernels.column_sums(p, rows), p[rows].sum(axis=0))

@@ -34,12 +34,18 @@ def city_table(year: int = 2019) -> pd.DataFrame:
     """City facts of a base year: GDP (100 million yuan, that year's prices), shares, wages, residents (persons).
 
     Residents are anchored on the censuses (:func:`census_residents`), not on the yearbooks' estimates, which the
-    2020 census showed to be far too low for Changsha (8.39 million at end-2019 against 10.05 million counted)."""
-    df = pd.read_csv(DATA / "cities_2019.csv").set_index("city")
+    2020 census showed to be far too low for Changsha (8.39 million at end-2019 against 10.05 million counted).
+    A fresh copy each call (callers may change it); the table itself is built once per process."""
     if year not in BASE_YEARS:
         from model.errors import ConfigError
 
         raise ConfigError("start_year", year, " or ".join(map(str, BASE_YEARS)) + " (years with census-anchored data)")
+    return _city_table(year).copy()
+
+
+@lru_cache(maxsize=None)
+def _city_table(year: int) -> pd.DataFrame:
+    df = pd.read_csv(DATA / "cities_2019.csv").set_index("city")
     if year != 2019:
         hist = city_history()
         h = hist[hist.year == year].set_index("city")

@@ -27,10 +27,10 @@ import numpy as np
 
 from agents.worker import BORN, DIED, MOVE_IN, MOVE_OUT
 from model import calibration as cal
-from model import kernels
+from model import kernels, rules
 from model.identity import CITIES, N_CITIES, N_REGIONS, OUTSIDE, REGIONS
 from model.production import tfp_trend
-from model.residence import utility
+from model.residence import consumption, utility
 from model.sampling import stochastic_round
 
 if TYPE_CHECKING:
@@ -90,8 +90,6 @@ def _probe_utilities(m: CZTModel) -> np.ndarray:
 def newcomer_consumption(m: CZTModel, n: int = PROBE) -> tuple[np.ndarray, np.ndarray]:
     """Consumption without the talent subsidy (yuan per year) and feasibility of ``n`` hypothetical talent
     newcomers from outside (unemployed on arrival), by city: rows appended and rolled back as in the probes above."""
-    from model.residence import consumption
-
     W = m.workers
     n0, wid0 = W.n, W.next_wid
     rows = W.add(n, skill=np.ones(n, dtype=np.int8), hukou=np.full(n, OUTSIDE), residence=np.zeros(n), step=m.steps)
@@ -120,9 +118,7 @@ def calibrate(m: CZTModel, iterations: int = 50) -> None:
     u = _probe_utilities(m)
     pull = np.zeros(N_CITIES)
     for _ in range(iterations):  # fixed point: log target share minus log expected share
-        v = u + pull[None, :]
-        pr = np.exp(v - v.max(axis=1, keepdims=True))
-        share = (pr / pr.sum(axis=1, keepdims=True)).mean(axis=0)
+        share = rules.softmax(u + pull[None, :]).mean(axis=0)
         pull += np.log(M.target_share / np.maximum(share, 1e-300))
         pull -= pull[0]
     M.pull = pull

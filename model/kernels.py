@@ -34,10 +34,10 @@ UNEMPLOYED = -1
 # and so refreshes the cache.
 KERNEL_RULES = (rules.select, rules.select_overload, rules.layoff_probability, rules.benefit_city, rules.job_income,
                 rules.unemployed_income, rules.subsidy_eligibility, rules.subsidy_horizon_share,
-                rules.talent_subsidy_received, rules.service_access, rules.service_value, rules.consumption,
-                rules.moving_penalty, rules.residence_utility, rules.search_weight, rules.offer_value,
+                rules.talent_subsidy_received, rules.benefit_portability, rules.service_access,
+                rules.service_value, rules.consumption, rules.moving_penalty, rules.residence_utility, rules.search_weight, rules.offer_value,
                 rules.reservation_value)
-KERNEL_RULES_DIGEST = "3aa1263a95170e43"
+KERNEL_RULES_DIGEST = "37a3194c2390bd6e"
 
 
 def kernel_rules_digest() -> str:
@@ -60,6 +60,7 @@ _unemployed_income = njit(rules.unemployed_income, **_JIT)
 _subsidy_eligibility = njit(rules.subsidy_eligibility, **_JIT)
 _subsidy_horizon_share = njit(rules.subsidy_horizon_share, **_JIT)
 _talent_subsidy_received = njit(rules.talent_subsidy_received, **_JIT)
+_benefit_portability = njit(rules.benefit_portability, **_JIT)
 _service_access = njit(rules.service_access, **_JIT)
 _service_value = njit(rules.service_value, **_JIT)
 _consumption = njit(rules.consumption, **_JIT)
@@ -230,7 +231,7 @@ def labour_force(alive, employer, residence, skill, n_city):
 
 
 # ---------------------------------------------------------------------------------------------- residence
-# scalars of the residence utility, packed in this order (model.residence.utility_scalars builds the array)
+# scalars of the residence utility, packed in this order (model.residence.utility_inputs builds the array)
 R_UNEMP_INCOME, R_RECOGNITION, R_SUB_Q, R_SUB_HORIZON, R_SERVICE_VALUE, R_PORTABILITY, R_BETA, R_MOVING_COST, \
     R_BENEFIT_LOSS, R_STEP = range(10)
 
@@ -239,11 +240,12 @@ R_UNEMP_INCOME, R_RECOGNITION, R_SUB_Q, R_SUB_HORIZON, R_SERVICE_VALUE, R_PORTAB
 def _utilities(i, out, with_moving_cost, residence, skill, hukou, employer, arrived, firm_city, premium, wages,
                unemployment_rate, commute, penalty, feasible_pairs, subsidy, service_index, housing, amenity, par,
                outside):
-    """Residence utility of worker ``i`` in every city (-inf where its job is out of commuting reach), as
-    ``model.residence.utility`` computes it for many workers at once."""
+    """Residence utility of worker ``i`` in every city (``rules.residence_utility``; -inf where its job is out of
+    commuting reach), composed of the rules as ``kernels_reference.residence_utilities`` composes them in numpy."""
     n_city = out.shape[0]
     s, h, cur = skill[i], hukou[i], residence[i]
     talent = s == 1
+    kept_outside = _benefit_portability(talent, par[R_PORTABILITY], par[R_RECOGNITION])
     f = employer[i]
     jc = firm_city[f] if f >= 0 else -1
     quarters_here = par[R_STEP] - arrived[i]
@@ -257,8 +259,7 @@ def _utilities(i, out, with_moving_cost, residence, skill, hukou, employer, arri
         share = _subsidy_horizon_share(r == cur, quarters_here, par[R_SUB_Q], par[R_SUB_HORIZON])
         sub = _talent_subsidy_received(talent, subsidy[r], _subsidy_eligibility(h, r, outside, par[R_RECOGNITION]),
                                        share)
-        services = _service_value(par[R_SERVICE_VALUE], service_index[r],
-                                  _service_access(h, r, talent, par[R_PORTABILITY], par[R_RECOGNITION]))
+        services = _service_value(par[R_SERVICE_VALUE], service_index[r], _service_access(h, r, kept_outside))
         c = _consumption(income, sub, services, housing[r], w_local)
         moving = _moving_penalty(with_moving_cost and r != cur, talent, par[R_MOVING_COST], par[R_BENEFIT_LOSS],
                                  par[R_RECOGNITION])

@@ -141,10 +141,11 @@ def labour_force(alive, employer, residence, skill, n_city) -> tuple[np.ndarray,
 
 # ---------------------------------------------------------------------------------------------- residence
 def residence_consumption(rows, residence, skill, hukou, employer, arrived, firm_city, premium, wages,
-                          unemployment_rate, commute, penalty, feasible_pairs, subsidy, service_index, housing, par,
-                          outside) -> tuple[np.ndarray, np.ndarray]:
+                          unemployment_rate, commute, penalty, feasible_pairs, subsidy, service_index, housing, amenity,
+                          par, outside) -> tuple[np.ndarray, np.ndarray]:
     """Annual consumption (yuan, :func:`rules.consumption`) of each worker of ``rows`` in each city, and whether the
-    city is within commuting reach of its job: (rows, cities) each. Arguments as the residence kernels take them."""
+    city is within commuting reach of its job: (rows, cities) each. Arguments as the residence kernels take them
+    (``amenity`` is not used: it enters the utility, not consumption)."""
     n_city = wages.shape[0]
     r = np.arange(n_city)[None, :]
     s = skill[rows].astype(np.int64)[:, None]
@@ -164,8 +165,8 @@ def residence_consumption(rows, residence, skill, hukou, employer, arrived, firm
     share = rules.subsidy_horizon_share(r == cur, par[R_STEP] - arrived[rows][:, None], par[R_SUB_Q], par[R_SUB_HORIZON])
     sub = rules.talent_subsidy_received(talent, subsidy[None, :],
                                         rules.subsidy_eligibility(h, r, outside, par[R_RECOGNITION]), share)
-    services = rules.service_value(par[R_SERVICE_VALUE], service_index[None, :],
-                                   rules.service_access(h, r, talent, par[R_PORTABILITY], par[R_RECOGNITION]))
+    kept_outside = rules.benefit_portability(talent, par[R_PORTABILITY], par[R_RECOGNITION])
+    services = rules.service_value(par[R_SERVICE_VALUE], service_index[None, :], rules.service_access(h, r, kept_outside))
     return rules.consumption(income, sub, services, housing[None, :], w_local), feasible
 
 
@@ -175,7 +176,7 @@ def residence_utilities(rows, with_moving_cost, residence, skill, hukou, employe
     """Residence utility (:func:`rules.residence_utility`) of each worker of ``rows`` in each city: (rows, cities)."""
     c, feasible = residence_consumption(rows, residence, skill, hukou, employer, arrived, firm_city, premium, wages,
                                         unemployment_rate, commute, penalty, feasible_pairs, subsidy, service_index,
-                                        housing, par, outside)
+                                        housing, amenity, par, outside)
     s = skill[rows].astype(np.int64)[:, None]
     moving = (np.arange(wages.shape[0])[None, :] != residence[rows][:, None]) & bool(with_moving_cost)
     penalty_ = rules.moving_penalty(moving, s == 1, par[R_MOVING_COST], par[R_BENEFIT_LOSS], par[R_RECOGNITION])

@@ -10,7 +10,8 @@ Conventions
   a relocation review). A government's prediction adds leading axes (profiles, sectors, origins or workers) to the
   agents' shapes, and gets, row by row, exactly the agents' numbers.
 - Kernel rules (marked so in their docstrings) are written for numpy arrays *and* for scalars inside a numba kernel:
-  only arithmetic, comparisons, ``np.maximum``/``np.minimum`` and :func:`select`. They take logarithms as inputs and
+  only arithmetic, comparisons, ``np.maximum``/``np.minimum`` and :func:`select` (not one another: the kernels
+  compose them, as the numpy callers do). They take logarithms as inputs and
   never call ``log`` or ``exp``: numba uses the C library's, numpy its own SIMD functions, which may differ in the last
   bit, so each caller applies the one it always used. ``model.kernels`` lists them (``KERNEL_RULES``) and checks a
   digest of their source, because numba's cache does not see changes made in another file.
@@ -197,11 +198,16 @@ def talent_subsidy_received(is_talent, subsidy, eligibility, horizon_share):
 
 
 # ---------------------------------------------------------------------------------------------- workers: residence
-def service_access(hukou, city, is_talent, portability, recognition):
-    """Share of a city's public services (公共服务) open to a worker: all with the city's hukou; else
-    ``portability`` (hukou_portability), or for talent at least ``recognition`` (人才互认). Kernel rule."""
-    port = select(is_talent, np.maximum(portability, recognition), portability)
-    return select(hukou == city, 1.0, port)
+def benefit_portability(is_talent, portability, recognition):
+    """Share of hukou-linked benefits and services a worker keeps outside its benefit city (户籍福利可携带):
+    ``portability`` (hukou_portability), for talent at least ``recognition`` (人才互认). Kernel rule."""
+    return select(is_talent, np.maximum(portability, recognition), portability)
+
+
+def service_access(hukou, city, kept_outside):
+    """Share of a city's public services (公共服务) open to a worker: all with the city's hukou, else the share it
+    keeps outside its benefit city (``kept_outside``: :func:`benefit_portability`). Kernel rule."""
+    return select(hukou == city, 1.0, kept_outside)
 
 
 def service_value(value_per_index, service_index, access):

@@ -210,7 +210,7 @@ def test_residence_utilities_agree(seed):
         np.testing.assert_array_equal(np.isfinite(a), np.isfinite(b))
         assert (~np.isfinite(a)).any(), "some jobs are out of commuting reach"
         np.testing.assert_allclose(a[np.isfinite(a)], b[np.isfinite(b)], rtol=1e-12, atol=0)
-    c, _ = ref.residence_consumption(rows, *inputs[:15], inputs[16], OUTSIDE)
+    c, _ = ref.residence_consumption(rows, *inputs)
     floor = rules.CONSUMPTION_FLOOR_SHARE * w["wages"].T[w["skill"][rows]]
     assert (c == floor).any() and (c > floor).any(), "the floor binds for some workers and cities, not for all"
     assert_same(kernels.residence_utilities(rows[:0], True, *inputs), ref.residence_utilities(rows[:0], True, *inputs))
@@ -269,7 +269,8 @@ def _scalar_cases(g: np.random.Generator) -> dict:
         "subsidy_eligibility": (h(), int(g.integers(0, 3)), OUTSIDE, x()),
         "subsidy_horizon_share": (b(), float(g.integers(-2, 20)), 8.0, 40.0),
         "talent_subsidy_received": (b(), x(0, 6e4), x(), x()),
-        "service_access": (h(), int(g.integers(0, 3)), b(), x(), x()),
+        "benefit_portability": (b(), x(), x()),
+        "service_access": (h(), int(g.integers(0, 3)), x()),
         "service_value": (x(5e3, 2e4), x(0.7, 1.3), x()),
         "consumption": (x(-5e4, 2e5), x(0, 2e4), x(0, 2e4), x(1e4, 1.5e5), x(5e4, 2e5)),
         "moving_penalty": (b(), b(), x(0.1, 1), x(0, 0.5), x()),

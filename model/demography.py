@@ -27,10 +27,10 @@ import numpy as np
 
 from agents.worker import BORN, DIED, MOVE_IN, MOVE_OUT
 from model import calibration as cal
-from model import kernels, rules
+from model import kernels, kernels_reference, rules
 from model.identity import CITIES, N_CITIES, N_REGIONS, OUTSIDE, REGIONS
 from model.production import tfp_trend
-from model.residence import consumption, utility
+from model.residence import budget, utility
 from model.sampling import stochastic_round
 
 if TYPE_CHECKING:
@@ -87,17 +87,24 @@ def _probe_utilities(m: CZTModel) -> np.ndarray:
         W.n, W.next_wid = n0, wid0
 
 
-def newcomer_consumption(m: CZTModel, n: int = PROBE) -> tuple[np.ndarray, np.ndarray]:
-    """Consumption without the talent subsidy (yuan per year) and feasibility of ``n`` hypothetical talent
-    newcomers from outside (unemployed on arrival), by city: rows appended and rolled back as in the probes above."""
+def newcomer_budget(m: CZTModel, n: int = PROBE) -> kernels_reference.ResidenceBudget:
+    """The residence budget (``residence.budget``) of ``n`` hypothetical talent newcomers from outside, unemployed on
+    arrival, by city: rows appended and rolled back as in the probes above."""
     W = m.workers
     n0, wid0 = W.n, W.next_wid
     rows = W.add(n, skill=np.ones(n, dtype=np.int8), hukou=np.full(n, OUTSIDE), residence=np.zeros(n), step=m.steps)
     try:
-        return consumption(m, rows, with_subsidy=False)
+        return budget(m, rows)
     finally:
         W.alive[rows] = False
         W.n, W.next_wid = n0, wid0
+
+
+def newcomer_consumption(m: CZTModel, n: int = PROBE) -> tuple[np.ndarray, np.ndarray]:
+    """Consumption without the talent subsidy (yuan per year) and feasibility of ``n`` hypothetical talent
+    newcomers from outside (unemployed on arrival), by city."""
+    b = newcomer_budget(m, n)
+    return b.consumption(np.zeros((1, N_CITIES))), b.feasible
 
 
 def talent_inflow_per_year(m: CZTModel) -> float:

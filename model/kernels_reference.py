@@ -17,6 +17,8 @@ governments' talent game -- so the numpy and the numba residence rules are the s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from model import rules
@@ -140,12 +142,39 @@ def labour_force(alive, employer, residence, skill, n_city) -> tuple[np.ndarray,
 
 
 # ---------------------------------------------------------------------------------------------- residence
-def residence_consumption(rows, residence, skill, hukou, employer, arrived, firm_city, premium, wages,
-                          unemployment_rate, commute, penalty, feasible_pairs, subsidy, service_index, housing, amenity,
-                          par, outside) -> tuple[np.ndarray, np.ndarray]:
-    """Annual consumption (yuan, :func:`rules.consumption`) of each worker of ``rows`` in each city, and whether the
-    city is within commuting reach of its job: (rows, cities) each. Arguments as the residence kernels take them
-    (``amenity`` is not used: it enters the utility, not consumption)."""
+@dataclass(frozen=True)
+class ResidenceBudget:
+    """The parts of each worker's consumption in each city (yuan per year; (rows, cities) unless noted), apart from
+    the cities' talent subsidies, so that a caller can price any subsidy (the governments' talent game)."""
+
+    income: np.ndarray  # the job's income net of commuting (rules.job_income), or the unemployed's expected income
+    eligibility: np.ndarray  # share of the city's talent subsidy the worker would get (rules.subsidy_eligibility)
+    horizon_share: np.ndarray  # subsidy quarters to come over the horizon (rules.subsidy_horizon_share)
+    talent: np.ndarray  # (rows, 1) bool: only talent is paid the subsidy
+    services: np.ndarray  # public services it gets (rules.service_value)
+    housing: np.ndarray  # (1, cities) housing cost
+    local_wage: np.ndarray  # the city's wage for the worker's skill (the base of the consumption floor)
+    feasible: np.ndarray  # bool: within commuting reach of its job (always, for the unemployed)
+
+    @staticmethod
+    def stack(*budgets: ResidenceBudget) -> ResidenceBudget:
+        """One budget of the rows of several (e.g. a sample of residents and hypothetical newcomers)."""
+        rows = {k: np.concatenate([getattr(b, k) for b in budgets]) for k in ("income", "eligibility", "horizon_share",
+                                                                           "talent", "services", "local_wage", "feasible")}
+        return ResidenceBudget(**rows, housing=budgets[0].housing)
+
+    def consumption(self, subsidy: np.ndarray) -> np.ndarray:
+        """:func:`rules.consumption` with the cities' talent subsidies ``subsidy`` (yuan per talent per year; last axis
+        the cities, any leading axes before the rows, e.g. (profiles, 1, cities) -> (profiles, rows, cities))."""
+        received = rules.talent_subsidy_received(self.talent, subsidy, self.eligibility, self.horizon_share)
+        return rules.consumption(self.income, received, self.services, self.housing, self.local_wage)
+
+
+def residence_budget(rows, residence, skill, hukou, employer, arrived, firm_city, premium, wages, unemployment_rate,
+                     commute, penalty, feasible_pairs, subsidy, service_index, housing, amenity, par,
+                     outside) -> ResidenceBudget:
+    """The :class:`ResidenceBudget` of each worker of ``rows`` in each city. Arguments as the residence kernels take
+    them (``subsidy`` and ``amenity`` are not used: the budget leaves the subsidy open, the amenity is utility)."""
     n_city = wages.shape[0]
     r = np.arange(n_city)[None, :]
     s = skill[rows].astype(np.int64)[:, None]
@@ -161,13 +190,23 @@ def residence_consumption(rows, residence, skill, hukou, employer, arrived, firm
                       rules.job_income(wages[jc, s], np.where(employed, premium[np.maximum(f, 0)], 1.0),
                                        commute[r, jc, s], penalty[bc, jc, s]),
                       rules.unemployed_income(w_local, unemployment_rate[None, :], par[R_UNEMP_INCOME]))
-    feasible = np.where(employed, feasible_pairs[r, jc], True)
     share = rules.subsidy_horizon_share(r == cur, par[R_STEP] - arrived[rows][:, None], par[R_SUB_Q], par[R_SUB_HORIZON])
-    sub = rules.talent_subsidy_received(talent, subsidy[None, :],
-                                        rules.subsidy_eligibility(h, r, outside, par[R_RECOGNITION]), share)
     kept_outside = rules.benefit_portability(talent, par[R_PORTABILITY], par[R_RECOGNITION])
     services = rules.service_value(par[R_SERVICE_VALUE], service_index[None, :], rules.service_access(h, r, kept_outside))
-    return rules.consumption(income, sub, services, housing[None, :], w_local), feasible
+    return ResidenceBudget(income=income, eligibility=rules.subsidy_eligibility(h, r, outside, par[R_RECOGNITION]),
+                           horizon_share=share, talent=talent, services=services, housing=housing[None, :],
+                           local_wage=w_local, feasible=np.where(employed, feasible_pairs[r, jc], True))
+
+
+def residence_consumption(rows, residence, skill, hukou, employer, arrived, firm_city, premium, wages,
+                          unemployment_rate, commute, penalty, feasible_pairs, subsidy, service_index, housing, amenity,
+                          par, outside) -> tuple[np.ndarray, np.ndarray]:
+    """Annual consumption (yuan, :func:`rules.consumption`) of each worker of ``rows`` in each city with the cities'
+    talent subsidies ``subsidy``, and whether the city is within commuting reach of its job: (rows, cities) each."""
+    budget = residence_budget(rows, residence, skill, hukou, employer, arrived, firm_city, premium, wages,
+                              unemployment_rate, commute, penalty, feasible_pairs, subsidy, service_index, housing,
+                              amenity, par, outside)
+    return budget.consumption(subsidy[None, :]), budget.feasible
 
 
 def residence_utilities(rows, with_moving_cost, residence, skill, hukou, employer, arrived, firm_city, premium, wages,

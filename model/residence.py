@@ -50,6 +50,12 @@ def consumption(m: CZTModel, rows: np.ndarray, with_subsidy: bool = True) -> tup
     return kernels_reference.residence_consumption(rows, *utility_inputs(m, with_subsidy))
 
 
+def budget(m: CZTModel, rows: np.ndarray) -> kernels_reference.ResidenceBudget:
+    """The parts of each worker's consumption in each city, the talent subsidy left open: its ``consumption(subsidy)``
+    prices any profile of the cities' subsidies by the agents' own rule (the governments' talent game)."""
+    return kernels_reference.residence_budget(rows, *utility_inputs(m))
+
+
 def utility(m: CZTModel, rows: np.ndarray, with_moving_cost: bool = True) -> np.ndarray:
     """Residence utility (``rules.residence_utility``) of each worker of ``rows`` in each city: (n, cities), for
     many (often hypothetical) workers at once, by the kernels' numpy twin (numpy's log)."""

@@ -312,3 +312,45 @@ def test_kernel_rules_digest_covers_every_compiled_rule_and_is_current():
         f"model/rules.py's kernel rules changed: set KERNEL_RULES_DIGEST in model/kernels.py to " \
         f"{kernels.kernel_rules_digest()!r} (the kernels run uncached until then)"
     assert kernels.CACHED
+
+
+# ---------------------------------------------------------------------------------------------- the numpy path
+def test_residence_budget_prices_subsidy_profiles_as_the_workers_do():
+    """A budget priced under profiles of the cities' subsidies (profiles, 1, cities), as the governments' talent game
+    prices it, gives for each profile the consumption the workers' own rule gives with that profile in force."""
+    w = world(4)
+    rows = np.flatnonzero(w["alive"])
+    inputs = residence_inputs(w)
+    profiles = np.random.default_rng(9).uniform(0.0, 8e4, (5, N_CITY))
+    priced = ref.residence_budget(rows, *inputs).consumption(profiles[:, None, :])
+    for p, t in enumerate(profiles):
+        with_t = list(inputs)
+        with_t[12] = t  # the subsidy column of the residence inputs
+        np.testing.assert_array_equal(priced[p], ref.residence_consumption(rows, *with_t)[0])
+    assert (priced[1] != priced[2]).any()  # the subsidy matters to someone
+
+
+def test_the_models_numpy_and_numba_residence_utilities_agree():
+    """On a built model's workers (and the calibrated amenities), residence.utility -- the numpy path of in-migrants,
+    probes and the governments -- gives the utilities the reviewers' kernel gives."""
+    from model import CZTModel, residence
+
+    m = CZTModel("baseline", seed=1, overrides={"scale": 2000})
+    rows = np.flatnonzero(m.workers.alive)
+    a = residence.utility(m, rows)
+    b = kernels.residence_utilities(rows, True, *residence.utility_inputs(m))
+    np.testing.assert_array_equal(np.isfinite(a), np.isfinite(b))
+    np.testing.assert_allclose(a[np.isfinite(a)], b[np.isfinite(b)], rtol=1e-12, atol=0)
+    c, _ = residence.consumption(m, rows, with_subsidy=False)
+    priced = residence.budget(m, rows).consumption(np.zeros((1, N_CITY)))
+    np.testing.assert_array_equal(c, priced)
+
+
+def test_stacked_budgets_price_like_their_parts():
+    w = world(5)
+    inputs = residence_inputs(w)
+    rows = np.flatnonzero(w["alive"])
+    first, second = ref.residence_budget(rows[:100], *inputs), ref.residence_budget(rows[100:], *inputs)
+    t = np.array([[1e4, 5e4, 0.0]])
+    np.testing.assert_array_equal(ref.ResidenceBudget.stack(first, second).consumption(t),
+                                  ref.residence_budget(rows, *inputs).consumption(t))

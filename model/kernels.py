@@ -34,20 +34,24 @@ UNEMPLOYED = -1
 # and so refreshes the cache.
 KERNEL_RULES = (rules.select, rules.select_overload, rules.layoff_probability, rules.benefit_city, rules.job_income,
                 rules.unemployed_income, rules.subsidy_eligibility, rules.subsidy_horizon_share,
-                rules.talent_subsidy_received, rules.benefit_portability, rules.service_access,
-                rules.service_value, rules.consumption, rules.moving_penalty, rules.residence_utility, rules.search_weight, rules.offer_value,
-                rules.reservation_value)
-KERNEL_RULES_DIGEST = "37a3194c2390bd6e"
+                rules.talent_subsidy_received, rules.benefit_portability, rules.service_access, rules.service_value,
+                rules.consumption, rules.moving_penalty, rules.residence_utility, rules.search_weight,
+                rules.offer_value, rules.reservation_value)
+KERNEL_RULES_DIGEST = "0cfe28e2f175e1de"
 
 
-def kernel_rules_digest() -> str:
-    """sha256 (first 16 hex digits) of the source of the rules compiled into the kernels, and of their constants."""
-    text = "".join(inspect.getsource(f) for f in KERNEL_RULES) + repr(rules.CONSUMPTION_FLOOR_SHARE)
+def kernel_rules_digest() -> str | None:
+    """sha256 (first 16 hex digits) of the source of the rules compiled into the kernels, and of their constants;
+    None without source files (numba cannot cache then either)."""
+    try:
+        text = "".join(inspect.getsource(f) for f in KERNEL_RULES) + repr(rules.CONSUMPTION_FLOOR_SHARE)
+    except OSError:
+        return None
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 CACHED = kernel_rules_digest() == KERNEL_RULES_DIGEST
-if not CACHED:
+if not CACHED and kernel_rules_digest() is not None:
     warnings.warn(f"model/rules.py's kernel rules changed: the kernels are compiled without cache until "
                   f"KERNEL_RULES_DIGEST in model/kernels.py is set to {kernel_rules_digest()!r}", stacklevel=1)
 _JIT = dict(cache=CACHED, nogil=True)

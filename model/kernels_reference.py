@@ -159,9 +159,9 @@ class ResidenceBudget:
     @staticmethod
     def stack(*budgets: ResidenceBudget) -> ResidenceBudget:
         """One budget of the rows of several (e.g. a sample of residents and hypothetical newcomers)."""
-        rows = {k: np.concatenate([getattr(b, k) for b in budgets]) for k in ("income", "eligibility", "horizon_share",
-                                                                           "talent", "services", "local_wage", "feasible")}
-        return ResidenceBudget(**rows, housing=budgets[0].housing)
+        per_row = ("income", "eligibility", "horizon_share", "talent", "services", "local_wage", "feasible")
+        return ResidenceBudget(**{k: np.concatenate([getattr(b, k) for b in budgets]) for k in per_row},
+                               housing=budgets[0].housing)
 
     def consumption(self, subsidy: np.ndarray) -> np.ndarray:
         """:func:`rules.consumption` with the cities' talent subsidies ``subsidy`` (yuan per talent per year; last axis
@@ -190,9 +190,11 @@ def residence_budget(rows, residence, skill, hukou, employer, arrived, firm_city
                       rules.job_income(wages[jc, s], np.where(employed, premium[np.maximum(f, 0)], 1.0),
                                        commute[r, jc, s], penalty[bc, jc, s]),
                       rules.unemployed_income(w_local, unemployment_rate[None, :], par[R_UNEMP_INCOME]))
-    share = rules.subsidy_horizon_share(r == cur, par[R_STEP] - arrived[rows][:, None], par[R_SUB_Q], par[R_SUB_HORIZON])
+    quarters_here = par[R_STEP] - arrived[rows][:, None]
+    share = rules.subsidy_horizon_share(r == cur, quarters_here, par[R_SUB_Q], par[R_SUB_HORIZON])
     kept_outside = rules.benefit_portability(talent, par[R_PORTABILITY], par[R_RECOGNITION])
-    services = rules.service_value(par[R_SERVICE_VALUE], service_index[None, :], rules.service_access(h, r, kept_outside))
+    access = rules.service_access(h, r, kept_outside)
+    services = rules.service_value(par[R_SERVICE_VALUE], service_index[None, :], access)
     return ResidenceBudget(income=income, eligibility=rules.subsidy_eligibility(h, r, outside, par[R_RECOGNITION]),
                            horizon_share=share, talent=talent, services=services, housing=housing[None, :],
                            local_wage=w_local, feasible=np.where(employed, feasible_pairs[r, jc], True))
@@ -259,7 +261,8 @@ def city_stats(alive, residence, skill, employer, firm_city, premium, wages, n_c
     r, s, f = r[f >= 0], s[f >= 0], f[f >= 0]
     j = firm_city[f].astype(np.int64)
     jobs = np.bincount(j * 2 + s, minlength=2 * n_city).reshape(n_city, 2).astype(np.int64)
-    paid = np.bincount(j * 2 + s, weights=wages[j, s] * premium[f], minlength=2 * n_city).reshape(n_city, 2).astype(float)
+    paid = np.bincount(j * 2 + s, weights=wages[j, s] * premium[f], minlength=2 * n_city).astype(float)
+    paid = paid.reshape(n_city, 2)
     away = j != r
     commute = np.bincount((r[away] * n_city + j[away]) * 2 + s[away], minlength=n_city * n_city * 2)
     return res, jobs, paid, commute.reshape(n_city, n_city, 2).astype(np.int64)

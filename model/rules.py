@@ -27,6 +27,9 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
+Value = float | np.ndarray  # a scalar inside a kernel, an array of any shape in numpy (kernel rules take either)
+Flag = bool | np.ndarray
+
 PRESENCE_FLOOR = 1e-3  # a sector's share of its establishments in a city, before the log of the entry logit
 NEGATIVE_LIST_STEP = {"separate": 0.0, "aligned": 0.5, "unified": 1.0}  # share of negative_list_cost_cut applied
 CONSUMPTION_FLOOR_SHARE = 0.1  # consumption never falls below this share of the local wage (transfers, family)
@@ -34,7 +37,7 @@ PROFIT_FLOOR = 1e-12  # |profit| below which a relative gain is taken against th
 
 
 # ---------------------------------------------------------------------------------------------- general
-def select(condition, if_true, if_false):
+def select(condition: Flag, if_true: Value, if_false: Value) -> Value:
     """``np.where(condition, if_true, if_false)``; inside a numba kernel, on scalars, a plain branch (kernel rule)."""
     return np.where(condition, if_true, if_false)
 
@@ -97,15 +100,15 @@ def market_access_factors(p: Mapping) -> tuple[float, float]:
     return relocation, branch
 
 
-def leave_cost_multiplier(incentive_at_origin, kept, sponsor_relief: float):
+def leave_cost_multiplier(incentive_at_origin: Value, kept: Value, sponsor_relief: float) -> Value:
     """Factor on the cost of leaving a city (地方保护): the origin's incentive intensity raises it, unless the origin
     keeps a share ``kept`` of the mover (an enclave park it sponsors: it stops resisting, and with
     ``sponsor_relief`` even helps). (1 + intensity x (1 - kept)) x (1 - sponsor_relief x kept); unit-free."""
     return (1 + incentive_at_origin * (1 - kept)) * (1 - sponsor_relief * kept)
 
 
-def relocation_values(pi_here, pi_dest, leave_multiplier, p: Mapping, can_relocate, can_branch
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def relocation_values(pi_here: Value, pi_dest: np.ndarray, leave_multiplier: Value, p: Mapping, can_relocate: Flag,
+                      can_branch: Flag) -> tuple[np.ndarray, np.ndarray]:
     """Values of relocating whole to a destination and of opening a production branch there (企业迁移 / 设立分支),
     as shares of the current annual profit ``pi_here`` (stay = 0).
 
@@ -150,40 +153,42 @@ def location_choice_probabilities(V: np.ndarray, entry_logit_scale: float, locat
 
 
 # ---------------------------------------------------------------------------------------------- firms: staff
-def layoff_probability(fired, headcount, separation_rate):
+def layoff_probability(fired: Value, headcount: Value, separation_rate: float) -> Value:
     """Probability that an employee of a (firm, skill) leaves this quarter: the firm's layoffs over its headcount,
     plus the exogenous separation rate (kernel rule)."""
     return fired / np.maximum(headcount, 1) + separation_rate
 
 
 # ---------------------------------------------------------------------------------------------- workers: income
-def benefit_city(hukou, residence, outside):
+def benefit_city(hukou: Value, residence: Value, outside: int) -> Value:
     """The city whose benefits a worker holds (social insurance, hukou-linked services): its hukou city in the
     cluster, else (hukou outside, index >= ``outside``) the city it lives in (kernel rule)."""
     return select(hukou < outside, hukou, residence)
 
 
-def job_income(wage, premium, commute, penalty):
+def job_income(wage: Value, premium: Value, commute: Value, penalty: Value) -> Value:
     """A job's annual income net of getting there (yuan): the city's wage for the skill x the firm's wage premium,
     minus the commute (time and fare) from the residence, minus the cross-city penalty (benefits that stop at the
     city line: ``model.labour.cross_city_penalty``). Kernel rule."""
     return wage * premium - commute - penalty
 
 
-def unemployed_income(local_wage, unemployment_rate, unemployed_income_share):
+def unemployed_income(local_wage: Value, unemployment_rate: Value, unemployed_income_share: float) -> Value:
     """Expected annual income (yuan) of a worker without a job in a city: the local wage while employed
     (1 - u of the time) and ``unemployed_income_share`` of it while not. Kernel rule."""
     return local_wage * (1.0 - unemployment_rate + unemployed_income_share * unemployment_rate)
 
 
 # ---------------------------------------------------------------------------------------------- workers: subsidy
-def subsidy_eligibility(hukou, city, outside, recognition):
+def subsidy_eligibility(hukou: Value, city: Value, outside: int, recognition: float) -> Value:
     """Share of city ``city``'s talent subsidy (人才补贴) a talent worker with this hukou gets: all of it with the
-    city's hukou or a hukou from outside the cluster, ``recognition`` (人才互认) with another cluster city's. Kernel rule."""
+    city's hukou or a hukou from outside the cluster, ``recognition`` (人才互认) with another cluster city's.
+    Kernel rule."""
     return select((hukou == city) | (hukou >= outside), 1.0, recognition)
 
 
-def subsidy_horizon_share(in_current_city, quarters_in_city, subsidy_quarters, horizon_quarters):
+def subsidy_horizon_share(in_current_city: Flag, quarters_in_city: Value, subsidy_quarters: float,
+                          horizon_quarters: float) -> Value:
     """The talent subsidy as a flow over the decision horizon: quarters of subsidy still to come over
     ``horizon_quarters``. Where the worker lives, those it has not used yet (``quarters_in_city`` since it arrived);
     anywhere else a fresh ``subsidy_quarters``. Kernel rule."""
@@ -191,69 +196,73 @@ def subsidy_horizon_share(in_current_city, quarters_in_city, subsidy_quarters, h
     return select(in_current_city, left, subsidy_quarters / horizon_quarters)
 
 
-def talent_subsidy_received(is_talent, subsidy, eligibility, horizon_share):
+def talent_subsidy_received(is_talent: Flag, subsidy: Value, eligibility: Value, horizon_share: Value) -> Value:
     """Subsidy (yuan per year) a worker counts in a city: the city's talent subsidy x its eligibility x the horizon
     share, for talent; nothing for ordinary workers. Kernel rule."""
     return select(is_talent, subsidy * eligibility, 0.0) * horizon_share
 
 
 # ---------------------------------------------------------------------------------------------- workers: residence
-def benefit_portability(is_talent, portability, recognition):
+def benefit_portability(is_talent: Flag, portability: float, recognition: float) -> Value:
     """Share of hukou-linked benefits and services a worker keeps outside its benefit city (户籍福利可携带):
     ``portability`` (hukou_portability), for talent at least ``recognition`` (人才互认). Kernel rule."""
     return select(is_talent, np.maximum(portability, recognition), portability)
 
 
-def service_access(hukou, city, kept_outside):
+def service_access(hukou: Value, city: Value, kept_outside: Value) -> Value:
     """Share of a city's public services (公共服务) open to a worker: all with the city's hukou, else the share it
     keeps outside its benefit city (``kept_outside``: :func:`benefit_portability`). Kernel rule."""
     return select(hukou == city, 1.0, kept_outside)
 
 
-def service_value(value_per_index, service_index, access):
+def service_value(value_per_index: float, service_index: Value, access: Value) -> Value:
     """Annual yuan of public services a worker gets in a city: public_service_value x the city's service index x
     its access. Kernel rule."""
     return value_per_index * service_index * access
 
 
-def consumption(income, subsidy, services, housing, local_wage):
+def consumption(income: Value, subsidy: Value, services: Value, housing: Value, local_wage: Value) -> Value:
     """Annual consumption (yuan) of living in a city: income + talent subsidy + services - housing cost, never below
     ``CONSUMPTION_FLOOR_SHARE`` of the city's wage for the worker's skill. Kernel rule."""
     return np.maximum(income + subsidy + services - housing, CONSUMPTION_FLOOR_SHARE * local_wage)
 
 
-def moving_penalty(moving, is_talent, moving_cost, benefit_loss, recognition):
+def moving_penalty(moving: Flag, is_talent: Flag, moving_cost: float, benefit_loss: float, recognition: float) -> Value:
     """Log-points lost by moving to another city (``moving`` true): ``moving_cost``, and for talent the benefits left
     behind that are not recognised elsewhere, ``talent_benefit_loss`` x (1 - recognition). Kernel rule."""
     return moving * (moving_cost + select(is_talent, benefit_loss * (1 - recognition), 0.0))
 
 
-def residence_utility(log_consumption, amenity, logit_scale, moving_penalty, feasible):
+def residence_utility(log_consumption: Value, amenity: Value, logit_scale: float, penalty: Value,
+                      feasible: Flag) -> Value:
     """Systematic utility of living in a city (居住地选择): logit_scale x (ln consumption + amenity / logit_scale -
-    moving penalty); -inf where the worker's job is out of commuting reach (``feasible`` false). The amenity is in
-    utility units (``model.residence.Residence``); add a Gumbel draw to choose. Kernel rule (log taken by the caller)."""
-    return select(feasible, logit_scale * (log_consumption + amenity / logit_scale - moving_penalty), -np.inf)
+    ``penalty``, the :func:`moving_penalty`); -inf where the worker's job is out of commuting reach (``feasible``
+    false). The amenity is in utility units (``model.residence.Residence``); add a Gumbel draw to choose. Kernel rule
+    (the caller takes the log)."""
+    return select(feasible, logit_scale * (log_consumption + amenity / logit_scale - penalty), -np.inf)
 
 
 # ---------------------------------------------------------------------------------------------- workers: job search
-def job_information_reach(commute_minutes, information_minutes: float, commute_feasible):
+def job_information_reach(commute_minutes: np.ndarray, information_minutes: float, commute_feasible: np.ndarray
+                          ) -> np.ndarray:
     """Weight of a city's vacancies in the job search from a residence (how far job information travels):
     exp(-minutes / ``job_information_minutes``) within commuting reach, 0 beyond it."""
     return np.exp(-commute_minutes / information_minutes) * commute_feasible
 
 
-def search_weight(vacancies, reach):
+def search_weight(vacancies: Value, reach: Value) -> Value:
     """Relative chance that a searcher's sampled offer comes from a city: its vacancies x the reach. Kernel rule."""
     return vacancies * reach
 
 
-def offer_value(net_income, taste_factor):
+def offer_value(net_income: Value, taste_factor: Value) -> Value:
     """What a searcher makes of an offer: the job's net income (:func:`job_income`) x a taste shock
     exp(job_taste_sd x Gumbel), which the caller draws and exponentiates. Kernel rule."""
     return net_income * taste_factor
 
 
-def reservation_value(employed, current_income, local_wage, switch_premium, reservation_share):
+def reservation_value(employed: Flag, current_income: Value, local_wage: Value, switch_premium: float,
+                      reservation_share: float) -> Value:
     """The value an offer must beat: an employed worker's net income in its job x (1 + ``switch_premium``); an
     unemployed worker's ``reservation_share`` of the local wage for its skill. Kernel rule."""
     return select(employed, (1.0 + switch_premium) * current_income, reservation_share * local_wage)

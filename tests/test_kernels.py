@@ -191,7 +191,8 @@ def test_best_offers_agree(seed):
     assert_same(a, b)
     assert 0 < (a >= 0).sum() < len(a)  # some apply, some do not
     # empty: no searcher, or no vacancy
-    assert_same(kernels.best_offers(uniforms[:0], rows[:0], *args[2:]), ref.best_offers(uniforms[:0], rows[:0], *args[2:]))
+    nobody = (uniforms[:0], rows[:0], *args[2:])
+    assert_same(kernels.best_offers(*nobody), ref.best_offers(*nobody))
     none = (slots[:0], np.zeros_like(start), np.zeros_like(count))
     empty = (*args[:6], *none, *args[9:])
     assert_same(kernels.best_offers(*empty), np.full(len(rows), -1, dtype=np.int64))
@@ -306,7 +307,8 @@ def test_kernel_rules_digest_covers_every_compiled_rule_and_is_current():
     listed = {f.__name__ for f in kernels.KERNEL_RULES}
     compiled = _compiled_rule_names()
     assert len(compiled) >= 10, "the kernels compile the rules of model/rules.py"
-    assert compiled <= listed, f"compiled but not in KERNEL_RULES (numba's cache would not see them change): {compiled - listed}"
+    assert compiled <= listed, f"compiled but not in KERNEL_RULES (their changes would not reach numba's cache): " \
+                               f"{compiled - listed}"
     assert set(_scalar_cases(np.random.default_rng(0))) == compiled  # each compiled rule is checked above
     assert kernels.kernel_rules_digest() == kernels.KERNEL_RULES_DIGEST, \
         f"model/rules.py's kernel rules changed: set KERNEL_RULES_DIGEST in model/kernels.py to " \

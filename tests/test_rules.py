@@ -83,7 +83,8 @@ def test_entry_prefers_profit_and_presence():
 
 # ---------------------------------------------------------------------------------------------- relocation
 def test_market_access_and_leave_cost():
-    assert rules.market_access_factors({**P_, "market_access_list": "separate", "licence_recognition": False}) == (1.0, 1.0)
+    closed = {**P_, "market_access_list": "separate", "licence_recognition": False}
+    assert rules.market_access_factors(closed) == (1.0, 1.0)
     rel, br = rules.market_access_factors({**P_, "market_access_list": "unified"})
     assert rel == pytest.approx(0.7) and br == pytest.approx(0.6)
     s = np.linspace(0.0, 2.0, 5)
@@ -211,6 +212,7 @@ def test_job_search_rules():
     minutes = np.array([[0.0, 40.0, 200.0]])
     reach = rules.job_information_reach(minutes, 45.0, np.array([[True, True, False]]))
     assert reach[0, 0] == 1.0 and 0 < reach[0, 1] < 1 and reach[0, 2] == 0.0
-    assert rules.reservation_value(np.array([True, False]), 9e4, 8e4, 0.1, 0.7).tolist() == pytest.approx([9.9e4, 5.6e4])
+    reservation = rules.reservation_value(np.array([True, False]), 9e4, 8e4, 0.1, 0.7)
+    assert reservation.tolist() == pytest.approx([9.9e4, 5.6e4])
     assert rules.layoff_probability(np.array([0.0, 2.0, 2.0]), np.array([10, 10, 0]), 0.01).tolist() == \
         pytest.approx([0.01, 0.21, 2.01])  # no headcount: the division is by one, the kernel then lays off everyone

@@ -27,10 +27,10 @@ import numpy as np
 
 from agents.worker import BORN, DIED, MOVE_IN, MOVE_OUT
 from model import calibration as cal
-from model import kernels
+from model import kernels, kernels_reference, rules
 from model.identity import CITIES, N_CITIES, N_REGIONS, OUTSIDE, REGIONS
 from model.production import tfp_trend
-from model.residence import utility
+from model.residence import budget, utility
 from model.sampling import stochastic_round
 
 if TYPE_CHECKING:
@@ -87,19 +87,24 @@ def _probe_utilities(m: CZTModel) -> np.ndarray:
         W.n, W.next_wid = n0, wid0
 
 
-def newcomer_consumption(m: CZTModel, n: int = PROBE) -> tuple[np.ndarray, np.ndarray]:
-    """Consumption without the talent subsidy (yuan per year) and feasibility of ``n`` hypothetical talent
-    newcomers from outside (unemployed on arrival), by city: rows appended and rolled back as in the probes above."""
-    from model.residence import consumption
-
+def newcomer_budget(m: CZTModel, n: int = PROBE) -> kernels_reference.ResidenceBudget:
+    """The residence budget (``residence.budget``) of ``n`` hypothetical talent newcomers from outside, unemployed on
+    arrival, by city: rows appended and rolled back as in the probes above."""
     W = m.workers
     n0, wid0 = W.n, W.next_wid
     rows = W.add(n, skill=np.ones(n, dtype=np.int8), hukou=np.full(n, OUTSIDE), residence=np.zeros(n), step=m.steps)
     try:
-        return consumption(m, rows, with_subsidy=False)
+        return budget(m, rows)
     finally:
         W.alive[rows] = False
         W.n, W.next_wid = n0, wid0
+
+
+def newcomer_consumption(m: CZTModel, n: int = PROBE) -> tuple[np.ndarray, np.ndarray]:
+    """Consumption without the talent subsidy (yuan per year) and feasibility of ``n`` hypothetical talent
+    newcomers from outside (unemployed on arrival), by city."""
+    b = newcomer_budget(m, n)
+    return b.consumption(np.zeros((1, N_CITIES))), b.feasible
 
 
 def talent_inflow_per_year(m: CZTModel) -> float:
@@ -120,9 +125,7 @@ def calibrate(m: CZTModel, iterations: int = 50) -> None:
     u = _probe_utilities(m)
     pull = np.zeros(N_CITIES)
     for _ in range(iterations):  # fixed point: log target share minus log expected share
-        v = u + pull[None, :]
-        pr = np.exp(v - v.max(axis=1, keepdims=True))
-        share = (pr / pr.sum(axis=1, keepdims=True)).mean(axis=0)
+        share = rules.softmax(u + pull[None, :]).mean(axis=0)
         pull += np.log(M.target_share / np.maximum(share, 1e-300))
         pull -= pull[0]
     M.pull = pull

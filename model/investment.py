@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model import rules
 from model.identity import N_CITIES, OUTSIDE, REGIONS, SECONDARY, SECTORS
-from model.location import MOBILE, add_entrants, best_parks, sector_presence, softmax
+from model.location import MOBILE, add_entrants, best_parks, sector_presence
 from model.production import optimal_profit
 from model.sampling import categorical_counts
 
@@ -53,13 +54,9 @@ def arrive(m: CZTModel) -> None:
     V_all[rows, cols] = optimal_profit(m, probes[rows], cols, park_of[rows, cols], new=True, inward=True)
     groups: list[tuple[int, int, int, int]] = []
     for i, s in enumerate(sectors):
-        ok = park_of[i] >= 0
-        if not ok.any():
+        if not (park_of[i] >= 0).any():
             continue
-        V = V_all[i]
-        best = np.max(V[ok])
-        u = np.where(ok, np.log(np.maximum(presence[s], 1e-3)) + p["entry_logit_scale"] * (V / max(abs(best), 1e-12) - 1),
-                     -np.inf)
-        counts = categorical_counts(rng, np.array([int(arrivals[s])]), softmax(u[None, :]))[0]
+        prob = rules.entry_probabilities(presence[s], V_all[i], p["entry_logit_scale"])  # as local entrants choose
+        counts = categorical_counts(rng, np.array([int(arrivals[s])]), prob[None, :])[0]
         groups += [(s, d, int(park_of[i, d]), int(counts[d])) for d in np.flatnonzero(counts).tolist()]
     add_entrants(m, groups, origin=ORIGIN, kind="firm_inward")

@@ -6,17 +6,73 @@ flows from ``model.rng``, and the same inputs, seed and platform fingerprint giv
 draws are used inside kernels (Gumbel and Bernoulli variates by inversion), so the stream's use does not depend on
 floating-point values. Kernels are compiled on first use and cached next to this file (``cache=True``).
 Mathematical functions are ``math.log``/``math.exp`` (the C library's), never SIMD-dispatched numpy ones.
+
+The behavioural rules inside the kernels (a job's net income, the residence utility and its parts, the layoff
+probability, ...) are not written here: they are the functions of ``model.rules``, compiled for scalars, the same
+source the numpy callers and the governments' predictions run. ``model.kernels_reference`` holds a plain-numpy twin
+of every kernel (its specification; tests/test_kernels.py checks that they agree).
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import math
+import warnings
 
 import numpy as np
 from numba import njit, prange
 
+from model import rules
+
 UNEMPLOYED = -1
-_JIT = dict(cache=True, nogil=True)
+
+# numba's cache is keyed on this file's time stamp only: were a rule of model/rules.py compiled into the kernels
+# changed, the cached kernels would go on running the old rule. The digest of those rules' source is written here:
+# while it matches, the kernels are cached; when it does not, they are compiled afresh in every process (correct but
+# slow) with a warning, and tests/test_kernels.py fails until the digest below is updated -- which edits this file
+# and so refreshes the cache.
+KERNEL_RULES = (rules.select, rules.select_overload, rules.layoff_probability, rules.benefit_city, rules.job_income,
+                rules.unemployed_income, rules.subsidy_eligibility, rules.subsidy_horizon_share,
+                rules.talent_subsidy_received, rules.benefit_portability, rules.service_access, rules.service_value,
+                rules.consumption, rules.moving_penalty, rules.residence_utility, rules.search_weight,
+                rules.offer_value, rules.reservation_value)
+KERNEL_RULES_DIGEST = "0cfe28e2f175e1de"
+
+
+def kernel_rules_digest() -> str | None:
+    """sha256 (first 16 hex digits) of the source of the rules compiled into the kernels, and of their constants;
+    None without source files (numba cannot cache then either)."""
+    try:
+        text = "".join(inspect.getsource(f) for f in KERNEL_RULES) + repr(rules.CONSUMPTION_FLOOR_SHARE)
+    except OSError:
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+CACHED = kernel_rules_digest() == KERNEL_RULES_DIGEST
+if not CACHED and kernel_rules_digest() is not None:
+    warnings.warn(f"model/rules.py's kernel rules changed: the kernels are compiled without cache until "
+                  f"KERNEL_RULES_DIGEST in model/kernels.py is set to {kernel_rules_digest()!r}", stacklevel=1)
+_JIT = dict(cache=CACHED, nogil=True)
+_PARALLEL = dict(parallel=True, cache=CACHED, nogil=True)
+
+_layoff_probability = njit(rules.layoff_probability, **_JIT)
+_benefit_city = njit(rules.benefit_city, **_JIT)
+_job_income = njit(rules.job_income, **_JIT)
+_unemployed_income = njit(rules.unemployed_income, **_JIT)
+_subsidy_eligibility = njit(rules.subsidy_eligibility, **_JIT)
+_subsidy_horizon_share = njit(rules.subsidy_horizon_share, **_JIT)
+_talent_subsidy_received = njit(rules.talent_subsidy_received, **_JIT)
+_benefit_portability = njit(rules.benefit_portability, **_JIT)
+_service_access = njit(rules.service_access, **_JIT)
+_service_value = njit(rules.service_value, **_JIT)
+_consumption = njit(rules.consumption, **_JIT)
+_moving_penalty = njit(rules.moving_penalty, **_JIT)
+_residence_utility = njit(rules.residence_utility, **_JIT)
+_search_weight = njit(rules.search_weight, **_JIT)
+_offer_value = njit(rules.offer_value, **_JIT)
+_reservation_value = njit(rules.reservation_value, **_JIT)
 
 
 @njit(**_JIT)
@@ -37,8 +93,7 @@ def layoffs(rng, alive, employer, skill, fire, n_ordinary, n_talent, separation_
             continue
         s = skill[i]
         head = n_talent[f] if s == 1 else n_ordinary[f]
-        prob = fire[f, s] / max(head, 1) + separation_rate
-        if rng.random() < prob:
+        if rng.random() < _layoff_probability(fire[f, s], head, separation_rate):
             employer[i] = UNEMPLOYED
             left += 1
     # headcounts follow (one pass over the firms' counts is cheaper than bookkeeping per worker above)
@@ -79,7 +134,7 @@ def select_searchers(rng, alive, employer, skill, rate_ordinary, rate_talent):
     return out[:k]
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(**_PARALLEL)
 def best_offers(uniforms, rows, residence, skill, employer, hukou, vac_slots, vac_start, vac_count, reach, firm_city,
                 premium, wages, commute, penalty, taste_sd, switch_premium, reservation_share, outside):
     """For each searcher: vacancies drawn in proportion to vacancies x reach from its city (a city first, then a
@@ -95,11 +150,10 @@ def best_offers(uniforms, rows, residence, skill, employer, hukou, vac_slots, va
     for t in prange(rows.shape[0]):
         i = rows[t]
         r, s = residence[i], skill[i]
-        h = hukou[i]
-        bc = h if h < outside else r  # benefit city: hukou city in the cluster, else where it lives
+        bc = _benefit_city(hukou[i], r, outside)
         total = 0.0
         for c in range(n_city):
-            total += vac_count[s, c] * reach[r, c]
+            total += _search_weight(vac_count[s, c], reach[r, c])
         if total <= 0.0:
             continue
         best_val = -np.inf
@@ -107,22 +161,22 @@ def best_offers(uniforms, rows, residence, skill, employer, hukou, vac_slots, va
         for o in range(n_offers):
             u = uniforms[t, o, 0] * total
             c = 0
-            acc = vac_count[s, 0] * reach[r, 0]
+            acc = _search_weight(vac_count[s, 0], reach[r, 0])
             while u >= acc and c < n_city - 1:
                 c += 1
-                acc += vac_count[s, c] * reach[r, c]
+                acc += _search_weight(vac_count[s, c], reach[r, c])
             j = vac_start[s, c] + min(int(uniforms[t, o, 1] * vac_count[s, c]), vac_count[s, c] - 1)
             f = vac_slots[j]
-            value = wages[c, s] * premium[f] - commute[r, c, s] - penalty[bc, c, s]
-            value = value * math.exp(taste_sd * _gumbel(uniforms[t, o, 2]))
+            income = _job_income(wages[c, s], premium[f], commute[r, c, s], penalty[bc, c, s])
+            value = _offer_value(income, math.exp(taste_sd * _gumbel(uniforms[t, o, 2])))
             if value > best_val:
                 best_val, best_firm = value, f
         cur = employer[i]
+        income_now = 0.0
         if cur >= 0:
             cc = firm_city[cur]
-            reservation = (1.0 + switch_premium) * (wages[cc, s] * premium[cur] - commute[r, cc, s] - penalty[bc, cc, s])
-        else:
-            reservation = reservation_share * wages[r, s]
+            income_now = _job_income(wages[cc, s], premium[cur], commute[r, cc, s], penalty[bc, cc, s])
+        reservation = _reservation_value(cur >= 0, income_now, wages[r, s], switch_premium, reservation_share)
         if best_val > reservation and best_firm != cur:
             out[t] = best_firm
     return out
@@ -181,7 +235,7 @@ def labour_force(alive, employer, residence, skill, n_city):
 
 
 # ---------------------------------------------------------------------------------------------- residence
-# scalars of the residence utility, packed in this order (model.residence.utility_scalars builds the array)
+# scalars of the residence utility, packed in this order (model.residence.utility_inputs builds the array)
 R_UNEMP_INCOME, R_RECOGNITION, R_SUB_Q, R_SUB_HORIZON, R_SERVICE_VALUE, R_PORTABILITY, R_BETA, R_MOVING_COST, \
     R_BENEFIT_LOSS, R_STEP = range(10)
 
@@ -190,35 +244,30 @@ R_UNEMP_INCOME, R_RECOGNITION, R_SUB_Q, R_SUB_HORIZON, R_SERVICE_VALUE, R_PORTAB
 def _utilities(i, out, with_moving_cost, residence, skill, hukou, employer, arrived, firm_city, premium, wages,
                unemployment_rate, commute, penalty, feasible_pairs, subsidy, service_index, housing, amenity, par,
                outside):
-    """Residence utility of worker ``i`` in every city (-inf where its job is out of commuting reach), as
-    ``model.residence.utility`` computes it for many workers at once."""
+    """Residence utility of worker ``i`` in every city (``rules.residence_utility``; -inf where its job is out of
+    commuting reach), composed of the rules as ``kernels_reference.residence_utilities`` composes them in numpy."""
     n_city = out.shape[0]
     s, h, cur = skill[i], hukou[i], residence[i]
+    talent = s == 1
+    kept_outside = _benefit_portability(talent, par[R_PORTABILITY], par[R_RECOGNITION])
     f = employer[i]
     jc = firm_city[f] if f >= 0 else -1
-    beta = par[R_BETA]
-    port = max(par[R_PORTABILITY], par[R_RECOGNITION]) if s == 1 else par[R_PORTABILITY]
-    q, horizon = par[R_SUB_Q], par[R_SUB_HORIZON]
-    left = min(max(q - (par[R_STEP] - arrived[i]), 0.0), q) / horizon
+    quarters_here = par[R_STEP] - arrived[i]
     for r in range(n_city):
         w_local = wages[r, s]
         if jc >= 0:
-            bc = h if h < outside else r
-            income = wages[jc, s] * premium[f] - commute[r, jc, s] - penalty[bc, jc, s]
+            bc = _benefit_city(h, r, outside)
+            income = _job_income(wages[jc, s], premium[f], commute[r, jc, s], penalty[bc, jc, s])
         else:
-            u = unemployment_rate[r]
-            income = w_local * (1.0 - u + par[R_UNEMP_INCOME] * u)
-        sub = 0.0
-        if s == 1:
-            elig = 1.0 if (h == r or h >= outside) else par[R_RECOGNITION]
-            sub = subsidy[r] * elig * (left if r == cur else q / horizon)
-        access = 1.0 if h == r else port
-        c = income + sub + par[R_SERVICE_VALUE] * service_index[r] * access - housing[r]
-        c = max(c, 0.1 * w_local)
-        util = math.log(c) + amenity[r, s] / beta
-        if with_moving_cost and r != cur:
-            util -= par[R_MOVING_COST] + (par[R_BENEFIT_LOSS] * (1.0 - par[R_RECOGNITION]) if s == 1 else 0.0)
-        out[r] = beta * util if (jc < 0 or feasible_pairs[r, jc]) else -np.inf
+            income = _unemployed_income(w_local, unemployment_rate[r], par[R_UNEMP_INCOME])
+        share = _subsidy_horizon_share(r == cur, quarters_here, par[R_SUB_Q], par[R_SUB_HORIZON])
+        sub = _talent_subsidy_received(talent, subsidy[r], _subsidy_eligibility(h, r, outside, par[R_RECOGNITION]),
+                                       share)
+        services = _service_value(par[R_SERVICE_VALUE], service_index[r], _service_access(h, r, kept_outside))
+        c = _consumption(income, sub, services, housing[r], w_local)
+        moving = _moving_penalty(with_moving_cost and r != cur, talent, par[R_MOVING_COST], par[R_BENEFIT_LOSS],
+                                 par[R_RECOGNITION])
+        out[r] = _residence_utility(math.log(c), amenity[r, s], par[R_BETA], moving, jc < 0 or feasible_pairs[r, jc])
 
 
 @njit(**_JIT)
@@ -255,7 +304,7 @@ def select_reviewers(rng, alive, residence, hukou, employer, firm_city, feasible
     return out[:k]
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(**_PARALLEL)
 def residence_choices(uniforms, rows, residence, skill, hukou, employer, arrived, firm_city, premium, wages,
                       unemployment_rate, commute, penalty, feasible_pairs, subsidy, service_index, housing, amenity,
                       par, outside):
@@ -359,9 +408,8 @@ def talent_subsidy_owed(alive, skill, hukou, residence, arrived, step, quarters,
     out = np.zeros(n_city)
     for i in range(alive.shape[0]):
         if alive[i] and skill[i] == 1 and step - arrived[i] < quarters:
-            r, h = residence[i], hukou[i]
-            elig = 1.0 if (h == r or h >= outside) else recognition
-            out[r] += subsidy[r] * elig
+            r = residence[i]
+            out[r] += subsidy[r] * _subsidy_eligibility(hukou[i], r, outside, recognition)
     return out
 
 

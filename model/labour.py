@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.worker import TALENT, UNEMPLOYED
+from agents.worker import TALENT
 from model import calibration as cal
-from model import kernels
+from model import kernels, rules
 from model.identity import CITIES, N_CITIES, OUTSIDE
 from model.land import free_land, land_ha_per_agent
 from model.production import unit_cost
@@ -166,7 +166,7 @@ def cross_city_penalty(m: CZTModel) -> np.ndarray:
     by talent_recognition for talent (人才互认: "weekend engineers" keep their benefits).
     """
     p = m.p
-    port = np.array([p["hukou_portability"], max(p["hukou_portability"], p["talent_recognition"])])
+    port = rules.benefit_portability(np.array([False, True]), p["hukou_portability"], p["talent_recognition"])
     pen = p["cross_city_job_friction"] * (1 - port)[None, None, :] * m.labour.wages[None, :, :]
     pen = np.broadcast_to(pen, (N_CITIES, N_CITIES, 2)).copy()
     pen[np.arange(N_CITIES), np.arange(N_CITIES), :] = 0.0
@@ -183,7 +183,7 @@ def match(m: CZTModel) -> None:
     if len(rows) == 0:
         return
     slots, start, count = _vacancy_table(m)
-    reach = np.exp(-G.commute_minutes / p["job_information_minutes"]) * G.commute_feasible
+    reach = rules.job_information_reach(G.commute_minutes, p["job_information_minutes"], G.commute_feasible)
     uniforms = rng.random((len(rows), p["job_offers_sampled"], 3))  # city, vacancy, taste of each offer
     firm = kernels.best_offers(uniforms, rows, W.residence, W.skill, W.employer, W.hukou, slots, start, count, reach,
                                F.city.astype(np.int64), F.wage_premium, L.wages, commute_cost(m), cross_city_penalty(m),
@@ -207,12 +207,6 @@ def _vacancy_table(m: CZTModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             start[s, c], count[s, c] = at, len(block)
             at += len(block)
     return np.concatenate(parts).astype(np.int64), start, count
-
-
-def _benefit_city(W, rows: np.ndarray) -> np.ndarray:
-    """The city whose talent benefits a worker holds: its hukou city in the cluster, else where it lives."""
-    h = W.hukou[rows].astype(np.int64)
-    return np.where(h < OUTSIDE, h, W.residence[rows])
 
 
 def update_wages(m: CZTModel) -> None:

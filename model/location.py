@@ -19,8 +19,8 @@ import numpy as np
 from agents.firm import Firm
 from agents.worker import UNEMPLOYED
 from model import calibration as cal
+from model import kernels, rules
 from model.identity import N_CITIES, SECTOR_KIND, SECTORS
-from model import kernels
 from model.labour import move_headcounts
 from model.land import firm_land_ha, free_land
 from model.production import optimal_profit, unit_cost
@@ -51,53 +51,16 @@ def best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, ne
     return best
 
 
-NEGATIVE_LIST_STEP = {"separate": 0.0, "aligned": 0.5, "unified": 1.0}  # share of negative_list_cost_cut applied
-
-
-def _market_access(m: CZTModel) -> tuple[float, float]:
-    """Factors on the relocation and branch costs from unified market access (市场准入负面清单 / 资质互认): one
-    cluster negative list spares re-registration and approvals; recognised licences spare re-qualification."""
-    p = m.p
-    relocation = 1.0 - p["negative_list_cost_cut"] * NEGATIVE_LIST_STEP[p["market_access_list"]]
-    branch = 1.0 - p["licence_cost_cut"] if p["licence_recognition"] else 1.0
-    return relocation, branch
+NEGATIVE_LIST_STEP = rules.NEGATIVE_LIST_STEP  # (model.rules owns it; named here for the governments' prediction)
 
 
 def leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) -> np.ndarray:
-    """Protectionism (the origin's competition intensity) raises the cost of leaving; a sponsor that keeps a share
-    of a firm moving into its enclave relents and helps (``governance.kept``: the fixed regime's tax share times the
-    payment probability, or the share the deciding sponsor keeps)."""
+    """The cost-of-leaving factor (``rules.leave_cost_multiplier``) of firms leaving ``origin`` for ``park``: the
+    origin's incentive intensity, and the share it keeps if the park is an enclave it sponsors (``governance.kept``:
+    the fixed regime's tax share times the payment probability, or the share the deciding sponsor keeps)."""
     G = m.governance
     kept = np.where(m.land.sponsor[np.maximum(park, 0)] == origin, G.kept[np.maximum(park, 0)], 0.0)
-    return (1 + G.incentive[origin] * (1 - kept)) * (1 - m.p["sponsor_relief"] * kept)
-
-
-def softmax(u: np.ndarray) -> np.ndarray:
-    """Row-wise logit probabilities; -inf utilities get probability 0 (rows with none finite: all zero)."""
-    top = np.max(u, axis=1, keepdims=True)
-    e = np.where(np.isfinite(u), np.exp(u - np.where(np.isfinite(top), top, 0.0)), 0.0)
-    tot = e.sum(axis=1, keepdims=True)
-    return np.where(tot > 0, e / np.where(tot > 0, tot, 1.0), 0.0)
-
-
-def choice_probabilities(m: CZTModel, V: np.ndarray) -> np.ndarray:
-    """Nested logit over {stay, relocate(d), branch(d)}: columns as in ``V`` (stay, then relocate/branch per city).
-
-    A destination city first (idiosyncratic knowledge of places: the softer entry logit scale), then whether
-    to go there, and how (the sharper relocation logit scale). Rows add to 1; no finite option means stay."""
-    p = m.p
-    n_city = (V.shape[1] - 1) // 2
-    per_dest = np.stack([np.maximum(V[:, 1 + 2 * d], V[:, 2 + 2 * d]) for d in range(n_city)], axis=1)
-    p_dest = softmax(p["entry_logit_scale"] * per_dest)
-    probs = np.zeros_like(V)
-    for d in range(n_city):
-        sub = np.stack([V[:, 0], V[:, 1 + 2 * d], V[:, 2 + 2 * d]], axis=1)
-        p_mode = softmax(p["location_logit_scale"] * sub)
-        probs[:, 0] += p_dest[:, d] * p_mode[:, 0]
-        probs[:, 1 + 2 * d] = p_dest[:, d] * p_mode[:, 1]
-        probs[:, 2 + 2 * d] = p_dest[:, d] * p_mode[:, 2]
-    probs[:, 0] += np.maximum(1.0 - p_dest.sum(axis=1), 0.0)  # no destination open: everyone stays
-    return probs / probs.sum(axis=1, keepdims=True)
+    return rules.leave_cost_multiplier(G.incentive[origin], kept, m.p["sponsor_relief"])
 
 
 def relocate_and_branch(m: CZTModel) -> None:
@@ -114,24 +77,25 @@ def relocate_and_branch(m: CZTModel) -> None:
     here = F.city[slots].astype(np.int64)
     pi_opt_here = optimal_profit(m, slots, here, F.park[slots], new=False)
     pi_here = np.where(m.land.full[F.park[slots]], np.minimum(4 * F.profit[slots], pi_opt_here), pi_opt_here)
-    base = np.maximum(np.abs(pi_here), 1e-12)
-    H, b = p["profit_horizon_years"], p["branch_share"]
-    access_rel, access_br = _market_access(m)
+    b = p["branch_share"]
     can_branch = ~F.is_branch[slots] & ((F.n_ordinary[slots] + F.n_talent[slots]) > 0)
     need = firm_land_ha(m, slots) / F.n_est[slots]  # hectares per establishment
-    values = [np.zeros(len(slots))]
+    v_rel, v_br = [], []
     parks = [np.full(len(slots), -1)]
     for d in range(N_CITIES):
         park = best_parks(m, slots, d, here, need * b)
         park_full_move = best_parks(m, slots, d, here, need)
         ok = (here != d)
         pi_d = optimal_profit(m, slots, np.full(len(slots), d), np.maximum(park, 0), new=True)
-        mult = leave_cost_multiplier(m, here, park)
-        gain = (pi_d - pi_here) / base
-        values += [np.where(ok & (park_full_move >= 0), gain - p["relocation_cost"] * access_rel * mult / H, -np.inf),
-                   np.where(ok & (park >= 0) & can_branch, b * (gain - p["branch_cost"] * access_br * mult / H), -np.inf)]
+        rel, br = rules.relocation_values(pi_here, pi_d, leave_cost_multiplier(m, here, park), p,
+                                          can_relocate=ok & (park_full_move >= 0),
+                                          can_branch=ok & (park >= 0) & can_branch)
+        v_rel.append(rel)
+        v_br.append(br)
         parks += [park_full_move, park]
-    counts = categorical_counts(rng, n_rev, choice_probabilities(m, np.stack(values, axis=1)))
+    V = rules.location_options(np.stack(v_rel, axis=1), np.stack(v_br, axis=1))
+    probs = rules.location_choice_probabilities(V, p["entry_logit_scale"], p["location_logit_scale"])
+    counts = categorical_counts(rng, n_rev, probs)
     counts[:, 0] = 0
     rows, cols = np.nonzero(counts)
     if len(rows) == 0:
@@ -303,8 +267,8 @@ def exit_and_enter(m: CZTModel) -> None:
 
 
 def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple[np.ndarray, list[int], np.ndarray]:
-    """Entrants of mobile sector ``s`` by city: a multinomial draw on the conditional logit of log presence of the
-    sector in the city (suppliers, networks) plus relative profit at the best park with room (-1 if none)."""
+    """Entrants of mobile sector ``s`` by city: a multinomial draw on the entry logit (``rules.entry_probabilities``:
+    log presence of the sector in the city plus relative profit at the best park with room; park -1 if none)."""
     F, p = m.firms, m.p
     probe = F.living[F.sector[F.living] == s][:1]
     park_of = np.full(N_CITIES, -1)
@@ -317,9 +281,7 @@ def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple
                 V[d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
     if not np.isfinite(V).any():
         return np.zeros(N_CITIES, dtype=np.int64), [], park_of
-    best = np.max(V[np.isfinite(V)])
-    u = np.log(np.maximum(presence[s], 1e-3)) + p["entry_logit_scale"] * (V / max(abs(best), 1e-12) - 1)
-    prob = softmax(u[None, :])[0]
+    prob = rules.entry_probabilities(presence[s], V, p["entry_logit_scale"])
     counts = categorical_counts(m.rng, np.array([total]), prob[None, :])[0]
     return counts, np.flatnonzero(counts).tolist(), park_of
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from agents.worker import TALENT
 from model import kernels
 from model.identity import N_CITIES, PLACES, SECTORS, SKILLS
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.worker import HUKOU, MOVE_RESIDENCE, TALENT
+from model import kernels, kernels_reference, rules
 from model.identity import CORE, N_CITIES, OUTSIDE
-from model import kernels
 from model.labour import commute_cost, cross_city_penalty
 
 if TYPE_CHECKING:
@@ -38,66 +38,28 @@ def _talent_subsidy(m: CZTModel) -> np.ndarray:
 
 
 def eligibility(m: CZTModel, hukou: np.ndarray) -> np.ndarray:
-    """Share of city r's talent subsidy a talent worker with this hukou gets: (n, cities)."""
-    rec = m.p["talent_recognition"]
-    r = np.arange(N_CITIES)[None, :]
-    h = hukou[:, None]
-    return np.where((h == r) | (h >= OUTSIDE), 1.0, rec)
-
-
-def access(m: CZTModel, hukou: np.ndarray, skill: np.ndarray) -> np.ndarray:
-    """Share of city r's public services available to each worker: (n, cities)."""
-    p = m.p
-    port = np.where(skill == TALENT, max(p["hukou_portability"], p["talent_recognition"]), p["hukou_portability"])
-    return np.where(hukou[:, None] == np.arange(N_CITIES)[None, :], 1.0, port[:, None])
+    """Share of city r's talent subsidy a talent worker with this hukou gets (``rules.subsidy_eligibility``):
+    (n, cities)."""
+    return rules.subsidy_eligibility(hukou[:, None], np.arange(N_CITIES)[None, :], OUTSIDE, m.p["talent_recognition"])
 
 
 def consumption(m: CZTModel, rows: np.ndarray, with_subsidy: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Annual consumption (yuan) of each worker in each city, and whether that city is open to it: (n, cities).
-    ``with_subsidy=False``: without the talent subsidy (the governments' prediction adds its own)."""
-    W, L, p = m.workers, m.labour, m.p
-    skill = W.skill[rows].astype(np.int64)
-    hukou = W.hukou[rows].astype(np.int64)
-    emp_rows = W.employer[rows]
-    jc = np.where(emp_rows >= 0, m.firms.city[np.maximum(emp_rows, 0)], -1).astype(np.int64)
-    employed = jc >= 0
-    cc = commute_cost(m)
-    pen = cross_city_penalty(m)
-    r = np.arange(N_CITIES)[None, :]
-    jcs = np.maximum(jc, 0)[:, None]
-    emp_f = W.employer[rows]
-    prem = np.where(emp_f >= 0, m.firms.wage_premium[np.maximum(emp_f, 0)], 1.0)
-    wage_job = (L.wages[jcs[:, 0], skill] * prem)[:, None]
-    # benefit city if the worker lived in r: its hukou city, or r itself for migrants from outside
-    bc = np.where(hukou[:, None] < OUTSIDE, hukou[:, None], r)
-    income_emp = wage_job - cc[r, jcs, skill[:, None]] - pen[bc, jcs, skill[:, None]]
-    u = L.unemployment_rate[None, :]
-    w_local = L.wages[:, :].T[skill]  # (n, cities) wage in each city for the worker's skill
-    income_unemp = w_local * (1 - u + p["unemployed_income_share"] * u)
-    income = np.where(employed[:, None], income_emp, income_unemp)
-    feasible = np.where(employed[:, None], m.geography.commute_feasible[r, jcs], True)
-    subsidy = np.where(skill[:, None] == TALENT, _talent_subsidy(m)[None, :] * eligibility(m, hukou), 0.0)
-    cur = W.residence[rows].astype(np.int64)
-    q, horizon = p["talent_subsidy_quarters"], p["subsidy_horizon_quarters"]
-    left = np.clip(q - (m.steps - W.arrived_step[rows]), 0, q) / horizon
-    subsidy = subsidy * np.where(r == cur[:, None], left[:, None], q / horizon) * with_subsidy
-    q = m.fiscal.public_service_index
-    services = p["public_service_value"] * q[None, :] * access(m, hukou, skill)
-    housing = m.land.housing_cost[None, :]
-    c = income + subsidy + services - housing
-    return np.maximum(c, 0.1 * w_local), feasible
+    ``with_subsidy=False``: without the talent subsidy (the governments' prediction adds its own). The numpy twin of
+    the residence kernels computes it (``kernels_reference.residence_consumption``), from the same rules."""
+    return kernels_reference.residence_consumption(rows, *utility_inputs(m, with_subsidy))
+
+
+def budget(m: CZTModel, rows: np.ndarray) -> kernels_reference.ResidenceBudget:
+    """The parts of each worker's consumption in each city, the talent subsidy left open: its ``consumption(subsidy)``
+    prices any profile of the cities' subsidies by the agents' own rule (the governments' talent game)."""
+    return kernels_reference.residence_budget(rows, *utility_inputs(m))
 
 
 def utility(m: CZTModel, rows: np.ndarray, with_moving_cost: bool = True) -> np.ndarray:
-    W, p = m.workers, m.p
-    c, feasible = consumption(m, rows)
-    skill = W.skill[rows].astype(np.int64)
-    u = np.log(c) + m.residence.amenity[:, skill].T / p["migration_logit_scale"]
-    if with_moving_cost:
-        move = np.arange(N_CITIES)[None, :] != W.residence[rows][:, None]
-        extra = np.where(skill == TALENT, p["talent_benefit_loss"] * (1 - p["talent_recognition"]), 0.0)
-        u = u - move * (p["moving_cost"] + extra[:, None])
-    return np.where(feasible, p["migration_logit_scale"] * u, -np.inf)
+    """Residence utility (``rules.residence_utility``) of each worker of ``rows`` in each city: (n, cities), for
+    many (often hypothetical) workers at once, by the kernels' numpy twin (numpy's log)."""
+    return kernels_reference.residence_utilities(rows, with_moving_cost, *utility_inputs(m))
 
 
 def calibrate(m: CZTModel, iterations: int = 60) -> None:
@@ -105,8 +67,8 @@ def calibrate(m: CZTModel, iterations: int = 60) -> None:
 
     Fixed-point iteration on a sample of workers: a city with net expected inflow gets a lower amenity. Only the
     amenity changes between iterations, so the rest of the utility (log consumption, the moving penalty, whether
-    the job is in reach) is computed once; each iteration then adds the amenity with the operations, in the order,
-    of the residence kernel, so the utilities are the kernel's to the last bit.
+    the job is in reach) is computed once; each iteration applies the residence rule (``rules.residence_utility``,
+    the kernel's own) to it, so the utilities are the kernel's to the last bit.
     """
     W, R, p = m.workers, m.residence, m.p
     R.amenity = np.zeros((N_CITIES, 2))
@@ -120,10 +82,7 @@ def calibrate(m: CZTModel, iterations: int = 60) -> None:
     beta = p["migration_logit_scale"]
     rows_of = [np.flatnonzero(skill == s) for s in (0, 1)]
     for _ in range(iterations):
-        util = log_c + (R.amenity / beta).T[skill] - penalty
-        u = np.where(feasible, beta * util, -np.inf)
-        prob = np.exp(u - kernels.row_max(u)[:, None])
-        prob /= kernels.row_sums(prob)[:, None]
+        prob = rules.softmax(rules.residence_utility(log_c, R.amenity.T[skill], beta, penalty, feasible))
         for s in (0, 1):
             inflow = kernels.column_sums(prob, rows_of[s])  # expected choosers of each city (stayers included)
             net = (inflow - pop[:, s]) / np.maximum(pop[:, s], 1)
@@ -143,14 +102,14 @@ def _utility_parts(m: CZTModel, rows: np.ndarray, skill: np.ndarray) -> tuple[np
     log_c = kernels.residence_utilities(rows, False, *inputs)
     feasible = np.isfinite(log_c)
     move = np.arange(N_CITIES)[None, :] != m.workers.residence[rows][:, None]
-    # the kernel's penalty: moving cost, plus the talent benefits not recognised across cities (0.0 for ordinary)
-    extra = np.where(skill == TALENT, p["talent_benefit_loss"] * (1.0 - p["talent_recognition"]), 0.0)
-    penalty = np.where(move, p["moving_cost"] + extra[:, None], 0.0)
+    penalty = rules.moving_penalty(move, (skill == TALENT)[:, None], p["moving_cost"], p["talent_benefit_loss"],
+                                   p["talent_recognition"])
     return np.where(feasible, log_c, 0.0), penalty, feasible
 
 
-def utility_inputs(m: CZTModel) -> tuple:
-    """The arrays and scalars of the residence utility, as model.kernels takes them (after the worker columns)."""
+def utility_inputs(m: CZTModel, with_subsidy: bool = True) -> tuple:
+    """The arrays and scalars of the residence utility, as model.kernels takes them (after the rows and the moving-cost
+    flag). ``with_subsidy=False``: every city's talent subsidy set to nothing."""
     W, L, p = m.workers, m.labour, m.p
     par = np.zeros(10)
     par[kernels.R_UNEMP_INCOME] = p["unemployed_income_share"]
@@ -165,7 +124,8 @@ def utility_inputs(m: CZTModel) -> tuple:
     par[kernels.R_STEP] = m.steps
     return (W.residence, W.skill, W.hukou, W.employer, W.arrived_step, m.firms.city.astype(np.int64),
             m.firms.wage_premium, L.wages, L.unemployment_rate, commute_cost(m), cross_city_penalty(m),
-            m.geography.commute_feasible, _talent_subsidy(m), m.fiscal.public_service_index, m.land.housing_cost,
+            m.geography.commute_feasible, _talent_subsidy(m) if with_subsidy else np.zeros(N_CITIES),
+            m.fiscal.public_service_index, m.land.housing_cost,
             m.residence.amenity, par, OUTSIDE)
 
 

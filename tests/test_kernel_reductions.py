@@ -24,3 +24,18 @@ def test_reductions_match_numpy_bit_for_bit(seed):
     for share in (0.0, 0.001, 0.3, 1.0):
         rows = np.flatnonzero(rng.random(n) < share)
         assert np.array_equal(kernels.column_sums(p, rows), p[rows].sum(axis=0))
+
+
+@pytest.mark.parametrize("shape", [(5000, 3), (64, 2200, 3), (21, 7, 3, 3), (40, 7), (9, 8), (12, 9), (10, 1)])
+def test_softmax_reductions_are_numpys_to_the_last_bit(shape):
+    """rules.softmax reduces a short last axis column by column: the same maximum and the same sums as numpy's own
+    reductions, on contiguous arrays and on views (a transposed array, a slice)."""
+    from model import rules
+
+    rng = np.random.default_rng(sum(shape))
+    u = rng.normal(0, 20, size=shape)
+    u[rng.random(shape) < 0.2] = -np.inf
+    for arr in (u, np.swapaxes(u.copy(), 0, -1).copy().swapaxes(0, -1), u[..., ::-1]):
+        assert np.array_equal(rules.last_axis_max(arr), np.max(arr, axis=-1))
+        e = np.exp(np.where(np.isfinite(arr), arr, -np.inf) / 50)
+        assert np.array_equal(rules.last_axis_sum(e), e.sum(axis=-1))

@@ -100,13 +100,6 @@ def newcomer_budget(m: CZTModel, n: int = PROBE) -> kernels_reference.ResidenceB
         W.n, W.next_wid = n0, wid0
 
 
-def newcomer_consumption(m: CZTModel, n: int = PROBE) -> tuple[np.ndarray, np.ndarray]:
-    """Consumption without the talent subsidy (yuan per year) and feasibility of ``n`` hypothetical talent
-    newcomers from outside (unemployed on arrival), by city."""
-    b = newcomer_budget(m, n)
-    return b.consumption(np.zeros((1, N_CITIES))), b.feasible
-
-
 def talent_inflow_per_year(m: CZTModel) -> float:
     """Talent arriving from outside the cluster per year at the start year's rate (persons)."""
     return float(4 * m.migration.in_migration_0.sum() * m.p["talent_share_of_entrants"] * m.scale)

@@ -169,6 +169,14 @@ class ResidenceBudget:
         received = rules.talent_subsidy_received(self.talent, subsidy, self.eligibility, self.horizon_share)
         return rules.consumption(self.income, received, self.services, self.housing, self.local_wage)
 
+    def city_consumption(self, city: int, subsidy: np.ndarray) -> np.ndarray:
+        """:meth:`consumption` in one city for each of the values ``subsidy`` (V,) of its talent subsidy: (V, rows).
+        The same rule on the same numbers, so each entry is the one :meth:`consumption` gives."""
+        received = rules.talent_subsidy_received(self.talent[:, 0], subsidy[:, None], self.eligibility[:, city],
+                                                 self.horizon_share[:, city])
+        return rules.consumption(self.income[:, city], received, self.services[:, city], self.housing[0, city],
+                                 self.local_wage[:, city])
+
 
 def residence_budget(rows, residence, skill, hukou, employer, arrived, firm_city, premium, wages, unemployment_rate,
                      commute, penalty, feasible_pairs, subsidy, service_index, housing, amenity, par,

@@ -51,7 +51,6 @@ def best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, ne
     return best
 
 
-NEGATIVE_LIST_STEP = rules.NEGATIVE_LIST_STEP  # (model.rules owns it; named here for the governments' prediction)
 
 
 def leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) -> np.ndarray:

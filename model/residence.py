@@ -37,12 +37,6 @@ def _talent_subsidy(m: CZTModel) -> np.ndarray:
     return m.governance.talent_subsidy
 
 
-def eligibility(m: CZTModel, hukou: np.ndarray) -> np.ndarray:
-    """Share of city r's talent subsidy a talent worker with this hukou gets (``rules.subsidy_eligibility``):
-    (n, cities)."""
-    return rules.subsidy_eligibility(hukou[:, None], np.arange(N_CITIES)[None, :], OUTSIDE, m.p["talent_recognition"])
-
-
 def consumption(m: CZTModel, rows: np.ndarray, with_subsidy: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Annual consumption (yuan) of each worker in each city, and whether that city is open to it: (n, cities).
     ``with_subsidy=False``: without the talent subsidy (the governments' prediction adds its own). The numpy twin of

@@ -59,10 +59,27 @@ def softmax(u: np.ndarray) -> np.ndarray:
     """Logit probabilities over the last axis: exp(u) / sum exp(u), computed from the row's largest finite utility.
 
     ``-inf`` utilities get probability 0; a row with no finite utility gets all zeros (nobody chooses)."""
-    top = last_axis_max(u)[..., None]
-    e = np.where(np.isfinite(u), np.exp(u - np.where(np.isfinite(top), top, 0.0)), 0.0)
-    tot = last_axis_sum(e)[..., None]
-    return np.where(tot > 0, e / np.where(tot > 0, tot, 1.0), 0.0)
+    # the arithmetic of exp(u - top) / sum, in place and (for a short last axis) column by column: the same
+    # numbers, without numpy's per-row cost of broadcasting along a short axis
+    top = last_axis_max(u)
+    top = np.where(np.isfinite(top), top, 0.0)
+    e = np.empty(np.shape(u))
+    short = 1 <= e.shape[-1] <= SHORT_AXIS
+    if short:
+        for j in range(e.shape[-1]):
+            np.subtract(u[..., j], top, out=e[..., j])
+    else:
+        np.subtract(u, top[..., None], out=e)
+    np.exp(e, out=e)
+    e[~np.isfinite(u)] = 0.0
+    tot = last_axis_sum(e)
+    tot = np.where(tot > 0, tot, 1.0)  # a row without a finite utility is all zeros: 0 / 1
+    if short:
+        for j in range(e.shape[-1]):
+            e[..., j] /= tot
+    else:
+        e /= tot[..., None]
+    return e
 
 
 SHORT_AXIS = 7  # numpy adds fewer than 8 numbers one after another, left to right (its pairwise sum's base case)

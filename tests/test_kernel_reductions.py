@@ -39,3 +39,24 @@ def test_softmax_reductions_are_numpys_to_the_last_bit(shape):
         assert np.array_equal(rules.last_axis_max(arr), np.max(arr, axis=-1))
         e = np.exp(np.where(np.isfinite(arr), arr, -np.inf) / 50)
         assert np.array_equal(rules.last_axis_sum(e), e.sum(axis=-1))
+
+
+def test_softmax_is_the_textbook_formula_to_the_last_bit():
+    """rules.softmax computes in place what exp(u - max) / sum(exp(u - max)) computes, for every input it may meet:
+    -inf options, rows with no finite option, and (never in the model, but defined) +inf and NaN."""
+    from model import rules
+
+    def textbook(u):
+        top = np.max(u, axis=-1, keepdims=True)
+        e = np.where(np.isfinite(u), np.exp(u - np.where(np.isfinite(top), top, 0.0)), 0.0)
+        tot = e.sum(axis=-1, keepdims=True)
+        return np.where(tot > 0, e / np.where(tot > 0, tot, 1.0), 0.0)
+
+    rng = np.random.default_rng(7)
+    for shape in [(1000, 3), (30, 200, 3), (5, 7, 3, 7), (50, 12)]:
+        u = rng.normal(0, 40, size=shape)
+        u[rng.random(shape) < 0.2] = -np.inf
+        u.reshape(-1, shape[-1])[:7] = -np.inf  # rows nobody can choose
+        u.reshape(-1, shape[-1])[7, 0] = np.inf
+        u.reshape(-1, shape[-1])[8, 0] = np.nan
+        np.testing.assert_array_equal(rules.softmax(u), textbook(u))

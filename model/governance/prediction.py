@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.worker import TALENT
-from model import demography, kernels, residence
+from model import demography, kernels, residence, rules
 from model.governance.objective import revenue_of
 from model.identity import N_CITIES, OUTSIDE, SECTORS
-from model.location import MOBILE, NEGATIVE_LIST_STEP, best_parks, sector_presence
+from model.kernels_reference import ResidenceBudget
+from model.location import MOBILE, best_parks, sector_presence
 from model.production import effective_persons, optimal_output, optimal_profit
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def firm_game(m: CZTModel) -> FirmGame:
     left = np.clip(p["new_arrival_quarters"] - (m.steps - F.arrived_step[live]), 0, None)
     horizon = float(p["government_horizon_years"])
     young = np.bincount(F.city[live], weights=F.value_added[live] * np.minimum(left, 4 * horizon), minlength=C)
-    return FirmGame(m.governance.incentive.copy(), arrive, np.log(np.maximum(sector_presence(m), 1e-3)), V0, dV,
+    return FirmGame(m.governance.incentive.copy(), arrive, rules.log_presence(sector_presence(m)), V0, dV,
                     movers, pi_here, pi_dest, dpi, enclave_kept_matrix(m), 4 * va_sc / np.maximum(n_est_sc, 1),
                     young, bid, horizon, min(p["new_arrival_quarters"] / 4, horizon))
 
@@ -114,13 +115,6 @@ def enclave_kept_matrix(m: CZTModel, kept: np.ndarray | None = None) -> np.ndarr
     return out
 
 
-def _softmax_last(u: np.ndarray) -> np.ndarray:
-    top = np.max(u, axis=-1, keepdims=True)
-    e = np.where(np.isfinite(u), np.exp(u - np.where(np.isfinite(top), top, 0.0)), 0.0)
-    tot = e.sum(axis=-1, keepdims=True)
-    return np.where(tot > 0, e / np.where(tot > 0, tot, 1.0), 0.0)
-
-
 def firm_flows(m: CZTModel, g: FirmGame, s: np.ndarray, kept: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Predicted arrivals (profiles, sectors, cities), moves (profiles, sectors, origins, destinations) and net
@@ -129,29 +123,19 @@ def firm_flows(m: CZTModel, g: FirmGame, s: np.ndarray, kept: np.ndarray | None 
     p = m.p
     ds = s - g.s0[None, :]
     V = g.V0[None] + g.dV[None] * ds[:, None, :]
-    ok = np.isfinite(g.V0)[None]
-    best = np.max(np.where(ok, V, -np.inf), axis=2, keepdims=True)
-    best = np.where(np.isfinite(best), np.abs(best), 1.0)
-    u = np.where(ok, g.ln_presence[None] + p["entry_logit_scale"] * (V / np.maximum(best, 1e-12) - 1), -np.inf)
-    arrivals = g.arrive[None, :, None] * _softmax_last(u)
-    H, b = p["profit_horizon_years"], p["branch_share"]
-    rel_cut = 1.0 - p["negative_list_cost_cut"] * NEGATIVE_LIST_STEP[p["market_access_list"]]
-    br_cut = 1.0 - p["licence_cost_cut"] if p["licence_recognition"] else 1.0
-    base = np.maximum(np.abs(g.pi_here), 1e-12)
+    # the entrants' and inward investors' city logit, as model.location and model.investment apply it
+    arrivals = g.arrive[None, :, None] * rules.softmax(rules.entry_utilities(g.ln_presence[None], V,
+                                                                              p["entry_logit_scale"]))
+    b = p["branch_share"]
     pi_d = g.pi_dest[None] + g.dpi[None] * ds[:, None, None, :]
-    gain = (pi_d - g.pi_here[None, :, :, None]) / base[None, :, :, None]
     kk = (g.kept if kept is None else kept)[None, None]
-    mult = (1 + s[:, None, :, None] * (1 - kk)) * (1 - p["sponsor_relief"] * kk)
+    mult = rules.leave_cost_multiplier(s[:, None, :, None], kk, p["sponsor_relief"])
     finite = np.isfinite(g.pi_dest)[None]
-    v_rel = np.where(finite, gain - p["relocation_cost"] * rel_cut * mult / H, -np.inf)
-    v_br = np.where(finite, b * (gain - p["branch_cost"] * br_cut * mult / H), -np.inf)
-    p_dest = _softmax_last(p["entry_logit_scale"] * np.maximum(v_rel, v_br))  # (P, K, O, D)
-    lam = p["location_logit_scale"]
-    top = np.maximum(np.where(finite, np.maximum(v_rel, v_br), 0.0), 0.0)
-    e_stay = np.exp(-lam * top)
-    e_rel = np.where(finite, np.exp(lam * (np.where(finite, v_rel, 0.0) - top)), 0.0)
-    e_br = np.where(finite, np.exp(lam * (np.where(finite, v_br, 0.0) - top)), 0.0)
-    moves = np.where(finite, g.movers[None, :, :, None] * p_dest * (e_rel + b * e_br) / (e_stay + e_rel + e_br), 0.0)
+    # the reviewers' nested logit over stay / relocate(d) / branch(d), as model.location.relocate_and_branch
+    v_rel, v_br = rules.relocation_values(g.pi_here[None, :, :, None], pi_d, mult, p, finite, finite)
+    probs = rules.location_choice_probabilities(rules.location_options(v_rel, v_br), p["entry_logit_scale"],
+                                                p["location_logit_scale"])  # (P, K, O, 1 + 2D)
+    moves = g.movers[None, :, :, None] * (probs[..., 1::2] + b * probs[..., 2::2])  # a branch moves b of one
     net = arrivals + moves.sum(axis=2) - moves.sum(axis=3)
     return arrivals, moves, net
 
@@ -169,43 +153,37 @@ class TalentGame:
     """The residence logit of ``model.residence`` for a fixed sample of talent workers, subsidies apart."""
 
     weight: np.ndarray  # (n,) persons each sampled worker stands for among the year's reviewers
-    base_u: np.ndarray  # (n, cities) amenity and moving costs, log-points
-    consumption: np.ndarray  # (n, cities) yuan per year without the subsidy
-    subsidy_factor: np.ndarray  # (n, cities) yuan of consumption per yuan/yr of the city's subsidy
+    budget: ResidenceBudget  # the n workers' consumption parts: their consumption under any subsidy profile
+    penalty: np.ndarray  # (n, cities) moving penalty (rules.moving_penalty), log-points
+    pull: np.ndarray  # (n, cities) destination pull of the newcomers (0 for residents), utility units
     current: np.ndarray  # (n,) residence, -1 for newcomers from outside the cluster
-    feasible: np.ndarray  # (n, cities)
     eligible_persons: np.ndarray  # (cities,) persons now receiving the subsidy (eligibility-weighted)
     value: np.ndarray  # (cities,) value added a talent resident adds a year (marginal product), 100m yuan
+    amenity: np.ndarray  # (cities,) talent amenity, utility units
     beta: float
 
 
 def talent_game(m: CZTModel) -> TalentGame:
     """Build the talent game from the current state: a fixed sample of talent residents (``TALENT_SAMPLE``) and
-    newcomers from outside the cluster, with their consumption and amenities net of the subsidies."""
+    newcomers from outside the cluster, with their consumption parts (the subsidy left open) and moving penalties,
+    so that any subsidy profile is priced by the workers' own rules (``model.rules``)."""
     W, p = m.workers, m.p
     talent = np.flatnonzero(W.alive & (W.skill == TALENT))
     rows = talent[np.linspace(0, len(talent) - 1, TALENT_SAMPLE).astype(np.int64)] if len(talent) > TALENT_SAMPLE \
         else talent
-    c, feasible = residence.consumption(m, rows, with_subsidy=False)
     hukou, cur = W.hukou[rows].astype(np.int64), W.residence[rows].astype(np.int64)
     rate = np.where(hukou == cur, p["residence_review_rate_local"], p["residence_review_rate_migrant"])
     weight = 4 * rate * len(talent) / max(len(rows), 1) * m.scale
-    q, horizon = p["talent_subsidy_quarters"], p["subsidy_horizon_quarters"]
     r = np.arange(N_CITIES)[None, :]
-    left = np.clip(q - (m.steps - W.arrived_step[rows]), 0, q) / horizon
-    factor = residence.eligibility(m, hukou) * np.where(r == cur[:, None], left[:, None], q / horizon)
-    move = r != cur[:, None]
-    beta = p["migration_logit_scale"]
-    base = m.residence.amenity[:, TALENT][None, :] / beta - \
-        move * (p["moving_cost"] + p["talent_benefit_loss"] * (1 - p["talent_recognition"]))
+    penalty = rules.moving_penalty(r != cur[:, None], True, p["moving_cost"], p["talent_benefit_loss"],
+                                   p["talent_recognition"])
     # newcomers from outside the cluster: eligible everywhere, choosing with the destination pull (model.demography)
     n_new = 200
-    c_new, f_new = demography.newcomer_consumption(m, n_new)
-    c = np.vstack([c, c_new])
-    feasible = np.vstack([feasible, f_new])
-    factor = np.vstack([factor, np.full((n_new, N_CITIES), q / horizon)])
-    base = np.vstack([base, np.repeat((m.residence.amenity[:, TALENT] + m.migration.pull)[None, :] / beta, n_new, 0)])
-    weight = np.concatenate([np.broadcast_to(weight, (len(rows),)), np.full(n_new, demography.talent_inflow_per_year(m) / n_new)])
+    budget = ResidenceBudget.stack(residence.budget(m, rows), demography.newcomer_budget(m, n_new))
+    penalty = np.vstack([penalty, np.zeros((n_new, N_CITIES))])
+    pull = np.vstack([np.zeros((len(rows), N_CITIES)), np.repeat(m.migration.pull[None, :], n_new, 0)])
+    weight = np.concatenate([np.broadcast_to(weight, (len(rows),)),
+                             np.full(n_new, demography.talent_inflow_per_year(m) / n_new)])
     cur = np.concatenate([cur, np.full(n_new, -1)])
     elig = kernels.talent_subsidy_owed(W.alive, W.skill, W.hukou, W.residence, W.arrived_step, m.steps,
                                        p["talent_subsidy_quarters"], np.ones(N_CITIES), p["talent_recognition"],
@@ -215,21 +193,36 @@ def talent_game(m: CZTModel) -> TalentGame:
     eff = np.bincount(F.city[live], weights=effective_persons(m, live), minlength=N_CITIES)
     # the marginal product of an effective person (labour_elasticity x the average), times a talent's efficiency
     value = 4 * p["labour_elasticity"] * m.production.gdp_produced / np.maximum(eff, 1.0) * p["talent_efficiency"]
-    return TalentGame(weight, base, c, factor, cur, feasible, elig, value, float(beta))
+    return TalentGame(weight, budget, penalty, pull, cur, elig, value, m.residence.amenity[:, TALENT].copy(),
+                      float(p["migration_logit_scale"]))
+
+
+def talent_utilities(g: TalentGame, t: np.ndarray) -> np.ndarray:
+    """Each sampled worker's residence utility in each city under each subsidy profile ``t`` (profiles, cities):
+    (profiles, workers, cities), by the workers' rules (``rules.consumption``, ``rules.residence_utility``). A city's
+    utility depends only on its own subsidy, and a best response varies one city at a time, so each distinct
+    subsidy of each city is priced once and the profiles take their columns from those."""
+    u = np.empty((t.shape[0], len(g.current), N_CITIES))
+    for c in range(N_CITIES):
+        values, which = np.unique(t[:, c], return_inverse=True)
+        cons = g.budget.city_consumption(c, values)  # (values, workers)
+        u[:, :, c] = (rules.residence_utility(np.log(cons), g.amenity[c], g.beta, g.penalty[:, c],
+                                              g.budget.feasible[:, c]) + g.pull[:, c])[which.ravel()]
+    return u
 
 
 def talent_effects(m: CZTModel, g: TalentGame, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Credited GDP and net revenue gained per year, and subsidy outlays per year (100m yuan), under talent-subsidy
-    profiles ``t`` (profiles, cities; yuan per talent per year)."""
+    profiles ``t`` (profiles, cities; yuan per talent per year): the residence logit of the workers
+    (``rules.consumption``, ``rules.residence_utility``, ``rules.softmax``) for each profile."""
     if not len(g.current):  # pragma: no cover - a cluster always has newcomers
         z = np.zeros_like(t)
         return z, z, z
-    c = g.consumption[None] + t[:, None, :] * g.subsidy_factor[None]
-    u = np.where(g.feasible[None], g.beta * (np.log(np.maximum(c, 1.0)) + g.base_u[None]), -np.inf)
-    prob = _softmax_last(u)  # (P, n, C)
-    stay = np.vstack([np.eye(N_CITIES), np.zeros((1, N_CITIES))])[g.current]  # newcomers (-1) stay nowhere
-    d_res = ((prob - stay[None]) * g.weight[None, :, None]).sum(axis=1)  # persons gained per year
-    arrivals = (prob * (1 - stay[None]) * g.weight[None, :, None]).sum(axis=1)
+    prob = rules.softmax(talent_utilities(g, t))  # (P, n, C)
+    chosen = np.einsum("pic,i->pc", prob, g.weight)  # persons choosing each city per year
+    stayers = np.stack([prob[:, g.current == c, c] @ g.weight[g.current == c] for c in range(N_CITIES)], axis=1)
+    d_res = chosen - np.bincount(g.current[g.current >= 0], weights=g.weight[g.current >= 0], minlength=N_CITIES)
+    arrivals = chosen - stayers  # newcomers (current -1) stay nowhere: all of them arrive
     years = m.p["talent_subsidy_quarters"] / 4
     outlay = t * (arrivals * years + g.eligible_persons[None]) / 1e8 / m.p["government_horizon_years"]
     d_gdp = d_res * g.value[None]

@@ -21,7 +21,7 @@ import numpy as np
 
 from model import rules
 from model.identity import N_CITIES, OUTSIDE, REGIONS, SECONDARY, SECTORS
-from model.location import MOBILE, add_entrants, best_parks, sector_presence
+from model.location import MOBILE, add_entrants, best_parks_by_city, sector_presence
 from model.production import optimal_profit
 from model.sampling import categorical_counts
 
@@ -48,7 +48,7 @@ def arrive(m: CZTModel) -> None:
     # one probe establishment per arriving sector; the best park of each city and the profit there, all at once
     probes = np.array([live[F.sector[live] == s][0] for s in sectors])
     k = len(probes)
-    park_of = np.stack([best_parks(m, probes, d, np.full(k, -1), np.zeros(k)) for d in range(N_CITIES)], axis=1)
+    park_of = best_parks_by_city(m, probes, np.full(k, -1), 0.0)
     rows, cols = np.nonzero(park_of >= 0)
     V_all = np.full((k, N_CITIES), -np.inf)
     V_all[rows, cols] = optimal_profit(m, probes[rows], cols, park_of[rows, cols], new=True, inward=True)

@@ -34,23 +34,37 @@ MOBILE = cal.sector_table().mobile.to_numpy(dtype=bool)  # sectors whose firms m
 TALENT_SHARE = cal.sector_table().talent_share.to_numpy()  # entrants' target talent share, by sector
 
 
-def best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, need_ha: np.ndarray) -> np.ndarray:
-    """Best open park in city ``dest`` for each firm (-1 if none has room): lowest cost, focus and sponsor bonuses."""
+def best_parks_by_city(m: CZTModel, slots: np.ndarray, origin: np.ndarray, need_ha: np.ndarray | float
+                       ) -> np.ndarray:
+    """Best open park in each city for each firm of ``slots``: (firms, cities), -1 where none has room. A park fits
+    the firm's kind (industry in industrial parks, the rest in urban areas) and has ``need_ha`` hectares free; the
+    best has the lowest unit cost, less the sector-focus bonus and, for a firm leaving its ``origin``, the bonus of
+    a park that city sponsors (-1: no origin). Ties go to the park listed first."""
     F, L, p = m.firms, m.land, m.p
+    out = np.full((len(slots), N_CITIES), -1, dtype=np.int64)
+    cand = np.flatnonzero(L.open)
+    if not len(slots) or not len(cand):
+        return out
     sec = F.sector[slots]
-    cand = [j for j in range(L.n) if L.city[j] == dest and L.open[j]]
-    best = np.full(len(slots), -1, dtype=np.int64)
-    best_score = np.full(len(slots), -np.inf)
-    for j in cand:
-        fits = np.where(SECONDARY[sec], not L.is_urban[j], bool(L.is_urban[j]))
-        room = float(L.capacity_ha[j]) - float(L.used_ha[j]) >= need_ha
-        score = -unit_cost(m, sec, np.full(len(slots), dest), np.full(len(slots), j)) \
-            * (1 - p["park_focus_bonus"] * L.focus[j, sec] - p["park_sponsor_bonus"] * (L.sponsor[j] == origin))
-        ok = fits & room & (score > best_score)
-        best[ok], best_score[ok] = j, score[ok]
-    return best
+    urban = L.is_urban[cand].astype(bool)
+    fits = np.where(SECONDARY[sec][:, None], ~urban[None, :], urban[None, :])
+    free = L.capacity_ha[cand].astype(float) - L.used_ha[cand].astype(float)
+    room = free[None, :] >= np.broadcast_to(np.asarray(need_ha, dtype=float), (len(slots),))[:, None]
+    city = L.city[cand].astype(np.int64)
+    score = -unit_cost(m, sec[:, None], city[None, :], cand[None, :]) \
+        * (1 - p["park_focus_bonus"] * L.focus[cand[None, :], sec[:, None]]
+           - p["park_sponsor_bonus"] * (L.sponsor[cand][None, :] == np.asarray(origin)[:, None]))
+    ok = fits & room
+    for d in range(N_CITIES):
+        mine = ok & (city == d)[None, :]
+        first_best = np.argmax(np.where(mine, score, -np.inf), axis=1)
+        out[:, d] = np.where(mine.any(axis=1), cand[first_best], -1)
+    return out
 
 
+def best_parks(m: CZTModel, slots: np.ndarray, dest: int, origin: np.ndarray, need_ha: np.ndarray) -> np.ndarray:
+    """Best open park in city ``dest`` for each firm (-1 if none has room): :func:`best_parks_by_city`'s column."""
+    return best_parks_by_city(m, slots, origin, need_ha)[:, dest]
 
 
 def leave_cost_multiplier(m: CZTModel, origin: np.ndarray, park: np.ndarray) -> np.ndarray:
@@ -81,9 +95,9 @@ def relocate_and_branch(m: CZTModel) -> None:
     need = firm_land_ha(m, slots) / F.n_est[slots]  # hectares per establishment
     v_rel, v_br = [], []
     parks = [np.full(len(slots), -1)]
+    branch_park, move_park = best_parks_by_city(m, slots, here, need * b), best_parks_by_city(m, slots, here, need)
     for d in range(N_CITIES):
-        park = best_parks(m, slots, d, here, need * b)
-        park_full_move = best_parks(m, slots, d, here, need)
+        park, park_full_move = branch_park[:, d], move_park[:, d]
         ok = (here != d)
         pi_d = optimal_profit(m, slots, np.full(len(slots), d), np.maximum(park, 0), new=True)
         rel, br = rules.relocation_values(pi_here, pi_d, leave_cost_multiplier(m, here, park), p,
@@ -273,9 +287,9 @@ def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple
     park_of = np.full(N_CITIES, -1)
     V = np.full(N_CITIES, -np.inf)
     if len(probe):
+        park_of = best_parks_by_city(m, probe, np.full(1, -1), 0.0)[0]
         for d in range(N_CITIES):
-            pk = int(best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0])
-            park_of[d] = pk
+            pk = int(park_of[d])
             if pk >= 0:
                 V[d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
     if not np.isfinite(V).any():

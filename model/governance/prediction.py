@@ -22,7 +22,7 @@ from model import demography, kernels, residence, rules
 from model.governance.objective import revenue_of
 from model.identity import N_CITIES, OUTSIDE, SECTORS
 from model.kernels_reference import ResidenceBudget
-from model.location import MOBILE, best_parks, sector_presence
+from model.location import MOBILE, best_parks_by_city, sector_presence
 from model.production import effective_persons, optimal_output, optimal_profit
 
 if TYPE_CHECKING:
@@ -63,19 +63,18 @@ def firm_game(m: CZTModel) -> FirmGame:
     bid = p["competition_incentive_scale"] * m.fiscal.fiscal_strength
     V0 = np.full((K, C), -np.inf)
     dV = np.zeros((K, C))
-    for k in np.flatnonzero(MOBILE & (n_sec > 0)).tolist():
-        probe = live[sec_live == k][:1]
-        for d in range(C):
-            pk = int(best_parks(m, probe, d, np.full(1, -1), np.zeros(1))[0])
-            if pk >= 0:
-                V0[k, d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
-                dV[k, d] = 4 * float(optimal_output(m, probe, np.full(1, d), np.full(1, pk))[0]) * bid[d]
+    # arrivals: one probe establishment per sector, its best park and profit in each city (as model.investment)
+    sectors = np.flatnonzero(MOBILE & (n_sec > 0))
+    if len(sectors):
+        probes = np.array([live[sec_live == k][0] for k in sectors])
+        _profits_at_best_parks(m, probes, np.full(len(probes), -1), bid, V0, dV, sectors, None)
     # relocation: the largest cohort of each (sector, city) stands for the city's reviewers of that sector
     movers = np.zeros((K, C))
     pi_here = np.ones((K, C))
     pi_dest = np.full((K, C, C), -np.inf)
     dpi = np.zeros((K, C, C))
     eligible = MOBILE[F.sector] & F.alive & (m.steps - F.arrived_step >= p["min_stay_quarters"])
+    probes, ks, os_ = [], [], []
     for k in np.flatnonzero(MOBILE).tolist():
         for o in range(C):
             rows = np.flatnonzero(eligible & (F.sector == k) & (F.city == o))
@@ -86,13 +85,11 @@ def firm_game(m: CZTModel) -> FirmGame:
             here = np.full(1, o)
             pi_opt = float(optimal_profit(m, probe, here, F.park[probe], new=False)[0])
             pi_here[k, o] = min(4 * float(F.profit[probe[0]]), pi_opt) if m.land.full[F.park[probe[0]]] else pi_opt
-            for d in range(C):
-                if d == o:
-                    continue
-                pk = int(best_parks(m, probe, d, here, np.zeros(1))[0])
-                if pk >= 0:
-                    pi_dest[k, o, d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
-                    dpi[k, o, d] = 4 * float(optimal_output(m, probe, np.full(1, d), np.full(1, pk))[0]) * bid[d]
+            probes.append(int(probe[0]))
+            ks.append(k)
+            os_.append(o)
+    if probes:
+        _profits_at_best_parks(m, np.array(probes), np.array(os_), bid, pi_dest, dpi, np.array(ks), np.array(os_))
     key = sec_live * C + F.city[live]
     n_est_sc = np.bincount(key, weights=F.n_est[live], minlength=K * C).reshape(K, C)
     va_sc = np.bincount(key, weights=F.value_added[live], minlength=K * C).reshape(K, C)
@@ -102,6 +99,20 @@ def firm_game(m: CZTModel) -> FirmGame:
     return FirmGame(m.governance.incentive.copy(), arrive, rules.log_presence(sector_presence(m)), V0, dV,
                     movers, pi_here, pi_dest, dpi, enclave_kept_matrix(m), 4 * va_sc / np.maximum(n_est_sc, 1),
                     young, bid, horizon, min(p["new_arrival_quarters"] / 4, horizon))
+
+
+def _profits_at_best_parks(m: CZTModel, probes: np.ndarray, origin: np.ndarray, bid: np.ndarray, value: np.ndarray,
+                           slope: np.ndarray, k: np.ndarray, o: np.ndarray | None) -> None:
+    """For each probe establishment, its annual profit as a newcomer at its best park in every other city than
+    ``origin`` (``value``) and how that profit moves with the city's incentive intensity (``slope``: 4 x optimal
+    output x the city's bid), written at [k, d] (arrivals) or [k, o, d] (movers from o); no park with room: left."""
+    parks = best_parks_by_city(m, probes, origin, 0.0)
+    i, d = np.nonzero((parks >= 0) & (np.arange(N_CITIES)[None, :] != origin[:, None]))
+    if not len(i):
+        return
+    at = (k[i], d) if o is None else (k[i], o[i], d)
+    value[at] = optimal_profit(m, probes[i], d, parks[i, d], new=True)
+    slope[at] = 4 * optimal_output(m, probes[i], d, parks[i, d]) * bid[d]
 
 
 def enclave_kept_matrix(m: CZTModel, kept: np.ndarray | None = None) -> np.ndarray:

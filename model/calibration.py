@@ -63,12 +63,18 @@ CENSUS_DATE = {2010: 2010 + 10 / 12, 2020: 2020 + 10 / 12}  # reference date 1 N
 def census_residents(place: str, year: int | float) -> float:
     """Residents of a city or region (persons) in the middle of ``year``, log-linear between the 2010 and 2020
     censuses (and along the same trend beyond them); the 2010 start uses the 2010 count itself."""
-    c = census_table()
-    p0, p1 = c.loc[(place, 2010)], c.loc[(place, 2020)]
+    p0, p1 = _census_pair(place)
     if year == 2010:
         return float(p0)
     t = (year + 0.5 - CENSUS_DATE[2010]) / (CENSUS_DATE[2020] - CENSUS_DATE[2010])
     return float(p0 * (p1 / p0) ** t)
+
+
+@lru_cache(maxsize=None)
+def _census_pair(place: str) -> tuple:
+    """The 2010 and 2020 census counts of a place (numpy floats, as census_table holds them)."""
+    c = census_table()
+    return c.loc[(place, 2010)], c.loc[(place, 2020)]
 
 
 @lru_cache(maxsize=None)

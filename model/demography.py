@@ -21,6 +21,7 @@ subsidies: Changsha's pull on the province is that logit, not a fixed share.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,6 +55,11 @@ class Migration:
 
 def outside_split() -> np.ndarray:
     """Share of outside-hukou residents (and of the in-flow) from each region (regions.csv, an assumption)."""
+    return _outside_split().copy()
+
+
+@lru_cache(maxsize=None)
+def _outside_split() -> np.ndarray:
     s = cal.region_table().loc[list(REGIONS), "outside_hukou_share"].to_numpy(dtype=float)
     return s / s.sum()
 

@@ -265,10 +265,11 @@ def exit_and_enter(m: CZTModel) -> None:
     n_sec = len(SECTORS)
     exits_sec = np.bincount(out_sec, weights=k_out, minlength=n_sec).astype(np.int64)
     groups: list[tuple[int, int, int, int]] = []  # (sector, city, park, establishments)
+    values, parks = entry_values(m, np.flatnonzero((exits_sec > 0) & MOBILE))
     for s in np.flatnonzero(exits_sec).tolist():
         mine = out_sec == s
         if MOBILE[s]:
-            counts, cities, park_of = _entry_split(m, s, int(exits_sec[s]), presence)
+            counts, cities, park_of = _entry_split(m, values[s], parks[s], int(exits_sec[s]), presence[s])
             groups += [(s, int(c), int(park_of[c]), int(counts[c])) for c in cities]
             if counts.sum() == exits_sec[s]:
                 continue
@@ -279,22 +280,31 @@ def exit_and_enter(m: CZTModel) -> None:
     add_entrants(m, groups)
 
 
-def _entry_split(m: CZTModel, s: int, total: int, presence: np.ndarray) -> tuple[np.ndarray, list[int], np.ndarray]:
-    """Entrants of mobile sector ``s`` by city: a multinomial draw on the entry logit (``rules.entry_probabilities``:
-    log presence of the sector in the city plus relative profit at the best park with room; park -1 if none)."""
-    F, p = m.firms, m.p
-    probe = F.living[F.sector[F.living] == s][:1]
-    park_of = np.full(N_CITIES, -1)
-    V = np.full(N_CITIES, -np.inf)
-    if len(probe):
-        park_of = best_parks_by_city(m, probe, np.full(1, -1), 0.0)[0]
-        for d in range(N_CITIES):
-            pk = int(park_of[d])
-            if pk >= 0:
-                V[d] = float(optimal_profit(m, probe, np.full(1, d), np.full(1, pk), new=True)[0])
+def entry_values(m: CZTModel, sectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What an entrant of each of ``sectors`` would earn in each city: a probe establishment of the sector (its
+    first living cohort) at the best park with room there. Returns (sectors of the model, cities) arrays: annual
+    profit (-inf where no park has room, or for a sector without a living cohort) and the park (-1)."""
+    F = m.firms
+    values = np.full((len(SECTORS), N_CITIES), -np.inf)
+    parks = np.full((len(SECTORS), N_CITIES), -1, dtype=np.int64)
+    live = F.living
+    have = [s for s in np.asarray(sectors).tolist() if (F.sector[live] == s).any()]
+    if not have:
+        return values, parks
+    probes = np.array([live[F.sector[live] == s][0] for s in have])
+    parks[have] = best_parks_by_city(m, probes, np.full(len(probes), -1), 0.0)
+    i, d = np.nonzero(parks[have] >= 0)
+    values[np.array(have)[i], d] = optimal_profit(m, probes[i], d, parks[have][i, d], new=True)
+    return values, parks
+
+
+def _entry_split(m: CZTModel, V: np.ndarray, park_of: np.ndarray, total: int, presence: np.ndarray
+                 ) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """Entrants of a mobile sector by city: a multinomial draw on the entry logit (``rules.entry_probabilities``:
+    log presence of the sector in the city plus relative profit ``V`` at the best park with room; park -1 if none)."""
     if not np.isfinite(V).any():
         return np.zeros(N_CITIES, dtype=np.int64), [], park_of
-    prob = rules.entry_probabilities(presence[s], V, p["entry_logit_scale"])
+    prob = rules.entry_probabilities(presence, V, m.p["entry_logit_scale"])
     counts = categorical_counts(m.rng, np.array([total]), prob[None, :])[0]
     return counts, np.flatnonzero(counts).tolist(), park_of
 

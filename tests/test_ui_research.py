@@ -59,7 +59,7 @@ def test_verdict_by_year_is_the_summary_verdict_of_each_year():
         by_year = verdict_by_year(a, f)
         assert sorted(by_year) == sorted(a.year.unique())
         for y, v in by_year.items():
-            assert summarize(a[a.year <= y], f[f.year <= y], m.start_year)["verdict"] == v
+            assert summarize(a[a.year <= y], f[f.year <= y], m.start_year).verdict == v
 
 
 def test_session_ensemble_strip_and_pins():

@@ -87,6 +87,7 @@ def build(sess, sweep_workers: int = 2) -> bytes:
         steps = m.steps
         settings = sess.settings()
         summary = sess.summary()
+        summary = None if summary is None else summary.to_dict()
         run_frames = _frames(m)
         base = sess.base
         twin_frames = _frames(base) if base is not None and base.steps == steps else None

@@ -3,10 +3,9 @@
 ``execute(task)`` never raises for a model error: it returns a result dict with ``status`` "ok"
 (annual table and scalar metrics) or "failed" (error text and traceback), so the coordinator
 records it and decides about retries. Every result carries ``platform_id``, the fingerprint of the
-process that ran it (model/platform.py), which the coordinator checks against the sweep's. ``probe()``
-is what the coordinator asks a worker before sending runs: its platform and code version. A test-only
-hook, ``CZT_SWEEP_HOOK=module:function``, is called with the task before the model runs (fault injection
-in tests).
+process that ran it (model/platform.py), which the coordinator checks against the sweep's (the executor
+probes every worker before its first run: experiments/executor). A test-only hook,
+``CZT_SWEEP_HOOK=module:function``, is called with the task before the model runs (fault injection in tests).
 """
 
 from __future__ import annotations
@@ -37,15 +36,6 @@ def _hook(task: dict) -> None:
         else:
             module = importlib.import_module(mod)
         getattr(module, fn)(task)
-
-
-def probe() -> dict[str, Any]:
-    """This worker's platform record and code version (asked once per worker before any run is sent)."""
-    from experiments.sweep.design import code_version
-    from model import platform
-
-    return {"ok": True, "platform": platform.record(), "code_version": code_version(), "pid": os.getpid(),
-            "host": socket.gethostname()}
 
 
 def _platform_id() -> str | None:

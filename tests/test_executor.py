@@ -12,6 +12,7 @@ import pytest
 from experiments.executor import (ONE_THREAD, TIMEOUT, WITHDRAWN, WORKER_DIED, DaskCluster, InProcess, JobFailed,
                                   LocalProcesses, run_all, shared, state)
 from model import platform
+from model.errors import ConfigError
 
 
 # ---- jobs (module level: a worker imports them by name)
@@ -23,6 +24,10 @@ def fail_on_three(x):
     if x == 3:
         raise RuntimeError("three is refused")
     return x
+
+
+def bad_setting(x):
+    raise ConfigError("scale", x, "a positive integer")
 
 
 def pid_after(seconds):
@@ -76,8 +81,11 @@ def test_every_backend_gives_values_in_order_and_errors_as_failures(any_backend)
     assert [j.tag for j in jobs] == ["a", "b", "c"] and [j.value for j in jobs] == [1, None, 5]
     bad = jobs[1].failure
     assert bad.reason == "Error" and bad.text == "RuntimeError: three is refused" and "fail_on_three" in bad.traceback
-    with pytest.raises(JobFailed, match="three is refused"):
+    with pytest.raises(RuntimeError, match="three is refused"):
         run_all(ex, fail_on_three, [2, 3])
+    with pytest.raises(ConfigError) as info:  # the worker's own exception: still a one-line user error here
+        run_all(ex, bad_setting, [-1])
+    assert info.value.field == "scale" and str(info.value) == str(ConfigError("scale", -1, "a positive integer"))
     assert ex.in_flight() == 0 and ex.poll(0.01) == []  # waited jobs are not handed out again
     ids = set(ex.platforms())
     assert ids == {platform.fingerprint_id()}  # every worker probed: this machine, this environment
@@ -187,6 +195,15 @@ def test_a_shared_pool_stays_warm_across_calls():
     first = sorted(set(run_all(a, pid_after, [0.0] * 4)))
     b = shared(2)
     assert b is a and sorted(set(run_all(b, pid_after, [0.0] * 4))) == first == sorted(a.pids())
+
+
+def unpicklable_error(_):
+    raise RuntimeError(lambda: None)  # an exception that cannot travel between processes
+
+
+def test_a_failure_that_cannot_travel_is_still_reported(local):
+    with pytest.raises(JobFailed, match="RuntimeError: <function"):
+        run_all(local, unpicklable_error, [None])
 
 
 def test_in_process_runs_here_and_keeps_its_own_state():

@@ -93,7 +93,8 @@ def shared(workers: int = 2, preload: Iterable[str] = PRELOAD) -> LocalProcesses
 
 def run_all(ex: Executor, fn: Callable[[Any], Any], args: Iterable[Any], batch: int = 1) -> list[Any]:
     """``fn(arg)`` for every arg on ``ex``, ``batch`` args per task; the values in the order of ``args``. The first
-    failure (in that order) is raised as :class:`JobFailed` once every job has finished."""
+    failure (in that order) is raised once every job has finished: ``fn``'s own exception when it could travel
+    back (a ConfigError stays a one-line error), else :class:`JobFailed`."""
     args = list(args)
     jobs: list[Job] = []
     for i in range(0, len(args), max(1, batch)):
@@ -101,7 +102,7 @@ def run_all(ex: Executor, fn: Callable[[Any], Any], args: Iterable[Any], batch: 
     ex.wait(jobs)
     for j in jobs:
         if j.failure is not None:
-            raise JobFailed(j.failure)
+            raise j.failure.exception or JobFailed(j.failure)
     return [j.value for j in jobs]
 
 

@@ -168,10 +168,10 @@ class DaskCluster:
         jobs = self._futures.pop(fut)
         self._seen_processing.pop(fut.key, None)
         if fut.status == "finished":
-            for j, (ok, value, tb, pid) in zip(jobs, fut.result()):
+            for j, (ok, value, tb, exc, pid) in zip(jobs, fut.result()):
                 j.pid = pid
                 self._finish(j, value if ok else None, None if ok else Failure(
-                    CANNOT_IMPORT if str(value).startswith(CANNOT_IMPORT) else ERROR, value, tb))
+                    CANNOT_IMPORT if str(value).startswith(CANNOT_IMPORT) else ERROR, value, tb, exc))
         elif fut.status == "cancelled":
             for j in jobs:
                 self._finish(j, failure=Failure(CANCELLED, f"{CANCELLED}: stopped by the caller"))

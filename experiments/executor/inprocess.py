@@ -67,11 +67,11 @@ class InProcess:
         j = self._queue.popleft()
         old = use_state(self._state)
         try:
-            ok, value, tb = call(j.fn, j.arg)
+            ok, value, tb, exc = call(j.fn, j.arg)
         finally:
             use_state(old)
         j.pid = os.getpid()
-        self._finish(j, value if ok else None, None if ok else Failure(ERROR, value, tb))
+        self._finish(j, value if ok else None, None if ok else Failure(ERROR, value, tb, exc))
         return j
 
     def _finish(self, j: Job, value: Any, failure: Failure | None) -> None:

@@ -36,6 +36,7 @@ class Failure:
     reason: str
     text: str
     traceback: str = ""
+    exception: BaseException | None = field(default=None, compare=False, repr=False)  # fn's own, when it travels
 
     def __str__(self) -> str:
         return self.text
@@ -81,27 +82,41 @@ class Job:
         return self.value
 
 
-def call(fn: Callable[[Any], Any], arg: Any) -> tuple[bool, Any, str]:
-    """Run ``fn(arg)`` in a worker: (True, value, "") or (False, "Type: message", traceback). Never raises for an
-    exception of ``fn`` (the worker must answer)."""
+def call(fn: Callable[[Any], Any], arg: Any) -> tuple[bool, Any, str, BaseException | None]:
+    """Run ``fn(arg)`` in a worker: (True, value, "", None) or (False, "Type: message", traceback, the exception).
+    Never raises for an exception of ``fn`` (the worker must answer)."""
     try:
-        return True, fn(arg), ""
+        return True, fn(arg), "", None
     except Exception as exc:  # noqa: BLE001 - every error of the job becomes its failure
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        return False, f"{type(exc).__name__}: {text}".strip().splitlines()[0][:500], traceback.format_exc()[-4000:]
+        return (False, f"{type(exc).__name__}: {text}".strip().splitlines()[0][:500], traceback.format_exc()[-4000:],
+                exc)
 
 
-def call_batch(fn: Callable[[Any], Any], args: list[Any]) -> list[tuple[bool, Any, str, int]]:
-    """Several calls in one task, in order (the Dask back-end's unit of work): :func:`call`'s answer and the pid of
-    the process that ran it, for each."""
+def portable(exc: BaseException | None) -> BaseException | None:
+    """The exception if it survives a trip between processes (pickled and read back), else None."""
+    import pickle
+
+    if exc is None:
+        return None
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - an exception holding an unpicklable object: its text is kept anyway
+        return None
+
+
+def call_batch(fn: Callable[[Any], Any], args: list[Any]) -> list[tuple[bool, Any, str, Any, int]]:
+    """Several calls in one task, in order (the Dask back-end's unit of work): :func:`call`'s answer (the
+    exception only if it can travel) and the pid of the process that ran it, for each."""
     import os
 
     pid = os.getpid()
-    return [(*call(fn, a), pid) for a in args]
-
-
-def error_failure(text: str, tb: str = "") -> Failure:
-    return Failure(ERROR, text, tb)
+    out = []
+    for a in args:
+        ok, value, tb, exc = call(fn, a)
+        out.append((ok, value, tb, portable(exc), pid))
+    return out
 
 
 def group_platforms(probes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

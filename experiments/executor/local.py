@@ -301,7 +301,7 @@ class LocalProcesses:
         if kind == "hello":
             s.probe = msg[1]
         elif kind == "done":
-            _, job_id, ok, value, tb = msg
+            _, job_id, ok, value, tb, exc = msg
             j = next((x for x in s.sent if x.id == job_id), None)
             if j is None:
                 return
@@ -311,7 +311,7 @@ class LocalProcesses:
                 self._finish(j, value)
             else:
                 reason = CANNOT_IMPORT if str(value).startswith(CANNOT_IMPORT) else ERROR
-                self._finish(j, failure=Failure(reason, value, tb))
+                self._finish(j, failure=Failure(reason, value, tb, exc))
             if s.sent and s.sent[0].started is None:
                 s.sent[0].started = time.monotonic()
         elif kind == "withdrawn":

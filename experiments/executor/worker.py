@@ -6,7 +6,8 @@ process, not per job), says hello with its probe, then runs the jobs it is sent 
 reads the coordinator's messages, so jobs sent ahead can be withdrawn before they start.
 
 Messages, coordinator to worker: ``("run", [(job id, pickled (fn, arg)), ...])``, ``("withdraw", [job ids])``,
-``("stop",)``; worker to coordinator: ``("hello", probe)``, ``("done", job id, ok, value or text, traceback)``,
+``("stop",)``; worker to coordinator: ``("hello", probe)``, ``("done", job id, ok, value or text, traceback,
+exception or None)``,
 ``("withdrawn", [job ids it had not started])``.
 """
 
@@ -20,7 +21,7 @@ import sys
 from collections import deque
 from typing import Any
 
-from experiments.executor.jobs import CANNOT_IMPORT, call
+from experiments.executor.jobs import CANNOT_IMPORT, call, portable
 
 _STATE: dict[Any, Any] = {}
 
@@ -84,12 +85,13 @@ def serve(conn, preload: tuple[str, ...] = ()) -> None:
         try:
             fn, arg = pickle.loads(payload)
         except Exception as exc:  # noqa: BLE001 - a job whose function or argument this worker cannot load
-            conn.send(("done", job_id, False, f"{CANNOT_IMPORT}: {type(exc).__name__}: {exc}"[:500], ""))
+            conn.send(("done", job_id, False, f"{CANNOT_IMPORT}: {type(exc).__name__}: {exc}"[:500], "", None))
             continue
-        ok, value, tb = call(fn, arg)
+        ok, value, tb, exc = call(fn, arg)
         try:
-            conn.send(("done", job_id, ok, value, tb))
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            conn.send(("done", job_id, False, f"TypeError: the job's value cannot be sent back ({exc})"[:500], ""))
+            conn.send(("done", job_id, ok, value, tb, portable(exc)))
+        except (pickle.PicklingError, TypeError, AttributeError) as err:
+            conn.send(("done", job_id, False, f"TypeError: the job's value cannot be sent back ({err})"[:500], "",
+                       None))
         except (BrokenPipeError, OSError):
             return

@@ -231,7 +231,7 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
         _stop(ex, own)
         raise
     session = _Session(store, spec, ex, queue, counts, len(ok), info["code_version"], meta, sweep_rec, plats,
-                       retries, allow_mixed, mixed_logged, dask, stream, own, batch)
+                       retries, allow_mixed, mixed_logged, dask, stream, own, batch, timeout)
     t0 = time.time()
     interrupted = session.drive(progress)
     return _close_session(store, session, interrupted, time.time() - t0)
@@ -333,12 +333,13 @@ class _Session:
     def __init__(self, store: Store, spec: spec_mod.SweepSpec, ex, queue: deque, counts: dict[str, int],
                  n_ok_before: int, code: str, meta: dict[str, str], sweep_rec: dict[str, Any], plats: dict,
                  retries: int, allow_mixed: bool, mixed_logged: bool, dask, stream, own: bool = True,
-                 batch: int = 1) -> None:
+                 batch: int = 1, timeout: float | None = None) -> None:
         self.store, self.spec, self.ex, self.queue, self.counts = store, spec, ex, queue, counts
         self.n_ok_before, self.code, self.meta, self.sweep_rec, self.plats = n_ok_before, code, meta, sweep_rec, plats
         self.retries, self.allow_mixed, self.mixed_logged, self.dask, self.stream = (retries, allow_mixed,
                                                                                      mixed_logged, dask, stream)
         self.own, self.batch = own, max(1, batch)  # whether this session closes the executor; runs per task
+        self.timeout = timeout  # seconds a run may take, given with every run (a caller's executor has its own)
         self.sigints = 0
         self.withdrawn = False  # runs sent ahead withdrawn once stopping
         self.refusal: ConfigError | None = None
@@ -386,7 +387,7 @@ class _Session:
                           file=self.stream, flush=True)
             while self.queue and not stopping and ex.in_flight() < ex.capacity:
                 tasks = [self.queue.popleft() for _ in range(min(self.batch, len(self.queue)))]
-                ex.submit(execute, tasks, tags=tasks)
+                ex.submit(execute, tasks, tags=tasks, timeout=self.timeout)
             if ex.in_flight() == 0:
                 break
             for job in ex.poll(0.5):

@@ -20,7 +20,7 @@ from model.errors import ConfigError
 from model.params import BY_NAME, PARAMS
 from model.scenarios import available, load
 from model.summary import RunSummary, summarize
-from ui.ensemble import MAX_SEEDS, Ensemble, EnsemblePool, RunSpec, verdict_shares
+from ui.ensemble import MAX_SEEDS, Ensemble, RunSpec, tab_pool, verdict_shares
 
 LEVERS = tuple(p for p in PARAMS if p.lever)
 APP_SCALE_LO, APP_SCALE_HI = 100, 20000  # below 100 a step takes seconds: too slow for a browser app
@@ -47,7 +47,7 @@ class Session:
         self.model = self._build(scenario, seed, scale, {})
         # ensembles: the run's other seeds, and the pinned runs, in worker processes started on first use
         self.n_seeds = 1  # seeds seed, seed+1, ..., seed+n_seeds-1; the first is the run shown and inspected
-        self.pool = EnsemblePool(workers=2)
+        self.pool = tab_pool(workers=2)
         self.ens: Ensemble | None = None
         self.pins: dict[str, Ensemble] = {}  # "A", "B" -> a pinned run, advanced with this one
         self.on_update = lambda: None  # the app's signal that ensemble results have come in

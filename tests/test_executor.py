@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from experiments.executor import (ONE_THREAD, TIMEOUT, WITHDRAWN, WORKER_DIED, DaskCluster, InProcess, JobFailed,
-                                  LocalProcesses, run_all, shared, state)
+from experiments.executor import (CANNOT_IMPORT, ONE_THREAD, TIMEOUT, WITHDRAWN, WORKER_DIED, DaskCluster, InProcess,
+                                  JobFailed, LocalProcesses, run_all, shared, state)
 from model import platform
 from model.errors import ConfigError
 
@@ -204,6 +204,19 @@ def unpicklable_error(_):
 def test_a_failure_that_cannot_travel_is_still_reported(local):
     with pytest.raises(JobFailed, match="RuntimeError: <function"):
         run_all(local, unpicklable_error, [None])
+
+
+def test_workers_that_cannot_import_what_they_need_are_refused_in_one_line():
+    ex = LocalProcesses(1, start="spawn", preload=("model", "czt_no_such_module"))
+    try:
+        with pytest.raises(ConfigError) as info:
+            ex.platforms()
+        msg = str(info.value)
+        assert "cannot import" in msg and "czt_no_such_module" in msg and "pip install -e" in msg and "\n" not in msg
+        (j,) = ex.wait(ex.submit(square, [2]), timeout=60)  # its jobs fail instead of waiting for ever
+        assert j.failure.reason == CANNOT_IMPORT
+    finally:
+        ex.close()
 
 
 def test_in_process_runs_here_and_keeps_its_own_state():

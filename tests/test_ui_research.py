@@ -208,6 +208,25 @@ def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path, monkeyp
         s.close()
 
 
+def test_a_bundle_of_runs_held_in_this_process_starts_no_worker(tmp_path):
+    """One seed, compared with the baseline: the run and its twin are both held by the tab, so the bundle's sweep
+    holds both, read from them, and no worker process is started for it."""
+    from ui import bundle
+
+    s = Session(seed=3, scale=SCALE)
+    try:
+        s.set_compare(True)
+        s.set_levers({"commute_minutes_cs_xt": 15.0})
+        s.step(5)
+        z = zipfile.ZipFile(io.BytesIO(bundle.build(s)))
+        z.extractall(tmp_path)
+        runs = pd.read_parquet(tmp_path / "sweep" / "runs.parquet")
+        assert (runs.status == "ok").all() and len(runs) == 2 and runs.init_seconds.isna().all()
+        assert not s.pool.started
+    finally:
+        s.close()
+
+
 def _gone(pid: int) -> bool:
     """The process has died (a zombie until its parent reaps it, or reaped)."""
     try:

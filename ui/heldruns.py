@@ -77,12 +77,13 @@ class HeldRuns:
         return out
 
     def in_flight(self) -> int:
-        return sum(not j.done for j in self._jobs)
+        """Jobs not yet handed out by poll (a held run's is done at once, and still to be handed out)."""
+        return len(self._jobs)
 
     def poll(self, timeout: float) -> list[Job]:
         # the tab's pool is shared with its background thread: finished jobs are told apart by their own flag,
         # never by what the pool's poll hands out
-        if not any(j.done for j in self._jobs) and self.in_flight():
+        if self._jobs and not any(j.done for j in self._jobs):
             self.pool.poll(timeout)
         done = [j for j in self._jobs if j.done]
         self._jobs = [j for j in self._jobs if not j.done]

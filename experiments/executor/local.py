@@ -285,6 +285,17 @@ class LocalProcesses:
         self._send(s, ("run", [(j.id, j.payload) for j in jobs]))
 
     def _dispatch(self) -> None:
+        broken = [s for s in self._slots if s.probe is not None and not s.ready]
+        if broken and len(broken) == len(self._slots):  # no worker can run anything: fail instead of waiting
+            text = f"{CANNOT_IMPORT}: worker processes cannot import what their jobs need ({broken[0].probe.get('error')})"
+            for s in broken:
+                for j in s.backlog:
+                    self._finish(j, failure=Failure(CANNOT_IMPORT, text))
+                s.backlog.clear()
+            for batch in self._queue:
+                for j in batch:
+                    self._finish(j, failure=Failure(CANNOT_IMPORT, text))
+            self._queue.clear()
         for s in self._slots:
             if s.ready and s.backlog:
                 jobs, s.backlog = s.backlog, []
@@ -300,6 +311,11 @@ class LocalProcesses:
         kind = msg[0]
         if kind == "hello":
             s.probe = msg[1]
+            if not s.ready:  # it cannot import what its jobs need: they fail here, nothing waits for it for ever
+                text = f"{CANNOT_IMPORT}: worker process {s.proc.pid}: {s.probe.get('error')}"
+                for j in s.backlog:
+                    self._finish(j, failure=Failure(CANNOT_IMPORT, text))
+                s.backlog.clear()
         elif kind == "done":
             _, job_id, ok, value, tb, exc = msg
             j = next((x for x in s.sent if x.id == job_id), None)

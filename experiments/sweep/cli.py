@@ -107,8 +107,8 @@ def _exec_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds a run may take before its worker is killed (default from the sweep file)")
     p.add_argument("--batch", type=int, default=None, metavar="N",
-                   help="runs sent to a worker as one task (default 1 on local processes, which already hold their "
-                        "next run; 4 on Dask, where each task costs a scheduler round trip)")
+                   help="runs sent to a worker as one task (default 1: local workers already hold their next run; "
+                        "more pays off where a round trip is long against a run, e.g. a remote Dask scheduler)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--allow-mixed-platforms", action="store_true",
                    help="accept runs on a platform fingerprint other than the sweep's (model/platform.py): their "

@@ -47,7 +47,9 @@ def _failed(task: dict, error: str) -> dict[str, Any]:
 
 WORKER_IMPORT_ERROR = CANNOT_IMPORT
 PRELOAD = ("model", "experiments.sweep.worker", "experiments.runner")  # what every sweep worker imports once
-DASK_BATCH = 4  # runs per Dask task by default: a scheduler round trip per run is a noticeable share of a run
+BATCH = 1  # runs per task by default: measured on 2 cores (calib40, 3 s runs), 4 per task was no faster on local
+# processes (each already holds its next run) nor on a LocalCluster; larger batches pay off where a round trip is
+# long against a run (a remote scheduler, tiny runs): --batch
 
 
 def _provenance(spec: spec_mod.SweepSpec) -> dict[str, Any]:
@@ -144,8 +146,7 @@ def run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.Swe
     Everything is checked (sweep file, design size, outputs, folder writable, workers' platforms) before the
     folder is created or any run starts. ``executor``: one the caller owns and keeps (its workers stay warm for
     the caller's next sweep; it is not closed here); else one is opened from ``workers``/``dask``/``timeout`` and
-    closed at the end. ``batch``: runs per task (default 1 on local processes, where each worker already holds
-    its next run, DASK_BATCH on Dask).
+    closed at the end. ``batch``: runs per task (default BATCH).
     """
     from experiments.io import remove_empty_folders, writable_folder
 
@@ -214,7 +215,7 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
                 "executor": None, "failed_total": int((runs.status == "failed").sum())}
     own = executor is None
     ex = executor or _open_executor(workers, dask, len(queue), timeout)
-    batch = batch or (DASK_BATCH if dask else 1)
+    batch = batch or BATCH
     try:
         plats, sweep_rec, info, mixed_logged = _check_platforms(
             ex, store, info, allow_mixed, dask, new=(spec, design, source) if new_spec is not None else None)

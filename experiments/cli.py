@@ -42,16 +42,17 @@ def cmd_run(a: argparse.Namespace) -> int:
     with output_folder(a.out):
         info = run_to_folder(a.scenario, a.seed, a.until, Path(a.out), overrides)
     from experiments.report.labels import CORE_EN
+    from model.summary import RunSummary
 
-    s = info["summary"]
+    s = RunSummary.from_dict(info["summary"])  # what run.json holds, read back strictly
     print(f"{a.scenario} seed {a.seed} scale {info['config']['scale']}: {info['config']['start_year']}-{a.until} in "
           f"{time.perf_counter() - t:.1f} s -> {a.out}")
-    print(f"  {CORE_EN} GDP share {s['core_share']['gdp_100m_yuan']['first']:.3f} -> "
-          f"{s['core_share']['gdp_100m_yuan']['last']:.3f}; theta {s['theta']['theta']:+.2f} (se {s['theta']['se']:.2f})")
-    for city, c in s["cities"].items():
-        f = c["net_flows_from_core"]
-        print(f"  {city:9s} {c['verdict']:9s} share {c['gdp_share_change_pp']:+.2f} pp, net from {CORE_EN}: "
-              f"talent {f['talent_persons'] / 1e4:+.1f} 10k, firms/branches {f['firms_and_branches']:+.0f}")
+    gdp = s.core_share.gdp_100m_yuan
+    print(f"  {CORE_EN} GDP share {gdp.first:.3f} -> {gdp.last:.3f}; theta {s.theta.theta:+.2f} (se {s.theta.se:.2f})")
+    for city, c in s.cities.items():
+        f = c.net_flows_from_core
+        print(f"  {city:9s} {c.verdict:9s} share {c.gdp_share_change_pp:+.2f} pp, net from {CORE_EN}: "
+              f"talent {f.talent_persons / 1e4:+.1f} 10k, firms/branches {f.firms_and_branches:+.0f}")
     return 0
 
 

@@ -100,12 +100,16 @@ def to_latex(t: pd.DataFrame) -> str:
 def outofsample(out: Path, seeds: int = 6, scale: int = 200, workers: int = 2,
                 overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     from experiments.runner import git_commit, versions
-    from experiments.validate import run_hindcast
+    from experiments.validate import hindcast_executor, run_hindcast
 
     overrides = {"scale": scale, **(overrides or {})}
     t0 = time.perf_counter()
-    runs = {k: run_hindcast(list(range(1, seeds + 1)), overrides, workers, scen, until=UNTIL)
-            for k, scen in SCENARIOS.items()}
+    ex = hindcast_executor(workers, seeds)  # one set of warm workers for both scenarios
+    try:
+        runs = {k: run_hindcast(list(range(1, seeds + 1)), overrides, workers, scen, until=UNTIL, executor=ex)
+                for k, scen in SCENARIOS.items()}
+    finally:
+        ex.close()
     seconds = time.perf_counter() - t0
     t = table(recorded(), runs)
     out.mkdir(parents=True, exist_ok=True)

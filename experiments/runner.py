@@ -70,8 +70,8 @@ def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: di
         "governments": model.governance.decisions,  # each year's choices per city and enclave agreement (model/governance/)
         "units": {"money": f"100 million yuan ({model.start_year} prices)", "people": "10k persons", "firms": "establishments",
                   "wages": "yuan per year", "flows.count": "persons, firms or 100m yuan (see unit column)"},
-        "summary": summary,
-        "verdict": summary.get("verdict", {}),
+        "summary": summary.to_dict(),
+        "verdict": getattr(summary, "verdict", {}),  # none before a complete statistical year
     }
     meta = {"czt_sim.seed": str(seed), "czt_sim.scenario": model.scenario_def.name, "czt_sim.git": info["git_commit"],
             "czt_sim.platform": json.dumps(plat, sort_keys=True)}

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from experiments.executor import Executor, open_executor, run_all
 from experiments.io import write_csv, write_json, write_parquet, write_text
 from experiments.report.labels import CITY
 from model import history
@@ -42,14 +42,23 @@ def _one(task: tuple[str, int, dict[str, Any], int]) -> pd.DataFrame:
     return m.annual_frame().assign(seed=seed)
 
 
+def hindcast_executor(workers: int, runs: int) -> Executor:
+    """Where the hindcast runs go: this process (``workers`` 0 or 1) or up to ``workers`` warm local processes."""
+    return open_executor(0 if workers <= 1 else min(workers, runs))
+
+
 def run_hindcast(seeds: list[int], overrides: dict[str, Any], workers: int = 2,
-                 scenario: str = "hindcast-2010", until: int = history.LAST_YEAR) -> list[pd.DataFrame]:
-    """One annual city table per seed (in seed order, whatever the number of processes)."""
+                 scenario: str = "hindcast-2010", until: int = history.LAST_YEAR,
+                 executor: Executor | None = None) -> list[pd.DataFrame]:
+    """One annual city table per seed (in seed order, whatever the number of processes). ``executor``: the
+    caller's (kept open, its workers warm for the next call); else one is opened for these runs and closed."""
     tasks = [(scenario, s, overrides, until) for s in seeds]
-    if workers <= 1:
-        return [_one(t) for t in tasks]
-    with ProcessPoolExecutor(max_workers=workers) as ex:
-        return list(ex.map(_one, tasks))
+    ex = executor or hindcast_executor(workers, len(tasks))
+    try:
+        return run_all(ex, _one, tasks)
+    finally:
+        if executor is None:
+            ex.close()
 
 
 def to_latex(table: pd.DataFrame) -> str:

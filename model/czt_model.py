@@ -15,7 +15,7 @@ firms are ``mesa.Agent`` handles on the firm table.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -47,6 +47,9 @@ from model.recorder import Recorder
 from model.residence import Residence
 from model.demography import Migration
 from model.scenarios import Enclave, Scenario, load, parse_enclave
+
+if TYPE_CHECKING:  # annotations only
+    from model.summary import NoCompleteYear, RunSummary
 
 LEVERS = tuple(p.name for p in PARAMS if p.lever)
 
@@ -320,7 +323,8 @@ class CZTModel(mesa.Model):
     def annual_frame(self) -> pd.DataFrame:
         return self.recorder.annual_frame()
 
-    def summary(self) -> dict:
+    def summary(self) -> "RunSummary | NoCompleteYear":
+        """Every summary measure over the complete statistical years so far (model.summary)."""
         from model.summary import summarize
 
         return summarize(self.annual_frame(), self.flows_frame(), self.start_year)

@@ -28,6 +28,9 @@ class ConfigError(ValueError):
     """A user mistake in parameters, scenario or sweep files. Its str() is the one-line message."""
 
     def __init__(self, field: str, value: Any, allowed: str, kind: str = "invalid value") -> None:
-        self.field, self.value, self.allowed_text = field, value, allowed
+        self.field, self.value, self.allowed_text, self.kind = field, value, allowed, kind
         super().__init__(one_line(f"{kind} for '{one_line(field, MAX_FIELD)}': {short_repr(value)}; "
                                   f"allowed: {allowed}"))
+
+    def __reduce__(self):  # raised in a worker process, it comes back as itself (experiments/executor)
+        return type(self), (self.field, self.value, self.allowed_text, self.kind)

@@ -1,7 +1,8 @@
 """Shared helpers for the core-model tests.
 
 Runs are expensive (a few seconds each), so they are cached for the whole session and, when a test
-module needs several independent runs, computed two at a time in worker processes (``prefetch``).
+module needs several independent runs, computed two at a time in worker processes (``prefetch``: the session's
+one warm pool of the project's executor, experiments/executor, so imports and numba loading are paid once).
 Worker processes return only the data frames (plain pandas objects), never the model.
 """
 
@@ -11,8 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +52,10 @@ def prefetch(specs: list[tuple]) -> None:
             _, c, f = _run_frames(s)
             _FRAMES[s] = (c, f)
         return
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
-        for s, c, f in ex.map(_run_frames, todo):
-            _FRAMES[s] = (c, f)
+    from experiments.executor import run_all, shared
+
+    for s, c, f in run_all(shared(2), _run_frames, todo):
+        _FRAMES[s] = (c, f)
 
 
 def frames(s: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:

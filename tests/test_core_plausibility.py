@@ -133,20 +133,20 @@ def test_summary_is_consistent_with_frames():
     m.run_until(2027)
     s = m.summary()
     a, f = m.annual_frame(), m.flows_frame()
-    assert s["first_year"] == 2019 and s["last_year"] == 2027
+    assert s.first_year == 2019 and s.last_year == 2027
     share = a.pivot(index="year", columns="city", values="gdp_share")
-    assert s["core_share"]["gdp_100m_yuan"]["first"] == pytest.approx(share.changsha.loc[2019])
-    assert s["core_share"]["gdp_100m_yuan"]["last"] == pytest.approx(share.changsha.loc[2027])
+    assert s.core_share.gdp_100m_yuan.first == pytest.approx(share.changsha.loc[2019])
+    assert s.core_share.gdp_100m_yuan.last == pytest.approx(share.changsha.loc[2027])
     for city in ("zhuzhou", "xiangtan"):
         ch = 100 * (share[city].loc[2027] - share[city].loc[2019])
-        assert s["cities"][city]["gdp_share_change_pp"] == pytest.approx(ch)
-        flows = s["cities"][city]["net_flows_from_core"]
+        assert s.cities[city].gdp_share_change_pp == pytest.approx(ch)
+        flows = s.cities[city].net_flows_from_core
         for kinds, key in ((("move_talent",), "talent_persons"), (("firm_relocation", "branch_opening"), "firms_and_branches")):
             k = f[f.kind.isin(kinds)]
             net = k[(k.origin == "changsha") & (k.destination == city)]["count"].sum() - \
                 k[(k.origin == city) & (k.destination == "changsha")]["count"].sum()
-            assert flows[key] == pytest.approx(net), (city, key)
-        assert s["verdict"][city] == verdict(ch, flows)
-    assert s["theta_same_year"]["n"] == 2 * (2027 - 2019)  # 8 growth years per periphery city
-    assert s["theta"]["n"] == 2 * (2027 - 2019 - 2) and s["theta"]["lags"] == 2  # the first two are lags only
-    assert np.isfinite(s["theta"]["theta"]) and np.isfinite(s["theta_same_year"]["theta"])
+            assert getattr(flows, key) == pytest.approx(net), (city, key)
+        assert s.verdict[city] == s.cities[city].verdict == verdict(ch, vars(flows))
+    assert s.theta_same_year.n == 2 * (2027 - 2019)  # 8 growth years per periphery city
+    assert s.theta.n == 2 * (2027 - 2019 - 2) and s.theta.lags == 2  # the first two are lags only
+    assert np.isfinite(s.theta.theta) and np.isfinite(s.theta_same_year.theta)

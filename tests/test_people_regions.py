@@ -109,7 +109,7 @@ def test_summary_reports_the_siphon_from_the_province_apart_from_the_cluster():
     m = CZTModel("baseline", seed=4, overrides={"scale": TEST_SCALE})
     m.run_until(2021)
     s = m.summary()
-    core = s["core_siphon_10k_per_year"]
-    src = s["people_sources_10k_per_year"][CORE_CITY]
-    assert core["from_rest_of_hunan"] == src["rest_of_hunan"] > 0
-    assert core["from_periphery"] == pytest.approx(sum(src[p] for p in PERIPHERY_CITIES))
+    core = s.core_siphon_10k_per_year
+    src = s.people_sources_10k_per_year[CORE_CITY]
+    assert core.from_rest_of_hunan == src["rest_of_hunan"] > 0
+    assert core.from_periphery == pytest.approx(sum(src[p] for p in PERIPHERY_CITIES))

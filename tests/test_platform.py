@@ -177,10 +177,19 @@ def test_local_worker_result_from_another_platform_is_not_recorded(tmp_path, mon
 
 
 # ---- Dask: one external worker process (no nanny) next to a scheduler in this process
-def _worker(addr: str, cwd: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", addr, "--no-nanny", "--nthreads",
-                             "1", "--no-dashboard"], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+def _worker(addr: str, cwd: Path, env: dict, flags: tuple[str, ...] = ()) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, *flags, "-m", "distributed.cli.dask_worker", addr, "--no-nanny",
+                             "--nthreads", "1", "--no-dashboard"], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+
+
+def _without_the_package() -> tuple[dict, tuple[str, ...]]:
+    """An environment with dask but without CZT-Sim: this interpreter's site-packages on the path, but ``-S``, so
+    the install's .pth hook (pip install -e) is never run; the worker starts outside the checkout."""
+    import sysconfig
+
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    return env, ("-S",)
 
 
 def _wait_workers(addr: str, n: int) -> None:
@@ -208,8 +217,11 @@ def scheduler():
 
 def test_dask_workers_that_cannot_import_the_project_refused_before_any_run(tmp_path, scheduler):
     addr = scheduler(0)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    w = _worker(addr, tmp_path, env)  # started outside the repository, no PYTHONPATH: cannot import it
+    env, flags = _without_the_package()
+    check = subprocess.run([sys.executable, *flags, "-c", "import distributed\nimport experiments"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert "No module named 'experiments'" in check.stderr  # dask is there, the project is not
+    w = _worker(addr, tmp_path, env, flags)
     try:
         _wait_workers(addr, 1)
         t = time.time()
@@ -220,13 +232,14 @@ def test_dask_workers_that_cannot_import_the_project_refused_before_any_run(tmp_
         w.terminate()
         w.wait(timeout=30)
     msg = str(info.value)
-    assert "cannot import" in msg and "No module named 'experiments'" in msg and f"PYTHONPATH={ROOT}" in msg
+    assert "cannot import" in msg and "No module named 'experiments'" in msg and f"pip install -e {ROOT}" in msg
+    assert "\n" not in msg
     assert not (tmp_path / "o").exists()  # refused before the folder was made
 
 
 def test_dask_cluster_of_mixed_platforms_refused_before_any_run(tmp_path, scheduler):
     addr = scheduler(1)  # one worker in this process, on this platform
-    env = {**os.environ, "PYTHONPATH": str(ROOT), platform.OVERRIDE_ENV: "other-node"}
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, platform.OVERRIDE_ENV: "other-node"}
     w = _worker(addr, tmp_path, env)
     try:
         _wait_workers(addr, 2)

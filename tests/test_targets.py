@@ -178,10 +178,12 @@ def test_gap_goals_on_constructed_cities(last, narrowed):
 
 
 def test_summary_carries_the_tables(run, annual):
-    s = run.summary()  # what run.json's "summary" holds
+    s = run.summary().to_dict()  # what run.json's "summary" holds
     assert s["plan_targets_2025"] == plan_table(annual, 2025) and s["gap_goals_2035"] == gap_goals(annual, 2035)
     g = {r["key"]: r for r in s["gap_goals_2035"]}["theil_gdp_per_capita"]
     assert (g["first"], g["value"]) == (s["theil_gdp_per_capita"]["first"], s["theil_gdp_per_capita"]["last"])
+    typed = {r.key: r for r in run.summary().gap_goals_2035}["theil_gdp_per_capita"]
+    assert (typed.first, typed.value) == (g["first"], g["value"])  # the typed rows are the same rows
     import json
 
     json.dumps(s, allow_nan=False)  # JSON-ready: plain floats, bools and None

@@ -668,7 +668,7 @@ def test_verdict_panel_shows_where_changsha_gains_residents():
         card = html[html.index('id="people-sources"'):]
         rows = re.findall(r"<td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>", card)
         got = {k: float(v) for k, v in rows}
-        src = s["people_sources_10k_per_year"][CORE_CITY]
+        src = s.people_sources_10k_per_year[CORE_CITY]
         assert set(got) == {names[p] for p in src}
         for p, v in src.items():
             assert got[names[p]] == pytest.approx(v, abs=0.005)

@@ -19,7 +19,7 @@ from model.errors import ConfigError
 from model.measures import verdict_by_year
 from model.summary import summarize
 from ui import urlstate
-from ui.ensemble import Ensemble, EnsemblePool, RunSpec
+from ui.ensemble import Ensemble, RunSpec, tab_pool
 from ui.session import Session
 
 SCALE = 500
@@ -27,7 +27,7 @@ SCALE = 500
 
 @pytest.fixture(scope="module")
 def pool():
-    p = EnsemblePool(workers=2)
+    p = tab_pool(workers=2)
     yield p
     p.close()
 
@@ -59,7 +59,7 @@ def test_verdict_by_year_is_the_summary_verdict_of_each_year():
         by_year = verdict_by_year(a, f)
         assert sorted(by_year) == sorted(a.year.unique())
         for y, v in by_year.items():
-            assert summarize(a[a.year <= y], f[f.year <= y], m.start_year)["verdict"] == v
+            assert summarize(a[a.year <= y], f[f.year <= y], m.start_year).verdict == v
 
 
 def test_session_ensemble_strip_and_pins():
@@ -149,11 +149,13 @@ def test_a_quarter_out_of_range_keeps_the_run():
         s.close()
 
 
-def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path):
+def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path, monkeypatch):
     """The bundle's configuration names the levers and seeds; its twin is the baseline run of the same seed; its
-    sweep folder holds the app's runs (same annual rows as the app's run) and python -m experiments report reads
-    it."""
+    sweep folder holds the app's runs (same annual rows as the app's run), taken from the runs the tab holds (the
+    run shown here, the other seed from the worker that keeps it; only the other seed's twin is simulated), the
+    same results as running its sweep file again; python -m experiments report reads it."""
     from experiments.report.build import build as build_report
+    from experiments.sweep.runner import run as run_sweep
     from ui import bundle
 
     s = Session(seed=9, scale=SCALE)
@@ -161,7 +163,8 @@ def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path):
         s.set_levers({"commute_minutes_cs_xt": 15.0})
         s.set_seeds(2)
         s.step(9)
-        z = zipfile.ZipFile(io.BytesIO(bundle.build(s, sweep_workers=0)))
+        s.sync_ensembles()  # seed 10 is held by a worker
+        z = zipfile.ZipFile(io.BytesIO(bundle.build(s)))
         z.extractall(tmp_path)
         cfg = json.loads(z.read("config.json"))
         assert cfg["run"] == {"scenario": "baseline", "levers": {"commute_minutes_cs_xt": 15.0}, "scale": SCALE,
@@ -181,26 +184,80 @@ def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path):
         app = pd.read_parquet(tmp_path / "run" / "annual.parquet")
         app = app[app.year <= 2020].sort_values(["year", "city"]).gdp_100m_yuan.to_numpy()
         np.testing.assert_array_equal(mine, app)
+        held = runs.set_index(["scenario", "seed"]).init_seconds  # None: read from a held run, not simulated
+        assert held[("app-run", 9)] != held[("app-run", 9)] and held[("app-run", 10)] != held[("app-run", 10)]
+        assert held[("baseline", 9)] != held[("baseline", 9)] and held[("baseline", 10)] > 0
+        monkeypatch.chdir(tmp_path / "sweep")  # as README.txt says: its sweep file is run from inside sweep/
+        again = run_sweep(tmp_path / "again", spec_path="sweep.toml", workers=0, progress=False,
+                          stream=io.StringIO())  # the sweep file of the bundle, run afresh
+        assert again["ok"] == 4
+        fresh = pd.read_parquet(tmp_path / "again" / "runs.parquet").set_index("run_id").sort_index()
+        kept = pd.read_parquet(tmp_path / "sweep" / "runs.parquet").set_index("run_id").sort_index()
+        from experiments.sweep.metrics import METRICS, VERDICTS
+
+        assert list(fresh.index) == list(kept.index)  # the same runs (ids hash configuration, seed and code)
+        pd.testing.assert_frame_equal(fresh[list(METRICS + VERDICTS)], kept[list(METRICS + VERDICTS)])
+        order = ["run_id", "year", "city"]
+        a, b = (pd.read_parquet(tmp_path / d / "cities.parquet").sort_values(order).reset_index(drop=True)
+                for d in ("again", "sweep"))
+        pd.testing.assert_frame_equal(a.drop(columns="scenario"), b.drop(columns="scenario"))
+        assert (a.scenario.str.rsplit("/", n=1).str[-1] == b.scenario.str.rsplit("/", n=1).str[-1]).all()  # paths differ
         build_report(tmp_path / "sweep", tmp_path / "report")
         assert (tmp_path / "report" / "report.md").exists()
     finally:
         s.close()
 
 
+def test_a_bundle_of_runs_held_in_this_process_starts_no_worker(tmp_path):
+    """One seed, compared with the baseline: the run and its twin are both held by the tab, so the bundle's sweep
+    holds both, read from them, and no worker process is started for it."""
+    from ui import bundle
+
+    s = Session(seed=3, scale=SCALE)
+    try:
+        s.set_compare(True)
+        s.set_levers({"commute_minutes_cs_xt": 15.0})
+        s.step(5)
+        z = zipfile.ZipFile(io.BytesIO(bundle.build(s)))
+        z.extractall(tmp_path)
+        runs = pd.read_parquet(tmp_path / "sweep" / "runs.parquet")
+        assert (runs.status == "ok").all() and len(runs) == 2 and runs.init_seconds.isna().all()
+        assert not s.pool.started
+    finally:
+        s.close()
+
+
+def _gone(pid: int) -> bool:
+    """The process has died (a zombie until its parent reaps it, or reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def test_a_dead_worker_fails_the_ensemble_and_the_pool_recovers():
     """A worker that dies mid-run: the ensemble reports the failure (no gap, no answer read out of step), the pool
-    restarts its workers, and a new ensemble on it gives its seeds' runs again. After close, nothing restarts."""
-    pool = EnsemblePool(workers=2)
+    replaces that worker (the other keeps its process), and a new ensemble on it gives its seeds' runs again. After
+    close, nothing restarts."""
+    import os
+    import signal
+    import time
+
+    pool = tab_pool(workers=2)
     try:
         spec = RunSpec.make("baseline", {}, SCALE, [21, 22])
         e = Ensemble(pool, spec)
         e.advance_to(2)
-        gen = pool.generation
-        pool._procs[1].kill()
-        pool._procs[1].join()
+        gen, pids = pool.generation, pool.pids()
+        os.kill(pids[1], signal.SIGKILL)
+        deadline = time.time() + 30
+        while not _gone(pids[1]) and time.time() < deadline:
+            time.sleep(0.01)
         with pytest.raises(RuntimeError, match="worker"):
             e.advance_to(4)
-        assert e.error and pool.generation == gen + 1 and not pool.started
+        assert e.error and pool.generation == gen + 1
+        assert pool.pids()[0] == pids[0] and pool.pids()[1] != pids[1]  # the dead one replaced, the other kept
         e.advance_to(6)  # a failed ensemble is not retried
         assert e.steps == 2
         again = Ensemble(pool, spec)

@@ -21,12 +21,10 @@ of 10 replications siphon in the study). No scenario of the study gives spillove
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-
 import numpy as np
 import pytest
 
+from experiments.executor import run_all, shared
 from experiments.runner import run_model
 
 SEEDS = tuple(range(1, 9))
@@ -38,7 +36,8 @@ SCENARIOS = ("baseline", "industrial-coordination", "strong-capital", "integrati
 def _run(args: tuple[str, int]) -> dict:
     scenario, seed = args
     model, _ = run_model(scenario, seed, 2035, {"scale": 200})
-    out = model.summary()["cities"]
+    out = {city: {"gdp_share_change_pp": c.gdp_share_change_pp, "verdict": c.verdict}
+           for city, c in model.summary().cities.items()}
     last = model.annual_frame().query("year == 2035").set_index("city")
     first = model.annual_frame().query("year == 2019").set_index("city")
     out["changsha"] = {"commuters_in_10k": float(last.at["changsha", "commuters_in_10k"]),
@@ -49,8 +48,7 @@ def _run(args: tuple[str, int]) -> dict:
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, list[dict]]:
     jobs = [(sc, s) for sc in SCENARIOS for s in SEEDS]
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
-        res = list(ex.map(_run, jobs))
+    res = run_all(shared(2), _run, jobs)  # the session's warm workers (experiments/executor)
     return {sc: [r for (name, _), r in zip(jobs, res) if name == sc] for sc in SCENARIOS}
 
 

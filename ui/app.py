@@ -22,6 +22,7 @@ from model.errors import ConfigError
 from model.identity import CORE_CITY, N_CITIES, PERIPHERY_CITIES
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS
 from model.scenarios import load
+from model.summary import RunSummary
 from ui import bundle, draw
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available
 from ui.units_zh import allowed_text
@@ -552,34 +553,34 @@ def MapView(sess: Session, lang: str, version: int, size_by):
     solara.HTML(tag="div", unsafe_innerHTML=svg, attributes={"id": "map-box"}, style="max-width:600px")
 
 
-def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, start_year: int) -> str:
-    if summary is None or "cities" not in summary:
+def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, lang: str, start_year: int) -> str:
+    if not isinstance(summary, RunSummary):  # none yet, or no complete statistical year
         return f'<div id="verdict-wait" style="color:#555">{escape(t(lang, "verdict_wait", year=start_year + 1))}</div>'
-    out = [f'<div style="font-size:12px;color:#555">{escape(t(lang, "years_covered", first=summary["first_year"], last=summary["last_year"]))}</div>',
+    out = [f'<div style="font-size:12px;color:#555">{escape(t(lang, "years_covered", first=summary.first_year, last=summary.last_year))}</div>',
            '<div style="display:flex;gap:12px;flex-wrap:wrap">']
     core = core_name(lang)
     for city in PERIPHERY_CITIES:
-        c = summary["cities"][city]
-        v = c["verdict"]
-        fl = c["net_flows_from_core"]
-        rows = [(t(lang, "gdp_share_change"), f'{c["gdp_share_change_pp"]:+.2f}'),
-                (t(lang, "gdp_share"), f'{c["gdp_share_first"]:.1%} → {c["gdp_share_last"]:.1%}'),
-                (t(lang, "net_talent", core=core), f'{fl["talent_persons"]:+,.0f}'),
-                (t(lang, "net_ordinary", core=core), f'{fl["ordinary_persons"]:+,.0f}'),
-                (t(lang, "net_firms", core=core), f'{fl["firms_and_branches"]:+,.0f}')]
+        c = summary.cities[city]
+        v = c.verdict
+        fl = c.net_flows_from_core
+        rows = [(t(lang, "gdp_share_change"), f'{c.gdp_share_change_pp:+.2f}'),
+                (t(lang, "gdp_share"), f'{c.gdp_share_first:.1%} → {c.gdp_share_last:.1%}'),
+                (t(lang, "net_talent", core=core), f'{fl.talent_persons:+,.0f}'),
+                (t(lang, "net_ordinary", core=core), f'{fl.ordinary_persons:+,.0f}'),
+                (t(lang, "net_firms", core=core), f'{fl.firms_and_branches:+,.0f}')]
         bv = ""
-        if base_summary is not None and "verdict" in base_summary:
-            b = base_summary["verdict"][city]
-            bc = base_summary["cities"][city]
+        if isinstance(base_summary, RunSummary):
+            bc = base_summary.cities[city]
+            b = bc.verdict
             bv = (f'<div style="font-size:12px;color:#555">{escape(t(lang, "baseline_verdict"))}: '
                   f'<b style="color:{VERDICT_COLORS[b]}" class="base-verdict" data-verdict="{b}">{escape(t(lang, b))}</b>'
-                  f' ({bc["gdp_share_change_pp"]:+.2f} pp)</div>')
+                  f' ({bc.gdp_share_change_pp:+.2f} pp)</div>')
         out.append(f'<div class="verdict-card" id="verdict-{city}" data-verdict="{v}" '
                    f'style="border:2px solid {VERDICT_COLORS[v]};border-radius:6px;padding:8px;min-width:260px">'
                    f'<div style="font-size:16px;font-weight:bold">{escape(city_name(lang, city))}: '
                    f'<span style="color:{VERDICT_COLORS[v]}">{escape(t(lang, v))}</span></div>{bv}'
                    + html_table(rows) + "</div>")
-    src = summary.get("people_sources_10k_per_year", {}).get(CORE_CITY)
+    src = summary.people_sources_10k_per_year.get(CORE_CITY)
     if src:
         rows = [(place_name(lang, k), f"{v:+.2f}") for k, v in src.items()]
         out.append('<div class="people-sources-card" id="people-sources" style="border:2px solid #888;border-radius:6px;'
@@ -588,7 +589,7 @@ def verdict_html(summary: dict | None, base_summary: dict | None, lang: str, sta
                    f'<div style="font-size:11px;color:#666">{escape(t(lang, "people_sources_note"))}</div>'
                    + html_table(rows, table_id="people-sources-table") + "</div>")
     out.append("</div>")
-    rule = summary.get("verdict_rule", "")
+    rule = summary.verdict_rule
     if lang == "zh":
         from model.measures import VERDICT_RULE
 

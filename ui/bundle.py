@@ -7,8 +7,10 @@ Inside (``README.txt`` in the zip says the same):
   and ``run.json`` with the settings and summary measures;
 - ``twin/``: the same for its twin, the baseline with the same seed and scale, to the same quarter;
 - ``sweep/``: a sweep results folder (``python -m experiments sweep``'s format, design "scenarios") holding the
-  twin and the run for every seed of the ensemble through the last complete year, redone from the configuration
-  (the runs are the app's own: same configuration and seeds, same results on the same platform), so that
+  twin and the run for every seed of the ensemble through the last complete year: the app's own runs as the tab
+  holds them (the run shown, its ensemble's seeds in the tab's workers, pinned runs of the same configuration),
+  read at that year's end; only the runs nobody holds (the twins of the other seeds) are simulated, on the tab's
+  workers. The same results as running the sweep file again on the same platform, so that
   ``python -m experiments report sweep --out report`` makes the paper tables and figures of the comparison;
   ``sweep/app-run.toml`` is the run as a scenario file and ``sweep/sweep.toml`` the sweep file (to run it again:
   ``cd sweep && python -m experiments sweep sweep.toml --out ../again``). The sweep's tables name the scenario
@@ -74,11 +76,26 @@ def _tables(frames, folder: Path, info: dict[str, Any]) -> None:
     write_json(info, folder / "run.json")
 
 
-def build(sess, sweep_workers: int = 2) -> bytes:
-    """The bundle of a Session, as zip bytes. Redoes the sweep part (seconds to a minute at the app's scales)."""
+def _held(ensembles, spec) -> list[tuple[str, Any]]:
+    """The tab's ensembles whose members are runs of the bundle's sweep: ("run", e) for the run's configuration,
+    ("twin", e) for the baseline at the same scale."""
+    out = []
+    for e in ensembles:
+        if e.spec.scale != spec.scale:
+            continue
+        if (e.spec.scenario, e.spec.overrides) == (spec.scenario, spec.overrides):
+            out.append(("run", e))
+        elif e.spec.scenario == TWIN and not e.spec.overrides:
+            out.append(("twin", e))
+    return out
+
+
+def build(sess) -> bytes:
+    """The bundle of a Session, as zip bytes, from the runs the tab holds (seconds)."""
     from experiments.sweep.design import code_version
     from experiments.sweep.runner import run as run_sweep
     from model import platform
+    from ui.heldruns import HeldRuns
     from ui.session import Session
 
     with sess.lock:  # one consistent quarter: the play loop steps the model under this lock
@@ -87,10 +104,13 @@ def build(sess, sweep_workers: int = 2) -> bytes:
         steps = m.steps
         settings = sess.settings()
         summary = sess.summary()
+        summary = None if summary is None else summary.to_dict()
         run_frames = _frames(m)
         base = sess.base
-        twin_frames = _frames(base) if base is not None and base.steps == steps else None
+        twin_model = base if base is not None and base.steps == steps else None
+        twin_frames = _frames(twin_model) if twin_model is not None else None
         has_twin = not (spec.scenario == TWIN and not spec.overrides) and m.start_year == sess.base_start_year
+        ensembles = _held([e for e in [sess.ens, *sess.pins.values()] if e is not None], spec)
     last_year = m.start_year + steps // 4 - 1  # the last complete year
     config = {
         "run": spec.to_dict(), "levers_now": settings["levers_now"], "start_year": m.start_year,
@@ -105,10 +125,10 @@ def build(sess, sweep_workers: int = 2) -> bytes:
         _tables(run_frames, root / "run", {**settings, "summary": summary})
         if has_twin:
             if twin_frames is None:
-                twin = Session._build(sess, TWIN, spec.seeds[0], spec.scale, {})
+                twin_model = Session._build(sess, TWIN, spec.seeds[0], spec.scale, {})
                 for _ in range(steps):
-                    twin.step()
-                twin_frames = _frames(twin)
+                    twin_model.step()
+                twin_frames = _frames(twin_model)
             _tables(twin_frames, root / "twin", {"scenario": TWIN, "seed": spec.seeds[0], "scale": spec.scale,
                                                  "quarters_simulated": steps})
         if steps >= 4:
@@ -119,8 +139,10 @@ def build(sess, sweep_workers: int = 2) -> bytes:
             sweep_file = sw / "sweep.toml"
             sweep_file.write_text(sweep_toml(str(scen_file), list(spec.seeds), last_year, spec.scale, has_twin),
                                   encoding="utf-8")
-            run_sweep(root / "sweep", spec_path=sweep_file, workers=sweep_workers, progress=False,
-                      stream=io.StringIO())
+            local = {("run", spec.seeds[0]): m, **({("twin", spec.seeds[0]): twin_model} if has_twin else {})}
+            held = HeldRuns(sess.pool, local, ensembles, lambda task: "twin" if task["scenario"] == TWIN else "run",
+                            sess.lock)
+            run_sweep(root / "sweep", spec_path=sweep_file, executor=held, progress=False, stream=io.StringIO())
             # the copies kept name the scenario file next to them: run them from inside sweep/
             (root / "sweep" / "app-run.toml").write_text(scen_file.read_text(encoding="utf-8"), encoding="utf-8")
             (root / "sweep" / "sweep.toml").write_text(

@@ -1,8 +1,9 @@
 """Ensembles for the app: several seeds of one configuration run in worker processes, stepped in lockstep.
 
 Plain Python (no Solara), tested directly. A ``RunSpec`` is what a run is (scenario, the app's lever values,
-scale, seeds); an ``EnsemblePool`` owns a few worker processes (spawned, so they never inherit the server's
-threads) that hold the models; an ``Ensemble`` is one spec's seeds spread over the pool's workers. Each member is
+scale, seeds); a tab's pool (``tab_pool``: local worker processes of the project's executor, spawned so they never
+inherit the server's threads) holds the models; an ``Ensemble`` is one spec's seeds spread over the pool's workers,
+each member kept by the worker it was built on (jobs pinned to that worker). Each member is
 exactly the run a single app run with that seed would be (same configuration, same ``rng``): the ensemble only
 adds seeds, it never changes one.
 
@@ -13,8 +14,6 @@ models.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,12 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.executor import Executor, LocalProcesses, state
 from model.errors import ConfigError
 from model.params import BY_NAME
 
 MAX_SEEDS = 16  # an ensemble in a browser tab; batch sweeps (python -m experiments sweep) take more
-BAND = (0.1, 0.9)
-_ONE_THREAD = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")  # quantiles of the band drawn around the median across seeds
+BAND = (0.1, 0.9)  # quantiles of the band drawn around the median across seeds
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,12 @@ class RunSpec:
 
 
 # ---------------------------------------------------------------------------- worker side
+# Jobs pinned to the worker that holds the members (experiments/executor): each keeps its models in the worker's
+# state, {key: [model, steps reported]}, from one job to the next.
+def _members() -> dict[tuple, list]:
+    return state().setdefault("ensemble_members", {})
+
+
 def _payload(model, sent: int | None) -> dict[str, Any]:
     """What a member reports after an advance: the city table's rows after step ``sent`` (all of them, the start
     state included, when None), and when a year has been completed the annual table and every year's verdict."""
@@ -102,133 +107,55 @@ def _payload(model, sent: int | None) -> dict[str, Any]:
     return out
 
 
-def _serve(conn) -> None:
-    """A worker: builds and steps the models it is given until told to stop (or its pipe closes)."""
+def add_member(job: tuple) -> None:
+    """Build one member: (key, scenario, lever values, scale, seed)."""
     from model import CZTModel
     from model.scenarios import load
 
-    models: dict[tuple, Any] = {}
-    sent: dict[tuple, int] = {}
-    while True:
-        try:
-            msg = conn.recv()
-        except EOFError:
-            return
-        op = msg[0]
-        try:
-            if op == "stop":
-                return
-            if op == "add":
-                _, key, scenario, overrides, scale, seed = msg
-                models[key] = CZTModel(load(scenario), seed=seed, overrides={**overrides, "scale": scale})
-                sent[key] = None
-                conn.send(("ok", None))
-            elif op == "advance":
-                _, keys, target = msg
-                res = {}
-                for key in keys:
-                    m = models[key]
-                    while m.steps < target:
-                        m.step()
-                    res[key] = _payload(m, sent[key])
-                    sent[key] = m.steps
-                conn.send(("ok", res))
-            elif op == "drop":
-                for key in msg[1]:
-                    models.pop(key, None)
-                    sent.pop(key, None)
-                conn.send(("ok", None))
-        except ConfigError as exc:
-            conn.send(("config", str(exc)))
-        except Exception as exc:  # a worker must answer, or the app would wait for ever
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    key, scenario, overrides, scale, seed = job
+    _members()[key] = [CZTModel(load(scenario), seed=seed, overrides={**overrides, "scale": scale}), None]
+
+
+def advance_members(job: tuple) -> dict[tuple, dict[str, Any]]:
+    """Step the members ``keys`` to ``target`` quarters; each one's new rows (see _payload)."""
+    keys, target = job
+    res = {}
+    for key in keys:
+        entry = _members()[key]
+        m = entry[0]
+        while m.steps < target:
+            m.step()
+        res[key] = _payload(m, entry[1])
+        entry[1] = m.steps
+    return res
+
+
+def drop_members(keys: list[tuple]) -> None:
+    for key in keys:
+        _members().pop(key, None)
+
+
+def member_run(job: tuple) -> dict[str, Any]:
+    """A sweep task's result from the member ``key`` this worker holds (the export bundle): stepped on to the
+    task's last year if it is behind (the rows it has not reported are reported by the next advance)."""
+    from experiments.sweep.worker import held_result
+
+    key, task = job
+    m = _members()[key][0]
+    need = 4 * (int(task["until"]) - m.start_year + 1)
+    while m.steps < need:
+        m.step()
+    return held_result(m, task)
 
 
 # ---------------------------------------------------------------------------- app side
-class EnsemblePool:
-    """Worker processes of one browser tab. Started on first use; ``close()`` (or the tab's end) stops them for
-    good. A failed call (a worker died, or answered with an error) stops every worker and bumps ``generation``:
-    the pipes are never left out of step, and every ensemble rebuilds from its start on its next advance."""
-
-    _env_lock = threading.Lock()  # two tabs starting pools at once must not interleave the environment edits
-
-    def __init__(self, workers: int = 2) -> None:
-        self.n = workers
-        self._procs: list = []
-        self._conns: list = []
-        self._lock = threading.Lock()
-        self.generation = 0
-        self.closed = False
-
-    def _start(self) -> None:
-        if self.closed:
-            raise RuntimeError("the tab's worker processes have been stopped")
-        if self._procs:
-            return
-        ctx = mp.get_context("spawn")  # fork from a threaded server can deadlock
-        # one thread per worker (numba's prange kernels, BLAS): the workers already fill the cores, and threads
-        # on top of them oversubscribe (8 seeds, a year: 0.89 s with default threads, 0.61 s with one, 2 cores).
-        # Spawned children read the variables at start; the server's own libraries are loaded already.
-        with EnsemblePool._env_lock:
-            saved = {k: os.environ.get(k) for k in _ONE_THREAD}
-            os.environ.update({k: "1" for k in _ONE_THREAD})
-            try:
-                for _ in range(self.n):
-                    a, b = ctx.Pipe()
-                    p = ctx.Process(target=_serve, args=(b,), daemon=True)
-                    p.start()
-                    self._procs.append(p)
-                    self._conns.append(a)
-            finally:
-                for k, v in saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
-
-    @property
-    def started(self) -> bool:
-        return bool(self._procs)
-
-    def call_all(self, msgs: dict[int, tuple]) -> dict[int, Any]:
-        """Send each worker its message, then collect every answer (so the workers run in parallel)."""
-        with self._lock:
-            self._start()
-            try:
-                for w, msg in msgs.items():
-                    self._conns[w].send(msg)
-                out, failure = {}, None
-                for w in msgs:
-                    status, value = self._conns[w].recv()
-                    if status == "ok":
-                        out[w] = value
-                    else:
-                        failure = failure or value
-            except (OSError, EOFError) as exc:  # a worker died: its pipe is gone
-                self._stop()
-                raise RuntimeError(f"a background worker stopped ({type(exc).__name__})") from None
-            if failure:  # the app checks configurations in-process first: this is unexpected
-                self._stop()
-                raise RuntimeError(failure)
-            return out
-
-    def _stop(self) -> None:
-        for c in self._conns:
-            try:
-                c.send(("stop",))
-            except (OSError, BrokenPipeError):
-                pass
-        for p in self._procs:
-            p.join(timeout=2)
-            if p.is_alive():
-                p.terminate()
-        self._procs, self._conns = [], []
-        self.generation += 1
-
-    def close(self) -> None:
-        self.closed = True  # first: a call waiting for the lock then refuses to start new workers
-        with self._lock:
-            self._stop()
+def tab_pool(workers: int = 2) -> LocalProcesses:
+    """The worker processes of one browser tab (experiments/executor): spawned (a threaded web server must not
+    fork), one thread each, started on first use and stopped for good by ``close()`` (the tab's end). A worker that
+    dies is replaced and the pool's ``generation`` goes up: every ensemble rebuilds from its start on its next
+    advance; the ensemble whose call failed keeps the failure (it is not retried)."""
+    return LocalProcesses(workers, start="spawn", preload=("model", "ui.ensemble"),
+                          name=f"{workers} app worker process{'es' if workers > 1 else ''}")
 
 
 @dataclass
@@ -247,7 +174,7 @@ class Ensemble:
 
     _ids = 0
 
-    def __init__(self, pool: EnsemblePool, spec: RunSpec) -> None:
+    def __init__(self, pool: Executor, spec: RunSpec) -> None:
         Ensemble._ids += 1
         self.pool, self.spec, self.tag = pool, spec, Ensemble._ids
         self.members = [Member(s) for s in spec.seeds]
@@ -267,19 +194,39 @@ class Ensemble:
             out.setdefault(w, []).append(i)
         return out
 
+    def _call(self, fn, per_worker: dict[int, Any]) -> dict[int, Any]:
+        """``fn(arg)`` on each worker at once (pinned: the worker holding these members); a failure is raised."""
+        jobs = {w: self.pool.submit(fn, [arg], worker=w)[0] for w, arg in per_worker.items()}
+        self.pool.wait(list(jobs.values()))
+        failed = next((j.failure for j in jobs.values() if j.failure is not None), None)
+        if failed is not None:
+            raise RuntimeError(failed.text)
+        return {w: j.value for w, j in jobs.items()}
+
+    @property
+    def held(self) -> bool:
+        """The members live in the workers now: built in the pool's current generation, not failed or dropped."""
+        return self._built and self._gen == self.pool.generation and not self.error and not self.dropped
+
+    def where(self, seed: int) -> tuple[int, tuple] | None:
+        """(worker, key) of the member of ``seed`` while it is held, else None."""
+        if not self.held or seed not in self.spec.seeds:
+            return None
+        i = self.spec.seeds.index(seed)
+        return self._where[i], self._key(i)
+
     def build(self) -> None:
         if self._built and self._gen == self.pool.generation:
             return
-        if self._built:  # the pool was restarted: the workers' models are gone, start again
+        if self._built:  # workers were replaced: the models are gone, start again
             self.members = [Member(sd) for sd in self.spec.seeds]
         self._gen = self.pool.generation
         s = self.spec
         # one model per worker at a time, so a failing configuration is reported before all are built
         rounds = max(len(v) for v in self._by_worker().values())
         for r in range(rounds):
-            msgs = {w: ("add", self._key(ix[r]), s.scenario, s.levers, s.scale, s.seeds[ix[r]])
-                    for w, ix in self._by_worker().items() if r < len(ix)}
-            self.pool.call_all(msgs)
+            self._call(add_member, {w: (self._key(ix[r]), s.scenario, s.levers, s.scale, s.seeds[ix[r]])
+                                    for w, ix in self._by_worker().items() if r < len(ix)})
         self._built = True
 
     @property
@@ -289,7 +236,7 @@ class Ensemble:
 
     def advance_to(self, target: int) -> None:
         """Step every member to ``target`` quarters. A failure is kept in ``error`` (and raised): the ensemble is
-        not retried, and a restarted pool makes every ensemble rebuild, so no member is left with a gap."""
+        not retried; a replaced worker makes every other ensemble rebuild, so no member is left with a gap."""
         with self.lock:
             if self.dropped or self.error:
                 return
@@ -298,8 +245,8 @@ class Ensemble:
                 if self.steps >= target:
                     return
                 groups = self._by_worker()
-                res = self.pool.call_all({w: ("advance", [self._key(i) for i in ix], target)
-                                          for w, ix in groups.items()})
+                res = self._call(advance_members, {w: ([self._key(i) for i in ix], target)
+                                                   for w, ix in groups.items()})
             except Exception as exc:
                 self.error = f"{type(exc).__name__}: {exc}"
                 raise
@@ -321,8 +268,7 @@ class Ensemble:
         with self.lock:
             if self.pool.started and not self.pool.closed:  # also the models of a build that failed half-way
                 try:
-                    self.pool.call_all({w: ("drop", [self._key(i) for i in ix])
-                                        for w, ix in self._by_worker().items()})
+                    self._call(drop_members, {w: [self._key(i) for i in ix] for w, ix in self._by_worker().items()})
                 except (OSError, EOFError, RuntimeError):
                     pass
             self._built = False

@@ -19,7 +19,8 @@ from model import CZTModel
 from model.errors import ConfigError
 from model.params import BY_NAME, PARAMS
 from model.scenarios import available, load
-from ui.ensemble import MAX_SEEDS, Ensemble, EnsemblePool, RunSpec, verdict_shares
+from model.summary import RunSummary, summarize
+from ui.ensemble import MAX_SEEDS, Ensemble, RunSpec, tab_pool, verdict_shares
 
 LEVERS = tuple(p for p in PARAMS if p.lever)
 APP_SCALE_LO, APP_SCALE_HI = 100, 20000  # below 100 a step takes seconds: too slow for a browser app
@@ -46,7 +47,7 @@ class Session:
         self.model = self._build(scenario, seed, scale, {})
         # ensembles: the run's other seeds, and the pinned runs, in worker processes started on first use
         self.n_seeds = 1  # seeds seed, seed+1, ..., seed+n_seeds-1; the first is the run shown and inspected
-        self.pool = EnsemblePool(workers=2)
+        self.pool = tab_pool(workers=2)
         self.ens: Ensemble | None = None
         self.pins: dict[str, Ensemble] = {}  # "A", "B" -> a pinned run, advanced with this one
         self.on_update = lambda: None  # the app's signal that ensemble results have come in
@@ -209,12 +210,10 @@ class Session:
     def base_cities(self) -> pd.DataFrame | None:
         return None if self.base is None or not self.comparing else self._cached("base_cities", self.base.cities_frame)
 
-    def _year_summary(self, model: CZTModel) -> dict | None:
+    def _year_summary(self, model: CZTModel) -> RunSummary | None:
         """The model's summary measures over its complete years: as ``model.summary()``, with the flows of a year
         still under way left out so that shares and flows cover the same years (equal at every year's end).
         Safe to call from another thread while the model steps: the frames are read under the lock."""
-        from model.summary import summarize
-
         with self.lock:
             steps = model.steps
             if steps < 4:
@@ -224,7 +223,7 @@ class Session:
         last = model.start_year + steps // 4 - 1
         return summarize(annual[annual.year <= last], flows[flows.year <= last], model.start_year)
 
-    def summary(self) -> dict | None:
+    def summary(self) -> RunSummary | None:
         """Summary measures and verdict once a complete year exists, else None; recomputed once a year."""
         m = self.model
         key = ("summary", id(m), m.steps // 4)
@@ -233,7 +232,7 @@ class Session:
             self._year_cache[key] = self._year_summary(m)
         return self._year_cache[key]
 
-    def base_summary(self) -> dict | None:
+    def base_summary(self) -> RunSummary | None:
         b = self.base
         if b is None or not self.comparing:
             return None

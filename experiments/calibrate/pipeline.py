@@ -60,12 +60,12 @@ def _as_param(name: str, v: float) -> float | int:
 
 
 def _sweep(out: Path, spec: SweepSpec, workers: int | None, dask: str | None, progress: bool,
-           stream: TextIO, allow_mixed_platforms: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+           stream: TextIO, allow_mixed_platforms: bool = False, executor=None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run (or resume) one sweep stage; return its design, its cities table and the runner's counts."""
     from experiments.sweep.runner import run
 
     r = run(out, spec=spec, workers=workers, dask=dask, progress=progress, stream=stream,
-            allow_mixed_platforms=allow_mixed_platforms)
+            allow_mixed_platforms=allow_mixed_platforms, executor=executor)
     if r["interrupted"]:
         raise Interrupted(str(out))
     design = pd.read_parquet(out / "design.parquet")
@@ -103,17 +103,42 @@ def calibrate(cs: CalibSpec, out: str | Path, workers: int | None = None, dask: 
               progress: bool = True, stream: TextIO | None = None, source: Path | None = None,
               allow_mixed_platforms: bool = False) -> dict[str, Any]:
     """Run every stage (resuming what exists) and write the result files into ``out``."""
-    from experiments.calibrate.report import write_all
-
     stream = stream or sys.stderr
     out = Path(out)
     provider = load_provider(cs.moments)
     obs = mom.observed(provider)
-    timings: dict[str, float] = {}
+
+    # local processes: one warm pool for every stage (started at the first stage with runs to do); Dask and
+    # in-process runs open their executor per stage, as the runner does
+    pool = stage_pool(workers) if dask is None else None
 
     def sweep(folder: Path, spec: SweepSpec):
-        return _sweep(folder, spec, workers, dask, progress, stream, allow_mixed_platforms)
+        return _sweep(folder, spec, workers, dask, progress, stream, allow_mixed_platforms, pool)
 
+    try:
+        return _stages(cs, out, provider, obs, sweep, source, stream)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def stage_pool(workers: int | None):
+    """The local processes every stage of a calibration shares (None for in-process runs, ``workers`` 0)."""
+    import os
+
+    from experiments.executor import LocalProcesses
+    from experiments.sweep.runner import PRELOAD
+
+    n = (os.cpu_count() or 1) if workers is None else workers
+    return LocalProcesses(n, preload=PRELOAD) if n > 0 else None
+
+
+def _stages(cs: CalibSpec, out: Path, provider, obs: pd.DataFrame, sweep, source: Path | None,
+            stream: TextIO) -> dict[str, Any]:
+    """The design sweep, the estimates, the validation sweeps and the result files."""
+    from experiments.calibrate.report import write_all
+
+    timings: dict[str, float] = {}
     t = time.time()
     dspec = design_spec(cs)
     print(f"design: {cs.samples} LHS points x {cs.replications} replications -> {out / 'sweep'}", file=stream)

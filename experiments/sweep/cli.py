@@ -27,6 +27,9 @@ def _finish(r: dict, a: argparse.Namespace, resume_hint: bool = True) -> int:
     return 1 if r["failed_total"] else 0
 
 
+MAX_BATCH = 1000
+
+
 def max_workers() -> int:
     """Most worker processes a command starts on this machine (4 per core: more only thrash)."""
     import os
@@ -48,6 +51,8 @@ def _check(a: argparse.Namespace) -> None:
         raise ConfigError("--dask", a.dask, "'local', 'local-threads' or a scheduler address such as tcp://127.0.0.1:8786")
     if a.timeout is not None and not (math.isfinite(a.timeout) and a.timeout > 0):
         raise ConfigError("--timeout", a.timeout, "a positive, finite number of seconds (e.g. 900)")
+    if a.batch is not None and not 1 <= a.batch <= MAX_BATCH:
+        raise ConfigError("--batch", a.batch, f"an integer from 1 to {MAX_BATCH} (runs per task)")
 
 
 def cmd_sweep(a: argparse.Namespace) -> int:
@@ -58,7 +63,7 @@ def cmd_sweep(a: argparse.Namespace) -> int:
         raise ConfigError("FILE", a.file, "an existing sweep file (e.g. experiments/sweeps/smoke.toml)",
                           kind="no such sweep file")
     r = run(a.out, spec_path=a.file, workers=a.workers, dask=a.dask, retries=a.retries, timeout=a.timeout,
-            progress=not a.no_progress, allow_mixed_platforms=a.allow_mixed_platforms)
+            progress=not a.no_progress, allow_mixed_platforms=a.allow_mixed_platforms, batch=a.batch)
     return _finish(r, a)
 
 
@@ -68,7 +73,7 @@ def cmd_resume(a: argparse.Namespace) -> int:
     _check(a)
     a.out = a.dir
     r = run(a.dir, workers=a.workers, dask=a.dask, retries=a.retries, timeout=a.timeout, progress=not a.no_progress,
-            allow_mixed_platforms=a.allow_mixed_platforms)
+            allow_mixed_platforms=a.allow_mixed_platforms, batch=a.batch)
     if r["executed"] == 0 and not r["interrupted"]:
         print(f"nothing to do: {r['ok_before']}/{r['total']} runs ok, {r['failed_total']} failed -> {a.dir}")
         return 0
@@ -99,7 +104,11 @@ def _exec_args(p: argparse.ArgumentParser) -> None:
                    help="run on Dask: tcp://host:port of a running scheduler, 'local' (LocalCluster of processes on "
                         "127.0.0.1) or 'local-threads'")
     p.add_argument("--retries", type=int, default=None, help="retries of a failed run (default from the sweep file)")
-    p.add_argument("--timeout", type=float, default=None, help="seconds before a run's worker is killed (local only)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds a run may take before its worker is killed (default from the sweep file)")
+    p.add_argument("--batch", type=int, default=None, metavar="N",
+                   help="runs sent to a worker as one task (default 1: local workers already hold their next run; "
+                        "more pays off where a round trip is long against a run, e.g. a remote Dask scheduler)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--allow-mixed-platforms", action="store_true",
                    help="accept runs on a platform fingerprint other than the sweep's (model/platform.py): their "

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from model.identity import PERIPHERY_CITIES
+from model.summary import RunSummary
 
 
 def per_periphery(*suffixes: str) -> tuple[str, ...]:
@@ -24,29 +25,29 @@ METRICS = (
 VERDICTS = per_periphery("verdict")
 
 
-def metrics(summary: dict, annual) -> dict[str, Any]:
+def metrics(summary: RunSummary, annual) -> dict[str, Any]:
+    """The METRICS and VERDICTS of one run (its summary and its annual table, complete years)."""
     def num(x: Any) -> float:
         try:
             return float(x)
         except (TypeError, ValueError):
             return math.nan
 
-    core = summary.get("core_share", {}).get("gdp_100m_yuan", {})
-    out: dict[str, Any] = {"core_gdp_share_first": num(core.get("first")), "core_gdp_share_last": num(core.get("last"))}
+    core = summary.core_share.gdp_100m_yuan
+    out: dict[str, Any] = {"core_gdp_share_first": num(core.first), "core_gdp_share_last": num(core.last)}
     out["core_gdp_share_change_pp"] = (out["core_gdp_share_last"] - out["core_gdp_share_first"]) * 100
     for city in PERIPHERY_CITIES:
-        c = summary.get("cities", {}).get(city, {})
-        f = c.get("net_flows_from_core", {})
-        out[f"{city}_gdp_share_change_pp"] = num(c.get("gdp_share_change_pp"))
-        out[f"{city}_net_talent_from_core"] = num(f.get("talent_persons"))
-        out[f"{city}_net_firms_from_core"] = num(f.get("firms_and_branches"))
-        out[f"{city}_verdict"] = str(c.get("verdict", ""))
+        c = summary.cities[city]
+        f = c.net_flows_from_core
+        out[f"{city}_gdp_share_change_pp"] = num(c.gdp_share_change_pp)
+        out[f"{city}_net_talent_from_core"] = num(f.talent_persons)
+        out[f"{city}_net_firms_from_core"] = num(f.firms_and_branches)
+        out[f"{city}_verdict"] = str(c.verdict)
     last = annual[annual.year == annual.year.max()]
     out["czt_gdp_last_100m_yuan"] = num(last.gdp_100m_yuan.sum())
     out["czt_population_last_10k"] = num(last.population_10k.sum())
-    out["theil_gdp_per_capita_last"] = num(summary.get("theil_gdp_per_capita", {}).get("last"))
-    th = summary.get("theta", {})
-    out["theta"], out["theta_se"] = num(th.get("theta")), num(th.get("se"))  # lagged default (model.measures)
-    old = summary.get("theta_same_year", {})
-    out["theta_same_year"], out["theta_same_year_se"] = num(old.get("theta")), num(old.get("se"))
+    out["theil_gdp_per_capita_last"] = num(summary.theil_gdp_per_capita.last)
+    out["theta"], out["theta_se"] = num(summary.theta.theta), num(summary.theta.se)  # lagged default (model.measures)
+    old = summary.theta_same_year
+    out["theta_same_year"], out["theta_same_year_se"] = num(old.theta), num(old.se)
     return out

@@ -1,16 +1,13 @@
 """Run the missing runs of a sweep on an executor, record each as it finishes, retry failures.
 
-Executors share one small interface (``capacity``, ``submit``, ``poll``, ``in_flight``, ``close``):
+Runs go through the project's executor layer (experiments/executor): in this process (``--workers 0``;
+debugging, reference results), N warm local processes, or Dask (a scheduler address or a LocalCluster on
+loopback), ``batch`` runs per task. A worker that dies (killed, out of memory) or a run over the timeout is a
+failed attempt (``WorkerDied``, ``Timeout``), retried at the end of the queue; the executor replaces the worker.
 
-* :class:`InProcess` - sequential in this process (``--workers 0``; debugging, reference results);
-* :class:`LocalPool` - N worker processes (forkserver), one run at a time each; a worker that dies
-  (killed, out of memory) or overruns the timeout is noticed through its process sentinel, its run is
-  recorded as a failed attempt and retried, and a fresh worker takes its place;
-* :class:`DaskPool` - a dask.distributed cluster (``tcp://host:port``) or a LocalCluster on loopback.
-
-Only this coordinating process writes to the results folder. Ctrl-C once: no new runs start, runs in
-flight finish and are recorded; Ctrl-C again (or SIGTERM): stop now. Either way ``resume`` runs only
-what is missing or failed.
+Only this coordinating process writes to the results folder. Ctrl-C once: no new runs start, runs waiting in a
+worker are withdrawn, runs in flight finish and are recorded; Ctrl-C again (or SIGTERM): stop now. Either way
+``resume`` runs only what is missing or failed.
 
 Platforms (model/platform.py): before the first run, every executor says which platform fingerprints its
 workers have (``platforms()``: this process, a probe of each local worker, ``client.run`` on each Dask
@@ -23,18 +20,17 @@ A results folder that stops being writable mid-sweep stops the sweep the same wa
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
-import multiprocessing.connection
 import os
 import signal
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from experiments.executor import CANNOT_IMPORT, WITHDRAWN, Executor, open_executor
+from experiments.executor.errors import install_hint
 from experiments.sweep import spec as spec_mod
 from experiments.sweep.design import code_version, plan
 from experiments.sweep.store import DamagedFile, Store
@@ -44,304 +40,16 @@ from model.errors import ConfigError
 
 
 def _failed(task: dict, error: str) -> dict[str, Any]:
+    """The result of a run whose job failed in the executor (its worker died, a timeout, a cancelled job)."""
     return {"run_id": task["run_id"], "attempt": task.get("attempt", 1), "status": "failed", "error": error,
             "traceback": "", "pid": None, "host": None, "started_at": None, "wall_seconds": None}
 
 
-def _group(probes: list[dict]) -> dict[str, dict[str, Any]]:
-    """Worker probes grouped by platform id: {id: {"platform": record, "workers": n}}."""
-    out: dict[str, dict[str, Any]] = {}
-    for pr in probes:
-        rec = pr["platform"]
-        g = out.setdefault(rec["id"], {"platform": rec, "workers": 0})
-        g["workers"] += 1
-    return out
-
-
-class InProcess:
-    name = "in-process (sequential)"
-
-    def __init__(self) -> None:
-        self.pending: deque = deque()
-        self.capacity = 1
-
-    def platforms(self) -> dict[str, dict[str, Any]]:
-        from experiments.sweep.worker import probe
-
-        return _group([probe()])
-
-    def in_flight(self) -> int:
-        return len(self.pending)
-
-    def submit(self, task: dict) -> None:
-        self.pending.append(task)
-
-    def poll(self, timeout: float) -> list[tuple[dict, dict]]:
-        if not self.pending:
-            return []
-        t = self.pending.popleft()
-        return [(t, execute(t))]
-
-    def close(self, kill: bool = False) -> None:
-        self.pending.clear()
-
-
-def _serve(conn) -> None:
-    """Worker process loop: receive a task, send back its result; ``None`` or a closed pipe ends it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides how to stop
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        if task.get("probe"):
-            from experiments.sweep.worker import probe
-
-            conn.send(probe())
-            continue
-        conn.send(execute(task))
-
-
-@dataclass
-class _Worker:
-    proc: Any
-    conn: Any
-    task: dict | None = None
-    started: float = 0.0
-
-
-class LocalPool:
-    def __init__(self, n: int, timeout: float | None = None) -> None:
-        self.ctx = mp.get_context("forkserver")
-        self.ctx.set_forkserver_preload(["experiments.sweep.worker", "experiments.runner", "model"])
-        self.timeout = timeout
-        self.capacity = n
-        self.name = f"{n} local process{'es' if n > 1 else ''}"
-        self.workers = [self._start() for _ in range(n)]
-
-    def _start(self) -> _Worker:
-        parent, child = self.ctx.Pipe()
-        p = self.ctx.Process(target=_serve, args=(child,), daemon=True, name="czt-sweep-worker")
-        p.start()
-        child.close()
-        return _Worker(p, parent)
-
-    def pids(self) -> list[int]:
-        return [w.proc.pid for w in self.workers]
-
-    def platforms(self) -> dict[str, dict[str, Any]]:
-        """Ask every (idle) worker process for its platform: they inherit the forkserver's environment, which
-        need not be this process's."""
-        probes = []
-        for w in self.workers:
-            try:
-                w.conn.send({"probe": True})
-                if w.conn.poll(120):
-                    probes.append(w.conn.recv())
-            except (EOFError, OSError):
-                pass  # a worker that died at start; poll() replaces it when it is given a run
-        if not probes:
-            from experiments.sweep.worker import probe
-
-            probes = [probe()]
-        return _group(probes)
-
-    def in_flight(self) -> int:
-        return sum(w.task is not None for w in self.workers)
-
-    def submit(self, task: dict) -> None:
-        w = next(w for w in self.workers if w.task is None)
-        w.task, w.started = task, time.time()
-        try:
-            w.conn.send(task)
-        except (BrokenPipeError, OSError):
-            pass  # the worker is dead; poll() notices through its sentinel
-
-    def _replace(self, w: _Worker) -> None:
-        try:
-            w.conn.close()
-        except OSError:
-            pass
-        w.proc.join(timeout=1)
-        i = self.workers.index(w)
-        self.workers[i] = self._start()
-
-    def poll(self, timeout: float) -> list[tuple[dict, dict]]:
-        busy = [w for w in self.workers if w.task is not None]
-        if not busy:
-            return []
-        mp.connection.wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout)
-        out = []
-        for w in busy:
-            task = w.task
-            try:
-                if w.conn.poll():
-                    res = w.conn.recv()
-                    w.task = None
-                    out.append((task, res))
-                    continue
-            except (EOFError, OSError):
-                pass
-            if not w.proc.is_alive():
-                code = w.proc.exitcode
-                why = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
-                out.append((task, _failed(task, f"WorkerDied: worker process {w.proc.pid} died during the run ({why})")))
-                w.task = None
-                self._replace(w)
-            elif self.timeout and time.time() - w.started > self.timeout:
-                w.proc.kill()
-                out.append((task, _failed(task, f"Timeout: run took over {self.timeout:g} s; its worker was killed")))
-                w.task = None
-                self._replace(w)
-        return out
-
-    def close(self, kill: bool = False) -> None:
-        for w in self.workers:
-            if kill:
-                w.proc.kill()
-            else:
-                try:
-                    w.conn.send(None)
-                except (BrokenPipeError, OSError):
-                    pass
-        for w in self.workers:
-            w.proc.join(timeout=5)
-            if w.proc.is_alive():
-                w.proc.kill()
-                w.proc.join(timeout=5)
-            try:
-                w.conn.close()
-            except OSError:
-                pass
-
-
-class DaskPool:
-    """``address``: 'tcp://host:port' of a running scheduler, 'local' (LocalCluster of processes on
-    127.0.0.1) or 'local-threads' (one in-process worker with ``n`` threads)."""
-
-    def __init__(self, address: str, n: int) -> None:
-        import logging
-
-        from dask.distributed import Client, LocalCluster
-
-        self.cluster = None
-        self.futures: dict = {}
-        if address in ("local", "local-threads"):
-            import dask
-
-            procs = address == "local"
-            dask.config.set({"distributed.worker.profile.enabled": False})  # its sampling slows the runs
-            self.cluster = LocalCluster(n_workers=n if procs else 1, threads_per_worker=1 if procs else n,
-                                        processes=procs, protocol="tcp://", host="127.0.0.1",
-                                        dashboard_address=None, silence_logs=logging.ERROR)
-            self.client = Client(self.cluster)
-        else:
-            try:
-                self.client = Client(address, timeout="20s")
-            except Exception as exc:  # noqa: BLE001 - unreachable, refused, malformed address
-                raise ConfigError("--dask", address, f"a reachable Dask scheduler address ({exc})",
-                                  kind="cannot connect") from None
-        try:
-            self.probes = self._probe(address)
-        except BaseException:
-            self.close()
-            raise
-        threads = sum(self.client.nthreads().values()) or 1
-        self.capacity = 2 * threads  # keep every thread busy while results come back
-        self.name = f"Dask {address} ({threads} thread{'s' if threads > 1 else ''})"
-
-    def _probe(self, address: str) -> list[dict]:
-        """Ask every worker, before any run, whether it can import the project and which platform it is on."""
-        try:
-            self.client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
-        except Exception:  # noqa: BLE001 - TimeoutError (its type moved between versions)
-            raise ConfigError("--dask", address, f"a scheduler with workers (none connected within "
-                              f"{WORKER_WAIT_SECONDS:g} s; start them first, see experiments/sweep/README.md)",
-                              kind="no Dask workers") from None
-        try:
-            answers = self.client.run(_remote_probe())
-        except Exception as exc:  # noqa: BLE001
-            raise ConfigError("--dask", address, f"workers that answer a probe ({type(exc).__name__}: {exc})",
-                              kind="Dask workers do not answer") from None
-        bad = {w: r for w, r in answers.items() if not r.get("ok")}
-        if bad:
-            w, r = sorted(bad.items())[0]
-            raise ConfigError("--dask", address, f"workers that can import CZT-Sim: {len(bad)} of {len(answers)} "
-                              f"cannot ({w}: {r.get('error')}; its cwd {r.get('cwd')}); start each worker with "
-                              f"this repository on its path and the same virtualenv: PYTHONPATH={ROOT} "
-                              f"{ROOT}/.venv/bin/dask worker {address} (experiments/sweep/README.md)",
-                              kind="Dask workers cannot import the project")
-        return list(answers.values())
-
-    def platforms(self) -> dict[str, dict[str, Any]]:
-        return _group(self.probes)
-
-    def in_flight(self) -> int:
-        return len(self.futures)
-
-    def submit(self, task: dict) -> None:
-        fut = self.client.submit(execute, task, key=f"czt-run-{task['run_id']}-{task['attempt']}", pure=False)
-        self.futures[fut] = task
-
-    def poll(self, timeout: float) -> list[tuple[dict, dict]]:
-        from dask.distributed import wait
-
-        if not self.futures:
-            return []
-        try:
-            done, _ = wait(list(self.futures), timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            return []
-        out = []
-        for f in done:
-            task = self.futures.pop(f)
-            if f.status == "finished":
-                out.append((task, f.result()))
-            else:
-                try:
-                    exc = f.exception(timeout=5)
-                    msg = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
-                except Exception as e:  # noqa: BLE001
-                    msg = f"{type(e).__name__}: {e}"
-                if "deserializ" in msg.lower():  # a worker (joined after the probe) cannot import the project
-                    msg = f"{WORKER_IMPORT_ERROR}: {msg}"
-                out.append((task, _failed(task, msg)))
-        return out
-
-    def close(self, kill: bool = False) -> None:
-        for f in list(self.futures):
-            f.cancel()
-        self.futures.clear()
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-WORKER_WAIT_SECONDS = 60.0
-WORKER_IMPORT_ERROR = "WorkerCannotImport"
-ROOT = Path(__file__).resolve().parents[2]
-
-# The Dask probe is sent by value (cloudpickle copies a function whose module is not importable), so that a
-# worker which cannot import the project can still run it and say so, instead of failing to deserialize.
-_PROBE_SOURCE = '''
-def czt_probe():
-    import os
-    import sys
-    try:
-        from experiments.sweep.worker import probe
-        return probe()
-    except BaseException as exc:
-        return {"ok": False, "error": (type(exc).__name__ + ": " + str(exc)).splitlines()[0][:300],
-                "cwd": os.getcwd(), "python": sys.executable}
-'''
-
-
-def _remote_probe():
-    ns: dict[str, Any] = {"__name__": "czt_dask_probe"}
-    exec(compile(_PROBE_SOURCE, "<czt_dask_probe>", "exec"), ns)  # noqa: S102 - our own constant source
-    return ns["czt_probe"]
+WORKER_IMPORT_ERROR = CANNOT_IMPORT
+PRELOAD = ("model", "experiments.sweep.worker", "experiments.runner")  # what every sweep worker imports once
+BATCH = 1  # runs per task by default: measured on 2 cores (calib40, 3 s runs), 4 per task was no faster on local
+# processes (each already holds its next run) nor on a LocalCluster; larger batches pay off where a round trip is
+# long against a run (a remote scheduler, tiny runs): --batch
 
 
 def _provenance(spec: spec_mod.SweepSpec) -> dict[str, Any]:
@@ -397,12 +105,8 @@ def prepare(out: str | Path, spec_path: str | Path | None = None,
     return store
 
 
-def _open_executor(workers: int, dask: str | None, n_todo: int, timeout: float | None):
-    if dask:
-        return DaskPool(dask, max(1, workers))
-    if workers == 0:
-        return InProcess()
-    return LocalPool(max(1, min(workers, n_todo)), timeout)
+def _open_executor(workers: int, dask: str | None, n_todo: int, timeout: float | None) -> Executor:
+    return open_executor(workers if dask or workers == 0 else max(1, min(workers, n_todo)), dask, timeout, PRELOAD)
 
 
 class _NotWritable(Exception):
@@ -434,13 +138,15 @@ def _mismatch(field: str, value: str, sweep: dict[str, Any] | None, other: dict[
 
 def run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.SweepSpec | None = None,
         workers: int | None = None, dask: str | None = None, retries: int | None = None,
-        timeout: float | None = None, progress: bool = True, executor=None, stream=None,
-        allow_mixed_platforms: bool = False) -> dict[str, Any]:
+        timeout: float | None = None, progress: bool = True, executor: Executor | None = None, stream=None,
+        allow_mixed_platforms: bool = False, batch: int | None = None) -> dict[str, Any]:
     """Run every planned run of the sweep in ``out`` that has not finished ok. Returns counts and throughput.
 
     ``spec_path``/``spec`` start (or continue) a sweep; neither: resume the sweep already in ``out``.
     Everything is checked (sweep file, design size, outputs, folder writable, workers' platforms) before the
-    folder is created or any run starts.
+    folder is created or any run starts. ``executor``: one the caller owns and keeps (its workers stay warm for
+    the caller's next sweep; it is not closed here); else one is opened from ``workers``/``dask``/``timeout`` and
+    closed at the end. ``batch``: runs per task (default BATCH).
     """
     from experiments.io import remove_empty_folders, writable_folder
 
@@ -458,7 +164,7 @@ def run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.Swe
     try:
         return _run_locked(store, workers, dask, retries, timeout, progress, executor, stream,
                            new=(new_spec, design, Path(spec_path) if spec_path else None),
-                           allow_mixed=allow_mixed_platforms)
+                           allow_mixed=allow_mixed_platforms, batch=batch)
     except ConfigError:
         if new_spec is not None and not store.exists():  # refused before the folder was made: leave nothing
             store.unlock()
@@ -490,7 +196,7 @@ def _rebuild_design(store: Store, spec: spec_mod.SweepSpec, info: dict[str, Any]
 
 
 def _run_locked(store: Store, workers, dask, retries, timeout, progress, executor, stream, new,
-                allow_mixed: bool) -> dict[str, Any]:
+                allow_mixed: bool, batch: int | None) -> dict[str, Any]:
     """Run what is missing, holding the folder's lock: load or plan, check platforms, run and record, close."""
     new_spec, new_design, source = new
     spec, design, info, ok = _load(store, new_spec, new_design, stream)
@@ -507,24 +213,26 @@ def _run_locked(store: Store, workers, dask, retries, timeout, progress, executo
             raise _not_writable(store, exc, len(ok)) from None
         return {**counts, "pending": 0, "interrupted": False, "wall_seconds": 0.0, "runs_per_minute": None,
                 "executor": None, "failed_total": int((runs.status == "failed").sum())}
+    own = executor is None
     ex = executor or _open_executor(workers, dask, len(queue), timeout)
+    batch = batch or BATCH
     try:
         plats, sweep_rec, info, mixed_logged = _check_platforms(
             ex, store, info, allow_mixed, dask, new=(spec, design, source) if new_spec is not None else None)
-        _note_dask_code(ex, stream)
+        _note_dask_code(ex, dask, stream)
         meta = store.meta({"sweep": spec.name, "digest": info["digest"], "code_version": info["code_version"],
                            "git_commit": info.get("git_commit", ""), "root_seed": str(spec.root_seed),
                            "platform_id": sweep_rec["id"]})
         store.log("start", executor=ex.name, todo=len(queue), total=counts["total"], pid=os.getpid(),
                   platform_ids=sorted(plats))
     except OSError as exc:
-        ex.close(kill=True)
+        _stop(ex, own)
         raise _not_writable(store, exc, len(ok)) from None
     except BaseException:
-        ex.close(kill=True)
+        _stop(ex, own)
         raise
     session = _Session(store, spec, ex, queue, counts, len(ok), info["code_version"], meta, sweep_rec, plats,
-                       retries, allow_mixed, mixed_logged, dask, stream)
+                       retries, allow_mixed, mixed_logged, dask, stream, own, batch, timeout)
     t0 = time.time()
     interrupted = session.drive(progress)
     return _close_session(store, session, interrupted, time.time() - t0)
@@ -580,7 +288,7 @@ def _check_platforms(ex, store: Store, info: dict[str, Any], allow_mixed: bool, 
     with its platform. Returns (platforms, the sweep's platform record, provenance, mixing logged)."""
     from model import platform as platform_mod
 
-    plats = ex.platforms() if hasattr(ex, "platforms") else _group([{"platform": platform_mod.record()}])
+    plats = ex.platforms()
     here = platform_mod.fingerprint_id()
     if new is not None:
         if len(plats) > 1 and not allow_mixed:
@@ -609,11 +317,11 @@ def _check_platforms(ex, store: Store, info: dict[str, Any], allow_mixed: bool, 
     return plats, sweep_rec, info, bool(others)
 
 
-def _note_dask_code(ex, stream) -> None:
+def _note_dask_code(ex: Executor, dask, stream) -> None:
     """Dask: say if workers import another version of the project than this process."""
-    if hasattr(ex, "probes"):
+    if dask:
         now = code_version()
-        vers = sorted({p.get("code_version") for p in ex.probes} - {now})
+        vers = sorted({p.get("code_version") for p in ex.probes()} - {now})
         if vers:
             print(f"warning: Dask workers run code version {', '.join(map(str, vers))} (this process: {now}); "
                   "each run records the version it ran with", file=stream)
@@ -625,12 +333,16 @@ class _Session:
 
     def __init__(self, store: Store, spec: spec_mod.SweepSpec, ex, queue: deque, counts: dict[str, int],
                  n_ok_before: int, code: str, meta: dict[str, str], sweep_rec: dict[str, Any], plats: dict,
-                 retries: int, allow_mixed: bool, mixed_logged: bool, dask, stream) -> None:
+                 retries: int, allow_mixed: bool, mixed_logged: bool, dask, stream, own: bool = True,
+                 batch: int = 1, timeout: float | None = None) -> None:
         self.store, self.spec, self.ex, self.queue, self.counts = store, spec, ex, queue, counts
         self.n_ok_before, self.code, self.meta, self.sweep_rec, self.plats = n_ok_before, code, meta, sweep_rec, plats
         self.retries, self.allow_mixed, self.mixed_logged, self.dask, self.stream = (retries, allow_mixed,
                                                                                      mixed_logged, dask, stream)
+        self.own, self.batch = own, max(1, batch)  # whether this session closes the executor; runs per task
+        self.timeout = timeout  # seconds a run may take, given with every run (a caller's executor has its own)
         self.sigints = 0
+        self.withdrawn = False  # runs sent ahead withdrawn once stopping
         self.refusal: ConfigError | None = None
         self.seen: set[str] = set()  # platform ids of the results recorded
         self.bar = None
@@ -646,17 +358,18 @@ class _Session:
         interrupted = False
         try:
             self._loop()
-            self.ex.close()
+            if self.own:
+                self.ex.close()
         except KeyboardInterrupt:
-            self.ex.close(kill=True)
+            _stop(self.ex, self.own)
             interrupted = True
         except _NotWritable as exc:
-            self.ex.close(kill=True)
+            _stop(self.ex, self.own)
             _restore(old)
             self.bar.close()
             raise _not_writable(self.store, exc.exc, self.counts["ok"] + self.n_ok_before) from None
         except BaseException:
-            self.ex.close(kill=True)
+            _stop(self.ex, self.own)
             raise
         finally:
             _restore(old)
@@ -666,20 +379,30 @@ class _Session:
     def _loop(self) -> None:
         ex = self.ex
         while True:
-            while self.queue and self.sigints == 0 and self.refusal is None and ex.in_flight() < ex.capacity:
-                ex.submit(self.queue.popleft())
+            stopping = self.sigints > 0 or self.refusal is not None
+            if stopping and not self.withdrawn:  # here, not in the signal handler: the executor is not mid-update
+                ex.withdraw()  # runs waiting in a worker do not start; running ones finish and are kept
+                self.withdrawn = True
+                if self.sigints:  # said once the withdrawal is on its way: from now on no waiting run starts
+                    print("\nstopping: no new runs; runs in flight finish and are kept (Ctrl-C again to stop now)",
+                          file=self.stream, flush=True)
+            while self.queue and not stopping and ex.in_flight() < ex.capacity:
+                tasks = [self.queue.popleft() for _ in range(min(self.batch, len(self.queue)))]
+                ex.submit(execute, tasks, tags=tasks, timeout=self.timeout)
             if ex.in_flight() == 0:
                 break
-            for task, res in ex.poll(0.5):
+            for job in ex.poll(0.5):
+                task = job.tag
+                if job.failure is not None and job.failure.reason == WITHDRAWN:
+                    continue  # never started: still pending, resume runs it
                 self.counts["executed"] += 1
-                self.record(task, res)
+                self.record(task, job.value if job.failure is None else _failed(task, str(job.failure)))
 
     def on_signal(self, signum, frame) -> None:
         self.sigints += 1
         if signum == signal.SIGTERM or self.sigints > 1:
             raise KeyboardInterrupt
-        print("\nstopping: no new runs; runs in flight finish and are kept (Ctrl-C again to stop now)",
-              file=self.stream, flush=True)
+        # the rest happens in _loop (withdraw, then this note): a handler may run while the executor is mid-update
 
     @staticmethod
     def write(fn, *args, **kw):
@@ -713,9 +436,8 @@ class _Session:
             self.seen.add(str(pid_))
         if str(res.get("error", "")).startswith(WORKER_IMPORT_ERROR):
             return ConfigError("--dask", str(self.dask), "workers that can import CZT-Sim (a worker that joined after "
-                               f"the start cannot: {res['error'].split(': ', 1)[-1][:200]}); start each worker with "
-                               f"PYTHONPATH={ROOT} and the same virtualenv (experiments/sweep/README.md), then resume",
-                               kind="Dask workers cannot import the project")
+                               f"the start cannot: {res['error'].split(': ', 1)[-1][:200]}); {install_hint()}, then "
+                               "resume", kind="Dask workers cannot import the project")
         return None
 
     def record(self, task: dict, res: dict) -> None:
@@ -776,6 +498,14 @@ def _close_session(store: Store, session: _Session, interrupted: bool, wall: flo
         raise session.refusal
     return {**counts, "pending": pending, "interrupted": interrupted, "wall_seconds": wall, "runs_per_minute": rpm,
             "executor": ex.name, "failed_total": int((runs.status == "failed").sum())}
+
+
+def _stop(ex: Executor, own: bool) -> None:
+    """Stop what runs now: close an executor this sweep opened; cancel this sweep's jobs on a caller's."""
+    if own:
+        ex.close(kill=True)
+    else:
+        ex.cancel()
 
 
 def _restore(old: dict) -> None:

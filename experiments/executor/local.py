@@ -32,7 +32,11 @@ from experiments.executor.jobs import (CANCELLED, CANNOT_IMPORT, ERROR, TIMEOUT,
                                        group_platforms)
 from experiments.executor.worker import serve
 
-ONE_THREAD = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# BLAS and OpenMP read these when they load, so a worker must be started with them. Numba's thread count is not
+# here: numba re-reads NUMBA_* variables at every compilation, and this process's own numba refuses to compile
+# once the count it launched its threads with changes under it (seen in CI: a test compiled a kernel while a pool
+# was starting workers). Workers take one numba thread with numba.set_num_threads instead (jobs.one_numba_thread).
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 PRELOAD = ("model",)  # numpy, pandas, numba's kernels, mesa: the imports every job needs
 HELLO_SECONDS = 180.0  # a spawned worker imports everything first; on a loaded machine that takes a while
 _ENV_LOCK = threading.Lock()  # executors starting workers from two threads must not interleave environment edits

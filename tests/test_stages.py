@@ -19,6 +19,8 @@ from model import CZTModel
 from model.quarter import QUARTER, Stage
 from model.tracing import check, trace
 
+pytestmark = pytest.mark.sim
+
 RUNS = [("integration", {}), ("hindcast-2010", {}),
         ("enclave", {"enclave_tax_share": 0.5, "enclave_stat_share": 0.5, "enclave_payment_prob": 1.0,
                      "enclave_duration_years": 30}),

@@ -16,6 +16,8 @@ from conftest import TEST_SCALE
 from model import supply
 from model.identity import CITIES, SECTORS
 
+pytestmark = pytest.mark.sim
+
 CS, ZZ, XT = (CITIES.index(c) for c in ("changsha", "zhuzhou", "xiangtan"))
 ASSEMBLER = SECTORS.index("transport_equipment")
 PARTS = [SECTORS.index(s) for s in ("machinery", "materials")]  # transport equipment's largest other-sector inputs

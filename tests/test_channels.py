@@ -10,6 +10,9 @@ import pytest
 from conftest import TEST_SCALE
 from model import knowledge
 from model.identity import CITIES
+from runstore import frames, needs, spec
+
+pytestmark = pytest.mark.sim
 
 CS, ZZ, XT = (CITIES.index(c) for c in ("changsha", "zhuzhou", "xiangtan"))
 SEEDS = (1, 2, 3)
@@ -100,14 +103,13 @@ def test_inward_arrivals_follow_the_stated_rate():
     assert np.mean(ratios) == pytest.approx(1.0, rel=0.15), ratios
 
 
+@needs(*(spec(seed=seed, until=2021, industrial_transfer_rate=rate) for seed in SEEDS for rate in (0.0, 0.02)))
 def test_bay_area_transfer_adds_manufacturing_arrivals():
     """The industrial transfer from the Bay Area adds arrivals (of manufacturing establishments) in every seed."""
     for seed in SEEDS:
         counts = {}
         for rate in (0.0, 0.02):
-            m = _model(seed, industrial_transfer_rate=rate)
-            m.run_until(2021)
-            fl = m.flows_frame()
+            _, fl = frames(spec(seed=seed, until=2021, industrial_transfer_rate=rate))
             inward = fl[fl.kind == "firm_inward"]
             counts[rate] = float(inward["count"].sum())
         assert counts[0.02] > counts[0.0] * 1.5, counts

@@ -92,6 +92,7 @@ def test_reads_an_undeclared_run():
 '''
 
 
+@pytest.mark.smoke
 @pytest.mark.cli
 def test_simulating_without_the_sim_mark_fails(tmp_path):
     """A session of made-up tests with this suite's conftest: each test that builds a model here, in a process

@@ -15,6 +15,8 @@ from model.errors import ConfigError
 from model.params import BY_NAME, COMMUTE_PARAMS
 from model.scenarios import load
 
+pytestmark = pytest.mark.smoke
+
 TRAVEL = pd.read_csv(ROOT / "model" / "data" / "travel.csv").set_index(["origin", "destination"])
 
 

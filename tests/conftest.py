@@ -26,6 +26,8 @@ import pytest
 import runstore
 from runstore import TEST_SCALE  # noqa: F401  (the tests' scale, imported from here by the test modules)
 
+pytest_plugins = ["browser_app"]  # the end-to-end tests' server and browser, one each per session
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBE_DIR = Path(__file__).resolve().parent / "probe"
 

@@ -128,10 +128,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the run store on every run the selected tests declare, earliest-needed first."""
+    """Compile the model's kernels, then start the run store on every run the selected tests declare,
+    earliest-needed first."""
     if session.config.option.collectonly:
         return
+    if any(item.get_closest_marker("sim") for item in session.items):
+        compile_kernels()
     runstore.plan(s for item in session.items for s in runstore.declared(item.iter_markers("runs")))
+
+
+def compile_kernels() -> None:
+    """One coarse quarter, so that numba compiles every kernel once into its on-disk cache (about 15 s in a fresh
+    clone, under a second once cached) before the store's workers and the tests' processes start: each of them
+    would otherwise compile the same kernels at the same time."""
+    from model import CZTModel
+
+    CZTModel("baseline", seed=0, overrides={"scale": 50000}).step()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -99,7 +99,7 @@ def test_simulating_without_the_sim_mark_fails(tmp_path):
     it starts, or through a fixture, fails unless marked sim; so does a read of an undeclared run."""
     tests = tmp_path / "tests"
     shutil.copytree(ROOT / "tests" / "probe", tests / "probe")
-    for name in ("conftest.py", "runstore.py"):
+    for name in ("conftest.py", "runstore.py", "browser_app.py"):
         shutil.copy(ROOT / "tests" / name, tests / name)
     shutil.copy(ROOT / "pytest.ini", tmp_path / "pytest.ini")
     (tests / "test_inner.py").write_text(INNER, encoding="utf-8")

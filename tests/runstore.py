@@ -8,6 +8,11 @@ the selected tests — one simulation per configuration (scenario, seed, scale, 
 ``frames``/``result``, which wait for their run only. A test that reads a run it did not declare (or a later year
 than it declared) fails: the plan would miss it.
 
+A test that needs more of a model than its tables (its state at the end of a year, a start the test shocks)
+declares a ``task(function, *args)`` instead: a module-level function of the test module that builds and runs its
+model and returns plain values; the store calls it once in a worker (``computed``), and the test asserts on what
+it returns. Tasks are not shared as prefixes; equal tasks are computed once.
+
 Why a prefix is exact: the model records one row per city per quarter and the quarter's flows as it goes, so a
 run stopped at the end of ``until`` has recorded exactly the first rows of a longer run of the same configuration
 (nothing of a quarter depends on where the run will stop); the annual table of complete years is a function of
@@ -19,7 +24,9 @@ their thread counts (numpy, numba and pandas are imported after that, in ``_warm
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import importlib
 import os
 import shutil
 import tempfile
@@ -27,7 +34,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 import pytest
 
@@ -53,6 +60,13 @@ class Spec(NamedTuple):
     until: int
 
 
+class Task(NamedTuple):
+    """A computation on a model that a test reads: ``function`` ("module:name", a module-level function of a test
+    module) called with ``args`` (hashable, picklable) in a worker; its return value must pickle too."""
+    function: str
+    args: tuple
+
+
 def spec(scenario: str = "baseline", seed: int = 1, until: int = 2023, scale: int = TEST_SCALE,
          **overrides: Any) -> Spec:
     """A run of ``scenario`` with ``seed`` at ``scale`` (residents per agent) and parameter ``overrides``, read
@@ -60,9 +74,16 @@ def spec(scenario: str = "baseline", seed: int = 1, until: int = 2023, scale: in
     return Spec(Config(scenario, int(seed), int(scale), tuple(sorted(overrides.items()))), int(until))
 
 
-def needs(*specs: Spec) -> pytest.MarkDecorator:
-    """The ``runs`` mark: a test (or a module, in ``pytestmark``) reads these runs from the store."""
-    return pytest.mark.runs(*specs)
+def task(function: Callable[..., Any], *args: Any) -> Task:
+    """``function(*args)``, computed once in the store's workers (``function`` lives at a test module's top level)."""
+    if "<locals>" in function.__qualname__ or "." in function.__qualname__:
+        raise TypeError(f"{function.__qualname__}: a task is a module-level function (a worker imports it by name)")
+    return Task(f"{function.__module__}:{function.__qualname__}", tuple(args))
+
+
+def needs(*needed: Spec | Task) -> pytest.MarkDecorator:
+    """The ``runs`` mark: a test (or a module, in ``pytestmark``) reads these runs and tasks from the store."""
+    return pytest.mark.runs(*needed)
 
 
 @dataclass(frozen=True)
@@ -91,42 +112,47 @@ class Result:
 
 
 # ---------------------------------------------------------------- the session's plan and results
-_PLANNED: dict[Config, int] = {}  # configuration -> the last year simulated
-_PENDING: dict[Config, Future] = {}
-_DONE: dict[Config, Result] = {}
+Key = Config | Task  # what the store computes once: a configuration's run (to its latest year) or a task
+_PLANNED: dict[Key, int | None] = {}  # configuration -> the last year simulated; task -> None
+_PENDING: dict[Key, Future] = {}
+_DONE: dict[Key, Any] = {}  # Result of a configuration, return value of a task
 _POOL: list[ProcessPoolExecutor] = []
 _FILES: list[Path] = []  # the folder of scenario_file's files
-_READS: list[Spec] = []  # every read, in order (conftest looks at the reads made during each test)
+_READS: list[Spec | Task] = []  # every read, in order (conftest looks at the reads made during each test)
 
 
-def declared(marks: Iterable[pytest.Mark]) -> list[Spec]:
-    """The specs held by ``runs`` marks."""
+def declared(marks: Iterable[pytest.Mark]) -> list[Spec | Task]:
+    """The specs and tasks held by ``runs`` marks."""
     out = []
     for mark in marks:
         for s in mark.args:
-            if not isinstance(s, Spec):
-                raise TypeError(f"the runs mark takes runstore.spec(...) values, not {s!r}")
+            if not isinstance(s, (Spec, Task)):
+                raise TypeError(f"the runs mark takes runstore.spec(...) and runstore.task(...), not {s!r}")
             out.append(s)
     return out
 
 
-def plan(specs: Iterable[Spec]) -> None:
-    """Start simulating every configuration in ``specs`` to the latest year asked of it, in the order given
-    (earliest-needed first); configurations already planned far enough are not simulated again."""
-    todo: dict[Config, int] = {}
-    for s in specs:
-        todo[s.config] = max(todo.get(s.config, s.until), s.until)
-    todo = {c: y for c, y in todo.items() if _PLANNED.get(c, -1) < y}
+def plan(needed: Iterable[Spec | Task]) -> None:
+    """Start computing every run (to the latest year asked of its configuration) and task in ``needed``, in the
+    order given (earliest-needed first); what is already planned (far enough) is not computed again."""
+    todo: dict[Key, int | None] = {}
+    for n in needed:
+        if isinstance(n, Task):
+            todo[n] = None
+        else:
+            todo[n.config] = max(todo.get(n.config) or n.until, n.until)
+    todo = {k: y for k, y in todo.items() if k not in _PLANNED or (y is not None and _PLANNED[k] < y)}
     if not todo:
         return
     _PLANNED.update(todo)
-    for config in todo:
-        _DONE.pop(config, None)
+    for key in todo:
+        _DONE.pop(key, None)
     _PENDING.update(compute(list(todo.items())))
 
 
-def compute(jobs: list[tuple[Config, int]]) -> dict[Config, Future]:
-    """Simulate these runs in parallel: (configuration, last year) -> a future of its Result.
+def compute(jobs: list[tuple[Key, int | None]]) -> dict[Key, Future]:
+    """Compute these in parallel: (configuration, last year) -> a future of its Result, (task, None) -> a future
+    of its return value.
 
     The one place that knows how runs are executed: WORKERS spawned processes, started on the first call and kept
     for the session, one numerical thread each (so two runs use the two cores without oversubscribing them). When
@@ -135,7 +161,7 @@ def compute(jobs: list[tuple[Config, int]]) -> dict[Config, Future]:
     if not _POOL:
         workers = max(1, min(WORKERS, os.cpu_count() or 1))
         _POOL.append(ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_warm))
-    return {config: _POOL[0].submit(_simulate, config, until) for config, until in jobs}
+    return {key: _POOL[0].submit(_work, key, until) for key, until in jobs}
 
 
 def shutdown() -> None:
@@ -148,6 +174,12 @@ def shutdown() -> None:
     _FILES.clear()
 
 
+def _get(key: Key) -> Any:
+    if key not in _DONE:
+        _DONE[key] = _PENDING.pop(key).result()
+    return _DONE[key]
+
+
 def result(s: Spec) -> Result:
     """The tables of run ``s`` through the end of ``s.until`` (waits for its simulation if it is still running)."""
     planned = _PLANNED.get(s.config)
@@ -156,9 +188,16 @@ def result(s: Spec) -> Result:
         pytest.fail(f"run {s.config} to {s.until} is {have}: add runstore.spec(...) to the test's "
                     "runstore.needs(...) mark, so that the session's plan simulates it", pytrace=False)
     _READS.append(s)
-    if s.config not in _DONE:
-        _DONE[s.config] = _PENDING.pop(s.config).result()
-    return _DONE[s.config].through(s.until)
+    return _get(s.config).through(s.until)
+
+
+def computed(t: Task) -> Any:
+    """What task ``t`` returned (a copy: a test cannot change another's data); waits for it if still running."""
+    if t not in _PLANNED:
+        pytest.fail(f"task {t} is not declared: add it to the test's runstore.needs(...) mark, so that the "
+                    "session's plan computes it", pytrace=False)
+    _READS.append(t)
+    return copy.deepcopy(_get(t))
 
 
 def frames(s: Spec) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -195,6 +234,13 @@ def _warm() -> None:
         os.environ[name] = "1"
     os.environ.pop("CZT_SIM_PROBE", None)  # the store's own runs are not a test simulating on its own
     import model  # noqa: F401
+
+
+def _work(key: Key, until: int | None) -> Any:
+    if isinstance(key, Task):
+        module, name = key.function.split(":")
+        return getattr(importlib.import_module(module), name)(*key.args)
+    return _simulate(key, until)
 
 
 def _simulate(config: Config, until: int) -> Result:

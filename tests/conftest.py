@@ -82,9 +82,12 @@ class Probe:
         spec = importlib.util.spec_from_file_location("czt_sim_probe", PROBE_DIR / "sitecustomize.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        from model.czt_model import CZTModel
-
-        module.watch(CZTModel)
+        try:
+            from model.czt_model import CZTModel
+        except Exception:  # noqa: BLE001  a model that cannot be imported builds nothing; its tests report why
+            pass
+        else:
+            module.watch(CZTModel)
         self.fixtures: dict[str, list[tuple[str, str]]] = {}  # fixture name -> [(its baseid, what it did)]
 
     def mark(self) -> tuple[int, int]:
@@ -133,7 +136,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly:
         return
     if any(item.get_closest_marker("sim") for item in session.items):
-        compile_kernels()
+        try:
+            compile_kernels()
+        except Exception:  # noqa: BLE001  a model that cannot run fails its own tests, with their names
+            pass
     runstore.plan(s for item in session.items for s in runstore.declared(item.iter_markers("runs")))
 
 
@@ -144,6 +150,9 @@ def compile_kernels() -> None:
     from model import CZTModel
 
     CZTModel("baseline", seed=0, overrides={"scale": 50000}).step()
+
+
+_START = pytest.StashKey[tuple[int, int]]()  # the probe's mark when a test's setup began
 
 
 @pytest.hookimpl(wrapper=True)
@@ -176,6 +185,3 @@ def pytest_runtest_call(item: pytest.Item):
                         "depend on numpy's code path, and CI's second pass runs only the sim tests "
                         "(add @pytest.mark.sim or the module's pytestmark)", pytrace=False)
     return res
-
-
-_START = pytest.StashKey[tuple[int, int]]()

@@ -13,6 +13,8 @@ import pytest
 
 from model.measures import cv, theil, verdict
 
+pytestmark = pytest.mark.smoke
+
 
 def flows(talent: float = 0.0, firms: float = 0.0) -> dict[str, float]:
     return {"talent_persons": talent, "ordinary_persons": 0.0, "firms_and_branches": firms}

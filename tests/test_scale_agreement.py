@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import frames, prefetch, spec
+from runstore import frames, needs, spec
 
 SEEDS = (1, 2, 3, 4)
 UNTIL = 2035
 SCALES = (100, 50)
+
+pytestmark = pytest.mark.sim
 
 
 def _mean_shares(scale: int) -> dict[str, float]:
@@ -31,10 +33,10 @@ def _mean_shares(scale: int) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def default_and_fine() -> tuple[dict[str, float], dict[str, float]]:
-    prefetch([spec("baseline", seed=s, until=UNTIL, scale=sc) for sc in SCALES for s in SEEDS])
     return _mean_shares(SCALES[0]), _mean_shares(SCALES[1])
 
 
+@needs(*(spec("baseline", seed=s, until=UNTIL, scale=sc) for sc in SCALES for s in SEEDS))
 def test_gdp_shares_agree_across_scales(default_and_fine):
     default, fine = default_and_fine
     for city in default:

@@ -36,6 +36,7 @@ def test_run_json_summary_reads_back_to_the_same_bytes(folder):
     assert s.core_siphon_10k_per_year.from_rest_of_hunan == s.people_sources_10k_per_year["changsha"]["rest_of_hunan"]
 
 
+@pytest.mark.sim
 def test_summaries_without_a_fitted_theta_or_without_a_year_round_trip():
     from model import CZTModel
 

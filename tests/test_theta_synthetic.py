@@ -31,6 +31,8 @@ from model.identity import CORE_CITY, PERIPHERY_CITIES
 from model.measures import theta, theta_same_year
 from model.summary import summarize
 
+pytestmark = pytest.mark.sim
+
 YEARS = np.arange(2019, 2036)
 CITIES = (CORE_CITY, *PERIPHERY_CITIES)
 GDP0 = np.array([11760.0, 3030.0, 2260.0])  # 2019, 100m yuan

@@ -4,7 +4,7 @@ City GDP shares in 2035, averaged over four replications, agree between the scal
 per worker agent) and a twice finer one (50) within 1 percentage point per city. Measured 2026-12-01 (seeds 1-4,
 Changsha / Zhuzhou / Xiangtan, pp): scale 1000 69.6 / 18.8 / 11.6, 400 71.7 / 16.0 / 12.3, 200 71.7 / 16.3 / 12.0,
 100 73.1 / 15.5 / 11.4, 50 73.1 / 15.6 / 11.3; the default scale 200 is 1.4 pp off by 2035, which is why forecasts to
-2035 need scale 100 or finer (README). The hindcast's moments agree within 0.5 pp between 200, 100 and 50.
+2035 need scale 100 or finer (docs/research-guide.md). The hindcast's moments agree within 0.5 pp between 200, 100 and 50.
 """
 
 from __future__ import annotations

@@ -251,3 +251,15 @@ def test_dask_local_cluster_dead_worker_and_timeout():
             ex.submit(square, [1], worker=0)
     finally:
         ex.close()
+
+
+@pytest.mark.cli
+def test_a_process_that_leaves_its_warm_pool_to_exit_leaks_nothing():
+    """The shared pool is closed at exit; idle workers are stopped, not killed, so no "leaked semaphore" warning."""
+    import subprocess
+    import sys
+
+    code = "from experiments.executor import run_all, shared; print(run_all(shared(2), abs, [-1, -2, -3]))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "[1, 2, 3]", done.stderr[-2000:]
+    assert "leaked" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]

@@ -13,6 +13,8 @@ from experiments.runner import run_to_folder
 from model.errors import ConfigError
 from model.summary import NoCompleteYear, RunSummary, from_dict, read_run_json, summarize
 
+pytestmark = pytest.mark.sim  # the fixture builds and runs a model
+
 SCALE = 50000  # a tiny population: the summary's form, not its values, is under test
 
 
@@ -36,7 +38,6 @@ def test_run_json_summary_reads_back_to_the_same_bytes(folder):
     assert s.core_siphon_10k_per_year.from_rest_of_hunan == s.people_sources_10k_per_year["changsha"]["rest_of_hunan"]
 
 
-@pytest.mark.sim
 def test_summaries_without_a_fitted_theta_or_without_a_year_round_trip():
     from model import CZTModel
 

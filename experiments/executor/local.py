@@ -235,11 +235,13 @@ class LocalProcesses:
                     self._replace(s)
 
     def close(self, kill: bool = False) -> None:
-        """Stop the workers for good (``kill``: now, else after their current job); unfinished jobs are cancelled."""
+        """Stop the workers for good (``kill``: now, else after their current job); unfinished jobs are cancelled.
+        Idle workers are always stopped by message, never killed: a killed worker leaves the semaphores its
+        libraries made registered, and Python warns of "leaked semaphore objects" at exit."""
         self.closed = True  # first: a thread waiting for the lock then cannot start new workers
         with self._lock:
             for s in self._slots:
-                if kill:
+                if kill and s.sent:
                     s.proc.kill()
                 else:
                     self._send(s, ("stop",))

@@ -132,10 +132,10 @@ def simulated(annual: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_table(obs: pd.DataFrame, sims: list[pd.DataFrame], start_year: int) -> pd.DataFrame:
-    """Per recorded moment, city and year from ``start_year`` on: the record, the simulated mean, sd and 5-95 %
-    band over runs, and the signed error (simulated mean minus record, in the moment's unit; positive = the model
-    is above the record)."""
-    obs = obs[obs.year >= start_year]
+    """Per recorded moment, city and year from ``start_year`` on (growth from the year after: growth into the start
+    year is not simulated): the record, the simulated mean, sd and 5-95 % band over runs, and the signed error
+    (simulated mean minus record, in the moment's unit; positive = the model is above the record)."""
+    obs = obs[(obs.year >= start_year) & ~((obs.moment == "real_growth") & (obs.year == start_year))]
     sim = pd.concat(sims, keys=range(len(sims)), names=["run"]).groupby(KEY).value
     stats = pd.DataFrame({"simulated": sim.mean(), "simulated_sd": sim.std(ddof=1),
                           "simulated_p05": sim.quantile(0.05), "simulated_p95": sim.quantile(0.95),

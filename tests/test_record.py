@@ -96,6 +96,7 @@ def test_residents_follow_the_census_path_of_their_decade():
     assert cal.census_residents("changsha", 2010) == c[("changsha", 2010)]
 
 
+@pytest.mark.cli
 def test_start_year_without_data_is_one_line(tmp_path):
     r = run_cli("run", "--scenario", "hindcast-2005", "--set", "start_year=2007", "--until", "2008", "--out",
                 str(tmp_path / "run"))

@@ -12,6 +12,7 @@ import json
 import re
 import time
 import zipfile
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -108,13 +109,38 @@ def test_zh_page_shows_no_english(server, browser):
     page.close()
 
 
-def _spawned_workers() -> int:
-    """Processes started by multiprocessing's spawn (the app's ensemble workers) on this machine."""
-    import subprocess
+def _cmdline(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
-    # -ww: without a terminal ps cuts lines at 80 columns, and a long checkout path pushed "spawn_main" past it
-    out = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True).stdout
-    return sum("multiprocessing.spawn" in line and "spawn_main" in line for line in out.splitlines())
+
+def _parent(pid: str) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+    except (OSError, IndexError):
+        return None
+
+
+def _spawned_workers(url: str) -> int:
+    """Processes started by multiprocessing's spawn (the app's ensemble workers) under this session's app server
+    (found by its port): other test sessions on the machine (CI runs two passes at once) start their own."""
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    pids = [d.name for d in Path("/proc").iterdir() if d.name.isdigit()]
+    servers = {p for p in pids if "solara" in (c := _cmdline(p)) and " run " in c and f"--port {port}" in c}
+    assert servers, f"no app server on port {port}"
+
+    def under_server(pid: str) -> bool:
+        for _ in range(64):
+            pid = _parent(pid)
+            if pid is None or pid in ("0", "1"):
+                return False
+            if pid in servers:
+                return True
+        return False
+
+    return sum("multiprocessing.spawn" in (c := _cmdline(p)) and "spawn_main" in c and under_server(p) for p in pids)
 
 
 def test_ensemble_bands_and_verdict_strip(server, browser):
@@ -122,7 +148,7 @@ def test_ensemble_bands_and_verdict_strip(server, browser):
     shares of seeds sum to one; leaving the page stops the tab's worker processes."""
     url, _ = server
     problems: list[str] = []
-    before = _spawned_workers()
+    before = _spawned_workers(url)
     page = _watched_page(browser, problems)
     page.goto(url)
     page.wait_for_selector("#czt-map", timeout=90_000)
@@ -141,12 +167,12 @@ def test_ensemble_bands_and_verdict_strip(server, browser):
     assert all(abs(c[1] - 1) < 1e-3 for c in cells)
     assert page.locator(".charts-note >> text=percentile").count() == 1  # the note says what the band is
     page.screenshot(path=str(SHOT_DIR / "app-ensemble.png"), full_page=True)
-    assert _spawned_workers() == before + 2
+    assert _spawned_workers(url) == before + 2
     page.goto("about:blank")  # the tab's page unloads: Solara closes its kernel, the app stops its workers
     deadline = time.time() + 30
-    while _spawned_workers() > before and time.time() < deadline:
+    while _spawned_workers(url) > before and time.time() < deadline:
         time.sleep(0.5)
-    assert _spawned_workers() == before
+    assert _spawned_workers(url) == before
     problems[:] = [p for p in problems if "/_solara/api/close/" not in p]  # the unload's beacon, cut short
     assert not problems, "\n".join(problems)
     page.close()

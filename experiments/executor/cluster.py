@@ -25,7 +25,6 @@ from experiments.executor.jobs import (CANCELLED, CANNOT_IMPORT, ERROR, TIMEOUT,
 from model.errors import ConfigError
 
 WORKER_WAIT_SECONDS = 60.0  # how long a cluster may have no worker at all before its jobs fail
-RESTART_SECONDS = 180.0  # a restarted worker imports the model first; on a loaded machine that takes a while
 
 # The probe is sent by value (cloudpickle copies a function whose module is not importable), so that a worker which
 # cannot import the project can still run it and say so, instead of failing to deserialize.
@@ -204,11 +203,23 @@ class DaskCluster:
                 for j in jobs:
                     self._finish(j, failure=Failure(TIMEOUT, f"{TIMEOUT}: task took over {limit:g} s; its Dask "
                                                     "worker was restarted"))
-                try:
-                    self.client.restart_workers([seen[1]], timeout=RESTART_SECONDS, raise_for_error=False)
-                    self.generation += 1
-                except Exception:  # noqa: BLE001 - a worker without a nanny cannot be restarted; it goes on
-                    pass
+                self._restart(seen[1])
+
+    def _restart(self, address: str) -> None:
+        """End the worker at ``address`` so that its nanny starts a fresh one, as after a crash (the nanny's own
+        restart gives up when the new worker is slow to import the model: seen on a loaded machine, leaving the
+        cluster without workers). A worker without a nanny (in this process, or one you started bare) cannot be
+        restarted: its task is abandoned and it goes on."""
+        import os
+
+        info = self.client.scheduler_info().get("workers", {}).get(address) or {}
+        if not info.get("nanny"):
+            return
+        try:
+            self.client.run(os._exit, 1, workers=[address], on_error="ignore")
+            self.generation += 1
+        except Exception:  # noqa: BLE001 - the worker is gone already; its nanny restarts it
+            pass
 
     def _pump(self, timeout: float) -> None:
         from dask.distributed import wait
@@ -235,7 +246,7 @@ class DaskCluster:
         if now - self._workers_checked < 2.0:  # asking the scheduler costs a round trip; twice a second is plenty
             return
         self._workers_checked = now
-        if self.client.scheduler_info().get("workers"):
+        if self.client.nthreads():  # asks the scheduler now (scheduler_info() may be a cached copy)
             self._no_worker_since = None
             return
         if self._no_worker_since is None:

@@ -178,7 +178,11 @@ def _scaling_plot(rows: list[dict], path: Path) -> None:
     ax.legend(fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
+    from experiments.io import atomic
+
+    try:
+        atomic(path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:].lower()))  # a failed write leaves no file
+    finally:
+        plt.close(fig)
     print(f"scaling plot: {path} (cost {verdict} in agents: {c:.3f} s + {b * 1e6:.2f} s per million agents a year, "
           f"largest deviation {dev.max():.0%})")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from experiments.io import output_folder, writable_folder
+from experiments.io import output_folder, remove_empty_folders, writable_folder
 from experiments.report import compute, figures, tables
 from experiments.report.labels import CORE_EN, PERIPHERY_EN
 from experiments.report.load import SweepData, read
@@ -58,8 +58,8 @@ def _check_args(lang: str, family: str, resamples: int, out: str | Path | None) 
     if not MIN_RESAMPLES <= resamples <= MAX_RESAMPLES:
         raise ConfigError("--resamples", resamples, f"an integer from {MIN_RESAMPLES} to {MAX_RESAMPLES:,} "
                           "(bootstrap resamples of the sensitivity intervals)")
-    if out is not None:
-        writable_folder(out)
+    if out is not None:  # checked now, made when the report is written (a sweep that cannot be read leaves none)
+        remove_empty_folders(writable_folder(out))
 
 
 def _data_notes(data: SweepData) -> list[str]:

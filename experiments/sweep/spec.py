@@ -6,6 +6,8 @@ import hashlib
 import json
 import math
 import tomllib  # noqa: F401 - tests parse sweep text with spec.tomllib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,6 +136,42 @@ def digest_of(d: dict[str, Any]) -> str:
     if not d.get("scenarios"):  # sweeps planned before scenario designs existed keep their digest
         d.pop("scenarios", None)
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+_HOME: ContextVar[Path | None] = ContextVar("sweep_home", default=None)
+
+
+@contextmanager
+def sweep_home(folder: str | Path):
+    """``with sweep_home(folder):`` a sweep's relative scenario paths are looked up in ``folder`` first (see
+    :func:`scenario_source`)."""
+    token = _HOME.set(Path(folder))
+    try:
+        yield
+    finally:
+        _HOME.reset(token)
+
+
+def scenario_source(name: str) -> str:
+    """The file a sweep's scenario entry names. A relative TOML path is looked up beside the sweep first (the sweep
+    file's folder while it is read, the results folder while a sweep is resumed or reported), so a folder moved to
+    another machine or working folder (an export bundle) still finds the scenario files inside it; otherwise the
+    name is used as given (a shipped scenario, an absolute path, a path from the working folder)."""
+    home = _HOME.get()
+    if home is not None and name.endswith(".toml") and not Path(name).is_absolute():
+        try:
+            if (home / name).is_file():
+                return str(home / name)
+        except OSError:  # a name the system refuses: load() says so
+            pass
+    return name
+
+
+def load_scenario(name: str):
+    """:func:`model.scenarios.load` of a sweep's scenario entry (:func:`scenario_source`)."""
+    from model.scenarios import load
+
+    return load(scenario_source(name))
 
 
 def no_unknown_keys(raw: dict, allowed: set[str], where: str) -> None:
@@ -309,7 +347,6 @@ def _twins(raw: dict[str, Any], scenarios: list[str], where: str) -> dict[str, s
 
 def _design(raw: dict[str, Any], where: str) -> tuple[str, str, list[str]]:
     """The design, the base scenario (loadable) and, for a scenarios design, the scenarios compared."""
-    from model.scenarios import load
 
     scenario = text_field(raw, "scenario", "baseline", where, "a scenario name or path")
     design = raw.get("design", "factorial")
@@ -321,7 +358,7 @@ def _design(raw: dict[str, Any], where: str) -> tuple[str, str, list[str]]:
             raise ConfigError(f"{where}: scenario", scenario, "no base scenario in a scenarios design "
                               "(list every scenario in scenarios = [...])")
         scenario = scenarios[0]
-    load(scenario)  # raises a ConfigError naming the scenario
+    load_scenario(scenario)  # raises a ConfigError naming the scenario
     return design, scenario, scenarios
 
 
@@ -369,12 +406,11 @@ def _all_levers(raw: dict[str, Any], named: set[str], where: str) -> list[Factor
 def _runs_start(scale: int | None, params: dict[str, Any], fixed: dict[str, Any], scenarios: list[str],
                 where: str) -> None:
     """Scale given once, and [fixed] (with the scale) valid on top of every scenario the runs start from."""
-    from model.scenarios import load
 
     if scale is not None and ("scale" in params or "scale" in fixed):
         raise ConfigError(f"{where}: scale", scale, "set scale once (top level, [fixed] or [params])")
     for name in scenarios:
-        load(name).resolved({**fixed, **({"scale": scale} if scale is not None else {})})
+        load_scenario(name).resolved({**fixed, **({"scale": scale} if scale is not None else {})})
 
 
 def _samples(raw: dict[str, Any], design: str, factors: list[Factor], where: str) -> int:
@@ -447,7 +483,7 @@ def _timeout(raw: dict[str, Any], where: str) -> float:
 
 def _scenarios(raw: dict[str, Any], design: str, where: str) -> list[str]:
     """The ``scenarios`` list of a scenarios design, each loadable; empty for the other designs."""
-    from model.scenarios import available, load
+    from model.scenarios import available
 
     names = raw.get("scenarios")
     if design != "scenarios":
@@ -460,7 +496,7 @@ def _scenarios(raw: dict[str, Any], design: str, where: str) -> list[str]:
     seen: set[str] = set()
     for n in names:
         try:
-            sc = load(n)
+            sc = load_scenario(n)
         except ConfigError as exc:
             allowed = (f"a valid scenario file ({exc})" if Path(n).suffix
                        else "one of " + ", ".join(available()) + " (or a scenario TOML path)")
@@ -579,4 +615,5 @@ def read(path: str | Path) -> SweepSpec:
 
     path = Path(path)
     raw = read_toml(path, "sweep file")  # one-line ConfigError: unreadable, not UTF-8, malformed, too deep
-    return parse(raw, path.name)
+    with sweep_home(path.parent):  # its scenario files beside it, wherever the command runs
+        return parse(raw, path.name)

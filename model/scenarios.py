@@ -79,7 +79,7 @@ class Scenario:
         start = cfg["start_year"]
         for e in self.timeline:
             if (e.year, e.quarter) < (start, 1):
-                raise ConfigError(f"timeline {e.year}Q{e.quarter}", f"{e.year}Q{e.quarter}",
+                raise ConfigError(f"{self.name}: timeline {e.year}Q{e.quarter}", f"{e.year}Q{e.quarter}",
                                   f"a quarter from the run's start, {start}Q1, on (drop the entry or start earlier)",
                                   kind="timeline entry before the start")
         return cfg

@@ -93,13 +93,22 @@ class output_folder:
                 self._move()
             except OSError as err:
                 self._discard()
-                raise write_error(err, self.path) from None
+                raise write_error(self._final_name(err), self.path) from None
             self._discard(keep_created=True)
             return False
         self._discard()
         if isinstance(exc, OSError):
-            raise write_error(exc, self.path) from None
+            raise write_error(self._final_name(exc), self.path) from None
         return False
+
+    def _final_name(self, exc: OSError) -> OSError:
+        """The error with the file named where it was to go (``out/run.json``), not in the staging folder."""
+        try:
+            rel = Path(exc.filename).relative_to(self.staging)
+        except (TypeError, ValueError):
+            return exc
+        exc.filename = str(self.path / rel)
+        return exc
 
     def _discard(self, keep_created: bool = False) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -150,8 +159,10 @@ def atomic(path: Path, write) -> None:
     try:
         write(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):  # name the file being written, not its tmp
+            exc.filename = str(path)
         raise
 
 

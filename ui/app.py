@@ -932,6 +932,7 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, bu
         try:
             state = urlstate.decode(search)
         except ConfigError as exc:
+            LOG.warning("link refused: %s", exc)  # once per link opened, one line: the visitor sees the same line
             set_error(t(lang.value, "link_error") + " " + str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - decode raises ConfigError only; a visitor never sees a traceback

@@ -26,6 +26,12 @@ def writable_folder(path: str | Path, field: str = "--out") -> list[Path]:
     text = str(path)
     if not text.strip():
         raise ConfigError(field, text, "a folder path (an empty one would write into the current folder)")
+    try:  # a name with bytes that are not UTF-8 (undecodable in argv): Parquet and JSON writers cannot take it
+        os.path.abspath(text).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(field, text, f"a folder path in UTF-8 (byte "
+                          f"{exc.object[exc.start:exc.end].encode('utf-8', 'surrogateescape')!r} is not: "
+                          "rename the folder or choose another)", kind="unusable output folder") from None
     p = Path(path)
     created: list[Path] = []
     try:

@@ -390,6 +390,11 @@ CASES: list[tuple] = [
     ("coverage-name-too-long", "folder", ["calibration-coverage", "{tmp}/" + "x" * 300], ["x" * 40]),
     ("run-out-holds-a-sweep", "folder", RUN[:-1] + ["{finished_sweep}"], ["--out", "{finished_sweep}", "a sweep"]),
     ("run-out-name-too-long", "folder", RUN[:-1] + ["{tmp}/" + "x" * 300], ["--out", "File name too long"]),
+    ("run-out-not-utf8", "folder", RUN[:-1] + ["{tmp}/o\udcff"], ["--out", "UTF-8", "\\xff"]),
+    ("sweep-out-not-utf8", "folder", ["sweep", "{files}/w-ok.toml", "--out", "{tmp}/s\udcfe", *SW], ["--out", "UTF-8"]),
+    ("report-out-not-utf8", "folder", ["report", "{finished_sweep}", "--out", "{tmp}/r\udcfd"], ["--out", "UTF-8"]),
+    ("run-out-link-loop", "folder", RUN[:-1] + ["{tmp}/loop/run"], ["--out", "{tmp}/loop/run"]),
+    ("status-spec-endless", "read back", ["status", "{endless_spec}"], ["spec.json", "over 16 MB"]),
     # ---- silently accepted before
     ("sweep-samples-word", "accepted before", sweep("w-samples-word.toml"), ["samples", "'many'", "an integer"]),
     ("sweep-samples-fraction", "accepted before", sweep("w-samples-fraction.toml"), ["samples", "2.5"]),
@@ -403,10 +408,11 @@ CASES: list[tuple] = [
      ["platform", "--allow-mixed-platforms"], {"CZT_PLATFORM_OVERRIDE": "elsewhere"}),
 ]
 SUB = {"set-int-inf", "sweep-timeout-nan-file", "scenario-deep-arrays", "analyze-resamples-0", "run-out-proc",
-       "resume-other-platform"}
+       "resume-other-platform", "resume-spec-count-as-string", "coverage-cities-truncated", "resume-lock-is-a-folder",
+       "run-out-not-utf8", "run-timeline-before-start"}
 PROTECTED = ("finished_run", "finished_sweep", "planned", "damaged_design", "damaged_spec", "ro_sweep", "edited_spec",
              "digest_spec", "unknown_key_spec", "nan_spec", "unknown_param_spec", "lock_dir", "cal_mismatch",
-             "cal_cities", "cal_design")
+             "cal_cities", "cal_design", "endless_spec")
 
 
 # ---------------------------------------------------------------- fixtures (also used for another checkout)
@@ -457,6 +463,12 @@ def build_fixtures(tmp: Path, root: Path = ROOT) -> dict[str, str]:
         edit(info)
         (d / "spec.json").write_text(json.dumps(info))
         ctx[name] = str(d)
+    d = tmp / "endless-spec"  # spec.json is a link to an endless file
+    shutil.copytree(tmp / "finished-sweep", d)
+    (d / "spec.json").unlink()
+    (d / "spec.json").symlink_to("/dev/zero")
+    ctx["endless_spec"] = str(d)
+    (tmp / "loop").symlink_to(tmp / "loop")  # a link to itself
     lock = tmp / "lock-dir"  # .lock is a folder
     shutil.copytree(tmp / "planned", lock)
     (lock / ".lock").unlink(missing_ok=True)

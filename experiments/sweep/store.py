@@ -133,7 +133,7 @@ class Store:
             raise DamagedFile(f"{path}: platform", plat, "a platform record with its 12-character id (model/platform"
                               ".py), as the sweep wrote it", kind="damaged sweep file")
         spec = SweepSpec.from_dict(info["spec"], f"{path}: spec")  # one-line ConfigError naming the field
-        if digest_of(info["spec"]) != info["digest"]:
+        if info["digest"] not in (digest_of(info["spec"]), spec.digest()):  # as stored, or as read back
             raise DamagedFile(f"{path}: digest", info["digest"], f"the digest of the spec beside it "
                               f"({digest_of(info['spec'])}): the spec was edited after the sweep was planned, and its "
                               "runs were planned from the original; restore spec.json from a copy",

@@ -144,6 +144,8 @@ FILES: dict[str, str | bytes] = {
     # calibration file
     "c-nonutf8.toml": b'name = "c\xff"\n',
     "c-deep.toml": 'name = "c"\nx = ' + "[" * DEEP + "]" * DEEP + "\n",
+    "c-years-not-simulated.toml": ('name = "c"\nscenario = "baseline"\nuntil = 2020\nmoments = "model.history"\n'
+                                   'samples = 16\naccept = 0.5\n[params]\nenclave_tax_share = {min = 0.0, max = 1.0}\n'),
     "c-onoff-prior.toml": 'name = "c"\nmoments = "model.history"\n[params]\nlicence_recognition = {min = 0, max = 1}\n',
     "c-choice-prior.toml": 'name = "c"\nmoments = "model.history"\n[params]\nmarket_access_list = {min = 0, max = 2}\n',
 }
@@ -395,6 +397,8 @@ CASES: list[tuple] = [
     ("report-out-not-utf8", "folder", ["report", "{finished_sweep}", "--out", "{tmp}/r\udcfd"], ["--out", "UTF-8"]),
     ("run-out-link-loop", "folder", RUN[:-1] + ["{tmp}/loop/run"], ["--out", "{tmp}/loop/run"]),
     ("status-spec-endless", "read back", ["status", "{endless_spec}"], ["spec.json", "over 16 MB"]),
+    ("calibrate-moments-not-simulated", "read back", ["calibrate", "{files}/c-years-not-simulated.toml", "--out",
+                                                      "{new}"], ["scenario", "baseline", "2019-2020", "hindcast-2010"]),
     # ---- silently accepted before
     ("sweep-samples-word", "accepted before", sweep("w-samples-word.toml"), ["samples", "'many'", "an integer"]),
     ("sweep-samples-fraction", "accepted before", sweep("w-samples-fraction.toml"), ["samples", "2.5"]),

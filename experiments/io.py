@@ -167,9 +167,23 @@ def atomic(path: Path, write) -> None:
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.filename in (None, tmp):  # name the file being written, not its tmp
-            exc.filename = str(path)
+        cause = _write_error_behind(exc)
+        if cause is not None and cause.filename in (None, tmp):  # name the file being written, not its tmp
+            cause.filename = str(path)
+        if cause is not None and cause is not exc:  # a writer that failed again while cleaning up after it
+            raise cause from None
         raise
+
+
+def _write_error_behind(exc: BaseException) -> OSError | None:
+    """The OSError (a full disk, a read-only folder) behind ``exc``: itself, or one it was raised while handling
+    (matplotlib's PDF writer, on a full disk, raises an AttributeError from its own clean-up)."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, OSError):
+            return exc
+        exc, seen = exc.__context__, seen + 1
+    return None
 
 
 def write_parquet(df: pd.DataFrame, path: Path, metadata: dict[str, str] | None = None) -> None:

@@ -206,7 +206,9 @@ def _metric_indices(spec, method: str, problem: dict[str, Any], X: np.ndarray, v
     per_point = vals.groupby("point").y.mean()
     keep = per_point.index.to_numpy()
     Y = per_point.to_numpy()
-    total_var = float(np.nanvar(vals.y, ddof=1))
+    finite = np.isfinite(vals.y.to_numpy(dtype=float))
+    # undefined (NaN) with fewer than two finite runs, without numpy's warning on stderr
+    total_var = float(np.nanvar(vals.y, ddof=1)) if finite.sum() > 1 else float("nan")
     within = float(vals.groupby("point").y.var(ddof=1).mean()) if spec.replications > 1 else float("nan")
     if not np.isfinite(Y).all() or np.nanstd(Y) == 0:
         return None, "constant or undefined across the design; skipped"

@@ -93,7 +93,11 @@ def _args(a: argparse.Namespace) -> tuple[list[int], Path | None]:
     plot = Path(a.plot)
     if plot.suffix.lstrip(".").lower() not in kinds:
         raise ConfigError("--plot", a.plot, "an image file name ending in one of " + ", ".join(f".{k}" for k in sorted(kinds)))
-    if plot.is_dir():
+    try:
+        is_dir = plot.is_dir()
+    except OSError:  # a name the system refuses: the folder check below says why, naming --plot
+        is_dir = False
+    if is_dir:
         raise ConfigError("--plot", a.plot, "a file name (this path is a folder)")
     writable_folder(plot.parent, "--plot")
     ref = None if a.reference == "none" else Path(a.reference)

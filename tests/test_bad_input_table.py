@@ -392,6 +392,7 @@ CASES: list[tuple] = [
     ("coverage-name-too-long", "folder", ["calibration-coverage", "{tmp}/" + "x" * 300], ["x" * 40]),
     ("run-out-holds-a-sweep", "folder", RUN[:-1] + ["{finished_sweep}"], ["--out", "{finished_sweep}", "a sweep"]),
     ("run-out-name-too-long", "folder", RUN[:-1] + ["{tmp}/" + "x" * 300], ["--out", "File name too long"]),
+    ("bench-plot-name-too-long", "folder", BENCH[:-1] + ["{tmp}/" + "x" * 300 + "/b.png"], ["--plot", "too long"]),
     ("run-out-not-utf8", "folder", RUN[:-1] + ["{tmp}/o\udcff"], ["--out", "UTF-8", "\\xff"]),
     ("sweep-out-not-utf8", "folder", ["sweep", "{files}/w-ok.toml", "--out", "{tmp}/s\udcfe", *SW], ["--out", "UTF-8"]),
     ("report-out-not-utf8", "folder", ["report", "{finished_sweep}", "--out", "{tmp}/r\udcfd"], ["--out", "UTF-8"]),

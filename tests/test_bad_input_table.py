@@ -682,6 +682,27 @@ def test_links_the_app_writes_still_read():
     assert st["pins"]["A"].levers == {"talent_recognition": 0.5} and st["view"] == "diff" and st["lang"] == "zh"
 
 
+@pytest.mark.app
+def test_an_unforeseen_failure_in_the_app_is_the_banner_and_one_log_record(caplog):
+    """What no check foresaw (here a RecursionError raised with a server path in its message) reaches the visitor
+    as the one-line banner text, in the page's language, without the message or a path; the server log has it once,
+    with its traceback."""
+    import logging
+
+    from ui.app import view_failure
+
+    for lang in ("en", "zh"):
+        caplog.clear()
+        try:
+            raise RecursionError(f"maximum recursion depth exceeded in {ROOT / 'ui' / 'urlstate.py'}")
+        except RecursionError as exc:
+            with caplog.at_level(logging.ERROR, logger="czt_sim.app"):
+                text = view_failure(lang, exc)
+        assert "\n" not in text and str(ROOT) not in text and "Recursion" not in text and text.strip(), text
+        records = [r for r in caplog.records if r.name == "czt_sim.app"]
+        assert len(records) == 1 and records[0].exc_info is not None
+
+
 # ---------------------------------------------------------------- a full disk (ENOSPC) mid-way through the results
 def _enospc(path) -> OSError:
     import errno

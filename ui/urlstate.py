@@ -5,12 +5,17 @@ reached, the lever values set in the app and the pinned runs, e.g.
 ``?scenario=enclave&seed=7&scale=500&seeds=8&q=2024Q3&lv=enclave_tax_share:0.5,talent_recognition:1&pinA=...``.
 A pinned run is its RunSpec as compact JSON. ``decode`` checks every field and raises ConfigError naming the field,
 the value and what is allowed; ``apply`` rebuilds a Session from a decoded state.
+
+Links come from anyone, so ``decode`` reads only what ``encode`` writes: ASCII digits, each key once (REPEATABLE
+names the exceptions), no unknown key (inside a pinned run neither), JSON of the right types, at most MAX_QUERY
+characters; whatever else goes wrong while parsing is a ConfigError too, never another exception.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -25,7 +30,8 @@ _DIGITS = re.compile(r"[0-9]{1,20}", re.ASCII)  # ASCII only: int() would also r
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
 KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "pinA", "pinB", "view", "lang")
 VIEWS = ("off", "overlay", "diff")
-PIN_KEYS = ("scenario", "levers", "scale", "seeds")  # RunSpec.to_dict's
+# keys a link may hold more than once, with the most it may hold (none yet; a list of saved runs would be one)
+REPEATABLE: dict[str, int] = {}
 # the longest link encode writes is two pins of MAX_SEEDS seeds and every lever each, about 3 kB; browsers and
 # servers cap URLs near 8-64 kB. Anything longer is not a link the app made, and is refused before it is parsed.
 MAX_QUERY = 16 * 1024
@@ -87,22 +93,30 @@ def _pairs(query: str) -> list[tuple[str, str]]:
     if len(query) > MAX_QUERY:
         raise ConfigError("link", f"{len(query):,} characters", f"a link of at most {MAX_QUERY:,} characters",
                           kind="link too long")
+    most = len(KEYS) + sum(n - 1 for n in REPEATABLE.values())
     fields = query.count("&") + 1
-    if fields > len(KEYS):
-        raise ConfigError("link", f"{fields} fields", f"at most {len(KEYS)} fields, each key once", kind="link too long")
+    if fields > most:
+        raise ConfigError("link", f"{fields} fields", f"at most {most} fields, each key once", kind="link too long")
     try:
         pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
     except UnicodeDecodeError as exc:
         raise ConfigError("link", exc.object[exc.start:exc.start + 4], "percent escapes of UTF-8 text",
                           kind="unreadable link") from None
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for key, value in pairs:
         if key not in KEYS:
             raise ConfigError(key, value, "one of the link's keys: " + ", ".join(KEYS), kind="unknown link key")
-        if key in seen:
-            raise ConfigError(key, value, "each key once in a link", kind="repeated link key")
-        seen.add(key)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > REPEATABLE.get(key, 1):
+            allowed = f"at most {REPEATABLE[key]} of them" if key in REPEATABLE else "each key once in a link"
+            raise ConfigError(key, value, allowed, kind="repeated link key")
     return pairs
+
+
+@lru_cache(maxsize=1)
+def pin_keys() -> tuple[str, ...]:
+    """The keys of a pinned run as RunSpec.to_dict writes them (so a key added there is read, and no other)."""
+    return tuple(RunSpec.make(available()[0], {}, 1, [0]).to_dict())
 
 
 def _pin(key: str, value: str):
@@ -117,8 +131,8 @@ def _pin(key: str, value: str):
     if not isinstance(d, dict):
         raise ConfigError(key, d, "a pinned run as a JSON object (scenario, levers, scale, seeds)")
     for k in d:
-        if k not in PIN_KEYS:
-            raise ConfigError(f"{key}.{k}", d[k], "the keys " + ", ".join(PIN_KEYS), kind="unknown link key")
+        if k not in pin_keys():
+            raise ConfigError(f"{key}.{k}", d[k], "the keys " + ", ".join(pin_keys()), kind="unknown link key")
     levers = d.get("levers", {})
     if not isinstance(levers, dict) or not all(
             isinstance(v, (bool, int, float, str)) for v in levers.values()):

@@ -480,7 +480,8 @@ def build_fixtures(tmp: Path, root: Path = ROOT) -> dict[str, str]:
     (lock / ".lock").mkdir()
     ctx["lock_dir"] = str(lock)
     # calibration folders: the finished sweep beside a calibration file it was not made from, whole or damaged
-    cal_toml = ('name = "c"\nscenario = "baseline"\nuntil = 2020\nscale = 50000\nmoments = "model.history"\n'
+    cal_toml = ('name = "c"\nscenario = "baseline"\nuntil = 2020\nscale = 50000\n'
+                f'moments = "{root / "tests" / "calib_moments.py"}"\n'  # 2020 moments: a 2019 scenario simulates them
                 'samples = 32\nreplications = 1\n[params]\nenclave_tax_share = {min = 0.0, max = 1.0}\n')
     for name, damage in (("cal_mismatch", None), ("cal_cities", "cities.parquet"), ("cal_design", "design.parquet")):
         d = tmp / name.replace("_", "-")

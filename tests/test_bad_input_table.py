@@ -823,7 +823,8 @@ def _measure(root: Path) -> None:  # pragma: no cover - a tool, not a test
         new = tmp / "new" / name
         try:
             r = subprocess.run([sys.executable, "-m", "experiments", *fill(args, ctx, str(new))], cwd=root,
-                               capture_output=True, text=True, timeout=120, preexec_fn=_limit_memory,
+                               capture_output=True, text=True, errors="replace", timeout=120,
+                               preexec_fn=_limit_memory,
                                env={**os.environ, **(env[0] if env else {})})
             code, err = r.returncode, r.stderr
         except subprocess.TimeoutExpired:

@@ -7,8 +7,15 @@ choice, a prior on one, in --set, scenario, sweep and calibration files), unusab
 folders (read-only, /proc, below a file, empty, too long) for every command that writes, scenario files and
 sweep files (not UTF-8, nested thousands deep, wrong types, duplicates, designs of billions of points, NaN
 timeouts, unknown outputs), command-line flags of every subcommand (argparse types, ranges), damaged sweep
-folders, and a resume on another platform fingerprint. No case runs a simulation: validation comes first (in
-process, building a CZTModel fails the case).
+folders, a resume on another platform fingerprint; files read back (spec.json edited by hand, calibration folders
+of another calibration or with cut tables, a spec.json that never ends), folder edge cases (.lock as a folder,
+names longer than the system allows, paths that are not UTF-8, a link loop, a run into a sweep's folder), and
+what was silently accepted (samples as a word, a timeline entry before the start). No case runs a simulation:
+validation comes first (in process, building a CZTModel fails the case).
+
+Beside the table: hostile app links (``LINKS``, ui/urlstate.py), an unforeseen failure in the app (the banner), a
+full disk in ``run`` and ``report`` (earlier results kept, nothing left behind), and a government_regime of the
+wrong type in the Python API.
 
 Cases run in-process through ``experiments.cli.main`` (stderr captured, SystemExit caught); a handful
 (``SUB``) also through real interpreters, two at a time. Every case checks that the finished run folder and

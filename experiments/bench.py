@@ -93,7 +93,11 @@ def _args(a: argparse.Namespace) -> tuple[list[int], Path | None]:
     plot = Path(a.plot)
     if plot.suffix.lstrip(".").lower() not in kinds:
         raise ConfigError("--plot", a.plot, "an image file name ending in one of " + ", ".join(f".{k}" for k in sorted(kinds)))
-    if plot.is_dir():
+    try:
+        is_dir = plot.is_dir()
+    except OSError:  # a name the system refuses: the folder check below says why, naming --plot
+        is_dir = False
+    if is_dir:
         raise ConfigError("--plot", a.plot, "a file name (this path is a folder)")
     writable_folder(plot.parent, "--plot")
     ref = None if a.reference == "none" else Path(a.reference)
@@ -178,7 +182,11 @@ def _scaling_plot(rows: list[dict], path: Path) -> None:
     ax.legend(fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
+    from experiments.io import atomic
+
+    try:
+        atomic(path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:].lower()))  # a failed write leaves no file
+    finally:
+        plt.close(fig)
     print(f"scaling plot: {path} (cost {verdict} in agents: {c:.3f} s + {b * 1e6:.2f} s per million agents a year, "
           f"largest deviation {dev.max():.0%})")

@@ -39,9 +39,10 @@ def cmd_run(a: argparse.Namespace) -> int:
     cfg = load(a.scenario).resolved(overrides)  # every name and value checked before anything runs
     if a.until < cfg["start_year"]:
         raise ConfigError("--until", a.until, f"a year from the scenario's start year ({cfg['start_year']}) to 2100")
+    check_run_folder(Path(a.out))
     t = time.perf_counter()
-    with output_folder(a.out):
-        info = run_to_folder(a.scenario, a.seed, a.until, Path(a.out), overrides)
+    with output_folder(a.out, last=("run.json",)) as dest:  # all four files or none; run.json marks a whole run
+        info = run_to_folder(a.scenario, a.seed, a.until, dest, overrides)
     from experiments.report.labels import CORE_EN
     from model.summary import RunSummary
 
@@ -55,6 +56,23 @@ def cmd_run(a: argparse.Namespace) -> int:
         print(f"  {city:9s} {c.verdict:9s} share {c.gdp_share_change_pp:+.2f} pp, net from {CORE_EN}: "
               f"talent {f.talent_persons / 1e4:+.1f} 10k, firms/branches {f.firms_and_branches:+.0f}")
     return 0
+
+
+OTHER_FOLDERS = {"spec.json": "a sweep", "design.parquet": "a sweep", "manifest.jsonl": "a sweep",
+                 "calibration.toml": "a calibration", "report.md": "a report"}
+
+
+def check_run_folder(out: Path) -> None:
+    """A run writes into a new folder or over an earlier run, never into the folder of a sweep, a calibration or a
+    report (its cities.parquet would replace a sweep's table)."""
+    for name, kind in OTHER_FOLDERS.items():
+        try:
+            there = (out / name).exists()
+        except OSError:
+            return  # an unusable path: the folder check says why
+        if there:
+            raise ConfigError("--out", str(out), f"a new folder or one holding an earlier run; this one holds {kind} "
+                              f"({name})", kind="folder holds other results")
 
 
 def cmd_scenarios(a: argparse.Namespace) -> int:
@@ -136,3 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; finished files are complete, nothing partial was written", file=sys.stderr)
         return 130
+    except OSError as exc:  # a path the system refuses where no check named it (too long, gone, full): one line
+        from experiments.io import path_error
+
+        print(f"error: {path_error(exc)}", file=sys.stderr)
+        return 2

@@ -140,8 +140,8 @@ def cmd_outofsample(a: argparse.Namespace) -> int:
     scale = overrides.pop("scale", 200)
     for scen in SCENARIOS.values():
         load(scen).resolved({"scale": scale, **overrides})  # names and ranges checked before any run
-    with output_folder(a.out):
-        r = outofsample(Path(a.out), a.seeds, scale, a.workers, overrides)
+    with output_folder(a.out, last=("oos.json",)) as dest:  # every file or none
+        r = outofsample(dest, a.seeds, scale, a.workers, overrides)
     t = r["table"]
     print(f"out of sample 2020-{UNTIL}: {a.seeds} seeds at scale {scale} in {r['info']['seconds']:.1f} s -> {a.out}")
     print(f"{'measure':24s}{'year':>6s}{'recorded':>10s}{'as-happened':>13s}{'5-95%':>17s}{'2019 kept':>11s}  source")

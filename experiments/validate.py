@@ -245,8 +245,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
         raise ConfigError("--scenario", a.scenario, "a hindcast scenario starting in 2010 or 2005 (hindcast-2010, "
                           f"hindcast-2005); this one starts in {cfg['start_year']}")
     a.scale = cfg["scale"]
-    with output_folder(a.out):
-        r = validate(Path(a.out), a.seeds, a.scale, a.workers, overrides, a.scenario)
+    with output_folder(a.out, last=("validate.json",)) as dest:  # every file or none
+        r = validate(dest, a.seeds, a.scale, a.workers, overrides, a.scenario)
     print(f"hindcast {a.scenario}: {a.seeds} seeds at scale {a.scale} in {r['info']['seconds']:.1f} s -> {a.out}")
     print("observed/simulated (mean over seeds); fitted years " + ", ".join(map(str, history.FIT_YEARS)) +
           "; held out " + ", ".join(map(str, history.HOLDOUT_YEARS)))

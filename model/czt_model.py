@@ -110,8 +110,8 @@ class CZTModel(mesa.Model):
                 for ph in self.phases[2:]]
 
     def _policy_params(self, overrides: dict[str, Any] | None) -> tuple[Params, list]:
-        """The scenario's resolved parameters with timeline entries dated at or before the first quarter folded in;
-        and the later entries."""
+        """The scenario's resolved parameters with timeline entries dated at the first quarter folded in; and the
+        later entries (an entry dated before the start is refused by ``Scenario.resolved``)."""
         p = Params(self.scenario_def.resolved(overrides))
         later = []
         for e in self.scenario_def.timeline:

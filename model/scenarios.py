@@ -72,7 +72,17 @@ class Scenario:
     timeline: list[TimelineEntry] = field(default_factory=list)
 
     def resolved(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-        return resolve(overrides, base=self.params)
+        """The parameters in force at the start, the scenario's and ``overrides`` checked; a timeline entry dated
+        before the start quarter is refused (it would be folded into the start without a word, so a scenario
+        moved to a later start_year would silently begin with policies meant to take effect over time)."""
+        cfg = resolve(overrides, base=self.params)
+        start = cfg["start_year"]
+        for e in self.timeline:
+            if (e.year, e.quarter) < (start, 1):
+                raise ConfigError(f"{self.name}: timeline {e.year}Q{e.quarter}", f"{e.year}Q{e.quarter}",
+                                  f"a quarter from the run's start, {start}Q1, on (drop the entry or start earlier)",
+                                  kind="timeline entry before the start")
+        return cfg
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "title_zh": self.title_zh, "description": self.description,

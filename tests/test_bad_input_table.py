@@ -7,8 +7,15 @@ choice, a prior on one, in --set, scenario, sweep and calibration files), unusab
 folders (read-only, /proc, below a file, empty, too long) for every command that writes, scenario files and
 sweep files (not UTF-8, nested thousands deep, wrong types, duplicates, designs of billions of points, NaN
 timeouts, unknown outputs), command-line flags of every subcommand (argparse types, ranges), damaged sweep
-folders, and a resume on another platform fingerprint. No case runs a simulation: validation comes first (in
-process, building a CZTModel fails the case).
+folders, a resume on another platform fingerprint; files read back (spec.json edited by hand, calibration folders
+of another calibration or with cut tables, a spec.json that never ends), folder edge cases (.lock as a folder,
+names longer than the system allows, paths that are not UTF-8, a link loop, a run into a sweep's folder), and
+what was silently accepted (samples as a word, a timeline entry before the start). No case runs a simulation:
+validation comes first (in process, building a CZTModel fails the case).
+
+Beside the table: hostile app links (``LINKS``, ui/urlstate.py), an unforeseen failure in the app (the banner), a
+full disk in ``run`` and ``report`` (earlier results kept, nothing left behind), and a government_regime of the
+wrong type in the Python API.
 
 Cases run in-process through ``experiments.cli.main`` (stderr captured, SystemExit caught); a handful
 (``SUB``) also through real interpreters, two at a time. Every case checks that the finished run folder and
@@ -136,9 +143,16 @@ FILES: dict[str, str | bytes] = {
     "w-morris-choice-scalar.toml": sweep_text(extra="samples = 2", params='market_access_list = "aligned"')
     .replace('design = "factorial"', 'design = "morris"'),
     "w-scenario-nonutf8.toml": sweep_text().replace('scenario = "baseline"', 'scenario = "{files}/s-nonutf8.toml"'),
+    "w-samples-word.toml": sweep_text(extra='samples = "many"'),
+    "w-samples-fraction.toml": sweep_text(extra="samples = 2.5"),
+    "w-scenario-folder.toml": sweep_text().replace('scenario = "baseline"', 'scenario = "{files}"'),
+    "s-timeline-early.toml": ('name = "early"\nextends = "baseline"\n[[timeline]]\nyear = 2015\nquarter = 2\n'
+                              'params = {talent_recognition = 1.0}\n'),
     # calibration file
     "c-nonutf8.toml": b'name = "c\xff"\n',
     "c-deep.toml": 'name = "c"\nx = ' + "[" * DEEP + "]" * DEEP + "\n",
+    "c-years-not-simulated.toml": ('name = "c"\nscenario = "baseline"\nuntil = 2020\nmoments = "model.history"\n'
+                                   'samples = 16\naccept = 0.5\n[params]\nenclave_tax_share = {min = 0.0, max = 1.0}\n'),
     "c-onoff-prior.toml": 'name = "c"\nmoments = "model.history"\n[params]\nlicence_recognition = {min = 0, max = 1}\n',
     "c-choice-prior.toml": 'name = "c"\nmoments = "model.history"\n[params]\nmarket_access_list = {min = 0, max = 2}\n',
 }
@@ -356,6 +370,49 @@ CASES: list[tuple] = [
     ("report-damaged-design", "damaged folder", ["report", "{damaged_design}", "--out", "{new}"], ["design.parquet"]),
     ("status-damaged-spec", "damaged folder", ["status", "{damaged_spec}"], ["spec.json", "damaged"]),
     ("resume-damaged-spec", "damaged folder", ["resume", "{damaged_spec}", *SW], ["spec.json", "damaged"]),
+    # ---- files read back: spec.json edited by hand, checked as strictly as the sweep file it came from
+    ("resume-spec-count-as-string", "read back", ["resume", "{edited_spec}", *SW],
+     ["spec.json: spec: replications", "'2'", "an integer"]),
+    ("report-spec-count-as-string", "read back", ["report", "{edited_spec}", "--out", "{new}"],
+     ["spec.json: spec: replications", "'2'"]),
+    ("status-spec-count-as-string", "read back", ["status", "{edited_spec}"], ["replications", "'2'"]),
+    ("analyze-spec-count-as-string", "read back", ["analyze", "{edited_spec}"], ["replications", "'2'"]),
+    ("resume-spec-count-changed", "read back", ["resume", "{digest_spec}", *SW], ["spec.json: digest", "edited"]),
+    ("report-spec-count-changed", "read back", ["report", "{digest_spec}", "--out", "{new}"], ["digest", "edited"]),
+    ("status-spec-unknown-key", "read back", ["status", "{unknown_key_spec}"], ["spec: colour", "'red'", "unknown key"]),
+    ("resume-spec-timeout-nan", "read back", ["resume", "{nan_spec}", *SW], ["timeout_seconds", "nan"]),
+    ("resume-spec-unknown-parameter", "read back", ["resume", "{unknown_param_spec}", *SW],
+     ["no_such_lever", "unknown parameter"]),
+    # ---- calibration folders read back
+    ("coverage-sweep-of-another-calibration", "read back", ["calibration-coverage", "{cal_mismatch}"],
+     ["sweep/spec.json", "calibration folder mismatch", "calibration.toml"]),
+    ("coverage-cities-truncated", "read back", ["calibration-coverage", "{cal_cities}"],
+     ["sweep/cities.parquet", "not a whole Parquet file", "resume"]),
+    ("coverage-design-truncated", "read back", ["calibration-coverage", "{cal_design}"],
+     ["sweep/design.parquet", "resume"]),
+    ("coverage-not-a-calibration", "read back", ["calibration-coverage", "{finished_sweep}"], ["RESULTS"]),
+    # ---- folder edge cases
+    ("resume-lock-is-a-folder", "folder", ["resume", "{lock_dir}", *SW], [".lock", "Is a directory"]),
+    ("status-name-too-long", "folder", ["status", "{tmp}/" + "x" * 300], ["DIR", "File name too long"]),
+    ("resume-name-too-long", "folder", ["resume", "{tmp}/" + "x" * 300, *SW], ["DIR", "File name too long"]),
+    ("report-name-too-long", "folder", ["report", "{tmp}/" + "x" * 300, "--out", "{new}"], ["DIR"]),
+    ("coverage-name-too-long", "folder", ["calibration-coverage", "{tmp}/" + "x" * 300], ["x" * 40]),
+    ("run-out-holds-a-sweep", "folder", RUN[:-1] + ["{finished_sweep}"], ["--out", "{finished_sweep}", "a sweep"]),
+    ("run-out-name-too-long", "folder", RUN[:-1] + ["{tmp}/" + "x" * 300], ["--out", "File name too long"]),
+    ("bench-plot-name-too-long", "folder", BENCH[:-1] + ["{tmp}/" + "x" * 300 + "/b.png"], ["--plot", "too long"]),
+    ("run-out-not-utf8", "folder", RUN[:-1] + ["{tmp}/o\udcff"], ["--out", "UTF-8", "\\xff"]),
+    ("sweep-out-not-utf8", "folder", ["sweep", "{files}/w-ok.toml", "--out", "{tmp}/s\udcfe", *SW], ["--out", "UTF-8"]),
+    ("report-out-not-utf8", "folder", ["report", "{finished_sweep}", "--out", "{tmp}/r\udcfd"], ["--out", "UTF-8"]),
+    ("run-out-link-loop", "folder", RUN[:-1] + ["{tmp}/loop/run"], ["--out", "{tmp}/loop/run"]),
+    ("status-spec-endless", "read back", ["status", "{endless_spec}"], ["spec.json", "over 16 MB"]),
+    ("calibrate-moments-not-simulated", "read back", ["calibrate", "{files}/c-years-not-simulated.toml", "--out",
+                                                      "{new}"], ["scenario", "baseline", "2019-2020", "hindcast-2010"]),
+    # ---- silently accepted before
+    ("sweep-samples-word", "accepted before", sweep("w-samples-word.toml"), ["samples", "'many'", "an integer"]),
+    ("sweep-samples-fraction", "accepted before", sweep("w-samples-fraction.toml"), ["samples", "2.5"]),
+    ("run-timeline-before-start", "accepted before", RUN + ["--scenario", "{files}/s-timeline-early.toml"],
+     ["timeline 2015Q2", "2019Q1"]),
+    ("sweep-scenario-is-a-folder", "accepted before", sweep("w-scenario-folder.toml"), ["scenario", "{files}"]),
     # ---- another platform (test-only override of the fingerprint)
     ("resume-other-platform", "platform", ["resume", "{planned}", *SW], ["platform", "test_override"],
      {"CZT_PLATFORM_OVERRIDE": "elsewhere"}),
@@ -363,8 +420,11 @@ CASES: list[tuple] = [
      ["platform", "--allow-mixed-platforms"], {"CZT_PLATFORM_OVERRIDE": "elsewhere"}),
 ]
 SUB = {"set-int-inf", "sweep-timeout-nan-file", "scenario-deep-arrays", "analyze-resamples-0", "run-out-proc",
-       "resume-other-platform"}
-PROTECTED = ("finished_run", "finished_sweep", "planned", "damaged_design", "damaged_spec", "ro_sweep")
+       "resume-other-platform", "resume-spec-count-as-string", "coverage-cities-truncated", "resume-lock-is-a-folder",
+       "run-out-not-utf8", "run-timeline-before-start"}
+PROTECTED = ("finished_run", "finished_sweep", "planned", "damaged_design", "damaged_spec", "ro_sweep", "edited_spec",
+             "digest_spec", "unknown_key_spec", "nan_spec", "unknown_param_spec", "lock_dir", "cal_mismatch",
+             "cal_cities", "cal_design", "endless_spec")
 
 
 # ---------------------------------------------------------------- fixtures (also used for another checkout)
@@ -401,6 +461,42 @@ def build_fixtures(tmp: Path, root: Path = ROOT) -> dict[str, str]:
         shutil.copytree(tmp / "finished-sweep", d)
         f = d / damage
         f.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2])
+        ctx[name] = str(d)
+    # spec.json edited by hand: a count as a string, a count changed (the digest no longer matches), a key that no
+    # version wrote, a timeout of NaN (JSON allows it), a parameter that does not exist
+    for name, edit in (("edited_spec", lambda d: d["spec"].update(replications="2")),
+                       ("digest_spec", lambda d: d["spec"].update(replications=2)),
+                       ("unknown_key_spec", lambda d: d["spec"].update(colour="red")),
+                       ("nan_spec", lambda d: d["spec"].update(timeout_seconds=float("nan"))),
+                       ("unknown_param_spec", lambda d: d["spec"]["fixed"].update(no_such_lever=1.0))):
+        d = tmp / name.replace("_", "-")
+        shutil.copytree(tmp / "finished-sweep", d)
+        info = json.loads((d / "spec.json").read_text())
+        edit(info)
+        (d / "spec.json").write_text(json.dumps(info))
+        ctx[name] = str(d)
+    d = tmp / "endless-spec"  # spec.json is a link to an endless file
+    shutil.copytree(tmp / "finished-sweep", d)
+    (d / "spec.json").unlink()
+    (d / "spec.json").symlink_to("/dev/zero")
+    ctx["endless_spec"] = str(d)
+    (tmp / "loop").symlink_to(tmp / "loop")  # a link to itself
+    lock = tmp / "lock-dir"  # .lock is a folder
+    shutil.copytree(tmp / "planned", lock)
+    (lock / ".lock").unlink(missing_ok=True)
+    (lock / ".lock").mkdir()
+    ctx["lock_dir"] = str(lock)
+    # calibration folders: the finished sweep beside a calibration file it was not made from, whole or damaged
+    cal_toml = ('name = "c"\nscenario = "baseline"\nuntil = 2020\nscale = 50000\n'
+                f'moments = "{root / "tests" / "calib_moments.py"}"\n'  # 2020 moments: a 2019 scenario simulates them
+                'samples = 32\nreplications = 1\n[params]\nenclave_tax_share = {min = 0.0, max = 1.0}\n')
+    for name, damage in (("cal_mismatch", None), ("cal_cities", "cities.parquet"), ("cal_design", "design.parquet")):
+        d = tmp / name.replace("_", "-")
+        shutil.copytree(tmp / "finished-sweep", d / "sweep")
+        (d / "calibration.toml").write_text(cal_toml)
+        if damage:
+            f = d / "sweep" / damage
+            f.write_bytes(f.read_bytes()[:300])
         ctx[name] = str(d)
     ro = tmp / "read-only"
     ro.mkdir()
@@ -536,6 +632,165 @@ def test_bad_input_subprocess(ctx, sub_results, case):
     _check(name, ctx, code, err, must, new)
 
 
+# ---------------------------------------------------------------- hostile links (ui/urlstate.py)
+PIN = '{"scenario":"baseline","scale":500,"seeds":[1]%s}'
+LINKS: list[tuple[str, str, list[str]]] = [
+    # (id, query, strings the one-line ConfigError must contain)
+    ("arabic-indic-digit", "seed=%D9%A3", ["'seed'", "ASCII digits"]),
+    ("fullwidth-digits", "scale=%EF%BC%95%EF%BC%90%EF%BC%90", ["'scale'", "ASCII digits"]),
+    ("digit-with-space", "seed=+3", ["'seed'", "ASCII digits"]),  # '+' is a space in a query
+    ("digit-underscore", "seeds=1_0", ["'seeds'", "'1_0'"]),
+    ("repeated-key", "seed=3&seed=4", ["'seed'", "each key once"]),
+    ("repeated-lever", "lv=talent_recognition:0.5,talent_recognition:1", ["talent_recognition", "each lever once"]),
+    ("lever-nan", "lv=talent_recognition:nan", ["talent_recognition", "nan"]),
+    ("lever-arabic-digit", "lv=talent_recognition:%D9%A0", ["talent_recognition"]),
+    ("unknown-key", "colour=red", ["'colour'", "one of the link's keys"]),
+    ("pin-unknown-key", "pinA=" + PIN % ',"colour":"red"', ["'pinA.colour'", "unknown link key"]),
+    ("pin-lever-as-string", "pinA=" + PIN % ',"levers":{"talent_recognition":"0.5"}',
+     ["pinA.levers.talent_recognition", "'0.5'"]),
+    ("pin-nan", "pinA=" + PIN.replace("[1]", "[NaN]") % "", ["'pinA'"]),
+    ("pin-nested-deep", "pinA=" + "[" * 100000 + "]" * 100000, ["'link'", "at most"]),
+    ("pin-nested-deep-short", "pinA=" + "[" * 5000 + "]" * 5000, ["'pinA'", "a pinned run"]),
+    ("pin-huge-number", "pinA=" + PIN.replace("500", "9" * 5000) % "", ["'pinA'"]),
+    ("pin-not-an-object", "pinA=[1,2]", ["'pinA'", "JSON object"]),
+    ("megabytes", "scenario=baseline&q=" + "x" * 3_000_000, ["'link'", "16,384 characters"]),
+    ("many-fields", "&".join(["seed=1"] + ["x"] * 500), ["'link'", "fields"]),
+    ("not-utf8-escape", "scenario=%FF%FE", ["'link'", "UTF-8"]),
+    ("quarter-newline", "q=2024Q3%0A", ["'q'", "quarter"]),
+    ("quarter-arabic-digits", "q=%D9%A2%D9%A0%D9%A2%D9%A4Q3", ["'q'"]),
+]
+
+
+@pytest.mark.parametrize("query, must", [c[1:] for c in LINKS], ids=[c[0] for c in LINKS])
+def test_hostile_link_is_one_line_naming_the_key(query, must):
+    """A crafted link is refused with one ConfigError line naming the key and what is allowed; no other exception
+    (RecursionError, ValueError from a huge number, UnicodeDecodeError) escapes the parser."""
+    from model.errors import ConfigError
+    from ui import urlstate
+
+    with pytest.raises(ConfigError) as exc:
+        urlstate.decode(query)
+    msg = str(exc.value)
+    assert "\n" not in msg and len(msg) < 600 and "allowed" in msg, msg
+    for m in must:
+        assert m in msg, (m, msg)
+
+
+def test_links_the_app_writes_still_read():
+    """The strict parser reads every form encode writes: levers of each kind, pins with levers, view and lang."""
+    from ui import urlstate
+
+    q = ('scenario=enclave&seed=7&scale=500&seeds=3&q=2021Q2&lv=licence_recognition:true,market_access_list:aligned,'
+         'talent_recognition:0.25&pinA={"levers":{"talent_recognition":0.5},"scale":500,"scenario":"baseline",'
+         '"seeds":[1,2]}&view=diff&lang=zh')
+    st = urlstate.decode(q)
+    assert (st["scenario"], st["seed"], st["scale"], st["seeds"], st["year"], st["quarter"]) == ("enclave", 7, 500, 3,
+                                                                                               2021, 2)
+    assert st["levers"] == {"licence_recognition": True, "market_access_list": "aligned", "talent_recognition": 0.25}
+    assert st["pins"]["A"].levers == {"talent_recognition": 0.5} and st["view"] == "diff" and st["lang"] == "zh"
+
+
+@pytest.mark.app
+def test_an_unforeseen_failure_in_the_app_is_the_banner_and_one_log_record(caplog):
+    """What no check foresaw (here a RecursionError raised with a server path in its message) reaches the visitor
+    as the one-line banner text, in the page's language, without the message or a path; the server log has it once,
+    with its traceback."""
+    import logging
+
+    from ui.app import view_failure
+
+    for lang in ("en", "zh"):
+        caplog.clear()
+        try:
+            raise RecursionError(f"maximum recursion depth exceeded in {ROOT / 'ui' / 'urlstate.py'}")
+        except RecursionError as exc:
+            with caplog.at_level(logging.ERROR, logger="czt_sim.app"):
+                text = view_failure(lang, exc)
+        assert "\n" not in text and str(ROOT) not in text and "Recursion" not in text and text.strip(), text
+        records = [r for r in caplog.records if r.name == "czt_sim.app"]
+        assert len(records) == 1 and records[0].exc_info is not None
+
+
+# ---------------------------------------------------------------- a full disk (ENOSPC) mid-way through the results
+def _enospc(path) -> OSError:
+    import errno
+
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+def test_full_disk_in_run_keeps_the_earlier_run_and_leaves_nothing(ctx, tmp_path, monkeypatch, capsys):
+    """The disk fills while run.json is written (after cities and flows): one line naming run.json and the
+    reason, exit 2; a run into an earlier run's folder leaves that run's four files as they were, a run into a
+    new folder leaves no folder, and no staging folder stays behind."""
+    import experiments.io as io_mod
+    from experiments.cli import main
+
+    real = io_mod.atomic
+
+    def cut(tmp):  # some bytes got out before the disk filled
+        Path(tmp).write_bytes(b'{"scenario": {"na')
+        raise _enospc(tmp)
+
+    def full(path, write):
+        return real(path, cut if Path(path).name == "run.json" else write)
+
+    monkeypatch.setattr(io_mod, "atomic", full)
+    earlier = tmp_path / "earlier"
+    shutil.copytree(ctx["finished_run"], earlier)
+    before = {f.name: f.read_bytes() for f in earlier.iterdir()}
+    for out, seed in ((earlier, "2"), (tmp_path / "new" / "run", "1")):
+        code = main(["run", "--until", "2019", "--scale", "50000", "--seed", seed, "--out", str(out)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and err[0].startswith("error: "), err
+        assert "No space left on device" in err[0] and str(out / "run.json") in err[0], err[0]
+    assert {f.name: f.read_bytes() for f in earlier.iterdir()} == before
+    assert not (tmp_path / "new").exists()
+
+
+def test_full_disk_in_report_keeps_the_earlier_report(ctx, tmp_path, monkeypatch, capsys):
+    """The disk fills at the third figure (and the PDF writer's clean-up fails again, as matplotlib's does): one
+    line naming the figure's file and the reason, exit 2, nothing else on stderr; the earlier report in that folder
+    is as it was, and a report into a new folder leaves no folder."""
+    import matplotlib.figure
+    from experiments.cli import main
+
+    rep = tmp_path / "report"
+    assert main(["report", ctx["finished_sweep"], "--out", str(rep)]) == 0
+    capsys.readouterr()
+    before = {f.relative_to(rep): f.read_bytes() for f in rep.rglob("*") if f.is_file()}
+    real, calls = matplotlib.figure.Figure.savefig, []
+
+    def full(self, fname, *a, **kw):
+        calls.append(fname)
+        if len(calls) == 3:  # as matplotlib's PDF writer fails on a full disk: its clean-up raises again
+            Path(fname).write_bytes(b"%PDF-1.4 cut")
+            try:
+                raise _enospc(fname)
+            except OSError:
+                raise AttributeError("'Stream' object has no attribute 'pos'")  # noqa: B904 - as matplotlib does
+        return real(self, fname, *a, **kw)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full)
+    for out in (rep, tmp_path / "new" / "report"):
+        calls.clear()
+        code = main(["report", ctx["finished_sweep"], "--out", str(out)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "No space left on device" in err[0], err
+        assert str(out / "fig_") in err[0] and ".pdf" in err[0], err[0]
+    assert {f.relative_to(rep): f.read_bytes() for f in rep.rglob("*") if f.is_file()} == before
+    assert not (tmp_path / "new").exists()
+
+
+def test_government_regime_of_the_wrong_type_is_refused_in_python():
+    """The Python API refuses a government_regime that is not one of its names (it acted as 'compete')."""
+    from model import CZTModel
+    from model.errors import ConfigError
+
+    for bad in (1, None, ["compete"], True):
+        with pytest.raises(ConfigError, match="government_regime.*fixed, compete, provincial"):
+            CZTModel("baseline", seed=1, overrides={"government_regime": bad, "scale": 50000})
+
+
 def test_table_is_large_and_ids_unique():
     assert len(CASES) >= 60
     assert len({c[0] for c in CASES}) == len(CASES)
@@ -575,7 +830,8 @@ def _measure(root: Path) -> None:  # pragma: no cover - a tool, not a test
         new = tmp / "new" / name
         try:
             r = subprocess.run([sys.executable, "-m", "experiments", *fill(args, ctx, str(new))], cwd=root,
-                               capture_output=True, text=True, timeout=120, preexec_fn=_limit_memory,
+                               capture_output=True, text=True, errors="replace", timeout=120,
+                               preexec_fn=_limit_memory,
                                env={**os.environ, **(env[0] if env else {})})
             code, err = r.returncode, r.stderr
         except subprocess.TimeoutExpired:

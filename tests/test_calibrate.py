@@ -175,6 +175,9 @@ def test_cli_end_to_end_and_resume(tmp_path: Path) -> None:
     assert vruns.jacobs_elasticity.iloc[0] == pytest.approx(info["smm"]["values"]["jacobs_elasticity"])
     assert not set(vruns.seed) & set(runs.seed)
     assert "RMSE fit" in r.stdout and "gdp_share_xiangtan" in r.stdout
+    # the folder reads back as its own calibration's (spec.json's digest is the design of calibration.toml)
+    cov = run_cli("calibration-coverage", str(out))
+    assert cov.returncode == 0 and (out / "coverage.json").exists() and not list(out.glob(".partial-*")), cov.stderr
 
     def ok_events() -> int:
         return sum(json.loads(x)["event"] == "ok" for p in out.glob("*/manifest.jsonl")

@@ -207,6 +207,28 @@ def test_ctrl_c_then_resume_twice(tmp_path):
 
 
 @pytest.mark.cli
+def test_second_ctrl_c_stops_busy_workers_without_leaking_semaphores(tmp_path):
+    """Ctrl-C twice while both workers are mid-run: the coordinator stops them now (SIGTERM, which they answer by
+    unwinding), exits 130 with its lines and no "leaked semaphore" warning after them; the finished run is kept."""
+    out = tmp_path / "o"
+    env, gate_dir = _gate_env(tmp_path, free=1)  # one run finishes; the next two wait at the gate, never released
+    err = tmp_path / "stderr.txt"
+    with err.open("w") as fh:
+        p = _cli(["sweep", str(_spec(tmp_path)), "--out", str(out), "--workers", "2"], env, stderr=fh)
+        _wait(lambda: len(_events(out, "ok")) >= 1 and len(_started(gate_dir)) >= 3)
+        os.killpg(p.pid, signal.SIGINT)
+        _wait(lambda: "stopping: no new runs" in err.read_text())
+        os.killpg(p.pid, signal.SIGINT)  # again: stop now, both workers are busy at the gate
+        p.communicate(timeout=60)
+    stderr = err.read_text()
+    assert p.returncode == 130, stderr
+    assert "leaked" not in stderr and "Traceback" not in stderr and "resume with" in stderr, stderr
+    from experiments.sweep.status import status
+
+    assert "1 ok, 0 failed, 5 pending" in status(out)
+
+
+@pytest.mark.cli
 def test_coordinator_killed_hard_then_resume(tmp_path):
     out = tmp_path / "o"
     env, gate_dir = _gate_env(tmp_path, free=1)  # one run finishes; the others are held, then killed with it

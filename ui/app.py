@@ -6,6 +6,7 @@ model. Drawings are SVG made by ``ui.draw``; texts in both languages are in ``ui
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import fields
@@ -42,6 +43,16 @@ INSPECT_KINDS = ("city", "park", "firm", "worker")
 MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
               "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources",
               "legend_max")
+
+
+LOG = logging.getLogger("czt_sim.app")
+
+
+def view_failure(lang: str, exc: BaseException) -> str:
+    """The banner for a failure no check foresaw while reading a link or building a view: one line, without the
+    traceback or a server path; the server log records it once, with its traceback."""
+    LOG.error("building the view failed: %s", type(exc).__name__, exc_info=exc)
+    return t(lang, "view_error")
 
 
 def _fmt_value(v) -> str:
@@ -871,7 +882,7 @@ def Page():
     sess.on_update = bump  # the background ensembles signal new results
     solara.use_effect(lambda: sess.close, [])  # the tab's end stops its worker processes
     _use_play_loop(sess, bump, playing)
-    job, submit = _use_jobs(bump, error)
+    job, submit = _use_jobs(bump, error, lang)
 
     def on_compare(v):
         compare.set(v)
@@ -921,7 +932,11 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, bu
         try:
             state = urlstate.decode(search)
         except ConfigError as exc:
+            LOG.warning("link refused: %s", exc)  # once per link opened, one line: the visitor sees the same line
             set_error(t(lang.value, "link_error") + " " + str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - decode raises ConfigError only; a visitor never sees a traceback
+            set_error(t(lang.value, "link_error") + " " + view_failure(lang.value, exc))
             return
         if "lang" in state:
             lang.set(state["lang"])
@@ -952,10 +967,11 @@ def _use_play_loop(sess: Session, bump: Bumper, playing) -> None:
     solara.use_thread(play_loop, dependencies=[playing.value])
 
 
-def _use_jobs(bump: Bumper, error):
+def _use_jobs(bump: Bumper, error, lang):
     """A rebuild (new scenario, seed, scale, levers, reset) is a job: ``submit(fn)`` makes this render show a progress
     bar and the effect after it does the work, so a long build never looks like a frozen page. A ConfigError goes
-    to ``error``. Returns the pending job (or None) and ``submit``."""
+    to ``error``; any other failure too, as the one-line banner of :func:`view_failure` (``lang``: its language).
+    Returns the pending job (or None) and ``submit``."""
     job = solara.use_reactive(None)
 
     def submit(fn):
@@ -970,6 +986,8 @@ def _use_jobs(bump: Bumper, error):
             error.set(None)
         except ConfigError as exc:
             error.set(str(exc))
+        except Exception as exc:  # noqa: BLE001 - the banner, not a traceback in place of the page
+            error.set(view_failure(lang.value, exc))
         if job.value is current:  # a job submitted meanwhile (a second click) is kept, and runs next
             job.set(None)
         bump.config_changed()

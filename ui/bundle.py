@@ -12,11 +12,16 @@ Inside (``README.txt`` in the zip says the same):
   read at that year's end; only the runs nobody holds (the twins of the other seeds) are simulated, on the tab's
   workers. The same results as running the sweep file again on the same platform, so that
   ``python -m experiments report sweep --out report`` makes the paper tables and figures of the comparison;
-  ``sweep/app-run.toml`` is the run as a scenario file and ``sweep/sweep.toml`` the sweep file (to run it again:
-  ``cd sweep && python -m experiments sweep sweep.toml --out ../again``). The sweep's tables name the scenario
-  file by the temporary path it had when the bundle was made.
+  ``sweep/app-run.toml`` is the run as a scenario file and ``sweep/sweep.toml`` the sweep file. The sweep names
+  the scenario file by its name inside the folder, so every command works on the unzipped bundle from any
+  working folder, on any machine with CZT-Sim installed (``bash scripts/setup.sh`` in its checkout, or
+  ``pip install -e CHECKOUT``; then use that environment's python):
+  ``python -m experiments status sweep``, ``python -m experiments resume sweep`` (reruns a run whose files were
+  lost), ``python -m experiments report sweep --out report`` and, to run it again,
+  ``python -m experiments sweep sweep/sweep.toml --out again``.
 
-Everything is written to a temporary folder and zipped in memory: a failure leaves no partial file.
+Everything is written to a temporary folder and zipped in memory: a failure leaves no partial file, and a bundle
+whose sweep has a failed run is not made (the error names the run and its reason).
 """
 
 from __future__ import annotations
@@ -90,6 +95,27 @@ def _held(ensembles, spec) -> list[tuple[str, Any]]:
     return out
 
 
+def _check_sweep(folder: Path, r: dict[str, Any]) -> None:
+    """A bundle is made only from a whole sweep: a failed, pending or interrupted run is a one-line ConfigError
+    naming the first failed run and its reason (recorded in runs.parquet), never a zip that looks complete."""
+    from model.errors import ConfigError
+
+    failed = r.get("failed_total", r["failed"])
+    if failed == 0 and r["pending"] == 0 and not r["interrupted"]:
+        return
+    why = "interrupted" if r["interrupted"] else f"{r['pending']} runs pending"
+    try:
+        runs = pd.read_parquet(folder / "runs.parquet")
+        bad = runs[runs.status == "failed"]
+        if len(bad):
+            why = f"{bad.run_id.iloc[0]}: {str(bad.error.iloc[0]).splitlines()[-1] if bad.error.iloc[0] else '?'}"
+    except Exception:  # noqa: BLE001 - the count alone still says what went wrong
+        pass
+    raise ConfigError("bundle", f"{failed} of {r['total']} runs failed ({why})",
+                      "a sweep whose runs all finished; try the export again (the runs are rerun)",
+                      kind="bundle not made")
+
+
 def build(sess) -> bytes:
     """The bundle of a Session, as zip bytes, from the runs the tab holds (seconds)."""
     from experiments.sweep.design import code_version
@@ -137,16 +163,15 @@ def build(sess) -> bytes:
             scen_file = sw / "app-run.toml"
             scen_file.write_text(scenario_toml(spec.scenario, spec.levers), encoding="utf-8")
             sweep_file = sw / "sweep.toml"
-            sweep_file.write_text(sweep_toml(str(scen_file), list(spec.seeds), last_year, spec.scale, has_twin),
+            # the scenario by its name beside the sweep file: spec.json records that name, found inside sweep/
+            sweep_file.write_text(sweep_toml(scen_file.name, list(spec.seeds), last_year, spec.scale, has_twin),
                                   encoding="utf-8")
             local = {("run", spec.seeds[0]): m, **({("twin", spec.seeds[0]): twin_model} if has_twin else {})}
             held = HeldRuns(sess.pool, local, ensembles, lambda task: "twin" if task["scenario"] == TWIN else "run",
                             sess.lock)
-            run_sweep(root / "sweep", spec_path=sweep_file, executor=held, progress=False, stream=io.StringIO())
-            # the copies kept name the scenario file next to them: run them from inside sweep/
+            r = run_sweep(root / "sweep", spec_path=sweep_file, executor=held, progress=False, stream=io.StringIO())
+            _check_sweep(root / "sweep", r)
             (root / "sweep" / "app-run.toml").write_text(scen_file.read_text(encoding="utf-8"), encoding="utf-8")
-            (root / "sweep" / "sweep.toml").write_text(
-                sweep_toml("app-run.toml", list(spec.seeds), last_year, spec.scale, has_twin), encoding="utf-8")
         (root / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
                                           encoding="utf-8")
         (root / "README.txt").write_text(__doc__, encoding="utf-8")

@@ -114,6 +114,8 @@ TEXT: dict[str, dict[str, str]] = {
         "pins_waiting": "The pinned runs are being computed…",
         "spec_line": "{title}{levers} · seeds {seeds} · scale {scale}",
         "link_error": "This link cannot be opened:",
+        "view_error": "something went wrong while building this view (the server has logged it); the previous run "
+                      "is kept.",
         "pins_start_differ": "The pinned runs start in different years (a 2010 hindcast and a 2019 run): they are "
                              "not compared quarter by quarter. Pin runs that start in the same year.",
         "compare_ensemble_note": "Compare with baseline uses the baseline twin of the run shown (one seed): with "
@@ -283,6 +285,7 @@ TEXT: dict[str, dict[str, str]] = {
         "pins_waiting": "正在计算固定的运行……",
         "spec_line": "{title}{levers} · 种子 {seeds} · 比例 {scale}",
         "link_error": "无法打开此链接：",
+        "view_error": "构建此视图时出错（服务器已记录）；保留之前的运行。",
         "pins_start_differ": "固定的两次运行起始年份不同（2010年回溯与2019年运行），不能逐季比较。请固定起始年份相同的运行。",
         "compare_ensemble_note": "与基准比较使用所显示运行（单个种子）的基准对照；多种子时图表显示集合运行。若要比较集合运行，请把基准情景固定为 A。",
         "export_bundle": "打包下载：数据、配置与对照运行",

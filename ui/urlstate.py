@@ -5,12 +5,17 @@ reached, the lever values set in the app and the pinned runs, e.g.
 ``?scenario=enclave&seed=7&scale=500&seeds=8&q=2024Q3&lv=enclave_tax_share:0.5,talent_recognition:1&pinA=...``.
 A pinned run is its RunSpec as compact JSON. ``decode`` checks every field and raises ConfigError naming the field,
 the value and what is allowed; ``apply`` rebuilds a Session from a decoded state.
+
+Links come from anyone, so ``decode`` reads only what ``encode`` writes: ASCII digits, each key once (REPEATABLE
+names the exceptions), no unknown key (inside a pinned run neither), JSON of the right types, at most MAX_QUERY
+characters; whatever else goes wrong while parsing is a ConfigError too, never another exception.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -19,9 +24,17 @@ from model.params import BY_NAME
 from model.scenarios import available
 from ui.ensemble import MAX_SEEDS, RunSpec
 
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_QUARTER = re.compile(r"([0-9]{4})Q([1-4])", re.ASCII)
+_DIGITS = re.compile(r"[0-9]{1,20}", re.ASCII)  # ASCII only: int() would also read "٣", " 3", "+3" and "1_0"
+# a lever's number as encode writes it (repr of a float, str of an int); no nan, inf, underscores or other scripts
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
 KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "pinA", "pinB", "view", "lang")
 VIEWS = ("off", "overlay", "diff")
+# keys a link may hold more than once, with the most it may hold (none yet; a list of saved runs would be one)
+REPEATABLE: dict[str, int] = {}
+# the longest link encode writes is two pins of MAX_SEEDS seeds and every lever each, about 3 kB; browsers and
+# servers cap URLs near 8-64 kB. Anything longer is not a link the app made, and is refused before it is parsed.
+MAX_QUERY = 16 * 1024
 
 
 def _lever_text(value: Any) -> str:
@@ -53,10 +66,9 @@ def encode(sess, view: str = "off", lang: str = "en") -> str:
 
 
 def _int(field: str, text: str, lo: int, hi: int) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise ConfigError(field, text, f"an integer from {lo} to {hi}") from None
+    if not _DIGITS.fullmatch(text):
+        raise ConfigError(field, text, f"an integer from {lo} to {hi} (ASCII digits)")
+    v = int(text)
     if not lo <= v <= hi:
         raise ConfigError(field, v, f"an integer from {lo} to {hi}")
     return v
@@ -64,13 +76,81 @@ def _int(field: str, text: str, lo: int, hi: int) -> int:
 
 def decode(query: str | None) -> dict[str, Any]:
     """A query string as a state: {scenario, seed, scale, seeds, year, quarter, levers, pins, view, lang}; absent
-    keys are absent. ConfigError (one line) on an unknown key or a bad value."""
+    keys are absent. Strict: a link the app did not write is refused with a one-line ConfigError naming the key
+    and value (an unknown or repeated key, also inside a pinned run; digits other than ASCII; a query over
+    MAX_QUERY characters; JSON nested too deeply or a number too long to read). Only ConfigError escapes."""
+    try:
+        return _decode(query or "")
+    except ConfigError:
+        raise
+    except (ValueError, RecursionError, MemoryError, TypeError) as exc:  # a parse the checks above did not foresee
+        raise ConfigError("link", type(exc).__name__, "a link made by the app (share it again from the app)",
+                          kind="unreadable link") from None
+
+
+def _pairs(query: str) -> list[tuple[str, str]]:
+    """The query's key=value pairs, each key at most once; percent escapes must decode to UTF-8."""
+    if len(query) > MAX_QUERY:
+        raise ConfigError("link", f"{len(query):,} characters", f"a link of at most {MAX_QUERY:,} characters",
+                          kind="link too long")
+    most = len(KEYS) + sum(n - 1 for n in REPEATABLE.values())
+    fields = query.count("&") + 1
+    if fields > most:
+        raise ConfigError("link", f"{fields} fields", f"at most {most} fields, each key once", kind="link too long")
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("link", exc.object[exc.start:exc.start + 4], "percent escapes of UTF-8 text",
+                          kind="unreadable link") from None
+    seen: dict[str, int] = {}
+    for key, value in pairs:
+        if key not in KEYS:
+            raise ConfigError(key, value, "one of the link's keys: " + ", ".join(KEYS), kind="unknown link key")
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > REPEATABLE.get(key, 1):
+            allowed = f"at most {REPEATABLE[key]} of them" if key in REPEATABLE else "each key once in a link"
+            raise ConfigError(key, value, allowed, kind="repeated link key")
+    return pairs
+
+
+@lru_cache(maxsize=1)
+def pin_keys() -> tuple[str, ...]:
+    """The keys of a pinned run as RunSpec.to_dict writes them (so a key added there is read, and no other)."""
+    return tuple(RunSpec.make(available()[0], {}, 1, [0]).to_dict())
+
+
+def _pin(key: str, value: str):
+    """A pinned run from its compact JSON: an object of exactly RunSpec.to_dict's keys, each of its JSON type."""
+    def no_constant(name: str):
+        raise ValueError(f"{name} is not a number")
+
+    try:
+        d = json.loads(value, parse_constant=no_constant)
+    except (ValueError, RecursionError):  # not JSON, nested thousands deep, a number of thousands of digits, NaN
+        raise ConfigError(key, value, "a pinned run as JSON (scenario, levers, scale, seeds)") from None
+    if not isinstance(d, dict):
+        raise ConfigError(key, d, "a pinned run as a JSON object (scenario, levers, scale, seeds)")
+    for k in d:
+        if k not in pin_keys():
+            raise ConfigError(f"{key}.{k}", d[k], "the keys " + ", ".join(pin_keys()), kind="unknown link key")
+    levers = d.get("levers", {})
+    if not isinstance(levers, dict) or not all(
+            isinstance(v, (bool, int, float, str)) for v in levers.values()):
+        raise ConfigError(f"{key}.levers", levers, "a table of lever = value (true/false, a number or a choice)")
+    for name, v in levers.items():
+        p = BY_NAME.get(name)
+        kind_ok = p is None or (isinstance(v, bool) if p.kind is bool else isinstance(v, str) if p.kind is str
+                                else isinstance(v, (int, float)) and not isinstance(v, bool))
+        if not kind_ok:  # a number as a string, true for a share: what encode never writes
+            raise ConfigError(f"{key}.levers.{name}", v, p.allowed())
+    return RunSpec.from_dict(d)
+
+
+def _decode(query: str) -> dict[str, Any]:
     from ui.session import APP_SCALE_HI, APP_SCALE_LO
 
     out: dict[str, Any] = {}
-    for key, value in parse_qsl(query or "", keep_blank_values=True):
-        if key not in KEYS:
-            raise ConfigError(key, value, "one of the link's keys: " + ", ".join(KEYS), kind="unknown link key")
+    for key, value in _pairs(query):
         if key == "scenario":
             if value not in available():
                 raise ConfigError("scenario", value, "one of " + ", ".join(available()))
@@ -82,7 +162,7 @@ def decode(query: str | None) -> dict[str, Any]:
         elif key == "seeds":
             out["seeds"] = _int("seeds", value, 1, MAX_SEEDS)
         elif key == "q":
-            mq = _QUARTER.match(value)
+            mq = _QUARTER.fullmatch(value)
             if not mq:
                 raise ConfigError("q", value, "a calendar quarter such as 2024Q3")
             out["year"], out["quarter"] = int(mq.group(1)), int(mq.group(2))
@@ -92,6 +172,8 @@ def decode(query: str | None) -> dict[str, Any]:
                 name, _, text = item.partition(":")
                 if name not in BY_NAME or not BY_NAME[name].lever:
                     raise ConfigError(name, text, "a policy lever", kind="unknown lever")
+                if name in levers:
+                    raise ConfigError(name, text, "each lever once in a link", kind="repeated lever")
                 p = BY_NAME[name]
                 raw: Any = text
                 if p.kind is bool:
@@ -99,18 +181,13 @@ def decode(query: str | None) -> dict[str, Any]:
                         raise ConfigError(name, text, "true or false")
                     raw = text == "true"
                 elif p.kind in (int, float):
-                    try:
-                        raw = float(text) if p.kind is float else int(text)
-                    except ValueError:
-                        raise ConfigError(name, text, p.allowed()) from None
+                    if not (_NUMBER if p.kind is float else _DIGITS).fullmatch(text):
+                        raise ConfigError(name, text, p.allowed())
+                    raw = float(text) if p.kind is float else int(text)
                 levers[name] = p.coerce(raw)
             out["levers"] = levers
         elif key in ("pinA", "pinB"):
-            try:
-                d = json.loads(value)
-            except json.JSONDecodeError:
-                raise ConfigError(key, value[:60], "a pinned run as JSON (scenario, levers, scale, seeds)") from None
-            spec = RunSpec.from_dict(d)
+            spec = _pin(key, value)
             if not APP_SCALE_LO <= spec.scale <= APP_SCALE_HI:
                 raise ConfigError(f"{key}.scale", spec.scale, f"an integer from {APP_SCALE_LO} to {APP_SCALE_HI}")
             out.setdefault("pins", {})[key[-1]] = spec

@@ -120,8 +120,22 @@ def parse(raw: dict[str, Any], where: str = "calibration") -> CalibSpec:
     spec = CalibSpec(**settings, moments=moments, priors=priors, samples=samples, accept=float(accept),
                      validation_replications=int_field(raw, "validation_replications", 4, 1, 1000, where),
                      defaults={p.name: base[p.name] for p in priors})
-    load_provider(moments)  # fail now, before any run, if the provider cannot be imported
+    provider = load_provider(moments)  # fail now, before any run, if the provider cannot be imported
+    _check_years(provider, scenario, base["start_year"], spec.until, where)
     return spec
+
+
+def _check_years(provider: ModuleType, scenario: str, start: int, until: int, where: str) -> None:
+    """The runs must simulate every year the observed moments name (a 2019 scenario cannot be fitted to 2010 data:
+    its simulated table has no such year), checked before any run."""
+    from experiments.calibrate.moments import observed
+
+    years = observed(provider, f"{where}: moments").year
+    lo, hi = int(years.min()), int(years.max())
+    if lo < start or hi > until:
+        raise ConfigError(f"{where}: scenario", scenario, f"a scenario and until that simulate the moments' years "
+                          f"{lo}-{hi} (this one runs {start}-{until}; e.g. scenario = \"hindcast-2010\", until = {hi})",
+                          kind="moments outside the simulated years")
 
 
 def read(path: str | Path) -> CalibSpec:

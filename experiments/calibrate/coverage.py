@@ -56,19 +56,32 @@ def coverage(theta: np.ndarray, sims: np.ndarray, sd: np.ndarray, lo: np.ndarray
 
 
 def from_results(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Coverage of a finished calibration folder (its design sweep and calibration file)."""
+    """Coverage of a finished calibration folder (its design sweep and calibration file), each file read back as
+    strictly as it was written: the sweep's spec.json and design.parquet (experiments.sweep.store), a
+    cities.parquet that reads whole, and a sweep that is the design of this calibration file (one-line
+    ConfigErrors naming the file otherwise)."""
     from experiments.calibrate import config, moments as mom
-    from experiments.calibrate.pipeline import design_point_means
+    from experiments.calibrate.pipeline import design_point_means, design_spec
+    from experiments.sweep.store import Store
 
     toml = folder / "calibration.toml"
-    if not toml.exists() or not (folder / "sweep" / "cities.parquet").exists():
+    sweep = folder / "sweep"
+    if not toml.exists() or not (sweep / "cities.parquet").exists():
         raise ConfigError("RESULTS", str(folder), "a finished calibration folder (calibration.toml and sweep/, as "
                           "python -m experiments calibrate writes them)")
     cs = config.read(str(toml))
+    store = Store(sweep)
+    design = store.design()  # spec.json and design.parquet checked (a damaged one names itself)
+    cities = _cities(sweep, design)
+    want = design_spec(cs)
+    have = store.spec()
+    if have.digest() != want.digest():
+        raise ConfigError(str(sweep / "spec.json"), f"sweep {have.name!r} (digest {have.digest()})",
+                          f"the design sweep of {toml} (digest {want.digest()}): this sweep was made from another "
+                          "calibration file or another version of it; rerun the calibration into a new folder",
+                          kind="calibration folder mismatch")
     provider = config.load_provider(cs.moments)
     obs = mom.observed(provider)
-    design = pd.read_parquet(folder / "sweep" / "design.parquet")
-    cities = pd.read_parquet(folder / "sweep" / "cities.parquet")
     means, _ = design_point_means(provider, cities, design, obs)
     pts = design.drop_duplicates("point").set_index("point").loc[means.index]
     theta = pts[cs.names].to_numpy(dtype=float)
@@ -82,13 +95,38 @@ def from_results(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return table, info
 
 
+def _cities(sweep: Path, design: pd.DataFrame) -> pd.DataFrame:
+    """The sweep's consolidated cities.parquet: it must read whole and hold runs of this design only."""
+    import pyarrow as pa
+
+    from experiments.sweep.store import DamagedFile
+
+    path = sweep / "cities.parquet"
+    fix = f"an intact cities.parquet; 'python -m experiments resume {sweep}' rebuilds it from the runs' parts"
+    try:
+        cities = pd.read_parquet(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DamagedFile(str(path), f"{type(exc).__name__}: not a whole Parquet file", fix,
+                          kind="damaged sweep file") from None
+    need = {"run_id", "year", "city"}
+    if not need <= set(cities.columns):
+        raise DamagedFile(str(path), f"no column {sorted(need - set(cities.columns))[0]}", fix,
+                          kind="damaged sweep file")
+    stray = set(cities.run_id) - set(design.run_id)
+    if stray:
+        raise DamagedFile(str(path), f"run {sorted(stray)[0]}", f"runs of this sweep's design.parquet only; {fix}",
+                          kind="damaged sweep file")
+    return cities
+
+
 def cmd_coverage(a: argparse.Namespace) -> int:
-    from experiments.io import write_csv, write_json
+    from experiments.io import output_folder, write_csv, write_json
 
     folder = Path(a.results)
     table, info = from_results(folder)
-    write_csv(table, folder / "coverage.csv")
-    write_json({**info, "coverage": table.to_dict(orient="records")}, folder / "coverage.json")
+    with output_folder(folder, "RESULTS", last=("coverage.json",)) as dest:  # both files or neither
+        write_csv(table, dest / "coverage.csv")
+        write_json({**info, "coverage": table.to_dict(orient="records")}, dest / "coverage.json")
     print(f"coverage of the {LEVEL:.0%} ABC intervals over {info['points']} pseudo-observed design points "
           f"({info['accepted_per_case']} accepted each):")
     print(f"{'parameter':26s}{'rejection':>11s}{'adjusted':>10s}{'width rej.':>12s}{'width adj.':>12s}")

@@ -99,8 +99,10 @@ def figure(res: dict[str, Any], path: Path) -> None:
     fig.suptitle(f"{res['name']}: ABC posterior ({len(post.accepted)} of {len(post.distances)} points accepted); "
                  "x axis = prior range", fontsize=9)
     fig.tight_layout()
-    atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
-    plt.close(fig)
+    try:
+        atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        plt.close(fig)
 
 
 def _jsonable(x: Any) -> Any:
@@ -138,14 +140,18 @@ def summary(res: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_all(res: dict[str, Any], out: Path, source: Path | None) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    if source is not None:
-        atomic(out / "calibration.toml", lambda tmp: shutil.copyfile(source, tmp))
-    write_csv(posterior_table(res), out / "posterior.csv", float_format="%.9g")
-    write_parquet(accepted_table(res), out / "accepted.parquet", {"czt_sim.calibration": res["name"]})
-    write_csv(fit_table(res), out / "fit.csv", float_format="%.9g")
-    figure(res, out / "posterior.png")
-    write_json(summary(res), out / "calibration.json")  # last: its presence marks a complete calibration
+    """The result files, every one or none (a full disk mid-way leaves the folder's earlier files as they were);
+    calibration.json, whose presence marks a complete calibration, last."""
+    from experiments.io import output_folder
+
+    with output_folder(out, last=("calibration.json",)) as dest:
+        if source is not None:
+            atomic(dest / "calibration.toml", lambda tmp: shutil.copyfile(source, tmp))
+        write_csv(posterior_table(res), dest / "posterior.csv", float_format="%.9g")
+        write_parquet(accepted_table(res), dest / "accepted.parquet", {"czt_sim.calibration": res["name"]})
+        write_csv(fit_table(res), dest / "fit.csv", float_format="%.9g")
+        figure(res, dest / "posterior.png")
+        write_json(summary(res), dest / "calibration.json")
 
 
 def text(res: dict[str, Any]) -> str:

@@ -60,6 +60,17 @@ def one_thread_environment():
                     os.environ[k] = v
 
 
+def _end_now(proc, grace: float = 2.0) -> None:
+    """Stop a busy worker now: SIGTERM, which it answers by unwinding (its exit finalizers release what its
+    libraries registered, so no "leaked semaphore" warning follows), then SIGKILL if it has not gone in ``grace``
+    seconds (a long numba call does not see the signal until it returns)."""
+    proc.terminate()
+    proc.join(timeout=grace)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(timeout=5)
+
+
 @dataclass(eq=False)
 class _Slot:
     """One worker process: its pipe, its probe once it said hello, the jobs sent to it in order (the first is
@@ -226,8 +237,7 @@ class LocalProcesses:
             self.withdraw()
             for s in list(self._slots):
                 if s.sent or s.backlog:
-                    s.proc.kill()
-                    s.proc.join(timeout=5)
+                    _end_now(s.proc)
                     for j in list(s.sent) + s.backlog:
                         self._finish(j, failure=Failure(CANCELLED, f"{CANCELLED}: stopped by the caller"))
                     s.sent.clear()
@@ -242,7 +252,7 @@ class LocalProcesses:
         with self._lock:
             for s in self._slots:
                 if kill and s.sent:
-                    s.proc.kill()
+                    s.proc.terminate()  # unwinds (experiments.executor.worker); killed below if it has not gone
                 else:
                     self._send(s, ("stop",))
             for s in self._slots:

@@ -61,9 +61,16 @@ def _hello(preload: tuple[str, ...]) -> dict[str, Any]:
                 "python": sys.executable, "pid": os.getpid()}
 
 
+def _exit_now(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve(conn, preload: tuple[str, ...] = ()) -> None:
     """A local worker process: hello, then jobs until told to stop or the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides how to stop
+    # the coordinator's "stop now" is SIGTERM: unwinding runs the exit finalizers, which unregister the semaphores
+    # this process's libraries made (a SIGKILL leaves them to be reported as "leaked" when the coordinator exits)
+    signal.signal(signal.SIGTERM, _exit_now)
     hello = _hello(preload)
     one_numba_thread()
     conn.send(("hello", hello))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from experiments.io import writable_folder
+from experiments.io import output_folder, remove_empty_folders, writable_folder
 from experiments.report import compute, figures, tables
 from experiments.report.labels import CORE_EN, PERIPHERY_EN
 from experiments.report.load import SweepData, read
@@ -27,7 +27,6 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
     _check_args(lang, family, resamples, out)
     data = read(root)
     out = Path(out) if out is not None else data.root / "report"
-    writable_folder(out)
     notes = _data_notes(data)
     style = setup(family, want_chinese=lang in ("zh", "both"), stream=stream)
     langs = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
@@ -37,13 +36,16 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
     theta = compute.theta_regressions(data)
     sens, sens_notes = _sensitivity(data, resamples)
     notes += sens_notes
-    entries = _figures(data, theta, sens, langs, out)  # (file, caption) for report.md
-    cmp, table_entries = _tables(data, theta, sens, out, notes)
-    entries += table_entries
-    md = tables.write_text(_markdown(data, out, entries, notes, lang), out / "report.md")
+    # every file or none (a full disk mid-way leaves the folder as it was); report.md, the index, moves last
+    with output_folder(out, last=("report.md",)) as dest:
+        entries = _figures(data, theta, sens, langs, dest)  # (file, caption) for report.md
+        cmp, table_entries = _tables(data, theta, sens, dest, notes)
+        entries += table_entries
+        md = tables.write_text(_markdown(data, dest, entries, notes, lang), dest / "report.md")
+        files = [out / p.relative_to(dest) for p, _ in entries] + [out / md.relative_to(dest)]
     for n in notes:
         print(("warning: " if n in data.warnings else "note: ") + n, file=stream)
-    return {"out": out, "files": [p for p, _ in entries] + [md], "notes": notes, "data": data,
+    return {"out": out, "files": files, "notes": notes, "data": data,
             "comparison": cmp, "theta": theta, "sensitivity": sens}
 
 
@@ -56,8 +58,8 @@ def _check_args(lang: str, family: str, resamples: int, out: str | Path | None) 
     if not MIN_RESAMPLES <= resamples <= MAX_RESAMPLES:
         raise ConfigError("--resamples", resamples, f"an integer from {MIN_RESAMPLES} to {MAX_RESAMPLES:,} "
                           "(bootstrap resamples of the sensitivity intervals)")
-    if out is not None:
-        writable_folder(out)
+    if out is not None:  # checked now, made when the report is written (a sweep that cannot be read leaves none)
+        remove_empty_folders(writable_folder(out))
 
 
 def _data_notes(data: SweepData) -> list[str]:

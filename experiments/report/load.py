@@ -50,7 +50,7 @@ class SweepData:
 def read(root: str | Path) -> SweepData:
     root = Path(root)
     store = Store(root)
-    if not root.is_dir() or not store.exists():
+    if not store.exists() or not root.is_dir():  # exists() first: it names a path the system refuses
         raise ConfigError("DIR", str(root), _EXPECT, kind="not a sweep folder")
     info = store.info()
     spec = store.spec()
@@ -73,7 +73,10 @@ def read(root: str | Path) -> SweepData:
     if runs.empty:
         raise ConfigError("DIR", str(root), f"a sweep folder with at least one ok run ({len(runs_all)} planned, "
                           f"0 ok; run 'python -m experiments resume {root}')", kind="no finished runs")
-    groups, labels = _groups(spec, design, runs)
+    from experiments.sweep.spec import sweep_home
+
+    with sweep_home(root):  # scenario files named relative to the sweep are found inside it
+        groups, labels = _groups(spec, design, runs)
     runs["group"] = runs.run_id.map(groups)
     cities = cities[cities.run_id.isin(runs.run_id)].copy()
     cities["group"] = cities.run_id.map(groups)
@@ -87,12 +90,12 @@ def read(root: str | Path) -> SweepData:
 
 
 def _scenario_titles(names: list[str]) -> dict[str, tuple[str, str]]:
-    from model.scenarios import load
+    from experiments.sweep.spec import load_scenario
 
     out = {}
     for n in names:
         try:
-            sc = load(n)
+            sc = load_scenario(n)
             out[n] = (sc.name, sc.title_zh or sc.name)
         except ConfigError:  # a scenario file moved since the sweep ran: keep its name
             out[n] = (str(n), str(n))

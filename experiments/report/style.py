@@ -99,13 +99,16 @@ def setup(family: str = "sans", want_chinese: bool = True, stream=None,
 
 
 def save(fig, stem: Path) -> list[Path]:
-    """Write ``stem``.pdf and ``stem``.png (300 dpi), each under a temporary name and renamed."""
+    """Write ``stem``.pdf and ``stem``.png (300 dpi), each under a temporary name and renamed (experiments.io.atomic:
+    a failed write, a full disk, leaves no file behind); the figure is closed either way."""
+    from experiments.io import atomic
+
     out = []
-    for ext in ("pdf", "png"):
-        path = stem.with_suffix("." + ext)
-        tmp = path.with_name(f".{path.name}.tmp.{ext}")
-        fig.savefig(tmp, format=ext)
-        tmp.replace(path)
-        out.append(path)
-    plt.close(fig)
+    try:
+        for ext in ("pdf", "png"):
+            path = stem.with_suffix("." + ext)
+            atomic(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext))
+            out.append(path)
+    finally:
+        plt.close(fig)
     return out

@@ -206,7 +206,9 @@ def _metric_indices(spec, method: str, problem: dict[str, Any], X: np.ndarray, v
     per_point = vals.groupby("point").y.mean()
     keep = per_point.index.to_numpy()
     Y = per_point.to_numpy()
-    total_var = float(np.nanvar(vals.y, ddof=1))
+    finite = np.isfinite(vals.y.to_numpy(dtype=float))
+    # undefined (NaN) with fewer than two finite runs, without numpy's warning on stderr
+    total_var = float(np.nanvar(vals.y, ddof=1)) if finite.sum() > 1 else float("nan")
     within = float(vals.groupby("point").y.var(ddof=1).mean()) if spec.replications > 1 else float("nan")
     if not np.isfinite(Y).all() or np.nanstd(Y) == 0:
         return None, "constant or undefined across the design; skipped"
@@ -231,11 +233,12 @@ def _metric_indices(spec, method: str, problem: dict[str, Any], X: np.ndarray, v
 
 
 def _write(table: pd.DataFrame, csv: Path, png: Path, title: str) -> None:
-    csv.parent.mkdir(exist_ok=True)
-    tmp = csv.parent / ".sensitivity.csv.tmp"
-    table.to_csv(tmp, index=False)
-    tmp.replace(csv)
-    plot(table, png, title)
+    """The table and its plot, both or neither (a full disk mid-way leaves the previous pair)."""
+    from experiments.io import output_folder
+
+    with output_folder(csv.parent, "DIR/analysis") as dest:
+        table.to_csv(dest / csv.name, index=False)
+        plot(table, dest / png.name, title)
 
 
 def _text(table: pd.DataFrame, notes: list[str]) -> str:
@@ -288,7 +291,9 @@ def plot(table: pd.DataFrame, path: Path, title: str) -> None:
     fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels), frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.35 / height, 1, 1))
-    tmp = path.with_name("." + path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    from experiments.io import atomic
+
+    try:
+        atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))  # a failed write leaves no file
+    finally:
+        plt.close(fig)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.sweep.spec import SweepSpec, check_size
+from experiments.sweep.spec import SweepSpec, check_size, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("model", "agents", "scenarios")
@@ -133,11 +133,9 @@ def plan(spec: SweepSpec, code: str | None = None) -> pd.DataFrame:
     Order interleaves the design: replicate by replicate, each pass visiting the points in a random
     permutation (from the root seed), so a partial sweep already covers the whole design.
     """
-    from model.scenarios import load
-
     check_size(spec)  # before building anything: a design of billions of points is a one-line error
     code = code or code_version()
-    loaded = {n: load(n) for n in (spec.scenarios or [spec.scenario])}
+    loaded = {n: load_scenario(n) for n in (spec.scenarios or [spec.scenario])}  # files beside the sweep first
     pts = points(spec)
     sd = seeds(spec, len(pts))
     names = [f.name for f in spec.factors]

@@ -98,7 +98,8 @@ def prepare(out: str | Path, spec_path: str | Path | None = None,
     from model import platform
 
     store = Store(out)
-    spec, design = _validate(store, out, spec_path, spec)
+    with spec_mod.sweep_home(Path(spec_path).parent if spec_path is not None else Path(out)):
+        spec, design = _validate(store, out, spec_path, spec)
     if spec is not None:
         store.create(spec, design, Path(spec_path) if spec_path else None,
                      {**_provenance(spec), "platform": platform.record()})
@@ -140,6 +141,16 @@ def run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.Swe
         workers: int | None = None, dask: str | None = None, retries: int | None = None,
         timeout: float | None = None, progress: bool = True, executor: Executor | None = None, stream=None,
         allow_mixed_platforms: bool = False, batch: int | None = None) -> dict[str, Any]:
+    # scenario files named by a relative path: beside the sweep file, or inside the results folder on a resume
+    with spec_mod.sweep_home(Path(spec_path).parent if spec_path is not None else Path(out)):
+        return _run(out, spec_path, spec, workers, dask, retries, timeout, progress, executor, stream,
+                    allow_mixed_platforms, batch)
+
+
+def _run(out: str | Path, spec_path: str | Path | None = None, spec: spec_mod.SweepSpec | None = None,
+         workers: int | None = None, dask: str | None = None, retries: int | None = None,
+         timeout: float | None = None, progress: bool = True, executor: Executor | None = None, stream=None,
+         allow_mixed_platforms: bool = False, batch: int | None = None) -> dict[str, Any]:
     """Run every planned run of the sweep in ``out`` that has not finished ok. Returns counts and throughput.
 
     ``spec_path``/``spec`` start (or continue) a sweep; neither: resume the sweep already in ``out``.
@@ -277,6 +288,7 @@ def _queue(spec: spec_mod.SweepSpec, design, ok: set[str]) -> deque:
     hook = os.environ.get("CZT_SWEEP_HOOK")
     return deque(
         {"run_id": r.run_id, "scenario": getattr(r, "scenario", spec.scenario),  # a scenarios design: per row
+         "source": spec_mod.scenario_source(getattr(r, "scenario", spec.scenario)),  # the file a worker loads
          "seed": int(r.seed), "until": spec.until,
          "overrides": json.loads(r.overrides), "outputs": spec.outputs, "attempt": 1, "hook": hook,
          "rep": int(r.rep), "point": int(r.point), "values": {n: _py(getattr(r, n)) for n in names}}

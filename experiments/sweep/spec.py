@@ -6,6 +6,8 @@ import hashlib
 import json
 import math
 import tomllib  # noqa: F401 - tests parse sweep text with spec.tomllib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,25 +110,68 @@ class SweepSpec(RunSettings):
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "SweepSpec":
-        d = dict(d)
-        d["factors"] = [Factor(**f) for f in d["factors"]]
-        return cls(**d)
+    def from_dict(cls, d: Any, where: str = "spec.json: spec") -> "SweepSpec":
+        """The spec as :meth:`to_dict` wrote it (a results folder's spec.json), every field checked as strictly as
+        the sweep file it came from: a hand-edited value (a count given as a string, an unknown parameter, a
+        timeout of NaN) is a one-line ConfigError naming ``where`` and the field. Fields added to the spec after
+        a folder was made take their defaults."""
+        return stored_spec(d, where)
 
     def digest(self) -> str:
         """Hash of everything that decides which runs the sweep holds (not retries or timeouts)."""
-        d = self.to_dict()
-        for k in ("retries", "timeout_seconds", "description", "twins"):  # twins change the report, not the runs
-            d.pop(k)
-        if not d["scenarios"]:  # sweeps planned before scenario designs existed keep their digest
-            d.pop("scenarios")
-        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return digest_of(self.to_dict())
 
     def base_overrides(self) -> dict[str, Any]:
         out = dict(self.fixed)
         if self.scale is not None:
             out["scale"] = self.scale
         return out
+
+
+def digest_of(d: dict[str, Any]) -> str:
+    """:meth:`SweepSpec.digest` of a spec as :meth:`SweepSpec.to_dict` gives it (or as spec.json holds it)."""
+    d = dict(d)
+    for k in ("retries", "timeout_seconds", "description", "twins"):  # twins change the report, not the runs
+        d.pop(k, None)
+    if not d.get("scenarios"):  # sweeps planned before scenario designs existed keep their digest
+        d.pop("scenarios", None)
+    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+_HOME: ContextVar[Path | None] = ContextVar("sweep_home", default=None)
+
+
+@contextmanager
+def sweep_home(folder: str | Path):
+    """``with sweep_home(folder):`` a sweep's relative scenario paths are looked up in ``folder`` first (see
+    :func:`scenario_source`)."""
+    token = _HOME.set(Path(folder))
+    try:
+        yield
+    finally:
+        _HOME.reset(token)
+
+
+def scenario_source(name: str) -> str:
+    """The file a sweep's scenario entry names. A relative TOML path is looked up beside the sweep first (the sweep
+    file's folder while it is read, the results folder while a sweep is resumed or reported), so a folder moved to
+    another machine or working folder (an export bundle) still finds the scenario files inside it; otherwise the
+    name is used as given (a shipped scenario, an absolute path, a path from the working folder)."""
+    home = _HOME.get()
+    if home is not None and name.endswith(".toml") and not Path(name).is_absolute():
+        try:
+            if (home / name).is_file():
+                return str(home / name)
+        except OSError:  # a name the system refuses: load() says so
+            pass
+    return name
+
+
+def load_scenario(name: str):
+    """:func:`model.scenarios.load` of a sweep's scenario entry (:func:`scenario_source`)."""
+    from model.scenarios import load
+
+    return load(scenario_source(name))
 
 
 def no_unknown_keys(raw: dict, allowed: set[str], where: str) -> None:
@@ -302,7 +347,6 @@ def _twins(raw: dict[str, Any], scenarios: list[str], where: str) -> dict[str, s
 
 def _design(raw: dict[str, Any], where: str) -> tuple[str, str, list[str]]:
     """The design, the base scenario (loadable) and, for a scenarios design, the scenarios compared."""
-    from model.scenarios import load
 
     scenario = text_field(raw, "scenario", "baseline", where, "a scenario name or path")
     design = raw.get("design", "factorial")
@@ -314,7 +358,7 @@ def _design(raw: dict[str, Any], where: str) -> tuple[str, str, list[str]]:
             raise ConfigError(f"{where}: scenario", scenario, "no base scenario in a scenarios design "
                               "(list every scenario in scenarios = [...])")
         scenario = scenarios[0]
-    load(scenario)  # raises a ConfigError naming the scenario
+    load_scenario(scenario)  # raises a ConfigError naming the scenario
     return design, scenario, scenarios
 
 
@@ -362,12 +406,11 @@ def _all_levers(raw: dict[str, Any], named: set[str], where: str) -> list[Factor
 def _runs_start(scale: int | None, params: dict[str, Any], fixed: dict[str, Any], scenarios: list[str],
                 where: str) -> None:
     """Scale given once, and [fixed] (with the scale) valid on top of every scenario the runs start from."""
-    from model.scenarios import load
 
     if scale is not None and ("scale" in params or "scale" in fixed):
         raise ConfigError(f"{where}: scale", scale, "set scale once (top level, [fixed] or [params])")
     for name in scenarios:
-        load(name).resolved({**fixed, **({"scale": scale} if scale is not None else {})})
+        load_scenario(name).resolved({**fixed, **({"scale": scale} if scale is not None else {})})
 
 
 def _samples(raw: dict[str, Any], design: str, factors: list[Factor], where: str) -> int:
@@ -377,7 +420,8 @@ def _samples(raw: dict[str, Any], design: str, factors: list[Factor], where: str
             if not f.discrete and not f.n_levels:
                 raise ConfigError(f"{where}: params.{f.name}.levels", None,
                                   "an integer of at least 2 (a factorial design needs a grid for a range)")
-        return raw.get("samples", 0)
+        # unused by a grid, but a word or a fraction here is a mistake to name, not to carry into spec.json
+        return int_field(raw, "samples", 0, 0, 1_000_000, where)
     samples = int_field(raw, "samples", 0, 1, 1_000_000, where)
     if design == "sobol" and samples & (samples - 1):
         raise ConfigError(f"{where}: samples", samples, "a power of 2 for a Sobol design (e.g. 64, 128, 256)")
@@ -439,7 +483,7 @@ def _timeout(raw: dict[str, Any], where: str) -> float:
 
 def _scenarios(raw: dict[str, Any], design: str, where: str) -> list[str]:
     """The ``scenarios`` list of a scenarios design, each loadable; empty for the other designs."""
-    from model.scenarios import available, load
+    from model.scenarios import available
 
     names = raw.get("scenarios")
     if design != "scenarios":
@@ -452,7 +496,7 @@ def _scenarios(raw: dict[str, Any], design: str, where: str) -> list[str]:
     seen: set[str] = set()
     for n in names:
         try:
-            sc = load(n)
+            sc = load_scenario(n)
         except ConfigError as exc:
             allowed = (f"a valid scenario file ({exc})" if Path(n).suffix
                        else "one of " + ", ".join(available()) + " (or a scenario TOML path)")
@@ -464,9 +508,112 @@ def _scenarios(raw: dict[str, Any], design: str, where: str) -> list[str]:
     return list(names)
 
 
+def stored_value(p: Param, v: Any, field_: str) -> Any:
+    """A parameter value as a results folder recorded it: of its own JSON type (true/false for an on/off parameter,
+    a choice for a categorical one, a number otherwise; no strings that merely read as one), then checked."""
+    ok = (isinstance(v, bool) if p.kind is bool else isinstance(v, str) if p.kind is str
+          else isinstance(v, (int, float)) and not isinstance(v, bool))
+    if not ok:
+        raise ConfigError(field_, v, p.allowed())
+    try:
+        return p.coerce(v)
+    except ConfigError as exc:
+        raise ConfigError(field_, v, exc.allowed_text) from None
+
+
+def _stored_factor(f: Any, where: str) -> Factor:
+    keys = {"name", "levels", "lo", "hi", "n_levels"}
+    if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+        raise ConfigError(f"{where}.factors", f, "a table {name, levels} or {name, lo, hi[, n_levels]}")
+    no_unknown_keys(f, keys, f"{where}.factors")
+    name = f["name"]
+    p = known_param(name, where)
+    at = f"{where}.factors.{name}"
+    levels, lo, hi, n = f.get("levels"), f.get("lo"), f.get("hi"), f.get("n_levels")
+    if levels is not None:
+        if not isinstance(levels, list) or not levels or lo is not None or hi is not None:
+            raise ConfigError(f"{at}.levels", levels, "a non-empty list of values (and no range)")
+        vals = []
+        for v in levels:
+            c = stored_value(p, v, f"{at}.levels")
+            if c in vals:
+                raise ConfigError(f"{at}.levels", v, "each value once", kind="duplicate level")
+            vals.append(c)
+        return Factor(name=name, levels=vals)
+    if p.kind in (bool, str):
+        raise ConfigError(f"{at}", f, levels_only(p, f))
+    lo, hi = (stored_value(p, v, f"{at}.{k}") for k, v in (("lo", lo), ("hi", hi)))
+    if not lo < hi:
+        raise ConfigError(f"{at}.hi", hi, f"a value above lo ({lo})")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_RUNS):
+        raise ConfigError(f"{at}.n_levels", n, f"an integer from 2 to {MAX_RUNS:,}")
+    return Factor(name=name, lo=float(lo), hi=float(hi), n_levels=n)
+
+
+def _names(d: dict[str, Any], key: str, where: str) -> list[str]:
+    """A recorded list of column or metric names: distinct strings (which names exist was checked when the sweep
+    was planned, and the digest covers them; a later version may have renamed one, which reading must survive)."""
+    v = d.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v) or len(set(v)) != len(v):
+        raise ConfigError(f"{where}.{key}", v, "a list of distinct names")
+    return list(v)
+
+
+def stored_spec(d: Any, where: str = "spec.json: spec") -> SweepSpec:
+    """A :class:`SweepSpec` from its recorded form (see :meth:`SweepSpec.from_dict`)."""
+    import dataclasses
+
+    if not isinstance(d, dict):
+        raise ConfigError(where, d, "a table of the sweep's settings (as the sweep wrote it)")
+    no_unknown_keys(d, {f.name for f in dataclasses.fields(SweepSpec)}, where)
+    for key in ("name", "scenario", "design", "factors"):
+        if key not in d:
+            raise ConfigError(f"{where}.{key}", None, "present (as the sweep wrote it)", kind="missing field")
+    design = d["design"]
+    if design not in DESIGNS:
+        raise ConfigError(f"{where}.design", design, "one of " + ", ".join(DESIGNS))
+    if not isinstance(d["factors"], list):
+        raise ConfigError(f"{where}.factors", d["factors"], "a list of factors")
+    scale = d.get("scale")
+    fixed = d.get("fixed", {})
+    if not isinstance(fixed, dict):
+        raise ConfigError(f"{where}.fixed", fixed, "a table of parameter = value")
+    scenarios = d.get("scenarios", [])
+    if not isinstance(scenarios, list) or not all(isinstance(n, str) and n for n in scenarios):
+        raise ConfigError(f"{where}.scenarios", scenarios, "a list of scenario names or TOML paths")
+    if (design == "scenarios") != bool(scenarios):
+        raise ConfigError(f"{where}.scenarios", scenarios, "a non-empty list exactly when design is 'scenarios'")
+    twins = d.get("twins", {})
+    if not isinstance(twins, dict) or not all(isinstance(k, str) and v in scenarios and k in scenarios
+                                              for k, v in twins.items()):
+        raise ConfigError(f"{where}.twins", twins, "a table of scenario = twin, both among scenarios")
+    seeds = d.get("seeds", "common")
+    raw = {**d, "seeds": seeds}
+    spec = SweepSpec(
+        name=text_field(d, "name", "", where), description=text_field(d, "description", "", where),
+        scenario=text_field(d, "scenario", "", where), design=design,
+        factors=[_stored_factor(f, where) for f in d["factors"]],
+        scale=None if scale is None else stored_value(BY_NAME["scale"], scale, f"{where}.scale"),
+        until=int_field(d, "until", 2035, 2010, 2100, where), samples=int_field(d, "samples", 0, 0, 1_000_000, where),
+        replications=int_field(d, "replications", 1, 1, 100_000, where),
+        root_seed=int_field(d, "root_seed", 0, 0, 2**63 - 1, where),
+        morris_levels=int_field(d, "morris_levels", 4, 2, 100, where), retries=int_field(d, "retries", 1, 0, 100, where),
+        timeout_seconds=_timeout(d, where), outputs=_names(d, "outputs", where), seeds=_seeds(raw, where),
+        fixed={k: stored_value(known_param(k, where), v, f"{where}.fixed.{k}") for k, v in fixed.items()},
+        metrics=_names(d, "metrics", where), scenarios=list(scenarios), twins=dict(twins))
+    if spec.design in ("sobol", "lhs", "morris") and spec.samples < 1:
+        raise ConfigError(f"{where}: samples", spec.samples, f"an integer from 1 to 1,000,000 for a {design} design")
+    names = [f.name for f in spec.factors]
+    if len(set(names)) != len(names) or set(names) & set(spec.fixed):
+        raise ConfigError(f"{where}.factors", names, "each parameter once, not also in fixed")
+    check_size(spec, where)
+    return spec
+
+
 def read(path: str | Path) -> SweepSpec:
     from model.scenarios import read_toml
 
     path = Path(path)
     raw = read_toml(path, "sweep file")  # one-line ConfigError: unreadable, not UTF-8, malformed, too deep
-    return parse(raw, path.name)
+    with sweep_home(path.parent):  # its scenario files beside it, wherever the command runs
+        return parse(raw, path.name)

@@ -33,6 +33,9 @@ def status(root) -> str:
     lines += _platform_lines(store, fin[fin.run_id.isin(ok)])
     if store.damaged:
         lines.append("  warning: " + store.damaged_note())
+    if store.bad_events:
+        lines.append(f"  warning: {store.bad_events} line{'s' if store.bad_events > 1 else ''} of manifest.jsonl "
+                     "left out (cut by a crash, or not as the sweep wrote it)")
     retries = sum(e.get("event") == "retry" for e in ev)
     if retries:
         lines.append(f"  attempts retried: {retries}")

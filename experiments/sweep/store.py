@@ -21,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -31,11 +32,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.io import write_json, write_parquet
-from experiments.sweep.spec import SweepSpec
+from experiments.sweep.spec import SweepSpec, digest_of
 from model.errors import ConfigError
 
 
 _EXPECT = "a sweep results folder (made by 'python -m experiments sweep')"
+MAX_SPEC_BYTES = 16 * 2**20  # a spec.json is a few kB; the largest design's is well under a MB
+_PLATFORM_ID = re.compile(r"[0-9a-f]{12}")
+_EVENT_TYPES = {"t": (int, float), "event": str, "executed": int, "ok": int, "failed": int, "wall_seconds": (int, float),
+                "runs_per_minute": (int, float, type(None)), "executor": (str, type(None)), "platform": dict,
+                "platform_ids": list, "mixed_platforms_allowed": bool, "error": (str, type(None))}
 
 
 class DamagedFile(ConfigError):
@@ -53,6 +59,9 @@ class Store:
         self.cities_dir = self.root / "parts" / "cities"
         self._lock_fh = None
         self.damaged: dict[str, str] = {}  # path relative to the folder -> why it cannot be read
+        self.bad_events = 0  # manifest lines left out by the last events() (cut by a crash, or edited)
+        self._info: dict[str, Any] | None = None  # spec.json, checked once
+        self._spec: SweepSpec | None = None
 
     def _read(self, f: Path) -> pd.DataFrame | None:
         """A part as a frame, or None (recorded in ``damaged``) if it cannot be read."""
@@ -74,7 +83,11 @@ class Store:
 
     # ---- creation and loading
     def exists(self) -> bool:
-        return (self.root / "spec.json").exists() and (self.root / "design.parquet").exists()
+        try:
+            return (self.root / "spec.json").exists() and (self.root / "design.parquet").exists()
+        except OSError as exc:  # a name longer than the system allows, a folder that cannot be searched
+            raise ConfigError("DIR", str(self.root), f"a usable folder path ({exc.strerror or exc})",
+                              kind="unusable folder") from None
 
     def create(self, spec: SweepSpec, design: pd.DataFrame, source: Path | None, provenance: dict[str, Any]) -> None:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
@@ -84,41 +97,69 @@ class Store:
             os.replace(self.root / ".sweep.toml.tmp", self.root / "sweep.toml")
         write_parquet(design, self.root / "design.parquet", self.meta(provenance))
         write_json({"spec": spec.to_dict(), "digest": spec.digest(), **provenance}, self.root / "spec.json")
+        self._info = None
+
+    def _damaged_spec(self, why: str) -> DamagedFile:
+        return DamagedFile(str(self.root / "spec.json"), why, "the spec.json written when the sweep was created "
+                           "(restore it from a copy; without it the folder's runs cannot be matched to their plan)",
+                           kind="damaged sweep file")
 
     def info(self) -> dict[str, Any]:
+        """spec.json: the spec, its digest, code version and provenance, checked as strictly as it was written
+        (the spec field by field, and its digest against the spec: a hand edit that changes which runs the sweep
+        holds is refused, never silently obeyed). Read once per Store."""
+        if getattr(self, "_info", None) is not None:
+            return self._info
         path = self.root / "spec.json"
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open("rb") as fh:
+                data = fh.read(MAX_SPEC_BYTES + 1)
         except OSError:
             raise ConfigError("DIR", str(self.root), _EXPECT, kind="not a sweep folder") from None
-        except ValueError as exc:  # not UTF-8
-            raise DamagedFile(str(path), _why(exc), "the spec.json written when the sweep was created (restore it "
-                              "from a copy; without it the folder's runs cannot be matched to their plan)",
-                              kind="damaged sweep file") from None
+        if len(data) > MAX_SPEC_BYTES:
+            raise self._damaged_spec(f"over {MAX_SPEC_BYTES // 2**20} MB")
         try:
-            info = json.loads(text)
-            if not isinstance(info, dict) or not isinstance(info.get("spec"), dict) or "digest" not in info:
-                raise ValueError("not the spec of a sweep")
-            return info
-        except (ValueError, RecursionError) as exc:
-            raise DamagedFile(str(path), _why(exc), "the spec.json written when the sweep was created (restore it "
-                              "from a copy; without it the folder's runs cannot be matched to their plan)",
-                              kind="damaged sweep file") from None
+            info = json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested too deeply
+            raise self._damaged_spec(_why(exc)) from None
+        if not isinstance(info, dict) or not isinstance(info.get("spec"), dict) or "digest" not in info:
+            raise self._damaged_spec("not the spec of a sweep")
+        for key in ("digest", "code_version"):
+            if not isinstance(info.get(key), str):
+                raise DamagedFile(f"{path}: {key}", info.get(key), "a string, as the sweep wrote it",
+                                  kind="damaged sweep file")
+        plat = info.get("platform")
+        if plat is not None and not (isinstance(plat, dict) and _PLATFORM_ID.fullmatch(str(plat.get("id", "")))):
+            raise DamagedFile(f"{path}: platform", plat, "a platform record with its 12-character id (model/platform"
+                              ".py), as the sweep wrote it", kind="damaged sweep file")
+        spec = SweepSpec.from_dict(info["spec"], f"{path}: spec")  # one-line ConfigError naming the field
+        if info["digest"] not in (digest_of(info["spec"]), spec.digest()):  # as stored, or as read back
+            raise DamagedFile(f"{path}: digest", info["digest"], f"the digest of the spec beside it "
+                              f"({digest_of(info['spec'])}): the spec was edited after the sweep was planned, and its "
+                              "runs were planned from the original; restore spec.json from a copy",
+                              kind="edited sweep file")
+        self._info, self._spec = info, spec
+        return info
 
     def spec(self) -> SweepSpec:
-        try:
-            return SweepSpec.from_dict(self.info()["spec"])
-        except (TypeError, KeyError) as exc:
-            raise DamagedFile(str(self.root / "spec.json"), _why(exc), "the spec.json written when the sweep was "
-                              "created", kind="damaged sweep file") from None
+        self.info()
+        return self._spec
 
     def design(self) -> pd.DataFrame:
+        """design.parquet, with the columns the sweep wrote (a file of another sweep or cut short is refused)."""
         path = self.root / "design.parquet"
         try:
-            return pd.read_parquet(path)
+            design = pd.read_parquet(path)
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise DamagedFile(str(path), _why(exc), "an intact design.parquet; 'python -m experiments resume "
                               f"{self.root}' rebuilds it from spec.json", kind="damaged sweep file") from None
+        need = {"point", "rep", "run_id", "seed", "order", "overrides"} | {f.name for f in self.spec().factors}
+        missing = sorted(need - set(design.columns))
+        if missing or design.empty or design.run_id.isna().any():
+            raise DamagedFile(str(path), f"no column {missing[0]}" if missing else "no runs",
+                              "the design.parquet of this sweep (spec.json's factors); 'python -m experiments resume "
+                              f"{self.root}' rebuilds it from spec.json", kind="damaged sweep file")
+        return design
 
     # ---- the platform the sweep runs on (model/platform.py)
     def platform(self) -> dict[str, Any] | None:
@@ -147,7 +188,12 @@ class Store:
     # ---- single writer
     def lock(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        fh = open(self.root / ".lock", "a+")
+        try:
+            fh = open(self.root / ".lock", "a+")
+        except OSError as exc:  # a folder named .lock, a name the system refuses
+            raise ConfigError(str(self.root / ".lock"), exc.strerror or type(exc).__name__, "a lock file the sweep "
+                              "can open (remove what is there: the sweep makes its own)",
+                              kind="unusable lock file") from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -202,7 +248,11 @@ class Store:
             os.close(fd)
 
     def events(self) -> list[dict[str, Any]]:
+        """The manifest's events, each checked as it was written (a JSON object with its time and kind, and the
+        fields the readers use of their types); a line that is not (cut by a crash, edited) is left out and
+        counted in ``bad_events``."""
         out = []
+        self.bad_events = 0
         try:
             text = (self.root / "manifest.jsonl").read_bytes().decode("utf-8", errors="replace")
         except OSError:
@@ -211,9 +261,11 @@ class Store:
             try:
                 e = json.loads(line)
             except (ValueError, RecursionError):  # a line cut by a crash
-                continue
-            if isinstance(e, dict):
+                e = None
+            if _good_event(e):
                 out.append(e)
+            elif line.strip():
+                self.bad_events += 1
         return out
 
     def write_run(self, row: dict[str, Any], annual: pd.DataFrame | None, meta: dict[str, str]) -> None:
@@ -232,7 +284,8 @@ class Store:
             df = self._read(f)
             if df is None:
                 continue
-            if not {"run_id", "status"} <= set(df.columns) or len(df) != 1 or df.run_id.iloc[0] != f.stem:
+            if (not {"run_id", "status"} <= set(df.columns) or len(df) != 1 or df.run_id.iloc[0] != f.stem
+                    or df.status.iloc[0] not in ("ok", "failed")):
                 self.damaged[str(f.relative_to(self.root))] = "not the runs part of this run"
                 continue
             parts.append(df)
@@ -306,6 +359,17 @@ class Store:
         ok = runs[runs.status == "ok"]
         ids = ok.platform_id.fillna("") if "platform_id" in ok else pd.Series([""] * len(ok), dtype=object)
         return dict(ids.replace("", "unrecorded").value_counts().sort_index().items())
+
+
+def _good_event(e: Any) -> bool:
+    if not isinstance(e, dict) or "event" not in e or "t" not in e:
+        return False
+    for k, types in _EVENT_TYPES.items():
+        if k in e and (not isinstance(e[k], types) or (isinstance(e[k], bool) and bool not in
+                                                        (types if isinstance(types, tuple) else (types,)))):
+            return False
+    plat = e.get("platform")
+    return plat is None or bool(_PLATFORM_ID.fullmatch(str(plat.get("id", ""))))
 
 
 def mixed_platform_warning(counts: dict[str, int], sweep_id: str | None) -> str:

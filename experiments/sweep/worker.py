@@ -96,7 +96,8 @@ def execute(task: dict) -> dict[str, Any]:
 
         _hook(task)
         base["platform_id"] = _platform_id()  # after the hook: tests play another platform through it
-        model, timing = run_model(task["scenario"], int(task["seed"]), int(task["until"]), dict(task["overrides"]))
+        model, timing = run_model(task.get("source", task["scenario"]), int(task["seed"]), int(task["until"]),
+                                  dict(task["overrides"]))
         return result_of(model, task, base, timing, t0)
     except Exception as exc:  # noqa: BLE001 - every model error becomes a recorded failure
         return _failure(base, exc, t0)

@@ -5,7 +5,7 @@
 
 Each line: scenario, seed, scale, last year, then the sha256 (first 16 hex digits) of the city table, the flows
 table, the annual table and the governments' decisions, serialised as Parquet-independent bytes (pandas' own row hashes). Identical hashes
-are only expected on the same platform fingerprint (numpy version and SIMD code path); see README.
+are only expected on the same platform fingerprint (numpy version and SIMD code path); see docs/user-guide.md, "Same answer on every machine?".
 """
 
 from __future__ import annotations

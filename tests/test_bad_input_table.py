@@ -33,6 +33,8 @@ import pytest
 
 from conftest import make_read_only, make_writable
 
+pytestmark = pytest.mark.sim
+
 HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
 
@@ -525,6 +527,7 @@ def sub_results(ctx, tmp_path_factory):
     return res
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("case", [c for c in CASES if c[0] in SUB], ids=[c[0] for c in CASES if c[0] in SUB])
 def test_bad_input_subprocess(ctx, sub_results, case):
     name, _family, args, must, *_ = case

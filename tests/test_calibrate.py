@@ -18,7 +18,7 @@ from experiments.calibrate.pipeline import design_point_means
 from experiments.calibrate.smm import estimate
 from experiments.cli import main
 from model.params import BY_NAME
-from tests.conftest import run_cli
+from conftest import run_cli
 
 LO, HI = np.array([0.0, 0.0]), np.array([1.0, 2.0])
 TRUTH = np.array([0.35, 1.2])
@@ -44,6 +44,7 @@ def synthetic(n: int = 400, reps: int = 2, seed: int = 0) -> tuple[np.ndarray, n
     return u, sims
 
 
+@pytest.mark.sim
 @pytest.mark.parametrize("n_moments, mode", [(4, "projected"), (2, "raw")])
 def test_estimators_recover_known_parameters(n_moments: int, mode: str) -> None:
     reps, n_acc = 2, 80
@@ -71,6 +72,7 @@ def test_estimators_recover_known_parameters(n_moments: int, mode: str) -> None:
     assert np.linalg.norm((est - TRUTH) / se) < np.linalg.norm((best - TRUTH) / se)  # better than the closest draw
 
 
+@pytest.mark.sim
 def test_uninformative_moments_do_not_blur_the_posterior() -> None:
     """40 pure-noise moments next to the 4 informative ones: the projection's ridge penalty (chosen by GCV) keeps
     the adjusted 90% intervals as narrow as with the informative moments alone (an unpenalized projection
@@ -138,6 +140,8 @@ location_logit_scale = {{min = {lo}, max = 60}}
 """
 
 
+@pytest.mark.cli
+@pytest.mark.sim
 def test_cli_end_to_end_and_resume(tmp_path: Path) -> None:
     f = tmp_path / "tiny.toml"
     f.write_text(TINY.format(moments="tests.calib_moments", lo=5))
@@ -213,6 +217,7 @@ def test_hindcast_draft_is_valid(repo_root: Path) -> None:
     assert cs.n_accept >= 2 * (len(cs.priors) + 1)  # enough accepted points for the regression adjustment
 
 
+@pytest.mark.sim
 def test_coverage_of_rejection_intervals_is_near_nominal_on_a_toy_model() -> None:
     """A linear toy model with noise: rejection-ABC 90% intervals cover the true parameter in about 90% of the
     pseudo-observed cases (statistical, 300 design points with a fixed seed), and an uninformative parameter has

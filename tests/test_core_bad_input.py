@@ -94,6 +94,7 @@ def cli_results(tomls):
     return res
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("case", SUBPROCESS_CASES, ids=[c[0] for c in SUBPROCESS_CASES])
 def test_cli_subprocess_bad_input(cli_results, case):
     name, _, must = case
@@ -102,6 +103,7 @@ def test_cli_subprocess_bad_input(cli_results, case):
     assert not (out / "run.json").exists(), f"{name}: a run was written despite the error"
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("case", IN_PROCESS_CASES, ids=[c[0] for c in IN_PROCESS_CASES])
 def test_cli_main_bad_input(tomls, capsys, case):
     from experiments.cli import main
@@ -122,6 +124,7 @@ def test_cli_main_bad_input(tomls, capsys, case):
     ({"enclaves": [{"park": "nowhere_park", "sponsor": "changsha"}]}, "park"),
     ({"enclaves": [{"park": "yushao_park", "sponsor": "wuhan"}]}, "sponsor"),
 ], ids=["range", "unknown", "seed", "host-is-sponsor", "unknown-park", "unknown-sponsor"])
+@pytest.mark.smoke
 def test_api_bad_input_raises_config_error(kwargs, field):
     from model import ConfigError, CZTModel
 

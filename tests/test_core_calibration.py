@@ -16,6 +16,8 @@ import pytest
 from conftest import ROOT
 from model import calibration as cal
 
+pytestmark = [pytest.mark.sim, pytest.mark.smoke]
+
 DATA = pd.read_csv(ROOT / "model" / "data" / "cities_2019.csv").set_index("city")
 SECTORS = pd.read_csv(ROOT / "model" / "data" / "sectors.csv").set_index("sector")
 CITIES = ["changsha", "zhuzhou", "xiangtan"]

@@ -19,6 +19,8 @@ import pytest
 
 from conftest import ROOT, TEST_SCALE
 
+pytestmark = [pytest.mark.sim, pytest.mark.smoke]
+
 UNTIL = 2020
 FILES = ("cities.parquet", "flows.parquet", "annual.parquet")
 
@@ -46,6 +48,7 @@ def cli_runs(tmp_path_factory) -> dict[str, Path]:
     return dirs
 
 
+@pytest.mark.cli
 def test_cli_writes_all_outputs(cli_runs):
     for d in cli_runs.values():
         for name in FILES + ("run.json",):
@@ -57,6 +60,7 @@ def test_cli_writes_all_outputs(cli_runs):
         assert not list(d.glob(".*.tmp")), "temporary files left behind"
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("name", FILES)
 def test_same_seed_fresh_process_byte_identical(cli_runs, name):
     a = (cli_runs["a"] / name).read_bytes()
@@ -64,6 +68,7 @@ def test_same_seed_fresh_process_byte_identical(cli_runs, name):
     assert a == b, f"{name} differs between two runs with seed 7 (PYTHONHASHSEED 1 vs 12345)"
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("name", FILES)
 def test_same_seed_one_kernel_thread_byte_identical(cli_runs, name):
     a = (cli_runs["a"] / name).read_bytes()
@@ -71,6 +76,7 @@ def test_same_seed_one_kernel_thread_byte_identical(cli_runs, name):
     assert a == t, f"{name} differs between the compiled kernels on all cores and on one thread (seed 7)"
 
 
+@pytest.mark.cli
 def test_same_seed_same_summary(cli_runs):
     a = json.loads((cli_runs["a"] / "run.json").read_text())
     b = json.loads((cli_runs["b"] / "run.json").read_text())
@@ -78,6 +84,7 @@ def test_same_seed_same_summary(cli_runs):
     assert a["seed"] == b["seed"] == 7
 
 
+@pytest.mark.cli
 @pytest.mark.parametrize("name", ("cities.parquet", "flows.parquet"))
 def test_different_seed_differs(cli_runs, name):
     a = (cli_runs["a"] / name).read_bytes()

@@ -20,6 +20,8 @@ import pytest
 
 from conftest import TEST_SCALE
 
+pytestmark = pytest.mark.sim
+
 STEPS = 12  # three simulated years
 
 SCENARIOS = {
@@ -85,7 +87,8 @@ def _avg_paid_wage(m) -> np.ndarray:
     return np.bincount(jc, weights=paid, minlength=3) / np.maximum(np.bincount(jc, minlength=3), 1)
 
 
-@pytest.fixture(scope="module", params=list(SCENARIOS))
+@pytest.fixture(scope="module", params=[pytest.param(k, marks=pytest.mark.smoke) if k == "baseline" else k
+                                        for k in SCENARIOS])
 def stepped(request):
     """(name, model, per-step snapshots) for STEPS quarters, snapshot 0 being the initial state."""
     from model import CZTModel

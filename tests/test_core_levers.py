@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, TEST_SCALE, frames, prefetch, spec
+from conftest import ROOT, TEST_SCALE
+from runstore import computed, frames, needs, spec, task
 
 UNTIL = 2024
 SEEDS = (1, 2, 3)
@@ -77,9 +78,11 @@ PLAN = {
 }
 
 
+pytestmark = [pytest.mark.sim, needs(*(s for specs in PLAN.values() for s in specs))]
+
+
 @pytest.fixture(scope="module")
 def runs() -> dict[str, list[tuple[pd.DataFrame, pd.DataFrame]]]:
-    prefetch([s for specs in PLAN.values() for s in specs])
     return {k: [frames(s) for s in specs] for k, specs in PLAN.items()}
 
 
@@ -327,17 +330,22 @@ def _last(c: pd.DataFrame) -> pd.DataFrame:
     return c[c.step == c.step.max()].set_index("city")
 
 
-def test_hukou_transfer_rate_more_residents_with_local_hukou():
-    """Whole models (the worker table holds hukou): the share of residents with their residence city's hukou."""
+def local_hukou_share(rate: float, seed: int) -> float:
+    """Share of the living residents holding their residence city's hukou at the end of 2022 (the worker table
+    holds hukou), with ``hukou_transfer_rate``."""
     from model import CZTModel
 
-    def local_share(rate: float, seed: int) -> float:
-        m = CZTModel("baseline", seed=seed, overrides={"scale": 2000, "hukou_transfer_rate": rate})
-        m.run_until(2022)
-        W = m.workers
-        return float((W.hukou[W.alive] == W.residence[W.alive]).mean())
+    m = CZTModel("baseline", seed=seed, overrides={"scale": 2000, "hukou_transfer_rate": rate})
+    m.run_until(2022)
+    W = m.workers
+    return float((W.hukou[W.alive] == W.residence[W.alive]).mean())
 
-    d = np.array([local_share(0.2, s) - local_share(0.0, s) for s in SEEDS[:2]])
+
+@needs(*(task(local_hukou_share, rate, s) for rate in (0.2, 0.0) for s in SEEDS[:2]))
+def test_hukou_transfer_rate_more_residents_with_local_hukou():
+    """Whole models: the share of residents with their residence city's hukou."""
+    d = np.array([computed(task(local_hukou_share, 0.2, s)) - computed(task(local_hukou_share, 0.0, s))
+                  for s in SEEDS[:2]])
     assert (d > 0.05).all(), f"local-hukou share, transfer rate 0.2 minus 0: {d}"
 
 

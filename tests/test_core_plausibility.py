@@ -23,16 +23,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import frames, prefetch, spec
+from runstore import frames, needs, spec
 
 SEEDS = (1, 2, 3, 4)
 SPECS = {seed: spec("baseline", seed=seed, until=2035) for seed in SEEDS}
 YEARS = 2035 - 2019
 
+pytestmark = [pytest.mark.sim, needs(*SPECS.values())]
+
 
 @pytest.fixture(scope="module")
 def runs() -> dict[int, pd.DataFrame]:
-    prefetch(list(SPECS.values()))
     return {seed: frames(s)[0] for seed, s in SPECS.items()}
 
 

@@ -14,6 +14,8 @@ import pytest
 from conftest import TEST_SCALE
 from model.identity import REGIONS
 
+pytestmark = pytest.mark.sim
+
 LOCATION_KINDS = ("residence", "in_migration", "birth")
 
 

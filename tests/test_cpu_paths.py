@@ -25,6 +25,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = [pytest.mark.sim, pytest.mark.numpy_paths, pytest.mark.cli]
+
 CONFIGS = [("baseline", 1, 1000, 2030), ("integration", 2, 1000, 2030), ("enclave", 4, 2000, 2035),
            ("hindcast-2010", 3, 2000, 2016)]
 

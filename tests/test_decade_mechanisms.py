@@ -9,8 +9,11 @@ import pytest
 from conftest import TEST_SCALE
 from model import land
 from model.czt_model import CZTModel
-from model.identity import CORE, PERIPHERY
+from model.identity import CITIES, CORE, PERIPHERY
 from model.production import catch_up, tfp_trend
+from runstore import needs, result, spec
+
+pytestmark = pytest.mark.sim
 
 SEEDS = (1, 2, 3)
 
@@ -44,14 +47,17 @@ def test_regulation_switched_on_bends_the_path_without_a_jump(tmp_path):
     assert float(m.land.housing_cost[CORE]) == pytest.approx(after, rel=1e-12)
 
 
+REGULATION = {reg: [spec(seed=s, until=2026, changsha_housing_regulation=reg) for s in SEEDS] for reg in (0.0, 1.0)}
+
+
+@needs(*REGULATION[0.0], *REGULATION[1.0])
 def test_regulation_lowers_changsha_housing_cost_over_seeds():
     cost = {}
-    for reg in (0.0, 1.0):
+    for reg, specs in REGULATION.items():
         vals = []
-        for s in SEEDS:
-            m = CZTModel("baseline", seed=s, overrides={"scale": TEST_SCALE, "changsha_housing_regulation": reg})
-            m.run_until(2026)
-            vals.append(float(m.land.housing_cost[CORE]))
+        for s in specs:
+            c = result(s).cities  # housing_cost_yuan is the land's housing cost, recorded each quarter
+            vals.append(float(c[(c.step == c.step.max()) & (c.city == CITIES[CORE])].housing_cost_yuan.iloc[0]))
         cost[reg] = np.mean(vals)
     assert cost[1.0] < cost[0.0]
 
@@ -91,14 +97,13 @@ def test_national_growth_gap_keeps_the_level_continuous_and_lowers_growth(tmp_pa
     assert levels[-1] < (1 + m.p["tfp_growth"]) ** (11 / 4)
 
 
+@needs(*(spec(sc, seed=s, until=2020) for s in SEEDS[:2] for sc in ("as-happened", "hindcast-2010")))
 def test_as_happened_2020_shock_lowers_growth_against_the_counterfactual():
     """Paired seeds: the as-happened run equals the 2019-institutions hindcast until 2019 and grows less in 2020."""
     for s in SEEDS[:2]:
         runs = {}
         for sc in ("as-happened", "hindcast-2010"):
-            m = CZTModel(sc, seed=s, overrides={"scale": TEST_SCALE})
-            m.run_until(2020)
-            a = m.annual_frame().groupby("year").gdp_100m_yuan.sum()
+            a = result(spec(sc, seed=s, until=2020)).annual.groupby("year").gdp_100m_yuan.sum()
             runs[sc] = a
         assert runs["as-happened"][2019] == runs["hindcast-2010"][2019]  # identical until the timeline diverges
         g = {k: v[2020] / v[2019] - 1 for k, v in runs.items()}

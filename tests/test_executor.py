@@ -51,7 +51,7 @@ def recall(key):
 def thread_settings(_):
     import numba
 
-    return {k: os.environ.get(k) for k in ONE_THREAD} | {"numba": numba.config.NUMBA_NUM_THREADS}
+    return {k: os.environ.get(k) for k in ONE_THREAD} | {"numba": numba.get_num_threads()}
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,12 @@ def test_pinned_jobs_keep_their_workers_state_until_it_dies():
 
 
 def test_workers_run_one_thread_and_this_process_keeps_its_settings(local):
-    before = {k: os.environ.get(k) for k in ONE_THREAD}
+    """Workers: one BLAS and one numba thread. This process: its environment as it was, and numba still compiles
+    (numba refuses once NUMBA_NUM_THREADS changes after its threads started; CI once failed that way)."""
+    import numba
+
+    before = {k: os.environ.get(k) for k in [*ONE_THREAD, "NUMBA_NUM_THREADS"]}
+    numba.get_num_threads()  # this process's threads have started
     for start in ("forkserver", "spawn"):
         ex = local if start == "forkserver" else LocalProcesses(1, start="spawn")
         try:
@@ -187,7 +192,8 @@ def test_workers_run_one_thread_and_this_process_keeps_its_settings(local):
             if ex is not local:
                 ex.close()
         assert got == {**ONE_THREAD, "numba": 1}
-    assert {k: os.environ.get(k) for k in ONE_THREAD} == before
+    assert {k: os.environ.get(k) for k in [*ONE_THREAD, "NUMBA_NUM_THREADS"]} == before
+    assert numba.njit(lambda x: x + 1)(1) == 2
 
 
 def test_a_shared_pool_stays_warm_across_calls():
@@ -245,3 +251,15 @@ def test_dask_local_cluster_dead_worker_and_timeout():
             ex.submit(square, [1], worker=0)
     finally:
         ex.close()
+
+
+@pytest.mark.cli
+def test_a_process_that_leaves_its_warm_pool_to_exit_leaks_nothing():
+    """The shared pool is closed at exit; idle workers are stopped, not killed, so no "leaked semaphore" warning."""
+    import subprocess
+    import sys
+
+    code = "from experiments.executor import run_all, shared; print(run_all(shared(2), abs, [-1, -2, -3]))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "[1, 2, 3]", done.stderr[-2000:]
+    assert "leaked" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]

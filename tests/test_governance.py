@@ -9,13 +9,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import TEST_SCALE, frames, prefetch, spec
+from conftest import TEST_SCALE
+from runstore import frames, needs, spec
 from model import governance as gv
 from model.identity import CITIES
 
 CS, ZZ, XT = (CITIES.index(c) for c in ("changsha", "zhuzhou", "xiangtan"))
 SEEDS = (1, 2, 3, 4)
 RACE = {"gdp_weight": 0.97}  # a tournament on GDP alone, nearly: bidding for firms pays
+FUND = {"integration_fund_share": 0.2, "fund_payer": "cities", "fund_rewards": "cluster_total"}
+CAP = {"talent_subsidy_cap": 2000.0}
+
+pytestmark = pytest.mark.sim
 
 
 def _model(seed: int = 1, scenario: str = "baseline", **overrides):
@@ -90,22 +95,20 @@ def test_statistics_sharing_raises_the_sponsors_support():
     assert moves[0] < moves[2]
 
 
+@needs(*(spec(seed=s, until=2023, **RACE, **extra) for s in SEEDS for extra in ({}, FUND)))
 def test_cluster_fund_damps_incentive_outlays():
     """A fund the cities pay into by revenue and that pays back by a fixed key (so a city's payout follows the
     cluster's revenue) lowers the revenue a city gains by poaching: over seeds the chosen incentives and talent
     subsidies, and the outlays on them to 2023, are lower than without it."""
-    fund = {"integration_fund_share": 0.2, "fund_payer": "cities", "fund_rewards": "cluster_total"}
-    specs = [spec(seed=s, until=2023, **RACE, **extra) for s in SEEDS for extra in ({}, fund)]
-    prefetch(specs)
     lower = 0
     for s in SEEDS:
         a = _annual(spec(seed=s, until=2023, **RACE))
-        b = _annual(spec(seed=s, until=2023, **RACE, **fund))
+        b = _annual(spec(seed=s, until=2023, **RACE, **FUND))
         lower += b.subsidies_q_100m_yuan.sum() < a.subsidies_q_100m_yuan.sum()
     assert lower >= len(SEEDS) - 1
     # the stage game's rest point on a fine grid, same state: every city bids less with the fund, none more
     rest = []  # a weight at which Changsha's rest point is interior (Zhuzhou's and Xiangtan's sit at the cap)
-    for m in (_model(gdp_weight=0.93), _model(gdp_weight=0.93, **fund)):
+    for m in (_model(gdp_weight=0.93), _model(gdp_weight=0.93, **FUND)):
         g = gv.firm_game(m)
         grid = np.linspace(0.0, 1.0, 201)
         x, rounds = gv.equilibrium(m, lambda s: gv.firm_effects(m, g, s), np.full(len(CITIES), 0.5), grid,
@@ -115,14 +118,12 @@ def test_cluster_fund_damps_incentive_outlays():
     assert np.all(rest[1] <= rest[0]) and rest[1].sum() < rest[0].sum(), rest
 
 
+@needs(*(spec(seed=s, until=2023, **extra) for s in SEEDS for extra in ({}, CAP)))
 def test_caps_end_the_races():
     """A periphery city's talent subsidy races towards the cap at the default weights; a cap of 2,000 yuan ends
     the race and the outlays fall (every seed). A cap on incentive offers holds every city's intensity under it."""
-    cap = {"talent_subsidy_cap": 2000.0}
-    specs = [spec(seed=s, until=2023, **extra) for s in SEEDS for extra in ({}, cap)]
-    prefetch(specs)
     for s in SEEDS:
-        free, capped = _annual(spec(seed=s, until=2023)), _annual(spec(seed=s, until=2023, **cap))
+        free, capped = _annual(spec(seed=s, until=2023)), _annual(spec(seed=s, until=2023, **CAP))
         per_city = free[free.year == 2023].set_index("city").talent_subsidy_yuan / 4
         assert per_city[["zhuzhou", "xiangtan"]].max() > 10000.0  # at least one of them races
         assert (capped.talent_subsidy_yuan / 4).max() <= 2000.0 + 1e-9

@@ -17,6 +17,7 @@ from model.czt_model import CZTModel
 from model.errors import ConfigError
 from model.production import tfp_trend
 from model.scenarios import load
+from runstore import needs, result, scenario_file, spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALE = 2000
@@ -28,6 +29,7 @@ def _write(tmp_path: Path, body: str, name: str = "tl") -> Path:
     return path
 
 
+@pytest.mark.sim
 def test_2010_initial_state_is_the_yearbook_and_census():
     m = CZTModel("hindcast-2010", seed=3, overrides={"scale": SCALE})
     c = m.cities_frame()
@@ -42,6 +44,7 @@ def test_2010_initial_state_is_the_yearbook_and_census():
     assert m.year == 2010 and m.p["green_heart_ban"] == 0.0 and m.commute_minutes[0, 1] == 80.0
 
 
+@pytest.mark.sim
 def test_timeline_switches_at_its_quarter_and_is_logged():
     m = CZTModel("hindcast-2010", seed=1, overrides={"scale": SCALE})
     before = m.commute_minutes[0, 1]
@@ -54,26 +57,35 @@ def test_timeline_switches_at_its_quarter_and_is_logged():
     assert m.p["green_heart_ban"] == 1.0
 
 
-def test_railway_raises_cross_city_commuting_same_seed(tmp_path):
-    """Directional: with the 2018 railway, more people commute between cities in 2019 than without it, in every one of
-    four seeds. At the fitted job-information decay (4.3 minutes) cross-city commuting is a handful of agents, too
-    few for a direction; the test widens job information to 20 minutes (the prior's upper end), where it is not."""
+def _without_the_railway() -> str:
+    """The hindcast scenario without its 2018 intercity-railway entry, as a scenario file the run store can load."""
     s = (ROOT / "scenarios/hindcast-2010.toml").read_text(encoding="utf-8")
     head, *entries = s.split("[[timeline]]")
     norail = head.replace('name = "hindcast-2010"', 'name = "no-rail"') + "".join(
         "[[timeline]]" + e for e in entries if "intercity railway" not in e)
-    path = tmp_path / "no-rail.toml"
-    path.write_text(norail, encoding="utf-8")
+    return scenario_file("no-rail", norail)
+
+
+NO_RAIL = _without_the_railway()
+RAIL = {seed: {name: spec(sc, seed=seed, until=2019, scale=1000, job_information_minutes=20.0)
+               for name, sc in (("rail", "hindcast-2010"), ("none", NO_RAIL))} for seed in (1, 2, 3, 4)}
+
+
+@pytest.mark.sim
+@needs(*(s for pair in RAIL.values() for s in pair.values()))
+def test_railway_raises_cross_city_commuting_same_seed():
+    """Directional: with the 2018 railway, more people commute between cities in 2019 than without it, in every one of
+    four seeds. At the fitted job-information decay (4.3 minutes) cross-city commuting is a handful of agents, too
+    few for a direction; the test widens job information to 20 minutes (the prior's upper end), where it is not."""
     out: dict[str, list[float]] = {"rail": [], "none": []}
-    for seed in (1, 2, 3, 4):
-        for name, sc in (("rail", "hindcast-2010"), ("none", str(path))):
-            m = CZTModel(sc, seed=seed, overrides={"scale": 1000, "job_information_minutes": 20.0})
-            m.run_until(2019)
-            a = m.annual_frame()
+    for pair in RAIL.values():
+        for name, s in pair.items():
+            a = result(s).annual
             out[name].append(a[a.year == 2019].commuters_out_10k.sum())
     assert all(r > 1.2 * n for r, n in zip(out["rail"], out["none"])), out
 
 
+@pytest.mark.sim
 def test_tfp_level_continuous_when_its_growth_changes(tmp_path):
     path = _write(tmp_path, "[params]\nstart_year = 2010\ntfp_growth = 0.10\n[[timeline]]\nyear = 2012\n"
                             "params = { tfp_growth = 0.02 }\n")
@@ -87,6 +99,7 @@ def test_tfp_level_continuous_when_its_growth_changes(tmp_path):
     np.testing.assert_allclose(ratios[7:], 1.02 ** 0.25)  # from 2012Q1 on: a kink, not a jump
 
 
+@pytest.mark.sim
 def test_green_heart_switch_closes_land_and_keeps_growth(tmp_path):
     path = _write(tmp_path, "[params]\nstart_year = 2010\ngreen_heart_ban = 0.0\n[[timeline]]\nyear = 2012\n"
                             "params = { green_heart_ban = 1.0 }\n")
@@ -119,6 +132,7 @@ def test_start_year_without_data_is_refused():
         CZTModel("baseline", seed=1, overrides={"start_year": 2015, "scale": SCALE})
 
 
+@pytest.mark.sim
 def test_timeline_in_a_2019_scenario_acts_in_the_future(tmp_path):
     path = _write(tmp_path, 'extends = "baseline"\n[[timeline]]\nyear = 2021\nparams = { talent_recognition = 1.0 }\n')
     m = CZTModel(str(path), seed=1, overrides={"scale": SCALE})
@@ -138,6 +152,8 @@ def test_observed_moments_follow_the_yearbook():
     assert (obs.sd > 0).all()
 
 
+@pytest.mark.cli
+@pytest.mark.sim
 def test_validate_cli_writes_the_fit_table(tmp_path):
     out = tmp_path / "val"
     r = subprocess.run([sys.executable, "-m", "experiments", "validate", "--seeds", "2", "--scale", str(SCALE),
@@ -161,6 +177,7 @@ def test_validate_cli_writes_the_fit_table(tmp_path):
     pd.testing.assert_frame_equal(fit, pd.read_csv(tmp_path / "val2" / "fit.csv"))
 
 
+@pytest.mark.cli
 def test_validate_bad_input_is_one_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "experiments", "validate", "--seeds", "2", "--set", "tfp_growth=9",
                         "--out", str(tmp_path / "v")], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -168,6 +185,7 @@ def test_validate_bad_input_is_one_line(tmp_path):
     assert not (tmp_path / "v").exists()
 
 
+@pytest.mark.cli
 def test_validate_refuses_a_scenario_not_starting_in_2010_and_a_file_as_out(tmp_path):
     r = subprocess.run([sys.executable, "-m", "experiments", "validate", "--scenario", "baseline", "--seeds", "2",
                         "--out", str(tmp_path / "v")], cwd=ROOT, capture_output=True, text=True, timeout=120)

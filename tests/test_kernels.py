@@ -24,6 +24,9 @@ from numba import njit
 from model import kernels, rules
 from model import kernels_reference as ref
 
+# numba against numpy to the last bit: numpy's reductions differ between its SIMD code paths
+pytestmark = pytest.mark.sim
+
 SEEDS = (1, 2, 3)
 N_CITY, OUTSIDE = 3, 3  # three cities; hukou codes 3 and 4 are the two regions outside the cluster
 SIZES = {"workers": 3000, "firms": 150}

@@ -12,6 +12,10 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.smoke
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("model", "agents", "experiments", "ui")
 

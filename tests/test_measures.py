@@ -1,6 +1,6 @@
 """The siphon/spillover verdict rule and the inequality measures on constructed cases with known answers.
 
-The rule (model/measures.py, README): siphon if the periphery city's GDP share falls by at least 0.5 pp and net
+The rule (model/measures.py, docs/research-guide.md): siphon if the periphery city's GDP share falls by at least 0.5 pp and net
 talent or firm/branch flows go to Changsha; spillover if it rises by at least 0.5 pp and net talent or firm/branch
 flows come from Changsha; neutral otherwise. Each case below is one branch of that sentence.
 """
@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 from model.measures import cv, theil, verdict
+
+pytestmark = pytest.mark.smoke
 
 
 def flows(talent: float = 0.0, firms: float = 0.0) -> dict[str, float]:

@@ -163,6 +163,7 @@ def test_rewrite_touches_only_the_block(odd_params, odd_text, tmp_path):
     assert odd_params.rewrite(path) is False
 
 
+@pytest.mark.cli
 def test_cli_check_exit_codes(odd_params, tmp_path, capsys):
     """--check: 0 on the real document, 1 listing the stale row; 2 with one line (no traceback) without markers."""
     assert odd_params.main(["--check"]) == 0

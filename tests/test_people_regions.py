@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import TEST_SCALE
+from runstore import computed, frames, needs, result, spec, task
 from model import calibration as cal
 from model import demography
 from model.czt_model import CZTModel
@@ -17,6 +18,7 @@ from model.measures import people_sources
 SEEDS = (1, 2, 3, 4)
 
 
+@pytest.mark.sim
 def test_2019_residents_lie_on_the_census_path():
     """The 2019 start is consistent with the 2020 census: residents = the log-linear 2010-2020 path at mid-2019,
     so Changsha starts with about 9.6 million, not the yearbook's 8.27 million."""
@@ -29,12 +31,11 @@ def test_2019_residents_lie_on_the_census_path():
     assert m.city_population[CITIES.index(CORE_CITY)] * TEST_SCALE > 9.4e6
 
 
+@pytest.mark.sim
+@needs(spec(seed=3, until=2022))
 def test_people_are_conserved_with_the_outside_regions():
     """Each city's resident change over a run = births - deaths + net inflow from every other place."""
-    m = CZTModel("baseline", seed=3, overrides={"scale": TEST_SCALE})
-    m.run_until(2022)
-    f = m.flows_frame()
-    c = m.cities_frame()
+    c, f = frames(spec(seed=3, until=2022))
     first, last = c[c.step == 0].set_index("city"), c[c.step == c.step.max()].set_index("city")
     src = people_sources(f, years=1)  # totals over the run, in 10k persons
     kinds = f.kind.str.rsplit("_", n=1).str[0]
@@ -45,6 +46,7 @@ def test_people_are_conserved_with_the_outside_regions():
         assert change == pytest.approx(births - deaths + sum(src[city].values()), abs=1e-6)
 
 
+@pytest.mark.sim
 def test_in_migrants_come_from_both_regions_and_keep_their_hukou_region():
     m = CZTModel("baseline", seed=2, overrides={"scale": TEST_SCALE})
     m.run_until(2020)
@@ -59,15 +61,22 @@ def test_in_migrants_come_from_both_regions_and_keep_their_hukou_region():
     assert set(np.unique(W.hukou[W.alive & (W.hukou >= OUTSIDE)]).tolist()) == {OUTSIDE, OUTSIDE + 1}
 
 
+def first_year_in_migration(seed: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """(the census-implied destination shares of in-migrants, the flows of 2019), under the fixed rules."""
+    m = CZTModel("baseline", seed=seed, overrides={"scale": TEST_SCALE, "government_regime": "fixed"})
+    target = m.migration.target_share.copy()
+    m.run_until(2019)
+    return target, m.flows_frame()
+
+
+@pytest.mark.sim
+@needs(*(task(first_year_in_migration, s) for s in SEEDS))
 def test_destination_pull_reproduces_the_census_shares_in_the_first_year():
     """Statistical, over seeds: in the first year the in-migrants' destinations match the census-implied shares
     (under the fixed rules: deciding governments change their talent subsidies from the first quarter on)."""
     got = []
     for s in SEEDS:
-        m = CZTModel("baseline", seed=s, overrides={"scale": TEST_SCALE, "government_regime": "fixed"})
-        target = m.migration.target_share
-        m.run_until(2019)
-        f = m.flows_frame()
+        target, f = computed(task(first_year_in_migration, s))
         inflow = f[f.kind.str.startswith("in_migration")].groupby("destination")["count"].sum()
         got.append((inflow / inflow.sum()).reindex(list(CITIES)).fillna(0).to_numpy())
     mean = np.mean(got, axis=0)
@@ -75,6 +84,12 @@ def test_destination_pull_reproduces_the_census_shares_in_the_first_year():
     np.testing.assert_allclose(mean, target, atol=0.04)
 
 
+def _wage_pull(seed: int, elasticity: float):
+    return spec(seed=seed, until=2024, in_migration_elasticity=elasticity, tfp_growth=0.08)
+
+
+@pytest.mark.sim
+@needs(*(_wage_pull(s, e) for s in SEEDS for e in (0.0, 3.0)))
 def test_higher_wages_in_the_cluster_draw_more_migrants():
     """Directional: with the in-migration elasticity at 3 instead of 0, a cluster whose wages outgrow the national
     trend draws more migrants from the regions (paired seeds)."""
@@ -82,10 +97,7 @@ def test_higher_wages_in_the_cluster_draw_more_migrants():
     for s in SEEDS:
         n = {}
         for e in (0.0, 3.0):
-            m = CZTModel("baseline", seed=s, overrides={"scale": TEST_SCALE, "in_migration_elasticity": e,
-                                                         "tfp_growth": 0.08})
-            m.run_until(2024)
-            f = m.flows_frame()
+            _, f = frames(_wage_pull(s, e))
             n[e] = f[f.kind.str.startswith("in_migration")]["count"].sum()
         diff.append(n[3.0] - n[0.0])
     assert min(diff) > 0, diff
@@ -105,10 +117,10 @@ def test_people_sources_of_a_synthetic_flow_table():
     assert src["changsha"]["rest_of_china"] == 0.0
 
 
+@pytest.mark.sim
+@needs(spec(seed=4, until=2021))
 def test_summary_reports_the_siphon_from_the_province_apart_from_the_cluster():
-    m = CZTModel("baseline", seed=4, overrides={"scale": TEST_SCALE})
-    m.run_until(2021)
-    s = m.summary()
+    s = result(spec(seed=4, until=2021)).summary()
     core = s.core_siphon_10k_per_year
     src = s.people_sources_10k_per_year[CORE_CITY]
     assert core.from_rest_of_hunan == src["rest_of_hunan"] > 0

@@ -68,6 +68,7 @@ def _files(d: Path) -> dict[str, bytes]:
     return {str(f.relative_to(d)): f.read_bytes() for f in sorted(d.rglob("*")) if f.is_file() and f.name != ".lock"}
 
 
+@pytest.mark.cli
 def test_fingerprint_record_and_stable_id():
     rec = platform.record()
     assert {"numpy", "simd", "blas", "python", "machine", "libc", "kernels", "libraries", "id",
@@ -80,6 +81,7 @@ def test_fingerprint_record_and_stable_id():
     assert platform.id_of(rec) == rec["id"]  # the id is a function of the recorded fields only
 
 
+@pytest.mark.cli
 def test_fingerprint_follows_numpy_simd_dispatch():
     rec = platform.record()
     avx512 = [f for f in ("X86_V4", "AVX512_ICL") if f in rec["simd"]["dispatched"]]
@@ -103,6 +105,7 @@ def test_override_is_test_only_and_enters_the_id(monkeypatch):
     assert platform.fingerprint_id() == here
 
 
+@pytest.mark.sim
 def test_run_json_and_parquet_metadata_record_the_platform(tmp_path):
     from experiments.runner import run_to_folder
     from experiments.sweep.store import read_provenance
@@ -115,6 +118,7 @@ def test_run_json_and_parquet_metadata_record_the_platform(tmp_path):
         assert meta["id"] == rec["id"] and meta["simd"] == rec["simd"]
 
 
+@pytest.mark.sim
 def test_resume_on_another_platform_refused_then_allowed_with_the_flag(tmp_path, monkeypatch, capsys):
     from experiments.cli import main
     from experiments.sweep.status import status
@@ -160,6 +164,7 @@ def test_resume_on_another_platform_refused_then_allowed_with_the_flag(tmp_path,
     assert len(warn) == 1 and warn[0].startswith("warning: pooling") and home in warn[0]
 
 
+@pytest.mark.sim
 def test_local_worker_result_from_another_platform_is_not_recorded(tmp_path, monkeypatch):
     out = tmp_path / "o"
     monkeypatch.setenv("CZT_SWEEP_HOOK", f"{HERE}:other_platform_after_first")

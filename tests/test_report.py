@@ -51,6 +51,7 @@ def report(sweep) -> dict:
 
 # ---- scenario designs in sweeps
 
+@pytest.mark.sim
 def test_scenarios_design_ids_seeds_and_columns(sweep):
     sp = spec_mod.parse(spec_mod.tomllib.loads(TINY))
     d = plan(sp)
@@ -88,6 +89,7 @@ def test_bad_scenario_name_exits_2_with_one_line(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.sim
 def test_analyze_refuses_a_scenarios_design(sweep, capsys):
     assert main(["analyze", str(sweep)]) == 2
     assert "report" in capsys.readouterr().err
@@ -95,6 +97,7 @@ def test_analyze_refuses_a_scenarios_design(sweep, capsys):
 
 # ---- statistics
 
+@pytest.mark.sim
 @pytest.mark.parametrize("theta", [-0.6, 0.8])
 def test_theta_ols_recovers_a_known_coefficient(theta):
     """y = a + theta x + noise, 16 years, 500 panels: estimates within 3 se, se matches the Monte-Carlo sd."""
@@ -129,6 +132,7 @@ def test_ols_degenerate_cases_give_nan_not_errors():
     assert np.isnan(flat.coef)
 
 
+@pytest.mark.sim
 def test_t_interval_covers_the_true_mean_at_the_nominal_rate():
     rng = np.random.default_rng(7)
     for n in (3, 10):
@@ -143,6 +147,7 @@ def test_t_interval_covers_the_true_mean_at_the_nominal_rate():
 
 # ---- the report
 
+@pytest.mark.sim
 def test_report_figures_tables_and_index(sweep, report):
     out = sweep / "report"
     langs = ["", "_zh"] if CJK else [""]
@@ -228,6 +233,7 @@ def test_city_names_come_from_model_identity():
     assert labels.city("zhuzhou", "en") == "Zhuzhou" and labels.city("zhuzhou", "zh") == "株洲"
 
 
+@pytest.mark.sim
 def test_partial_sweep_uses_ok_runs_and_says_how_many_are_missing(sweep, tmp_path):
     part = tmp_path / "partial"
     shutil.copytree(sweep, part, ignore=shutil.ignore_patterns("report", ".lock"))
@@ -278,6 +284,7 @@ root_seed = 5
 """
 
 
+@pytest.mark.sim
 def test_twins_are_compared_with_their_own_reference(tmp_path):
     """A scenario named in ``twins`` gets a paired contrast against its twin (not only against the first group):
     the training-under-commute scenario minus the commute scenario, replicate by replicate."""

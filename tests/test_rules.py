@@ -15,6 +15,9 @@ import pytest
 
 from model import rules
 
+# numba against numpy to the last bit: numpy's reductions differ between its SIMD code paths
+pytestmark = pytest.mark.sim
+
 P_ = {"negative_list_cost_cut": 0.3, "market_access_list": "aligned", "licence_cost_cut": 0.4,
       "licence_recognition": True, "profit_horizon_years": 10.0, "branch_share": 0.3, "relocation_cost": 1.5,
       "branch_cost": 0.6}

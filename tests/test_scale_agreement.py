@@ -4,7 +4,7 @@ City GDP shares in 2035, averaged over four replications, agree between the scal
 per worker agent) and a twice finer one (50) within 1 percentage point per city. Measured 2026-12-01 (seeds 1-4,
 Changsha / Zhuzhou / Xiangtan, pp): scale 1000 69.6 / 18.8 / 11.6, 400 71.7 / 16.0 / 12.3, 200 71.7 / 16.3 / 12.0,
 100 73.1 / 15.5 / 11.4, 50 73.1 / 15.6 / 11.3; the default scale 200 is 1.4 pp off by 2035, which is why forecasts to
-2035 need scale 100 or finer (README). The hindcast's moments agree within 0.5 pp between 200, 100 and 50.
+2035 need scale 100 or finer (docs/research-guide.md). The hindcast's moments agree within 0.5 pp between 200, 100 and 50.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import frames, prefetch, spec
+from runstore import frames, needs, spec
 
 SEEDS = (1, 2, 3, 4)
 UNTIL = 2035
 SCALES = (100, 50)
+
+pytestmark = pytest.mark.sim
 
 
 def _mean_shares(scale: int) -> dict[str, float]:
@@ -31,10 +33,10 @@ def _mean_shares(scale: int) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def default_and_fine() -> tuple[dict[str, float], dict[str, float]]:
-    prefetch([spec("baseline", seed=s, until=UNTIL, scale=sc) for sc in SCALES for s in SEEDS])
     return _mean_shares(SCALES[0]), _mean_shares(SCALES[1])
 
 
+@needs(*(spec("baseline", seed=s, until=UNTIL, scale=sc) for sc in SCALES for s in SEEDS))
 def test_gdp_shares_agree_across_scales(default_and_fine):
     default, fine = default_and_fine
     for city in default:

@@ -15,6 +15,8 @@ from model.errors import ConfigError
 from model.params import BY_NAME, COMMUTE_PARAMS
 from model.scenarios import load
 
+pytestmark = pytest.mark.smoke
+
 TRAVEL = pd.read_csv(ROOT / "model" / "data" / "travel.csv").set_index(["origin", "destination"])
 
 
@@ -42,6 +44,7 @@ def test_params_of_the_same_file_override_one_pair(tmp_path):
     assert got[("changsha", "zhuzhou")] == TRAVEL.door_to_door_minutes_pre_rail[("changsha", "zhuzhou")]
 
 
+@pytest.mark.sim
 def test_a_timeline_entry_switches_the_network(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('extends = "baseline"\ntravel = "pre_rail"\n[[timeline]]\nyear = 2020\ntravel = "half_hour_circle"\n'

@@ -24,6 +24,8 @@ from model.stages import Stage
 from model.tracing import check, trace
 from model.year import YEAR
 
+pytestmark = pytest.mark.sim
+
 FUND = {"integration_fund_share": 0.1}
 RUNS = [("integration", FUND),  # the fund paid in by the cities, paid out by a fixed key
         # enclave sharing paid; the fund paid in by Changsha, paid out for taxes shared (the hosts' decisions use it)

@@ -13,6 +13,9 @@ import pytest
 from model import CZTModel, start
 from model.tracing import snapshot
 
+# builds and runs models
+pytestmark = pytest.mark.sim
+
 SCALE = 2000  # the start's cost and content scale with the agents; the equality does not
 
 

@@ -13,6 +13,8 @@ from experiments.runner import run_to_folder
 from model.errors import ConfigError
 from model.summary import NoCompleteYear, RunSummary, from_dict, read_run_json, summarize
 
+pytestmark = pytest.mark.sim  # the fixture builds and runs a model
+
 SCALE = 50000  # a tiny population: the summary's form, not its values, is under test
 
 

@@ -15,6 +15,9 @@ import pytest
 from conftest import TEST_SCALE
 from model import supply
 from model.identity import CITIES, SECTORS
+from runstore import computed, needs, task
+
+pytestmark = pytest.mark.sim
 
 CS, ZZ, XT = (CITIES.index(c) for c in ("changsha", "zhuzhou", "xiangtan"))
 ASSEMBLER = SECTORS.index("transport_equipment")
@@ -70,8 +73,24 @@ HELD = {"job_search_rate_ordinary": 0.0, "job_search_rate_talent": 0.0, "residen
         "residence_review_rate_migrant": 0.0, "location_review_rate": 0.0}
 
 
-@pytest.mark.parametrize("seeds", [(1, 2, 3, 4)])
-def test_changsha_assembler_growth_raises_zhuzhou_parts_output(seeds):
+def parts_after_three_years(seed: int, mu: float, shock: bool) -> np.ndarray:
+    """(output, productivity) of Zhuzhou's parts makers at the end of 2021, with labour held in place, demand
+    linkage ``mu``, and (``shock``) Changsha's transport-equipment makers 60 % more productive from the start."""
+    m = _model(seed, market_access_elasticity=mu, supplier_access_elasticity=0.0, **HELD)
+    if shock:
+        F = m.firms
+        F.z[F.alive & (F.city == CS) & (F.sector == ASSEMBLER)] *= 1.6
+    m.run_until(2021)
+    return np.array(_parts(m))
+
+
+SEEDS = (1, 2, 3, 4)
+ASSEMBLER_RUNS = {(seed, mu, shock): task(parts_after_three_years, seed, mu, shock)
+                  for seed in SEEDS for mu in (0.0, 0.5) for shock in (False, True)}
+
+
+@needs(*ASSEMBLER_RUNS.values())
+def test_changsha_assembler_growth_raises_zhuzhou_parts_output():
     """Three years after Changsha's transport-equipment makers become 60 % more productive, the demand linkage
     raises Zhuzhou's machinery and materials makers' productivity (A, output-weighted), relative to the same shock
     without the linkage and to each case's unshocked twin (same seed), with labour held in place, in every seed.
@@ -80,17 +99,10 @@ def test_changsha_assembler_growth_raises_zhuzhou_parts_output(seeds):
     noise at this scale (six seeds: mean +0.5 %, sd 2.4 %), so it is not asserted; the quarter's accounts above
     show the demand reaching Zhuzhou exactly."""
     effects = []
-    for seed in seeds:
+    for seed in SEEDS:
         diff = {}
         for mu in (0.0, 0.5):
-            out = []
-            for shock in (False, True):
-                m = _model(seed, market_access_elasticity=mu, supplier_access_elasticity=0.0, **HELD)
-                if shock:
-                    F = m.firms
-                    F.z[F.alive & (F.city == CS) & (F.sector == ASSEMBLER)] *= 1.6
-                m.run_until(2021)
-                out.append(np.array(_parts(m)))
+            out = [computed(ASSEMBLER_RUNS[seed, mu, shock]) for shock in (False, True)]
             diff[mu] = np.log(out[1] / out[0])
         effects.append(diff[0.5] - diff[0.0])
     effects = np.array(effects)  # (seed, [output, productivity])

@@ -55,6 +55,7 @@ def reference(tmp_path_factory) -> Path:
     return tmp / "out"
 
 
+@pytest.mark.smoke
 def test_plan_seeds_ids_and_order():
     sp = spec_mod.parse(spec_mod.tomllib.loads(SMALL.format(retries=1)))
     d = plan(sp)
@@ -94,6 +95,7 @@ def test_samplers_lhs_sobol_morris():
     ("bogus = 1\n[params]\nenclave_tax_share = [0.1]", "bogus"),
     ('outputs = "gdp"\n[params]\nenclave_tax_share = [0.1]', "outputs"),
 ])
+@pytest.mark.smoke
 def test_user_mistakes_exit_2_before_anything_runs(tmp_path, capsys, text, field):
     f = tmp_path / "bad.toml"
     f.write_text(text)
@@ -116,6 +118,8 @@ def test_cli_errors_for_folders(tmp_path, capsys):
     assert all(line.startswith("error: ") for line in err.strip().splitlines())
 
 
+@pytest.mark.smoke
+@pytest.mark.sim
 def test_local_processes_identical_to_sequential(tmp_path, reference):
     out = tmp_path / "par"
     r = run(out, spec_path=write(tmp_path), workers=2, progress=False)
@@ -139,6 +143,7 @@ def test_local_processes_identical_to_sequential(tmp_path, reference):
     assert not list(out.rglob("*.tmp"))
 
 
+@pytest.mark.sim
 def test_dask_local_cluster_over_loopback_identical(tmp_path, reference):
     from dask.distributed import LocalCluster
 
@@ -151,6 +156,7 @@ def test_dask_local_cluster_over_loopback_identical(tmp_path, reference):
     pd.testing.assert_frame_equal(sorted_cities(tmp_path / "dask"), sorted_cities(reference))
 
 
+@pytest.mark.sim
 def test_rerun_same_sweep_runs_nothing_and_other_sweep_refused(tmp_path, reference, capsys):
     src = reference.parent / "s.toml"
     before = table(reference, "runs")
@@ -193,6 +199,7 @@ def test_bad_dask_address_exit_2(tmp_path, capsys):
     assert "--dask" in capsys.readouterr().err and not (tmp_path / "o").exists()
 
 
+@pytest.mark.sim
 def test_tables_readable_by_duckdb(reference):
     import duckdb
     q = (f"select count(*) from read_parquet('{reference}/cities.parquet') c "
@@ -201,6 +208,7 @@ def test_tables_readable_by_duckdb(reference):
     assert duckdb.sql(f"select count(*) from read_parquet('{reference}/parts/cities/*.parquet')").fetchall()[0][0] == 48
 
 
+@pytest.mark.sim
 def test_resume_warns_when_model_sources_changed(tmp_path, reference):
     import io
     import shutil

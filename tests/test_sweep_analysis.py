@@ -19,6 +19,7 @@ S1 = np.array([0.3139, 0.4424, 0.0])
 ST = np.array([0.5576, 0.4424, 0.2437])
 
 
+@pytest.mark.sim
 def test_sobol_recovers_ishigami():
     X = sobol_sample.sample(PROBLEM, 2048, calc_second_order=False, seed=1)
     t = sensitivity("sobol", PROBLEM, None, Ishigami.evaluate(X), num_resamples=300, seed=1)
@@ -29,6 +30,7 @@ def test_sobol_recovers_ishigami():
     assert (np.abs(t.S1 - S1) <= 2 * t.S1_conf + 0.01).all() and (np.abs(t.ST - ST) <= 2 * t.ST_conf + 0.01).all()
 
 
+@pytest.mark.sim
 def test_morris_ranks_ishigami():
     X = morris_sample.sample(PROBLEM, 200, num_levels=4, seed=2)
     t = sensitivity("morris", PROBLEM, X, Ishigami.evaluate(X), num_resamples=300, seed=2).set_index("param")
@@ -38,6 +40,7 @@ def test_morris_ranks_ishigami():
     assert t.mu_star.drop("x3").min() > 0
 
 
+@pytest.mark.sim
 def test_main_effects_of_additive_factorial():
     rng = np.random.default_rng(0)
     grid = np.array([(a, b) for a in (0.0, 1.0) for b in (0.0, 1.0, 2.0)])
@@ -67,6 +70,7 @@ green_heart_ban = [0.0, 1.0]
 """
 
 
+@pytest.mark.sim
 @pytest.mark.parametrize("design,samples,n_runs,cols", [("sobol", 4, 16, "ST_conf"), ("morris", 3, 9, "mu_star_conf")])
 def test_sweep_then_analyze(tmp_path, capsys, design, samples, n_runs, cols):
     f = tmp_path / "s.toml"

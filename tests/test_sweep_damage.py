@@ -19,6 +19,8 @@ from experiments.sweep.store import Store
 
 from conftest import make_read_only, make_writable
 
+pytestmark = pytest.mark.sim
+
 HERE = str(Path(__file__).resolve())
 SPEC = """name = "damage"
 scenario = "baseline"

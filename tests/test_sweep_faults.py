@@ -11,9 +11,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from experiments.sweep.runner import run
 from experiments.sweep.store import Store
+
+pytestmark = pytest.mark.sim
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = str(Path(__file__).resolve())
@@ -156,6 +159,7 @@ def _started(d: Path) -> list[Path]:
     return sorted((d / "started").iterdir()) if (d / "started").exists() else []
 
 
+@pytest.mark.cli
 def test_worker_killed_from_outside_sweep_completes(tmp_path):
     out = tmp_path / "o"
     env, gate_dir = _gate_env(tmp_path, free=0)  # every run waits at the gate: the victim is mid-run when killed
@@ -172,6 +176,7 @@ def test_worker_killed_from_outside_sweep_completes(tmp_path):
     _check_tables(out, 6)
 
 
+@pytest.mark.cli
 def test_ctrl_c_then_resume_twice(tmp_path):
     out = tmp_path / "o"
     env, gate_dir = _gate_env(tmp_path, free=2)  # two runs pass, the third waits until after the Ctrl-C
@@ -201,6 +206,7 @@ def test_ctrl_c_then_resume_twice(tmp_path):
     _check_tables(out, 12)
 
 
+@pytest.mark.cli
 def test_coordinator_killed_hard_then_resume(tmp_path):
     out = tmp_path / "o"
     env, gate_dir = _gate_env(tmp_path, free=1)  # one run finishes; the others are held, then killed with it

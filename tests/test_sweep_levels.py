@@ -64,6 +64,7 @@ def factorial(tmp_path_factory) -> Path:
     return _sweep(tmp_path_factory.mktemp("onoff"), FACTORIAL)
 
 
+@pytest.mark.sim
 def test_factorial_over_an_on_off_and_a_categorical_lever(factorial):
     design = pd.read_parquet(factorial / "design.parquet")
     assert len(design) == 8 and design.run_id.nunique() == 8
@@ -85,6 +86,7 @@ def test_factorial_over_an_on_off_and_a_categorical_lever(factorial):
     assert t.S1.notna().all()
 
 
+@pytest.mark.sim
 def test_report_shows_the_levels_as_their_values(factorial):
     res = build(factorial, lang="en", resamples=50)
     groups = res["data"].groups
@@ -99,6 +101,7 @@ def test_report_shows_the_levels_as_their_values(factorial):
     assert "licence_recognition (true, false), market_access_list (separate, unified)" in md
 
 
+@pytest.mark.sim
 def test_lhs_with_a_categorical_lever(tmp_path):
     sp = spec_mod.parse(spec_mod.tomllib.loads(LHS))
     d = plan(sp)
@@ -112,6 +115,7 @@ def test_lhs_with_a_categorical_lever(tmp_path):
     assert set(t["values"]) == {"0 to 1", "separate, aligned, unified"}
 
 
+@pytest.mark.sim
 @pytest.mark.parametrize("design,samples,n_points,col", [("sobol", 4, 4 * 5, "ST"), ("morris", 2, 2 * 4, "mu_star")])
 def test_sobol_and_morris_over_discrete_levers(tmp_path, design, samples, n_points, col):
     text = sampled(design, samples)
@@ -128,6 +132,7 @@ def test_sobol_and_morris_over_discrete_levers(tmp_path, design, samples, n_poin
     assert res["png"].stat().st_size > 5000
 
 
+@pytest.mark.sim
 def test_morris_grid_uneven_for_a_categorical_lever_is_noted(tmp_path, capsys):
     text = sampled("morris", 2, morris_levels=4)
     sp = spec_mod.parse(spec_mod.tomllib.loads(text))
@@ -176,6 +181,7 @@ def test_fixed_and_all_levers_take_the_discrete_levers():
     assert by["market_access_list"].levels == ["separate", "aligned", "unified"]
 
 
+@pytest.mark.sim
 def test_cli_run_sets_an_on_off_and_a_categorical_lever(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "--until", "2019", "--scale", "50000", "--set", "licence_recognition=true",

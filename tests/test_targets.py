@@ -22,6 +22,7 @@ import pytest
 from model import targets
 from model.measures import cv, theil
 from model.targets import ABOUT_TOLERANCE, TARGETS_2025, gap_goals, met, plan_table
+from runstore import Result, needs, result, spec
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,19 +41,17 @@ OUTLINE_2025 = {
 }
 
 
-@pytest.fixture(scope="module")
-def run():
-    """Baseline 2019-2035 at scale 2000 (about 4 s)."""
-    from model import CZTModel
+RUN = spec("baseline", seed=1, until=2035, scale=2000)  # a coarse baseline 2019-2035 (about 4 s)
 
-    m = CZTModel("baseline", seed=1, overrides={"scale": 2000})
-    m.run_until(2035)
-    return m
+
+@pytest.fixture(scope="module")
+def run() -> Result:
+    return result(RUN)
 
 
 @pytest.fixture(scope="module")
 def annual(run) -> pd.DataFrame:
-    return run.annual_frame()
+    return run.annual
 
 
 def test_every_outline_target_once_in_order_with_a_status():
@@ -88,6 +87,8 @@ def test_sources_quote_the_outline_and_agree_with_plan_facts():
     assert targets.URBANIZATION_2019 == facts["urbanization_rate"]
 
 
+@pytest.mark.sim
+@needs(RUN)
 def test_rows_with_a_value_are_the_model_quantities(annual):
     rows = plan_table(annual, 2025)
     assert [r["key"] for r in rows] == list(OUTLINE_2025) and all(r["year"] == 2025 for r in rows)
@@ -115,6 +116,8 @@ def test_rows_with_a_value_are_the_model_quantities(annual):
         annual[annual.year == 2030].gdp_100m_yuan.sum())
 
 
+@pytest.mark.sim
+@needs(RUN)
 def test_run_ending_before_2025_has_no_values_and_says_why(annual):
     short = annual[annual.year <= 2023]
     rows = plan_table(short)
@@ -144,6 +147,8 @@ def test_met_follows_the_direction(value, target, direction, expected):
     assert met(value, target, direction) is expected
 
 
+@pytest.mark.sim
+@needs(RUN)
 def test_gap_goals_are_theil_and_cv_first_year_against_2035(annual):
     rows = {r["key"]: r for r in gap_goals(annual)}
     assert list(rows) == ["theil_gdp_per_capita", "cv_gdp_per_capita", "urban_rural_gap"]
@@ -177,6 +182,8 @@ def test_gap_goals_on_constructed_cities(last, narrowed):
         assert rows[0]["value"] == pytest.approx(0.0, abs=1e-12) and rows[1]["value"] == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.sim
+@needs(RUN)
 def test_summary_carries_the_tables(run, annual):
     s = run.summary().to_dict()  # what run.json's "summary" holds
     assert s["plan_targets_2025"] == plan_table(annual, 2025) and s["gap_goals_2035"] == gap_goals(annual, 2035)
@@ -189,6 +196,8 @@ def test_summary_carries_the_tables(run, annual):
     json.dumps(s, allow_nan=False)  # JSON-ready: plain floats, bools and None
 
 
+@pytest.mark.sim
+@needs(RUN)
 def test_report_plan_targets_csv_reads_back(annual, tmp_path):
     from experiments.report import compute, tables
 

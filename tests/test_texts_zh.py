@@ -16,6 +16,8 @@ from model.params import PARAMS
 from model.scenarios import available, load
 from ui.units_zh import UNIT_ZH, allowed_text, unit_text
 
+pytestmark = pytest.mark.app
+
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 # proper nouns and abbreviations a Chinese text may keep: authors (Dawid, Harting and Neugart 2014), the G4 science and

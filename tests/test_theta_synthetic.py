@@ -31,6 +31,8 @@ from model.identity import CORE_CITY, PERIPHERY_CITIES
 from model.measures import theta, theta_same_year
 from model.summary import summarize
 
+pytestmark = pytest.mark.sim
+
 YEARS = np.arange(2019, 2036)
 CITIES = (CORE_CITY, *PERIPHERY_CITIES)
 GDP0 = np.array([11760.0, 3030.0, 2260.0])  # 2019, 100m yuan
@@ -171,7 +173,7 @@ def test_same_year_theta_reads_relocation_noise_as_siphon(draws):
 @pytest.mark.parametrize("name", list(WORLDS))
 def test_verdict_names_the_world(draws, name):
     """summarize(): every periphery city's verdict is the world's, in at least 90% of draws."""
-    got = [summarize(a, f, 2019)["verdict"] for a, f in draws[name]]
+    got = [summarize(a, f, 2019).verdict for a, f in draws[name]]
     for p in PERIPHERY_CITIES:
         share = np.mean([v[p] == VERDICT[name] for v in got])
         assert share >= 0.9, f"{name}, {p}: verdict {VERDICT[name]} in {share:.0%} of draws"
@@ -179,6 +181,6 @@ def test_verdict_names_the_world(draws, name):
 
 def test_summary_keeps_the_former_theta_under_its_own_name(draws):
     a, f = draws["spillover"][0]
-    s = summarize(a, f, 2019)
+    s = summarize(a, f, 2019).to_dict()
     assert s["theta"] == theta(a) and s["theta"]["lags"] == 2
     assert s["theta_same_year"] == theta_same_year(a)

@@ -38,6 +38,8 @@ from ui.app import (CITY_TABLE_FIELDS, INSPECT_KINDS, MAP_LABELS, VERDICT_COLORS
 from ui.session import LEVERS, Session  # noqa: E402
 from ui.texts import FIELD_LABELS, LANGS, TEXT, choice_label, field_label, t  # noqa: E402
 
+pytestmark = pytest.mark.app
+
 
 def with_class(finder, widget_cls, name):
     return [w for root in finder.find(ipywidgets.Widget).widgets for w in _descendants(root)
@@ -182,6 +184,7 @@ def test_every_text_the_app_asks_for_exists_in_both_languages():
     assert len(asked) > 80
 
 
+@pytest.mark.sim
 def test_every_field_the_inspector_shows_has_a_label_in_both_languages():
     """The city table's columns, the describe() fields of firms, parks and city governments, a worker's fields
     and the keys of its moves: each has a label in both languages, and no label is left over."""
@@ -206,6 +209,7 @@ def test_every_field_the_inspector_shows_has_a_label_in_both_languages():
         assert GROUPS[group].en and GROUPS[group].zh
 
 
+@pytest.mark.sim
 def test_city_and_sector_names_come_from_identity(page):
     """The app shows the data files' display names (model.identity) in both languages and restates none."""
     assert not [k for lang in TEXT for k in TEXT[lang] if k.startswith(("city_", "sector_"))]
@@ -227,6 +231,8 @@ def test_city_and_sector_names_come_from_identity(page):
     assert "CZT-Sim: " + "–".join(CITY_EN[c] for c in CITIES) + " city cluster" in texts(page)
 
 
+@pytest.mark.smoke
+@pytest.mark.sim
 def test_page_renders_map_controls_and_waits_for_verdict(page):
     html = all_html(page)
     assert 'id="czt-map"' in html and 'id="green-heart"' in html
@@ -249,6 +255,7 @@ def test_page_renders_map_controls_and_waits_for_verdict(page):
         assert f"{GROUPS[group].en} {GROUPS[group].zh}" in t
 
 
+@pytest.mark.sim
 def test_step_updates_verdict_charts_and_flows(page):
     click(page, "btn-year")
     assert 'data-points="5"' in chart(page, "chart-gdp-share")
@@ -268,6 +275,7 @@ def test_step_updates_verdict_charts_and_flows(page):
     assert 'data-points="10"' in chart(page, "chart-supply") and 'data-points="10"' in chart(page, "chart-rd")
 
 
+@pytest.mark.sim
 def test_changing_a_lever_reruns_and_changes_results(page):
     click(page, "btn-year")
     click(page, "btn-year")
@@ -301,6 +309,7 @@ def _descendants(widget):
     return out
 
 
+@pytest.mark.sim
 def test_bad_setting_shows_one_line_error_and_keeps_running(page):
     fields = [w for w in page.find(v.TextField).widgets if w.label == "Seed"]
     assert len(fields) == 1
@@ -321,6 +330,7 @@ def test_bad_setting_shows_one_line_error_and_keeps_running(page):
     assert "2019 Q2" in texts(page)
 
 
+@pytest.mark.sim
 def test_scenario_picker_language_switch_and_compare(page):
     sel = [w for w in page.find(v.Select).widgets if w.label == "Scenario"][0]
     set_value(page, sel, "enclave")
@@ -342,6 +352,7 @@ def test_scenario_picker_language_switch_and_compare(page):
     assert "Policy levers" in texts(page)
 
 
+@pytest.mark.sim
 def test_inspect_city_park_firm_and_worker(page):
     click(page, "btn-year")
     toggle = with_class(page, v.BtnToggle, "inspect-toggle")[0]
@@ -363,6 +374,7 @@ def test_inspect_city_park_firm_and_worker(page):
         assert ">From</th>" in html and ">To</th>" in html and ">from</th>" not in html
 
 
+@pytest.mark.sim
 def test_tabs_are_independent():
     _, rc1 = solara.render(Page(), handle_error=False)
     _, rc2 = solara.render(Page(), handle_error=False)
@@ -377,6 +389,7 @@ def test_tabs_are_independent():
         rc2.close()
 
 
+@pytest.mark.sim
 def test_session_exports_and_same_seed_baseline():
     s = Session(scenario="commute", seed=3, scale=TEST_SCALE)
     s.step(4)
@@ -399,6 +412,7 @@ def test_session_exports_and_same_seed_baseline():
     assert run[run.step == last].commuters_out_10k.sum() > twin[twin.step == last].commuters_out_10k.sum()
 
 
+@pytest.mark.sim
 def test_purchasing_list_lever_shows_in_the_supply_chart_data():
     """The mutual purchasing list, set in the app's session, raises what each city buys in the other two cities
     against the baseline twin with the same seed (the data of the supply-chain chart)."""
@@ -414,6 +428,7 @@ def test_purchasing_list_lever_shows_in_the_supply_chart_data():
     assert (mine > theirs * 1.1).all(), (mine, theirs)
 
 
+@pytest.mark.sim
 def test_exports_record_the_lever_values():
     """settings.json and the Parquet metadata say which lever values made the data (on/off as JSON true/false,
     categorical by choice), and the files of runs with other levers get another name."""
@@ -538,6 +553,7 @@ def _in_lever(rc, name, widget_cls):
     return found[0]
 
 
+@pytest.mark.sim
 def test_on_off_and_categorical_levers_apply_and_restore(page_and_session):
     page, sess = page_and_session
     on_off, regime = BY_NAME["licence_recognition"], BY_NAME["market_access_list"]
@@ -597,6 +613,7 @@ def test_timeline_shows_on_off_and_categorical_values_by_name():
     assert "企业资质互认 = 开启; 市场准入负面清单 = 审批标准协同" in timeline_html([entry], "zh")
 
 
+@pytest.mark.sim
 def test_hindcast_2010_steps_marks_timeline_and_disables_compare(page):
     click(page, "btn-year")  # 2020 Q1
     sel = [w for w in page.find(v.Select).widgets if w.label == "Scenario"][0]
@@ -645,6 +662,7 @@ def test_hindcast_2010_steps_marks_timeline_and_disables_compare(page):
     assert "政策时间线" in tl and "生态绿心禁止开发执行程度 = 1" in tl and tl.count("✓") == 3
 
 
+@pytest.mark.sim
 def test_session_does_not_compare_across_start_years():
     s = Session("hindcast-2010", seed=3, scale=TEST_SCALE)
     s.set_compare(True)
@@ -655,6 +673,7 @@ def test_session_does_not_compare_across_start_years():
     assert s.comparing and s.base is not None and s.base.steps == s.steps
 
 
+@pytest.mark.sim
 def test_verdict_panel_shows_where_changsha_gains_residents():
     """The siphon from the province beside the siphon within the cluster: one row per other place, the numbers of
     the summary, in both languages."""

@@ -2,31 +2,26 @@
 
 Fails on any console error, failed request or HTTP error response (a missing front-end asset on a fresh machine
 shows up as one of these), and on "Could not load URL" in the server log (Solara trying a CDN).
-Chromium is Debian's /usr/bin/chromium, installed by scripts/setup.d/20-browser.sh.
+The server and the browser (fixtures ``server`` and ``browser``) are tests/browser_app.py's, shared by the session.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.e2e, pytest.mark.sim]
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 SHOT_DIR = ROOT / "runs" / "ui-screenshots"
 # ipyvue 1.x logs this warning for Solara's own Vue templates written in the old style; harmless
 KNOWN_WARNINGS = ("Failed to evaluate Vue script and find module.exports",)
 
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")  # without Playwright the browser tests are skipped
 
 
 STEP_JS = """() => new Promise(resolve => {
@@ -40,56 +35,6 @@ STEP_JS = """() => new Promise(resolve => {
   obs.observe(document.body, {subtree: true, childList: true, attributes: true});
   document.querySelector('.btn-step').click();
 })"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: run scripts/setup.d/20-browser.sh as root"
-    port = _free_port()
-    log = tmp_path_factory.mktemp("solara") / "server.log"
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_CHECK_HOOKS": "off",
-           "SOLARA_THEME_SHOW_BANNER": "false", "SOLARA_THEME_TITLE": "CZT-Sim"}  # as start.sh serves it
-    with log.open("w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "solara", "run", str(ROOT / "ui" / "app.py"), "--host",
-                                 "127.0.0.1", "--port", str(port), "--production", "--no-open"],
-                                cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                pytest.fail("solara server exited:\n" + log.read_text())
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("solara server did not start in 90 s:\n" + log.read_text())
-        yield f"http://127.0.0.1:{port}/", log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    text = log.read_text()
-    assert "Could not load URL" not in text, text  # Solara fell back to a CDN: an asset is missing locally
-    assert "Traceback" not in text, text
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _now(page) -> str:

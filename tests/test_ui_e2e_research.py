@@ -2,7 +2,7 @@
 bands and the per-year verdict strip, pinned runs overlaid and differenced, the state in the URL, the export
 bundle, and a walk over every visible text of the 中文 page that fails on English words.
 
-The server and browser fixtures are those of tests/test_ui_e2e.py (same environment as start.sh).
+The server and browser fixtures are tests/browser_app.py's, shared with tests/test_ui_e2e.py (as start.sh serves).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from test_ui_e2e import (SHOT_DIR, _now, _wait_now, _watched_page, browser, lever_to_minimum,  # noqa: F401
-                         server)
+from test_ui_e2e import SHOT_DIR, _now, _wait_now, _watched_page, lever_to_minimum
+
+pytestmark = [pytest.mark.e2e, pytest.mark.sim]
 
 # words allowed on the 中文 page: proper nouns and codes (the product, data sources and their file, the GDP and
 # R&D abbreviations as Chinese statistics use them, the pinned runs' letters, file names of the exports)

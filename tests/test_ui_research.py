@@ -18,9 +18,12 @@ from model import CZTModel
 from model.errors import ConfigError
 from model.measures import verdict_by_year
 from model.summary import summarize
+from runstore import needs, result, spec
 from ui import urlstate
 from ui.ensemble import Ensemble, RunSpec, tab_pool
 from ui.session import Session
+
+pytestmark = pytest.mark.app
 
 SCALE = 500
 
@@ -32,6 +35,7 @@ def pool():
     p.close()
 
 
+@pytest.mark.sim
 def test_ensemble_members_are_the_runs_of_their_seeds(pool):
     """Each member, whichever worker steps it, is the very run a single model with its seed and levers gives, and
     advancing in several calls changes nothing."""
@@ -50,18 +54,20 @@ def test_ensemble_members_are_the_runs_of_their_seeds(pool):
     e.drop()
 
 
+@pytest.mark.sim
+@needs(*(spec("talent", seed=seed, until=2023, scale=SCALE) for seed in (1, 2)))
 def test_verdict_by_year_is_the_summary_verdict_of_each_year():
     """The strip's per-year verdict is what the summary says for a run that ended that year, over seeds."""
     for seed in (1, 2):
-        m = CZTModel("talent", seed=seed, overrides={"scale": SCALE})
-        m.run_until(2023)
-        a, f = m.annual_frame(), m.flows_frame()
+        r = result(spec("talent", seed=seed, until=2023, scale=SCALE))
+        a, f = r.annual, r.flows
         by_year = verdict_by_year(a, f)
         assert sorted(by_year) == sorted(a.year.unique())
         for y, v in by_year.items():
-            assert summarize(a[a.year <= y], f[f.year <= y], m.start_year).verdict == v
+            assert summarize(a[a.year <= y], f[f.year <= y], r.start_year).verdict == v
 
 
+@pytest.mark.sim
 def test_session_ensemble_strip_and_pins():
     """Strip shares are counts of the seeds' verdicts; a run pinned as A and compared with itself differs by zero
     with a zero band; pinning a changed lever gives a different run."""
@@ -102,6 +108,7 @@ def test_session_ensemble_strip_and_pins():
         s.close()
 
 
+@pytest.mark.sim
 def test_url_round_trip_rebuilds_the_view():
     """encode -> decode -> apply on a fresh session gives the same scenario, seed, levers, seeds, pins and quarter."""
     s = Session(scenario="enclave", seed=5, scale=SCALE)
@@ -138,6 +145,7 @@ def test_bad_links_give_one_line_naming_the_field(query, field):
     assert f"'{field}'" in msg and "allowed" in msg and "\n" not in msg
 
 
+@pytest.mark.sim
 def test_a_quarter_out_of_range_keeps_the_run():
     s = Session(seed=2, scale=SCALE)
     try:
@@ -149,6 +157,7 @@ def test_a_quarter_out_of_range_keeps_the_run():
         s.close()
 
 
+@pytest.mark.sim
 def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path, monkeypatch):
     """The bundle's configuration names the levers and seeds; its twin is the baseline run of the same seed; its
     sweep folder holds the app's runs (same annual rows as the app's run), taken from the runs the tab holds (the
@@ -208,6 +217,7 @@ def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path, monkeyp
         s.close()
 
 
+@pytest.mark.sim
 def test_a_bundle_of_runs_held_in_this_process_starts_no_worker(tmp_path):
     """One seed, compared with the baseline: the run and its twin are both held by the tab, so the bundle's sweep
     holds both, read from them, and no worker process is started for it."""
@@ -236,6 +246,7 @@ def _gone(pid: int) -> bool:
         return True
 
 
+@pytest.mark.sim
 def test_a_dead_worker_fails_the_ensemble_and_the_pool_recovers():
     """A worker that dies mid-run: the ensemble reports the failure (no gap, no answer read out of step), the pool
     replaces that worker (the other keeps its process), and a new ensemble on it gives its seeds' runs again. After
@@ -273,6 +284,7 @@ def test_a_dead_worker_fails_the_ensemble_and_the_pool_recovers():
     assert not pool.started
 
 
+@pytest.mark.sim
 def test_pins_from_other_start_years_are_not_compared_and_float_levers_survive_links():
     s = Session(seed=4, scale=SCALE)
     try:

@@ -19,6 +19,8 @@ from model.params import BY_NAME, PARAMS
 from ui.texts import FIELD_LABELS
 from ui.values import NONE_TEXT, display_value, format_number
 
+pytestmark = pytest.mark.app
+
 ASCII_LETTERS = re.compile(r"[A-Za-z]+")
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 ALLOWED_LATIN = {"GDP"}  # a Chinese value may keep this abbreviation (a choice: 各市自身GDP)
@@ -197,6 +199,7 @@ def inspected(m):
             yield from move.items()
 
 
+@pytest.mark.sim
 def test_every_value_of_a_built_model_renders_in_chinese_without_english(model):
     shown = list(inspected(model))
     assert {"regime", "level", "sector_focus", "wage_offers_yuan", "enclave_sponsor", "hukou", "history", "kind"} <= \
@@ -211,6 +214,7 @@ def test_every_value_of_a_built_model_renders_in_chinese_without_english(model):
     assert not long, f"raw floats: {long[:5]}"
 
 
+@pytest.mark.sim
 def test_every_field_shown_has_a_label(model):
     missing = {f for f, _ in inspected(model) if f not in FIELD_LABELS["zh"]} - set(model.cities_frame().columns)
     assert missing <= {"history"}, missing

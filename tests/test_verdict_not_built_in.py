@@ -24,22 +24,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.executor import run_all, shared
-from experiments.runner import run_model
+from runstore import needs, result, spec
 
 SEEDS = tuple(range(1, 9))
 CITIES = ("zhuzhou", "xiangtan")
 SCENARIOS = ("baseline", "industrial-coordination", "strong-capital", "integration", "innovation-corridor",
              "training-xiangtan")
+SPECS = {(sc, s): spec(sc, seed=s, until=2035, scale=200) for sc in SCENARIOS for s in SEEDS}
+
+pytestmark = [pytest.mark.sim, needs(*SPECS.values())]
 
 
-def _run(args: tuple[str, int]) -> dict:
-    scenario, seed = args
-    model, _ = run_model(scenario, seed, 2035, {"scale": 200})
+def _outcome(scenario: str, seed: int) -> dict:
+    """The run's summary by city, and Changsha's in-commuters in 2035 and GDP share change 2019-2035."""
+    r = result(SPECS[scenario, seed])
     out = {city: {"gdp_share_change_pp": c.gdp_share_change_pp, "verdict": c.verdict}
-           for city, c in model.summary().cities.items()}
-    last = model.annual_frame().query("year == 2035").set_index("city")
-    first = model.annual_frame().query("year == 2019").set_index("city")
+           for city, c in r.summary().cities.items()}
+    last = r.annual.query("year == 2035").set_index("city")
+    first = r.annual.query("year == 2019").set_index("city")
     out["changsha"] = {"commuters_in_10k": float(last.at["changsha", "commuters_in_10k"]),
                        "gdp_share_change_pp": 100 * float(last.at["changsha", "gdp_share"] - first.at["changsha", "gdp_share"])}
     return out
@@ -47,9 +49,7 @@ def _run(args: tuple[str, int]) -> dict:
 
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, list[dict]]:
-    jobs = [(sc, s) for sc in SCENARIOS for s in SEEDS]
-    res = run_all(shared(2), _run, jobs)  # the session's warm workers (experiments/executor)
-    return {sc: [r for (name, _), r in zip(jobs, res) if name == sc] for sc in SCENARIOS}
+    return {sc: [_outcome(sc, s) for s in SEEDS] for sc in SCENARIOS}
 
 
 def _paired(outcomes, scenario: str, city: str, fn) -> np.ndarray:

@@ -68,9 +68,9 @@ class DaskCluster:
 
             procs = address == "local"
             dask.config.set({"distributed.worker.profile.enabled": False})  # its sampling slows the runs
-            # worker processes: one numba/BLAS thread each (set before the nanny spawns them, as numba reads it on
-            # import), the model imported before they join (a fresh worker's first task is not slowed by imports,
-            # so its timeout counts the run only). A LocalCluster's nannies live in this process and write their
+            # worker processes: one BLAS thread each (set before the nanny spawns them, as BLAS reads it on
+            # load; numba's one thread is set per task by call_batch), the model imported before they join (a
+            # fresh worker's first task is not slowed by imports, so its timeout counts the run only). A LocalCluster's nannies live in this process and write their
             # pre-spawn variables into its environment; it is restored after the start (a nanny that restarts a
             # worker writes them again: they only ever say one thread).
             spawn_env = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **ONE_THREAD}

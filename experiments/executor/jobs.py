@@ -106,11 +106,24 @@ def portable(exc: BaseException | None) -> BaseException | None:
         return None
 
 
+def one_numba_thread() -> None:
+    """Make numba run its parallel kernels on one thread in the calling thread (numba's count is per thread): a
+    worker is one of several processes sharing the cores. Results do not depend on it (each parallel loop's
+    iterations are independent). A no-op where numba is not loaded."""
+    import sys
+
+    numba = sys.modules.get("numba")
+    if numba is not None and numba.get_num_threads() != 1:
+        numba.set_num_threads(1)
+
+
 def call_batch(fn: Callable[[Any], Any], args: list[Any]) -> list[tuple[bool, Any, str, Any, int]]:
     """Several calls in one task, in order (the Dask back-end's unit of work): :func:`call`'s answer (the
-    exception only if it can travel) and the pid of the process that ran it, for each."""
+    exception only if it can travel) and the pid of the process that ran it, for each. Runs them on one numba
+    thread (a Dask worker's task thread)."""
     import os
 
+    one_numba_thread()
     pid = os.getpid()
     out = []
     for a in args:

@@ -32,7 +32,11 @@ from experiments.executor.jobs import (CANCELLED, CANNOT_IMPORT, ERROR, TIMEOUT,
                                        group_platforms)
 from experiments.executor.worker import serve
 
-ONE_THREAD = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# BLAS and OpenMP read these when they load, so a worker must be started with them. Numba's thread count is not
+# here: numba re-reads NUMBA_* variables at every compilation, and this process's own numba refuses to compile
+# once the count it launched its threads with changes under it (seen in CI: a test compiled a kernel while a pool
+# was starting workers). Workers take one numba thread with numba.set_num_threads instead (jobs.one_numba_thread).
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 PRELOAD = ("model",)  # numpy, pandas, numba's kernels, mesa: the imports every job needs
 HELLO_SECONDS = 180.0  # a spawned worker imports everything first; on a loaded machine that takes a while
 _ENV_LOCK = threading.Lock()  # executors starting workers from two threads must not interleave environment edits
@@ -231,11 +235,13 @@ class LocalProcesses:
                     self._replace(s)
 
     def close(self, kill: bool = False) -> None:
-        """Stop the workers for good (``kill``: now, else after their current job); unfinished jobs are cancelled."""
+        """Stop the workers for good (``kill``: now, else after their current job); unfinished jobs are cancelled.
+        Idle workers are always stopped by message, never killed: a killed worker leaves the semaphores its
+        libraries made registered, and Python warns of "leaked semaphore objects" at exit."""
         self.closed = True  # first: a thread waiting for the lock then cannot start new workers
         with self._lock:
             for s in self._slots:
-                if kill:
+                if kill and s.sent:
                     s.proc.kill()
                 else:
                     self._send(s, ("stop",))

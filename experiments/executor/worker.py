@@ -21,7 +21,7 @@ import sys
 from collections import deque
 from typing import Any
 
-from experiments.executor.jobs import CANNOT_IMPORT, call, portable
+from experiments.executor.jobs import CANNOT_IMPORT, call, one_numba_thread, portable
 
 _STATE: dict[Any, Any] = {}
 
@@ -64,7 +64,9 @@ def _hello(preload: tuple[str, ...]) -> dict[str, Any]:
 def serve(conn, preload: tuple[str, ...] = ()) -> None:
     """A local worker process: hello, then jobs until told to stop or the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides how to stop
-    conn.send(("hello", _hello(preload)))
+    hello = _hello(preload)
+    one_numba_thread()
+    conn.send(("hello", hello))
     todo: deque = deque()
     while True:
         try:

@@ -33,7 +33,7 @@ from model import CZTModel  # noqa: E402
 from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, PERIPHERY_CITIES, SECTOR_EN, SECTOR_ZH, SECTORS  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from ui import draw  # noqa: E402
-from ui.app import (CITY_TABLE_FIELDS, INSPECT_KINDS, MAP_LABELS, VERDICT_COLORS, WORKER_FIELDS, Page,  # noqa: E402
+from ui.app import (CITY_TABLE_FIELDS, INSPECT_KINDS, JOB_KINDS, MAP_LABELS, VERDICT_COLORS, WORKER_FIELDS, Page,  # noqa: E402
                     allowed_text, timeline_html)
 from ui.session import LEVERS, Session  # noqa: E402
 from ui.texts import FIELD_LABELS, LANGS, TEXT, choice_label, field_label, t  # noqa: E402
@@ -73,11 +73,11 @@ def texts(rc) -> str:
 
 
 def settle(rc, timeout=60.0):
-    """Wait until no render is running or pending. The verdict is computed in a thread, and when that thread
-    renders, a render asked for by a click is left to it (reacton serialises renders), so it may finish later."""
+    """Wait until the tab's runner has done the clicked work (the page shows a job, or jobs waiting, until then:
+    ui/app.py JobProgress) and no render is running or pending (the runner renders in its own thread)."""
     deadline = time.time() + timeout
     time.sleep(0.01)
-    while rc.thread_lock.locked() or rc._rerender_needed:
+    while rc.thread_lock.locked() or rc._rerender_needed or with_class(rc, ipywidgets.Widget, "job-progress"):
         if time.time() > deadline:
             raise AssertionError("the page kept rendering")
         time.sleep(0.02)
@@ -156,7 +156,8 @@ def test_every_text_the_app_asks_for_exists_in_both_languages():
     families = {"f'inspect_{k}'": [f"inspect_{k}" for k in INSPECT_KINDS], "k": list(MAP_LABELS),
                 "v": list(VERDICT_COLORS), "b": list(VERDICT_COLORS), "f'pin_{slot.lower()}'": ["pin_a", "pin_b"],
                 "f'pins_view_{k}'": [f"pins_view_{k}" for k in ("off", "overlay", "diff")],
-                "f'status_{r['status']}'": ["status_computed", "status_proxy", "status_cannot"]}
+                "f'status_{r['status']}'": ["status_computed", "status_proxy", "status_cannot"],
+                "f'job_{cur['what']}'": [f"job_{k}" for k in JOB_KINDS], "f'job_{w}'": [f"job_{k}" for k in JOB_KINDS]}
     unknown, missing, unfilled, asked = [], [], [], set()
 
     def keys_of(expr):

@@ -39,6 +39,7 @@ CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_
                      "tax_shared_out_q_100m_yuan", "tax_shared_in_q_100m_yuan")
 WORKER_FIELDS = tuple(f.name for f in fields(WorkerView) if f.name != "history")  # the moves get their own table
 INSPECT_KINDS = ("city", "park", "firm", "worker")
+JOB_KINDS = ("rebuild", "step", "link", "seeds", "pin", "levers")  # what a queued click does (texts job_<kind>)
 MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
               "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources",
               "legend_max")
@@ -96,13 +97,13 @@ def LeverControls(sess: Session, lang: str, bump, submit):
         def work():
             sess.set_levers(values)
             pending.set({})
-        submit(work)
+        submit(work, "levers")
 
     def restore():
         def work():
             sess.restore_levers()
             pending.set({})
-        submit(work)
+        submit(work, "levers")
 
     solara.Text(t(lang, "levers"), style="font-weight:bold;font-size:16px")
     solara.Text(t(lang, "levers_hint", year=sess.model.start_year), style="font-size:12px;color:#555")
@@ -186,32 +187,27 @@ def _slider_step(p) -> float:
 @solara.component
 def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
     bump.config.value
+    bump.progress.value  # Play / Pause follows the runner
     scen_names = available()
 
     # rebuilding a run can take seconds at a fine scale: the work is submitted, the page first shows progress
     def on_scenario(name):
         playing.set(False)
-        submit(lambda: sess.configure(scenario=name))
+        submit(lambda: sess.configure(scenario=name), "rebuild")
 
     def on_seed(v):
-        submit(lambda: sess.configure(seed=int(v)))
+        submit(lambda: sess.configure(seed=int(v)), "rebuild")
 
     def on_scale(v):
-        submit(lambda: sess.configure(scale=int(v)))
+        submit(lambda: sess.configure(scale=int(v)), "rebuild")
 
     def step(n):
-        def go():
-            try:
-                sess.step(n)
-                set_error(None)  # an error banner belongs to the action that failed, not to later steps
-                bump()
-            except ConfigError as exc:
-                set_error(str(exc))
-        return go
+        # queued like every change of the run: a click during a rebuild is honoured after it, never dropped
+        return lambda: submit(lambda: sess.step(n), "step")
 
     def reset():
         playing.set(False)
-        submit(sess.reset)
+        submit(sess.reset, "rebuild")
 
     solara.Text(t(lang, "run"), style="font-weight:bold;font-size:16px")
     def scen_title(name):
@@ -308,7 +304,7 @@ def EnsembleControls(sess: Session, lang: str, bump, submit):
     solara.Text(t(lang, "ensemble"), style="font-weight:bold;margin-top:8px;color:#1a5276")
 
     def on_size(n):
-        submit(lambda: sess.set_seeds(int(n)))
+        submit(lambda: sess.set_seeds(int(n)), "seeds")
 
     solara.ToggleButtonsSingle(value=sess.n_seeds if sess.n_seeds in ENSEMBLE_SIZES else None, on_value=on_size,
                                classes=["ensemble-size"], children=[solara.Button(str(k), value=k) for k in ENSEMBLE_SIZES])
@@ -319,6 +315,9 @@ def EnsembleControls(sess: Session, lang: str, bump, submit):
     elif sess.n_seeds > 1 or sess.pins:
         behind = sess.members_behind()
         text = t(lang, "ensemble_behind", q=behind) if behind else t(lang, "ensemble_ready")
+        left = sess.background_left_s() if behind else None
+        if left:
+            text += " · " + t(lang, "ensemble_left", s=f"{left:.0f}")
         solara.HTML(tag="div", unsafe_innerHTML=escape(text), style="font-size:11px;color:#1a5276",
                     classes=["ensemble-state"], attributes={"data-behind": str(behind), "data-version": str(version)})
 
@@ -331,10 +330,10 @@ def PinControls(sess: Session, lang: str, bump, submit, pin_view):
     solara.Text(t(lang, "pins_hint"), style="font-size:11px;color:#666")
     for slot in ("A", "B"):
         with solara.Row(gap="4px", style="align-items:center"):
-            solara.Button(t(lang, f"pin_{slot.lower()}"), on_click=lambda slot=slot: submit(lambda: sess.pin(slot)),
+            solara.Button(t(lang, f"pin_{slot.lower()}"), on_click=lambda slot=slot: submit(lambda: sess.pin(slot), "pin"),
                           small=True, classes=[f"btn-pin-{slot.lower()}"])
             if slot in sess.pins:
-                solara.Button(t(lang, "unpin"), on_click=lambda slot=slot: submit(lambda: sess.unpin(slot)),
+                solara.Button(t(lang, "unpin"), on_click=lambda slot=slot: submit(lambda: sess.unpin(slot), "pin"),
                               small=True, text=True, classes=[f"btn-unpin-{slot.lower()}"])
         spec = sess.pins.get(slot)
         solara.Text(f"{slot}: " + (spec_text(lang, spec.spec) if spec else t(lang, "pin_none")),
@@ -602,22 +601,12 @@ def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, la
 @solara.component
 def VerdictPanel(sess: Session, lang: str, version: int):
     """The summary measures take a few hundred ms once a year: computed in a thread, the last verdict shown meanwhile."""
+    # computed in the render, which runs in the tab's runner thread; Play computes it once a year before it signals
+    # (Session.prepare), so a quarter's render never waits for it. A thread of its own here competed with Play for
+    # the render (issue 27's freezes).
     m = sess.model
-    shown = solara.use_ref(None)
-
-    def compute():
-        return sess.summary(), (sess.base_summary() if sess.comparing else None)
-
-    res = solara.use_thread(compute, dependencies=[id(m), m.steps // 4, sess.comparing, id(sess.base)],
-                            intrusive_cancel=False)
-    if res.state == solara.ResultState.FINISHED:
-        shown.current = res.value
-    elif res.state == solara.ResultState.ERROR:
-        solara.Error(f"{t(lang, 'error')}: {res.error}")
-    summary, base = shown.current if shown.current is not None else (None, None)
-    busy = res.state in (solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
-    solara.Text(t(lang, "verdict") + (f"  ({t(lang, 'updating')})" if busy else ""),
-                style="font-weight:bold;font-size:16px", classes=["verdict-title"] + (["busy"] if busy else []))
+    summary, base = sess.summary(), (sess.base_summary() if sess.comparing else None)
+    solara.Text(t(lang, "verdict"), style="font-weight:bold;font-size:16px", classes=["verdict-title"])
     html = verdict_html(summary, base, lang, m.start_year)
     solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"id": "verdict-panel"})
 
@@ -836,6 +825,20 @@ class Bumper:
         self.version = solara.Reactive(0)
         self.config = solara.Reactive(0)
         self.policy = solara.Reactive(0)
+        self.progress = solara.Reactive(0)  # the runner's state: job, progress, queue, Play
+        self._jobs_seen = 0
+
+    def progressed(self):
+        self.progress.value += 1
+
+    def runner_signal(self):
+        """The runner's signal (ui/runner.py): after a job, settings may have changed; during Play, results only."""
+        jobs = self.sess.runner.done_jobs
+        if jobs != self._jobs_seen:
+            self._jobs_seen = jobs
+            self.config_changed()
+        else:
+            self()
 
     def __call__(self):
         self.version.value += 1
@@ -860,7 +863,6 @@ def Page():
     lang = solara.use_reactive("en")
     sess: Session = solara.use_memo(lambda: Session(scale=initial_scale()), [])
     error = solara.use_reactive(None)
-    playing = solara.use_reactive(False)
     size_by = solara.use_reactive("gdp")
     compare = solara.use_reactive(False)
     pin_view = solara.use_reactive("off")
@@ -868,10 +870,8 @@ def Page():
     # one object for the page's lifetime: components that read bump.version re-render after every step, those that
     # read bump.config only when settings change; the page itself reads neither, so a step does not re-render it
     bump = solara.use_memo(lambda: Bumper(sess), [])
-    sess.on_update = bump  # the background ensembles signal new results
-    solara.use_effect(lambda: sess.close, [])  # the tab's end stops its worker processes
-    _use_play_loop(sess, bump, playing)
-    job, submit = _use_jobs(bump, error)
+    playing, submit = _use_runner(sess, bump, error)
+    solara.use_effect(lambda: sess.close, [])  # the tab's end stops its runner and its worker processes
 
     def on_compare(v):
         compare.set(v)
@@ -880,9 +880,10 @@ def Page():
 
     L = lang.value
     solara.Title("CZT-Sim")
-    UrlState(sess, bump, lang, playing, pin_view, submit, error.set, busy=job.value is not None)
+    UrlState(sess, bump, lang, playing, pin_view, submit, error.set)
     with solara.Column(style="padding:8px 16px", gap="8px"):
-        _page_header(sess, lang, error.value, building=job.value is not None)
+        _page_header(sess, lang, error.value)
+        JobProgress(sess, L, bump.progress.value)
         with solara.Row(gap="16px", style="align-items:flex-start"):
             with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
                 RunControls(sess, L, bump, error.set, playing, submit)
@@ -900,7 +901,7 @@ def UrlSync(query: str):
 
 
 @solara.component
-def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, busy: bool):
+def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error):
     """The view in the URL: the link a tab was opened with is rebuilt once; from then on, while not playing and
     with no rebuild pending, the address bar shows the current state (ui/urlstate.py)."""
     from ui import urlstate
@@ -908,6 +909,8 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, bu
     router = solara.use_router()
     version = bump.version.value
     bump.config.value
+    bump.progress.value  # the link is written again once the runner is idle
+    busy = sess.runner.busy
     restored = solara.use_ref(False)
     shown = solara.use_ref(None)
 
@@ -929,7 +932,7 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, bu
         def work():
             urlstate.apply(sess, state)
             pin_view.set(state.get("view", "off"))
-        submit(work)
+        submit(work, "link")
 
     solara.use_effect(restore, [])
     if restored.current and not busy and not playing.value:
@@ -938,47 +941,71 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, bu
     del version  # read so that a step re-renders this component (and only it) with the new quarter
 
 
-def _use_play_loop(sess: Session, bump: Bumper, playing) -> None:
-    """While ``playing``, a thread steps the model a quarter at a time (until the end year) and signals each step."""
-    def play_loop(cancel):
-        while playing.value and not cancel.is_set():
-            if sess.at_end:
-                playing.set(False)
-                break
-            sess.step(1)
-            bump()
-            time.sleep(0.05)
+class Playing:
+    """Play as the controls see it (``value``, ``set``): the tab's runner plays (ui/runner.py)."""
 
-    solara.use_thread(play_loop, dependencies=[playing.value])
+    def __init__(self, sess: Session):
+        self.sess = sess
 
+    @property
+    def value(self) -> bool:
+        return self.sess.runner.playing
 
-def _use_jobs(bump: Bumper, error):
-    """A rebuild (new scenario, seed, scale, levers, reset) is a job: ``submit(fn)`` makes this render show a progress
-    bar and the effect after it does the work, so a long build never looks like a frozen page. A ConfigError goes
-    to ``error``. Returns the pending job (or None) and ``submit``."""
-    job = solara.use_reactive(None)
-
-    def submit(fn):
-        job.set((time.monotonic(), fn))
-
-    def run_job():
-        current = job.value
-        if current is None:
-            return
-        try:
-            current[1]()
-            error.set(None)
-        except ConfigError as exc:
-            error.set(str(exc))
-        if job.value is current:  # a job submitted meanwhile (a second click) is kept, and runs next
-            job.set(None)
-        bump.config_changed()
-
-    solara.use_effect(run_job, [job.value])
-    return job, submit
+    def set(self, on: bool) -> None:
+        if on:
+            self.sess.runner.play()
+        else:
+            self.sess.runner.pause()
 
 
-def _page_header(sess: Session, lang, error: str | None, building: bool) -> None:
+def _use_runner(sess: Session, bump: Bumper, error):
+    """Connect the tab's runner to the page: it signals results (``bump``), its state (``bump.progress``) and a
+    job's error (one line in ``error``); background seeds only poke it, so the page is re-rendered by one thread.
+    Returns Play and ``submit(fn, what)``: a click queues ``fn`` (run once, in order) and returns at once."""
+    r = sess.runner
+
+    def on_error(exc):
+        if exc is None:
+            if error.value is not None:
+                error.set(None)  # an error banner belongs to the action that failed, not to later ones
+        else:
+            error.set(str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}")
+
+    r.signal, r.progress_signal, r.error = bump.runner_signal, bump.progressed, on_error
+    sess.on_update = r.poke
+    playing = solara.use_memo(lambda: Playing(sess), [])
+
+    def submit(fn, what: str = "rebuild"):
+        r.submit(what, lambda progress: fn())
+
+    return playing, submit
+
+
+@solara.component
+def JobProgress(sess: Session, lang: str, version: int):
+    """What the runner is doing: the job under way with its progress and time left, and the clicks waiting."""
+    st = sess.runner.status()
+    cur = st["running"]
+    if cur is None and not st["queued"]:
+        return
+    with solara.Column(gap="2px", classes=["job-progress"]):
+        if cur is not None:
+            what = t(lang, f"job_{cur['what']}")
+            text = what + "…"
+            if cur["total"]:
+                text = t(lang, "job_progress", what=what, done=cur["done"], total=cur["total"])
+                solara.ProgressLinear(value=100 * cur["done"] / cur["total"])
+            else:
+                solara.ProgressLinear(True)
+            if cur["left"] is not None:
+                text += " · " + t(lang, "job_left", s=f"{cur['left']:.0f}")
+            solara.Text(text, classes=["job-running"], style="font-size:13px;color:#1a5276")
+        if st["queued"]:
+            solara.Text(t(lang, "job_queued", jobs=", ".join(t(lang, f"job_{w}") for w, _ in st["queued"])),
+                        classes=["job-queued"], style="font-size:12px;color:#555")
+
+
+def _page_header(sess: Session, lang, error: str | None) -> None:
     """Title with the language switch, subtitle, the last error and, while a run is rebuilt, progress."""
     L = lang.value
     with solara.Row(style="align-items:center"):
@@ -989,15 +1016,15 @@ def _page_header(sess: Session, lang, error: str | None, building: bool) -> None
     if error:
         kept = t(L, "error_kept", scenario=sess.scenario, seed=sess.seed, scale=sess.scale)
         solara.Error(f"{t(L, 'error')}: {error} {kept}", classes=["app-error"])
-    if building:
-        solara.ProgressLinear(True)
-        solara.Info(t(L, "building"), classes=["building-note"])
 
 
 @solara.component
 def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
     """Everything that changes with each step; the only part of the page re-rendered by a step."""
     version = bump.version.value
+    signalled = sess.runner.signalled
+    # the runner's Play waits for this before the next quarter: the page shows every quarter it passes
+    solara.use_effect(lambda: sess.runner.mark_shown(signalled), [signalled, version])
     with solara.Column(gap="12px", style="flex:1"):
         StatusLine(sess, lang, version)
         with solara.Row(gap="16px", style="align-items:flex-start;flex-wrap:wrap"):

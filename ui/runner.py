@@ -132,6 +132,12 @@ class Runner:
                        "left": left}
         return {"running": running, "queued": queued, "playing": self.playing}
 
+    def report(self, done: int, total: int) -> None:
+        """Progress of the job under way (a no-op outside a job): its work may report without being handed
+        ``progress`` (a session method called by a job)."""
+        if self.current is not None and threading.current_thread() is self._thread:
+            self._report(done, total)
+
     # ------------------------------------------------------------------ the thread
     def _report(self, done: int, total: int) -> None:
         now = time.monotonic()

@@ -47,7 +47,7 @@ Progress = Callable[[int, int], None]
 
 
 def _no_progress(done: int, total: int) -> None:
-    pass
+    """Stands for "report to the tab's runner" (Session._progress): a job's steps show on the page."""
 
 
 class Session:
@@ -107,6 +107,7 @@ class Session:
 
     def _step_aside(self, model: CZTModel, target: int, extras: Extras | None, progress: Progress) -> None:
         """Step a model that is not shown yet to ``target`` quarters, reporting progress."""
+        progress = self.runner.report if progress is _no_progress else progress
         total = max(target - model.steps, 0)
         for i in range(total):
             t0 = time.perf_counter()
@@ -246,6 +247,7 @@ class Session:
 
     # ------------------------------------------------------------------ running
     def step(self, n: int = 1, progress: Progress = _no_progress) -> None:
+        progress = self.runner.report if progress is _no_progress else progress
         for i in range(n):
             with self.lock:
                 t0 = time.perf_counter()

@@ -203,7 +203,7 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
 
     def step(n):
         # queued like every change of the run: a click during a rebuild is honoured after it, never dropped
-        return lambda: submit(lambda: sess.step(n), "step")
+        return lambda: submit(lambda: sess.step(n), "step", detail=f"+{n}")
 
     def reset():
         playing.set(False)
@@ -975,8 +975,8 @@ def _use_runner(sess: Session, bump: Bumper, error):
     sess.on_update = r.poke
     playing = solara.use_memo(lambda: Playing(sess), [])
 
-    def submit(fn, what: str = "rebuild"):
-        r.submit(what, lambda progress: fn())
+    def submit(fn, what: str = "rebuild", detail: str = ""):
+        r.submit(what, lambda progress: fn(), detail)
 
     return playing, submit
 
@@ -1001,7 +1001,8 @@ def JobProgress(sess: Session, lang: str, version: int):
                 text += " · " + t(lang, "job_left", s=f"{cur['left']:.0f}")
             solara.Text(text, classes=["job-running"], style="font-size:13px;color:#1a5276")
         if st["queued"]:
-            solara.Text(t(lang, "job_queued", jobs=", ".join(t(lang, f"job_{w}") for w, _ in st["queued"])),
+            solara.Text(t(lang, "job_queued", jobs=", ".join(t(lang, f"job_{w}") + (f" ({d})" if d else "")
+                                                        for w, d in st["queued"])),
                         classes=["job-queued"], style="font-size:12px;color:#555")
 
 

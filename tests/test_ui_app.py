@@ -95,11 +95,23 @@ def set_value(rc, widget, value):
     settle(rc)
 
 
+def chart_widget(rc, chart_id):
+    """The ECharts widget of one chart (ui/chartpanel.py EChart): its title, option and meta as sent to the page."""
+    found = [w for root in rc.find(ipywidgets.Widget).widgets for w in _descendants(root)
+             if getattr(w, "chart_id", None) == chart_id]
+    assert len(found) == 1, f"expected one chart {chart_id}, found {len(found)}"
+    return found[0]
+
+
 def chart(rc, chart_id):
-    for w in rc.find(solara.widgets.HTML).widgets:
-        if (w.attributes or {}).get("data-chart") == chart_id:
-            return w.unsafe_innerHTML
-    raise AssertionError(f"no chart {chart_id}")
+    """One chart as text: its title, the number of quarters on its x axis (``data-points="n"``) and its option
+    as JSON (equal texts: the same chart)."""
+    w = chart_widget(rc, chart_id)
+    return f'{w.title} data-points="{len(w.option["xAxis"]["data"])}" {json.dumps(w.option, sort_keys=True)}'
+
+
+def legend(rc, chart_id):
+    return chart_widget(rc, chart_id).option["legend"]["data"]
 
 
 TEST_SCALE = 2000  # residents per worker agent in these tests: a coarse model builds in about a second
@@ -221,10 +233,8 @@ def test_city_and_sector_names_come_from_identity(page):
             click(page, "btn-lang")
         shown = re.findall(r'font-size="15" font-weight="bold"[^>]*>([^<]+)</text>', html_by_id(page, "map-box"))
         assert shown == [cities[c] for c in CITIES]
-        legend = re.findall(r'class="series" data-label="([^"]+)"', chart(page, "chart-firms"))
-        assert legend == [escape(sectors[s]) for s in SECTORS]
-        assert set(re.findall(r'class="series" data-label="([^"]+)"', chart(page, "chart-gdp-share"))) == set(
-            cities.values())
+        assert legend(page, "chart-firms") == [sectors[s] for s in SECTORS]
+        assert legend(page, "chart-gdp-share") == [cities[c] for c in CITIES]
         panel = wait_html(page, "verdict-panel", lambda h: cities[PERIPHERY_CITIES[0]] in h)
         assert [cities[c] for c in PERIPHERY_CITIES] == re.findall(r'font-weight:bold">([^<:]+): <span', panel)
         assert cities[CORE_CITY] in panel and "{core}" not in panel
@@ -273,7 +283,7 @@ def test_step_updates_verdict_charts_and_flows(page):
     # that residents reconsider at observed rates; migration from outside always flows)
     assert 'class="flow outside" data-kind="in_migration"' in html_by_id(page, "map-box")
     assert 'data-points="10"' in chart(page, "chart-commuters")
-    assert 'data-points="10"' in chart(page, "chart-supply") and 'data-points="10"' in chart(page, "chart-rd")
+    assert 'data-points="10"' in chart(page, "chart-inputs") and 'data-points="10"' in chart(page, "chart-rd")
 
 
 @pytest.mark.sim
@@ -650,8 +660,9 @@ def test_hindcast_2010_steps_marks_timeline_and_disables_compare(page):
     panel = wait_html(page, "verdict-panel", lambda h: "2010–2013" in h)
     assert len(re.findall(r'class="verdict-card"', panel)) == 2
     gdp = chart(page, "chart-gdp-share")
-    assert 'data-points="17"' in gdp and ">2010</text>" in gdp and ">2019</text>" not in gdp
-    assert "2010 prices" in chart(page, "chart-wages") and "2010 prices" in chart(page, "chart-tax")
+    x = chart_widget(page, "chart-gdp-share").option["xAxis"]["data"]
+    assert 'data-points="17"' in gdp and x[:2] == ["2010 start", "2010 Q1"] and not any(q.startswith("2019") for q in x)
+    assert "2010 prices" in chart(page, "chart-wage-talent") and "2010 prices" in chart(page, "chart-tax")
     toggle = with_class(page, v.BtnToggle, "inspect-toggle")[0]
     for i, field in enumerate(("gdp_q_100m_yuan", "sector_focus", "value_added_100m_yuan")):
         set_value(page, toggle, i)

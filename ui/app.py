@@ -24,6 +24,7 @@ from model.params import BY_NAME, GROUPS, LEVER_GROUPS
 from model.scenarios import load
 from model.summary import RunSummary
 from ui import bundle, draw
+from ui.chartpanel import Charts
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available
 from ui.units_zh import allowed_text
 from ui.values import display_value
@@ -346,25 +347,6 @@ def PinControls(sess: Session, lang: str, bump, submit, pin_view):
 
 
 # ---------------------------------------------------------------------------- display
-def _series_by_city(df, col, lang, share=False):
-    """Steps x cities table of one column; the recorder writes one row per city per step, in city order."""
-    n = N_CITIES
-    cities = list(dict.fromkeys(df.city.iloc[:n]))
-    if len(df) % n == 0 and len(cities) == n and (df.city.to_numpy().reshape(-1, n) == cities).all():
-        piv = pd.DataFrame(df[col].to_numpy(dtype=float).reshape(-1, n), columns=cities,
-                           index=df.step.to_numpy()[::n])
-    else:
-        piv = df.pivot_table(index="step", columns="city", values=col, aggfunc="sum")
-    if share:
-        piv = piv.div(piv.sum(axis=1), axis=0)
-    return piv
-
-
-def _x_axis(df):
-    steps = df.drop_duplicates("step").sort_values("step")
-    return steps.step.tolist(), [y + (q - 1) / 4 for y, q in zip(steps.year, steps.quarter)]
-
-
 def spec_text(lang: str, spec) -> str:
     """A run in one line: scenario title, lever values set, seeds and scale, in the UI language."""
     scen = load(spec.scenario)
@@ -375,162 +357,6 @@ def spec_text(lang: str, spec) -> str:
              else ",".join(map(str, s)))
     return t(lang, "spec_line", title=title, levers=(f" [{lv}]" if lv else ""), seeds=seeds, n=len(s),
              scale=spec.scale)
-
-
-def chart_series(cf: pd.DataFrame, lang: str, m) -> dict[str, list[dict]]:
-    """Every chart's series of one run's city table: {chart id: [{label, color, dash, legend, values}]}, values as
-    numpy arrays over the table's quarters (the one place that says what each chart plots)."""
-    cities = m.cities
-
-    def by_city(col, share=False, dash=False, legend=True):
-        piv = _series_by_city(cf, col, lang, share)
-        return [{"label": city_name(lang, c), "values": piv[c].to_numpy(dtype=float), "color": draw.CITY_COLORS[c],
-                 "dash": dash, "legend": legend} for c in cities]
-
-    def from_frame(piv, dash=False, legend=True):
-        return [{"label": city_name(lang, c), "values": piv[c].to_numpy(dtype=float), "color": draw.CITY_COLORS[c],
-                 "dash": dash, "legend": legend} for c in cities]
-
-    tot = cf.groupby("step")[[f"firms_{s}" for s in m.sectors]].sum()
-    rd = _series_by_city(cf, "rd_q_100m_yuan", lang) / _series_by_city(cf, "gdp_q_100m_yuan", lang).replace(0, np.nan)
-    offer = _series_by_city(cf, "incentive_intensity", lang) * m.p["competition_incentive_scale"]
-    return {
-        "chart-gdp-share": by_city("gdp_q_100m_yuan", share=True),
-        "chart-pop-share": by_city("population_10k", share=True),
-        "chart-talent-share": by_city("talent_10k", share=True),
-        "chart-wages": by_city("wage_talent_yuan") + by_city("wage_ordinary_yuan", dash=True, legend=False),
-        "chart-firms": [{"label": sector_name(lang, s), "values": tot[f"firms_{s}"].to_numpy(dtype=float),
-                         "color": SECTOR_COLORS[i % len(SECTOR_COLORS)], "dash": False, "legend": True}
-                        for i, s in enumerate(m.sectors)],
-        "chart-tax": by_city("tax_after_sharing_q_100m_yuan"),
-        "chart-commuters": by_city("commuters_out_10k"),
-        "chart-rd": from_frame(rd),
-        "chart-gov-talent": by_city("talent_subsidy_yuan"),
-        "chart-gov-incentive": from_frame(offer) + by_city("land_release_share", dash=True, legend=False),
-        "chart-supply": by_city("inputs_from_cluster_q_100m_yuan")
-        + by_city("sales_to_other_cities_q_100m_yuan", dash=True, legend=False),
-    }
-
-
-CHART_PERCENT = {"chart-gdp-share", "chart-pop-share", "chart-talent-share", "chart-rd", "chart-gov-incentive"}
-
-
-def chart_titles(lang: str, start_year: int) -> dict[str, str]:
-    py = start_year
-    return {"chart-gdp-share": t(lang, "chart_gdp_share"), "chart-pop-share": t(lang, "chart_pop_share"),
-            "chart-talent-share": t(lang, "chart_talent_share"), "chart-wages": t(lang, "chart_wages", py=py),
-            "chart-firms": t(lang, "chart_firms"), "chart-tax": t(lang, "chart_tax", py=py),
-            "chart-commuters": t(lang, "chart_commuters"), "chart-rd": t(lang, "chart_rd"),
-            "chart-gov-talent": t(lang, "chart_gov_talent"), "chart-gov-incentive": t(lang, "chart_gov_incentive"),
-            "chart-supply": t(lang, "chart_supply", py=py)}
-
-
-def ensemble_series(frames: list[pd.DataFrame], lang: str, m) -> dict[str, list[dict]]:
-    """Each chart's series over seeds: the median as ``values`` with the band's bounds as ``lo`` / ``hi`` (a
-    single seed: its own values, no band); ``stack`` keeps every seed's values for paired differences."""
-    from ui.ensemble import band
-
-    per_seed = [chart_series(cf, lang, m) for cf in frames]
-    out = {}
-    for cid, series in per_seed[0].items():
-        merged = []
-        for k, s in enumerate(series):
-            stack = np.stack([ps[cid][k]["values"] for ps in per_seed])
-            d = dict(s, stack=stack)
-            if len(frames) > 1:
-                d["values"], d["lo"], d["hi"] = band(stack)
-            merged.append(d)
-        out[cid] = merged
-    return out
-
-
-def compare_series(a: dict, b: dict, diff: bool, paired: bool) -> dict[str, list[dict]]:
-    """Pinned runs: A's series solid and B's dashed, each with its band; or (``diff``) A minus B, paired seed by
-    seed when both have the same seeds (its band is the spread of the paired differences), else of the medians."""
-    from ui.ensemble import band
-
-    out = {}
-    for cid in a:
-        rows = []
-        for sa, sb in zip(a[cid], b[cid]):
-            if diff:
-                n = min(sa["stack"].shape[1], sb["stack"].shape[1])
-                if paired:
-                    d = sa["stack"][:, :n] - sb["stack"][:, :n]
-                    med, lo, hi = band(d) if d.shape[0] > 1 else (d[0], None, None)
-                else:
-                    med, lo, hi = sa["values"][:n] - sb["values"][:n], None, None
-                r = dict(sa, values=med)
-                r.pop("lo", None), r.pop("hi", None)
-                if lo is not None:
-                    r["lo"], r["hi"] = lo, hi
-                rows.append(r)
-            else:
-                if sa.get("dash"):  # second series of a chart (ordinary wages ...): A's only, to keep it legible
-                    rows.append(dict(sa))
-                    continue
-                rows.append(dict(sa, label=f"{sa['label']} A"))
-                rows.append(dict(sb, label=f"{sb['label']} B", dash=True))
-        out[cid] = rows
-    return out
-
-
-@solara.component
-def Charts(sess: Session, lang: str, version: int, pin_view: str):
-    """The charts: one run (minus the baseline twin when compared), an ensemble's median and band, or the two
-    pinned runs overlaid or as a difference (``pin_view``: "off", "overlay", "diff")."""
-    m = sess.model
-    titles = chart_titles(lang, m.start_year)
-    pair = sess.pair() if pin_view != "off" else None
-    note = None
-    if pin_view != "off" and pair is None:
-        solara.Text(t(lang, "pins_start_differ"), style="font-size:12px;color:#b03a2e", classes=["pins-waiting"])
-    if pair is not None:
-        (spec_a, fa), (spec_b, fb) = pair
-        # every seed of both runs must have reported: a paired difference of a partial ensemble would mislead
-        complete = len(fa) == len(spec_a.seeds) and len(fb) == len(spec_b.seeds)
-        n = min(len(fa[0]), len(fb[0])) if fa and fb and complete else 0
-        fa, fb = [f.iloc[:n] for f in fa], [f.iloc[:n] for f in fb]
-        if n == 0:
-            solara.Text(t(lang, "pins_waiting"), style="font-size:12px;color:#555", classes=["pins-waiting"])
-            return
-        sa, sb = ensemble_series(fa, lang, m), ensemble_series(fb, lang, m)
-        series = compare_series(sa, sb, pin_view == "diff", paired=sess.pair_same_seeds())
-        x_frame = fa[0]
-        suffix = t(lang, "pins_diff_suffix") if pin_view == "diff" else t(lang, "pins_overlay_suffix")
-        note = t(lang, "pins_note", a=spec_text(lang, spec_a), b=spec_text(lang, spec_b))
-        diff = pin_view == "diff"
-    else:
-        frames = sess.current_frames()
-        base = sess.base_cities() if sess.comparing and len(frames) == 1 else None
-        if sess.comparing and len(frames) > 1:  # the twin has one seed: an ensemble is compared through pins
-            solara.Text(t(lang, "compare_ensemble_note"), style="font-size:12px;color:#b03a2e",
-                        classes=["compare-ensemble-note"])
-        series = ensemble_series(frames, lang, m)
-        if base is not None:
-            bs = chart_series(base.iloc[:len(frames[0])], lang, m)
-            for cid, rows in series.items():
-                for r, b in zip(rows, bs[cid]):
-                    r["values"] = r["values"] - b["values"][:len(r["values"])]
-            note = t(lang, "compare_note")
-        elif len(frames) > 1:
-            note = t(lang, "ensemble_note", n=len(frames), lo=10, hi=90)
-        x_frame = frames[0]
-        suffix = t(lang, "diff_suffix") if base is not None else (
-            t(lang, "ensemble_suffix", n=len(frames)) if len(frames) > 1 else "")
-        diff = base is not None
-    steps, x = _x_axis(x_frame)
-    if note:
-        solara.Text(note, style="font-size:12px;color:#555", classes=["charts-note"])
-    with solara.Row(style="flex-wrap:wrap", gap="8px"):
-        for cid, rows in series.items():
-            rows = [{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items() if k != "stack"}
-                    for r in rows]
-            height = 230 + 12 * max(0, (sum(1 for d in rows if d.get("legend") is not False) - 3) // 3)
-            unit = ("pp" if diff else True) if cid in CHART_PERCENT else False  # a difference of shares is in pp
-            solara.HTML(tag="div", unsafe_innerHTML=draw.line_chart_svg(cid, titles[cid] + suffix, x, rows,
-                                                                        percent=unit, height=height, lang=lang),
-                        style="width:440px", attributes={"data-chart": cid})
 
 
 @solara.component
@@ -1038,6 +864,6 @@ def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
         solara.Text(t(lang, "charts"), style="font-weight:bold;font-size:16px")
         solara.Text(t(lang, "money_note", year=sess.model.start_year), style="font-size:11px;color:#666",
                     classes=["money-note"])
-        Charts(sess, lang, version, pin_view)
+        Charts(sess, lang, version, pin_view, spec_text)
         PlanTargets(sess, lang, version)
         Export(sess, lang, bump.config.value)

@@ -93,11 +93,11 @@ CHARTS: tuple[Chart, ...] = (
     Chart("chart-wage-ordinary", "chart_wage_ordinary", "yuan_year", lambda df: by_city(df, "wage_ordinary_yuan"),
           money=True),
     Chart("chart-firms", "chart_firms", "firms", firms_by_sector, keys="sector"),
-    Chart("chart-tax", "chart_tax", "100m_q", lambda df: by_city(df, "tax_after_sharing_q_100m_yuan"), money=True),
+    Chart("chart-tax", "chart_tax_after", "100m_q", lambda df: by_city(df, "tax_after_sharing_q_100m_yuan"), money=True),
     Chart("chart-commuters", "chart_commuters", "10k", lambda df: by_city(df, "commuters_out_10k")),
     Chart("chart-rd", "chart_rd", "pct", lambda df: ratio(df, "rd_q_100m_yuan", "gdp_q_100m_yuan")),
     Chart("chart-gov-talent", "chart_gov_talent", "yuan_talent", lambda df: by_city(df, "talent_subsidy_yuan")),
-    Chart("chart-gov-incentive", "chart_gov_incentive", "pct",
+    Chart("chart-gov-incentive", "chart_incentive_offer", "pct",
           lambda df, scale=1.0: 100 * by_city(df, "incentive_intensity") * scale),
     Chart("chart-land-release", "chart_land_release", "pct", lambda df: 100 * by_city(df, "land_release_share")),
     Chart("chart-inputs", "chart_inputs", "100m_q", lambda df: by_city(df, "inputs_from_cluster_q_100m_yuan"),
@@ -125,6 +125,7 @@ class Line:
     lo: np.ndarray | None = None
     hi: np.ndarray | None = None
     key: str = ""  # the city or sector, for tests and the CSV
+    dash: str = "solid"  # "dashed" / "dotted" only where colour already names the run (an overlay of runs)
 
 
 def band(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -183,7 +184,8 @@ def option(lines: list[Line], x: list[str], unit: str, lang: str, markers: list[
                            "silent": True, "legendHoverLink": False, "z": 1})
             bands[ln.name] = {"lo": _round(ln.lo), "hi": _round(ln.hi)}
         series.append({"id": f"line-{i}", "name": ln.name, "type": "line", "data": _round(ln.values),
-                       "symbol": "none", "showSymbol": False, "lineStyle": {"width": 2, "color": ln.color},
+                       "symbol": "none", "showSymbol": False,
+                       "lineStyle": {"width": 2, "color": ln.color, "type": ln.dash},
                        "itemStyle": {"color": ln.color}, "z": 3, "emphasis": {"focus": "series"}})
     main = next((s for s in series if s["id"].startswith("line-")), None)
     if main is not None and markers:
@@ -219,12 +221,14 @@ def option(lines: list[Line], x: list[str], unit: str, lang: str, markers: list[
 def quarter_labels(frame: pd.DataFrame, lang: str) -> list[str]:
     """The x axis of a city table: one label per quarter ("2026 Q1", "2026年1季度")."""
     steps = frame.drop_duplicates("step").sort_values("step")
-    fmt = "{y} Q{q}" if lang == "en" else "{y}年{q}季度"
-    return [fmt.format(y=int(y), q=int(q)) for y, q in zip(steps.year, steps.quarter)]
+    return [quarter_label(int(y), int(q), lang) for y, q in zip(steps.year, steps.quarter)]
 
 
 def quarter_label(year: int, quarter: int, lang: str) -> str:
-    return (f"{year} Q{quarter}" if lang == "en" else f"{year}年{quarter}季度")
+    """A quarter as the axis shows it; quarter 0 is the start state, before the first quarter is simulated."""
+    if quarter == 0:
+        return f"{year} start" if lang == "en" else f"{year}年初"
+    return f"{year} Q{quarter}" if lang == "en" else f"{year}年{quarter}季度"
 
 
 def sector_kind_shares(df: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from model.scenarios import available
 from ui.ensemble import MAX_SEEDS, RunSpec
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "pinA", "pinB", "view", "lang")
+KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "tm", "pinA", "pinB", "view", "lang")
 VIEWS = ("off", "overlay", "diff")
 
 
@@ -41,6 +41,8 @@ def encode(sess, view: str = "off", lang: str = "en") -> str:
     q.append(("q", f"{year}Q{quarter}"))
     if sess.overrides:
         q.append(("lv", ",".join(f"{k}:{_lever_text(v)}" for k, v in sorted(sess.overrides.items()))))
+    if sess.timing:  # levers set from a later quarter (ui/timing.py): name:value@2026Q1[-2031Q1]
+        q.append(("tm", ",".join(t.text() for t in sess.timing)))
     for slot in ("A", "B"):
         if slot in sess.pins:
             q.append((f"pin{slot}", json.dumps(sess.pins[slot].spec.to_dict(), separators=(",", ":"),
@@ -49,7 +51,7 @@ def encode(sess, view: str = "off", lang: str = "en") -> str:
         q.append(("view", view))
     if lang != "en":
         q.append(("lang", lang))
-    return urlencode(q, safe=":,{}[]\"")
+    return urlencode(q, safe=":,{}[]\"@")
 
 
 def _int(field: str, text: str, lo: int, hi: int) -> int:
@@ -105,6 +107,10 @@ def decode(query: str | None) -> dict[str, Any]:
                         raise ConfigError(name, text, p.allowed()) from None
                 levers[name] = p.coerce(raw)
             out["levers"] = levers
+        elif key == "tm":
+            from ui.timing import parse_all
+
+            out["timing"] = parse_all([x for x in value.split(",") if x])
         elif key in ("pinA", "pinB"):
             try:
                 d = json.loads(value)
@@ -142,6 +148,8 @@ def apply(sess, state: dict[str, Any]) -> None:
                    keep_quarter=False)
     if state.get("levers"):
         sess.set_levers(state["levers"])
+    if state.get("timing"):
+        sess.set_timing(state["timing"])
     sess.set_seeds(state.get("seeds", 1))
     for slot in ("A", "B"):
         if slot in state.get("pins", {}):

@@ -73,7 +73,7 @@ def test_zh_page_shows_no_english(server, browser):
     page.wait_for_selector("#czt-map", timeout=90_000)
     page.wait_for_function("() => /2020年第1季度/.test(document.querySelector('.now-text').innerText)",
                            timeout=90_000)
-    page.wait_for_selector(".building-note", state="detached", timeout=60_000)  # the link's rebuild is done
+    page.wait_for_selector(".job-progress", state="detached", timeout=60_000)  # the link's rebuild is done
     page.click(".btn-pin-a")
     page.wait_for_selector(".pin-view", timeout=60_000)
     _wait_ready(page)
@@ -134,7 +134,7 @@ def test_ensemble_bands_and_verdict_strip(server, browser):
     _wait_ready(page)
     page.wait_for_function("() => document.querySelectorAll('#verdict-strip-run .strip-cell').length === 4",
                            timeout=60_000)
-    assert page.locator("#chart-gdp-share polygon.band").count() == 3  # one band per city
+    assert page.get_attribute("#chart-gdp-share", "data-bands") == "3"  # one band per city
     cells = page.evaluate("""() => [...document.querySelectorAll('#verdict-strip-run .strip-cell')].map(
         c => [c.dataset.year, +c.dataset.siphon + +c.dataset.neutral + +c.dataset.spillover])""")
     assert sorted(c[0] for c in cells) == ["2019", "2019", "2020", "2020"]
@@ -170,9 +170,9 @@ def test_pins_url_and_export_bundle(server, browser):
     page.click(".btn-pin-b")
     page.wait_for_selector(".pin-b-text >> text=commute", timeout=60_000)
     page.locator(".pin-view button").nth(1).click()
-    page.wait_for_selector("#chart-gdp-share >> text=A solid, B dashed", timeout=60_000)
+    page.wait_for_selector("#chart-gdp-share >> text=A and B (colour = run)", timeout=60_000)
     page.locator(".pin-view button").nth(2).click()
-    page.wait_for_selector("#chart-gdp-share >> text=A minus B", timeout=60_000)
+    page.wait_for_selector("#chart-gdp-share >> text=B minus A (policy minus baseline)", timeout=60_000)
     _wait_ready(page)
     page.wait_for_function("() => /pinB=/.test(location.search) && /view=diff/.test(location.search)",
                            timeout=30_000)
@@ -184,7 +184,7 @@ def test_pins_url_and_export_bundle(server, browser):
     other = _watched_page(browser, problems)
     other.goto(page.url)
     other.wait_for_selector("#czt-map", timeout=90_000)
-    other.wait_for_selector("#chart-gdp-share >> text=A minus B", timeout=120_000)
+    other.wait_for_selector("#chart-gdp-share >> text=B minus A (policy minus baseline)", timeout=120_000)
     assert _now(other).split("·")[:2] == _now(page).split("·")[:2]
     assert other.inner_text(".pin-a-text") == page.inner_text(".pin-a-text")
     assert other.inner_text(".pin-b-text") == page.inner_text(".pin-b-text")

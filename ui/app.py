@@ -25,6 +25,8 @@ from model.scenarios import load
 from model.summary import RunSummary
 from ui import bundle, draw
 from ui.chartpanel import Charts
+from ui.charts import quarter_label
+from ui.timing import parse_quarter
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available
 from ui.units_zh import allowed_text
 from ui.values import display_value
@@ -32,7 +34,6 @@ from ui.texts import (choice_label, cities_title, city_name, core_name, field_la
                       sector_name, t)
 
 VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}
-SECTOR_COLORS = ["#27ae60", "#2c3e50", "#8e44ad", "#a04000", "#2e86c1", "#d4ac0d", "#e74c3c"]
 CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_10k", "talent_10k", "employment_10k",
                      "unemployment_rate", "firms", "branches", "commuters_out_10k", "commuters_in_10k",
                      "wage_ordinary_yuan", "wage_talent_yuan", "housing_cost_yuan", "productivity_index",
@@ -92,11 +93,20 @@ def LeverControls(sess: Session, lang: str, bump, submit):
     solara.use_effect(lambda: pending.set({}), [cfg])  # a new run (scenario, seed, reset...) drops unapplied moves
     scen = sess.scenario_params_now()
 
+    first, last = (sess.model.start_year, 1), sess.last_quarter()
+    quarters = [(y, q) for y in range(first[0], last[0] + 1) for q in (1, 2, 3, 4)]
+    start = solara.use_reactive("")  # "": the whole run; else the first quarter under the new values ("2026Q1")
+    until = solara.use_reactive("")  # "": no end; else the first quarter back under the earlier values
+
     def apply():
         values = dict(pending.value)
+        s, u = start.value, until.value
 
         def work():
-            sess.set_levers(values)
+            if s:
+                sess.set_levers_from(values, parse_quarter(s, "from"), parse_quarter(u, "until") if u else None)
+            else:
+                sess.set_levers(values)
             pending.set({})
         submit(work, "levers")
 
@@ -110,11 +120,35 @@ def LeverControls(sess: Session, lang: str, bump, submit):
     solara.Text(t(lang, "levers_hint", year=sess.model.start_year), style="font-size:12px;color:#555")
     if sess.model.scenario_def.timeline:
         solara.Text(t(lang, "levers_timeline_hint"), style="font-size:12px;color:#555")
+    # policy timing: the values moved below apply from a chosen quarter on (and back from another), or to the whole run
+    with solara.Row(gap="4px"):
+        rv.Select(label=t(lang, "lever_from"), v_model=start.value, dense=True, class_="lever-from",
+                  on_v_model=lambda v: (start.set(v or ""), until.set("")),
+                  items=[{"text": t(lang, "lever_from_whole", year=first[0]), "value": ""}]
+                  + [{"text": quarter_label(y, q, lang), "value": f"{y}Q{q}"} for y, q in quarters[1:]])
+        if start.value:
+            after = [yq for yq in quarters if yq > parse_quarter(start.value)]
+            rv.Select(label=t(lang, "lever_until"), v_model=until.value, dense=True, class_="lever-until",
+                      on_v_model=lambda v: until.set(v or ""),
+                      items=[{"text": t(lang, "lever_until_none"), "value": ""}]
+                      + [{"text": quarter_label(y, q, lang), "value": f"{y}Q{q}"} for y, q in after])
     with solara.Row():
         solara.Button(t(lang, "run") + " ✓", on_click=apply, disabled=not pending.value, color="primary",
                       classes=["apply-levers"])
-        solara.Button(t(lang, "restore"), on_click=restore, disabled=not sess.overrides, text=True,
+        solara.Button(t(lang, "restore"), on_click=restore, disabled=not (sess.overrides or sess.timing), text=True,
                       classes=["restore-levers"])
+    if sess.timing:
+        solara.Text(t(lang, "timing_title"), style="font-size:12px;font-weight:bold;color:#6c3483")
+        for tl in sess.timing:
+            p = BY_NAME[tl.name]
+            line = t(lang, "timing_line", lever=p.zh if lang == "zh" else p.en,
+                     value=lever_value_text(p, tl.value, lang), start=quarter_label(*tl.start, lang))
+            if tl.end is not None:
+                line += t(lang, "timing_until", end=quarter_label(*tl.end, lang))
+            with solara.Row(gap="4px", style="align-items:center", classes=["timing-row"]):
+                solara.Text(line, style="font-size:12px;color:#6c3483", classes=["timing-line"])
+                solara.Button(t(lang, "timing_remove"), small=True, text=True, classes=[f"timing-remove-{tl.name}"],
+                              on_click=lambda n=tl.name: submit(lambda: sess.remove_timing(n), "levers"))
     for group in LEVER_GROUPS:
         g = GROUPS[group]
         solara.Text(f"{g.en} {g.zh}" if lang == "en" else g.zh,

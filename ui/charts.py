@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from model.identity import CITIES, N_CITIES, SECTOR_KIND, SECTORS
+from ui.draw import CITY_COLORS  # the cities' colours: the same on the map and the charts
 
-CITY_COLORS = dict(zip(CITIES, ("#c0392b", "#2471a3", "#d68910"), strict=True))  # in model.identity's order
 SECTOR_COLORS = ("#27ae60", "#2c3e50", "#8e44ad", "#a04000", "#2e86c1", "#d4ac0d", "#e74c3c")
 # saved runs: colours far from each other (Okabe-Ito, and three more); the reference is always the first
 RUN_COLORS = ("#000000", "#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#0072b2", "#d55e00", "#7f7f7f", "#bcbd22",

@@ -213,6 +213,14 @@ class Session:
         overrides = dict(self.overrides)
         self._rerun(overrides, timing, progress)
 
+    def set_timing(self, timing: tuple[TimedLever, ...], progress: Progress = _no_progress) -> None:
+        """Replace every timed lever change by ``timing`` (a link's) and re-run; ConfigError on a quarter outside
+        the run."""
+        checked = tuple(sorted((t.checked(self.model.start_year, self.last_quarter()) for t in timing),
+                               key=lambda t: (t.start, t.name)))
+        if checked != self.timing:
+            self._rerun(dict(self.overrides), checked, progress)
+
     def remove_timing(self, name: str, progress: Progress = _no_progress) -> None:
         """Drop the timed change of lever ``name`` (the lever follows the scenario or the app's value again)."""
         timing = tuple(t for t in self.timing if t.name != name)

@@ -41,11 +41,22 @@ def _toml_value(v: Any) -> str:
     return repr(v)
 
 
-def scenario_toml(scenario: str, levers: dict[str, Any]) -> str:
-    """The run as a scenario file: the app's scenario with the lever values set in the app."""
+def scenario_toml(scenario: str, levers: dict[str, Any], timing: tuple = ()) -> str:
+    """The run as a scenario file: the app's scenario with the lever values set in the app, and the levers set
+    from a later quarter (ui.timing) as its ``[[timeline]]`` entries, in the order the run applies them."""
+    from model.scenarios import load
+    from ui.timing import with_timing
+
     lines = ['name = "app-run"', f'title = {json.dumps(f"App run: {scenario} with the levers set in the app")}',
              f'extends = "{scenario}"', "", "[params]"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in sorted(levers.items())]
+    own = load(scenario).timeline
+    for e in with_timing(scenario, levers, tuple(timing)).timeline:
+        if e in own:
+            continue
+        params = ", ".join(f"{k} = {_toml_value(v)}" for k, v in e.params.items())
+        lines += ["", "[[timeline]]", f"year = {e.year}", f"quarter = {e.quarter}", f"note = {json.dumps(e.note)}",
+                  f"note_zh = {json.dumps(e.note_zh, ensure_ascii=False)}", f"params = {{ {params} }}"]
     return "\n".join(lines) + "\n"
 
 
@@ -135,7 +146,7 @@ def build(sess) -> bytes:
             sw = root / "sweep-spec"
             sw.mkdir()
             scen_file = sw / "app-run.toml"
-            scen_file.write_text(scenario_toml(spec.scenario, spec.levers), encoding="utf-8")
+            scen_file.write_text(scenario_toml(spec.scenario, spec.levers, spec.timing), encoding="utf-8")
             sweep_file = sw / "sweep.toml"
             sweep_file.write_text(sweep_toml(str(scen_file), list(spec.seeds), last_year, spec.scale, has_twin),
                                   encoding="utf-8")

@@ -101,7 +101,7 @@ class Session:
         return seed
 
     def _build(self, scenario: str, seed: int, scale: int, overrides: dict[str, Any],
-               timing: tuple[TimedLever, ...]) -> CZTModel:
+               timing: tuple[TimedLever, ...] = ()) -> CZTModel:
         self.check_scale(scale)
         return CZTModel(with_timing(scenario, overrides, timing), seed=seed, overrides={**overrides, "scale": scale})
 

@@ -141,6 +141,12 @@ def test_ensemble_bands_and_verdict_strip(server, browser):
     assert sorted(c[0] for c in cells) == ["2019", "2019", "2020", "2020"]
     assert all(abs(c[1] - 1) < 1e-3 for c in cells)
     assert page.locator(".charts-note >> text=percentile").count() == 1  # the note says what the band is
+    # the cards say which seed they show, and how many of the 4 seeds give each verdict for the same years
+    assert "Seed 7: the run shown and inspected, one of 4 seeds" in page.inner_text("#verdict-panel")
+    page.wait_for_function("() => document.querySelectorAll('.verdict-over-seeds').length === 2", timeout=60_000)
+    counts = page.evaluate("""() => [...document.querySelectorAll('.verdict-over-seeds')].map(
+        e => [...e.querySelectorAll('[data-count]')].reduce((a, c) => a + +c.dataset.count, 0))""")
+    assert counts == [4, 4]
     page.screenshot(path=str(SHOT_DIR / "app-ensemble.png"), full_page=True)
     assert _spawned_workers() == before + 2
     page.goto("about:blank")  # the tab's page unloads: Solara closes its kernel, the app stops its workers

@@ -412,11 +412,30 @@ def MapView(sess: Session, lang: str, version: int, size_by):
     solara.HTML(tag="div", unsafe_innerHTML=svg, attributes={"id": "map-box"}, style="max-width:600px")
 
 
-def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, lang: str, start_year: int) -> str:
+def _over_seeds(lang: str, city: str, shares: dict | None, n: int, summary: RunSummary) -> str:
+    """One line under a card: how many of the ensemble's seeds give each verdict for the same years."""
+    if n <= 1 or not shares or city not in shares:
+        return ""
+    parts = [f'<span style="color:{VERDICT_COLORS[k]}" data-verdict="{k}" data-count="{round(shares[city].get(k, 0) * n)}">'
+             f'{escape(t(lang, k))} {round(shares[city].get(k, 0) * n)}/{n}</span>'
+             for k in ("siphon", "neutral", "spillover")]
+    head = t(lang, "verdict_over_seeds", n=n, first=summary.first_year, last=summary.last_year)
+    return (f'<div class="verdict-over-seeds" style="font-size:13px;margin-top:4px">{escape(head)}: '
+            + " · ".join(parts) + "</div>")
+
+
+def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, lang: str, start_year: int,
+                 seed: int | None = None, n_seeds: int = 1, shares: dict | None = None) -> str:
+    """The verdict cards of the run shown (seed ``seed``); with an ensemble, each card also gives the share of the
+    ``n_seeds`` seeds with each verdict over the same years (``shares``: city -> {verdict: share})."""
     if not isinstance(summary, RunSummary):  # none yet, or no complete statistical year
         return f'<div id="verdict-wait" style="color:#555">{escape(t(lang, "verdict_wait", year=start_year + 1))}</div>'
-    out = [f'<div style="font-size:12px;color:#555">{escape(t(lang, "years_covered", first=summary.first_year, last=summary.last_year))}</div>',
-           '<div style="display:flex;gap:12px;flex-wrap:wrap">']
+    out = [f'<div style="font-size:12px;color:#555">{escape(t(lang, "years_covered", first=summary.first_year, last=summary.last_year))}</div>']
+    if seed is not None:
+        note = t(lang, "verdict_seed_of", seed=seed, n=n_seeds) if n_seeds > 1 else t(lang, "verdict_seed", seed=seed)
+        out.append(f'<div class="verdict-seed" style="font-size:13px;color:#1a5276;margin:2px 0 4px">'
+                   f'{escape(note)}</div>')
+    out.append('<div style="display:flex;gap:12px;flex-wrap:wrap">')
     core = core_name(lang)
     for city in PERIPHERY_CITIES:
         c = summary.cities[city]
@@ -433,12 +452,12 @@ def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, la
             b = bc.verdict
             bv = (f'<div style="font-size:12px;color:#555">{escape(t(lang, "baseline_verdict"))}: '
                   f'<b style="color:{VERDICT_COLORS[b]}" class="base-verdict" data-verdict="{b}">{escape(t(lang, b))}</b>'
-                  f' ({bc.gdp_share_change_pp:+.2f} pp)</div>')
+                  f' ({bc.gdp_share_change_pp:+.2f} {escape(t(lang, "pp"))})</div>')
         out.append(f'<div class="verdict-card" id="verdict-{city}" data-verdict="{v}" '
                    f'style="border:2px solid {VERDICT_COLORS[v]};border-radius:6px;padding:8px;min-width:260px">'
                    f'<div style="font-size:16px;font-weight:bold">{escape(city_name(lang, city))}: '
                    f'<span style="color:{VERDICT_COLORS[v]}">{escape(t(lang, v))}</span></div>{bv}'
-                   + html_table(rows) + "</div>")
+                   + html_table(rows) + _over_seeds(lang, city, shares, n_seeds, summary) + "</div>")
     src = summary.people_sources_10k_per_year.get(CORE_CITY)
     if src:
         rows = [(place_name(lang, k), f"{v:+.2f}") for k, v in src.items()]
@@ -453,21 +472,30 @@ def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, la
         from model.measures import VERDICT_RULE
 
         rule = t(lang, "verdict_rule_text", thr=VERDICT_RULE["share_threshold_pp"], core=core)
-    out.append(f'<div style="font-size:11px;color:#666;margin-top:4px">{escape(t(lang, "verdict_rule"))}: '
-               f'{escape(rule)}</div>')
+    # the rule explains a "neutral" after a share change: legible, not small print
+    out.append(f'<div class="verdict-rule" style="font-size:13px;color:#333;margin-top:6px;padding:4px 6px;'
+               f'border-left:3px solid #7f8c8d;background:#f7f7f7">'
+               f'<b>{escape(t(lang, "verdict_rule"))}:</b> {escape(rule)}</div>')
     return "".join(out)
 
 
 @solara.component
 def VerdictPanel(sess: Session, lang: str, version: int):
-    """The summary measures take a few hundred ms once a year: computed in a thread, the last verdict shown meanwhile."""
+    """The verdict cards of the run shown, which seed that is, and the verdicts over the ensemble's seeds."""
     # computed in the render, which runs in the tab's runner thread; Play computes it once a year before it signals
     # (Session.prepare), so a quarter's render never waits for it. A thread of its own here competed with Play for
     # the render (issue 27's freezes).
     m = sess.model
     summary, base = sess.summary(), (sess.base_summary() if sess.comparing else None)
     solara.Text(t(lang, "verdict"), style="font-weight:bold;font-size:16px", classes=["verdict-title"])
-    html = verdict_html(summary, base, lang, m.start_year)
+    shares = None
+    if sess.n_seeds > 1 and isinstance(summary, RunSummary):
+        # the strip's last complete year, when every seed has reached it (else no line: a partial count misleads)
+        strip = sess.verdict_strip()
+        year = summary.last_year
+        if all(year in strip.get(c, {}) for c in PERIPHERY_CITIES) and sess.members_behind() == 0:
+            shares = {c: strip[c][year] for c in PERIPHERY_CITIES}
+    html = verdict_html(summary, base, lang, m.start_year, seed=sess.seed, n_seeds=sess.n_seeds, shares=shares)
     solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"id": "verdict-panel"})
 
 

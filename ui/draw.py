@@ -75,6 +75,7 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
     pos = {c["name"]: _xy(c["lat"], c["lon"]) for c in cities}
     radius = {c["name"]: 6 + 44 * math.sqrt(c[size_by] / total) for c in cities}
     between, outside = _sum_flows(flows, pos)
+    names = {c["name"]: c.get("label", c["name"]) for c in cities}  # display names for the tooltips
     gmax: dict[str, float] = {}  # largest arrow of each group, for the widths and the legend
     for (g, _, _), v in between.items():
         gmax[g] = max(gmax.get(g, 0.0), v)
@@ -85,8 +86,8 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
            _arrow_markers(), f'<clipPath id="map-frame"><rect x="0" y="0" width="{MAP_W}" height="{MAP_H}"/></clipPath>',
            f'<g clip-path="url(#map-frame)">{_boundaries()}{_river()}</g>', _green_heart(labels.get("green_heart", "")),
            _city_circles(cities, pos, radius, total, size_by),
-           _flow_arrows(between, pos, radius, gmax, labels),
-           _outside_arrows(outside, pos, radius, labels.get("legend_outside", "")),
+           _flow_arrows(between, pos, radius, gmax, labels, names),
+           _outside_arrows(outside, pos, radius, labels.get("legend_outside", ""), names),
            _park_marks(parks, pos), _green_heart_label(labels.get("green_heart", "")),
            _city_labels(cities, pos, total, size_by), _scale_bar(),
            _map_legend(labels, gmax), "</svg>"]
@@ -201,8 +202,9 @@ def _sum_flows(flows, pos) -> tuple[dict[tuple[str, str, str], float], dict[tupl
     return between, outside
 
 
-def _flow_arrows(between, pos, radius, gmax, labels) -> str:
-    """Curved arrows between cities, from circle edge to circle edge, width by the group's largest flow."""
+def _flow_arrows(between, pos, radius, gmax, labels, names) -> str:
+    """Curved arrows between cities, from circle edge to circle edge, width by the group's largest flow; the
+    tooltips name the cities in the page's language (``names``)."""
     out = []
     for (g, o, d), v in sorted(between.items()):
         if v <= 0:
@@ -223,11 +225,12 @@ def _flow_arrows(between, pos, radius, gmax, labels) -> str:
         out.append(f'<path class="flow" data-kind="{g}" data-origin="{o}" data-destination="{d}" data-count="{v:.0f}" '
                    f'd="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{col}" '
                    f'stroke-opacity="0.8" stroke-width="{w:.2f}" marker-end="url(#arr-{g})">'
-                   f'<title>{escape(labels.get("legend_" + g, g))}: {o} → {d}: {v:,.0f}</title></path>')
+                   f'<title>{escape(labels.get("legend_" + g, g))}: {escape(names.get(o, o))} → '
+                   f'{escape(names.get(d, d))}: {v:,.0f}</title></path>')
     return "".join(out)
 
 
-def _outside_arrows(outside, pos, radius, label: str) -> str:
+def _outside_arrows(outside, pos, radius, label: str, names) -> str:
     """Migration from and to outside the cluster: short arrows pointing away from the cluster's centre."""
     if not outside:
         return ""
@@ -251,7 +254,8 @@ def _outside_arrows(outside, pos, radius, label: str) -> str:
                    f'd="M{sx:.1f},{sy:.1f} L{ex:.1f},{ey:.1f}" stroke="{col}" stroke-opacity="0.8" '
                    f'stroke-width="{w:.2f}" stroke-dasharray="{"none" if way == "in" else "4 2"}" '
                    f'marker-end="url(#arr-outside)"><title>{escape(label)}: '
-                   f'{way} {c}: {v:,.0f}</title></path>')
+                   + (f'→ {escape(names.get(c, c))}' if way == "in" else f'{escape(names.get(c, c))} →')
+                   + f': {v:,.0f}</title></path>')
     return "".join(out)
 
 

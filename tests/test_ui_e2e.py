@@ -228,7 +228,7 @@ def test_browser_on_off_and_categorical_levers(server, browser):
 
     # the exports say which values made them
     with page.expect_download(timeout=60_000) as dl:
-        page.click('text="settings.json"')
+        page.click("text=settings.json")
     assert "_levers-" in dl.value.suggested_filename
     settings = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
     assert settings["overrides"] == {"licence_recognition": True, "market_access_list": "unified"}

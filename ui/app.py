@@ -41,6 +41,7 @@ CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_
                      "tax_shared_out_q_100m_yuan", "tax_shared_in_q_100m_yuan")
 WORKER_FIELDS = tuple(f.name for f in fields(WorkerView) if f.name != "history")  # the moves get their own table
 INSPECT_KINDS = ("city", "park", "firm", "worker")
+EXPORT_TABLES = ("cities", "flows", "annual")
 JOB_KINDS = ("rebuild", "step", "link", "seeds", "pin", "levers")  # what a queued click does (texts job_<kind>)
 MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
               "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources",
@@ -682,12 +683,14 @@ def Export(sess: Session, lang: str, version: int):
     solara.Text(t(lang, "export_hint"), style="font-size:12px;color:#555")
     tag = sess.export_tag()  # not the quarter: a step need not re-render this
     with solara.Row(style="flex-wrap:wrap"):
-        for which in ("cities", "flows", "annual"):
+        for which in EXPORT_TABLES:  # the table's name in the page's language, then its file (the same in both)
+            name = t(lang, f"export_{which}")
             solara.FileDownload(lambda which=which: sess.export_csv(which), filename=f"czt_{which}_{tag}.csv",
-                                label=f"{which}.csv")
+                                label=f"{name} · {which}.csv")
             solara.FileDownload(lambda which=which: sess.export_parquet(which), filename=f"czt_{which}_{tag}.parquet",
-                                label=f"{which}.parquet")
-        solara.FileDownload(sess.export_settings, filename=f"czt_settings_{tag}.json", label="settings.json")
+                                label=f"{name} · {which}.parquet")
+        solara.FileDownload(sess.export_settings, filename=f"czt_settings_{tag}.json",
+                            label=f"{t(lang, 'export_settings')} · settings.json")
     # the run, its configuration, its twin and a sweep folder for the report: built when clicked (seconds)
     with solara.FileDownload(lambda: bundle.build(sess), filename=f"czt_bundle_{tag}.zip"):
         solara.Button(t(lang, "export_bundle"), icon_name="mdi-folder-zip-outline", classes=["btn-bundle"],

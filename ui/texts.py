@@ -172,6 +172,8 @@ TEXT: dict[str, dict[str, str]] = {
         "verdict": "Verdict: siphon or spillover",
         "verdict_wait": "The verdict needs one complete year: step to {year} Q1 or later.",
         "verdict_rule": "Rule",
+        "export_cities": "Cities by quarter", "export_flows": "Flows", "export_annual": "Annual",
+        "export_settings": "Settings",
         "verdict_seed": "Seed {seed}: the run shown and inspected.",
         "verdict_seed_of": "Seed {seed}: the run shown and inspected, one of {n} seeds. Under each card: the verdict "
                            "over all {n} seeds for the same years; by year in the strip below.",
@@ -375,6 +377,8 @@ TEXT: dict[str, dict[str, str]] = {
         "verdict": "结论：虹吸还是溢出",
         "verdict_wait": "结论需要至少一个完整年份：请运行到{year}年第1季度或之后。",
         "verdict_rule": "判定规则",
+        "export_cities": "城市季度表", "export_flows": "流动表", "export_annual": "年度表",
+        "export_settings": "运行设置",
         "verdict_seed": "种子 {seed}：当前显示与查看的运行。",
         "verdict_seed_of": "种子 {seed}：当前显示与查看的运行，为 {n} 个种子之一。各卡片下方为全部 {n} 个种子在相同年份的判定；逐年结果见下方条带。",
         "verdict_over_seeds": "{n} 个种子（{first}–{last}年）",

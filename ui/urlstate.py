@@ -20,7 +20,7 @@ from model.scenarios import available
 from ui.ensemble import MAX_SEEDS, RunSpec
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "tm", "pinA", "pinB", "view", "lang")
+KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "tm", "pinA", "pinB", "run", "view", "lang")
 VIEWS = ("off", "overlay", "diff")
 
 
@@ -47,6 +47,10 @@ def encode(sess, view: str = "off", lang: str = "en") -> str:
         if slot in sess.pins:
             q.append((f"pin{slot}", json.dumps(sess.pins[slot].spec.to_dict(), separators=(",", ":"),
                                                sort_keys=True)))
+    for name, e in getattr(sess, "saved", {}).items():  # named saved runs, one "run" key each, in saving order
+        if name not in ("A", "B"):
+            q.append(("run", json.dumps({"name": name, **e.spec.to_dict()}, separators=(",", ":"), sort_keys=True,
+                                        ensure_ascii=False)))
     if view != "off" and "A" in sess.pins:
         q.append(("view", view))
     if lang != "en":
@@ -120,6 +124,18 @@ def decode(query: str | None) -> dict[str, Any]:
             if not APP_SCALE_LO <= spec.scale <= APP_SCALE_HI:
                 raise ConfigError(f"{key}.scale", spec.scale, f"an integer from {APP_SCALE_LO} to {APP_SCALE_HI}")
             out.setdefault("pins", {})[key[-1]] = spec
+        elif key == "run":
+            try:
+                d = json.loads(value)
+            except json.JSONDecodeError:
+                raise ConfigError("run", value[:60], "a saved run as JSON (name, scenario, levers, scale, seeds)") from None
+            if not isinstance(d, dict) or not isinstance(d.get("name"), str):
+                raise ConfigError("run", value[:60], "a saved run as JSON with its name")
+            name = d.pop("name")
+            spec = RunSpec.from_dict(d)
+            if not APP_SCALE_LO <= spec.scale <= APP_SCALE_HI:
+                raise ConfigError("run.scale", spec.scale, f"an integer from {APP_SCALE_LO} to {APP_SCALE_HI}")
+            out.setdefault("saved", []).append((name, spec))
         elif key == "view":
             if value not in VIEWS:
                 raise ConfigError("view", value, "one of " + ", ".join(VIEWS))
@@ -156,5 +172,7 @@ def apply(sess, state: dict[str, Any]) -> None:
             sess.pin(slot, state["pins"][slot])
         else:
             sess.unpin(slot)
+    for name, spec in state.get("saved", []):
+        sess.save_run(name, spec)
     if target is not None and target > sess.steps:
         sess.step(target - sess.steps)

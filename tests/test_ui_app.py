@@ -33,7 +33,7 @@ from model import CZTModel  # noqa: E402
 from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, PERIPHERY_CITIES, SECTOR_EN, SECTOR_ZH, SECTORS  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from ui import draw  # noqa: E402
-from ui.app import (CITY_TABLE_FIELDS, EXPORT_TABLES, INSPECT_KINDS, JOB_KINDS, MAP_LABELS, VERDICT_COLORS, WORKER_FIELDS, Page,  # noqa: E402
+from ui.app import (CITY_TABLE_FIELDS, EXPORT_TABLES, INSPECT_KINDS, JOB_KINDS, MAP_LABELS, SAVED_VIEWS, VERDICT_COLORS, WORKER_FIELDS, Page,  # noqa: E402
                     allowed_text, timeline_html)
 from ui.session import LEVERS, Session  # noqa: E402
 from ui.texts import FIELD_LABELS, LANGS, TEXT, choice_label, field_label, t  # noqa: E402
@@ -170,7 +170,8 @@ def test_every_text_the_app_asks_for_exists_in_both_languages():
                 "f'pins_view_{k}'": [f"pins_view_{k}" for k in ("off", "overlay", "diff")],
                 "f'status_{r['status']}'": ["status_computed", "status_proxy", "status_cannot"],
                 "f'job_{cur['what']}'": [f"job_{k}" for k in JOB_KINDS], "f'job_{w}'": [f"job_{k}" for k in JOB_KINDS],
-                "f'export_{which}'": [f"export_{k}" for k in EXPORT_TABLES]}
+                "f'export_{which}'": [f"export_{k}" for k in EXPORT_TABLES],
+                "f'saved_view_{k}'": [f"saved_view_{k}" for k in SAVED_VIEWS]}
     unknown, missing, unfilled, asked = [], [], [], set()
 
     def keys_of(expr):

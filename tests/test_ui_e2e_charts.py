@@ -85,7 +85,7 @@ def test_lever_from_a_quarter_is_listed_marked_and_linked(browser, server):
     try:
         for _ in range(3):
             page.click(".btn-year")
-        _wait_points(page, 13)
+        _wait_points(page, 13, "chart-commuters")  # each chart redraws on its own: read this one once it has
         before = page.get_attribute("#chart-commuters", "data-hash")
         thumb = page.locator(".lever-commute_minutes_cs_xt [role=slider]")
         thumb.scroll_into_view_if_needed()

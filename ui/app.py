@@ -42,7 +42,8 @@ CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_
 WORKER_FIELDS = tuple(f.name for f in fields(WorkerView) if f.name != "history")  # the moves get their own table
 INSPECT_KINDS = ("city", "park", "firm", "worker")
 EXPORT_TABLES = ("cities", "flows", "annual")
-JOB_KINDS = ("rebuild", "step", "link", "seeds", "pin", "levers")  # what a queued click does (texts job_<kind>)
+JOB_KINDS = ("rebuild", "step", "link", "seeds", "pin", "levers", "save")
+SAVED_VIEWS = ("off", "runs", "runs_diff")  # what the charts show: this run, the saved runs, each minus the reference  # what a queued click does (texts job_<kind>)
 MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
               "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources",
               "legend_max")
@@ -359,6 +360,39 @@ def EnsembleControls(sess: Session, lang: str, bump, submit):
 
 
 @solara.component
+def SavedRuns(sess: Session, lang: str, bump, submit, pin_view):
+    """Any number of named runs kept in the tab (and its link), compared together on the charts."""
+    bump.config.value
+    bump.progress.value  # a run saved by a job shows when the job is done
+    name = solara.use_reactive("")
+    solara.Text(t(lang, "saved_runs"), style="font-weight:bold;margin-top:8px;color:#1a5276")
+    solara.Text(t(lang, "saved_hint"), style="font-size:11px;color:#666")
+    default = sess.default_name(t(lang, "saved_stem"))
+    with solara.Row(gap="4px", style="align-items:center"):
+        solara.InputText(t(lang, "saved_name"), value=name.value or default, on_value=name.set,
+                         continuous_update=True, classes=["saved-name"])
+        solara.Button(t(lang, "save_run"), classes=["btn-save-run"], outlined=True,
+                      on_click=lambda: (submit(lambda n=(name.value or default): sess.save_run(n), "save",
+                                               detail=name.value or default), name.set("")))
+    for i, (run, e) in enumerate(sess.saved.items()):
+        ref = run == sess.reference
+        with solara.Row(gap="2px", style="align-items:center;flex-wrap:wrap", classes=["saved-run"]):
+            solara.Text(("★ " if ref else "") + f"{run}: " + spec_text(lang, e.spec), classes=["saved-run-text"],
+                        style="font-size:11px" + (";font-weight:bold" if ref else ""))
+            if not ref:
+                solara.Button(t(lang, "saved_reference"), small=True, text=True, classes=[f"saved-ref-{i}"],
+                              on_click=lambda r=run: (sess.set_reference(r), bump.config_changed()))
+            solara.Button(t(lang, "saved_remove"), small=True, text=True, classes=[f"saved-remove-{i}"],
+                          on_click=lambda r=run: submit(lambda: sess.remove_run(r), "save"))
+    if sess.saved:
+        solara.Text(t(lang, "saved_view"), style="font-size:12px")
+        solara.ToggleButtonsSingle(value=pin_view.value if pin_view.value in SAVED_VIEWS else "off",
+                                   on_value=pin_view.set, classes=["saved-view"],
+                                   children=[solara.Button(t(lang, f"saved_view_{k}"), value=k, small=True)
+                                             for k in SAVED_VIEWS])
+
+
+@solara.component
 def PinControls(sess: Session, lang: str, bump, submit, pin_view):
     """Pin the run as A or B; choose what the charts show (this run, A and B overlaid, or A − B)."""
     bump.config.value
@@ -504,7 +538,7 @@ def VerdictPanel(sess: Session, lang: str, version: int):
 def VerdictStrip(sess: Session, lang: str, version: int, pin_view: str):
     """The verdict each complete year would give, as shares of seeds: of this run's ensemble, or of A and B."""
     legend = {k: t(lang, k) for k in ("siphon", "neutral", "spillover")}
-    runs = [(None, sess.n_seeds)] if pin_view == "off" else [
+    runs = [(None, sess.n_seeds)] if pin_view not in ("overlay", "diff") else [
         ("A", len(sess.pins["A"].spec.seeds)),
         ("B", len(sess.pins["B"].spec.seeds)) if "B" in sess.pins else (None, sess.n_seeds)]
     for slot, n in runs:
@@ -782,8 +816,18 @@ def Page():
                 CompareSwitch(sess, L, bump, compare.value, on_compare)
                 EnsembleControls(sess, L, bump, submit)
                 PinControls(sess, L, bump, submit, pin_view)
+                SavedRuns(sess, L, bump, submit, pin_view)
                 LeverControls(sess, L, bump, submit)
-            Results(sess, L, bump, size_by, pin_view.value if "A" in sess.pins else "off")
+            Results(sess, L, bump, size_by, charts_view(sess, pin_view.value))
+
+
+def charts_view(sess: Session, view: str) -> str:
+    """What the charts can show now: a pinned view needs pin A, a saved runs' view a saved run."""
+    if view in ("overlay", "diff"):
+        return view if "A" in sess.pins else "off"
+    if view in ("runs", "runs_diff"):
+        return view if sess.saved else "off"
+    return "off"
 
 
 @solara.component_vue("url_sync.vue")
@@ -827,7 +871,9 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error):
 
     solara.use_effect(restore, [])
     if restored.current and not busy and not playing.value:
-        shown.current = urlstate.encode(sess, pin_view.value, lang.value)
+        # the saved runs' views are not link values (ui/urlstate.VIEWS): such a link opens on this run
+        shown.current = urlstate.encode(sess, pin_view.value if pin_view.value in urlstate.VIEWS else "off",
+                                        lang.value)
     UrlSync(query=shown.current if shown.current is not None else (router.search or ""))
     del version  # read so that a step re-renders this component (and only it) with the new quarter
 

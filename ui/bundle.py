@@ -121,13 +121,16 @@ def build(sess) -> bytes:
         twin_model = base if base is not None and base.steps == steps else None
         twin_frames = _frames(twin_model) if twin_model is not None else None
         has_twin = not (spec.scenario == TWIN and not spec.overrides) and m.start_year == sess.base_start_year
-        ensembles = _held([e for e in [sess.ens, *sess.pins.values()] if e is not None], spec)
+        ensembles = _held([e for e in [sess.ens, *sess.saved.values()] if e is not None], spec)
+        saved = {name: e.spec.to_dict() for name, e in sess.saved.items()}
+        reference = sess.reference
     last_year = m.start_year + steps // 4 - 1  # the last complete year
     config = {
         "run": spec.to_dict(), "levers_now": settings["levers_now"], "start_year": m.start_year,
         "quarters_simulated": steps, "last_complete_year": last_year if steps >= 4 else None,
         "twin": {"scenario": TWIN, "levers": {}, "scale": spec.scale, "seeds": list(spec.seeds)} if has_twin else None,
         "pins": {k: e.spec.to_dict() for k, e in sorted(sess.pins.items())},
+        "saved_runs": saved, "reference": reference,  # every named run kept in the tab (pins A and B among them)
         "code_version": code_version(), "platform": platform.record(),
         "read_with": "python -m experiments report sweep --out report (after unzipping)",
     }

@@ -106,6 +106,8 @@ def chart_views(sess, lang: str, view: str, pin_view: str, describe=lambda lang,
     scale = float(m.p["competition_incentive_scale"])
     markers = timing_markers(sess.timing, lang)
     tag = sess.export_tag()
+    if pin_view in ("runs", "runs_diff"):
+        return saved_views(sess, lang, view, pin_view == "runs_diff", scale, markers, tag)
     pair = sess.pair() if pin_view != "off" else None
     if pin_view != "off" and pair is None:
         return [], None, t(lang, "pins_start_differ")
@@ -151,6 +153,42 @@ def chart_views(sess, lang: str, view: str, pin_view: str, describe=lambda lang,
         opt, meta = chart_option(chart, lines, x, lang, view, diff, markers, f"{tag}_{chart.id}")
         out.append({"id": chart.id, "title": title, "option": opt, "meta": meta})
     return out, note, None
+
+
+def saved_views(sess, lang: str, view: str, diff: bool, scale: float, markers, tag: str):
+    """The saved runs (and this run, unless saved as it is) together, colour by run; or (``diff``) each minus the
+    reference run, seed by seed where the seeds are the same."""
+    if not sess.saved_comparable:
+        return [], None, t(lang, "pins_start_differ")
+    runs = sess.compared()  # the reference first
+    if any(len(frames) != len(spec.seeds) for _, spec, frames, _ in runs):
+        return [], None, t(lang, "pins_waiting")  # every seed of every run must have reported
+    n_rows = min(len(frames[0]) for _, _, frames, _ in runs)
+    if n_rows == 0:
+        return [], None, t(lang, "pins_waiting")
+    runs = [(name or t(lang, "saved_this_run"), spec, [f.iloc[:n_rows] for f in frames]) for name, spec, frames, _ in runs]
+    x = quarter_labels(runs[0][2][0], lang)
+    n = len(x)
+    suffix = t(lang, "saved_diff_suffix") if diff else t(lang, "saved_overlay_suffix")
+    out = []
+    for chart in CHARTS:
+        lines: list[Line] = []
+        city = chart.keys == "city"
+        if diff:
+            ref_name, ref_spec, ref_frames = runs[0]
+            for i, (name, spec, frames) in enumerate(runs[1:], start=1):
+                for k, ln in enumerate(diff_lines(chart, frames, ref_frames, n, lang, view, scale,
+                                                  paired=spec.seeds == ref_spec.seeds)):
+                    lines.append(Line(f"{ln.name} {name} − {ref_name}", RUN_COLORS[i % len(RUN_COLORS)], ln.values,
+                                      ln.lo, ln.hi, key=ln.key, dash=CITY_DASH[k % len(CITY_DASH)] if city else "solid"))
+        else:
+            for i, (name, _, frames) in enumerate(runs):
+                lines += _lines_of(chart, frames, n, lang, view, scale, name, RUN_COLORS[i % len(RUN_COLORS)],
+                                   dash=city)
+        title = chart_title(chart, lang, sess.model.start_year) + suffix
+        opt, meta = chart_option(chart, lines, x, lang, view, diff, markers, f"{tag}_{chart.id}")
+        out.append({"id": chart.id, "title": title, "option": opt, "meta": meta})
+    return out, None, None
 
 
 @solara.component

@@ -204,11 +204,11 @@ def test_bundle_holds_config_twin_and_a_sweep_the_report_reads(tmp_path, monkeyp
         from experiments.sweep.metrics import METRICS, VERDICTS
 
         assert list(fresh.index) == list(kept.index)  # the same runs (ids hash configuration, seed and code)
-        pd.testing.assert_frame_equal(fresh[list(METRICS + VERDICTS)], kept[list(METRICS + VERDICTS)])
+        pd.testing.assert_frame_equal(fresh[list(METRICS + VERDICTS)], kept[list(METRICS + VERDICTS)], check_exact=True)
         order = ["run_id", "year", "city"]
         a, b = (pd.read_parquet(tmp_path / d / "cities.parquet").sort_values(order).reset_index(drop=True)
                 for d in ("again", "sweep"))
-        pd.testing.assert_frame_equal(a.drop(columns="scenario"), b.drop(columns="scenario"))
+        pd.testing.assert_frame_equal(a.drop(columns="scenario"), b.drop(columns="scenario"), check_exact=True)
         assert (a.scenario.str.rsplit("/", n=1).str[-1] == b.scenario.str.rsplit("/", n=1).str[-1]).all()  # paths differ
         build_report(tmp_path / "sweep", tmp_path / "report")
         assert (tmp_path / "report" / "report.md").exists()

@@ -24,7 +24,6 @@ import pandas as pd
 from experiments.executor import Executor, LocalProcesses, state
 from model.errors import ConfigError
 from model.params import BY_NAME
-from ui.extras import Extras
 from ui.timing import TimedLever, parse_all, with_timing
 
 MAX_SEEDS = 16  # an ensemble in a browser tab; batch sweeps (python -m experiments sweep) take more
@@ -101,14 +100,14 @@ class RunSpec:
 
 # ---------------------------------------------------------------------------- worker side
 # Jobs pinned to the worker that holds the members (experiments/executor): each keeps its models in the worker's
-# state, {key: [model, steps reported, ui.extras.Extras]}, from one job to the next.
+# state, {key: [model, steps reported]}, from one job to the next.
 def _members() -> dict[tuple, list]:
     return state().setdefault("ensemble_members", {})
 
 
-def _payload(model, sent: int | None, extras: Extras) -> dict[str, Any]:
+def _payload(model, sent: int | None) -> dict[str, Any]:
     """What a member reports after an advance: the city table's rows after step ``sent`` (all of them, the start
-    state included, when None) with the app's extra columns (ui.extras), and when a year has been completed the
+    state included, when None), and when a year has been completed the
     annual table and every year's verdict."""
     from model.identity import N_CITIES
 
@@ -117,9 +116,6 @@ def _payload(model, sent: int | None, extras: Extras) -> dict[str, Any]:
     cf = model.cities_frame()  # one row per city for the start state and for each step
     first = 0 if sent is None else sent + 1
     new = cf.iloc[first * N_CITIES:].reset_index(drop=True)
-    extra = extras.frame()
-    for col in extra.columns.drop(["step", "city"]):
-        new[col] = extra[col].to_numpy()[first * N_CITIES:(model.steps + 1) * N_CITIES]
     out: dict[str, Any] = {"steps": model.steps, "rows": new}
     if model.steps // 4 > (sent or 0) // 4:
         annual, flows = model.annual_frame(), model.flows_frame()
@@ -135,9 +131,7 @@ def add_member(job: tuple) -> None:
     key, scenario, overrides, scale, seed, timing = job
     model = CZTModel(with_timing(scenario, overrides, parse_all(timing)), seed=seed,
                      overrides={**overrides, "scale": scale})
-    extras = Extras()
-    extras.record(model)
-    _members()[key] = [model, None, extras]
+    _members()[key] = [model, None]
 
 
 def advance_members(job: tuple) -> dict[tuple, dict[str, Any]]:
@@ -149,8 +143,7 @@ def advance_members(job: tuple) -> dict[tuple, dict[str, Any]]:
         m = entry[0]
         while m.steps < target:
             m.step()
-            entry[2].record(m)
-        res[key] = _payload(m, entry[1], entry[2])
+        res[key] = _payload(m, entry[1])
         entry[1] = m.steps
     return res
 
@@ -166,11 +159,10 @@ def member_run(job: tuple) -> dict[str, Any]:
     from experiments.sweep.worker import held_result
 
     key, task = job
-    m, _, extras = _members()[key]
+    m = _members()[key][0]
     need = 4 * (int(task["until"]) - m.start_year + 1)
     while m.steps < need:
         m.step()
-        extras.record(m)
     return held_result(m, task)
 
 

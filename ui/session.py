@@ -29,7 +29,6 @@ from model.params import BY_NAME, PARAMS
 from model.scenarios import available, load
 from model.summary import RunSummary, summarize
 from ui.ensemble import MAX_SEEDS, Ensemble, RunSpec, tab_pool, verdict_shares
-from ui.extras import Extras
 from ui.runner import Runner
 from ui.timing import TimedLever, merge, with_timing
 
@@ -59,7 +58,6 @@ class Session:
         self.overrides: dict[str, Any] = {}  # lever values set in the app on top of the scenario
         self.timing: tuple[TimedLever, ...] = ()  # levers set from a later quarter on
         self.model: CZTModel | None = None
-        self.extras = Extras()  # the run shown's registered population by quarter (ui/extras.py)
         self.base: CZTModel | None = None  # baseline twin, built when comparison is first asked for
         self.compare = False  # the user's wish; ``comparing`` says whether it applies to this run
         # a run is compared with the baseline only from the same start year (a 2010 hindcast has no 2019 twin)
@@ -69,7 +67,6 @@ class Session:
         self._cache: dict[tuple, Any] = {}
         self._year_cache: dict[tuple, Any] = {}
         self.model = self._build(scenario, seed, scale, {}, ())
-        self.extras.record(self.model)
         # ensembles: the run's other seeds, and the saved runs, in worker processes started on first use
         self.n_seeds = 1  # seeds seed, seed+1, ..., seed+n_seeds-1; the first is the run shown and inspected
         self.pool = tab_pool(workers=2)
@@ -105,7 +102,7 @@ class Session:
         self.check_scale(scale)
         return CZTModel(with_timing(scenario, overrides, timing), seed=seed, overrides={**overrides, "scale": scale})
 
-    def _step_aside(self, model: CZTModel, target: int, extras: Extras | None, progress: Progress) -> None:
+    def _step_aside(self, model: CZTModel, target: int, progress: Progress) -> None:
         """Step a model that is not shown yet to ``target`` quarters, reporting progress."""
         progress = self.runner.report if progress is _no_progress else progress
         total = max(target - model.steps, 0)
@@ -113,8 +110,6 @@ class Session:
             t0 = time.perf_counter()
             model.step()
             self._note_step(time.perf_counter() - t0)
-            if extras is not None:
-                extras.record(model)
             progress(i + 1, total)
 
     def _note_step(self, seconds: float) -> None:
@@ -129,10 +124,10 @@ class Session:
         """The last quarter a run of this scenario simulates in the app (END_YEAR Q4)."""
         return END_YEAR, 4
 
-    def _swap(self, model: CZTModel, extras: Extras, **settings: Any) -> None:
+    def _swap(self, model: CZTModel, **settings: Any) -> None:
         """Show a new run (built aside) with its settings."""
         with self.lock:
-            self.model, self.extras = model, extras
+            self.model = model
             for k, v in settings.items():
                 setattr(self, k, v)
             if self.base is not None and (self.base.seed != self.seed or self.base.scale != self.scale):
@@ -154,13 +149,11 @@ class Session:
         overrides = self.overrides if same else {}
         timing = self.timing if same else ()
         model = self._build(scenario, seed, scale, overrides, timing)
-        extras = Extras()
-        extras.record(model)
         if keep_quarter:
             old = self.model
             target = (old.start_year - model.start_year) * 4 + old.steps  # the same calendar quarter
-            self._step_aside(model, max(target, 0), extras, progress)
-        self._swap(model, extras, scenario=scenario, seed=seed, scale=scale, overrides=overrides, timing=timing)
+            self._step_aside(model, max(target, 0), progress)
+        self._swap(model, scenario=scenario, seed=seed, scale=scale, overrides=overrides, timing=timing)
 
     def reset(self, progress: Progress = _no_progress) -> None:
         """Back to the start year's first quarter, same settings."""
@@ -178,10 +171,8 @@ class Session:
         """The same scenario, seed and scale with these levers and timing, re-run to the current quarter aside."""
         steps = self.model.steps
         model = self._build(self.scenario, self.seed, self.scale, overrides, timing)
-        extras = Extras()
-        extras.record(model)
-        self._step_aside(model, steps, extras, progress)
-        self._swap(model, extras, overrides=overrides, timing=timing)
+        self._step_aside(model, steps, progress)
+        self._swap(model, overrides=overrides, timing=timing)
 
     def set_levers(self, values: dict[str, Any], progress: Progress = _no_progress) -> None:
         """Apply lever values for the whole run (from its first quarter) and re-run from the start year to the
@@ -260,7 +251,6 @@ class Session:
             with self.lock:
                 t0 = time.perf_counter()
                 self.model.step()
-                self.extras.record(self.model)
                 if self.comparing:
                     self._sync_base()
                 self.last_step_s = time.perf_counter() - t0
@@ -330,16 +320,6 @@ class Session:
 
     def cities(self) -> pd.DataFrame:
         return self._cached("cities", self.model.cities_frame)
-
-    def cities_shown(self) -> pd.DataFrame:
-        """The city table with the app's extra columns (ui/extras.py): what the charts read."""
-        def make():
-            cf = self.model.cities_frame()
-            ex = self.extras.frame(self.model.steps)
-            for col in ex.columns.drop(["step", "city"]):
-                cf[col] = ex[col].to_numpy()[:len(cf)]
-            return cf
-        return self._cached("cities_shown", make)
 
     def flows(self) -> pd.DataFrame:
         return self._cached("flows", self.model.flows_frame)
@@ -515,9 +495,8 @@ class Session:
         return self.saved_frames(slot)
 
     def current_frames(self) -> list[pd.DataFrame]:
-        """The run's city tables (with the app's extra columns), one per seed, over the quarters every seed has
-        reached."""
-        own = self.cities_shown()
+        """The run's city tables, one per seed, over the quarters every seed has reached."""
+        own = self.cities()
         if self.ens is None:
             return [own]
         n = min(self.ens.steps, self.model.steps)

@@ -117,3 +117,46 @@ def test_lever_from_a_quarter_is_listed_marked_and_linked(browser, server):
                                arg=before, timeout=60_000)  # the same run as before the change
     finally:
         page.close()
+
+
+def test_named_saved_runs_are_listed_compared_and_linked(browser, server):
+    page = _open(browser, server)
+    try:
+        page.click(".btn-year")
+        _wait_points(page, 5)
+        page.click(".btn-save-run")  # the default name
+        page.locator(".saved-run").first.wait_for(timeout=60_000)
+        assert page.locator(".saved-run-text").first.inner_text().startswith("★ Run 1:")
+        thumb = page.locator(".lever-commute_minutes_cs_xt [role=slider]")
+        thumb.scroll_into_view_if_needed()
+        thumb.focus()
+        thumb.press("Home")
+        page.click(".apply-levers")
+        page.wait_for_selector(".lever-commute_minutes_cs_xt >> text=[changed]", timeout=60_000)
+        name = page.get_by_role("textbox", name="Name")
+        name.fill("Fast rail")
+        page.click(".btn-save-run")
+        page.wait_for_function("() => document.querySelectorAll('.saved-run').length === 2", timeout=60_000)
+        page.click(".saved-view >> text=each − reference")
+        page.wait_for_selector("#chart-gdp-share >> text=each run minus the reference", timeout=120_000)
+        page.wait_for_function("() => /Fast rail − Run 1/.test("
+                               "document.querySelector('#chart-gdp-share').getAttribute('data-series'))",
+                               timeout=60_000)
+        deadline = time.time() + 30
+        while page.url.count("run=") < 2 and time.time() < deadline:
+            time.sleep(0.2)
+        assert "Fast%20rail" in page.url or "Fast+rail" in page.url, page.url
+        page.locator(".saved-run").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOT_DIR / "saved-runs.png"))
+        url = page.url
+    finally:
+        page.close()
+    # the link opens both runs, under their names, in a new tab
+    other = browser.new_page(viewport={"width": 1600, "height": 1000})
+    try:
+        other.goto(url)
+        other.wait_for_function("() => document.querySelectorAll('.saved-run').length === 2", timeout=120_000)
+        texts = other.locator(".saved-run-text").all_inner_texts()
+        assert texts[0].startswith("★ Run 1:") and texts[1].startswith("Fast rail:")
+    finally:
+        other.close()

@@ -203,7 +203,7 @@ def option(lines: list[Line], x: list[str], unit: str, lang: str, markers: list[
     u = unit_text(lang, unit)
     opt = {
         "animation": False,
-        "grid": {"left": 56, "right": 18, "top": 34 if legend else 12, "bottom": 58},
+        "grid": {"left": 56, "right": 18, "top": 52 if legend else 24, "bottom": 58},  # room for the unit
         "legend": {"show": legend, "top": 0, "type": "scroll",
                    "data": [ln.name for ln in lines], "textStyle": {"fontSize": 11}},
         "tooltip": {"trigger": "axis", "confine": True, "axisPointer": {"type": "line"}},

@@ -61,3 +61,19 @@ def test_saved_runs_compare_link_and_errors():
     finally:
         s.close()
         t.close()
+
+
+def test_a_seed_the_app_accepts_makes_a_link_it_accepts():
+    """Issue 27 saw seed 4294967295 accepted and the link it wrote refused: the app's bound is the link's."""
+    from ui import urlstate
+    from ui.session import SEED_MAX, Session
+
+    s = Session(scale=SCALE)
+    try:
+        with pytest.raises(ConfigError, match="seed"):
+            s.configure(seed=2**32 - 1)
+        assert s.seed != 2**32 - 1  # the old run stays
+        s.configure(seed=SEED_MAX)
+        assert urlstate.decode(urlstate.encode(s))["seed"] == SEED_MAX
+    finally:
+        s.close()

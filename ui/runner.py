@@ -53,6 +53,7 @@ class Runner:
                  error: Callable[[BaseException | None], None] = lambda exc: None) -> None:
         self.step = step  # one quarter of Play; returns False at the end of the run
         self.signal, self.progress_signal, self.error = signal, progress_signal, error
+        self.page_failures = 0  # signals to the page that raised (a page closing under us): counted, never fatal
         self.queue: deque[Job] = deque()
         self.current: Job | None = None
         self.playing = False
@@ -75,21 +76,21 @@ class Runner:
             job = Job(what, fn, detail, self._ids)
             self.queue.append(job)
             self._cv.notify_all()
-        self.progress_signal()
+        self._tell(self.progress_signal)
         return job
 
     def play(self) -> None:
         with self._cv:
             self.playing = True
             self._cv.notify_all()
-        self.progress_signal()
+        self._tell(self.progress_signal)
 
     def pause(self) -> None:
         """Takes effect at once: the quarter under way is finished and drawn, no further one is started."""
         with self._cv:
             self.playing = False
             self._cv.notify_all()
-        self.progress_signal()
+        self._tell(self.progress_signal)
 
     def poke(self) -> None:
         """New background results: the page is signalled between quarters (never from the caller's thread)."""
@@ -146,13 +147,21 @@ class Runner:
             self._progress = (done, total, t0)
         if now - getattr(self, "_last_progress", 0.0) >= PROGRESS_EVERY_S:
             self._last_progress = now
-            self.progress_signal()
+            self._tell(self.progress_signal)
+
+    def _tell(self, fn: Callable[..., None], *args: Any) -> None:
+        """Call one of the page's callbacks from this thread: a page that fails to draw (closing, or a bug in a
+        component, which Solara shows on the page) must not end the thread that runs the tab's work."""
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001
+            self.page_failures += 1
 
     def _signal(self) -> None:
         with self._cv:
             self.signalled += 1
             self._poked = False
-        self.signal()
+        self._tell(self.signal)
 
     def _wait_shown(self) -> None:
         """Until the page has drawn the last signal (or SHOWN_WAIT_S, or something else to do arrives)."""
@@ -166,12 +175,12 @@ class Runner:
         with self._cv:
             self.current = job
             self._progress = (0, 0, time.monotonic())
-        self.progress_signal()
+        self._tell(self.progress_signal)
         try:
             job.fn(self._report)
-            self.error(None)
+            self._tell(self.error, None)
         except Exception as exc:  # noqa: BLE001 - shown on the page as one line; the next job still runs
-            self.error(exc)
+            self._tell(self.error, exc)
         done, total, t0 = self._progress
         if total and done:
             self._rate[job.what] = (time.monotonic() - t0) / done
@@ -179,7 +188,7 @@ class Runner:
             self.current = None
             self.done_jobs += 1
         self._signal()
-        self.progress_signal()
+        self._tell(self.progress_signal)
 
     def _loop(self) -> None:
         while True:
@@ -197,11 +206,11 @@ class Runner:
                     more = self.step()
                 except Exception as exc:  # noqa: BLE001
                     more = False
-                    self.error(exc)
+                    self._tell(self.error, exc)
                 if not more:
                     with self._cv:
                         self.playing = False
-                    self.progress_signal()
+                    self._tell(self.progress_signal)
                 self._signal()
                 self._wait_shown()
                 continue

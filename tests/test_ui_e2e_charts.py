@@ -30,8 +30,13 @@ def _open(browser, server):
 
 
 def _wait_points(page, n: int, chart: str = "chart-gdp-share") -> None:
-    page.wait_for_function(f"() => document.querySelector('#{chart}').getAttribute('data-points') === '{n}'",
-                           timeout=60_000)
+    try:
+        page.wait_for_function(f"() => document.querySelector('#{chart}').getAttribute('data-points') === '{n}'",
+                               timeout=60_000)
+    except Exception as exc:  # say where the page is: a lost click and a slow page look alike otherwise
+        raise AssertionError(f"{chart} has {page.get_attribute('#' + chart, 'data-points')} points, not {n}; "
+                             f"{page.inner_text('.now-text')}; {page.locator('.job-progress').all_inner_texts()}"
+                             ) from exc
 
 
 def _hover(page, chart: str, fx: float = 0.7) -> str:

@@ -5,6 +5,7 @@ the app is busy are queued and honoured in order, and a rebuild shows its progre
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -47,6 +48,10 @@ def _wait_simulated(page, n: int, timeout: float = 90.0) -> None:
 def test_play_shows_every_quarter_at_least_once_a_second(browser, server):
     page = _open(browser, server)
     try:
+        # the issue saw the freezes after one to four simulated years; the tab's first quarters also pay one-off
+        # costs (first decisions, compiled kernels' first calls), so Play is watched from the second year on
+        page.click(".btn-year")
+        _wait_simulated(page, 4)
         page.evaluate(WATCH_JS)
         page.click(".btn-play")
         time.sleep(8)  # long enough to pass two year ends, where the verdicts and the strip are redrawn
@@ -61,9 +66,10 @@ def test_play_shows_every_quarter_at_least_once_a_second(browser, server):
     # the page shows every quarter it passes, in order ...
     assert quarters == list(range(quarters[0], quarters[-1] + 1)), quarters
     # ... and the shown quarter advances at least once a second of wall time (the issue saw 10-28 s freezes)
-    start = next(i for i, q in enumerate(quarters) if q > 0) - 1
+    start = next(i for i, q in enumerate(quarters) if q > 4) - 1
     gaps = [(b[0] - a[0]) / 1000 for a, b in zip(seen[start:], seen[start + 1:])]
-    assert max(gaps) <= 1.0, f"longest wait between shown quarters {max(gaps):.2f} s: {gaps}"
+    assert max(gaps) <= 1.0, (f"longest wait between shown quarters {max(gaps):.2f} s (load average "
+                              f"{os.getloadavg()[0]:.1f}): {gaps}")
 
 
 def test_clicks_while_rebuilding_are_queued_and_honoured(browser, server):

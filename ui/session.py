@@ -63,7 +63,6 @@ class Session:
         # a run is compared with the baseline only from the same start year (a 2010 hindcast has no 2019 twin)
         self.base_start_year: int = load("baseline").resolved({})["start_year"]
         self.last_step_s = 0.0
-        self._step_s: list[float] = []  # recent step times, for the time left of a rebuild
         self._cache: dict[tuple, Any] = {}
         self._year_cache: dict[tuple, Any] = {}
         self.model = self._build(scenario, seed, scale, {}, ())
@@ -79,7 +78,6 @@ class Session:
         self._bg: threading.Thread | None = None
         self._closed = False
         self._bg_rate = 0.0  # quarters a second the background runs advance (for their time left)
-        self._suspended: tuple[dict[str, Ensemble], str | None] | None = None  # saved runs while workers are stopped
         self.runner = Runner(step=self.play_step)
 
     # ------------------------------------------------------------------ building
@@ -107,18 +105,8 @@ class Session:
         progress = self.runner.report if progress is _no_progress else progress
         total = max(target - model.steps, 0)
         for i in range(total):
-            t0 = time.perf_counter()
             model.step()
-            self._note_step(time.perf_counter() - t0)
             progress(i + 1, total)
-
-    def _note_step(self, seconds: float) -> None:
-        self._step_s = (self._step_s + [seconds])[-40:]
-
-    @property
-    def step_estimate_s(self) -> float:
-        """Recent seconds per quarter of the run shown (0 before any step)."""
-        return sorted(self._step_s)[len(self._step_s) // 2] if self._step_s else 0.0
 
     def last_quarter(self) -> tuple[int, int]:
         """The last quarter a run of this scenario simulates in the app (END_YEAR Q4)."""
@@ -254,7 +242,6 @@ class Session:
                 if self.comparing:
                     self._sync_base()
                 self.last_step_s = time.perf_counter() - t0
-                self._note_step(self.last_step_s)
                 self._cache.clear()
             self._wake.set()
             progress(i + 1, n)
@@ -360,13 +347,6 @@ class Session:
         key = ("base_summary", id(b), b.steps // 4)
         if key not in self._year_cache:
             self._year_cache[key] = self._year_summary(b)
-        return self._year_cache[key]
-
-    def per_year(self, name: str, fn: Callable[[], Any]) -> Any:
-        """``fn()`` computed once per complete year of the run shown (tables the page shows, such as the plan's)."""
-        key = (name, id(self.model), self.model.steps // 4, self.ensemble_years())
-        if key not in self._year_cache:
-            self._year_cache[key] = fn()
         return self._year_cache[key]
 
     def last_flows(self) -> list[dict]:
@@ -544,9 +524,6 @@ class Session:
         own = self._year_cache[key]
         return verdict_shares([own] + ([m.verdicts for m in self.ens.members] if self.ens is not None else []))
 
-    def ensemble_years(self) -> tuple:
-        return tuple(mm.annual is not None and len(mm.annual) for mm in self.ens.members) if self.ens else ()
-
     def annual_frames(self) -> list[pd.DataFrame]:
         """Each seed's annual table: the run shown, then the background seeds that have reached the same year."""
         own = self.annual()
@@ -623,41 +600,6 @@ class Session:
             if self.members_behind() == 0:
                 return
             time.sleep(0.02)
-
-    def suspend_workers(self) -> None:
-        """Stop the worker processes of a tab nobody looks at (its page disconnected); ``resume_workers`` starts
-        new ones and rebuilds the ensembles and saved runs from their start."""
-        if self._suspended is not None:
-            return
-        with self.lock:
-            old = self.pool
-            self.pool = tab_pool(workers=2)
-            ens = self.ens
-            self.ens = None
-            saved = dict(self.saved)
-            self.saved = {}
-        if ens is not None:
-            ens.dropped = True
-        for e in saved.values():
-            e.dropped = True
-        old.close()
-        self._suspended = (saved, self.reference)
-        self.reference = None
-
-    def resume_workers(self) -> None:
-        if self._suspended is None:
-            return
-        saved, reference = self._suspended
-        self._suspended = None
-        self._renew_ensemble()
-        for name, e in saved.items():
-            self.save_run(name, e.spec)
-        if reference in self.saved:
-            self.reference = reference
-
-    @property
-    def suspended(self) -> bool:
-        return self._suspended is not None
 
     def close(self) -> None:
         """Stop the background threads and the worker processes (the tab has closed)."""

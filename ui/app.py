@@ -810,7 +810,8 @@ def Page():
         _page_header(sess, lang, error.value)
         JobProgress(sess, L, bump.progress.value)
         with solara.Row(gap="16px", style="align-items:flex-start"):
-            with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
+            # no scroll box of its own: the levers scroll with the page (a 1,400 px box held about 5,900 px of them)
+            with solara.Column(style="width:340px;min-width:340px", gap="4px"):
                 RunControls(sess, L, bump, error.set, playing, submit)
                 PolicyTimeline(sess, L, bump)
                 CompareSwitch(sess, L, bump, compare.value, on_compare)

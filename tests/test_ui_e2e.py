@@ -145,7 +145,7 @@ def test_browser_session(server, browser):
 
     # export: the CSV download holds one row per city per simulated quarter
     with page.expect_download(timeout=60_000) as dl:
-        page.click("text=cities.csv")
+        page.click("button:has-text(\"cities.csv\")")
     lines = Path(dl.value.path()).read_text().splitlines()
     assert lines[0].startswith("step,year,quarter,city,gdp_q_100m_yuan")
     assert len(lines) - 1 == 3 * (int(re.search(r"simulated (\d+) quarters", _now(page)).group(1)) + 1)
@@ -228,7 +228,7 @@ def test_browser_on_off_and_categorical_levers(server, browser):
 
     # the exports say which values made them
     with page.expect_download(timeout=60_000) as dl:
-        page.click("text=settings.json")
+        page.click("button:has-text(\"settings.json\")")
     assert "_levers-" in dl.value.suggested_filename
     settings = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
     assert settings["overrides"] == {"licence_recognition": True, "market_access_list": "unified"}

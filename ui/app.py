@@ -224,7 +224,6 @@ def _slider_step(p) -> float:
 @solara.component
 def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
     bump.config.value
-    bump.progress.value  # Play / Pause follows the runner
     scen_names = available()
 
     # rebuilding a run can take seconds at a fine scale: the work is submitted, the page first shows progress
@@ -266,6 +265,13 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
         solara.InputInt(t(lang, "seed"), value=sess.seed, on_value=on_seed, continuous_update=False)
         solara.InputInt(t(lang, "scale"), value=sess.scale, on_value=on_scale, continuous_update=False)
     solara.Text(t(lang, "scale_hint", lo=APP_SCALE_LO, hi=APP_SCALE_HI), style="font-size:11px;color:#666")
+    PlayControls(lang, playing, step, reset, bump.progress.value)
+
+
+@solara.component
+def PlayControls(lang: str, playing, step, reset, progress: int):
+    """Play / Pause, Step, +1 year, Reset: re-rendered with the runner's state (``progress``), apart from the
+    scenario picker above them (which reads every scenario file)."""
     with solara.Row(gap="4px", style="flex-wrap:wrap"):
         if playing.value:
             solara.Button(t(lang, "pause"), icon_name="mdi-pause", on_click=lambda: playing.set(False),
@@ -362,8 +368,7 @@ def EnsembleControls(sess: Session, lang: str, bump, submit):
 @solara.component
 def SavedRuns(sess: Session, lang: str, bump, submit, pin_view):
     """Any number of named runs kept in the tab (and its link), compared together on the charts."""
-    bump.config.value
-    bump.progress.value  # a run saved by a job shows when the job is done
+    bump.config.value  # a run saved by a job shows when the job is done (the runner signals a change of settings)
     name = solara.use_reactive("")
     solara.Text(t(lang, "saved_runs"), style="font-weight:bold;margin-top:8px;color:#1a5276")
     solara.Text(t(lang, "saved_hint"), style="font-size:11px;color:#666")

@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 PROGRESS_EVERY_S = 0.25  # the progress line is re-drawn at most this often during a job
 SHOWN_WAIT_S = 2.0  # Play waits at most this long for the page to draw a quarter (a closed or hidden tab)
+POKE_EVERY_S = 1.0  # background results redraw the page at most this often (each redraw takes CPU from the workers)
 
 
 @dataclass
@@ -161,6 +162,7 @@ class Runner:
         with self._cv:
             self.signalled += 1
             self._poked = False
+            self._last_signal = time.monotonic()
         self._tell(self.signal)
 
     def _wait_shown(self) -> None:
@@ -214,4 +216,11 @@ class Runner:
                 self._signal()
                 self._wait_shown()
                 continue
-            self._signal()  # poked: background results came in
+            # poked: background results came in; drawn at most every POKE_EVERY_S (a click or Play goes first)
+            with self._cv:
+                until = getattr(self, "_last_signal", 0.0) + POKE_EVERY_S
+                while not (self._closed or self.queue or self.playing) and time.monotonic() < until:
+                    self._cv.wait(timeout=max(0.0, until - time.monotonic()))
+                if self._closed or self.queue or self.playing:
+                    continue
+            self._signal()

@@ -31,8 +31,9 @@ def cmd_run(a: argparse.Namespace) -> int:
     from model.scenarios import load
 
     overrides = scale_once(parse_sets(a.set), a.scale)
-    if a.until < 2010 or a.until > 2100:
-        raise ConfigError("--until", a.until, "a year from the scenario's start year (2019; 2010 for the hindcast) to 2100")
+    if a.until < 2005 or a.until > 2100:
+        raise ConfigError("--until", a.until, "a year from the scenario's start year (2019; 2010 or 2005 for the "
+                          "hindcasts) to 2100")
     if a.seed < 0 or a.seed > 2**63 - 1:
         raise ConfigError("--seed", a.seed, "a non-negative integer below 2**63")
     cfg = load(a.scenario).resolved(overrides)  # every name and value checked before anything runs
@@ -85,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = OneLineParser(prog="python -m experiments", description="CZT-Sim: runs, scenarios, benchmarks.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="run one scenario and write cities.parquet, flows.parquet, annual.parquet, run.json",
-                       description="Run one scenario from its start year (2019; 2010 for hindcast-2010) through the end of "
+                       description="Run one scenario from its start year (2019; 2010 or 2005 for the hindcasts) through the end of "
                                    "--until. Outputs in real units: money in 100 million yuan (start-year prices), "
                                    "people in 10k persons.")
     r.add_argument("--scenario", default="baseline", help="a shipped scenario name (see 'scenarios') or a TOML path")

@@ -1,11 +1,14 @@
-"""python -m experiments validate: the 2010-2019 hindcast against the recorded series.
+"""python -m experiments validate: a hindcast (from 2010, or from 2005) against the recorded series.
 
-Runs the hindcast-2010 scenario for several seeds, compares the moments of model/history.py with the
-yearbook (2011-2015 fitted, 2019 held out), prints the fit table and writes into --out: fit.csv and fit.tex
-(observed, simulated mean and sd over seeds, error in sd units), validate.json (RMSE by split, configuration,
-seeds, timings, versions), annual.parquet (every run's city-by-year table) and the figures hindcast.pdf/.png
-and hindcast_zh.pdf/.png. Errors are in units of each moment's sd (model/history.py SD: 0.01 for GDP
-shares, 0.03 for wage ratios, 0.03 for secondary-sector shares, 0.03 log points for growth).
+Runs the hindcast-2010 scenario (or ``--scenario hindcast-2005``) for several seeds, compares the moments of
+model/history.py with the yearbook (2011-2015 fitted, 2019 held out), prints the fit table and writes into --out:
+fit.csv and fit.tex (observed, simulated mean and sd over seeds, error in sd units), validate.json (RMSE by split,
+configuration, seeds, timings, versions), annual.parquet (every run's city-by-year table) and the figures
+hindcast.pdf/.png and hindcast_zh.pdf/.png. Errors are in units of each moment's sd (model/history.py SD: 0.01 for
+GDP shares, 0.03 for wage ratios, 0.03 for secondary-sector shares, 0.03 log points for growth). Also the long
+record (model/record.py) from the start year to 2019 and the 2010 and 2020 censuses, per city and year, with
+signed errors (simulated mean minus record, in the moment's unit): record_fit.csv and record_fit.tex, the bias
+per moment and city in record_bias.csv, and the figure record.pdf/.png.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pandas as pd
 from experiments.executor import Executor, open_executor, run_all
 from experiments.io import write_csv, write_json, write_parquet, write_text
 from experiments.report.labels import CITY
-from model import history
+from model import history, record
 from model.errors import ConfigError
 from model.identity import CORE_CITY
 
@@ -131,16 +134,23 @@ def validate(out: Path, seeds: int = 6, scale: int = 200, workers: int = 2, over
     write_csv(table, out / "fit.csv")
     write_text(to_latex(table), out / "fit.tex")
     write_parquet(pd.concat(annual, ignore_index=True), out / "annual.parquet")
-    figs = []
+    start_year = int(annual[0].year.min())
+    long = record.fit_table(record.observed(), [record.simulated(a) for a in annual], start_year)
+    bias = record.bias_summary(long)
+    write_csv(long, out / "record_fit.csv")
+    write_csv(bias, out / "record_bias.csv")
+    write_text(record_latex(long), out / "record_fit.tex")
+    figs = plot_record(long, [record.simulated(a) for a in annual], out / "record", scenario)
     for lang in ("en", "zh"):
         figs += plot(history.observed(include_base=True), [history.simulated(a, every_year=True) for a in annual],
                      out / ("hindcast" if lang == "en" else "hindcast_zh"), lang)
-    info = {"scenario": scenario, "seeds": list(range(1, seeds + 1)), "overrides": overrides,
+    info = {"scenario": scenario, "start_year": start_year, "seeds": list(range(1, seeds + 1)), "overrides": overrides,
             "rmse_sd_units": rmse, "fit_years": list(history.FIT_YEARS), "holdout_years": list(history.HOLDOUT_YEARS),
             "moment_sd": history.SD, "seconds": seconds, "git_commit": git_commit(), "versions": versions(),
-            "files": ["fit.csv", "fit.tex", "annual.parquet"] + [p.name for p in figs]}
+            "files": ["fit.csv", "fit.tex", "annual.parquet", "record_fit.csv", "record_fit.tex", "record_bias.csv"] +
+            [p.name for p in figs]}
     write_json(info, out / "validate.json")
-    return {"table": table, "rmse": rmse, "info": info}
+    return {"table": table, "rmse": rmse, "info": info, "record": long, "bias": bias}
 
 
 def format_table(table: pd.DataFrame) -> str:
@@ -154,6 +164,63 @@ def format_table(table: pd.DataFrame) -> str:
 
 
 MAX_SEEDS = 1000
+HINDCAST_STARTS = (2010, 2005)  # start years the fit tables are defined for (model/history.py, model/record.py)
+
+
+def record_latex(table: pd.DataFrame) -> str:
+    """booktabs table of the long record: moment, city, year, flag, recorded, simulated mean [5-95 %], signed error."""
+    lines = [r"\begin{tabular}{lllrrrr}", r"\toprule",
+             r"Moment & City & Flag & Year & Recorded & Simulated [5--95\,\%] & Signed error \\", r"\midrule"]
+    for r in table.itertuples():
+        lines.append(f"{r.moment.replace('_', r'\_')} & {r.city} & {r.flag.replace('_', r'\_')} & {r.year} & "
+                     f"{r.recorded:.3f} & {r.simulated:.3f} [{r.simulated_p05:.3f}, {r.simulated_p95:.3f}] & "
+                     f"{r.signed_error:+.3f} \\\\")
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+RECORD_PANELS = (("gdp_share", "Share of CZT GDP"), ("real_growth", "Real GDP growth (log, within a vintage)"),
+                 ("secondary_share", "Secondary sector share of GDP"),
+                 ("wage_ratio", f"Average wage / {CITY['en'][CORE_CITY]}'s"), ("residents", "Residents (10k)"),
+                 ("pop_share", f"{CITY['en'][CORE_CITY]}'s share of residents"))
+
+
+def plot_record(table: pd.DataFrame, sims: list[pd.DataFrame], stem: Path, scenario: str) -> list[Path]:
+    """One panel per moment, three cities: simulated mean and 5-95 % band over seeds against the record (filled:
+    published or census; open: derived or across a suspected break); dotted lines at the economic-census revisions."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from experiments.report import style
+
+    style.setup(want_chinese=False)
+    sim = pd.concat(sims, ignore_index=True)
+    start = int(table.year.min()) if len(table) else 2005
+    first = int(sim.year.min())
+    fig, axes = plt.subplots(2, 3, figsize=(style.DOUBLE_COLUMN_IN * 1.3, style.DOUBLE_COLUMN_IN * 0.66))
+    for ax, (moment, title) in zip(axes.flat, RECORD_PANELS):
+        for city in CITY_NAMES["en"]:
+            s = sim[(sim.moment == moment) & (sim.city == city)].groupby("year").value
+            if not len(s.size()):
+                continue
+            colour = style.CITY_COLOURS.get(city, "black")
+            ax.fill_between(s.mean().index, s.quantile(0.05), s.quantile(0.95), color=colour, alpha=0.18, lw=0)
+            ax.plot(s.mean().index, s.mean(), color=colour, label=CITY_NAMES["en"][city])
+            o = table[(table.moment == moment) & (table.city == city)]
+            solid = o.flag.isin(["published", "census"])
+            ax.plot(o.year[solid], o.recorded[solid], "o", color=colour, ms=3.5)
+            ax.plot(o.year[~solid], o.recorded[~solid], "o", color=colour, ms=3.5, mfc="white")
+        for b in (2008.5, 2013.5, 2018.5):
+            ax.axvline(b, color="0.5", ls=":", lw=0.7)
+        ax.set_title(title, loc="left")
+        ax.set_xlim(min(start, first) - 0.5, 2020.5)
+    axes.flat[0].legend(loc="best")
+    fig.suptitle(f"{scenario}: lines simulated (band 5-95 % over seeds), dots recorded (open: derived or across a "
+                 "suspected break);\ndotted: GDP revisions after the 2008, 2013 and 2018 economic censuses")
+    fig.tight_layout()
+    return style.save(fig, stem)
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
@@ -174,9 +241,9 @@ def cmd_validate(a: argparse.Namespace) -> int:
     from model.scenarios import load
 
     cfg = load(a.scenario).resolved({"scale": scale, **overrides})  # names and ranges checked before any run
-    if cfg["start_year"] != history.BASE_YEAR:
-        raise ConfigError("--scenario", a.scenario, f"a scenario starting in {history.BASE_YEAR} (e.g. hindcast-2010); "
-                          f"this one starts in {cfg['start_year']}")
+    if cfg["start_year"] not in HINDCAST_STARTS:
+        raise ConfigError("--scenario", a.scenario, "a hindcast scenario starting in 2010 or 2005 (hindcast-2010, "
+                          f"hindcast-2005); this one starts in {cfg['start_year']}")
     a.scale = cfg["scale"]
     with output_folder(a.out):
         r = validate(Path(a.out), a.seeds, a.scale, a.workers, overrides, a.scenario)
@@ -186,17 +253,33 @@ def cmd_validate(a: argparse.Namespace) -> int:
     print(format_table(r["table"]))
     print("RMSE in sd units: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["rmse"].items())) +
           "  (sd: 0.01 for GDP shares, 0.03 for wage ratios, secondary shares and log growth)")
+    print(f"long record {cfg['start_year']}-2019 and the censuses: signed errors (simulated mean - record), "
+          "GDP shares in pp, by year")
+    print(format_signed(r["record"]))
     print("wrote " + ", ".join(r["info"]["files"]) + ", validate.json")
     return 0
 
 
+def format_signed(table: pd.DataFrame) -> str:
+    """GDP shares and real growth: signed errors in pp per city and year; residents in 10k persons."""
+    lines = []
+    for moment, scale, unit in (("gdp_share", 100, "pp"), ("real_growth", 100, "pp"), ("secondary_share", 100, "pp"),
+                                ("wage_ratio", 100, "pp"), ("residents", 1, "10k"), ("pop_share", 100, "pp")):
+        t = table[table.moment == moment]
+        for city, g in t.groupby("city", sort=False):
+            cells = " ".join(f"{y}:{e * scale:+.1f}" for y, e in zip(g.year, g.signed_error))
+            lines.append(f"{moment:15s} {city:9s} [{unit}] {cells}")
+    return "\n".join(lines)
+
+
 def register(sub) -> None:
-    v = sub.add_parser("validate", help="hindcast 2010-2019 against the recorded series: fit table and figures",
+    v = sub.add_parser("validate", help="hindcast from 2010 (or 2005) against the recorded series: fit tables, figures",
                        description=__doc__.split("\n\n")[1].replace("\n", " "))
     v.add_argument("--out", default="results/validate", help="folder for fit.csv, fit.tex, figures (default %(default)s)")
     v.add_argument("--seeds", type=int, default=6, help="replications, seeds 1..N (default %(default)s)")
     v.add_argument("--scale", type=int, default=None, help="residents per worker agent (default 200, the model default)")
     v.add_argument("--workers", type=int, default=2, help="processes (default %(default)s)")
-    v.add_argument("--scenario", default="hindcast-2010", help="a hindcast scenario starting in 2010")
+    v.add_argument("--scenario", default="hindcast-2010",
+                   help="a hindcast scenario starting in 2010 or 2005 (default %(default)s; hindcast-2005 for the long record)")
     v.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
     v.set_defaults(func=cmd_validate)

@@ -1,8 +1,8 @@
-"""Build the initial state (2019, or 2010 for the hindcast) from the data files in ``model/data``.
+"""Build the initial state (2019, or 2010 or 2005 for the hindcasts) from the data files in ``model/data``.
 
-Units and sources are in the files. Base years: 2019 (yearbook and provincial bulletin) and 2010 (yearbook
-GDP, sector shares and wages). Residents from the censuses: the 2010 count, and for 2019 the log-linear path
-between the 2010 and 2020 counts (``census_residents``).
+Units and sources are in the files. Base years: 2019 (yearbook and provincial bulletin), 2010 and 2005 (yearbook
+GDP, sector shares and wages). Residents from the censuses: the 2010 count; for 2019 the log-linear path between
+the 2010 and 2020 counts, for 2005 the one between the 2000 and 2010 counts (``census_residents``).
 
 Calibration is by construction where the data allow it: GDP by city and sector, residents and
 average wages are reproduced at t0; productivity levels A(sector, city) and the firms' cost per
@@ -26,8 +26,9 @@ DATA = Path(__file__).resolve().parent / "data"
 RELATIVE_PRODUCTIVITY = {"primary": 7.1 / 25.1, "secondary": 39.0 / 27.5, "tertiary": 53.9 / 47.4}
 
 
-BASE_YEARS = (2010, 2019)
-"""Years with a complete initial state: 2019 (the default) and 2010 (census year, for the hindcast)."""
+BASE_YEARS = (2005, 2010, 2019)
+"""Years with a complete initial state: 2019 (the default), 2010 (census year) and 2005 (the long hindcast: yearbook
+GDP, sectors and wages, residents between the 2000 and 2010 censuses)."""
 
 
 def city_table(year: int = 2019) -> pd.DataFrame:
@@ -39,7 +40,8 @@ def city_table(year: int = 2019) -> pd.DataFrame:
     if year not in BASE_YEARS:
         from model.errors import ConfigError
 
-        raise ConfigError("start_year", year, " or ".join(map(str, BASE_YEARS)) + " (years with census-anchored data)")
+        raise ConfigError("start_year", year, ", ".join(map(str, BASE_YEARS[:-1])) + " or " + str(BASE_YEARS[-1]) +
+                          " (years with census-anchored data)")
     return _city_table(year).copy()
 
 
@@ -57,24 +59,33 @@ def _city_table(year: int) -> pd.DataFrame:
     return df
 
 
-CENSUS_DATE = {2010: 2010 + 10 / 12, 2020: 2020 + 10 / 12}  # reference date 1 November, in years
+CENSUS_DATE = {2000: 2000 + 10 / 12, 2010: 2010 + 10 / 12, 2020: 2020 + 10 / 12}  # 1 November, in years
+
+
+def census_decade(year: int | float) -> tuple[int, int]:
+    """The two censuses whose path gives the residents of ``year``: 2000 and 2010 for the years before 2010 (the
+    2005 start), 2010 and 2020 from 2010 on (and beyond 2020 along that trend)."""
+    return (2000, 2010) if year < 2010 else (2010, 2020)
 
 
 def census_residents(place: str, year: int | float) -> float:
-    """Residents of a city or region (persons) in the middle of ``year``, log-linear between the 2010 and 2020
-    censuses (and along the same trend beyond them); the 2010 start uses the 2010 count itself."""
-    p0, p1 = _census_pair(place)
+    """Residents of a city or region (persons) in the middle of ``year``, log-linear between the two censuses of its
+    decade (``census_decade``); the 2010 start uses the 2010 count itself. Switching decade at 1 January 2010 leaves
+    a small step (the two decades' growth rates times the 4 months from mid-2010 to the census date: Changsha
+    -0.7 %), which only a run from 2005 crosses."""
     if year == 2010:
-        return float(p0)
-    t = (year + 0.5 - CENSUS_DATE[2010]) / (CENSUS_DATE[2020] - CENSUS_DATE[2010])
+        return float(_census_pair(place, 2010)[0])
+    first, last = census_decade(year)
+    p0, p1 = _census_pair(place, first)
+    t = (year + 0.5 - CENSUS_DATE[first]) / (CENSUS_DATE[last] - CENSUS_DATE[first])
     return float(p0 * (p1 / p0) ** t)
 
 
 @lru_cache(maxsize=None)
-def _census_pair(place: str) -> tuple:
-    """The 2010 and 2020 census counts of a place (numpy floats, as census_table holds them)."""
+def _census_pair(place: str, first: int = 2010) -> tuple:
+    """The counts of a place at the census ``first`` and ten years later (numpy floats, as census_table holds them)."""
     c = census_table()
-    return c.loc[(place, 2010)], c.loc[(place, 2020)]
+    return c.loc[(place, first)], c.loc[(place, first + 10)]
 
 
 @lru_cache(maxsize=None)
@@ -91,16 +102,25 @@ def region_table() -> pd.DataFrame:
 
 @lru_cache(maxsize=None)
 def city_history() -> pd.DataFrame:
-    """Yearbook panel 2005-2015 and 2019 (units in model/data/city_history.csv)."""
+    """The recorded city panel 2005-2019: yearbook 2005-2015 and 2019, bulletins and derived figures 2016-2018 (units
+    in the column names; ``vintage``: the economic census whose benchmark a level rests on; ``flag``: published,
+    derived_approx or missing; docs/record.md)."""
     return pd.read_csv(DATA / "city_history.csv").drop(columns="source")
 
 
 @lru_cache(maxsize=None)
 def gdp_deflator() -> pd.Series:
-    """National GDP deflator by year, 2010 = 1 (NBS yearbook: nominal GDP over the chained real index)."""
+    """National GDP deflator by year, 2010 = 1 (NBS yearbook: nominal GDP over the chained real index); years before
+    2010 chained backwards from 2010."""
     df = pd.read_csv(DATA / "national_gdp.csv").set_index("year")
-    real = (1 + df.real_growth_pct.fillna(0) / 100).cumprod()
-    return (df.gdp_100m_yuan / df.gdp_100m_yuan.iloc[0]) / real
+    late = df[df.index >= 2010]
+    real = (1 + late.real_growth_pct.where(late.index > 2010, 0) / 100).cumprod()
+    out = (late.gdp_100m_yuan / late.gdp_100m_yuan.iloc[0]) / real
+    early = df[df.index < 2010]
+    # real index of year y on 2010 = 1 / product of (1 + growth) over y+1 .. 2010
+    growth = 1 + df.real_growth_pct[df.index <= 2010] / 100
+    back = growth[::-1].cumprod()[::-1].shift(-1).reindex(early.index)
+    return pd.concat([(early.gdp_100m_yuan / late.gdp_100m_yuan.iloc[0]) * back, out])
 
 
 @lru_cache(maxsize=None)

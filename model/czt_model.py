@@ -73,7 +73,8 @@ class CZTModel(mesa.Model):
         policy, self.timeline = self._policy_params(overrides)
         self.start_year: int = policy["start_year"]
         if self.start_year not in cal.BASE_YEARS:
-            raise ConfigError("start_year", self.start_year, " or ".join(map(str, cal.BASE_YEARS)))
+            raise ConfigError("start_year", self.start_year, ", ".join(map(str, cal.BASE_YEARS[:-1])) + " or " +
+                              str(cal.BASE_YEARS[-1]) + " (years with census-anchored data)")
         self.phases: list[Phase] = [self._calibration_phase(policy, overrides)]
         self.enclave_list = list(self.scenario_def.enclaves) if enclaves is None else \
             [e if isinstance(e, Enclave) else parse_enclave(e) for e in enclaves]

@@ -13,7 +13,8 @@ population, wbar the cluster's mean ordinary wage, g(t) the national productivit
 follow (their wages are the start year's levels times g: an assumption), epsilon ``in_migration_elasticity``.
 A migrant chooses a city by the residence logit everyone uses (wage, housing, services, talent subsidy, amenity)
 plus a destination pull ``Migration.pull[d]``. The pull is calibrated at the start so that the destinations of the
-gross in-flow match the censuses: the 2010-2020 net migration of each city (census change minus natural growth)
+gross in-flow match the censuses: the net migration of each city over the start year's census decade (2010-2020;
+2000-2010 for the 2005 start) (census change minus natural growth)
 plus its expected leavers. After the start the split moves with wages, unemployment, housing costs, services and
 subsidies: Changsha's pull on the province is that logit, not a fixed share.
 """
@@ -65,13 +66,15 @@ def _outside_split() -> np.ndarray:
 
 
 def census_destination_shares(m: CZTModel) -> np.ndarray:
-    """Each city's share of the gross in-flow implied by the censuses: 2010-2020 net migration per year (census
-    change minus natural growth on the mean population) plus the expected leavers per year; at least a tenth of the
-    leavers (some in-migration always reaches every city)."""
+    """Each city's share of the gross in-flow implied by the censuses: the net migration per year of the start year's
+    census decade (``cal.census_decade``: 2010-2020, or 2000-2010 for the 2005 start; census change minus natural
+    growth on the mean population) plus the expected leavers per year; at least a tenth of the leavers (some
+    in-migration always reaches every city)."""
     p = m.p
+    first, last = cal.census_decade(m.start_year)
     out = np.zeros(N_CITIES)
     for c, city in enumerate(CITIES):
-        p0, p1 = cal.census_table().loc[(city, 2010)], cal.census_table().loc[(city, 2020)]
+        p0, p1 = cal.census_table().loc[(city, first)], cal.census_table().loc[(city, last)]
         net = (p1 - p0) / 10 - p["natural_growth"] * np.sqrt(p0 * p1)  # persons per year
         leavers = 4 * p["leave_rate_unemployed"] * p["unemployment_rate_0"] * cal.census_residents(city, m.start_year)
         out[c] = max(net + leavers, 0.1 * leavers)

@@ -136,9 +136,15 @@ def calibrate_land(m: CZTModel) -> None:
 
 
 def land_cost_share(m: CZTModel) -> np.ndarray:
-    """Land cost per worker over the average wage, by (sector, city): industrial rent, or office rent for services."""
+    """Land cost per worker over the average wage, by (sector, city): industrial rent, or office rent for services.
+
+    Rents are 2019 figures (parks.csv). A start before 2010 divides them by the 2019 wage, i.e. restates them at the
+    start year's wage level: over the 2005 wage they would exceed labour cost (shares above 2 for services), and
+    firms' unit cost turns negative once wages outgrow rents. The 2010 start keeps the start year's wage as shipped
+    (shares up to 1.19 for one sector; docs/record.md), so that its runs are unchanged."""
     st = cal.sector_table()
-    wage_avg = cal.city_table(m.start_year).loc[list(CITIES), "avg_wage_yuan"].to_numpy()
+    wage_year = m.start_year if m.start_year >= 2010 else 2019
+    wage_avg = cal.city_table(wage_year).loc[list(CITIES), "avg_wage_yuan"].to_numpy()
     mult = np.where(st.kind.to_numpy() == "tertiary", m.p["office_rent_multiple"], 1.0)
     return (land_m2_per_worker() * mult)[:, None] * m.land.rent0_city[None, :] / wage_avg[None, :]
 

@@ -101,8 +101,9 @@ PARAMS: tuple[Param, ...] = (
     # --- run settings
     Param("scale", 200, 1, 100000, "residents per worker agent", "Residents per worker agent", "每个劳动者主体代表的常住人口",
           "resolution setting", kind=int),
-    Param("start_year", 2019, 2010, 2019, "year", "First simulated statistical year (2019, or 2010 for the hindcast)",
-          "起始年份", "base years with complete data: 2019 (yearbook, bulletin) and 2010 (yearbook, 6th census)", kind=int),
+    Param("start_year", 2019, 2005, 2019, "year", "First simulated statistical year (2019; 2010 or 2005 for the hindcasts)",
+          "起始年份", "base years with complete data: 2019 (yearbook, bulletin), 2010 (yearbook, 6th census) and 2005 "
+          "(yearbook; residents between the 5th and 6th censuses)", kind=int),
     # --- 1. enclave parks 飞地园区
     Param("enclave_tax_share", 0.0, 0.0, 1.0, "share of local taxes", "Enclave tax share to the sponsor city",
           "飞地园区税收分成（派出地比例）",

@@ -263,3 +263,24 @@ def test_a_process_that_leaves_its_warm_pool_to_exit_leaks_nothing():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "[1, 2, 3]", done.stderr[-2000:]
     assert "leaked" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
+def test_dask_jobs_fail_when_the_cluster_has_no_worker_left(monkeypatch):
+    """A cluster whose workers are all gone (retired here; in CI once a nanny that could not restart its worker
+    under load) fails its jobs with WorkerDied after WORKER_WAIT_SECONDS, instead of waiting for ever."""
+    from experiments.executor import cluster
+
+    monkeypatch.setattr(cluster, "WORKER_WAIT_SECONDS", 3.0)
+    ex = DaskCluster("local", 1)
+    try:
+        assert run_all(ex, square, [3]) == [9]
+        ex.cluster.scale(0)
+        deadline = time.monotonic() + 60
+        while ex.client.scheduler_info()["workers"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        t0 = time.monotonic()
+        (job,) = ex.wait(ex.submit(square, [4]), timeout=120)
+        assert job.failure is not None and job.failure.reason == WORKER_DIED and "no worker" in job.failure.text
+        assert time.monotonic() - t0 < 60
+    finally:
+        ex.close()

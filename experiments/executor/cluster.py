@@ -24,7 +24,8 @@ from experiments.executor.jobs import (CANCELLED, CANNOT_IMPORT, ERROR, TIMEOUT,
                                        call_batch, group_platforms)
 from model.errors import ConfigError
 
-WORKER_WAIT_SECONDS = 60.0
+WORKER_WAIT_SECONDS = 60.0  # how long a cluster may have no worker at all before its jobs fail
+RESTART_SECONDS = 180.0  # a restarted worker imports the model first; on a loaded machine that takes a while
 
 # The probe is sent by value (cloudpickle copies a function whose module is not importable), so that a worker which
 # cannot import the project can still run it and say so, instead of failing to deserialize.
@@ -63,6 +64,8 @@ class DaskCluster:
         self._futures: dict[Any, list[Job]] = {}
         self._seen_processing: dict[Any, tuple[float, str]] = {}
         self._done: dict[int, Job] = {}
+        self._no_worker_since: float | None = None
+        self._workers_checked = 0.0
         if address in ("local", "local-threads"):
             import dask
 
@@ -202,7 +205,7 @@ class DaskCluster:
                     self._finish(j, failure=Failure(TIMEOUT, f"{TIMEOUT}: task took over {limit:g} s; its Dask "
                                                     "worker was restarted"))
                 try:
-                    self.client.restart_workers([seen[1]], timeout=30, raise_for_error=False)
+                    self.client.restart_workers([seen[1]], timeout=RESTART_SECONDS, raise_for_error=False)
                     self.generation += 1
                 except Exception:  # noqa: BLE001 - a worker without a nanny cannot be restarted; it goes on
                     pass
@@ -220,6 +223,33 @@ class DaskCluster:
             if f in self._futures:
                 self._collect(f)
         self._overruns()
+        self._orphans()
+
+    def _orphans(self) -> None:
+        """Jobs on a cluster that has had no worker at all for WORKER_WAIT_SECONDS fail with WorkerDied, instead
+        of waiting for ever (a nanny that could not restart its worker, a cluster whose workers all left)."""
+        if not self._futures:
+            self._no_worker_since = None
+            return
+        now = time.monotonic()
+        if now - self._workers_checked < 2.0:  # asking the scheduler costs a round trip; twice a second is plenty
+            return
+        self._workers_checked = now
+        if self.client.scheduler_info().get("workers"):
+            self._no_worker_since = None
+            return
+        if self._no_worker_since is None:
+            self._no_worker_since = now
+        elif now - self._no_worker_since > WORKER_WAIT_SECONDS:
+            self._no_worker_since = None
+            self.generation += 1
+            for f, jobs in list(self._futures.items()):
+                f.cancel()
+                for j in jobs:
+                    self._finish(j, failure=Failure(WORKER_DIED, f"{WORKER_DIED}: the cluster has had no worker for "
+                                                    f"{WORKER_WAIT_SECONDS:g} s"))
+            self._futures.clear()
+            self._seen_processing.clear()
 
     def poll(self, timeout: float) -> list[Job]:
         if not self._done:

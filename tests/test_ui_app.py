@@ -33,7 +33,7 @@ from model import CZTModel  # noqa: E402
 from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, PERIPHERY_CITIES, SECTOR_EN, SECTOR_ZH, SECTORS  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from ui import draw  # noqa: E402
-from ui.app import (CITY_TABLE_FIELDS, INSPECT_KINDS, MAP_LABELS, VERDICT_COLORS, WORKER_FIELDS, Page,  # noqa: E402
+from ui.app import (CITY_TABLE_FIELDS, EXPORT_TABLES, INSPECT_KINDS, JOB_KINDS, MAP_LABELS, SAVED_VIEWS, VERDICT_COLORS, WORKER_FIELDS, Page,  # noqa: E402
                     allowed_text, timeline_html)
 from ui.session import LEVERS, Session  # noqa: E402
 from ui.texts import FIELD_LABELS, LANGS, TEXT, choice_label, field_label, t  # noqa: E402
@@ -73,11 +73,11 @@ def texts(rc) -> str:
 
 
 def settle(rc, timeout=60.0):
-    """Wait until no render is running or pending. The verdict is computed in a thread, and when that thread
-    renders, a render asked for by a click is left to it (reacton serialises renders), so it may finish later."""
+    """Wait until the tab's runner has done the clicked work (the page shows a job, or jobs waiting, until then:
+    ui/app.py JobProgress) and no render is running or pending (the runner renders in its own thread)."""
     deadline = time.time() + timeout
     time.sleep(0.01)
-    while rc.thread_lock.locked() or rc._rerender_needed:
+    while rc.thread_lock.locked() or rc._rerender_needed or with_class(rc, ipywidgets.Widget, "job-progress"):
         if time.time() > deadline:
             raise AssertionError("the page kept rendering")
         time.sleep(0.02)
@@ -95,11 +95,23 @@ def set_value(rc, widget, value):
     settle(rc)
 
 
+def chart_widget(rc, chart_id):
+    """The ECharts widget of one chart (ui/chartpanel.py EChart): its title, option and meta as sent to the page."""
+    found = [w for root in rc.find(ipywidgets.Widget).widgets for w in _descendants(root)
+             if getattr(w, "chart_id", None) == chart_id]
+    assert len(found) == 1, f"expected one chart {chart_id}, found {len(found)}"
+    return found[0]
+
+
 def chart(rc, chart_id):
-    for w in rc.find(solara.widgets.HTML).widgets:
-        if (w.attributes or {}).get("data-chart") == chart_id:
-            return w.unsafe_innerHTML
-    raise AssertionError(f"no chart {chart_id}")
+    """One chart as text: its title, the number of quarters on its x axis (``data-points="n"``) and its option
+    as JSON (equal texts: the same chart)."""
+    w = chart_widget(rc, chart_id)
+    return f'{w.title} data-points="{len(w.option["xAxis"]["data"])}" {json.dumps(w.option, sort_keys=True)}'
+
+
+def legend(rc, chart_id):
+    return chart_widget(rc, chart_id).option["legend"]["data"]
 
 
 TEST_SCALE = 2000  # residents per worker agent in these tests: a coarse model builds in about a second
@@ -156,7 +168,10 @@ def test_every_text_the_app_asks_for_exists_in_both_languages():
     families = {"f'inspect_{k}'": [f"inspect_{k}" for k in INSPECT_KINDS], "k": list(MAP_LABELS),
                 "v": list(VERDICT_COLORS), "b": list(VERDICT_COLORS), "f'pin_{slot.lower()}'": ["pin_a", "pin_b"],
                 "f'pins_view_{k}'": [f"pins_view_{k}" for k in ("off", "overlay", "diff")],
-                "f'status_{r['status']}'": ["status_computed", "status_proxy", "status_cannot"]}
+                "f'status_{r['status']}'": ["status_computed", "status_proxy", "status_cannot"],
+                "f'job_{cur['what']}'": [f"job_{k}" for k in JOB_KINDS], "f'job_{w}'": [f"job_{k}" for k in JOB_KINDS],
+                "f'export_{which}'": [f"export_{k}" for k in EXPORT_TABLES],
+                "f'saved_view_{k}'": [f"saved_view_{k}" for k in SAVED_VIEWS]}
     unknown, missing, unfilled, asked = [], [], [], set()
 
     def keys_of(expr):
@@ -220,10 +235,8 @@ def test_city_and_sector_names_come_from_identity(page):
             click(page, "btn-lang")
         shown = re.findall(r'font-size="15" font-weight="bold"[^>]*>([^<]+)</text>', html_by_id(page, "map-box"))
         assert shown == [cities[c] for c in CITIES]
-        legend = re.findall(r'class="series" data-label="([^"]+)"', chart(page, "chart-firms"))
-        assert legend == [escape(sectors[s]) for s in SECTORS]
-        assert set(re.findall(r'class="series" data-label="([^"]+)"', chart(page, "chart-gdp-share"))) == set(
-            cities.values())
+        assert legend(page, "chart-firms") == [sectors[s] for s in SECTORS]
+        assert legend(page, "chart-gdp-share") == [cities[c] for c in CITIES]
         panel = wait_html(page, "verdict-panel", lambda h: cities[PERIPHERY_CITIES[0]] in h)
         assert [cities[c] for c in PERIPHERY_CITIES] == re.findall(r'font-weight:bold">([^<:]+): <span', panel)
         assert cities[CORE_CITY] in panel and "{core}" not in panel
@@ -272,7 +285,7 @@ def test_step_updates_verdict_charts_and_flows(page):
     # that residents reconsider at observed rates; migration from outside always flows)
     assert 'class="flow outside" data-kind="in_migration"' in html_by_id(page, "map-box")
     assert 'data-points="10"' in chart(page, "chart-commuters")
-    assert 'data-points="10"' in chart(page, "chart-supply") and 'data-points="10"' in chart(page, "chart-rd")
+    assert 'data-points="10"' in chart(page, "chart-inputs") and 'data-points="10"' in chart(page, "chart-rd")
 
 
 @pytest.mark.sim
@@ -649,8 +662,9 @@ def test_hindcast_2010_steps_marks_timeline_and_disables_compare(page):
     panel = wait_html(page, "verdict-panel", lambda h: "2010–2013" in h)
     assert len(re.findall(r'class="verdict-card"', panel)) == 2
     gdp = chart(page, "chart-gdp-share")
-    assert 'data-points="17"' in gdp and ">2010</text>" in gdp and ">2019</text>" not in gdp
-    assert "2010 prices" in chart(page, "chart-wages") and "2010 prices" in chart(page, "chart-tax")
+    x = chart_widget(page, "chart-gdp-share").option["xAxis"]["data"]
+    assert 'data-points="17"' in gdp and x[:2] == ["2010 start", "2010 Q1"] and not any(q.startswith("2019") for q in x)
+    assert "2010 prices" in chart(page, "chart-wage-talent") and "2010 prices" in chart(page, "chart-tax")
     toggle = with_class(page, v.BtnToggle, "inspect-toggle")[0]
     for i, field in enumerate(("gdp_q_100m_yuan", "sector_focus", "value_added_100m_yuan")):
         set_value(page, toggle, i)

@@ -98,14 +98,14 @@ def test_browser_session(server, browser):
                            timeout=30_000)
 
     # change a lever (Changsha-Xiangtan commute time: its slider to the minimum with the keyboard) and re-run
-    before_chart = page.inner_html("#chart-gdp-share")
+    before_chart = page.get_attribute("#chart-gdp-share", "data-hash")
     before_verdict = page.inner_html("#verdict-panel")
     lever_to_minimum(page, "commute_minutes_cs_xt")
     # the re-run from 2019 shows progress instead of a frozen page, and the note goes when it is done
-    page.wait_for_selector(".building-note", state="attached", timeout=10_000)
+    page.wait_for_selector(".job-progress", state="attached", timeout=10_000)
     page.wait_for_selector(".lever-commute_minutes_cs_xt >> text=[changed]", timeout=60_000)
-    page.wait_for_selector(".building-note", state="detached", timeout=60_000)
-    page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').innerHTML !== b", arg=before_chart,
+    page.wait_for_selector(".job-progress", state="detached", timeout=60_000)
+    page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').getAttribute('data-hash') !== b", arg=before_chart,
                            timeout=60_000)
     assert "Next quarter: 2022 Q3" in _now(page)
     page.wait_for_function("(b) => document.querySelector('#verdict-panel').innerHTML !== b", arg=before_verdict,
@@ -145,7 +145,7 @@ def test_browser_session(server, browser):
 
     # export: the CSV download holds one row per city per simulated quarter
     with page.expect_download(timeout=60_000) as dl:
-        page.click("text=cities.csv")
+        page.click("button:has-text(\"cities.csv\")")
     lines = Path(dl.value.path()).read_text().splitlines()
     assert lines[0].startswith("step,year,quarter,city,gdp_q_100m_yuan")
     assert len(lines) - 1 == 3 * (int(re.search(r"simulated (\d+) quarters", _now(page)).group(1)) + 1)
@@ -205,7 +205,7 @@ def test_browser_on_off_and_categorical_levers(server, browser):
     _wait_now(page, "2020 Q1")
     page.wait_for_function("() => document.querySelector('#chart-gdp-share').getAttribute('data-points') === '5'",
                            timeout=30_000)
-    before_chart = page.inner_html("#chart-gdp-share")
+    before_chart = page.get_attribute("#chart-gdp-share", "data-hash")
     assert _lever_line(page, "licence_recognition").endswith(": off")
     assert _lever_line(page, "market_access_list").endswith(": separate: each city approves")
 
@@ -218,8 +218,8 @@ def test_browser_on_off_and_categorical_levers(server, browser):
     page.click(".apply-levers")
     _wait_lever_line(page, "licence_recognition", ": on [changed]")
     _wait_lever_line(page, "market_access_list", ": unified: one list, one approval [changed]")
-    page.wait_for_selector(".building-note", state="detached", timeout=60_000)
-    page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').innerHTML !== b", arg=before_chart,
+    page.wait_for_selector(".job-progress", state="detached", timeout=60_000)
+    page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').getAttribute('data-hash') !== b", arg=before_chart,
                            timeout=60_000)
     assert "Next quarter: 2020 Q1" in _now(page)
     assert page.is_checked(".lever-licence_recognition input[role=switch]")
@@ -228,7 +228,7 @@ def test_browser_on_off_and_categorical_levers(server, browser):
 
     # the exports say which values made them
     with page.expect_download(timeout=60_000) as dl:
-        page.click('text="settings.json"')
+        page.click("button:has-text(\"settings.json\")")
     assert "_levers-" in dl.value.suggested_filename
     settings = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
     assert settings["overrides"] == {"licence_recognition": True, "market_access_list": "unified"}
@@ -252,7 +252,7 @@ def test_browser_on_off_and_categorical_levers(server, browser):
     page.click(".restore-levers")
     _wait_lever_line(page, "licence_recognition", ": off")
     _wait_lever_line(page, "market_access_list", ": separate: each city approves")
-    page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').innerHTML === b", arg=before_chart,
+    page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').getAttribute('data-hash') === b", arg=before_chart,
                            timeout=60_000)
     assert not page.is_checked(".lever-licence_recognition input[role=switch]")
     assert not problems, "\n".join(problems)

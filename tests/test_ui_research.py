@@ -71,7 +71,8 @@ def test_verdict_by_year_is_the_summary_verdict_of_each_year():
 def test_session_ensemble_strip_and_pins():
     """Strip shares are counts of the seeds' verdicts; a run pinned as A and compared with itself differs by zero
     with a zero band; pinning a changed lever gives a different run."""
-    from ui.app import compare_series, ensemble_series
+    from ui.chartpanel import diff_lines
+    from ui.charts import CHARTS
 
     s = Session(seed=11, scale=SCALE)
     try:
@@ -92,11 +93,9 @@ def test_session_ensemble_strip_and_pins():
         s.sync_ensembles()
         (spec_a, fa), (spec_b, fb) = s.pair()
         assert spec_a == spec_b == s.spec() and s.pair_same_seeds()
-        sa, sb = ensemble_series(fa, "en", s.model), ensemble_series(fb, "en", s.model)
-        diff = compare_series(sa, sb, diff=True, paired=True)
-        for rows in diff.values():
-            for r in rows:
-                assert np.nanmax(np.abs(r["values"])) == 0 and np.nanmax(np.abs(r["hi"] - r["lo"])) == 0
+        for chart in CHARTS:  # B minus A, seed by seed: zero, with a zero band
+            for ln in diff_lines(chart, fb, fa, len(fa[0]) // 3, "en", "levels", 1.0, paired=True):
+                assert np.nanmax(np.abs(ln.values)) == 0 and np.nanmax(np.abs(ln.hi - ln.lo)) == 0
         s.set_levers({"commute_minutes_cs_xt": 15.0})
         s.pin("B")
         s.step(4)

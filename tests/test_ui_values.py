@@ -218,3 +218,11 @@ def test_every_value_of_a_built_model_renders_in_chinese_without_english(model):
 def test_every_field_shown_has_a_label(model):
     missing = {f for f, _ in inspected(model) if f not in FIELD_LABELS["zh"]} - set(model.cities_frame().columns)
     assert missing <= {"history"}, missing
+
+
+def test_rates_recorded_as_fractions_show_as_percentages():
+    from ui.values import display_value
+
+    assert display_value("zh", "unemployment_rate", 0.05837) == "5.84 %"
+    assert display_value("en", "park_occupancy", 1.0) == "100.00 %"
+    assert display_value("en", "gdp_q_100m_yuan", 0.05837) == "0.05837"  # other numbers as before

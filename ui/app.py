@@ -25,6 +25,9 @@ from model.params import BY_NAME, GROUPS, LEVER_GROUPS
 from model.scenarios import load
 from model.summary import RunSummary
 from ui import bundle, draw
+from ui.chartpanel import Charts
+from ui.charts import quarter_label
+from ui.timing import parse_quarter
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available
 from ui.units_zh import allowed_text
 from ui.values import display_value
@@ -32,7 +35,6 @@ from ui.texts import (choice_label, cities_title, city_name, core_name, field_la
                       sector_name, t)
 
 VERDICT_COLORS = {"siphon": "#c0392b", "spillover": "#1e8449", "neutral": "#7f8c8d"}
-SECTOR_COLORS = ["#27ae60", "#2c3e50", "#8e44ad", "#a04000", "#2e86c1", "#d4ac0d", "#e74c3c"]
 CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_10k", "talent_10k", "employment_10k",
                      "unemployment_rate", "firms", "branches", "commuters_out_10k", "commuters_in_10k",
                      "wage_ordinary_yuan", "wage_talent_yuan", "housing_cost_yuan", "productivity_index",
@@ -40,6 +42,9 @@ CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_
                      "tax_shared_out_q_100m_yuan", "tax_shared_in_q_100m_yuan")
 WORKER_FIELDS = tuple(f.name for f in fields(WorkerView) if f.name != "history")  # the moves get their own table
 INSPECT_KINDS = ("city", "park", "firm", "worker")
+EXPORT_TABLES = ("cities", "flows", "annual")
+JOB_KINDS = ("rebuild", "step", "link", "seeds", "pin", "levers", "save")
+SAVED_VIEWS = ("off", "runs", "runs_diff")  # what the charts show: this run, the saved runs, each minus the reference  # what a queued click does (texts job_<kind>)
 MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
               "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources",
               "legend_max")
@@ -101,29 +106,62 @@ def LeverControls(sess: Session, lang: str, bump, submit):
     solara.use_effect(lambda: pending.set({}), [cfg])  # a new run (scenario, seed, reset...) drops unapplied moves
     scen = sess.scenario_params_now()
 
+    first, last = (sess.model.start_year, 1), sess.last_quarter()
+    quarters = [(y, q) for y in range(first[0], last[0] + 1) for q in (1, 2, 3, 4)]
+    start = solara.use_reactive("")  # "": the whole run; else the first quarter under the new values ("2026Q1")
+    until = solara.use_reactive("")  # "": no end; else the first quarter back under the earlier values
+
     def apply():
         values = dict(pending.value)
+        s, u = start.value, until.value
 
         def work():
-            sess.set_levers(values)
+            if s:
+                sess.set_levers_from(values, parse_quarter(s, "from"), parse_quarter(u, "until") if u else None)
+            else:
+                sess.set_levers(values)
             pending.set({})
-        submit(work)
+        submit(work, "levers")
 
     def restore():
         def work():
             sess.restore_levers()
             pending.set({})
-        submit(work)
+        submit(work, "levers")
 
     solara.Text(t(lang, "levers"), style="font-weight:bold;font-size:16px")
     solara.Text(t(lang, "levers_hint", year=sess.model.start_year), style="font-size:12px;color:#555")
     if sess.model.scenario_def.timeline:
         solara.Text(t(lang, "levers_timeline_hint"), style="font-size:12px;color:#555")
+    # policy timing: the values moved below apply from a chosen quarter on (and back from another), or to the whole run
+    with solara.Row(gap="4px"):
+        rv.Select(label=t(lang, "lever_from"), v_model=start.value, dense=True, class_="lever-from",
+                  on_v_model=lambda v: (start.set(v or ""), until.set("")),
+                  items=[{"text": t(lang, "lever_from_whole", year=first[0]), "value": ""}]
+                  + [{"text": quarter_label(y, q, lang), "value": f"{y}Q{q}"} for y, q in quarters[1:]])
+        if start.value:
+            after = [yq for yq in quarters if yq > parse_quarter(start.value)]
+            rv.Select(label=t(lang, "lever_until"), v_model=until.value, dense=True, class_="lever-until",
+                      on_v_model=lambda v: until.set(v or ""),
+                      items=[{"text": t(lang, "lever_until_none"), "value": ""}]
+                      + [{"text": quarter_label(y, q, lang), "value": f"{y}Q{q}"} for y, q in after])
     with solara.Row():
         solara.Button(t(lang, "run") + " ✓", on_click=apply, disabled=not pending.value, color="primary",
                       classes=["apply-levers"])
-        solara.Button(t(lang, "restore"), on_click=restore, disabled=not sess.overrides, text=True,
+        solara.Button(t(lang, "restore"), on_click=restore, disabled=not (sess.overrides or sess.timing), text=True,
                       classes=["restore-levers"])
+    if sess.timing:
+        solara.Text(t(lang, "timing_title"), style="font-size:12px;font-weight:bold;color:#6c3483")
+        for tl in sess.timing:
+            p = BY_NAME[tl.name]
+            line = t(lang, "timing_line", lever=p.zh if lang == "zh" else p.en,
+                     value=lever_value_text(p, tl.value, lang), start=quarter_label(*tl.start, lang))
+            if tl.end is not None:
+                line += t(lang, "timing_until", end=quarter_label(*tl.end, lang))
+            with solara.Row(gap="4px", style="align-items:center", classes=["timing-row"]):
+                solara.Text(line, style="font-size:12px;color:#6c3483", classes=["timing-line"])
+                solara.Button(t(lang, "timing_remove"), small=True, text=True, classes=[f"timing-remove-{tl.name}"],
+                              on_click=lambda n=tl.name: submit(lambda: sess.remove_timing(n), "levers"))
     for group in LEVER_GROUPS:
         g = GROUPS[group]
         solara.Text(f"{g.en} {g.zh}" if lang == "en" else g.zh,
@@ -202,27 +240,21 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
     # rebuilding a run can take seconds at a fine scale: the work is submitted, the page first shows progress
     def on_scenario(name):
         playing.set(False)
-        submit(lambda: sess.configure(scenario=name))
+        submit(lambda: sess.configure(scenario=name), "rebuild")
 
     def on_seed(v):
-        submit(lambda: sess.configure(seed=int(v)))
+        submit(lambda: sess.configure(seed=int(v)), "rebuild")
 
     def on_scale(v):
-        submit(lambda: sess.configure(scale=int(v)))
+        submit(lambda: sess.configure(scale=int(v)), "rebuild")
 
     def step(n):
-        def go():
-            try:
-                sess.step(n)
-                set_error(None)  # an error banner belongs to the action that failed, not to later steps
-                bump()
-            except ConfigError as exc:
-                set_error(str(exc))
-        return go
+        # queued like every change of the run: a click during a rebuild is honoured after it, never dropped
+        return lambda: submit(lambda: sess.step(n), "step", detail=f"+{n}")
 
     def reset():
         playing.set(False)
-        submit(sess.reset)
+        submit(sess.reset, "rebuild")
 
     solara.Text(t(lang, "run"), style="font-weight:bold;font-size:16px")
     def scen_title(name):
@@ -244,6 +276,13 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
         solara.InputInt(t(lang, "seed"), value=sess.seed, on_value=on_seed, continuous_update=False)
         solara.InputInt(t(lang, "scale"), value=sess.scale, on_value=on_scale, continuous_update=False)
     solara.Text(t(lang, "scale_hint", lo=APP_SCALE_LO, hi=APP_SCALE_HI), style="font-size:11px;color:#666")
+    PlayControls(lang, playing, step, reset, bump.progress.value)
+
+
+@solara.component
+def PlayControls(lang: str, playing, step, reset, progress: int):
+    """Play / Pause, Step, +1 year, Reset: re-rendered with the runner's state (``progress``), apart from the
+    scenario picker above them (which reads every scenario file)."""
     with solara.Row(gap="4px", style="flex-wrap:wrap"):
         if playing.value:
             solara.Button(t(lang, "pause"), icon_name="mdi-pause", on_click=lambda: playing.set(False),
@@ -319,7 +358,7 @@ def EnsembleControls(sess: Session, lang: str, bump, submit):
     solara.Text(t(lang, "ensemble"), style="font-weight:bold;margin-top:8px;color:#1a5276")
 
     def on_size(n):
-        submit(lambda: sess.set_seeds(int(n)))
+        submit(lambda: sess.set_seeds(int(n)), "seeds")
 
     solara.ToggleButtonsSingle(value=sess.n_seeds if sess.n_seeds in ENSEMBLE_SIZES else None, on_value=on_size,
                                classes=["ensemble-size"], children=[solara.Button(str(k), value=k) for k in ENSEMBLE_SIZES])
@@ -330,8 +369,43 @@ def EnsembleControls(sess: Session, lang: str, bump, submit):
     elif sess.n_seeds > 1 or sess.pins:
         behind = sess.members_behind()
         text = t(lang, "ensemble_behind", q=behind) if behind else t(lang, "ensemble_ready")
+        left = sess.background_left_s() if behind else None
+        if left:
+            text += " · " + t(lang, "ensemble_left", s=f"{left:.0f}")
         solara.HTML(tag="div", unsafe_innerHTML=escape(text), style="font-size:11px;color:#1a5276",
                     classes=["ensemble-state"], attributes={"data-behind": str(behind), "data-version": str(version)})
+
+
+@solara.component
+def SavedRuns(sess: Session, lang: str, bump, submit, pin_view):
+    """Any number of named runs kept in the tab (and its link), compared together on the charts."""
+    bump.config.value  # a run saved by a job shows when the job is done (the runner signals a change of settings)
+    name = solara.use_reactive("")
+    solara.Text(t(lang, "saved_runs"), style="font-weight:bold;margin-top:8px;color:#1a5276")
+    solara.Text(t(lang, "saved_hint"), style="font-size:11px;color:#666")
+    default = sess.default_name(t(lang, "saved_stem"))
+    with solara.Row(gap="4px", style="align-items:center"):
+        solara.InputText(t(lang, "saved_name"), value=name.value or default, on_value=name.set,
+                         continuous_update=True, classes=["saved-name"])
+        solara.Button(t(lang, "save_run"), classes=["btn-save-run"], outlined=True,
+                      on_click=lambda: (submit(lambda n=(name.value or default): sess.save_run(n), "save",
+                                               detail=name.value or default), name.set("")))
+    for i, (run, e) in enumerate(sess.saved.items()):
+        ref = run == sess.reference
+        with solara.Row(gap="2px", style="align-items:center;flex-wrap:wrap", classes=["saved-run"]):
+            solara.Text(("★ " if ref else "") + f"{run}: " + spec_text(lang, e.spec), classes=["saved-run-text"],
+                        style="font-size:11px" + (";font-weight:bold" if ref else ""))
+            if not ref:
+                solara.Button(t(lang, "saved_reference"), small=True, text=True, classes=[f"saved-ref-{i}"],
+                              on_click=lambda r=run: (sess.set_reference(r), bump.config_changed()))
+            solara.Button(t(lang, "saved_remove"), small=True, text=True, classes=[f"saved-remove-{i}"],
+                          on_click=lambda r=run: submit(lambda: sess.remove_run(r), "save"))
+    if sess.saved:
+        solara.Text(t(lang, "saved_view"), style="font-size:12px")
+        solara.ToggleButtonsSingle(value=pin_view.value if pin_view.value in SAVED_VIEWS else "off",
+                                   on_value=pin_view.set, classes=["saved-view"],
+                                   children=[solara.Button(t(lang, f"saved_view_{k}"), value=k, small=True)
+                                             for k in SAVED_VIEWS])
 
 
 @solara.component
@@ -342,10 +416,10 @@ def PinControls(sess: Session, lang: str, bump, submit, pin_view):
     solara.Text(t(lang, "pins_hint"), style="font-size:11px;color:#666")
     for slot in ("A", "B"):
         with solara.Row(gap="4px", style="align-items:center"):
-            solara.Button(t(lang, f"pin_{slot.lower()}"), on_click=lambda slot=slot: submit(lambda: sess.pin(slot)),
+            solara.Button(t(lang, f"pin_{slot.lower()}"), on_click=lambda slot=slot: submit(lambda: sess.pin(slot), "pin"),
                           small=True, classes=[f"btn-pin-{slot.lower()}"])
             if slot in sess.pins:
-                solara.Button(t(lang, "unpin"), on_click=lambda slot=slot: submit(lambda: sess.unpin(slot)),
+                solara.Button(t(lang, "unpin"), on_click=lambda slot=slot: submit(lambda: sess.unpin(slot), "pin"),
                               small=True, text=True, classes=[f"btn-unpin-{slot.lower()}"])
         spec = sess.pins.get(slot)
         solara.Text(f"{slot}: " + (spec_text(lang, spec.spec) if spec else t(lang, "pin_none")),
@@ -358,25 +432,6 @@ def PinControls(sess: Session, lang: str, bump, submit, pin_view):
 
 
 # ---------------------------------------------------------------------------- display
-def _series_by_city(df, col, lang, share=False):
-    """Steps x cities table of one column; the recorder writes one row per city per step, in city order."""
-    n = N_CITIES
-    cities = list(dict.fromkeys(df.city.iloc[:n]))
-    if len(df) % n == 0 and len(cities) == n and (df.city.to_numpy().reshape(-1, n) == cities).all():
-        piv = pd.DataFrame(df[col].to_numpy(dtype=float).reshape(-1, n), columns=cities,
-                           index=df.step.to_numpy()[::n])
-    else:
-        piv = df.pivot_table(index="step", columns="city", values=col, aggfunc="sum")
-    if share:
-        piv = piv.div(piv.sum(axis=1), axis=0)
-    return piv
-
-
-def _x_axis(df):
-    steps = df.drop_duplicates("step").sort_values("step")
-    return steps.step.tolist(), [y + (q - 1) / 4 for y, q in zip(steps.year, steps.quarter)]
-
-
 def spec_text(lang: str, spec) -> str:
     """A run in one line: scenario title, lever values set, seeds and scale, in the UI language."""
     scen = load(spec.scenario)
@@ -387,162 +442,6 @@ def spec_text(lang: str, spec) -> str:
              else ",".join(map(str, s)))
     return t(lang, "spec_line", title=title, levers=(f" [{lv}]" if lv else ""), seeds=seeds, n=len(s),
              scale=spec.scale)
-
-
-def chart_series(cf: pd.DataFrame, lang: str, m) -> dict[str, list[dict]]:
-    """Every chart's series of one run's city table: {chart id: [{label, color, dash, legend, values}]}, values as
-    numpy arrays over the table's quarters (the one place that says what each chart plots)."""
-    cities = m.cities
-
-    def by_city(col, share=False, dash=False, legend=True):
-        piv = _series_by_city(cf, col, lang, share)
-        return [{"label": city_name(lang, c), "values": piv[c].to_numpy(dtype=float), "color": draw.CITY_COLORS[c],
-                 "dash": dash, "legend": legend} for c in cities]
-
-    def from_frame(piv, dash=False, legend=True):
-        return [{"label": city_name(lang, c), "values": piv[c].to_numpy(dtype=float), "color": draw.CITY_COLORS[c],
-                 "dash": dash, "legend": legend} for c in cities]
-
-    tot = cf.groupby("step")[[f"firms_{s}" for s in m.sectors]].sum()
-    rd = _series_by_city(cf, "rd_q_100m_yuan", lang) / _series_by_city(cf, "gdp_q_100m_yuan", lang).replace(0, np.nan)
-    offer = _series_by_city(cf, "incentive_intensity", lang) * m.p["competition_incentive_scale"]
-    return {
-        "chart-gdp-share": by_city("gdp_q_100m_yuan", share=True),
-        "chart-pop-share": by_city("population_10k", share=True),
-        "chart-talent-share": by_city("talent_10k", share=True),
-        "chart-wages": by_city("wage_talent_yuan") + by_city("wage_ordinary_yuan", dash=True, legend=False),
-        "chart-firms": [{"label": sector_name(lang, s), "values": tot[f"firms_{s}"].to_numpy(dtype=float),
-                         "color": SECTOR_COLORS[i % len(SECTOR_COLORS)], "dash": False, "legend": True}
-                        for i, s in enumerate(m.sectors)],
-        "chart-tax": by_city("tax_after_sharing_q_100m_yuan"),
-        "chart-commuters": by_city("commuters_out_10k"),
-        "chart-rd": from_frame(rd),
-        "chart-gov-talent": by_city("talent_subsidy_yuan"),
-        "chart-gov-incentive": from_frame(offer) + by_city("land_release_share", dash=True, legend=False),
-        "chart-supply": by_city("inputs_from_cluster_q_100m_yuan")
-        + by_city("sales_to_other_cities_q_100m_yuan", dash=True, legend=False),
-    }
-
-
-CHART_PERCENT = {"chart-gdp-share", "chart-pop-share", "chart-talent-share", "chart-rd", "chart-gov-incentive"}
-
-
-def chart_titles(lang: str, start_year: int) -> dict[str, str]:
-    py = start_year
-    return {"chart-gdp-share": t(lang, "chart_gdp_share"), "chart-pop-share": t(lang, "chart_pop_share"),
-            "chart-talent-share": t(lang, "chart_talent_share"), "chart-wages": t(lang, "chart_wages", py=py),
-            "chart-firms": t(lang, "chart_firms"), "chart-tax": t(lang, "chart_tax", py=py),
-            "chart-commuters": t(lang, "chart_commuters"), "chart-rd": t(lang, "chart_rd"),
-            "chart-gov-talent": t(lang, "chart_gov_talent"), "chart-gov-incentive": t(lang, "chart_gov_incentive"),
-            "chart-supply": t(lang, "chart_supply", py=py)}
-
-
-def ensemble_series(frames: list[pd.DataFrame], lang: str, m) -> dict[str, list[dict]]:
-    """Each chart's series over seeds: the median as ``values`` with the band's bounds as ``lo`` / ``hi`` (a
-    single seed: its own values, no band); ``stack`` keeps every seed's values for paired differences."""
-    from ui.ensemble import band
-
-    per_seed = [chart_series(cf, lang, m) for cf in frames]
-    out = {}
-    for cid, series in per_seed[0].items():
-        merged = []
-        for k, s in enumerate(series):
-            stack = np.stack([ps[cid][k]["values"] for ps in per_seed])
-            d = dict(s, stack=stack)
-            if len(frames) > 1:
-                d["values"], d["lo"], d["hi"] = band(stack)
-            merged.append(d)
-        out[cid] = merged
-    return out
-
-
-def compare_series(a: dict, b: dict, diff: bool, paired: bool) -> dict[str, list[dict]]:
-    """Pinned runs: A's series solid and B's dashed, each with its band; or (``diff``) A minus B, paired seed by
-    seed when both have the same seeds (its band is the spread of the paired differences), else of the medians."""
-    from ui.ensemble import band
-
-    out = {}
-    for cid in a:
-        rows = []
-        for sa, sb in zip(a[cid], b[cid]):
-            if diff:
-                n = min(sa["stack"].shape[1], sb["stack"].shape[1])
-                if paired:
-                    d = sa["stack"][:, :n] - sb["stack"][:, :n]
-                    med, lo, hi = band(d) if d.shape[0] > 1 else (d[0], None, None)
-                else:
-                    med, lo, hi = sa["values"][:n] - sb["values"][:n], None, None
-                r = dict(sa, values=med)
-                r.pop("lo", None), r.pop("hi", None)
-                if lo is not None:
-                    r["lo"], r["hi"] = lo, hi
-                rows.append(r)
-            else:
-                if sa.get("dash"):  # second series of a chart (ordinary wages ...): A's only, to keep it legible
-                    rows.append(dict(sa))
-                    continue
-                rows.append(dict(sa, label=f"{sa['label']} A"))
-                rows.append(dict(sb, label=f"{sb['label']} B", dash=True))
-        out[cid] = rows
-    return out
-
-
-@solara.component
-def Charts(sess: Session, lang: str, version: int, pin_view: str):
-    """The charts: one run (minus the baseline twin when compared), an ensemble's median and band, or the two
-    pinned runs overlaid or as a difference (``pin_view``: "off", "overlay", "diff")."""
-    m = sess.model
-    titles = chart_titles(lang, m.start_year)
-    pair = sess.pair() if pin_view != "off" else None
-    note = None
-    if pin_view != "off" and pair is None:
-        solara.Text(t(lang, "pins_start_differ"), style="font-size:12px;color:#b03a2e", classes=["pins-waiting"])
-    if pair is not None:
-        (spec_a, fa), (spec_b, fb) = pair
-        # every seed of both runs must have reported: a paired difference of a partial ensemble would mislead
-        complete = len(fa) == len(spec_a.seeds) and len(fb) == len(spec_b.seeds)
-        n = min(len(fa[0]), len(fb[0])) if fa and fb and complete else 0
-        fa, fb = [f.iloc[:n] for f in fa], [f.iloc[:n] for f in fb]
-        if n == 0:
-            solara.Text(t(lang, "pins_waiting"), style="font-size:12px;color:#555", classes=["pins-waiting"])
-            return
-        sa, sb = ensemble_series(fa, lang, m), ensemble_series(fb, lang, m)
-        series = compare_series(sa, sb, pin_view == "diff", paired=sess.pair_same_seeds())
-        x_frame = fa[0]
-        suffix = t(lang, "pins_diff_suffix") if pin_view == "diff" else t(lang, "pins_overlay_suffix")
-        note = t(lang, "pins_note", a=spec_text(lang, spec_a), b=spec_text(lang, spec_b))
-        diff = pin_view == "diff"
-    else:
-        frames = sess.current_frames()
-        base = sess.base_cities() if sess.comparing and len(frames) == 1 else None
-        if sess.comparing and len(frames) > 1:  # the twin has one seed: an ensemble is compared through pins
-            solara.Text(t(lang, "compare_ensemble_note"), style="font-size:12px;color:#b03a2e",
-                        classes=["compare-ensemble-note"])
-        series = ensemble_series(frames, lang, m)
-        if base is not None:
-            bs = chart_series(base.iloc[:len(frames[0])], lang, m)
-            for cid, rows in series.items():
-                for r, b in zip(rows, bs[cid]):
-                    r["values"] = r["values"] - b["values"][:len(r["values"])]
-            note = t(lang, "compare_note")
-        elif len(frames) > 1:
-            note = t(lang, "ensemble_note", n=len(frames), lo=10, hi=90)
-        x_frame = frames[0]
-        suffix = t(lang, "diff_suffix") if base is not None else (
-            t(lang, "ensemble_suffix", n=len(frames)) if len(frames) > 1 else "")
-        diff = base is not None
-    steps, x = _x_axis(x_frame)
-    if note:
-        solara.Text(note, style="font-size:12px;color:#555", classes=["charts-note"])
-    with solara.Row(style="flex-wrap:wrap", gap="8px"):
-        for cid, rows in series.items():
-            rows = [{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items() if k != "stack"}
-                    for r in rows]
-            height = 230 + 12 * max(0, (sum(1 for d in rows if d.get("legend") is not False) - 3) // 3)
-            unit = ("pp" if diff else True) if cid in CHART_PERCENT else False  # a difference of shares is in pp
-            solara.HTML(tag="div", unsafe_innerHTML=draw.line_chart_svg(cid, titles[cid] + suffix, x, rows,
-                                                                        percent=unit, height=height, lang=lang),
-                        style="width:440px", attributes={"data-chart": cid})
 
 
 @solara.component
@@ -564,11 +463,30 @@ def MapView(sess: Session, lang: str, version: int, size_by):
     solara.HTML(tag="div", unsafe_innerHTML=svg, attributes={"id": "map-box"}, style="max-width:600px")
 
 
-def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, lang: str, start_year: int) -> str:
+def _over_seeds(lang: str, city: str, shares: dict | None, n: int, summary: RunSummary) -> str:
+    """One line under a card: how many of the ensemble's seeds give each verdict for the same years."""
+    if n <= 1 or not shares or city not in shares:
+        return ""
+    parts = [f'<span style="color:{VERDICT_COLORS[k]}" data-verdict="{k}" data-count="{round(shares[city].get(k, 0) * n)}">'
+             f'{escape(t(lang, k))} {round(shares[city].get(k, 0) * n)}/{n}</span>'
+             for k in ("siphon", "neutral", "spillover")]
+    head = t(lang, "verdict_over_seeds", n=n, first=summary.first_year, last=summary.last_year)
+    return (f'<div class="verdict-over-seeds" style="font-size:13px;margin-top:4px">{escape(head)}: '
+            + " · ".join(parts) + "</div>")
+
+
+def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, lang: str, start_year: int,
+                 seed: int | None = None, n_seeds: int = 1, shares: dict | None = None) -> str:
+    """The verdict cards of the run shown (seed ``seed``); with an ensemble, each card also gives the share of the
+    ``n_seeds`` seeds with each verdict over the same years (``shares``: city -> {verdict: share})."""
     if not isinstance(summary, RunSummary):  # none yet, or no complete statistical year
         return f'<div id="verdict-wait" style="color:#555">{escape(t(lang, "verdict_wait", year=start_year + 1))}</div>'
-    out = [f'<div style="font-size:12px;color:#555">{escape(t(lang, "years_covered", first=summary.first_year, last=summary.last_year))}</div>',
-           '<div style="display:flex;gap:12px;flex-wrap:wrap">']
+    out = [f'<div style="font-size:12px;color:#555">{escape(t(lang, "years_covered", first=summary.first_year, last=summary.last_year))}</div>']
+    if seed is not None:
+        note = t(lang, "verdict_seed_of", seed=seed, n=n_seeds) if n_seeds > 1 else t(lang, "verdict_seed", seed=seed)
+        out.append(f'<div class="verdict-seed" style="font-size:13px;color:#1a5276;margin:2px 0 4px">'
+                   f'{escape(note)}</div>')
+    out.append('<div style="display:flex;gap:12px;flex-wrap:wrap">')
     core = core_name(lang)
     for city in PERIPHERY_CITIES:
         c = summary.cities[city]
@@ -585,12 +503,12 @@ def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, la
             b = bc.verdict
             bv = (f'<div style="font-size:12px;color:#555">{escape(t(lang, "baseline_verdict"))}: '
                   f'<b style="color:{VERDICT_COLORS[b]}" class="base-verdict" data-verdict="{b}">{escape(t(lang, b))}</b>'
-                  f' ({bc.gdp_share_change_pp:+.2f} pp)</div>')
+                  f' ({bc.gdp_share_change_pp:+.2f} {escape(t(lang, "pp"))})</div>')
         out.append(f'<div class="verdict-card" id="verdict-{city}" data-verdict="{v}" '
                    f'style="border:2px solid {VERDICT_COLORS[v]};border-radius:6px;padding:8px;min-width:260px">'
                    f'<div style="font-size:16px;font-weight:bold">{escape(city_name(lang, city))}: '
                    f'<span style="color:{VERDICT_COLORS[v]}">{escape(t(lang, v))}</span></div>{bv}'
-                   + html_table(rows) + "</div>")
+                   + html_table(rows) + _over_seeds(lang, city, shares, n_seeds, summary) + "</div>")
     src = summary.people_sources_10k_per_year.get(CORE_CITY)
     if src:
         rows = [(place_name(lang, k), f"{v:+.2f}") for k, v in src.items()]
@@ -605,31 +523,30 @@ def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, la
         from model.measures import VERDICT_RULE
 
         rule = t(lang, "verdict_rule_text", thr=VERDICT_RULE["share_threshold_pp"], core=core)
-    out.append(f'<div style="font-size:11px;color:#666;margin-top:4px">{escape(t(lang, "verdict_rule"))}: '
-               f'{escape(rule)}</div>')
+    # the rule explains a "neutral" after a share change: legible, not small print
+    out.append(f'<div class="verdict-rule" style="font-size:13px;color:#333;margin-top:6px;padding:4px 6px;'
+               f'border-left:3px solid #7f8c8d;background:#f7f7f7">'
+               f'<b>{escape(t(lang, "verdict_rule"))}:</b> {escape(rule)}</div>')
     return "".join(out)
 
 
 @solara.component
 def VerdictPanel(sess: Session, lang: str, version: int):
-    """The summary measures take a few hundred ms once a year: computed in a thread, the last verdict shown meanwhile."""
+    """The verdict cards of the run shown, which seed that is, and the verdicts over the ensemble's seeds."""
+    # computed in the render, which runs in the tab's runner thread; Play computes it once a year before it signals
+    # (Session.prepare), so a quarter's render never waits for it. A thread of its own here competed with Play for
+    # the render (issue 27's freezes).
     m = sess.model
-    shown = solara.use_ref(None)
-
-    def compute():
-        return sess.summary(), (sess.base_summary() if sess.comparing else None)
-
-    res = solara.use_thread(compute, dependencies=[id(m), m.steps // 4, sess.comparing, id(sess.base)],
-                            intrusive_cancel=False)
-    if res.state == solara.ResultState.FINISHED:
-        shown.current = res.value
-    elif res.state == solara.ResultState.ERROR:
-        solara.Error(f"{t(lang, 'error')}: {res.error}")
-    summary, base = shown.current if shown.current is not None else (None, None)
-    busy = res.state in (solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
-    solara.Text(t(lang, "verdict") + (f"  ({t(lang, 'updating')})" if busy else ""),
-                style="font-weight:bold;font-size:16px", classes=["verdict-title"] + (["busy"] if busy else []))
-    html = verdict_html(summary, base, lang, m.start_year)
+    summary, base = sess.summary(), (sess.base_summary() if sess.comparing else None)
+    solara.Text(t(lang, "verdict"), style="font-weight:bold;font-size:16px", classes=["verdict-title"])
+    shares = None
+    if sess.n_seeds > 1 and isinstance(summary, RunSummary):
+        # the strip's last complete year, when every seed has reached it (else no line: a partial count misleads)
+        strip = sess.verdict_strip()
+        year = summary.last_year
+        if all(year in strip.get(c, {}) for c in PERIPHERY_CITIES) and sess.members_behind() == 0:
+            shares = {c: strip[c][year] for c in PERIPHERY_CITIES}
+    html = verdict_html(summary, base, lang, m.start_year, seed=sess.seed, n_seeds=sess.n_seeds, shares=shares)
     solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"id": "verdict-panel"})
 
 
@@ -637,7 +554,7 @@ def VerdictPanel(sess: Session, lang: str, version: int):
 def VerdictStrip(sess: Session, lang: str, version: int, pin_view: str):
     """The verdict each complete year would give, as shares of seeds: of this run's ensemble, or of A and B."""
     legend = {k: t(lang, k) for k in ("siphon", "neutral", "spillover")}
-    runs = [(None, sess.n_seeds)] if pin_view == "off" else [
+    runs = [(None, sess.n_seeds)] if pin_view not in ("overlay", "diff") else [
         ("A", len(sess.pins["A"].spec.seeds)),
         ("B", len(sess.pins["B"].spec.seeds)) if "B" in sess.pins else (None, sess.n_seeds)]
     for slot, n in runs:
@@ -816,12 +733,14 @@ def Export(sess: Session, lang: str, version: int):
     solara.Text(t(lang, "export_hint"), style="font-size:12px;color:#555")
     tag = sess.export_tag()  # not the quarter: a step need not re-render this
     with solara.Row(style="flex-wrap:wrap"):
-        for which in ("cities", "flows", "annual"):
+        for which in EXPORT_TABLES:  # the table's name in the page's language, then its file (the same in both)
+            name = t(lang, f"export_{which}")
             solara.FileDownload(lambda which=which: sess.export_csv(which), filename=f"czt_{which}_{tag}.csv",
-                                label=f"{which}.csv")
+                                label=f"{name} · {which}.csv")
             solara.FileDownload(lambda which=which: sess.export_parquet(which), filename=f"czt_{which}_{tag}.parquet",
-                                label=f"{which}.parquet")
-        solara.FileDownload(sess.export_settings, filename=f"czt_settings_{tag}.json", label="settings.json")
+                                label=f"{name} · {which}.parquet")
+        solara.FileDownload(sess.export_settings, filename=f"czt_settings_{tag}.json",
+                            label=f"{t(lang, 'export_settings')} · settings.json")
     # the run, its configuration, its twin and a sweep folder for the report: built when clicked (seconds)
     with solara.FileDownload(lambda: bundle.build(sess), filename=f"czt_bundle_{tag}.zip"):
         solara.Button(t(lang, "export_bundle"), icon_name="mdi-folder-zip-outline", classes=["btn-bundle"],
@@ -847,6 +766,20 @@ class Bumper:
         self.version = solara.Reactive(0)
         self.config = solara.Reactive(0)
         self.policy = solara.Reactive(0)
+        self.progress = solara.Reactive(0)  # the runner's state: job, progress, queue, Play
+        self._jobs_seen = 0
+
+    def progressed(self):
+        self.progress.value += 1
+
+    def runner_signal(self):
+        """The runner's signal (ui/runner.py): after a job, settings may have changed; during Play, results only."""
+        jobs = self.sess.runner.done_jobs
+        if jobs != self._jobs_seen:
+            self._jobs_seen = jobs
+            self.config_changed()
+        else:
+            self()
 
     def __call__(self):
         self.version.value += 1
@@ -871,7 +804,6 @@ def Page():
     lang = solara.use_reactive("en")
     sess: Session = solara.use_memo(lambda: Session(scale=initial_scale()), [])
     error = solara.use_reactive(None)
-    playing = solara.use_reactive(False)
     size_by = solara.use_reactive("gdp")
     compare = solara.use_reactive(False)
     pin_view = solara.use_reactive("off")
@@ -879,10 +811,8 @@ def Page():
     # one object for the page's lifetime: components that read bump.version re-render after every step, those that
     # read bump.config only when settings change; the page itself reads neither, so a step does not re-render it
     bump = solara.use_memo(lambda: Bumper(sess), [])
-    sess.on_update = bump  # the background ensembles signal new results
-    solara.use_effect(lambda: sess.close, [])  # the tab's end stops its worker processes
-    _use_play_loop(sess, bump, playing)
-    job, submit = _use_jobs(bump, error, lang)
+    playing, submit = _use_runner(sess, bump, error, lang)
+    solara.use_effect(lambda: sess.close, [])  # the tab's end stops its runner and its worker processes
 
     def on_compare(v):
         compare.set(v)
@@ -891,18 +821,30 @@ def Page():
 
     L = lang.value
     solara.Title("CZT-Sim")
-    UrlState(sess, bump, lang, playing, pin_view, submit, error.set, busy=job.value is not None)
+    UrlState(sess, bump, lang, playing, pin_view, submit, error.set)
     with solara.Column(style="padding:8px 16px", gap="8px"):
-        _page_header(sess, lang, error.value, building=job.value is not None)
+        _page_header(sess, lang, error.value)
+        JobProgress(sess, L, bump.progress.value)
         with solara.Row(gap="16px", style="align-items:flex-start"):
-            with solara.Column(style="width:340px;min-width:340px;max-height:1400px;overflow-y:auto", gap="4px"):
+            # no scroll box of its own: the levers scroll with the page (a 1,400 px box held about 5,900 px of them)
+            with solara.Column(style="width:340px;min-width:340px", gap="4px"):
                 RunControls(sess, L, bump, error.set, playing, submit)
                 PolicyTimeline(sess, L, bump)
                 CompareSwitch(sess, L, bump, compare.value, on_compare)
                 EnsembleControls(sess, L, bump, submit)
                 PinControls(sess, L, bump, submit, pin_view)
+                SavedRuns(sess, L, bump, submit, pin_view)
                 LeverControls(sess, L, bump, submit)
-            Results(sess, L, bump, size_by, pin_view.value if "A" in sess.pins else "off")
+            Results(sess, L, bump, size_by, charts_view(sess, pin_view.value))
+
+
+def charts_view(sess: Session, view: str) -> str:
+    """What the charts can show now: a pinned view needs pin A, a saved runs' view a saved run."""
+    if view in ("overlay", "diff"):
+        return view if "A" in sess.pins else "off"
+    if view in ("runs", "runs_diff"):
+        return view if sess.saved else "off"
+    return "off"
 
 
 @solara.component_vue("url_sync.vue")
@@ -911,7 +853,7 @@ def UrlSync(query: str):
 
 
 @solara.component
-def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, busy: bool):
+def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error):
     """The view in the URL: the link a tab was opened with is rebuilt once; from then on, while not playing and
     with no rebuild pending, the address bar shows the current state (ui/urlstate.py)."""
     from ui import urlstate
@@ -919,6 +861,8 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, bu
     router = solara.use_router()
     version = bump.version.value
     bump.config.value
+    bump.progress.value  # the link is written again once the runner is idle
+    busy = sess.runner.busy
     restored = solara.use_ref(False)
     shown = solara.use_ref(None)
 
@@ -944,59 +888,84 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, bu
         def work():
             urlstate.apply(sess, state)
             pin_view.set(state.get("view", "off"))
-        submit(work)
+        submit(work, "link")
 
     solara.use_effect(restore, [])
     if restored.current and not busy and not playing.value:
-        shown.current = urlstate.encode(sess, pin_view.value, lang.value)
+        # the saved runs' views are not link values (ui/urlstate.VIEWS): such a link opens on this run
+        shown.current = urlstate.encode(sess, pin_view.value if pin_view.value in urlstate.VIEWS else "off",
+                                        lang.value)
     UrlSync(query=shown.current if shown.current is not None else (router.search or ""))
     del version  # read so that a step re-renders this component (and only it) with the new quarter
 
 
-def _use_play_loop(sess: Session, bump: Bumper, playing) -> None:
-    """While ``playing``, a thread steps the model a quarter at a time (until the end year) and signals each step."""
-    def play_loop(cancel):
-        while playing.value and not cancel.is_set():
-            if sess.at_end:
-                playing.set(False)
-                break
-            sess.step(1)
-            bump()
-            time.sleep(0.05)
+class Playing:
+    """Play as the controls see it (``value``, ``set``): the tab's runner plays (ui/runner.py)."""
 
-    solara.use_thread(play_loop, dependencies=[playing.value])
+    def __init__(self, sess: Session):
+        self.sess = sess
 
+    @property
+    def value(self) -> bool:
+        return self.sess.runner.playing
 
-def _use_jobs(bump: Bumper, error, lang):
-    """A rebuild (new scenario, seed, scale, levers, reset) is a job: ``submit(fn)`` makes this render show a progress
-    bar and the effect after it does the work, so a long build never looks like a frozen page. A ConfigError goes
-    to ``error``; any other failure too, as the one-line banner of :func:`view_failure` (``lang``: its language).
-    Returns the pending job (or None) and ``submit``."""
-    job = solara.use_reactive(None)
-
-    def submit(fn):
-        job.set((time.monotonic(), fn))
-
-    def run_job():
-        current = job.value
-        if current is None:
-            return
-        try:
-            current[1]()
-            error.set(None)
-        except ConfigError as exc:
-            error.set(str(exc))
-        except Exception as exc:  # noqa: BLE001 - the banner, not a traceback in place of the page
-            error.set(view_failure(lang.value, exc))
-        if job.value is current:  # a job submitted meanwhile (a second click) is kept, and runs next
-            job.set(None)
-        bump.config_changed()
-
-    solara.use_effect(run_job, [job.value])
-    return job, submit
+    def set(self, on: bool) -> None:
+        if on:
+            self.sess.runner.play()
+        else:
+            self.sess.runner.pause()
 
 
-def _page_header(sess: Session, lang, error: str | None, building: bool) -> None:
+def _use_runner(sess: Session, bump: Bumper, error, lang):
+    """Connect the tab's runner to the page: it signals results (``bump``), its state (``bump.progress``) and a
+    job's error (one line in ``error``); background seeds only poke it, so the page is re-rendered by one thread.
+    Returns Play and ``submit(fn, what)``: a click queues ``fn`` (run once, in order) and returns at once."""
+    r = sess.runner
+
+    def on_error(exc):
+        if exc is None:
+            if error.value is not None:
+                error.set(None)  # an error banner belongs to the action that failed, not to later ones
+        else:
+            # an unforeseen failure: the one-line banner, never its message or a server path (logged once)
+            error.set(str(exc) if isinstance(exc, ConfigError) else view_failure(lang.value, exc))
+
+    r.signal, r.progress_signal, r.error = bump.runner_signal, bump.progressed, on_error
+    sess.on_update = r.poke
+    playing = solara.use_memo(lambda: Playing(sess), [])
+
+    def submit(fn, what: str = "rebuild", detail: str = ""):
+        r.submit(what, lambda progress: fn(), detail)
+
+    return playing, submit
+
+
+@solara.component
+def JobProgress(sess: Session, lang: str, version: int):
+    """What the runner is doing: the job under way with its progress and time left, and the clicks waiting."""
+    st = sess.runner.status()
+    cur = st["running"]
+    if cur is None and not st["queued"]:
+        return
+    with solara.Column(gap="2px", classes=["job-progress"]):
+        if cur is not None:
+            what = t(lang, f"job_{cur['what']}")
+            text = what + "…"
+            if cur["total"]:
+                text = t(lang, "job_progress", what=what, done=cur["done"], total=cur["total"])
+                solara.ProgressLinear(value=100 * cur["done"] / cur["total"])
+            else:
+                solara.ProgressLinear(True)
+            if cur["left"] is not None:
+                text += " · " + t(lang, "job_left", s=f"{cur['left']:.0f}")
+            solara.Text(text, classes=["job-running"], style="font-size:13px;color:#1a5276")
+        if st["queued"]:
+            solara.Text(t(lang, "job_queued", jobs=", ".join(t(lang, f"job_{w}") + (f" ({d})" if d else "")
+                                                        for w, d in st["queued"])),
+                        classes=["job-queued"], style="font-size:12px;color:#555")
+
+
+def _page_header(sess: Session, lang, error: str | None) -> None:
     """Title with the language switch, subtitle, the last error and, while a run is rebuilt, progress."""
     L = lang.value
     with solara.Row(style="align-items:center"):
@@ -1007,15 +976,15 @@ def _page_header(sess: Session, lang, error: str | None, building: bool) -> None
     if error:
         kept = t(L, "error_kept", scenario=sess.scenario, seed=sess.seed, scale=sess.scale)
         solara.Error(f"{t(L, 'error')}: {error} {kept}", classes=["app-error"])
-    if building:
-        solara.ProgressLinear(True)
-        solara.Info(t(L, "building"), classes=["building-note"])
 
 
 @solara.component
 def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
     """Everything that changes with each step; the only part of the page re-rendered by a step."""
     version = bump.version.value
+    signalled = sess.runner.signalled
+    # the runner's Play waits for this before the next quarter: the page shows every quarter it passes
+    solara.use_effect(lambda: sess.runner.mark_shown(signalled), [signalled, version])
     with solara.Column(gap="12px", style="flex:1"):
         StatusLine(sess, lang, version)
         with solara.Row(gap="16px", style="align-items:flex-start;flex-wrap:wrap"):
@@ -1028,6 +997,6 @@ def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
         solara.Text(t(lang, "charts"), style="font-weight:bold;font-size:16px")
         solara.Text(t(lang, "money_note", year=sess.model.start_year), style="font-size:11px;color:#666",
                     classes=["money-note"])
-        Charts(sess, lang, version, pin_view)
+        Charts(sess, lang, version, pin_view, spec_text)
         PlanTargets(sess, lang, version)
         Export(sess, lang, bump.config.value)

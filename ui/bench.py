@@ -1,5 +1,8 @@
 """Time one step + redraw of the app, in-process (no browser): ``python -m ui.bench [scale] [steps]``;
-time an ensemble: ``python -m ui.bench ensemble [seeds] [years] [scale]`` (default 8 seeds, 4 years, scale 500).
+time an ensemble: ``python -m ui.bench ensemble [seeds] [years] [scale]`` (default 8 seeds, 4 years, scale 500);
+time a shared link rebuilt with every seed: ``python -m ui.bench link [seeds] [year] [scale]`` (default 8 seeds to
+2030 Q1 at scale 500; issue 27's target 15 s on 2 cores); time a lever change re-run to the quarter reached:
+``python -m ui.bench lever [year] [scale]`` (default 2030 Q1 at scale 500; target 3 s).
 
 Prints the model step alone and the step with the page's re-render (map, charts, verdict, inspector), as
 medians over ``steps`` quarters after a warm-up year. The browser adds the transfer and the DOM update on top:
@@ -19,9 +22,19 @@ def main(scale: int = 500, steps: int = 12) -> None:
     import ipyvuetify as v
     import solara
 
-    from ui.app import Page
+    import ui.app
+    from ui.session import Session
 
-    _, rc = solara.render(Page(), handle_error=False)
+    made = []
+
+    class Recorded(Session):  # the page's session, to wait for its runner
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            made.append(self)
+
+    ui.app.Session = Recorded
+    _, rc = solara.render(ui.app.Page(), handle_error=False)
+    runner = made[0].runner
 
     def button(cls):
         return next(w for w in rc.find(v.Btn).widgets if cls in (w.class_ or "").split())
@@ -32,7 +45,8 @@ def main(scale: int = 500, steps: int = 12) -> None:
     for _ in range(steps):
         t0 = time.perf_counter()
         button("btn-step").click()
-        while rc.thread_lock.locked() or rc._rerender_needed:  # a render left to the verdict thread
+        time.sleep(0.001)
+        while runner.busy or rc.thread_lock.locked() or rc._rerender_needed:  # the runner steps and renders
             time.sleep(0.001)
         totals.append(time.perf_counter() - t0)
     from model import CZTModel
@@ -95,8 +109,50 @@ def ensemble(seeds: int = 8, years: int = 4, scale: int = 500, workers: int = 2)
           f"{statistics.median(app_years):.2f} s (median of {years})")
 
 
+def link(seeds: int = 8, year: int = 2030, scale: int = 500) -> None:
+    """Wall time for a fresh tab to rebuild a shared link with ``seeds`` seeds to ``year`` Q1 until every seed has
+    reached it (as the app does: urlstate.apply, then the background seeds catch up)."""
+    from ui import urlstate
+    from ui.session import Session
+
+    sess = Session(seed=7, scale=scale)
+    try:
+        t0 = time.perf_counter()
+        urlstate.apply(sess, urlstate.decode(f"scenario=baseline&seed=7&scale={scale}&seeds={seeds}&q={year}Q1"))
+        shown = time.perf_counter() - t0
+        sess.sync_ensembles(timeout=600)
+        total = time.perf_counter() - t0
+    finally:
+        sess.close()
+    print(f"link with {seeds} seeds to {year} Q1 at scale {scale}: the run shown after {shown:.1f} s, every seed "
+          f"after {total:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+def lever(year: int = 2030, scale: int = 500) -> None:
+    """Wall time of a lever change re-run from the start year to ``year`` Q1 with one seed (the app's rebuild)."""
+    from ui.session import Session
+
+    sess = Session(seed=7, scale=scale)
+    try:
+        sess.step(4 * (year - sess.model.start_year))
+        times = []
+        for v in (15.0, 30.0, 15.0):
+            t0 = time.perf_counter()
+            sess.set_levers({"commute_minutes_cs_xt": v})
+            times.append(time.perf_counter() - t0)
+    finally:
+        sess.close()
+    print(f"lever change re-run to {year} Q1 at scale {scale}: median {statistics.median(times):.2f} s "
+          f"(of {len(times)}; max {max(times):.2f} s); load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores")
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["ensemble"]:
         ensemble(*(int(a) for a in sys.argv[2:5]))
+    elif sys.argv[1:2] == ["link"]:
+        link(*(int(a) for a in sys.argv[2:5]))
+    elif sys.argv[1:2] == ["lever"]:
+        lever(*(int(a) for a in sys.argv[2:4]))
     else:
         main(*(int(a) for a in sys.argv[1:3]))

@@ -46,11 +46,22 @@ def _toml_value(v: Any) -> str:
     return repr(v)
 
 
-def scenario_toml(scenario: str, levers: dict[str, Any]) -> str:
-    """The run as a scenario file: the app's scenario with the lever values set in the app."""
+def scenario_toml(scenario: str, levers: dict[str, Any], timing: tuple = ()) -> str:
+    """The run as a scenario file: the app's scenario with the lever values set in the app, and the levers set
+    from a later quarter (ui.timing) as its ``[[timeline]]`` entries, in the order the run applies them."""
+    from model.scenarios import load
+    from ui.timing import with_timing
+
     lines = ['name = "app-run"', f'title = {json.dumps(f"App run: {scenario} with the levers set in the app")}',
              f'extends = "{scenario}"', "", "[params]"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in sorted(levers.items())]
+    own = load(scenario).timeline
+    for e in with_timing(scenario, levers, tuple(timing)).timeline:
+        if e in own:
+            continue
+        params = ", ".join(f"{k} = {_toml_value(v)}" for k, v in e.params.items())
+        lines += ["", "[[timeline]]", f"year = {e.year}", f"quarter = {e.quarter}", f"note = {json.dumps(e.note)}",
+                  f"note_zh = {json.dumps(e.note_zh, ensure_ascii=False)}", f"params = {{ {params} }}"]
     return "\n".join(lines) + "\n"
 
 
@@ -136,13 +147,16 @@ def build(sess) -> bytes:
         twin_model = base if base is not None and base.steps == steps else None
         twin_frames = _frames(twin_model) if twin_model is not None else None
         has_twin = not (spec.scenario == TWIN and not spec.overrides) and m.start_year == sess.base_start_year
-        ensembles = _held([e for e in [sess.ens, *sess.pins.values()] if e is not None], spec)
+        ensembles = _held([e for e in [sess.ens, *sess.saved.values()] if e is not None], spec)
+        saved = {name: e.spec.to_dict() for name, e in sess.saved.items()}
+        reference = sess.reference
     last_year = m.start_year + steps // 4 - 1  # the last complete year
     config = {
         "run": spec.to_dict(), "levers_now": settings["levers_now"], "start_year": m.start_year,
         "quarters_simulated": steps, "last_complete_year": last_year if steps >= 4 else None,
         "twin": {"scenario": TWIN, "levers": {}, "scale": spec.scale, "seeds": list(spec.seeds)} if has_twin else None,
         "pins": {k: e.spec.to_dict() for k, e in sorted(sess.pins.items())},
+        "saved_runs": saved, "reference": reference,  # every named run kept in the tab (pins A and B among them)
         "code_version": code_version(), "platform": platform.record(),
         "read_with": "python -m experiments report sweep --out report (after unzipping)",
     }
@@ -161,7 +175,7 @@ def build(sess) -> bytes:
             sw = root / "sweep-spec"
             sw.mkdir()
             scen_file = sw / "app-run.toml"
-            scen_file.write_text(scenario_toml(spec.scenario, spec.levers), encoding="utf-8")
+            scen_file.write_text(scenario_toml(spec.scenario, spec.levers, spec.timing), encoding="utf-8")
             sweep_file = sw / "sweep.toml"
             # the scenario by its name beside the sweep file: spec.json records that name, found inside sweep/
             sweep_file.write_text(sweep_toml(scen_file.name, list(spec.seeds), last_year, spec.scale, has_twin),

@@ -1,4 +1,4 @@
-"""SVG drawings made by the app itself: the cluster map and small line charts.
+"""SVG drawings made by the app itself: the cluster map and the verdict strip (the charts are ECharts: ui/chartpanel.py).
 
 Pure functions of plain data (no Solara, no model; city names and order from ``model.identity``), so they are fast (a few ms) and easy to test.
 Every element carries a ``data-*`` attribute or an id that the browser test can look for.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -76,6 +75,7 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
     pos = {c["name"]: _xy(c["lat"], c["lon"]) for c in cities}
     radius = {c["name"]: 6 + 44 * math.sqrt(c[size_by] / total) for c in cities}
     between, outside = _sum_flows(flows, pos)
+    names = {c["name"]: c.get("label", c["name"]) for c in cities}  # display names for the tooltips
     gmax: dict[str, float] = {}  # largest arrow of each group, for the widths and the legend
     for (g, _, _), v in between.items():
         gmax[g] = max(gmax.get(g, 0.0), v)
@@ -86,8 +86,8 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
            _arrow_markers(), f'<clipPath id="map-frame"><rect x="0" y="0" width="{MAP_W}" height="{MAP_H}"/></clipPath>',
            f'<g clip-path="url(#map-frame)">{_boundaries()}{_river()}</g>', _green_heart(labels.get("green_heart", "")),
            _city_circles(cities, pos, radius, total, size_by),
-           _flow_arrows(between, pos, radius, gmax, labels),
-           _outside_arrows(outside, pos, radius, labels.get("legend_outside", "")),
+           _flow_arrows(between, pos, radius, gmax, labels, names),
+           _outside_arrows(outside, pos, radius, labels.get("legend_outside", ""), names),
            _park_marks(parks, pos), _green_heart_label(labels.get("green_heart", "")),
            _city_labels(cities, pos, total, size_by), _scale_bar(),
            _map_legend(labels, gmax), "</svg>"]
@@ -202,8 +202,9 @@ def _sum_flows(flows, pos) -> tuple[dict[tuple[str, str, str], float], dict[tupl
     return between, outside
 
 
-def _flow_arrows(between, pos, radius, gmax, labels) -> str:
-    """Curved arrows between cities, from circle edge to circle edge, width by the group's largest flow."""
+def _flow_arrows(between, pos, radius, gmax, labels, names) -> str:
+    """Curved arrows between cities, from circle edge to circle edge, width by the group's largest flow; the
+    tooltips name the cities in the page's language (``names``)."""
     out = []
     for (g, o, d), v in sorted(between.items()):
         if v <= 0:
@@ -224,11 +225,12 @@ def _flow_arrows(between, pos, radius, gmax, labels) -> str:
         out.append(f'<path class="flow" data-kind="{g}" data-origin="{o}" data-destination="{d}" data-count="{v:.0f}" '
                    f'd="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{col}" '
                    f'stroke-opacity="0.8" stroke-width="{w:.2f}" marker-end="url(#arr-{g})">'
-                   f'<title>{escape(labels.get("legend_" + g, g))}: {o} → {d}: {v:,.0f}</title></path>')
+                   f'<title>{escape(labels.get("legend_" + g, g))}: {escape(names.get(o, o))} → '
+                   f'{escape(names.get(d, d))}: {v:,.0f}</title></path>')
     return "".join(out)
 
 
-def _outside_arrows(outside, pos, radius, label: str) -> str:
+def _outside_arrows(outside, pos, radius, label: str, names) -> str:
     """Migration from and to outside the cluster: short arrows pointing away from the cluster's centre."""
     if not outside:
         return ""
@@ -252,7 +254,8 @@ def _outside_arrows(outside, pos, radius, label: str) -> str:
                    f'd="M{sx:.1f},{sy:.1f} L{ex:.1f},{ey:.1f}" stroke="{col}" stroke-opacity="0.8" '
                    f'stroke-width="{w:.2f}" stroke-dasharray="{"none" if way == "in" else "4 2"}" '
                    f'marker-end="url(#arr-outside)"><title>{escape(label)}: '
-                   f'{way} {c}: {v:,.0f}</title></path>')
+                   + (f'→ {escape(names.get(c, c))}' if way == "in" else f'{escape(names.get(c, c))} →')
+                   + f': {v:,.0f}</title></path>')
     return "".join(out)
 
 
@@ -325,164 +328,6 @@ def _map_legend(labels, gmax) -> str:
 def text_width(text: str, size: float) -> float:
     """Rough rendered width in px: CJK and full-width characters are about 1 em, others about 0.56 em."""
     return size * sum(1.0 if ord(ch) > 0x2e7f else 0.56 for ch in text)
-
-
-def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
-    if not math.isfinite(lo) or not math.isfinite(hi):
-        return [0.0]
-    if hi <= lo:
-        hi = lo + (abs(lo) * 0.1 or 1.0)
-    raw = (hi - lo) / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=10 * mag)
-    start = math.floor(lo / step) * step
-    ticks, v = [], start
-    while v <= hi + step * 0.5 and len(ticks) < 12:
-        ticks.append(round(v, 12))
-        v += step
-    return ticks
-
-
-@dataclass(frozen=True)
-class _Plot:
-    """The plot area of a chart (margins left and top, width, height) and the data ranges it shows."""
-
-    ml: float
-    mt: float
-    pw: float
-    ph: float
-    x0: float
-    x1: float
-    lo: float
-    hi: float
-
-    def px(self, v: float) -> float:
-        return self.ml + (v - self.x0) / (self.x1 - self.x0) * self.pw
-
-    def py(self, v: float) -> float:
-        return self.mt + (self.hi - v) / (self.hi - self.lo) * self.ph
-
-
-def line_chart_svg(chart_id: str, title: str, x: Sequence[float], series: Sequence[dict], percent: bool | str = False,
-                   width: int = 430, height: int = 230, lang: str = "en") -> str:
-    """A line chart. series: dicts with label, values (same length as x), color, dash (bool). ``percent``: values
-    are shares, labelled in % (True) or, for differences of shares, in percentage points ("pp")."""
-    ml, mr, mt, mb = 52, 10, 24, 44
-    vals = [v for s in series for k in ("values", "lo", "hi") for v in (s.get(k) or []) if v is not None
-            and math.isfinite(v)]
-    tsize = min(12.0, (width - 12) / max(text_width(title, 1.0), 1.0))
-    out = [f'<svg class="chart" id="{chart_id}" data-points="{len(x)}" xmlns="http://www.w3.org/2000/svg" '
-           f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;font-family:sans-serif">',
-           f'<text x="6" y="15" font-size="{tsize:.1f}" font-weight="bold" fill="#222">{escape(title)}</text>']
-    if not vals or len(x) == 0:
-        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="11" fill="#888">–</text></svg>')
-        return "".join(out)
-    lo, hi, ticks = _value_range(vals, percent)
-    plot = _Plot(ml, mt, width - ml - mr, height - mt - mb, *_year_range(x), lo, hi)
-    out += [_value_grid(plot, ticks, percent, lang), _year_ticks(plot),
-            f'<rect x="{ml}" y="{mt}" width="{plot.pw}" height="{plot.ph}" fill="none" stroke="#bbb"/>',
-            _bands(plot, x, series), _series_lines(plot, x, series), _chart_legend(plot, series, width), "</svg>"]
-    return "".join(out)
-
-
-def _value_range(vals: list[float], percent: bool | str = False) -> tuple[float, float, list[float]]:
-    """The value axis: its bottom and top (widened if all values are equal, and to the outer ticks) and ticks."""
-    lo, hi = min(vals), max(vals)
-    if hi - lo < 1e-12:
-        pad = abs(hi) * 0.05 or (0.005 if percent else 1.0)  # a zero difference of shares: +-0.5 pp
-        lo, hi = lo - pad, hi + pad
-    ticks = _nice_ticks(lo, hi)
-    return min(lo, ticks[0]), max(hi, ticks[-1]), ticks
-
-
-def _year_range(x: Sequence[float]) -> tuple[float, float]:
-    """The time axis: first and last point, widened by a quarter each way for a single point in time."""
-    x0, x1 = min(x), max(x)
-    if x1 - x0 < 1e-9:
-        x0, x1 = x0 - 0.25, x1 + 0.25
-    return x0, x1
-
-
-def _value_grid(plot: _Plot, ticks: list[float], percent: bool | str, lang: str = "en") -> str:
-    """Horizontal grid lines with their labels, and the zero line when zero is inside the range."""
-    out = []
-    for tv in ticks:
-        yy = plot.py(tv)
-        pp = "百分点" if lang == "zh" else " pp"
-        lab = f"{tv * 100:+.1f}{pp}" if percent == "pp" else f"{tv * 100:.1f}%" if percent else _fmt(tv, lang)
-        out.append(f'<line x1="{plot.ml}" y1="{yy:.1f}" x2="{plot.ml + plot.pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>'
-                   f'<text x="{plot.ml - 4}" y="{yy + 3:.1f}" text-anchor="end" font-size="10" fill="#555">{lab}</text>')
-    if plot.lo < 0 < plot.hi:
-        out.append(f'<line x1="{plot.ml}" y1="{plot.py(0):.1f}" x2="{plot.ml + plot.pw}" y2="{plot.py(0):.1f}" stroke="#999"/>')
-    return "".join(out)
-
-
-def _year_ticks(plot: _Plot) -> str:
-    """A tick and label at whole years, at most about eight of them."""
-    bottom = plot.mt + plot.ph
-    years = range(math.ceil(plot.x0), math.floor(plot.x1) + 1)
-    every = max(1, math.ceil(len(years) / 8))
-    out = []
-    for i, yr in enumerate(years):
-        if i % every:
-            continue
-        xx = plot.px(yr)
-        out.append(f'<line x1="{xx:.1f}" y1="{bottom}" x2="{xx:.1f}" y2="{bottom + 4}" stroke="#555"/>'
-                   f'<text x="{xx:.1f}" y="{bottom + 15}" text-anchor="middle" font-size="10" fill="#555">{yr}</text>')
-    return "".join(out)
-
-
-def _bands(plot: _Plot, x: Sequence[float], series: Sequence[dict]) -> str:
-    """A translucent band between each series' ``lo`` and ``hi`` (an ensemble's spread across seeds)."""
-    out = []
-    for s in series:
-        lo, hi = s.get("lo"), s.get("hi")
-        if lo is None or hi is None:
-            continue
-        pts = [(a, b, c) for a, b, c in zip(x, lo, hi) if b is not None and c is not None
-               and math.isfinite(b) and math.isfinite(c)]
-        if len(pts) < 2:
-            continue
-        top = " ".join(f"{plot.px(a):.1f},{plot.py(c):.1f}" for a, _, c in pts)
-        bottom = " ".join(f"{plot.px(a):.1f},{plot.py(b):.1f}" for a, b, _ in reversed(pts))
-        op = "0.10" if s.get("dash") else "0.18"
-        out.append(f'<polygon class="band" points="{top} {bottom}" fill="{s["color"]}" fill-opacity="{op}" '
-                   'stroke="none"/>')
-    return "".join(out)
-
-
-def _series_lines(plot: _Plot, x: Sequence[float], series: Sequence[dict]) -> str:
-    """One polyline per series through its finite values (a dot if it has one)."""
-    out = []
-    for s in series:
-        pts = [(plot.px(a), plot.py(b)) for a, b in zip(x, s["values"]) if b is not None and math.isfinite(b)]
-        if not pts:
-            continue
-        dash = ' stroke-dasharray="5 3"' if s.get("dash") else ""
-        if len(pts) == 1:
-            out.append(f'<circle cx="{pts[0][0]:.1f}" cy="{pts[0][1]:.1f}" r="2.5" fill="{s["color"]}"/>')
-        else:
-            d = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
-            out.append(f'<polyline class="series" data-label="{escape(s["label"])}" points="{d}" fill="none" '
-                       f'stroke="{s["color"]}" stroke-width="1.8"{dash}/>')
-    return "".join(out)
-
-
-def _chart_legend(plot: _Plot, series: Sequence[dict], width: int) -> str:
-    """The legend below the plot, wrapped to the chart's width; series with ``legend: False`` are left out."""
-    lx, ly = plot.ml, plot.mt + plot.ph + 30
-    out = []
-    for s in series:
-        if s.get("legend") is False:
-            continue
-        w = 22 + text_width(s["label"], 10)
-        if lx + w > width:
-            lx, ly = plot.ml, ly + 12
-        dash = ' stroke-dasharray="5 3"' if s.get("dash") else ""
-        out.append(f'<line x1="{lx}" y1="{ly - 3}" x2="{lx + 12}" y2="{ly - 3}" stroke="{s["color"]}" stroke-width="2"{dash}/>'
-                   f'<text x="{lx + 15}" y="{ly}" font-size="10" fill="#333">{escape(s["label"])}</text>')
-        lx += w
-    return "".join(out)
 
 
 def verdict_strip_svg(strip_id: str, title: str, rows: Sequence[tuple[str, dict]], colors: dict[str, str],

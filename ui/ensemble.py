@@ -24,6 +24,7 @@ import pandas as pd
 from experiments.executor import Executor, LocalProcesses, state
 from model.errors import ConfigError
 from model.params import BY_NAME
+from ui.timing import TimedLever, parse_all, with_timing
 
 MAX_SEEDS = 16  # an ensemble in a browser tab; batch sweeps (python -m experiments sweep) take more
 BAND = (0.1, 0.9)  # quantiles of the band drawn around the median across seeds
@@ -31,14 +32,17 @@ BAND = (0.1, 0.9)  # quantiles of the band drawn around the median across seeds
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One configuration: scenario, lever values set on top of it (sorted name/value pairs), scale, seeds."""
+    """One configuration: scenario, lever values set on top of it (sorted name/value pairs), scale, seeds, and the
+    levers set from a later quarter on (ui.timing.TimedLever, sorted)."""
     scenario: str
     overrides: tuple[tuple[str, Any], ...]
     scale: int
     seeds: tuple[int, ...]
+    timing: tuple[TimedLever, ...] = ()
 
     @classmethod
-    def make(cls, scenario: str, overrides: dict[str, Any], scale: int, seeds) -> "RunSpec":
+    def make(cls, scenario: str, overrides: dict[str, Any], scale: int, seeds,
+             timing: tuple[TimedLever, ...] = ()) -> "RunSpec":
         seeds = tuple(int(s) for s in seeds)
         if not 1 <= len(seeds) <= MAX_SEEDS:
             raise ConfigError("seeds", len(seeds), f"from 1 to {MAX_SEEDS} seeds in the app")
@@ -47,14 +51,22 @@ class RunSpec:
         bad = [x for x in seeds if not 0 <= x < 2**32]
         if bad:
             raise ConfigError("seeds", bad[0], "integers from 0 to 2**32-1")
-        return cls(scenario, tuple(sorted(overrides.items())), int(scale), seeds)
+        return cls(scenario, tuple(sorted(overrides.items())), int(scale), seeds,
+                   tuple(sorted(timing, key=lambda t: (t.start, t.name))))
 
     @property
     def levers(self) -> dict[str, Any]:
         return dict(self.overrides)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"scenario": self.scenario, "levers": self.levers, "scale": self.scale, "seeds": list(self.seeds)}
+        d = {"scenario": self.scenario, "levers": self.levers, "scale": self.scale, "seeds": list(self.seeds)}
+        if self.timing:  # absent without timing: links and exports made before it read the same
+            d["timing"] = [t.text() for t in self.timing]
+        return d
+
+    def scenario_def(self):
+        """The scenario this run is built from: the named one with the timed changes as timeline entries."""
+        return with_timing(self.scenario, self.levers, self.timing)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "RunSpec":
@@ -80,7 +92,10 @@ class RunSpec:
         scale = d.get("scale")
         if isinstance(scale, bool) or not isinstance(scale, int):
             raise ConfigError("scale", scale, "an integer")
-        return cls.make(scen, out, scale, seeds)
+        timing = d.get("timing", []) or []
+        if not isinstance(timing, list) or not all(isinstance(x, str) for x in timing):
+            raise ConfigError("timing", timing, "a list of name:value@2026Q1 texts")
+        return cls.make(scen, out, scale, seeds, parse_all(timing))
 
 
 # ---------------------------------------------------------------------------- worker side
@@ -92,14 +107,16 @@ def _members() -> dict[tuple, list]:
 
 def _payload(model, sent: int | None) -> dict[str, Any]:
     """What a member reports after an advance: the city table's rows after step ``sent`` (all of them, the start
-    state included, when None), and when a year has been completed the annual table and every year's verdict."""
+    state included, when None), and when a year has been completed the
+    annual table and every year's verdict."""
     from model.identity import N_CITIES
 
     from model.measures import verdict_by_year
 
     cf = model.cities_frame()  # one row per city for the start state and for each step
-    new = cf if sent is None else cf.iloc[(sent + 1) * N_CITIES:]
-    out: dict[str, Any] = {"steps": model.steps, "rows": new.reset_index(drop=True)}
+    first = 0 if sent is None else sent + 1
+    new = cf.iloc[first * N_CITIES:].reset_index(drop=True)
+    out: dict[str, Any] = {"steps": model.steps, "rows": new}
     if model.steps // 4 > (sent or 0) // 4:
         annual, flows = model.annual_frame(), model.flows_frame()
         out["annual"] = annual
@@ -108,12 +125,13 @@ def _payload(model, sent: int | None) -> dict[str, Any]:
 
 
 def add_member(job: tuple) -> None:
-    """Build one member: (key, scenario, lever values, scale, seed)."""
+    """Build one member: (key, scenario, lever values, scale, seed, timed changes as texts)."""
     from model import CZTModel
-    from model.scenarios import load
 
-    key, scenario, overrides, scale, seed = job
-    _members()[key] = [CZTModel(load(scenario), seed=seed, overrides={**overrides, "scale": scale}), None]
+    key, scenario, overrides, scale, seed, timing = job
+    model = CZTModel(with_timing(scenario, overrides, parse_all(timing)), seed=seed,
+                     overrides={**overrides, "scale": scale})
+    _members()[key] = [model, None]
 
 
 def advance_members(job: tuple) -> dict[tuple, dict[str, Any]]:
@@ -225,7 +243,8 @@ class Ensemble:
         # one model per worker at a time, so a failing configuration is reported before all are built
         rounds = max(len(v) for v in self._by_worker().values())
         for r in range(rounds):
-            self._call(add_member, {w: (self._key(ix[r]), s.scenario, s.levers, s.scale, s.seeds[ix[r]])
+            self._call(add_member, {w: (self._key(ix[r]), s.scenario, s.levers, s.scale, s.seeds[ix[r]],
+                                        [t.text() for t in s.timing])
                                     for w, ix in self._by_worker().items() if r < len(ix)})
         self._built = True
 

@@ -1,7 +1,14 @@
-"""One browser tab's simulation: the model, its settings and an optional baseline twin for comparison.
+"""One browser tab's simulation: the model, its settings, the runs it keeps, and a baseline twin for comparison.
 
 Plain Python (no Solara) so it can be tested directly. The app makes one Session per tab with ``use_memo``;
-nothing here is module-global, so tabs never share a model. A lock serialises stepping, rebuilding and reading.
+nothing here is module-global, so tabs never share a model. A lock serialises stepping and reading; a rebuild
+(new scenario, seed, scale, levers, timing) simulates the new run aside and swaps it in under the lock, so the page
+keeps showing the old run, with progress, while the new one is built. Changes asked for by the page go through
+``runner`` (ui/runner.py): one thread per tab, in the order clicked.
+
+Saved runs: any number of named runs (scenario, levers with their timing, seeds, scale), each an ensemble in the
+tab's worker processes advanced with the run shown; one of them may be the reference (the baseline of the
+differences the charts show: each other run minus the reference).
 """
 
 from __future__ import annotations
@@ -9,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -21,12 +29,24 @@ from model.params import BY_NAME, PARAMS
 from model.scenarios import available, load
 from model.summary import RunSummary, summarize
 from ui.ensemble import MAX_SEEDS, Ensemble, RunSpec, tab_pool, verdict_shares
+from ui.runner import Runner
+from ui.timing import TimedLever, merge, with_timing
 
 LEVERS = tuple(p for p in PARAMS if p.lever)
 APP_SCALE_LO, APP_SCALE_HI = 100, 20000  # below 100 a step takes seconds: too slow for a browser app
 DEFAULT_SCALE = 500
 DEFAULT_SEED = 7
 END_YEAR = 2035  # play stops at the end of this year
+SEED_MAX = 2**32 - MAX_SEEDS  # a seed and the ensemble's seeds after it stay below 2**32 (the links' bound too)
+MAX_SAVED = 12  # saved runs in one tab: each is an ensemble in the tab's workers (about 20 MB a seed)
+NAME_MAX = 40
+_NAME = re.compile(r"^[^\x00-\x1f\x7f<>&\"]{1,%d}$" % NAME_MAX)
+
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(done: int, total: int) -> None:
+    """Stands for "report to the tab's runner" (Session._progress): a job's steps show on the page."""
 
 
 class Session:
@@ -36,6 +56,7 @@ class Session:
         self.seed = seed
         self.scale = scale
         self.overrides: dict[str, Any] = {}  # lever values set in the app on top of the scenario
+        self.timing: tuple[TimedLever, ...] = ()  # levers set from a later quarter on
         self.model: CZTModel | None = None
         self.base: CZTModel | None = None  # baseline twin, built when comparison is first asked for
         self.compare = False  # the user's wish; ``comparing`` says whether it applies to this run
@@ -44,17 +65,20 @@ class Session:
         self.last_step_s = 0.0
         self._cache: dict[tuple, Any] = {}
         self._year_cache: dict[tuple, Any] = {}
-        self.model = self._build(scenario, seed, scale, {})
-        # ensembles: the run's other seeds, and the pinned runs, in worker processes started on first use
+        self.model = self._build(scenario, seed, scale, {}, ())
+        # ensembles: the run's other seeds, and the saved runs, in worker processes started on first use
         self.n_seeds = 1  # seeds seed, seed+1, ..., seed+n_seeds-1; the first is the run shown and inspected
         self.pool = tab_pool(workers=2)
         self.ens: Ensemble | None = None
-        self.pins: dict[str, Ensemble] = {}  # "A", "B" -> a pinned run, advanced with this one
-        self.on_update = lambda: None  # the app's signal that ensemble results have come in
+        self.saved: dict[str, Ensemble] = {}  # name -> a saved run, advanced with this one (in saving order)
+        self.reference: str | None = None  # the saved run the others are compared with (differences: run - it)
+        self.on_update = lambda: None  # new background results (the runner signals the page)
         self._retired: list[Ensemble] = []  # replaced ensembles, dropped by the background thread (no waiting here)
         self._wake = threading.Event()
         self._bg: threading.Thread | None = None
         self._closed = False
+        self._bg_rate = 0.0  # quarters a second the background runs advance (for their time left)
+        self.runner = Runner(step=self.play_step)
 
     # ------------------------------------------------------------------ building
     @staticmethod
@@ -64,63 +88,127 @@ class Session:
                               "(smaller is too slow for a browser)")
         return scale
 
-    def _build(self, scenario: str, seed: int, scale: int, overrides: dict[str, Any]) -> CZTModel:
-        self.check_scale(scale)
-        return CZTModel(load(scenario), seed=seed, overrides={**overrides, "scale": scale})
+    def check_seed(self, seed: Any, n_seeds: int | None = None) -> int:
+        """A seed the app and its links accept: with the ensemble's seeds after it, below 2**32."""
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+            raise ConfigError("seed", seed, f"an integer from 0 to {SEED_MAX} (the seeds after it, up to "
+                              f"{MAX_SEEDS} in an ensemble, stay below 2**32)")
+        return seed
 
-    def configure(self, scenario: str | None = None, seed: int | None = None, scale: int | None = None,
-                  keep_quarter: bool = True) -> None:
-        """New run with these settings, simulated to the calendar quarter the current run has reached (when the new
-        scenario's start year allows; ``keep_quarter=False``: from its start); a scenario change clears lever
-        overrides. Raises ConfigError and keeps the old run on a bad value."""
-        scenario = self.scenario if scenario is None else scenario
-        seed = self.seed if seed is None else seed
-        scale = self.scale if scale is None else scale
-        overrides = {} if scenario != self.scenario else self.overrides
-        model = self._build(scenario, seed, scale, overrides)
-        if keep_quarter:
-            old = self.model
-            target = (old.start_year - model.start_year) * 4 + old.steps  # the same calendar quarter
-            for _ in range(max(target, 0)):
-                model.step()
+    def _build(self, scenario: str, seed: int, scale: int, overrides: dict[str, Any],
+               timing: tuple[TimedLever, ...] = ()) -> CZTModel:
+        self.check_scale(scale)
+        return CZTModel(with_timing(scenario, overrides, timing), seed=seed, overrides={**overrides, "scale": scale})
+
+    def _step_aside(self, model: CZTModel, target: int, progress: Progress) -> None:
+        """Step a model that is not shown yet to ``target`` quarters, reporting progress."""
+        progress = self.runner.report if progress is _no_progress else progress
+        total = max(target - model.steps, 0)
+        for i in range(total):
+            model.step()
+            progress(i + 1, total)
+
+    def last_quarter(self) -> tuple[int, int]:
+        """The last quarter a run of this scenario simulates in the app (END_YEAR Q4)."""
+        return END_YEAR, 4
+
+    def _swap(self, model: CZTModel, **settings: Any) -> None:
+        """Show a new run (built aside) with its settings."""
         with self.lock:
-            self.model, self.scenario, self.seed, self.scale, self.overrides = model, scenario, seed, scale, overrides
-            if self.base is not None and (self.base.seed != seed or self.base.scale != scale):
+            self.model = model
+            for k, v in settings.items():
+                setattr(self, k, v)
+            if self.base is not None and (self.base.seed != self.seed or self.base.scale != self.scale):
                 self.base = None
             self._cache.clear()
             if self.comparing:
                 self._sync_base()
         self._renew_ensemble()
 
-    def reset(self) -> None:
+    def configure(self, scenario: str | None = None, seed: int | None = None, scale: int | None = None,
+                  keep_quarter: bool = True, progress: Progress = _no_progress) -> None:
+        """New run with these settings, simulated to the calendar quarter the current run has reached (when the new
+        scenario's start year allows; ``keep_quarter=False``: from its start); a scenario change clears lever
+        values and timing. Raises ConfigError and keeps the old run on a bad value."""
+        scenario = self.scenario if scenario is None else scenario
+        seed = self.check_seed(self.seed if seed is None else seed)
+        scale = self.scale if scale is None else scale
+        same = scenario == self.scenario
+        overrides = self.overrides if same else {}
+        timing = self.timing if same else ()
+        model = self._build(scenario, seed, scale, overrides, timing)
+        if keep_quarter:
+            old = self.model
+            target = (old.start_year - model.start_year) * 4 + old.steps  # the same calendar quarter
+            self._step_aside(model, max(target, 0), progress)
+        self._swap(model, scenario=scenario, seed=seed, scale=scale, overrides=overrides, timing=timing)
+
+    def reset(self, progress: Progress = _no_progress) -> None:
         """Back to the start year's first quarter, same settings."""
-        self.configure(keep_quarter=False)
+        self.configure(keep_quarter=False, progress=progress)
 
-    def set_levers(self, values: dict[str, Any]) -> None:
-        """Apply lever values and re-run from the start year to the current quarter with the same seed."""
-        with self.lock:
-            params = self.scenario_params()
-            new = dict(self.overrides)
-            for name, value in values.items():
-                if name not in BY_NAME or not BY_NAME[name].lever:
-                    raise ConfigError(name, value, "a policy lever", kind="unknown lever")
-                v = BY_NAME[name].coerce(value)
-                if v == params[name]:
-                    new.pop(name, None)
-                else:
-                    new[name] = v
-            steps = self.model.steps
-            model = self._build(self.scenario, self.seed, self.scale, new)
-            for _ in range(steps):
-                model.step()
-            self.model, self.overrides = model, new
-            self._cache.clear()
-        self._renew_ensemble()
+    def _levers_checked(self, values: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for name, value in values.items():
+            if name not in BY_NAME or not BY_NAME[name].lever:
+                raise ConfigError(name, value, "a policy lever", kind="unknown lever")
+            out[name] = BY_NAME[name].coerce(value)
+        return out
 
-    def restore_levers(self) -> None:
-        with self.lock:
-            self.overrides = {}
-            self.set_levers({})
+    def _rerun(self, overrides: dict[str, Any], timing: tuple[TimedLever, ...], progress: Progress) -> None:
+        """The same scenario, seed and scale with these levers and timing, re-run to the current quarter aside."""
+        steps = self.model.steps
+        model = self._build(self.scenario, self.seed, self.scale, overrides, timing)
+        self._step_aside(model, steps, progress)
+        self._swap(model, overrides=overrides, timing=timing)
+
+    def set_levers(self, values: dict[str, Any], progress: Progress = _no_progress) -> None:
+        """Apply lever values for the whole run (from its first quarter) and re-run from the start year to the
+        current quarter with the same seed. A timed change of the same lever is dropped."""
+        values = self._levers_checked(values)
+        params = self.scenario_params()
+        new = dict(self.overrides)
+        for name, v in values.items():
+            if v == params[name]:
+                new.pop(name, None)
+            else:
+                new[name] = v
+        timing = tuple(t for t in self.timing if t.name not in values)
+        self._rerun(new, timing, progress)
+
+    def set_levers_from(self, values: dict[str, Any], start: tuple[int, int], end: tuple[int, int] | None = None,
+                        progress: Progress = _no_progress) -> None:
+        """Apply lever values from quarter ``start`` on (and back from ``end``, if given) and re-run. From the run's
+        first quarter without a way back, this is ``set_levers``."""
+        values = self._levers_checked(values)
+        first = (self.model.start_year, 1)
+        if start <= first and end is None:
+            self.set_levers(values, progress)
+            return
+        timing = self.timing
+        for name, v in values.items():
+            timing = merge(timing, TimedLever(name, v, start, end).checked(self.model.start_year,
+                                                                           self.last_quarter()))
+        overrides = dict(self.overrides)
+        self._rerun(overrides, timing, progress)
+
+    def set_timing(self, timing: tuple[TimedLever, ...], progress: Progress = _no_progress) -> None:
+        """Replace every timed lever change by ``timing`` (a link's) and re-run; ConfigError on a quarter outside
+        the run."""
+        checked = tuple(sorted((t.checked(self.model.start_year, self.last_quarter()) for t in timing),
+                               key=lambda t: (t.start, t.name)))
+        if checked != self.timing:
+            self._rerun(dict(self.overrides), checked, progress)
+
+    def remove_timing(self, name: str, progress: Progress = _no_progress) -> None:
+        """Drop the timed change of lever ``name`` (the lever follows the scenario or the app's value again)."""
+        timing = tuple(t for t in self.timing if t.name != name)
+        if timing != self.timing:
+            self._rerun(dict(self.overrides), timing, progress)
+
+    def restore_levers(self, progress: Progress = _no_progress) -> None:
+        """The scenario's values again: no app values, no timing."""
+        self._rerun({}, (), progress)
 
     def set_compare(self, on: bool) -> None:
         with self.lock:
@@ -138,23 +226,40 @@ class Session:
 
     def _sync_base(self) -> None:
         if self.base is None:
-            self.base = self._build("baseline", self.seed, self.scale, {})
+            self.base = self._build("baseline", self.seed, self.scale, {}, ())
         if self.base.steps > self.model.steps:
-            self.base = self._build("baseline", self.seed, self.scale, {})
+            self.base = self._build("baseline", self.seed, self.scale, {}, ())
         while self.base.steps < self.model.steps:
             self.base.step()
 
     # ------------------------------------------------------------------ running
-    def step(self, n: int = 1) -> None:
-        with self.lock:
-            t0 = time.perf_counter()
-            for _ in range(n):
+    def step(self, n: int = 1, progress: Progress = _no_progress) -> None:
+        progress = self.runner.report if progress is _no_progress else progress
+        for i in range(n):
+            with self.lock:
+                t0 = time.perf_counter()
                 self.model.step()
-            if self.comparing:
-                self._sync_base()
-            self.last_step_s = (time.perf_counter() - t0) / max(n, 1)
-            self._cache.clear()
-        self._wake.set()
+                if self.comparing:
+                    self._sync_base()
+                self.last_step_s = time.perf_counter() - t0
+                self._cache.clear()
+            self._wake.set()
+            progress(i + 1, n)
+
+    def play_step(self) -> bool:
+        """One quarter of Play; False at the end of the run (nothing stepped then)."""
+        if self.at_end:
+            return False
+        self.step(1)
+        self.prepare()
+        return not self.at_end
+
+    def prepare(self) -> None:
+        """Compute what the page reads once a year (summary, verdict strip) before the page asks, so that drawing a
+        quarter never waits for it."""
+        self.summary()
+        self.base_summary()
+        self.verdict_strip()
 
     @property
     def steps(self) -> int:
@@ -172,16 +277,18 @@ class Session:
         return self.model.p
 
     def scenario_params_now(self) -> dict[str, Any]:
-        """The scenario's values as of the current quarter: its start values plus the timeline switches fired so
-        far (so a lever switched by the timeline does not look changed by the user)."""
+        """The scenario's values as of the current quarter: its start values plus the scenario's own timeline
+        switches fired so far (so a lever switched by the timeline does not look changed by the user)."""
         out = self.scenario_params()
+        own = {(e.year, e.quarter, e.note) for e in load(self.scenario).timeline}
         for entry in self.model.policy_log:
-            out.update(entry["params"])
+            if (entry["year"], entry["quarter"], entry["note"]) in own:
+                out.update(entry["params"])
         return out
 
     def timeline(self) -> list[dict[str, Any]]:
-        """The scenario's policy timeline, each entry with ``in_force``: fired so far (``model.policy_log``) or
-        dated at or before the first quarter (folded into the start values)."""
+        """The run's policy timeline (the scenario's entries and the app's timed changes), each entry with
+        ``in_force``: fired so far (``model.policy_log``) or dated at or before the first quarter."""
         m = self.model
         fired = [(e["year"], e["quarter"], e["note"]) for e in m.policy_log]
         out = []
@@ -228,7 +335,8 @@ class Session:
         m = self.model
         key = ("summary", id(m), m.steps // 4)
         if key not in self._year_cache:
-            self._year_cache = {k: v for k, v in self._year_cache.items() if k[1] in (id(m), id(self.base))}
+            keep = (id(m), id(self.base))
+            self._year_cache = {k: v for k, v in self._year_cache.items() if k[1] in keep}
             self._year_cache[key] = self._year_summary(m)
         return self._year_cache[key]
 
@@ -248,10 +356,11 @@ class Session:
         last = f[f.step == f.step.max()]
         return last[["origin", "destination", "kind", "count"]].to_dict("records")
 
-    # ------------------------------------------------------------------ ensembles and pinned runs
+    # ------------------------------------------------------------------ ensembles and saved runs
     def spec(self) -> RunSpec:
-        """This run as a RunSpec: scenario, the app's lever values, scale and its ensemble's seeds."""
-        return RunSpec.make(self.scenario, self.overrides, self.scale, range(self.seed, self.seed + self.n_seeds))
+        """This run as a RunSpec: scenario, the app's lever values and timing, scale and its ensemble's seeds."""
+        return RunSpec.make(self.scenario, self.overrides, self.scale, range(self.seed, self.seed + self.n_seeds),
+                            self.timing)
 
     def set_seeds(self, n: Any) -> None:
         """Ensemble size: the run's seed and the n-1 seeds after it, run in the background at the same scale."""
@@ -273,45 +382,72 @@ class Session:
         self._retire(old)
         if self.n_seeds > 1:
             spec = self.spec()
-            rest = RunSpec(spec.scenario, spec.overrides, spec.scale, spec.seeds[1:])
+            rest = RunSpec(spec.scenario, spec.overrides, spec.scale, spec.seeds[1:], spec.timing)
             self.ens = Ensemble(self.pool, rest)
         self._wake.set()
         self._start_bg()
 
-    def pin(self, slot: str, spec: RunSpec | None = None) -> None:
-        """Pin a run as A or B (default: this run with its seeds); it is advanced with this run from then on."""
-        if slot not in ("A", "B"):
-            raise ConfigError("pin", slot, "A or B")
+    def default_name(self, stem: str = "Run") -> str:
+        """The first of "Run 1", "Run 2", ... (``stem`` in the page's language) not yet taken."""
+        k = 1
+        while f"{stem} {k}" in self.saved:
+            k += 1
+        return f"{stem} {k}"
+
+    @staticmethod
+    def check_name(name: Any) -> str:
+        if not isinstance(name, str) or not _NAME.match(name.strip()):
+            raise ConfigError("name", name, f"1 to {NAME_MAX} characters, without control characters or < > & \"")
+        return name.strip()
+
+    def save_run(self, name: str, spec: RunSpec | None = None) -> str:
+        """Keep a run under ``name`` (default: this run with its seeds and timing); it is advanced with this run
+        from then on. A run saved under a name already taken replaces it. The first saved run is the reference."""
+        name = self.check_name(name)
         spec = self.spec() if spec is None else spec
+        if name not in self.saved and len(self.saved) >= MAX_SAVED:
+            raise ConfigError("saved runs", len(self.saved) + 1, f"at most {MAX_SAVED} saved runs in a tab "
+                              "(remove one first)")
         # checked in-process first, so a bad configuration is a one-line error here, not a failure in a worker
-        check = self._build(spec.scenario, spec.seeds[0], spec.scale, spec.levers)
+        check = self._build(spec.scenario, spec.seeds[0], spec.scale, spec.levers, spec.timing)
         e = Ensemble(self.pool, spec)
         e.start_year = check.start_year
-        self._retire(self.pins.pop(slot, None))
-        self.pins = {**self.pins, slot: e}  # a new dict: the background thread may be iterating the old one
+        old = self.saved.get(name)
+        self.saved = {**self.saved, name: e}  # a new dict: the background thread may be iterating the old one
+        self._retire(old)
+        if self.reference is None:
+            self.reference = name
         self._wake.set()
         self._start_bg()
+        return name
+
+    def remove_run(self, name: str) -> None:
+        if name in self.saved:
+            old = self.saved[name]
+            self.saved = {k: v for k, v in self.saved.items() if k != name}
+            self._retire(old)
+            if self.reference == name:
+                self.reference = next(iter(self.saved), None)
+
+    def set_reference(self, name: str | None) -> None:
+        if name is not None and name not in self.saved:
+            raise ConfigError("reference", name, "the name of a saved run: " + ", ".join(self.saved))
+        self.reference = name
+
+    # pins A and B (the page's two-run comparison and its links) are the saved runs named "A" and "B"
+    @property
+    def pins(self) -> dict[str, Ensemble]:
+        return {k: self.saved[k] for k in ("A", "B") if k in self.saved}
+
+    def pin(self, slot: str, spec: RunSpec | None = None) -> None:
+        if slot not in ("A", "B"):
+            raise ConfigError("pin", slot, "A or B")
+        self.save_run(slot, spec)
+        if slot == "A":
+            self.reference = "A"  # A is the baseline of the pinned comparison (differences: B - A)
 
     def unpin(self, slot: str) -> None:
-        if slot in self.pins:
-            old = self.pins[slot]
-            self.pins = {k: v for k, v in self.pins.items() if k != slot}
-            self._retire(old)
-
-    def current_frames(self) -> list[pd.DataFrame]:
-        """The run's city tables, one per seed, over the quarters every seed has reached."""
-        own = self.cities()
-        if self.ens is None:
-            return [own]
-        n = min(self.ens.steps, self.model.steps)
-        if n < 0:  # the background seeds have not reported yet: the run alone
-            return [own]
-        return [own.iloc[:(n + 1) * len(self.model.cities)]] + self.ens.frames(upto=n)
-
-    def _target(self, e: Ensemble) -> int:
-        """The quarters an ensemble must reach to be at the run's calendar quarter (pins may start in 2010)."""
-        start = getattr(e, "start_year", self.model.start_year)
-        return max(0, (self.model.start_year - start) * 4 + self.model.steps)
+        self.remove_run(slot)
 
     @property
     def pins_comparable(self) -> bool:
@@ -336,15 +472,49 @@ class Session:
         return a is not None and a.spec.seeds == b.seeds
 
     def pin_frames(self, slot: str) -> list[pd.DataFrame]:
-        e = self.pins.get(slot)
+        return self.saved_frames(slot)
+
+    def current_frames(self) -> list[pd.DataFrame]:
+        """The run's city tables, one per seed, over the quarters every seed has reached."""
+        own = self.cities()
+        if self.ens is None:
+            return [own]
+        n = min(self.ens.steps, self.model.steps)
+        if n < 0:  # the background seeds have not reported yet: the run alone
+            return [own]
+        return [own.iloc[:(n + 1) * len(self.model.cities)]] + self.ens.frames(upto=n)
+
+    def _target(self, e: Ensemble) -> int:
+        """The quarters an ensemble must reach to be at the run's calendar quarter (saved runs may start in 2010)."""
+        start = getattr(e, "start_year", self.model.start_year)
+        return max(0, (self.model.start_year - start) * 4 + self.model.steps)
+
+    def saved_frames(self, name: str) -> list[pd.DataFrame]:
+        e = self.saved.get(name)
         return [] if e is None else e.frames(upto=self._target(e))
 
-    def verdict_strip(self, slot: str | None = None) -> dict:
-        """Share of seeds with each verdict, per periphery city and complete year (``slot``: a pinned run)."""
+    def compared(self) -> list[tuple[str, RunSpec, list[pd.DataFrame], int]]:
+        """The runs the charts compare: every saved run, then this run unless a saved run is this very run; each
+        as (name, spec, city tables per seed, start year). The reference first."""
+        out = [(n, e.spec, self.saved_frames(n), getattr(e, "start_year", self.model.start_year))
+               for n, e in self.saved.items()]
+        if not any(spec == self.spec() for _, spec, _, _ in out):
+            out.append(("", self.spec(), self.current_frames(), self.model.start_year))
+        out.sort(key=lambda r: r[0] != self.reference)
+        return out
+
+    @property
+    def saved_comparable(self) -> bool:
+        """Runs are compared quarter by quarter only when they start in the same year."""
+        return len({getattr(e, "start_year", self.model.start_year) for e in self.saved.values()}
+                   | {self.model.start_year}) <= 1
+
+    def verdict_strip(self, name: str | None = None) -> dict:
+        """Share of seeds with each verdict, per periphery city and complete year (``name``: a saved run)."""
         from model.measures import verdict_by_year
 
-        if slot is not None:
-            e = self.pins.get(slot)
+        if name is not None:
+            e = self.saved.get(name)
             return {} if e is None else e.verdict_strip()
         key = ("own_verdicts", id(self.model), self.model.steps // 4)
         if key not in self._year_cache:
@@ -362,18 +532,28 @@ class Session:
                 and m.annual.year.max() == last] if self.ens is not None and last is not None else []
         return [own] + rest
 
+    def _ensembles(self) -> list[Ensemble]:
+        return ([self.ens] if self.ens else []) + list(self.saved.values())
+
     @property
     def ensemble_error(self) -> str | None:
-        """The first failure of the ensemble or a pinned run (each failed one stops; the run shown goes on)."""
-        for e in ([self.ens] if self.ens else []) + list(self.pins.values()):
+        """The first failure of the ensemble or a saved run (each failed one stops; the run shown goes on)."""
+        for e in self._ensembles():
             if e.error:
                 return e.error
         return None
 
     def members_behind(self) -> int:
-        """Quarters the slowest background seed (ensemble or pinned run) is behind the run shown."""
-        es = [e for e in ([self.ens] if self.ens else []) + list(self.pins.values()) if not e.error]
+        """Quarters the slowest background seed (ensemble or saved run) is behind the run shown."""
+        es = [e for e in self._ensembles() if not e.error]
         return max([max(0, self._target(e) - e.steps) for e in es], default=0)
+
+    def background_left_s(self) -> float | None:
+        """Seconds until the background runs reach the run shown, at the pace measured so far (None: not known)."""
+        behind = sum(max(0, self._target(e) - max(e.steps, 0)) for e in self._ensembles() if not e.error)
+        if not behind:
+            return 0.0
+        return behind / self._bg_rate if self._bg_rate > 0 else None
 
     def _start_bg(self) -> None:
         if self._bg is None or not self._bg.is_alive():
@@ -392,16 +572,21 @@ class Session:
             behind = True
             while behind and not self._closed:
                 behind = False
-                for e in ([self.ens] if self.ens else []) + list(self.pins.values()):
+                for e in self._ensembles():
                     if self._closed:
                         break
                     target = self._target(e)
                     if e.steps >= target or e.dropped or e.error:
                         continue
+                    before, t0 = max(e.steps, 0), time.perf_counter()
                     try:
                         e.advance_to(min(target, (max(e.steps, 0) // 4 + 1) * 4))
                     except Exception:  # noqa: BLE001 - kept in e.error and shown on the page; the run shown goes on
                         pass
+                    dt = time.perf_counter() - t0
+                    if e.steps > before and dt > 0:
+                        rate = (e.steps - before) / dt
+                        self._bg_rate = rate if not self._bg_rate else 0.5 * self._bg_rate + 0.5 * rate
                     behind = behind or (not e.error and e.steps < self._target(e))
                     self.on_update()
 
@@ -417,30 +602,34 @@ class Session:
             time.sleep(0.02)
 
     def close(self) -> None:
-        """Stop the background thread and the worker processes (the tab has closed)."""
+        """Stop the background threads and the worker processes (the tab has closed)."""
         self._closed = True
         self._wake.set()
+        self.runner.close()
         self.pool.close()
 
     # ------------------------------------------------------------------ export
     def settings(self) -> dict[str, Any]:
         """What made this run: scenario, seed, scale, the lever values set in the app (``overrides``, on/off levers
-        as true/false, categorical ones by their choice), every lever's value now, quarters simulated and the
-        platform fingerprint (bit-identity needs the same one)."""
+        as true/false, categorical ones by their choice), the timed lever changes, every lever's value now,
+        quarters simulated and the platform fingerprint (bit-identity needs the same one)."""
         from model import platform
 
         m = self.model
         return {"scenario": self.scenario, "seed": self.seed, "scale": self.scale, "start_year": m.start_year,
                 "seeds": list(self.spec().seeds),
                 "quarters_simulated": m.steps, "overrides": dict(self.overrides),
+                "timing": [t.text() for t in self.timing],
                 "levers_now": {p.name: m.p[p.name] for p in LEVERS}, "platform": platform.record()}
 
     def export_tag(self) -> str:
-        """File-name tag of the exports: scenario, seed, scale, and a short hash of the app's lever values if any
-        (two runs with other levers do not export under one name)."""
+        """File-name tag of the exports: scenario, seed, scale, and a short hash of the app's lever values and
+        timing if any (two runs with other levers do not export under one name)."""
         tag = f"{self.scenario}_seed{self.seed}_scale{self.scale}" + (f"_seeds{self.n_seeds}" if self.n_seeds > 1 else "")
-        if self.overrides:
-            tag += "_levers-" + hashlib.sha256(json.dumps(self.overrides, sort_keys=True).encode()).hexdigest()[:8]
+        if self.overrides or self.timing:
+            blob = json.dumps({"levers": self.overrides, "timing": [t.text() for t in self.timing]}
+                              if self.timing else self.overrides, sort_keys=True)
+            tag += "_levers-" + hashlib.sha256(blob.encode()).hexdigest()[:8]
         return tag
 
     def export_settings(self) -> bytes:
@@ -464,4 +653,5 @@ class Session:
         return buf.getvalue()
 
 
-__all__ = ["Session", "LEVERS", "available", "ConfigError", "APP_SCALE_LO", "APP_SCALE_HI", "DEFAULT_SCALE"]
+__all__ = ["Session", "LEVERS", "available", "ConfigError", "APP_SCALE_LO", "APP_SCALE_HI", "DEFAULT_SCALE",
+           "SEED_MAX", "MAX_SAVED"]

@@ -28,13 +28,13 @@ _QUARTER = re.compile(r"([0-9]{4})Q([1-4])", re.ASCII)
 _DIGITS = re.compile(r"[0-9]{1,20}", re.ASCII)  # ASCII only: int() would also read "٣", " 3", "+3" and "1_0"
 # a lever's number as encode writes it (repr of a float, str of an int); no nan, inf, underscores or other scripts
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
-KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "pinA", "pinB", "view", "lang")
+KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "tm", "pinA", "pinB", "run", "view", "lang")
 VIEWS = ("off", "overlay", "diff")
-# keys a link may hold more than once, with the most it may hold (none yet; a list of saved runs would be one)
-REPEATABLE: dict[str, int] = {}
-# the longest link encode writes is two pins of MAX_SEEDS seeds and every lever each, about 3 kB; browsers and
-# servers cap URLs near 8-64 kB. Anything longer is not a link the app made, and is refused before it is parsed.
-MAX_QUERY = 16 * 1024
+# keys a link may hold more than once, with the most it may hold: one "run" per named saved run (ui.session.MAX_SAVED)
+REPEATABLE: dict[str, int] = {"run": 12}
+# the longest link encode writes is twelve saved runs and two pins, each with every lever, about 40 kB; browsers and
+# servers cap URLs near 64 kB. Anything longer is not a link the app made, and is refused before it is parsed.
+MAX_QUERY = 48 * 1024
 
 
 def _lever_text(value: Any) -> str:
@@ -54,15 +54,21 @@ def encode(sess, view: str = "off", lang: str = "en") -> str:
     q.append(("q", f"{year}Q{quarter}"))
     if sess.overrides:
         q.append(("lv", ",".join(f"{k}:{_lever_text(v)}" for k, v in sorted(sess.overrides.items()))))
+    if sess.timing:  # levers set from a later quarter (ui/timing.py): name:value@2026Q1[-2031Q1]
+        q.append(("tm", ",".join(t.text() for t in sess.timing)))
     for slot in ("A", "B"):
         if slot in sess.pins:
             q.append((f"pin{slot}", json.dumps(sess.pins[slot].spec.to_dict(), separators=(",", ":"),
                                                sort_keys=True)))
+    for name, e in getattr(sess, "saved", {}).items():  # named saved runs, one "run" key each, in saving order
+        if name not in ("A", "B"):
+            q.append(("run", json.dumps({"name": name, **e.spec.to_dict()}, separators=(",", ":"), sort_keys=True,
+                                        ensure_ascii=False)))
     if view != "off" and "A" in sess.pins:
         q.append(("view", view))
     if lang != "en":
         q.append(("lang", lang))
-    return urlencode(q, safe=":,{}[]\"")
+    return urlencode(q, safe=":,{}[]\"@")
 
 
 def _int(field: str, text: str, lo: int, hi: int) -> int:
@@ -119,8 +125,9 @@ def pin_keys() -> tuple[str, ...]:
     return tuple(RunSpec.make(available()[0], {}, 1, [0]).to_dict())
 
 
-def _pin(key: str, value: str):
-    """A pinned run from its compact JSON: an object of exactly RunSpec.to_dict's keys, each of its JSON type."""
+def _pin(key: str, value: str, extra: tuple[str, ...] = ()):
+    """A pinned run from its compact JSON: an object of exactly RunSpec.to_dict's keys (and ``extra``, which the
+    caller reads and removes), each of its JSON type."""
     def no_constant(name: str):
         raise ValueError(f"{name} is not a number")
 
@@ -131,8 +138,12 @@ def _pin(key: str, value: str):
     if not isinstance(d, dict):
         raise ConfigError(key, d, "a pinned run as a JSON object (scenario, levers, scale, seeds)")
     for k in d:
-        if k not in pin_keys():
-            raise ConfigError(f"{key}.{k}", d[k], "the keys " + ", ".join(pin_keys()), kind="unknown link key")
+        if k not in pin_keys() + extra:
+            raise ConfigError(f"{key}.{k}", d[k], "the keys " + ", ".join(pin_keys() + extra), kind="unknown link key")
+    for k in extra:
+        if not isinstance(d.get(k), str) or not d[k].strip() or len(d[k]) > 60:
+            raise ConfigError(f"{key}.{k}", d.get(k), "a name of 1 to 60 characters")
+    d = {k: v for k, v in d.items() if k not in extra}
     levers = d.get("levers", {})
     if not isinstance(levers, dict) or not all(
             isinstance(v, (bool, int, float, str)) for v in levers.values()):
@@ -186,11 +197,21 @@ def _decode(query: str) -> dict[str, Any]:
                     raw = float(text) if p.kind is float else int(text)
                 levers[name] = p.coerce(raw)
             out["levers"] = levers
+        elif key == "tm":
+            from ui.timing import parse_all
+
+            out["timing"] = parse_all([x for x in value.split(",") if x])
         elif key in ("pinA", "pinB"):
             spec = _pin(key, value)
             if not APP_SCALE_LO <= spec.scale <= APP_SCALE_HI:
                 raise ConfigError(f"{key}.scale", spec.scale, f"an integer from {APP_SCALE_LO} to {APP_SCALE_HI}")
             out.setdefault("pins", {})[key[-1]] = spec
+        elif key == "run":
+            spec = _pin("run", value, extra=("name",))
+            d = json.loads(value)  # read strictly by _pin just now; only its name is taken here
+            if not APP_SCALE_LO <= spec.scale <= APP_SCALE_HI:
+                raise ConfigError("run.scale", spec.scale, f"an integer from {APP_SCALE_LO} to {APP_SCALE_HI}")
+            out.setdefault("saved", []).append((d["name"], spec))
         elif key == "view":
             if value not in VIEWS:
                 raise ConfigError("view", value, "one of " + ", ".join(VIEWS))
@@ -219,11 +240,15 @@ def apply(sess, state: dict[str, Any]) -> None:
                    keep_quarter=False)
     if state.get("levers"):
         sess.set_levers(state["levers"])
+    if state.get("timing"):
+        sess.set_timing(state["timing"])
     sess.set_seeds(state.get("seeds", 1))
     for slot in ("A", "B"):
         if slot in state.get("pins", {}):
             sess.pin(slot, state["pins"][slot])
         else:
             sess.unpin(slot)
+    for name, spec in state.get("saved", []):
+        sess.save_run(name, spec)
     if target is not None and target > sess.steps:
         sess.step(target - sess.steps)

@@ -10,7 +10,7 @@ offers by skill. ``display_value(lang, field, value)`` turns any of them into pa
   ``place_name`` / ``sector_name``), parks by their names in model/data/parks.csv, a categorical lever's value (the
   ``regime`` field is ``government_regime``) by ui.texts' ``choice_label``, park levels, skills and move kinds from
   ``VALUE_LABELS`` below;
-- booleans as Yes / No (是 / 否), ``None`` and NaN as "—";
+- booleans as Yes / No (是 / 否), ``None`` and NaN as "—"; rates and shares recorded as fractions in percent;
 - numbers readably: floats below 1000 to 4 significant digits (never scientific "e" notation), larger ones rounded with
   thousands separators; integers with separators except ids, slots, years and quarters;
 - lists and tuples joined, dicts as "name value; name value" with translated names and formatted numbers.
@@ -58,6 +58,9 @@ PARK_FIELDS = frozenset({"park"})
 CHOICE_FIELDS = {"regime": "government_regime"}  # describe() field -> the lever whose choices it takes
 # integers shown as they are (no thousands separator): ids, slots and dates
 PLAIN_INT_FIELDS = frozenset({"wid", "slot", "employer", "year", "quarter", "step", "start_year", "seed"})
+# fractions the model records (0.058) that the page shows as percentages (5.80 %), as statistics publish them
+PERCENT_FIELDS = frozenset({"unemployment_rate", "park_occupancy", "occupancy", "incentive_offer_share",
+                            "land_release_share"})
 
 _LIST_SEP = {"en": ", ", "zh": "、"}
 _ITEM_SEP = {"en": "; ", "zh": "；"}
@@ -151,6 +154,8 @@ def display_value(lang: str, field: str, value: Any) -> str:
     if isinstance(value, bool):
         return labels["bool"][value]
     if isinstance(value, (int, float)):
+        if field in PERCENT_FIELDS and isinstance(value, float) and math.isfinite(value):
+            return f"{100 * value:.2f} %"
         return format_number(value, field)
     if isinstance(value, str):
         name = _name(lang, field, value)

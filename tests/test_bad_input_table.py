@@ -653,7 +653,7 @@ LINKS: list[tuple[str, str, list[str]]] = [
     ("pin-nested-deep-short", "pinA=" + "[" * 5000 + "]" * 5000, ["'pinA'", "a pinned run"]),
     ("pin-huge-number", "pinA=" + PIN.replace("500", "9" * 5000) % "", ["'pinA'"]),
     ("pin-not-an-object", "pinA=[1,2]", ["'pinA'", "JSON object"]),
-    ("megabytes", "scenario=baseline&q=" + "x" * 3_000_000, ["'link'", "16,384 characters"]),
+    ("megabytes", "scenario=baseline&q=" + "x" * 3_000_000, ["'link'", "49,152 characters"]),
     ("many-fields", "&".join(["seed=1"] + ["x"] * 500), ["'link'", "fields"]),
     ("not-utf8-escape", "scenario=%FF%FE", ["'link'", "UTF-8"]),
     ("quarter-newline", "q=2024Q3%0A", ["'q'", "quarter"]),

@@ -220,6 +220,11 @@ class DaskCluster:
             self.generation += 1
         except Exception:  # noqa: BLE001 - the worker is gone already; its nanny restarts it
             pass
+        # until the scheduler has seen it go, it would hand the dying worker the next task (which then fails
+        # KilledWorker: seen in CI)
+        deadline = time.monotonic() + 30
+        while address in self.client.nthreads() and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def _pump(self, timeout: float) -> None:
         from dask.distributed import wait

@@ -40,9 +40,19 @@ def _open(browser, server):
     return page
 
 
-def _wait_simulated(page, n: int, timeout: float = 90.0) -> None:
-    page.wait_for_function(f"() => /simulated {n} quarters/.test(document.querySelector('.now-text').innerText)",
-                           timeout=timeout * 1000)
+def _wait_simulated(page, n: int, timeout: float = 180.0) -> None:
+    """Wait until the page says ``n`` quarters are simulated; on timeout, fail with what it says instead (a
+    dropped click shows as fewer quarters; a slow machine as the queue still running) and the machine's load."""
+    import os
+
+    try:
+        page.wait_for_function(f"() => /simulated {n} quarters/.test(document.querySelector('.now-text').innerText)",
+                               timeout=timeout * 1000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError; re-raised as an assertion with the page's state
+        now = page.locator(".now-text").inner_text()
+        busy = page.locator(".job-progress").all_inner_texts()
+        raise AssertionError(f"waited {timeout:g} s for {n} simulated quarters; the page says {now!r}, "
+                             f"queue {busy!r}; load {os.getloadavg()[0]:.1f}") from None
 
 
 def test_play_shows_every_quarter_at_least_once_a_second(browser, server):

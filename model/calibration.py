@@ -95,6 +95,32 @@ def census_table() -> pd.Series:
 
 
 @lru_cache(maxsize=None)
+def natural_growth_table() -> pd.DataFrame:
+    """Recorded natural growth (births less deaths per resident, per mille) by place and year
+    (``model/data/natural_growth.csv``, sources in the file)."""
+    return pd.read_csv(DATA / "natural_growth.csv").sort_values(["place", "year"])
+
+
+def natural_growth(place: str, year: int | float) -> float:
+    """Natural growth of a city (per year, a fraction) in ``year``: linear between its recorded years, held before
+    the first and after the last. A city with fewer than two recorded years follows Hunan's path, shifted to meet its
+    record where it has one. Hukou-basis rates stand for residents (Changsha's bulletins give no resident-basis rate;
+    an assumption)."""
+    t = natural_growth_table()
+    hunan = t[t.place == "hunan"]
+
+    def path(rows: pd.DataFrame, y) -> np.ndarray:
+        return np.interp(y, rows.year.to_numpy(dtype=float), rows.natural_growth_per_mille.to_numpy())
+
+    rows = t[t.place == place]
+    if len(rows) >= 2:
+        return float(path(rows, year)) / 1000
+    shift = float((rows.natural_growth_per_mille.to_numpy() - path(hunan, rows.year.to_numpy(dtype=float))).mean()) \
+        if len(rows) else 0.0
+    return float(path(hunan, year) + shift) / 1000
+
+
+@lru_cache(maxsize=None)
 def region_table() -> pd.DataFrame:
     """The rest of Hunan and the rest of China: average wages 2010 and 2019 (yuan per year), outside-hukou shares."""
     return pd.read_csv(DATA / "regions.csv").set_index("region")

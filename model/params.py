@@ -330,6 +330,11 @@ PARAMS: tuple[Param, ...] = (
           "National real growth minus its 2011-2019 mean (7.3%), added to tfp_growth", "全国经济增速偏离（较2011-2019年均值）",
           "NBS real GDP growth (model/data/national_gdp.csv); 0 in every scenario but the as-happened one, whose "
           "timeline sets each year's gap (2020: 2.2% - 7.3%)"),
+    Param("core_productivity_shock", 0.0, -0.5, 1.0, "share of productivity",
+          "Experimental shock: Changsha's productivity raised by this share from the start", "长沙生产率冲击（实验）",
+          "not a behaviour: the treatment of the causal siphon/spillover measure (model/spillover.py, python -m "
+          "experiments spillover), which compares runs with and without it under common random numbers; 0 in every "
+          "scenario"),
     Param("productivity_catch_up", 0.00021, 0.0, 0.3, "per year", "Convergence of sector productivity towards Changsha's",
           "技术追赶速度", _FIT16 + "; accepted-sample mean 0.014 (sd 0.010); issue 15's fit 0.0011, issue 14's 0.0129, "
           "before inward investment held the periphery's shares; Barro & Sala-i-Martin (1992) about 2% a year"),
@@ -408,10 +413,9 @@ PARAMS: tuple[Param, ...] = (
           "就业人口占常住人口比例", _NBS + ": 774.71 million employed / 1,400.05 million residents"),
     Param("unemployment_rate_0", 0.052, 0.0, 0.3, "share of labour force", "Initial unemployment rate", "初始失业率",
           _NBS + ": urban surveyed unemployment 5.2% at end-2019"),
-    Param("natural_growth", 0.00334, -0.02, 0.03, "per year", "Natural population growth", "人口自然增长率",
-          _NBS + ": 3.34 per mille"),
-    Param("net_in_migration_10k", 21.1, 0.0, 200.0, "10k persons per year", "Net in-migration to CZT in 2019",
-          "净迁入人口", _PLAN + ": resident growth 26.25 minus natural growth 3.34 per mille of 1,530.45"),
+    Param("net_in_migration_10k", 20.5, 0.0, 200.0, "10k persons per year", "Net in-migration to CZT in 2019",
+          "净迁入人口", _PLAN + ": resident growth 26.25 minus natural growth 5.71 (the cities' 2019 rates, "
+          "model/data/natural_growth.csv, times their 2019 residents 839.45, 402.08 and 286.5)"),
     Param("in_migration_elasticity", 1.0, 0.0, 5.0, "elasticity to the CZT real wage", "In-migration response to wages",
           "迁入对工资弹性", _A),
     Param("leave_rate_unemployed", 0.04, 0.0, 1.0, "per quarter", "Unemployed leaving the cluster", "失业者离开城市群概率", _A),

@@ -42,7 +42,10 @@ CITY_FLOWS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "tax_collected_q_10
               "rd_q_100m_yuan", "training_cost_q_100m_yuan",
               # the governments' outlays and the integration fund (model.governance): incentives to firms, land
               # development, contributions to and payouts from the fund
-              "incentives_q_100m_yuan", "land_cost_q_100m_yuan", "fund_in_q_100m_yuan", "fund_out_q_100m_yuan")
+              "incentives_q_100m_yuan", "land_cost_q_100m_yuan", "fund_in_q_100m_yuan", "fund_out_q_100m_yuan",
+              # establishments leaving the city for another of the three: whole relocations plus branch openings
+              # (model.location; the relocation moment of model/record_fit.py)
+              "firm_moves_out_q_establishments")
 SECTOR_FLOW = "gdp_{sector}_q_100m_yuan"
 DERIVED = ("gdp_share", "gdp_per_capita_yuan")
 
@@ -101,9 +104,14 @@ class Recorder:
         quarter = 0 if step == 0 else (step - 1) % 4 + 1
         people = self._people()
         firms, occ = self._firms(), self._park_occupancy()
+        moves_out = np.zeros(N_CITIES)
+        for (o, d, kind), count in self._pending.items():
+            if kind in ("firm_relocation", "branch_opening") and o != d and o < N_CITIES:
+                moves_out[o] += count
         for c in range(N_CITIES):
             row = {"step": step, "year": year, "quarter": quarter, "city": m.cities[c]}
             row.update(self._row(c, people, firms, occ))
+            row["firm_moves_out_q_establishments"] = float(moves_out[c])
             for k, s in enumerate(SECTORS):
                 row[f"gdp_{s}_q_100m_yuan"] = float(firms["va_sec"][k, c])
                 row[f"firms_{s}"] = int(firms["n_sec"][k, c])

@@ -1,4 +1,4 @@
-"""Command line: ``python -m experiments {run,scenarios,params,bench,sweep,...,calibrate,report,validate}``.
+"""Command line: ``python -m experiments {run,scenarios,params,bench,sweep,...,calibrate,report,validate,spillover}``.
 
 User mistakes (unknown parameter, value out of range, bad scenario file) print one line naming the
 field, the value and what is allowed, and exit with status 2 — never a traceback.
@@ -39,10 +39,17 @@ def cmd_run(a: argparse.Namespace) -> int:
     cfg = load(a.scenario).resolved(overrides)  # every name and value checked before anything runs
     if a.until < cfg["start_year"]:
         raise ConfigError("--until", a.until, f"a year from the scenario's start year ({cfg['start_year']}) to 2100")
+    if a.spillover is not None and not 0 < a.spillover <= 1:
+        raise ConfigError("--spillover", a.spillover, "a share above 0 and at most 1 (0.05 = Changsha's productivity "
+                          "+5 %)")
+    if a.spillover is not None and "core_productivity_shock" in overrides:
+        raise ConfigError("--set", "core_productivity_shock", "any other parameter when --spillover is given")
+    if a.spillover is not None and a.until <= cfg["start_year"]:
+        raise ConfigError("--until", a.until, f"a year after the start ({cfg['start_year']}) with --spillover")
     check_run_folder(Path(a.out))
     t = time.perf_counter()
     with output_folder(a.out, last=("run.json",)) as dest:  # all four files or none; run.json marks a whole run
-        info = run_to_folder(a.scenario, a.seed, a.until, dest, overrides)
+        info = run_to_folder(a.scenario, a.seed, a.until, dest, overrides, a.spillover)
     from experiments.report.labels import CORE_EN
     from model.summary import RunSummary
 
@@ -55,6 +62,11 @@ def cmd_run(a: argparse.Namespace) -> int:
         f = c.net_flows_from_core
         print(f"  {city:9s} {c.verdict:9s} share {c.gdp_share_change_pp:+.2f} pp, net from {CORE_EN}: "
               f"talent {f.talent_persons / 1e4:+.1f} 10k, firms/branches {f.firms_and_branches:+.0f}")
+    if "spillover" in info:
+        r = info["spillover"]["responses_log"]
+        print(f"  causal response to {CORE_EN} productivity +{a.spillover:.0%} (one seed pair): {CORE_EN} GDP "
+              f"{100 * r['changsha']['gdp']:+.2f} %; " + ", ".join(f"{c} elasticity {v['elasticity']:+.3f}"
+                                                               for c, v in r.items() if "elasticity" in v))
     return 0
 
 
@@ -115,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, help="output folder (created; files written atomically)")
     r.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override one parameter, repeatable; 'python -m experiments params' lists them")
+    r.add_argument("--spillover", type=float, default=None, metavar="SHOCK",
+                   help="also run the seed's twin with Changsha's productivity raised by SHOCK (e.g. 0.05) and write the "
+                   "causal response to run.json 'spillover' (model/spillover.py)")
     r.set_defaults(func=cmd_run)
     s = sub.add_parser("scenarios", help="list the shipped scenarios")
     s.set_defaults(func=cmd_scenarios)
@@ -128,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     from experiments.report.cli import register as reg_report; reg_report(sub)  # noqa: E702
     from experiments.validate import register as reg_validate; reg_validate(sub)  # noqa: E702
     from experiments.outofsample import register as reg_oos; reg_oos(sub)  # noqa: E702
+    from experiments.spillover import register as reg_spill; reg_spill(sub)  # noqa: E702
+    from experiments.posterior import register as reg_post; reg_post(sub)  # noqa: E702
     return ap
 
 

@@ -47,8 +47,23 @@ def run_model(scenario: str, seed: int, until: int, overrides: dict[str, Any] | 
     return model, {"init_seconds": t1 - t0, "run_seconds": t2 - t1}
 
 
-def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: dict[str, Any] | None = None) -> dict:
-    """Run and write cities.parquet, flows.parquet, annual.parquet and run.json into ``out``."""
+def spillover_block(scenario: str, seed: int, until: int, overrides: dict[str, Any] | None, annual, shock: float
+                    ) -> dict[str, Any]:
+    """The causal response of one seed pair (model/spillover.py): the same run with Changsha's productivity raised by
+    ``shock``, against ``annual`` (the run as is), in ``until``."""
+    from model import spillover as sp
+
+    twin, _ = run_model(scenario, seed, until, {**(overrides or {}), "core_productivity_shock": shock})
+    resp = sp.response(annual, twin.annual_frame(), until)
+    return {"shock": shock, "year": until, "responses_log": resp,
+            "note": "one seed pair (common random numbers): an elasticity without an interval; 'python -m experiments "
+                    "spillover' gives the verdict over several seeds and by channel"}
+
+
+def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: dict[str, Any] | None = None,
+                  spillover: float | None = None) -> dict:
+    """Run and write cities.parquet, flows.parquet, annual.parquet and run.json into ``out``; with ``spillover`` (a
+    shock), also the twin run's causal response (run.json ``spillover``)."""
     from model import platform as czt_platform
 
     model, timing = run_model(scenario, seed, until, overrides)
@@ -73,6 +88,8 @@ def run_to_folder(scenario: str, seed: int, until: int, out: Path, overrides: di
         "summary": summary.to_dict(),
         "verdict": getattr(summary, "verdict", {}),  # none before a complete statistical year
     }
+    if spillover:
+        info["spillover"] = spillover_block(scenario, seed, until, overrides, model.annual_frame(), spillover)
     meta = {"czt_sim.seed": str(seed), "czt_sim.scenario": model.scenario_def.name, "czt_sim.git": info["git_commit"],
             "czt_sim.platform": json.dumps(plat, sort_keys=True)}
     out = Path(out)

@@ -136,6 +136,14 @@ def catch_up(m: CZTModel) -> np.ndarray:
     return np.exp(gap * (1.0 - np.exp(-m.p["productivity_catch_up"] * years)))
 
 
+def core_shock(m: CZTModel) -> np.ndarray:
+    """The experimental treatment of the causal siphon/spillover measure: Changsha's productivity times (1 +
+    ``core_productivity_shock``), the other cities' untouched (model/spillover.py). (cities,)"""
+    out = np.ones(N_CITIES)
+    out[CORE] += m.p["core_productivity_shock"]
+    return out
+
+
 def update_productivity(m: CZTModel) -> None:
     """Agglomeration (Marshall, Jacobs), supply-chain linkages (last quarter's market and supplier access,
     ``model.supply``), accessible knowledge (``model.knowledge``), human-capital and public-capital effects on A;
@@ -148,7 +156,7 @@ def update_productivity(m: CZTModel) -> None:
     human = (np.maximum(h, 0.2 * P.h0) / P.h0) ** p["human_capital_elasticity"]
     infra = m.fiscal.infrastructure ** p["infrastructure_elasticity"]
     P.A = P.A0 * growth * catch_up(m) * marshall * m.supply.linkage * \
-        (jacobs * human * infra * m.knowledge.factor)[None, :]
+        (jacobs * human * infra * m.knowledge.factor * core_shock(m))[None, :]
     # city productivity index (employment-weighted), which wages follow
     w = np.maximum(E, 1e-9)
     P.productivity_index = (P.A / P.A0 * w).sum(axis=0) / w.sum(axis=0)

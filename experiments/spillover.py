@@ -1,0 +1,171 @@
+"""python -m experiments spillover: the causal siphon/spillover verdict of a scenario, with its channels.
+
+For each seed, two runs of the scenario with common random numbers: as is, and with Changsha's productivity raised
+by --shock from the start (model/spillover.py). The periphery cities' responses (log differences of GDP, jobs,
+residents and talent in --until) over Changsha's own GDP response give each city's elasticity; over the seeds, its
+mean and 90 % interval decide spillover (> +0.02), siphon (< -0.02) or neutral. With --channels, the same pairs with
+each channel closed (commuting, migration, firm moves, firm entry, supply chains, knowledge) give each channel's
+contribution. Writes responses.csv, verdict.csv, channels.csv (with --channels), spillover.json and spillover.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.executor import open_executor, run_all
+from experiments.io import write_csv, write_json
+from model import spillover as sp
+from model.errors import ConfigError
+from model.identity import CORE_CITY, PERIPHERY_CITIES
+
+MAX_SEEDS = 200
+
+
+def _pair(task: tuple[str, int, int, dict[str, Any], float]) -> dict[str, dict[str, float]]:
+    """One seed's base and shocked runs (same seed: common random numbers) and their response in ``until``."""
+    from model.czt_model import CZTModel
+
+    scenario, seed, until, overrides, shock = task
+    tables = []
+    for s in (0.0, shock):
+        m = CZTModel(scenario, seed=seed, overrides={**overrides, "core_productivity_shock": s})
+        m.run_until(until)
+        tables.append(m.annual_frame())
+    return sp.response(tables[0], tables[1], until)
+
+
+def measure(scenario: str, seeds: list[int], until: int, overrides: dict[str, Any], shock: float = sp.SHOCK,
+            channels: bool = False, workers: int = 2) -> dict[str, Any]:
+    """Responses of every seed pair with all channels open (``open``) and, with ``channels``, with each closed."""
+    configs = {"open": {}} | ({f"no_{c}": v for c, v in sp.CHANNELS.items()} if channels else {})
+    tasks = [(scenario, s, until, {**overrides, **closed}, shock) for closed in configs.values() for s in seeds]
+    ex = open_executor(0 if workers <= 1 else min(workers, len(tasks)))
+    try:
+        flat = run_all(ex, _pair, tasks)
+    finally:
+        ex.close()
+    n = len(seeds)
+    return {name: flat[i * n:(i + 1) * n] for i, name in enumerate(configs)}
+
+
+def tables(resp: dict[str, list[dict]], seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    rows = [{"config": cfg, "seed": seed, "city": city, **vals}
+            for cfg, pairs in resp.items() for seed, r in zip(seeds, pairs) for city, vals in r.items()]
+    long = pd.DataFrame(rows)
+    verdict = pd.DataFrame([v.__dict__ for v in sp.verdicts(resp["open"])])
+    closed = {cfg.removeprefix("no_"): pairs for cfg, pairs in resp.items() if cfg != "open"}
+    chans = sp.channel_contributions(resp["open"], closed) if closed else None
+    return long, verdict, chans
+
+
+def plot(verdict: pd.DataFrame, chans: pd.DataFrame | None, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    k = 2 if chans is not None else 1
+    fig, axes = plt.subplots(1, k, figsize=(5.5 * k, 3.6), squeeze=False)
+    ax = axes[0, 0]
+    y = np.arange(len(verdict))
+    colour = verdict.call.map({"spillover": "#2e86c1", "siphon": "#c0392b", "neutral": "#7f8c8d"})
+    ax.errorbar(verdict.elasticity, y, xerr=[verdict.elasticity - verdict.low, verdict.high - verdict.elasticity],
+                fmt="none", ecolor="k", capsize=4)
+    ax.scatter(verdict.elasticity, y, c=colour, zorder=3, s=50)
+    for band in (-sp.MIN_ELASTICITY, sp.MIN_ELASTICITY):
+        ax.axvline(band, color="grey", ls=":", lw=1)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_yticks(y, [f"{c} ({v})" for c, v in zip(verdict.city, verdict.call)])
+    ax.set_xlabel("elasticity of the city's GDP to Changsha's (90 % interval over seed pairs)")
+    ax.set_title("response to Changsha's growth", fontsize=9)
+    if chans is not None:
+        ax = axes[0, 1]
+        names = list(dict.fromkeys(chans.channel))
+        w = 0.38
+        for i, city in enumerate(PERIPHERY_CITIES):
+            c = chans[chans.city == city].set_index("channel").loc[names]
+            pos = np.arange(len(names)) + (i - 0.5) * w
+            ax.barh(pos, c.contribution, height=w, xerr=[c.contribution - c.low, c.high - c.contribution],
+                    label=city, alpha=0.85)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_yticks(np.arange(len(names)), names)
+        ax.set_xlabel("contribution to the elasticity (open minus closed)")
+        ax.set_title("channels (> 0 carries spillover, < 0 siphon)", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    tmp = path.with_name(path.stem + ".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def cmd_spillover(a: argparse.Namespace) -> int:
+    from experiments.io import output_folder
+    from experiments.options import parse_sets, scale_once
+    from experiments.sweep.cli import max_workers
+    from model.scenarios import load
+
+    if not 2 <= a.seeds <= MAX_SEEDS:
+        raise ConfigError("--seeds", a.seeds, f"an integer from 2 to {MAX_SEEDS} (the interval needs two pairs)")
+    if not 0 < a.shock <= 1:
+        raise ConfigError("--shock", a.shock, "a share above 0 and at most 1 (0.05 = Changsha's productivity +5 %)")
+    if not 0 <= a.workers <= max_workers():
+        raise ConfigError("--workers", a.workers, f"0 or 1 (in this process) or a number of processes up to "
+                          f"{max_workers()}")
+    overrides = scale_once(parse_sets(a.set), a.scale)
+    if "core_productivity_shock" in overrides:
+        raise ConfigError("--set", "core_productivity_shock", "any other parameter (the shock is --shock)")
+    cfg = load(a.scenario).resolved(overrides)  # names and ranges checked before any run
+    if not cfg["start_year"] < a.until <= 2100:
+        raise ConfigError("--until", a.until, f"a year after the scenario's start {cfg['start_year']}, up to 2100")
+    seeds = list(range(1, a.seeds + 1))
+    t0 = time.time()
+    resp = measure(a.scenario, seeds, a.until, overrides, a.shock, a.channels, a.workers)
+    long, verdict, chans = tables(resp, seeds)
+    core = float(np.mean([r[CORE_CITY]["gdp"] for r in resp["open"]]))
+    info = {"scenario": a.scenario, "until": a.until, "shock": a.shock, "seeds": seeds, "scale": cfg["scale"],
+            "overrides": overrides, "core_gdp_response_log": core, "min_elasticity": sp.MIN_ELASTICITY,
+            "rule": "spillover if the 90 % interval of the mean elasticity lies above +0.02, siphon if below -0.02, "
+                    "else neutral", "seconds": round(time.time() - t0, 1),
+            "verdict": verdict.to_dict("records"),
+            "channels": chans.to_dict("records") if chans is not None else None}
+    with output_folder(a.out, last=("spillover.json",)) as dest:
+        write_csv(long, dest / "responses.csv", float_format="%.6g")
+        write_csv(verdict, dest / "verdict.csv", float_format="%.6g")
+        if chans is not None:
+            write_csv(chans, dest / "channels.csv", float_format="%.6g")
+        plot(verdict, chans, dest / "spillover.png",
+             f"{a.scenario}: Changsha productivity +{a.shock:.0%}, {a.until}, {len(seeds)} seed pairs")
+        write_json(info, dest / "spillover.json")
+    print(f"spillover {a.scenario}: {len(seeds)} seed pairs, Changsha productivity +{a.shock:.0%} -> its GDP "
+          f"{100 * core:+.2f} % in {a.until} ({info['seconds']:.0f} s) -> {a.out}")
+    for v in verdict.itertuples():
+        print(f"  {v.city:9s} {v.call:9s} elasticity {v.elasticity:+.3f} [90 %: {v.low:+.3f}, {v.high:+.3f}]")
+    if chans is not None:
+        for r in chans.itertuples():
+            print(f"  channel {r.channel:13s} {r.city:9s} contribution {r.contribution:+.3f} "
+                  f"[{r.low:+.3f}, {r.high:+.3f}]")
+    return 0
+
+
+def register(sub) -> None:
+    s = sub.add_parser("spillover", help="causal siphon/spillover verdict: paired runs with a shock to Changsha, "
+                       "by channel", description=__doc__.split("\n\n")[1].replace("\n", " "))
+    s.add_argument("--scenario", default="baseline", help="a shipped scenario or a TOML path (default %(default)s)")
+    s.add_argument("--seeds", type=int, default=6, help="seed pairs, seeds 1..N (default %(default)s)")
+    s.add_argument("--shock", type=float, default=sp.SHOCK, help="Changsha's productivity rise, a share "
+                   "(default %(default)s)")
+    s.add_argument("--until", type=int, default=2035, help="the year the responses are read (default %(default)s)")
+    s.add_argument("--scale", type=int, default=None, help="residents per worker agent (default: the scenario's)")
+    s.add_argument("--channels", action="store_true", help="also close each channel in turn (7x the runs)")
+    s.add_argument("--workers", type=int, default=2, help="processes (default %(default)s)")
+    s.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    s.add_argument("--out", default="results/spillover", help="output folder (default %(default)s)")
+    s.set_defaults(func=cmd_spillover)

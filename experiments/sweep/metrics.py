@@ -19,7 +19,7 @@ def per_periphery(*suffixes: str) -> tuple[str, ...]:
 METRICS = (
     "core_gdp_share_first", "core_gdp_share_last", "core_gdp_share_change_pp",
     *per_periphery("gdp_share_change_pp", "net_talent_from_core", "net_firms_from_core"),
-    "czt_gdp_last_100m_yuan", "czt_population_last_10k", "theil_gdp_per_capita_last",
+    "czt_gdp_last_100m_yuan", "czt_population_last_10k", "periphery_population_last_10k", "theil_gdp_per_capita_last",
     "theta", "theta_se", "theta_same_year", "theta_same_year_se",
 )
 VERDICTS = per_periphery("verdict")
@@ -46,6 +46,7 @@ def metrics(summary: RunSummary, annual) -> dict[str, Any]:
     last = annual[annual.year == annual.year.max()]
     out["czt_gdp_last_100m_yuan"] = num(last.gdp_100m_yuan.sum())
     out["czt_population_last_10k"] = num(last.population_10k.sum())
+    out["periphery_population_last_10k"] = num(last[last.city.isin(PERIPHERY_CITIES)].population_10k.sum())
     out["theil_gdp_per_capita_last"] = num(summary.theil_gdp_per_capita.last)
     out["theta"], out["theta_se"] = num(summary.theta.theta), num(summary.theta.se)  # lagged default (model.measures)
     old = summary.theta_same_year

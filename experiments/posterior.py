@@ -1,0 +1,207 @@
+"""python -m experiments posterior: forecasts and lever contrasts over the calibration's posterior, not one point.
+
+Draws parameter sets from a calibration's ABC sample (accepted.parquet: the accepted points, drawn with their
+Epanechnikov weights, a fixed stream), runs every scenario at every draw for --seeds seeds (common random numbers:
+the same seeds at every draw and scenario), and reports for each scenario and outcome in --until: the median and
+90 % interval over draws x seeds, the **parameter band** (5-95 % of the per-draw means over seeds) apart from the
+**seed band** (the mean over draws of the 5-95 % range over seeds), and for each lever scenario its contrast with
+the baseline at the same draw and seed: median, 90 % interval and the probability over draws that the lever raises
+the outcome (the per-draw mean contrast > 0). Hindcast-only parameters (``HINDCAST_ONLY``: the 2010s productivity
+trend) stay at the scenario's value. Writes runs.csv, summary.csv, contrasts.csv, posterior_study.json and
+posterior_study.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.executor import open_executor, run_all
+from experiments.io import write_csv, write_json
+from model.errors import ConfigError
+from model.identity import CORE_CITY, PERIPHERY_CITIES
+
+HINDCAST_ONLY = {"tfp_growth"}  # fitted as a nuisance of the hindcast: the 2019+ scenarios keep their own
+DRAW_SEED = 20261207
+MAX_RUNS = 20_000
+
+
+def outcomes(annual: pd.DataFrame, year: int) -> dict[str, float]:
+    """The headline outcomes of a run in ``year``: Changsha's GDP share (pp) and each periphery city's GDP share
+    (pp), GDP (100m yuan) and residents (10k persons)."""
+    a = annual[annual.year == year].set_index("city")
+    total = a.gdp_100m_yuan.sum()
+    out = {"core_gdp_share_pp": 100 * a.gdp_100m_yuan[CORE_CITY] / total}
+    for c in PERIPHERY_CITIES:
+        out[f"{c}_gdp_share_pp"] = 100 * a.gdp_100m_yuan[c] / total
+        out[f"{c}_gdp_100m_yuan"] = float(a.gdp_100m_yuan[c])
+        out[f"{c}_residents_10k"] = float(a.population_10k[c])
+    return out
+
+
+def _one(task: tuple[str, int, int, dict[str, Any]]) -> dict[str, float]:
+    from model.czt_model import CZTModel
+
+    scenario, seed, until, overrides = task
+    m = CZTModel(scenario, seed=seed, overrides=overrides)
+    m.run_until(until)
+    return outcomes(m.annual_frame(), until)
+
+
+def draws(calibration: Path, n: int) -> pd.DataFrame:
+    """``n`` parameter sets from the accepted ABC points (weighted, with replacement; a fixed stream)."""
+    acc_path, info_path = calibration / "accepted.parquet", calibration / "calibration.json"
+    if not acc_path.exists() or not info_path.exists():
+        raise ConfigError("--calibration", str(calibration), "a calibration folder with accepted.parquet and "
+                          "calibration.json (python -m experiments calibrate ...)", kind="not a calibration folder")
+    acc = pd.read_parquet(acc_path)
+    names = [p["name"] for p in json.loads(info_path.read_text())["spec"]["priors"] if p["name"] not in HINDCAST_ONLY]
+    w = acc.weight.to_numpy(dtype=float)
+    w = w / w.sum() if w.sum() > 0 else np.full(len(acc), 1 / len(acc))
+    pick = np.random.default_rng(DRAW_SEED).choice(len(acc), size=n, replace=True, p=w)
+    out = acc.iloc[pick][names].reset_index(drop=True)
+    out.insert(0, "draw", np.arange(n))
+    out.insert(1, "point", acc.point.to_numpy()[pick])
+    return out
+
+
+def study(calibration: Path, scenarios: list[str], n_draws: int, seeds: list[int], until: int, scale: int,
+          workers: int) -> pd.DataFrame:
+    d = draws(calibration, n_draws)
+    names = [c for c in d.columns if c not in ("draw", "point")]
+    keys, tasks = [], []
+    for r in d.itertuples(index=False):
+        params = {n: float(getattr(r, n)) for n in names}
+        for sc in scenarios:
+            for s in seeds:
+                keys.append((r.draw, sc, s))
+                tasks.append((sc, s, until, {"scale": scale, **params}))
+    ex = open_executor(0 if workers <= 1 else min(workers, len(tasks)))
+    try:
+        res = run_all(ex, _one, tasks)
+    finally:
+        ex.close()
+    runs = pd.DataFrame([{"draw": k[0], "scenario": k[1], "seed": k[2], **v} for k, v in zip(keys, res)])
+    return runs.merge(d, on="draw")
+
+
+def summarize(runs: pd.DataFrame, outcome_cols: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = []
+    for (sc, col) in [(sc, c) for sc in runs.scenario.unique() for c in outcome_cols]:
+        g = runs[runs.scenario == sc]
+        per_draw = g.groupby("draw")[col].mean()
+        seed_range = g.groupby("draw")[col].quantile(0.95) - g.groupby("draw")[col].quantile(0.05)
+        rows.append({"scenario": sc, "outcome": col, "median": g[col].median(), "q05": g[col].quantile(0.05),
+                     "q95": g[col].quantile(0.95), "parameter_band": per_draw.quantile(0.95) - per_draw.quantile(0.05),
+                     "seed_band": seed_range.mean()})
+    summary = pd.DataFrame(rows)
+    base = runs[runs.scenario == "baseline"].set_index(["draw", "seed"])
+    crow = []
+    for sc in [s for s in runs.scenario.unique() if s != "baseline"]:
+        lev = runs[runs.scenario == sc].set_index(["draw", "seed"])
+        for col in outcome_cols:
+            diff = (lev[col] - base[col]).dropna()
+            per_draw = diff.groupby(level="draw").mean()
+            crow.append({"scenario": sc, "outcome": col, "median": diff.median(), "q05": diff.quantile(0.05),
+                         "q95": diff.quantile(0.95), "p_raises": float((per_draw > 0).mean()),
+                         "parameter_band": per_draw.quantile(0.95) - per_draw.quantile(0.05),
+                         "draws": int(per_draw.size)})
+    return summary, pd.DataFrame(crow)
+
+
+def plot(contrasts: pd.DataFrame, runs: pd.DataFrame, path: Path, until: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = [f"{c}_gdp_share_pp" for c in PERIPHERY_CITIES] + [f"{c}_residents_10k" for c in PERIPHERY_CITIES]
+    levers = [s for s in runs.scenario.unique() if s != "baseline"]
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.2 * len(cols), 0.5 * len(levers) + 1.8), squeeze=False)
+    base = runs[runs.scenario == "baseline"].set_index(["draw", "seed"])
+    for ax, col in zip(axes[0], cols):
+        for i, sc in enumerate(levers):
+            lev = runs[runs.scenario == sc].set_index(["draw", "seed"])
+            per_draw = (lev[col] - base[col]).groupby(level="draw").mean()
+            ax.scatter(per_draw, np.full(len(per_draw), i) + np.linspace(-0.2, 0.2, len(per_draw)), s=8, alpha=0.6)
+            c = contrasts[(contrasts.scenario == sc) & (contrasts.outcome == col)].iloc[0]
+            ax.text(per_draw.max(), i + 0.3, f"P(>0)={c.p_raises:.2f}", fontsize=6)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_yticks(range(len(levers)), levers if ax is axes[0, 0] else [""] * len(levers), fontsize=7)
+        ax.set_title(col, fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.suptitle(f"Lever minus baseline in {until} at each posterior draw (mean over seeds)", fontsize=9)
+    fig.tight_layout()
+    tmp = path.with_name(path.stem + ".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def cmd_posterior(a: argparse.Namespace) -> int:
+    from experiments.io import output_folder
+    from experiments.sweep.cli import max_workers
+    from model.scenarios import load
+
+    scenarios = [s.strip() for s in a.scenarios.split(",") if s.strip()]
+    if "baseline" not in scenarios:
+        scenarios = ["baseline"] + scenarios
+    for s in scenarios:
+        load(s)  # a one-line error naming an unknown scenario
+    if not 2 <= a.draws <= 1000:
+        raise ConfigError("--draws", a.draws, "an integer from 2 to 1000 (parameter sets from the ABC sample)")
+    if not 1 <= a.seeds <= 100:
+        raise ConfigError("--seeds", a.seeds, "an integer from 1 to 100")
+    if a.draws * a.seeds * len(scenarios) > MAX_RUNS:
+        raise ConfigError("--draws", a.draws, f"draws x seeds x scenarios up to {MAX_RUNS:,} runs")
+    if not 2020 <= a.until <= 2100:
+        raise ConfigError("--until", a.until, "a year from 2020 to 2100")
+    if not 0 <= a.workers <= max_workers():
+        raise ConfigError("--workers", a.workers, f"0 to {max_workers()}")
+    t0 = time.time()
+    seeds = list(range(1, a.seeds + 1))
+    runs = study(Path(a.calibration), scenarios, a.draws, seeds, a.until, a.scale, a.workers)
+    cols = [c for c in runs.columns if c.endswith(("_pp", "_100m_yuan", "_10k"))]
+    summary, contrasts = summarize(runs, cols)
+    info = {"calibration": str(a.calibration), "scenarios": scenarios, "draws": a.draws, "seeds": seeds,
+            "until": a.until, "scale": a.scale, "hindcast_only_kept": sorted(HINDCAST_ONLY),
+            "seconds": round(time.time() - t0, 1), "runs": len(runs),
+            "bands": "parameter_band: 5-95 % range of the per-draw means over seeds; seed_band: mean over draws of the "
+                     "5-95 % range over seeds; p_raises: share of draws whose mean contrast over seeds is > 0"}
+    with output_folder(a.out, last=("posterior_study.json",)) as dest:
+        write_csv(runs, dest / "runs.csv", float_format="%.6g")
+        write_csv(summary, dest / "summary.csv", float_format="%.6g")
+        write_csv(contrasts, dest / "contrasts.csv", float_format="%.6g")
+        plot(contrasts, runs, dest / "posterior_study.png", a.until)
+        write_json(info, dest / "posterior_study.json")
+    print(f"posterior study: {a.draws} draws x {len(seeds)} seeds x {len(scenarios)} scenarios in "
+          f"{info['seconds']:.0f} s -> {a.out}")
+    s = summary[summary.outcome == "core_gdp_share_pp"]
+    for r in s.itertuples():
+        print(f"  {r.scenario:24s} Changsha share {a.until}: {r.median:.1f} % [90 %: {r.q05:.1f}, {r.q95:.1f}]; "
+              f"parameter band {r.parameter_band:.2f} pp, seed band {r.seed_band:.2f} pp")
+    for r in contrasts[contrasts.outcome.str.endswith("_gdp_share_pp")].itertuples():
+        print(f"  {r.scenario:24s} {r.outcome:24s} {r.median:+.2f} pp [90 %: {r.q05:+.2f}, {r.q95:+.2f}] "
+              f"P(raises) {r.p_raises:.2f}")
+    return 0
+
+
+def register(sub) -> None:
+    s = sub.add_parser("posterior", help="forecasts and lever contrasts over the calibration's posterior draws x seeds",
+                       description=__doc__.split("\n\n")[1].replace("\n", " "))
+    s.add_argument("--calibration", default="docs/record-fit", help="calibration folder with accepted.parquet "
+                   "(default %(default)s)")
+    s.add_argument("--scenarios", default="baseline,integration", help="comma-separated (baseline always included)")
+    s.add_argument("--draws", type=int, default=20, help="posterior draws (default %(default)s)")
+    s.add_argument("--seeds", type=int, default=2, help="seeds per draw (default %(default)s)")
+    s.add_argument("--until", type=int, default=2035, help="year of the outcomes (default %(default)s)")
+    s.add_argument("--scale", type=int, default=200, help="residents per worker agent (default %(default)s)")
+    s.add_argument("--workers", type=int, default=2, help="processes (default %(default)s)")
+    s.add_argument("--out", default="results/posterior", help="output folder (default %(default)s)")
+    s.set_defaults(func=cmd_posterior)

@@ -14,7 +14,6 @@ posterior_study.png.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -56,12 +55,12 @@ def _one(task: tuple[str, int, int, dict[str, Any]]) -> dict[str, float]:
 
 def draws(calibration: Path, n: int) -> pd.DataFrame:
     """``n`` parameter sets from the accepted ABC points (weighted, with replacement; a fixed stream)."""
-    acc_path, info_path = calibration / "accepted.parquet", calibration / "calibration.json"
-    if not acc_path.exists() or not info_path.exists():
+    acc_path, post_path = calibration / "accepted.parquet", calibration / "posterior.csv"
+    if not acc_path.exists() or not post_path.exists():
         raise ConfigError("--calibration", str(calibration), "a calibration folder with accepted.parquet and "
-                          "calibration.json (python -m experiments calibrate ...)", kind="not a calibration folder")
+                          "posterior.csv (python -m experiments calibrate ...)", kind="not a calibration folder")
     acc = pd.read_parquet(acc_path)
-    names = [p["name"] for p in json.loads(info_path.read_text())["spec"]["priors"] if p["name"] not in HINDCAST_ONLY]
+    names = [n for n in pd.read_csv(post_path).param if n not in HINDCAST_ONLY]
     w = acc.weight.to_numpy(dtype=float)
     w = w / w.sum() if w.sum() > 0 else np.full(len(acc), 1 / len(acc))
     pick = np.random.default_rng(DRAW_SEED).choice(len(acc), size=n, replace=True, p=w)

@@ -95,3 +95,4 @@ def test_analyze_refuses_incomplete_sobol(tmp_path, capsys):
     prepare(tmp_path / "o", spec_path=f)  # planned, nothing run
     assert main(["analyze", str(tmp_path / "o")]) == 2
     assert "incomplete sweep" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "analysis").exists()  # a refused analysis leaves no empty folder

@@ -130,10 +130,23 @@ def analyze_dir(root: str | Path, metrics: list[str] | None = None, conf_level: 
     factor); with ``stream``, the warnings are printed there at once (before an analysis that then fails)."""
     store, spec, metrics = _open(root, metrics, conf_level, resamples)
     design = store.design()
+    created: list[Path] = []
     if write:
         from experiments.io import writable_folder
 
-        writable_folder(store.root / "analysis", "DIR/analysis")
+        created = writable_folder(store.root / "analysis", "DIR/analysis")
+    try:
+        return _analyze(store, spec, metrics, design, conf_level, resamples, write, stream)
+    except BaseException:
+        from experiments.io import remove_empty_folders
+
+        remove_empty_folders(created)  # a refused analysis leaves no empty analysis/ folder behind
+        raise
+
+
+def _analyze(store: Store, spec, metrics: list[str], design: pd.DataFrame, conf_level: float, resamples: int,
+             write: bool, stream) -> dict[str, Any]:
+    root = store.root
     ok, warnings = _ok_runs(store)
     for w in warnings if stream is not None else ():
         print(w, file=stream)

@@ -31,7 +31,7 @@ from experiments.sweep.store import Store
 from model.params import PARAMS
 
 SKIP = {"scale", "start_year", "burn_in_quarters", "core_productivity_shock"}  # run settings and the experiment's treatment
-TRAJECTORIES = 5
+TRAJECTORIES = 4
 LEVELS = 4
 ROOT_SEED = 20251207
 UNTIL = 2035

@@ -54,6 +54,18 @@ def screened() -> list[tuple[str, float, float]]:
     return out
 
 
+def status(name: str) -> str:
+    """``fitted`` (to the long record), ``assumption`` or ``sourced``, read from the registry's source text."""
+    from model.params import BY_NAME
+
+    src = BY_NAME[name].source.lower()
+    if src.startswith("fitted to the long record") or "fitted to the long record" in src[:200]:
+        return "fitted"
+    if "assumption" in src:
+        return "assumption"
+    return "sourced"
+
+
 def write_spec(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     params = "\n".join(f"{n} = {{min = {float(a)!r}, max = {float(b)!r}}}" for n, a, b in screened())
@@ -73,9 +85,13 @@ def write_spec(out: Path) -> None:
 
 
 def _runs(folder: Path) -> pd.DataFrame:
-    """The ok runs of a sweep folder, one row per run, by design point and replication."""
-    runs, _ = Store(folder).consolidate(write="if-possible")
-    return runs[runs.status == "ok"].sort_values(["point", "rep"]).reset_index(drop=True)
+    """The ok runs of a sweep folder, one row per design row (point, replication; identical configurations share a
+    run), in design order."""
+    store = Store(folder)
+    runs, _ = store.consolidate(write="if-possible")
+    ok = runs[runs.status == "ok"].drop(columns=["rep", "seed", "scenario"], errors="ignore")
+    design = store.design()[["point", "rep", "run_id", "scenario"]]
+    return design.merge(ok, on="run_id", how="inner").sort_values(["point", "rep"]).reset_index(drop=True)
 
 
 def report(root: Path, docs: Path) -> None:
@@ -110,6 +126,7 @@ def report(root: Path, docs: Path) -> None:
         tables.append(t.sort_values("rank"))
     table = pd.concat(tables, ignore_index=True)
     ranges = {n: (a, b) for n, a, b in screened()}
+    table["status"] = table.param.map(status)
     table["range_lo"] = table.param.map(lambda n: ranges[n][0])
     table["range_hi"] = table.param.map(lambda n: ranges[n][1])
     docs.mkdir(parents=True, exist_ok=True)
@@ -120,8 +137,16 @@ def report(root: Path, docs: Path) -> None:
     for name in outputs:
         t = table[table.output == name]
         top = t[t.moves_answer]
-        print(f"{name}: seed sd {seed_sd[name]:.3g}; {len(top)} parameters with mu* above it: "
-              + ", ".join(f"{r.param} {r.mu_star:.3g}" for r in top.itertuples()))
+        counts = top.status.value_counts().to_dict()
+        print(f"{name}: seed sd {seed_sd[name]:.3g}; {len(top)} parameters with mu* above it ({counts}): "
+              + ", ".join(f"{r.param} {r.mu_star:.3g} [{r.status}]" for r in top.itertuples()))
+    movers = table[table.moves_answer].groupby("param").agg(status=("status", "first"), outputs=("output", "size"),
+                                                              best_rank=("rank", "min"))
+    tmp = docs / "movers.csv.tmp"
+    movers.sort_values(["best_rank"]).to_csv(tmp)
+    tmp.replace(docs / "movers.csv")
+    print(f"{len(movers)} parameters move at least one output beyond its seed spread: "
+          f"{movers.status.value_counts().to_dict()}")
 
 
 def _plot(table: pd.DataFrame, path: Path) -> None:

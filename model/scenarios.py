@@ -77,6 +77,9 @@ class Scenario:
         moved to a later start_year would silently begin with policies meant to take effect over time)."""
         cfg = resolve(overrides, base=self.params)
         start = cfg["start_year"]
+        from model.calibration import city_table
+
+        city_table(start)  # a start year without census-anchored data is the first thing refused (one line)
         for e in self.timeline:
             if (e.year, e.quarter) < (start, 1):
                 raise ConfigError(f"{self.name}: timeline {e.year}Q{e.quarter}", f"{e.year}Q{e.quarter}",

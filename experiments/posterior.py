@@ -71,7 +71,7 @@ def draws(calibration: Path, n: int) -> pd.DataFrame:
 
 
 def study(calibration: Path, scenarios: list[str], n_draws: int, seeds: list[int], until: int, scale: int,
-          workers: int) -> pd.DataFrame:
+          workers: int, fixed: dict[str, Any] | None = None) -> pd.DataFrame:
     d = draws(calibration, n_draws)
     names = [c for c in d.columns if c not in ("draw", "point")]
     keys, tasks = [], []
@@ -80,7 +80,7 @@ def study(calibration: Path, scenarios: list[str], n_draws: int, seeds: list[int
         for sc in scenarios:
             for s in seeds:
                 keys.append((r.draw, sc, s))
-                tasks.append((sc, s, until, {"scale": scale, **params}))
+                tasks.append((sc, s, until, {"scale": scale, **(fixed or {}), **params}))
     ex = open_executor(0 if workers <= 1 else min(workers, len(tasks)))
     try:
         res = run_all(ex, _one, tasks)
@@ -163,13 +163,18 @@ def cmd_posterior(a: argparse.Namespace) -> int:
         raise ConfigError("--until", a.until, "a year from 2020 to 2100")
     if not 0 <= a.workers <= max_workers():
         raise ConfigError("--workers", a.workers, f"0 to {max_workers()}")
+    from experiments.options import parse_sets
+    from model.params import resolve
+
+    fixed = parse_sets(a.set)
+    fixed = {k: resolve({k: v})[k] for k, v in fixed.items()}  # each name and value checked (one line)
     t0 = time.time()
     seeds = list(range(1, a.seeds + 1))
-    runs = study(Path(a.calibration), scenarios, a.draws, seeds, a.until, a.scale, a.workers)
+    runs = study(Path(a.calibration), scenarios, a.draws, seeds, a.until, a.scale, a.workers, fixed)
     cols = [c for c in runs.columns if c.endswith(("_pp", "_100m_yuan", "_10k"))]
     summary, contrasts = summarize(runs, cols)
     info = {"calibration": str(a.calibration), "scenarios": scenarios, "draws": a.draws, "seeds": seeds,
-            "until": a.until, "scale": a.scale, "hindcast_only_kept": sorted(HINDCAST_ONLY),
+            "until": a.until, "scale": a.scale, "hindcast_only_kept": sorted(HINDCAST_ONLY), "fixed": fixed,
             "seconds": round(time.time() - t0, 1), "runs": len(runs),
             "bands": "parameter_band: 5-95 % range of the per-draw means over seeds; seed_band: mean over draws of the "
                      "5-95 % range over seeds; p_raises: share of draws whose mean contrast over seeds is > 0"}
@@ -202,5 +207,7 @@ def register(sub) -> None:
     s.add_argument("--until", type=int, default=2035, help="year of the outcomes (default %(default)s)")
     s.add_argument("--scale", type=int, default=200, help="residents per worker agent (default %(default)s)")
     s.add_argument("--workers", type=int, default=2, help="processes (default %(default)s)")
+    s.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="hold a parameter at a value in every run (e.g. a pinned one the calibration did not draw)")
     s.add_argument("--out", default="results/posterior", help="output folder (default %(default)s)")
     s.set_defaults(func=cmd_posterior)

@@ -225,7 +225,7 @@ def test_city_names_come_from_model_identity():
         "zhuzhou_gdp_share_change_pp", "xiangtan_gdp_share_change_pp", "zhuzhou_net_talent_from_core",
         "xiangtan_net_talent_from_core", "zhuzhou_net_firms_from_core", "xiangtan_net_firms_from_core"]
     assert compute.COMPARISON[2][3] == "Net talent Changsha to Zhuzhou (10k persons)"
-    assert METRICS[3:9] == tuple(c for _, c, *_ in compute.COMPARISON[:6]) and len(METRICS) == 16
+    assert METRICS[3:9] == tuple(c for _, c, *_ in compute.COMPARISON[:6]) and len(METRICS) == 17
     assert VERDICTS == ("zhuzhou_verdict", "xiangtan_verdict")
     assert set(tables.TEX_HEAD) == {k for k, *_ in compute.COMPARISON}
     assert tables.TEX_HEAD["xiangtan_net_firms_from_changsha"] == r"Xiangtan net\\firms (firms)"

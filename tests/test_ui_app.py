@@ -419,10 +419,13 @@ def test_session_exports_and_same_seed_baseline():
         fresh.step()
     np.testing.assert_array_equal(s.base_cities()["gdp_q_100m_yuan"].to_numpy(),
                                   fresh.cities_frame()["gdp_q_100m_yuan"].to_numpy())
-    # and the comparison shows the lever: the half-hour commute has more cross-city commuters than its twin
+    # and the comparison holds the lever: the run travels on the half-hour circle, its twin on 2019's door-to-door
+    # times, and has no fewer cross-city commuters (that the circle raises commuting is a statistical claim over
+    # seeds, tests/test_core_levers.py; one seed over four quarters need not show it)
+    assert (s.model.commute_minutes[0, 1:] < s.base.commute_minutes[0, 1:]).all()
     run, twin = s.cities(), s.base_cities()
     last = run.step.max()
-    assert run[run.step == last].commuters_out_10k.sum() > twin[twin.step == last].commuters_out_10k.sum()
+    assert run[run.step == last].commuters_out_10k.sum() >= twin[twin.step == last].commuters_out_10k.sum()
 
 
 @pytest.mark.sim

@@ -88,11 +88,15 @@ def test_clicks_while_rebuilding_are_queued_and_honoured(browser, server):
         for _ in range(3):
             page.click(".btn-year")
         _wait_simulated(page, 12)
+        page.wait_for_selector(".job-progress", state="detached", timeout=60_000)
+        idle_box = page.locator(".btn-year").bounding_box()
         # a finer scale rebuilds the run to the same quarter (a few seconds); clicks meanwhile wait their turn
         scale = page.get_by_role("textbox", name=re.compile("^Scale"))
         scale.fill("200")
         scale.press("Enter")
         page.wait_for_selector(".job-running", timeout=30_000)
+        # the job's progress appears without moving the buttons: a click aimed at one lands on it
+        assert page.locator(".btn-year").bounding_box() == idle_box
         page.click(".btn-step")
         page.click(".btn-year")
         page.click(".btn-step")
@@ -122,5 +126,28 @@ def test_reset_right_after_choosing_seeds_is_honoured(browser, server):
         page.wait_for_selector(".job-progress", state="detached", timeout=120_000)
         assert "Seeds: 4." in page.inner_text("body")
         assert "simulated 0 quarters" in page.inner_text(".now-text")
+    finally:
+        page.close()
+
+
+def test_a_number_typed_while_the_app_redraws_is_kept(browser, server):
+    """Play redraws the page every quarter; a scale typed meanwhile (and committed with Enter a few redraws later)
+    must be the scale the run is rebuilt at, not reset to the old value by a redraw (the typed text lost)."""
+    page = _open(browser, server)
+    try:
+        page.click(".btn-play")
+        _wait_simulated(page, 2)
+        scale = page.get_by_role("textbox", name=re.compile("^Scale"))
+        scale.fill("400")
+        before = _simulated(page.inner_text(".now-text"))
+        page.wait_for_function(f"() => !/simulated {before} quarters/.test(document.querySelector('.now-text')"
+                               ".innerText)", timeout=30_000)  # at least one redraw while the text sits typed
+        time.sleep(1.0)
+        assert scale.input_value() == "400", "a redraw replaced the typed scale"
+        scale.press("Enter")
+        page.click(".btn-pause")
+        # the link holds the run's settings once the rebuild is done
+        page.wait_for_function("() => /[?&]scale=400/.test(window.location.search)", timeout=120_000)
+        assert scale.input_value() == "400"
     finally:
         page.close()

@@ -26,6 +26,7 @@ from model.scenarios import load
 from model.summary import RunSummary
 from ui import bundle, draw
 from ui.chartpanel import Charts
+from ui.inputs import CommitInt
 from ui.charts import quarter_label
 from ui.timing import parse_quarter
 from ui.session import APP_SCALE_HI, APP_SCALE_LO, DEFAULT_SCALE, LEVERS, Session, available
@@ -273,8 +274,9 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
         solara.Text(" ".join(desc.split()) if lang == "en" else desc.strip(), style="font-size:11px;color:#555",
                     classes=["scenario-description"])
     with solara.Row():
-        solara.InputInt(t(lang, "seed"), value=sess.seed, on_value=on_seed, continuous_update=False)
-        solara.InputInt(t(lang, "scale"), value=sess.scale, on_value=on_scale, continuous_update=False)
+        CommitInt(t(lang, "seed"), sess.seed, on_seed, classes=["seed-input"], error_text=t(lang, "integer_needed"))
+        CommitInt(t(lang, "scale"), sess.scale, on_scale, classes=["scale-input"],
+                  error_text=t(lang, "integer_needed"))
     solara.Text(t(lang, "scale_hint", lo=APP_SCALE_LO, hi=APP_SCALE_HI), style="font-size:11px;color:#666")
     PlayControls(lang, playing, step, reset, bump.progress.value)
 
@@ -687,7 +689,8 @@ def _inspect_firm(m, lang: str, slot) -> str:
         slot.set(int(living[m.random.randrange(len(living))]))
 
     with solara.Row():
-        solara.InputInt(t(lang, "firm_slot"), value=slot, continuous_update=False)
+        CommitInt(t(lang, "firm_slot"), int(slot.value), slot.set, classes=["firm-slot"],
+                  error_text=t(lang, "integer_needed"))
         solara.Button(t(lang, "random_firm"), on_click=random_firm)
     current = int(slot.value)
     if not (0 <= current < m.firms.n and m.firms.alive[current]):
@@ -940,29 +943,36 @@ def _use_runner(sess: Session, bump: Bumper, error, lang):
     return playing, submit
 
 
+JOB_SLOT_PX = 48  # a progress bar, the job's line and the queue's line
+
+
 @solara.component
 def JobProgress(sess: Session, lang: str, version: int):
-    """What the runner is doing: the job under way with its progress and time left, and the clicks waiting."""
+    """What the runner is doing: the job under way with its progress and time left, and the clicks waiting. It
+    sits in a slot of fixed height above the controls, so a job starting or ending never moves the buttons (a
+    second click made as the first job's progress appeared used to land beside the button it aimed at)."""
     st = sess.runner.status()
     cur = st["running"]
-    if cur is None and not st["queued"]:
-        return
-    with solara.Column(gap="2px", classes=["job-progress"]):
-        if cur is not None:
-            what = t(lang, f"job_{cur['what']}")
-            text = what + "…"
-            if cur["total"]:
-                text = t(lang, "job_progress", what=what, done=cur["done"], total=cur["total"])
-                solara.ProgressLinear(value=100 * cur["done"] / cur["total"])
-            else:
-                solara.ProgressLinear(True)
-            if cur["left"] is not None:
-                text += " · " + t(lang, "job_left", s=f"{cur['left']:.0f}")
-            solara.Text(text, classes=["job-running"], style="font-size:13px;color:#1a5276")
-        if st["queued"]:
-            solara.Text(t(lang, "job_queued", jobs=", ".join(t(lang, f"job_{w}") + (f" ({d})" if d else "")
-                                                        for w, d in st["queued"])),
-                        classes=["job-queued"], style="font-size:12px;color:#555")
+    with solara.Column(gap="2px", classes=["job-slot"], style=f"height:{JOB_SLOT_PX}px;overflow:hidden"):
+        if cur is None and not st["queued"]:
+            return
+        with solara.Column(gap="2px", classes=["job-progress"]):
+            if cur is not None:
+                what = t(lang, f"job_{cur['what']}")
+                text = what + "…"
+                if cur["total"]:
+                    text = t(lang, "job_progress", what=what, done=cur["done"], total=cur["total"])
+                    solara.ProgressLinear(value=100 * cur["done"] / cur["total"])
+                else:
+                    solara.ProgressLinear(True)
+                if cur["left"] is not None:
+                    text += " · " + t(lang, "job_left", s=f"{cur['left']:.0f}")
+                solara.Text(text, classes=["job-running"], style="font-size:13px;color:#1a5276")
+            if st["queued"]:
+                solara.Text(t(lang, "job_queued", jobs=", ".join(t(lang, f"job_{w}") + (f" ({d})" if d else "")
+                                                            for w, d in st["queued"])),
+                            classes=["job-queued"], style="font-size:12px;color:#555;white-space:nowrap;"
+                                                          "overflow:hidden;text-overflow:ellipsis")
 
 
 def _page_header(sess: Session, lang, error: str | None) -> None:

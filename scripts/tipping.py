@@ -5,7 +5,10 @@
     python scripts/tipping.py --out docs/record/tipping.csv     # about 40 s on 2 cores
 
 Writes one row per run: GDP shares (%) of the three cities in 2019, 2027 and 2035 and the governments' incentive
-intensity in 2030 (share of the cap). docs/record.md reads the table.
+intensity in 2030 (share of the cap). Beside it (``..._entry.csv``), why: at the fitted point after 2019, what an
+entrant of each sector would earn a year in each city (its best park with room; 100 million yuan) with the offers
+the governments chose and with none, its profit relative to the best city's, and the entry logit's city shares from
+profit alone (``rules.entry_probabilities`` with equal presence). docs/record.md reads both tables.
 """
 
 from __future__ import annotations
@@ -45,6 +48,32 @@ def run_one(calibration: str, scenario: str, sets: tuple[str, ...], seed: int, f
     return row
 
 
+def entry_table() -> pd.DataFrame:
+    """Entrants' profit by sector and city at the fitted point, end of 2019, offers chosen (cap 1) or none (cap 0)."""
+    import numpy as np
+
+    from model import CZTModel, rules
+    from model.identity import CITIES
+    from model.location import entry_values
+
+    rows = []
+    for cap in (1.0, 0.0):
+        m = CZTModel(FITTED, seed=1, overrides={"scale": 200, "subsidy_cap": cap})
+        m.run_until(2019)
+        V, _ = entry_values(m, np.arange(len(m.sectors)))
+        for s, sector in enumerate(m.sectors):
+            if not np.isfinite(V[s]).any():
+                continue
+            share = rules.entry_probabilities(np.ones(len(CITIES)), V[s], m.p["entry_logit_scale"])
+            best = np.abs(V[s][np.isfinite(V[s])]).max()
+            for c, city in enumerate(CITIES):
+                rows.append({"subsidy_cap": cap, "incentive_intensity": round(float(m.governance.incentive[c]), 3),
+                             "sector": sector, "city": city, "entrant_profit_100m_yuan_per_year": round(float(V[s, c]), 4),
+                             "relative_to_best": round(float(V[s, c] / best), 4),
+                             "entry_share_from_profit": round(float(share[c]), 3)})
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="CSV file to write")
@@ -58,6 +87,11 @@ def main() -> None:
     pd.DataFrame(rows).to_csv(tmp_file, index=False)
     tmp_file.replace(out)  # atomically
     print(pd.DataFrame(rows).to_string(index=False))
+    entry = entry_table()
+    out_entry = out.with_name(out.stem + "_entry.csv")
+    entry.to_csv(out_entry.with_suffix(".tmp"), index=False)
+    out_entry.with_suffix(".tmp").replace(out_entry)
+    print(entry.pivot_table(index=["subsidy_cap", "sector"], columns="city", values="relative_to_best").to_string())
 
 
 if __name__ == "__main__":

@@ -523,6 +523,35 @@ def test_shipped_map_layers_are_where_the_cities_are():
                                                              for s in data["sources"].values() if "not included" not in s)
 
 
+def test_railway_stations_lie_in_their_cities_and_are_drawn():
+    """model/data/czt_rail.csv: every station has a public source; the intercity stations named for a city lie in
+    that city's boundary (Changsha's in Changsha, Zhuzhou's in Zhuzhou, Xiangtan's in Xiangtan), consecutive stations
+    of the main line are at most 25 km apart and the line runs from Changsha to Zhuzhou; the map draws both lines
+    and one mark per station, inside the frame."""
+    rows = draw.rail_stations()
+    assert rows and all(r["source"].strip() for r in rows)
+    rings = {f["properties"]["city"]: draw.rings(f["geometry"])[0] for f in draw.map_features()
+             if f["properties"]["kind"] == "city"}
+    for r in rows:
+        home = [c for c in CITIES if _inside(r["lon"], r["lat"], rings[c])]
+        assert len(home) == 1, r
+        for c in CITIES:
+            if r["station_en"].lower().startswith(c):
+                assert home == [c], r
+    main = [r for r in rows if r["line"] == "czt_main"]
+    km = [np.hypot((a["lon"] - b["lon"]) * 111.32 * np.cos(np.radians(a["lat"])), (a["lat"] - b["lat"]) * 110.57)
+          for a, b in zip(main, main[1:])]
+    assert max(km) < 25.0, km
+    ends = [[c for c in CITIES if _inside(r["lon"], r["lat"], rings[c])][0] for r in (main[0], main[-1])]
+    assert ends == ["changsha", "zhuzhou"]
+    svg = draw.map_svg([], [], [], {"legend_rail": "rail"})
+    assert svg.count('class="rail-line"') == 2
+    assert svg.count('class="rail-station"') == sum(r["line"] != "hsr" for r in rows)
+    assert svg.count('class="hsr-station"') == 3
+    for x, y in re.findall(r'class="rail-station"[^>]*cx="([\d.-]+)" cy="([\d.-]+)"', svg):
+        assert 0 <= float(x) <= draw.MAP_W and 0 <= float(y) <= draw.MAP_H
+
+
 def _lever_line(rc, name):
     box = with_class(rc, ipywidgets.Widget, f"lever-{name}")
     assert len(box) == 1

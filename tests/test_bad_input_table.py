@@ -697,7 +697,7 @@ def test_an_unforeseen_failure_in_the_app_is_the_banner_and_one_log_record(caplo
     with its traceback."""
     import logging
 
-    from ui.app import view_failure
+    from ui.guard import view_failure
 
     for lang in ("en", "zh"):
         caplog.clear()

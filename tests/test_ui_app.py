@@ -737,3 +737,37 @@ def test_verdict_panel_shows_where_changsha_gains_residents():
         assert set(got) == {names[p] for p in src}
         for p, v in src.items():
             assert got[names[p]] == pytest.approx(v, abs=0.005)
+
+
+@pytest.mark.sim
+def test_a_part_that_fails_to_build_shows_one_line_and_the_rest_stays(monkeypatch, caplog):
+    """A failure no check foresaw while a part of the page is built (here the map's drawing) shows the one-line
+    banner in that part's place, without a traceback or a server path; the other parts are drawn; the server log
+    records it once; when the cause is gone, the next quarter draws the part again."""
+    import logging
+
+    from ui import draw as drawing
+
+    real = drawing.map_svg
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("/srv/czt/secret/path.py: the map could not be drawn")
+
+    monkeypatch.setattr(drawing, "map_svg", broken)
+    caplog.set_level(logging.ERROR, logger="czt_sim.app")
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        banner = with_class(rc, ipywidgets.Widget, "view-failure-map")
+        assert len(banner) == 1
+        shown = texts(rc) + all_html(rc) + " ".join(str(w.children) for w in banner)
+        assert "secret" not in shown and "Traceback" not in shown
+        assert TEXT["en"]["view_error"] in shown
+        assert 'id="czt-map"' not in all_html(rc) and html_by_id(rc, "verdict-panel")  # the rest is drawn
+        click(rc, "btn-step")  # a re-render with the cause still there: still one line, logged once
+        assert len(with_class(rc, ipywidgets.Widget, "view-failure-map")) == 1
+        assert sum("building the view failed" in r.getMessage() for r in caplog.records) == 1
+        monkeypatch.setattr(drawing, "map_svg", real)
+        click(rc, "btn-step")
+        assert 'id="czt-map"' in all_html(rc) and not with_class(rc, ipywidgets.Widget, "view-failure-map")
+    finally:
+        rc.close()

@@ -26,6 +26,7 @@ from model.scenarios import load
 from model.summary import RunSummary
 from ui import bundle, draw
 from ui.chartpanel import Charts
+from ui.guard import Guarded, view_failure
 from ui.inputs import CommitInt
 from ui.charts import quarter_label
 from ui.timing import parse_quarter
@@ -52,13 +53,6 @@ MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move
 
 
 LOG = logging.getLogger("czt_sim.app")
-
-
-def view_failure(lang: str, exc: BaseException) -> str:
-    """The banner for a failure no check foresaw while reading a link or building a view: one line, without the
-    traceback or a server path; the server log records it once, with its traceback."""
-    LOG.error("building the view failed: %s", type(exc).__name__, exc_info=exc)
-    return t(lang, "view_error")
 
 
 def _fmt_value(v) -> str:
@@ -995,18 +989,19 @@ def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
     signalled = sess.runner.signalled
     # the runner's Play waits for this before the next quarter: the page shows every quarter it passes
     solara.use_effect(lambda: sess.runner.mark_shown(signalled), [signalled, version])
+    # each part behind its own error boundary: a part that fails shows one line and the others stay
     with solara.Column(gap="12px", style="flex:1"):
-        StatusLine(sess, lang, version)
+        Guarded(lang, version, "status", lambda: StatusLine(sess, lang, version))
         with solara.Row(gap="16px", style="align-items:flex-start;flex-wrap:wrap"):
             with solara.Column(style="width:600px"):
-                MapView(sess, lang, version, size_by)
+                Guarded(lang, version, "map", lambda: MapView(sess, lang, version, size_by))
             with solara.Column(style="flex:1;min-width:300px"):
-                VerdictPanel(sess, lang, version)
-                VerdictStrip(sess, lang, version, pin_view)
-                Inspector(sess, lang, version)
+                Guarded(lang, version, "verdict", lambda: VerdictPanel(sess, lang, version))
+                Guarded(lang, version, "strip", lambda: VerdictStrip(sess, lang, version, pin_view))
+                Guarded(lang, version, "inspect", lambda: Inspector(sess, lang, version))
         solara.Text(t(lang, "charts"), style="font-weight:bold;font-size:16px")
         solara.Text(t(lang, "money_note", year=sess.model.start_year), style="font-size:11px;color:#666",
                     classes=["money-note"])
-        Charts(sess, lang, version, pin_view, spec_text)
-        PlanTargets(sess, lang, version)
-        Export(sess, lang, bump.config.value)
+        Guarded(lang, version, "charts", lambda: Charts(sess, lang, version, pin_view, spec_text))
+        Guarded(lang, version, "plan", lambda: PlanTargets(sess, lang, version))
+        Guarded(lang, version, "export", lambda: Export(sess, lang, bump.config.value))

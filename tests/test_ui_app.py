@@ -771,3 +771,48 @@ def test_a_part_that_fails_to_build_shows_one_line_and_the_rest_stays(monkeypatc
         assert 'id="czt-map"' in all_html(rc) and not with_class(rc, ipywidgets.Widget, "view-failure-map")
     finally:
         rc.close()
+
+
+@pytest.mark.sim
+def test_a_bundle_that_cannot_be_made_says_why_in_one_line(monkeypatch):
+    """Export → bundle when the bundle is refused (its runs failed) or the disk is full: one line saying why (the
+    refusal's own words; for the disk, without the server's path), a button to try again, nothing else of the page
+    lost; after the cause is gone, the retry brings the bundle's button back and the bundle is made."""
+    from model.errors import ConfigError
+    from solara.components.file_download import FileDownloadWidget
+    from ui import bundle as bundles
+
+    real = bundles.build
+    causes = [ConfigError("bundle", "2 of 3 runs failed (run-0001: boom)", "a sweep whose runs all finished",
+                          kind="bundle not made"),
+              OSError(28, "No space left on device", "/srv/czt/secret/bundle.zip")]
+    box, rc = solara.render(Page(), handle_error=False)
+    try:
+        for cause in causes:
+            def refuse(sess, cause=cause):
+                raise cause
+
+            monkeypatch.setattr(bundles, "build", refuse)
+            [w] = [w for w in rc.find(FileDownloadWidget).widgets if w.filename.startswith("czt_bundle_")]
+            w.request_download = True  # as the browser does when the button is clicked
+            deadline = time.time() + 30
+            while not with_class(rc, ipywidgets.Widget, "bundle-refused"):
+                assert time.time() < deadline, "no refusal shown"
+                time.sleep(0.05)
+            settle(rc)
+            shown = " ".join(str(c) for x in with_class(rc, ipywidgets.Widget, "bundle-refused") for c in x.children)
+            assert "No bundle was made" in shown and "secret" not in shown and "Traceback" not in shown, shown
+            assert ("2 of 3 runs failed" in shown) if isinstance(cause, ConfigError) else ("No space left" in shown)
+            assert html_by_id(rc, "verdict-panel") and 'id="czt-map"' in all_html(rc)  # the page is intact
+            monkeypatch.setattr(bundles, "build", real)
+            click(rc, "btn-bundle-retry")
+            assert not with_class(rc, ipywidgets.Widget, "bundle-refused") and with_class(rc, v.Btn, "btn-bundle")
+        [w] = [w for w in rc.find(FileDownloadWidget).widgets if w.filename.startswith("czt_bundle_")]
+        w.request_download = True
+        deadline = time.time() + 120
+        while w.bytes is None:
+            assert time.time() < deadline, "the bundle was not made after the retry"
+            time.sleep(0.1)
+        assert w.bytes[:2] == b"PK"  # a zip
+    finally:
+        rc.close()

@@ -738,11 +738,34 @@ def Export(sess: Session, lang: str, version: int):
                                 label=f"{name} · {which}.parquet")
         solara.FileDownload(sess.export_settings, filename=f"czt_settings_{tag}.json",
                             label=f"{t(lang, 'export_settings')} · settings.json")
-    # the run, its configuration, its twin and a sweep folder for the report: built when clicked (seconds)
+    BundleDownload(sess, lang, tag)
+    solara.Text(t(lang, "export_bundle_hint"), style="font-size:11px;color:#666")
+
+
+def bundle_refusal(lang: str, exc: BaseException) -> str:
+    """Why a bundle was not made, in one line: a refusal names what and what is allowed (ConfigError); a disk
+    error says so without the server's path; anything else is the view's one-line failure (logged)."""
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return t(lang, "bundle_disk", why=exc.strerror or type(exc).__name__)
+    return view_failure(lang, exc)
+
+
+@solara.component
+def BundleDownload(sess: Session, lang: str, tag: str):
+    """The bundle's button: the run, its configuration, its twin and a sweep folder for the report, built when
+    clicked (seconds). A bundle that cannot be made (runs failed, disk full) shows why in one line, with the
+    button to try again; the run and the tab stay as they were."""
+    exc, clear = solara.use_exception()
+    if exc is not None:
+        with solara.Row(style="align-items:center;flex-wrap:wrap", gap="8px"):
+            solara.Error(t(lang, "bundle_refused") + " " + bundle_refusal(lang, exc), classes=["bundle-refused"])
+            solara.Button(t(lang, "bundle_retry"), on_click=clear, classes=["btn-bundle-retry"], outlined=True)
+        return
     with solara.FileDownload(lambda: bundle.build(sess), filename=f"czt_bundle_{tag}.zip"):
         solara.Button(t(lang, "export_bundle"), icon_name="mdi-folder-zip-outline", classes=["btn-bundle"],
                       outlined=True)
-    solara.Text(t(lang, "export_bundle_hint"), style="font-size:11px;color:#666")
 
 
 # ---------------------------------------------------------------------------- page

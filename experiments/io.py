@@ -157,13 +157,26 @@ def path_error(exc: OSError):
                        "to write)", kind="unusable path")
 
 
+def _umask() -> int:
+    """The process's umask (read once, at import: setting it to read it is not thread-safe)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def atomic(path: Path, write) -> None:
-    """Call ``write(tmp)`` to fill a temporary file next to ``path``, then rename it to ``path``."""
+    """Call ``write(tmp)`` to fill a temporary file next to ``path``, then rename it to ``path``. The file gets the
+    permissions a plain ``open(path, "w")`` would give (the temporary file is created private, 0600, which would
+    otherwise make every result unreadable to the colleagues sharing a results folder)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -137,10 +137,9 @@ def plot(contrasts: pd.DataFrame, runs: pd.DataFrame, path: Path, until: int) ->
         ax.tick_params(axis="x", labelsize=7)
     fig.suptitle(f"Lever minus baseline in {until} at each posterior draw (mean over seeds)", fontsize=9)
     fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    from experiments.report.style import save
+
+    save(fig, path.with_suffix(""))  # PNG and PDF, each written atomically; the figure closed
 
 
 def cmd_posterior(a: argparse.Namespace) -> int:

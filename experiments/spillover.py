@@ -100,10 +100,9 @@ def plot(verdict: pd.DataFrame, chans: pd.DataFrame | None, path: Path, title: s
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    from experiments.report.style import save
+
+    save(fig, path.with_suffix(""))  # PNG and PDF, each written atomically; the figure closed
 
 
 def cmd_spillover(a: argparse.Namespace) -> int:

@@ -16,10 +16,8 @@ statistics or literature, "fitted to" the hindcast calibration, or marked as an 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -220,15 +218,11 @@ def check_params(text: str, params: Iterable[Any] | None = None) -> list[str]:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Temporary file in the same folder, then rename: a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Temporary file in the same folder, then rename: a reader never sees half a file (experiments.io.atomic, which
+    also gives the file a plain file's permissions)."""
+    from experiments.io import atomic
+
+    atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def rewrite(path: Path = ODD_PATH, params: Iterable[Any] | None = None) -> bool:

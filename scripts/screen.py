@@ -167,9 +167,9 @@ def _plot(table: pd.DataFrame, path: Path) -> None:
         ax.legend(fontsize=7)
     fig.suptitle("Morris screen of the non-policy parameters (20 largest; red: above the seed spread)")
     fig.tight_layout()
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    tmp.replace(path)
+    from experiments.report.style import save
+
+    save(fig, path.with_suffix(""))  # PNG and PDF, each written atomically; the figure closed
 
 
 def main(argv: list[str] | None = None) -> None:

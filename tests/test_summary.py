@@ -113,3 +113,18 @@ def test_read_run_json_names_the_file(folder, tmp_path):
     bad.write_text("{", encoding="utf-8")
     with pytest.raises(ConfigError, match="unreadable"):
         read_run_json(bad)
+
+
+def test_files_written_atomically_are_as_readable_as_plain_ones(tmp_path):
+    """A result written through experiments.io.atomic (a temporary file renamed) gets the permissions of a file
+    opened plainly in the same folder, not the temporary file's private 0600."""
+    import os
+    import stat
+
+    from experiments.io import atomic
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    done = tmp_path / "done.txt"
+    atomic(done, lambda tmp: open(tmp, "w").write("x"))
+    assert stat.S_IMODE(os.stat(done).st_mode) == stat.S_IMODE(os.stat(plain).st_mode)

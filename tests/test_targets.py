@@ -217,3 +217,21 @@ def test_report_plan_targets_csv_reads_back(annual, tmp_path):
     pm = back.set_index("key").loc["pm25_ug_m3"]
     assert pm.status == "cannot" and pm.runs_with_value == 0 and np.isnan(pm.value_mean) and "environment" in pm.note
     assert back.set_index("key").loc["urbanization_pct"].label_zh == "城镇化率"
+
+
+def test_the_outline_money_targets_read_at_about_constant_prices():
+    """The price basis the plan table assumes: the Outline's 2025 GDP target is its 2019 GDP grown at its own real
+    growth target, leaving under 0.5 % a year for price rises, so model money at 2019 prices is compared with it
+    (not with a nominal figure that would need reflating)."""
+    from model.targets import FACTS_2019, TARGETS_2025, outline_price_drift
+
+    drift = outline_price_drift(2025)
+    assert abs(drift) < 0.005, drift
+    per_capita = next(tg for tg in TARGETS_2025 if tg.key == "gdp_per_capita_yuan").target
+    at_2019 = FACTS_2019["gdp_total"] * 1e8 / (FACTS_2019["resident_population"] * 1e4)  # yuan
+    # per-capita target over the 2019 level: 8 % real growth a year over six years less the residents' growth
+    # (2018->2019 rate of the Outline) leaves a yearly price rise within 1.5 %
+    pop_growth = FACTS_2019["resident_population_growth"] / (FACTS_2019["resident_population"]
+                                                             - FACTS_2019["resident_population_growth"])
+    implied = (per_capita / at_2019 / ((1.08 / (1 + pop_growth)) ** 6)) ** (1 / 6) - 1
+    assert abs(implied) < 0.015, implied

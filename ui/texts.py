@@ -160,7 +160,8 @@ TEXT: dict[str, dict[str, str]] = {
         "plan": "Plan Outline targets for 2025",
         "plan_hint": "CZT Regional Integration Development Plan Outline (2020), ch. 2: every numeric 2025 target. "
                      "Value: median over {n} seeds, with the 10th to 90th percentile; met: share of seeds. Money at "
-                     "{py} prices against nominal targets understates attainment.",
+                     "{py} prices; the Outline's own figures (its 2019 GDP grown at its 8 % real target gives its "
+                     "2025 GDP target) put its money targets at about the same prices.",
         "plan_wait": "2025 is not complete yet in this run: values appear when the run reaches 2026 Q1.",
         "plan_col_target": "Target",
         "plan_col_value": "Run",
@@ -388,7 +389,7 @@ TEXT: dict[str, dict[str, str]] = {
                               "可直接用于生成研究报告。点击后生成：每个种子的本运行与对照运行都要重新模拟（默认比例下每个种子每模拟十年约需一秒）。",
         "plan": "《规划纲要》2025年目标",
         "plan_hint": "《长株潭区域一体化发展规划纲要》（2020）第二章的全部量化2025年目标。数值：{n} 个种子的中位数及第 10 至"
-                     "第 90 百分位；达成：达成的种子占比。货币量按 {py} 年价格计，而目标为现价，故低估达成程度。",
+                     "第 90 百分位；达成：达成的种子占比。货币量按 {py} 年价格计；按纲要自身数字（2019年GDP按8%实际增速增长即得2025年GDP目标），其货币目标约为同一价格水平。",
         "plan_wait": "本次运行尚未完成2025年：运行到2026年第1季度后显示数值。",
         "plan_col_target": "目标",
         "plan_col_value": "模拟值",

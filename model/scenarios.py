@@ -19,7 +19,15 @@ from model.params import BY_NAME, CITIES, resolve, travel_params
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 _KEYS = {"name", "title", "title_zh", "description", "description_zh", "extends", "params", "enclave", "timeline",
-         "travel"}
+         "travel", "group"}
+# what a scenario is for, in the order the app lists them (its list of 27 was one flat list): English, Chinese
+GROUPS = {"reference": ("The 2019 reference", "2019年基准"),
+          "history": ("History and hindcasts", "历史与回溯"),
+          "package": ("Policy packages", "政策组合"),
+          "people": ("People: commuting, hukou, talent, training", "人口：通勤、户籍、人才、培训"),
+          "firms": ("Firms and parks: enclaves, division, markets", "企业与园区：飞地、分工、市场"),
+          "government": ("Governments and the province", "政府与省级统筹"),
+          "other": ("Other", "其他")}
 # parameters a timeline may switch mid-run: the policy levers plus those read afresh every quarter
 TIMELINE_EXTRA = ("tfp_growth", "max_commute_minutes", "park_land_growth", "talent_share_of_entrants",
                   "net_in_migration_10k", "national_growth_gap")
@@ -67,6 +75,7 @@ class Scenario:
     title_zh: str = ""
     description: str = ""
     description_zh: str = ""  # the description in Chinese, for the app's 中文 mode (every shipped file has one)
+    group: str = "other"  # a key of GROUPS: where the app lists it (inherited through extends)
     params: dict[str, Any] = field(default_factory=dict)
     enclaves: list[Enclave] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -89,7 +98,7 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "title_zh": self.title_zh, "description": self.description,
-                "description_zh": self.description_zh, "params": dict(self.params),
+                "description_zh": self.description_zh, "group": self.group, "params": dict(self.params),
                 "enclaves": [vars(e) for e in self.enclaves], "timeline": [t.to_dict() for t in self.timeline]}
 
 
@@ -197,8 +206,16 @@ def load(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     return Scenario(name=name, title=_text(raw, "title", parent.title, where),
                     title_zh=_text(raw, "title_zh", parent.title_zh, where),
                     description=_text(raw, "description", "", where),
-                    description_zh=_text(raw, "description_zh", "", where), params=merged,
+                    description_zh=_text(raw, "description_zh", "", where), group=_group(raw, parent.group, where),
+                    params=merged,
                     enclaves=list(enclaves.values()), timeline=timeline)
+
+
+def _group(raw: dict, inherited: str, where: str) -> str:
+    g = raw.get("group", inherited)
+    if not isinstance(g, str) or g not in GROUPS:
+        raise ConfigError(f"{where}: group", g, "one of " + ", ".join(GROUPS))
+    return g
 
 
 def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:

@@ -68,3 +68,24 @@ def test_unknown_network_is_one_line_naming_the_field(tmp_path, body, where):
         load(f)
     msg = str(exc.value)
     assert where in msg and "rail_2019" in msg and "\n" not in msg
+
+
+def test_every_shipped_scenario_has_its_group_and_a_file_inherits_or_refuses_one(tmp_path):
+    """Each shipped scenario says what it is for (a group of model.scenarios.GROUPS other than 'other'); a file
+    that extends one inherits its group unless it names its own; an unknown group is one line naming the field, the
+    value and the groups allowed."""
+    from model.scenarios import GROUPS, available
+
+    groups = {n: load(n).group for n in available()}
+    assert all(g in GROUPS and g != "other" for g in groups.values()), groups
+    assert len(set(groups.values())) >= 5  # a grouping, not one bucket
+    f = tmp_path / "s.toml"
+    f.write_text('extends = "commute"\n')
+    assert load(f).group == groups["commute"]
+    f.write_text('extends = "commute"\ngroup = "package"\n')
+    assert load(f).group == "package"
+    f.write_text('extends = "commute"\ngroup = "misc"\n')
+    with pytest.raises(ConfigError) as exc:
+        load(f)
+    msg = str(exc.value)
+    assert "group" in msg and "misc" in msg and "reference" in msg and "\n" not in msg

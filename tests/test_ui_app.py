@@ -816,3 +816,21 @@ def test_a_bundle_that_cannot_be_made_says_why_in_one_line(monkeypatch):
         assert w.bytes[:2] == b"PK"  # a zip
     finally:
         rc.close()
+
+
+def test_the_scenario_picker_lists_every_scenario_once_under_its_group():
+    from model.scenarios import GROUPS, available, load
+    from ui.app import scenario_items
+
+    for lang in LANGS:
+        items = scenario_items(available(), lang, lambda n: load(n).title)
+        values = [i["value"] for i in items if "value" in i]
+        assert sorted(values) == available()
+        headers = [i["header"] for i in items if "header" in i]
+        assert headers == [GROUPS[g][0 if lang == "en" else 1] for g in GROUPS if g in {load(n).group for n in values}]
+        current = None
+        for i in items:  # each scenario sits under the header of its own group
+            if "header" in i:
+                current = next(g for g, names in GROUPS.items() if i["header"] in names)
+            else:
+                assert load(i["value"]).group == current, i

@@ -37,6 +37,7 @@ from ui.app import (CITY_TABLE_FIELDS, EXPORT_TABLES, INSPECT_KINDS, JOB_KINDS, 
                     allowed_text, timeline_html)
 from ui.session import LEVERS, Session  # noqa: E402
 from ui.texts import FIELD_LABELS, LANGS, TEXT, choice_label, field_label, t  # noqa: E402
+from model.indicators import KEYS as INDICATOR_KEYS, UNITS as INDICATOR_UNITS  # noqa: E402
 
 pytestmark = pytest.mark.app
 
@@ -171,7 +172,9 @@ def test_every_text_the_app_asks_for_exists_in_both_languages():
                 "f'status_{r['status']}'": ["status_computed", "status_proxy", "status_cannot"],
                 "f'job_{cur['what']}'": [f"job_{k}" for k in JOB_KINDS], "f'job_{w}'": [f"job_{k}" for k in JOB_KINDS],
                 "f'export_{which}'": [f"export_{k}" for k in EXPORT_TABLES],
-                "f'saved_view_{k}'": [f"saved_view_{k}" for k in SAVED_VIEWS]}
+                "f'saved_view_{k}'": [f"saved_view_{k}" for k in SAVED_VIEWS],
+                "f'ind_{ind.key}'": [f"ind_{k}" for k in INDICATOR_KEYS],
+                "f'unit_{ind.unit}'": [f"unit_{u}" for u in INDICATOR_UNITS]}
     unknown, missing, unfilled, asked = [], [], [], set()
 
     def keys_of(expr):
@@ -834,3 +837,16 @@ def test_the_scenario_picker_lists_every_scenario_once_under_its_group():
                 current = next(g for g, names in GROUPS.items() if i["header"] in names)
             else:
                 assert load(i["value"]).group == current, i
+
+
+@pytest.mark.sim
+def test_regional_indicators_show_after_a_year_in_both_languages(page):
+    assert "indicators-table" not in all_html(page)  # no complete year yet
+    click(page, "btn-year")
+    html = html_by_id(page, "indicators-box")
+    for key in ("ind_primacy_two_city", "ind_registered_population", "ind_sector_secondary", "ind_theil"):
+        assert TEXT["en"][key] in html
+    click(page, "btn-lang")
+    html = html_by_id(page, "indicators-box")
+    for word in ("首位度", "户籍人口", "常住人口", "亿元", "万人", "百分点", "第二产业占GDP比重", "泰尔指数"):
+        assert word in html, word

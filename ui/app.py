@@ -20,7 +20,7 @@ import solara
 
 from agents.worker import WorkerView
 from model.errors import ConfigError
-from model.identity import CORE_CITY, N_CITIES, PERIPHERY_CITIES
+from model.identity import CITIES, CORE_CITY, N_CITIES, PERIPHERY_CITIES
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS
 from model.scenarios import GROUPS as SCENARIO_GROUPS, load
 from model.summary import RunSummary
@@ -641,6 +641,48 @@ def PlanTargets(sess: Session, lang: str, version: int):
     solara.HTML(tag="div", unsafe_innerHTML=html)
 
 
+def indicators_html(annual: pd.DataFrame, registered: dict[str, float], lang: str) -> str:
+    """The regional indicators of the last complete year (model/indicators.py) as a table: indicator, unit, the
+    three cities and the cluster; in Chinese with 亿元 / 万人 / 百分点."""
+    from model.indicators import CLUSTER, regional_indicators
+
+    rows = regional_indicators(annual, registered_10k=registered)
+    cols = list(CITIES) + [CLUSTER]
+    digits = {"100m_yuan": 1, "10k": 1, "yuan": 0, "pct": 1, "pp": 2, "ratio": 2, "index": 3}
+    body = []
+    for ind in rows:
+        cells = [f"{ind.values[c]:,.{digits[ind.unit]}f}" if c in ind.values else "" for c in cols]
+        body.append([t(lang, f"ind_{ind.key}"), t(lang, f"unit_{ind.unit}")] + cells)
+    header = [t(lang, "ind_indicator"), t(lang, "ind_unit")] + [city_name(lang, c) for c in CITIES] + [t(lang, "ind_cluster")]
+    return html_table(body, header=header, table_id="indicators-table")
+
+
+@solara.component
+def Indicators(sess: Session, lang: str, version: int):
+    """区域指标: recomputed once a year (complete years only)."""
+    from model.indicators import registered_population_10k
+
+    m = sess.model
+
+    def build() -> str:
+        annual = sess.annual()
+        if annual.empty:
+            return ""
+        with sess.lock:  # the workers' hukou at this quarter, read while the model is not stepping
+            W = m.workers
+            registered = registered_population_10k(W.hukou, W.alive, m.scale)
+        return indicators_html(annual, registered, lang)
+
+    html = solara.use_memo(build, [id(m), m.steps // 4, lang])
+    solara.Text(t(lang, "indicators"), style="font-weight:bold;font-size:16px")
+    if not html:
+        solara.Text(t(lang, "indicators_wait"), style="font-size:12px;color:#555")
+        return
+    year = int(sess.annual().year.max())
+    solara.Text(t(lang, "indicators_hint", year=year, py=m.start_year), style="font-size:11px;color:#666")
+    solara.HTML(tag="div", unsafe_innerHTML=html, classes=["indicators"], attributes={"id": "indicators-box"})
+
+
 @solara.component
 def Inspector(sess: Session, lang: str, version: int):
     """Inspection of a city (its row and its government), a park, a firm or a sampled worker. Every choice is kept
@@ -1040,5 +1082,6 @@ def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
         solara.Text(t(lang, "money_note", year=sess.model.start_year), style="font-size:11px;color:#666",
                     classes=["money-note"])
         Guarded(lang, version, "charts", lambda: Charts(sess, lang, version, pin_view, spec_text))
+        Guarded(lang, version, "indicators", lambda: Indicators(sess, lang, version))
         Guarded(lang, version, "plan", lambda: PlanTargets(sess, lang, version))
         Guarded(lang, version, "export", lambda: Export(sess, lang, bump.config.value))

@@ -9,8 +9,7 @@ prices, people in 10k persons = 万人) and, for the registered population, the 
 - resident population (常住人口, 万人), registered population (户籍人口, 万人: residents of the cluster and
   emigrants alike by the city of their hukou) and residents per registered person (常住/户籍);
 - GDP per resident (人均GDP, 元);
-- the three-sector structure (三次产业结构, % of the sectors' value added: primary, secondary, tertiary by
-  model/data/sectors.csv kinds);
+- the three-sector structure (三次产业结构, % of GDP: primary, secondary, tertiary by model/data/sectors.csv kinds);
 - local tax revenue after sharing (地方税收, 亿元), tax shared out and in through enclave agreements (亿元);
 - commuters out and in (跨市通勤, 万人);
 - the Theil index and the coefficient of variation of GDP per resident between the cities (泰尔指数 / 变异系数,
@@ -92,10 +91,7 @@ def regional_indicators(annual: pd.DataFrame, year: int | None = None,
             v = float(rows.at[c, col])
             by_kind[kind][c] += v
             by_kind[kind][CLUSTER] += v
-    # shares of the sectors' value added, which add to 100 % (the recorded per-sector columns fall short of a
-    # periphery city's GDP by about 0.1 %: production the sector columns do not attribute to it)
-    whole = {c: sum(by_kind[k][c] for k in KINDS) for c in gdp}
-    out += [Indicator(f"sector_{k}", "pct", {c: 100 * by_kind[k][c] / whole[c] for c in gdp}) for k in KINDS]
+    out += [Indicator(f"sector_{k}", "pct", {c: 100 * by_kind[k][c] / gdp[c] for c in gdp}) for k in KINDS]
     out += [Indicator("tax_after_sharing", "100m_yuan", per_city("tax_after_sharing_100m_yuan")),
             Indicator("tax_shared_out", "100m_yuan", per_city("tax_shared_out_100m_yuan")),
             Indicator("tax_shared_in", "100m_yuan", per_city("tax_shared_in_100m_yuan")),

@@ -38,6 +38,9 @@ class Production:
     site_share0: np.ndarray = field(default_factory=lambda: np.zeros((len(SECTORS), N_CITIES)))
     division_guided: np.ndarray = field(default_factory=lambda: np.zeros((len(SECTORS), N_CITIES), dtype=bool))
     gdp_produced: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))  # value added this quarter
+    # the same by sector, where it was produced (sector x city): recorded as the per-sector GDP columns, so they add
+    # up to GDP even when an establishment exits or moves later in the quarter
+    value_added_by_sector: np.ndarray = field(default_factory=lambda: np.zeros((len(SECTORS), N_CITIES)))
 
 
 def effective_persons(m: CZTModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -180,6 +183,9 @@ def produce(m: CZTModel) -> None:
     dead = ~F.alive
     F.value_added[dead] = F.tax[dead] = F.profit[dead] = F.incentive[dead] = 0.0
     m.production.gdp_produced = np.bincount(city.astype(np.int64), weights=y, minlength=N_CITIES)
+    m.production.value_added_by_sector = np.bincount(sec.astype(np.int64) * N_CITIES + city.astype(np.int64),
+                                                     weights=y, minlength=len(SECTORS) * N_CITIES
+                                                     ).reshape(len(SECTORS), N_CITIES)
 
 
 def unit_cost(m: CZTModel, sec: np.ndarray, city: np.ndarray, park: np.ndarray,

@@ -48,7 +48,8 @@ QUARTER: tuple[Stage, ...] = (
               "firms.n_talent firms.park firms.profit firms.sector firms.tax firms.value_added firms.wage_premium "
               "firms.z fiscal.fiscal_strength labour.wage_index land.housing_index land.rent_index production.A "
               "production.division_guided production.kappa0 production.land_cost_share production.site_share0"),
-          writes="firms.incentive firms.profit firms.tax firms.value_added production.gdp_produced"),
+          writes="firms.incentive firms.profit firms.tax firms.value_added production.gdp_produced "
+                 "production.value_added_by_sector"),
     stage("supply_chains", supply.update,
           reads=(
               "firms.alive firms.city firms.sector firms.value_added production.tfp_anchor supply.a supply.access0 "
@@ -161,12 +162,12 @@ QUARTER: tuple[Stage, ...] = (
           writes="workers.*"),
     stage("record", record,
           reads=(
-              "governance.fund_in governance.fund_out governance.incentive governance.land_cost governance.land_release governance.talent_subsidy firms.alive firms.city firms.incentive firms.is_branch firms.n_est firms.sector firms.value_added "
+              "governance.fund_in governance.fund_out governance.incentive governance.land_cost governance.land_release governance.talent_subsidy firms.alive firms.city firms.incentive firms.is_branch firms.n_est firms.sector "
               "firms.wage_premium fiscal.gdp_credited fiscal.infrastructure fiscal.provincial_investment fiscal.public_service_index "
               "fiscal.subsidies_paid fiscal.tax_after_sharing fiscal.tax_collected fiscal.tax_shared_in "
               "fiscal.tax_shared_out labour.wages land.capacity_ha land.city land.housing_cost land.is_urban "
               "fiscal.training_cost knowledge.rd "
-              "land.open land.used_ha production.gdp_produced production.productivity_index supply.gross_output "
-              "supply.purchases workers.alive workers.employer workers.residence workers.skill"),
+              "land.open land.used_ha production.gdp_produced production.productivity_index "
+              "production.value_added_by_sector supply.gross_output supply.purchases workers.alive workers.employer workers.residence workers.skill"),
           writes="recorder.rows"),
 )

@@ -113,7 +113,7 @@ class Recorder:
             row.update(self._row(c, people, firms, occ))
             row["firm_moves_out_q_establishments"] = float(moves_out[c])
             for k, s in enumerate(SECTORS):
-                row[f"gdp_{s}_q_100m_yuan"] = float(firms["va_sec"][k, c])
+                row[f"gdp_{s}_q_100m_yuan"] = float(m.production.value_added_by_sector[k, c])
                 row[f"firms_{s}"] = int(firms["n_sec"][k, c])
             self.rows.append(row)
         inputs = m.supply.purchases[:, :, :N_CITIES].sum(axis=0)  # [buyer city, supplier city]
@@ -184,7 +184,8 @@ class Recorder:
         return {"res": res, "jobs": jobs, "paid": paid, "commute": commute, "market": m.labour.wages}
 
     def _firms(self) -> dict[str, np.ndarray]:
-        """Establishments, branches, and value added and establishments by (sector, city)."""
+        """Establishments, branches, and establishments by (sector, city) (value added by sector is the production
+        stage's, where it was produced)."""
         F, C = self.m.firms, N_CITIES
         live = F.living
         fcity = F.city[live].astype(np.int64)
@@ -192,7 +193,6 @@ class Recorder:
         sec_key = F.sector[live].astype(np.int64) * C + fcity
         return {"n": np.bincount(fcity, weights=n_est, minlength=C),
                 "branches": np.bincount(fcity, weights=n_est * F.is_branch[live], minlength=C),
-                "va_sec": np.bincount(sec_key, weights=F.value_added[live], minlength=len(SECTORS) * C).reshape(-1, C),
                 "n_sec": np.bincount(sec_key, weights=n_est, minlength=len(SECTORS) * C).reshape(-1, C),
                 "incentives": np.bincount(fcity, weights=F.incentive[live], minlength=C)}
 

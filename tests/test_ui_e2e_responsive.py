@@ -151,3 +151,42 @@ def test_a_number_typed_while_the_app_redraws_is_kept(browser, server):
         assert scale.input_value() == "400"
     finally:
         page.close()
+
+
+def test_closing_the_tab_stops_its_background_seeds(browser, server):
+    """A tab running 4 seeds has worker processes; when the browser closes it (pagehide), they end within seconds,
+    not at the server's cull an hour later."""
+    import psutil
+
+    me = psutil.Process()
+    solara_server = next(p for p in me.children() if "solara" in " ".join(p.cmdline()))
+
+    def workers() -> set[int]:
+        """The server's worker processes, without multiprocessing's own helpers (its resource tracker and fork
+        server serve every tab and stay)."""
+        out = set()
+        for p in solara_server.children(recursive=True):
+            try:
+                if p.status() != psutil.STATUS_ZOMBIE and not any(h in " ".join(p.cmdline())
+                                                                  for h in ("resource_tracker", "forkserver")):
+                    out.add(p.pid)
+            except psutil.NoSuchProcess:
+                pass
+        return out
+
+    before = workers()
+    page = _open(browser, server)
+    page.click(".ensemble-size >> text=4")
+    page.wait_for_function("() => /Seeds: 4\\./.test(document.body.innerText)", timeout=60_000)
+    page.click(".btn-year")
+    _wait_simulated(page, 4)
+    deadline = time.time() + 60
+    while not (workers() - before):
+        assert time.time() < deadline, "the 4 seeds started no worker process"
+        time.sleep(0.2)
+    tab_workers = workers() - before
+    page.close(run_before_unload=True)
+    deadline = time.time() + 20
+    while workers() & tab_workers:
+        assert time.time() < deadline, f"worker processes {sorted(workers() & tab_workers)} outlived the tab"
+        time.sleep(0.2)

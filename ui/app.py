@@ -11,7 +11,7 @@ import os
 import time
 from dataclasses import fields
 from html import escape
-
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -924,8 +924,9 @@ def charts_view(sess: Session, view: str) -> str:
 
 
 @solara.component_vue("url_sync.vue")
-def UrlSync(query: str):
-    """Puts ``query`` in the address bar (history.replaceState; ui/url_sync.vue)."""
+def UrlSync(query: str, event_tab_closed: Callable[[Any], None]):
+    """Puts ``query`` in the address bar (history.replaceState; ui/url_sync.vue) and calls ``event_tab_closed``
+    when the browser hides the page for good (closed, reloaded, navigated off)."""
 
 
 @solara.component
@@ -971,7 +972,8 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error):
         # the saved runs' views are not link values (ui/urlstate.VIEWS): such a link opens on this run
         shown.current = urlstate.encode(sess, pin_view.value if pin_view.value in urlstate.VIEWS else "off",
                                         lang.value)
-    UrlSync(query=shown.current if shown.current is not None else (router.search or ""))
+    UrlSync(query=shown.current if shown.current is not None else (router.search or ""),
+            event_tab_closed=lambda _data: sess.close())  # the page is gone: stop its seeds' workers now
     del version  # read so that a step re-renders this component (and only it) with the new quarter
 
 

@@ -63,11 +63,10 @@ def regional_indicators(annual: pd.DataFrame, year: int | None = None,
     start = annual[annual.year == first].set_index("city")
     cities = [c for c in CITIES if c in rows.index]
 
-    def per_city(col: str, total: bool = True) -> dict[str, float]:
+    def per_city(col: str) -> dict[str, float]:
+        """The column's value in each city and, summed, in the cluster."""
         d = {c: float(rows.at[c, col]) for c in cities}
-        if total:
-            d[CLUSTER] = float(sum(d.values()))
-        return d
+        return d | {CLUSTER: float(sum(d.values()))}
 
     gdp, pop = per_city("gdp_100m_yuan"), per_city("population_10k")
     share = {c: 100 * gdp[c] / gdp[CLUSTER] for c in cities}

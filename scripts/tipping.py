@@ -82,15 +82,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.workers) as pool:
         jobs = [pool.submit(run_one, cal, sc, sets, s, Path(tmp)) for cal, sc, sets in CASES for s in SEEDS]
         rows = [j.result() for j in jobs]
+    from experiments.io import atomic
+
     out = Path(args.out)
-    tmp_file = out.with_suffix(".tmp")
-    pd.DataFrame(rows).to_csv(tmp_file, index=False)
-    tmp_file.replace(out)  # atomically
-    print(pd.DataFrame(rows).to_string(index=False))
+    table = pd.DataFrame(rows)
+    atomic(out, lambda tmp: table.to_csv(tmp, index=False))
+    print(table.to_string(index=False))
     entry = entry_table()
-    out_entry = out.with_name(out.stem + "_entry.csv")
-    entry.to_csv(out_entry.with_suffix(".tmp"), index=False)
-    out_entry.with_suffix(".tmp").replace(out_entry)
+    atomic(out.with_name(out.stem + "_entry.csv"), lambda tmp: entry.to_csv(tmp, index=False))
     print(entry.pivot_table(index=["subsidy_cap", "sector"], columns="city", values="relative_to_best").to_string())
 
 

@@ -826,7 +826,7 @@ def test_the_scenario_picker_lists_every_scenario_once_under_its_group():
     from ui.app import scenario_items
 
     for lang in LANGS:
-        items = scenario_items(available(), lang, lambda n: load(n).title)
+        items = scenario_items({n: load(n) for n in available()}, lang)
         values = [i["value"] for i in items if "value" in i]
         assert sorted(values) == available()
         headers = [i["header"] for i in items if "header" in i]

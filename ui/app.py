@@ -22,7 +22,7 @@ from agents.worker import WorkerView
 from model.errors import ConfigError
 from model.identity import CITIES, CORE_CITY, N_CITIES, PERIPHERY_CITIES
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS
-from model.scenarios import GROUPS as SCENARIO_GROUPS, load
+from model.scenarios import GROUPS as SCENARIO_GROUPS, Scenario, load
 from model.summary import RunSummary
 from ui import bundle, draw
 from ui.chartpanel import Charts
@@ -227,17 +227,22 @@ def _slider_step(p) -> float:
     return 500.0
 
 
-def scenario_items(names: list[str], lang: str, title) -> list[dict]:
-    """The scenario picker's items: a header per group of model.scenarios.GROUPS (in its order), then the group's
-    scenarios by title; groups without a scenario are left out."""
+def scenario_title(sc: Scenario, lang: str) -> str:
+    return sc.title_zh if lang == "zh" and sc.title_zh else sc.title
+
+
+def scenario_items(scenarios: dict[str, Scenario], lang: str) -> list[dict]:
+    """The scenario picker's items (name -> loaded scenario): a header per group of model.scenarios.GROUPS (in its
+    order), then the group's scenarios by title; groups without a scenario are left out."""
     by_group: dict[str, list[str]] = {}
-    for n in names:
-        by_group.setdefault(load(n).group, []).append(n)
+    for n, sc in scenarios.items():
+        by_group.setdefault(sc.group, []).append(n)
     items: list[dict] = []
     for g, (en, zh) in SCENARIO_GROUPS.items():
         if g in by_group:
             items.append({"header": en if lang == "en" else zh})
-            items += [{"text": title(n) + (f" ({n})" if lang == "en" else ""), "value": n} for n in by_group[g]]
+            items += [{"text": scenario_title(scenarios[n], lang) + (f" ({n})" if lang == "en" else ""), "value": n}
+                      for n in by_group[g]]
     return items
 
 
@@ -266,16 +271,13 @@ def RunControls(sess: Session, lang: str, bump, set_error, playing, submit):
         submit(sess.reset, "rebuild")
 
     solara.Text(t(lang, "run"), style="font-weight:bold;font-size:16px")
-    def scen_title(name):
-        sc = load(name)
-        return sc.title_zh if lang == "zh" and sc.title_zh else sc.title
-
+    scenarios = {n: load(n) for n in scen_names}  # each file read once per render
     # scenarios by their titles (the file name, which the CLI and the URL take, in brackets in English), under a
     # header per group (what the scenario is for) in the order of model.scenarios.GROUPS
     rv.Select(label=t(lang, "scenario"), v_model=sess.scenario, on_v_model=on_scenario, dense=True,
-              items=scenario_items(scen_names, lang, scen_title), class_="scenario-select", menu_props={"maxHeight": 560})
-    scen = load(sess.scenario)
-    title = scen_title(sess.scenario)
+              items=scenario_items(scenarios, lang), class_="scenario-select", menu_props={"maxHeight": 560})
+    scen = scenarios.get(sess.scenario) or load(sess.scenario)
+    title = scenario_title(scen, lang)
     solara.Text(title, style="font-size:13px;font-weight:bold;color:#1a5276", classes=["scenario-title"])
     desc = scen.description_zh if lang == "zh" and scen.description_zh else scen.description
     if desc:

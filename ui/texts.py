@@ -161,6 +161,8 @@ TEXT: dict[str, dict[str, str]] = {
         "ensemble_error": "Background runs failed",
         "verdict_strip": "Verdict by year, share of {n} seeds",
         "verdict_strip_pin": "Verdict by year, run {slot}, share of {n} seeds",
+        "verdict_strip_one": "Verdict by year (one seed)",
+        "verdict_strip_pin_one": "Verdict by year, run {slot} (one seed)",
         "pins": "Pinned runs",
         "pins_hint": "Pin the run as it is (scenario, levers, seeds, scale), change anything, pin B. With only A "
                      "pinned, B is the current run.",
@@ -430,6 +432,8 @@ TEXT: dict[str, dict[str, str]] = {
         "ensemble_error": "后台运行失败",
         "verdict_strip": "逐年结论：{n} 个种子中的占比",
         "verdict_strip_pin": "逐年结论（运行 {slot}）：{n} 个种子中的占比",
+        "verdict_strip_one": "逐年结论（单个种子）",
+        "verdict_strip_pin_one": "逐年结论（运行 {slot}，单个种子）",
         "pins": "固定的运行",
         "pins_hint": "把当前运行（情景、政策、种子、比例）固定为 A，修改任意设置后固定为 B。只固定 A 时，B 为当前运行。",
         "pin_a": "固定为 A",

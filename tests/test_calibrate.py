@@ -102,6 +102,33 @@ def test_too_few_accepted_points_fall_back_to_rejection() -> None:
     assert abc(th, sims, moments(TRUTH[None])[0], np.full(4, SIGMA), LO, HI, 6).mode == "projected"
 
 
+@pytest.mark.sim
+def test_a_record_the_model_cannot_reach_gets_rejection_not_an_extrapolated_adjustment() -> None:
+    """A misspecified simulator: the record's fourth moment, exp(a / 2), is 10, which no point of the prior reaches
+    (at most e^0.5 = 1.65). The projected summaries put the record far outside the accepted draws', so the
+    adjustment would extrapolate to the bounds (the collapse seen in the round-3 fit of docs/record.md); it is
+    refused, and the posterior is the rejection sample. The same design with a reachable record is adjusted."""
+    u, sims = synthetic()
+    th = LO + u * (HI - LO)
+    sd = np.full(4, SIGMA)
+    good = moments(TRUTH[None])[0]
+    bad = good.copy()
+    bad[3] = 10.0
+    reached, missed = abc(th, sims, good, sd, LO, HI, 80), abc(th, sims, bad, sd, LO, HI, 80)
+    assert reached.mode == "projected" and reached.outlyingness < reached.outside_threshold
+    assert missed.mode == "outside" and missed.outlyingness > missed.outside_threshold
+    assert missed.posterior == missed.rejection
+    # what the refused adjustment would have given: draws squeezed against the prior's edges
+    from experiments.calibrate.abc import from_logit, regression_adjust, summaries, to_logit
+
+    phi = to_logit(th, LO, HI)
+    s_all, _ = summaries((sims - bad) / sd, phi)
+    w = np.ones(80)
+    forced = from_logit(regression_adjust(phi[missed.accepted], s_all[missed.accepted], w)[0], LO, HI)
+    at_edge = (np.minimum(forced - LO, HI - forced) < 0.01 * (HI - LO)).mean(axis=0)
+    assert at_edge.max() > 0.9, at_edge  # most draws of a parameter within 1 % of its bound
+
+
 def test_distance_averages_replications_first() -> None:
     """Two points x two replications: the distance uses each point's mean moment, not the mean of distances."""
     import tests.calib_moments as prov

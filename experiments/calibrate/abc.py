@@ -13,6 +13,10 @@ import numpy as np
 from experiments.calibrate.moments import distance
 
 EPS = 1e-6  # keeps the logit finite for draws on the edge of the prior
+# The observed summaries must lie among the accepted draws' for the adjustment to interpolate: a squared
+# Mahalanobis distance of the observed point from the accepted summaries' weighted cloud beyond this quantile of
+# chi-squared (degrees of freedom = summaries) means the model reaches nothing near the record in those summaries.
+OUTSIDE_QUANTILE = 0.999
 
 
 def to_logit(theta: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -84,6 +88,23 @@ def regression_adjust(phi: np.ndarray, s: np.ndarray, w: np.ndarray) -> tuple[np
     return phi - s @ coef[1:], coef
 
 
+def observed_outlyingness(s: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Squared Mahalanobis distance of the observed summaries (at 0) from the accepted draws' summaries ``s`` (rows,
+    weights ``w``), and the chi-squared quantile ``OUTSIDE_QUANTILE`` it is judged against.
+
+    A local-linear adjustment moves every draw by its summaries' distance from the observed ones; when the observed
+    point lies far outside the accepted cloud (a model that cannot reach the record: misspecification) it
+    extrapolates the regression, and on the logit scale the adjusted draws pile up at the prior bounds with a spread
+    of nothing. The distance tells that case apart from a posterior that is narrow because the data say so."""
+    from scipy.stats import chi2
+
+    mean = np.average(s, axis=0, weights=w)
+    dev = s - mean
+    cov = (w[:, None] * dev).T @ dev / w.sum()
+    d2 = float(mean @ np.linalg.pinv(cov) @ mean)
+    return d2, float(chi2.ppf(OUTSIDE_QUANTILE, s.shape[1]))
+
+
 @dataclass
 class ABCResult:
     distances: np.ndarray  # every design point
@@ -92,7 +113,10 @@ class ABCResult:
     delta: float  # kernel bandwidth (distance at which the weight reaches 0)
     theta_rejection: np.ndarray  # accepted draws as sampled
     theta_adjusted: np.ndarray  # accepted draws after regression adjustment
-    mode: str  # regressors: raw or projected; none (too few accepted points: plain rejection)
+    mode: str  # regressors: raw or projected; none (too few accepted points) or outside (the observed summaries lie
+    # outside the accepted ones': the adjustment would extrapolate): plain rejection
+    outlyingness: float  # squared Mahalanobis distance of the observed summaries from the accepted (nan if unused)
+    outside_threshold: float  # the chi-squared quantile it was judged against (nan if unused)
     rejection: list[dict[str, float]]  # per parameter: weighted summary of theta_rejection
     posterior: list[dict[str, float]]  # per parameter: weighted summary of theta_adjusted
 
@@ -110,13 +134,18 @@ def abc(theta: np.ndarray, sims: np.ndarray, obs: np.ndarray, sd: np.ndarray, lo
     phi = to_logit(theta, lo, hi)
     z = (sims - obs) / sd
     s_all, mode = summaries(z, phi, mode)
+    d2 = limit = float("nan")
     if n_accept >= 2 * (s_all.shape[1] + 1):
+        d2, limit = observed_outlyingness(s_all[acc], w)
+    if n_accept < 2 * (s_all.shape[1] + 1):  # a regression with fewer than 2 points per coefficient nearly
+        mode, th_adj = "none", theta[acc].copy()  # interpolates: the adjusted draws would collapse to a point
+    elif d2 > limit:  # the adjustment would extrapolate to where no draw came near the record
+        mode, th_adj = "outside", theta[acc].copy()
+    else:
         th_adj = from_logit(regression_adjust(phi[acc], s_all[acc], w)[0], lo, hi)
-    else:  # a regression with fewer than 2 points per coefficient nearly interpolates: the adjusted draws
-        mode, th_adj = "none", theta[acc].copy()  # would collapse to a point; report plain rejection instead
     th_rej = theta[acc]
     k = theta.shape[1]
     return ABCResult(distances=d, accepted=acc, weights=w, delta=delta, theta_rejection=th_rej,
-                     theta_adjusted=th_adj, mode=mode,
+                     theta_adjusted=th_adj, mode=mode, outlyingness=d2, outside_threshold=limit,
                      rejection=[summarize(th_rej[:, j], w) for j in range(k)],
                      posterior=[summarize(th_adj[:, j], w) for j in range(k)])

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.calibrate.abc import OUTSIDE_QUANTILE
 from experiments.io import atomic, write_csv, write_json, write_parquet
 
 METHOD = {
@@ -24,7 +25,9 @@ METHOD = {
            "moment deviations (raw) or, with more moments than parameters, their linear projection on "
            "logit(theta) fitted over the whole design by ridge regression with a GCV penalty (Fearnhead & "
            "Prangle 2012, JRSS-B 74:419); no adjustment (plain rejection) with fewer than 2 accepted points per "
-           "regression coefficient; weighted mean, sd, median, 5% and 95% quantiles of the adjusted draws",
+           "regression coefficient, or when the observed summaries lie outside the accepted draws' (squared "
+           "Mahalanobis distance from their weighted mean beyond the chi-squared 0.999 quantile: the "
+           "adjustment would extrapolate); weighted mean, sd, median, 5% and 95% quantiles of the adjusted draws",
     "smm": "quadratic response surface of each fit moment (least squares, ridge penalty by GCV) over the max(accepted, "
            "2 x coefficients) closest points; the weighted criterion minimised with scipy L-BFGS-B inside "
            "the bounding box of those points",
@@ -126,6 +129,7 @@ def summary(res: dict[str, Any]) -> dict[str, Any]:
         "created": datetime.now(UTC).isoformat(timespec="seconds"), "code_version": res["code_version"],
         "design": res["design"], "validation_root_seed": res["validation_root_seed"],
         "abc": {"accepted": len(post.accepted), "delta": post.delta, "regressors": post.mode,
+                "observed_outlyingness": post.outlyingness, "outside_threshold": post.outside_threshold,
                 "min_distance": float(post.distances.min()),
                 "posterior": {p["name"]: post.posterior[j] for j, p in enumerate(res["spec"]["priors"])},
                 "rejection": {p["name"]: post.rejection[j] for j, p in enumerate(res["spec"]["priors"])}},
@@ -163,6 +167,12 @@ def text(res: dict[str, Any]) -> str:
     if res["abc"].mode == "none":
         lines.append("note: too few accepted points for the regression adjustment; the ABC columns are plain "
                      "rejection (raise samples or accept)")
+    elif res["abc"].mode == "outside":
+        a = res["abc"]
+        lines.append(f"note: the record lies outside what the accepted draws reach (squared Mahalanobis distance of "
+                     f"its summaries {a.outlyingness:.3g} > {a.outside_threshold:.3g}, the chi-squared "
+                     f"{OUTSIDE_QUANTILE:g} quantile): a regression adjustment would extrapolate, so the ABC columns "
+                     f"are plain rejection; read it as a sign of misspecification")
     lines.append("")
     fit = fit_table(res)
     if len(fit) <= SHORT:

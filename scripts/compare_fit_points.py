@@ -17,7 +17,7 @@ def main():
   seeds = list(range(101, 111))
   cands = {"registry": {}, "round1": point("docs/record-fit/round1/posterior.csv"),
            "round2": point("docs/record-fit/round2/posterior.csv"),
-           "round3": {**point("docs/record-fit/posterior.csv"), "in_migration_elasticity": 1.5}}
+           "round3": {**point("docs/record-fit/round3/posterior.csv"), "in_migration_elasticity": 1.5}}
   rows = []
   for name, pt in cands.items():
       sims = run_hindcast(seeds, {"scale": 200, **pt}, workers=2, scenario="hindcast-2005", until=2020)

@@ -24,8 +24,14 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 FITTED = str(ROOT / "experiments" / "calibrations" / "fit2005" / "baseline.toml")
-CASES = [("registry", "baseline", ()), ("registry", "baseline", ("subsidy_cap=0",)),
-         ("fitted", FITTED, ()), ("fitted", FITTED, ("subsidy_cap=0",))]
+
+
+def cases(fitted: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(calibration, scenario, --set overrides) of each row: the registry and the fitted point, with offers chosen and
+    with none allowed."""
+    return [("registry", "baseline", ()), ("registry", "baseline", ("subsidy_cap=0",)),
+            ("fitted", fitted, ()), ("fitted", fitted, ("subsidy_cap=0",))]
+
 SEEDS = (1, 2, 3)
 YEARS = (2019, 2027, 2035)
 
@@ -48,7 +54,7 @@ def run_one(calibration: str, scenario: str, sets: tuple[str, ...], seed: int, f
     return row
 
 
-def entry_table() -> pd.DataFrame:
+def entry_table(fitted: str) -> pd.DataFrame:
     """Entrants' profit by sector and city at the fitted point, end of 2019, offers chosen (cap 1) or none (cap 0)."""
     import numpy as np
 
@@ -58,7 +64,7 @@ def entry_table() -> pd.DataFrame:
 
     rows = []
     for cap in (1.0, 0.0):
-        m = CZTModel(FITTED, seed=1, overrides={"scale": 200, "subsidy_cap": cap})
+        m = CZTModel(fitted, seed=1, overrides={"scale": 200, "subsidy_cap": cap})
         m.run_until(2019)
         V, _ = entry_values(m, np.arange(len(m.sectors)))
         for s, sector in enumerate(m.sectors):
@@ -78,9 +84,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="CSV file to write")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--fitted", default=FITTED, help="the fitted point's baseline scenario file (default: %(default)s)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.workers) as pool:
-        jobs = [pool.submit(run_one, cal, sc, sets, s, Path(tmp)) for cal, sc, sets in CASES for s in SEEDS]
+        jobs = [pool.submit(run_one, cal, sc, sets, s, Path(tmp)) for cal, sc, sets in cases(args.fitted) for s in SEEDS]
         rows = [j.result() for j in jobs]
     from experiments.io import atomic
 
@@ -88,7 +95,7 @@ def main() -> None:
     table = pd.DataFrame(rows)
     atomic(out, lambda tmp: table.to_csv(tmp, index=False))
     print(table.to_string(index=False))
-    entry = entry_table()
+    entry = entry_table(args.fitted)
     atomic(out.with_name(out.stem + "_entry.csv"), lambda tmp: entry.to_csv(tmp, index=False))
     print(entry.pivot_table(index=["subsidy_cap", "sector"], columns="city", values="relative_to_best").to_string())
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 solara = pytest.importorskip("solara")
 import ipyvuetify as v  # noqa: E402
+import ipyvue  # noqa: E402
 import ipywidgets  # noqa: E402
 
 import ui.app as ui_app  # noqa: E402
@@ -33,6 +34,7 @@ from model import CZTModel  # noqa: E402
 from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, PERIPHERY_CITIES, SECTOR_EN, SECTOR_ZH, SECTORS  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
 from ui import draw  # noqa: E402
+from ui import mapfill  # noqa: E402
 from ui.app import (CITY_TABLE_FIELDS, EXPORT_TABLES, INSPECT_KINDS, JOB_KINDS, MAP_LABELS, SAVED_VIEWS, VERDICT_COLORS, WORKER_FIELDS, Page,  # noqa: E402
                     allowed_text, timeline_html)
 from ui.session import LEVERS, Session  # noqa: E402
@@ -47,7 +49,16 @@ def with_class(finder, widget_cls, name):
             if isinstance(w, widget_cls) and name in (getattr(w, "class_", None) or "").split()]
 
 
+def map_boxes(rc) -> list:
+    """The map's widgets (ui/map_view.vue, root id "map-box"): the SVG is their ``svg`` trait."""
+    return [w for w in rc.find(ipyvue.VueTemplate).widgets if w.has_trait("svg")]
+
+
 def html_by_id(rc, html_id):
+    if html_id == "map-box":
+        boxes = map_boxes(rc)
+        assert len(boxes) == 1, f"expected one map, found {len(boxes)}"
+        return boxes[0].svg
     found = [w for w in rc.find(solara.widgets.HTML).widgets if (w.attributes or {}).get("id") == html_id]
     assert len(found) == 1, f"expected one HTML block #{html_id}, found {len(found)}"
     return found[0].unsafe_innerHTML
@@ -66,7 +77,8 @@ def wait_html(rc, html_id, predicate, timeout=60.0):
 
 
 def all_html(rc) -> str:
-    return "\n".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    return "\n".join([w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+                     + [w.svg or "" for w in map_boxes(rc)])
 
 
 def texts(rc) -> str:
@@ -174,7 +186,12 @@ def test_every_text_the_app_asks_for_exists_in_both_languages():
                 "f'export_{which}'": [f"export_{k}" for k in EXPORT_TABLES],
                 "f'saved_view_{k}'": [f"saved_view_{k}" for k in SAVED_VIEWS],
                 "f'ind_{ind.key}'": [f"ind_{k}" for k in INDICATOR_KEYS],
-                "f'unit_{ind.unit}'": [f"unit_{u}" for u in INDICATOR_UNITS]}
+                "f'unit_{ind.unit}'": [f"unit_{u}" for u in INDICATOR_UNITS],
+                # the map's choropleth (ui/mapfill.py) and its zoom buttons (ui/map_view.vue's labels)
+                "mapfill.label_key(key)": [mapfill.label_key(k) for k in mapfill.FILLS if k != mapfill.NONE],
+                "mapfill.label_key(k)": [mapfill.label_key(k) for k in mapfill.FILLS if k != mapfill.NONE],
+                "f'unit_{fill.unit}'": [f"unit_{u}" for u in mapfill.UNITS],
+                "f'map_{k}'": [f"map_{k}" for k in ("zoom_in", "zoom_out", "zoom_reset", "hint")]}
     unknown, missing, unfilled, asked = [], [], [], set()
 
     def keys_of(expr):

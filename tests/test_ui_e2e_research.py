@@ -71,7 +71,7 @@ def test_zh_page_shows_no_english(server, browser):
     url, _ = server
     problems: list[str] = []
     page = _watched_page(browser, problems)
-    page.goto(url + "?lang=zh&seeds=4&q=2020Q1")
+    page.goto(url + "?lang=zh&seeds=4&q=2020Q1&map=gdp_share")  # the map filled by an indicator, its legend
     page.wait_for_selector("#czt-map", timeout=90_000)
     page.wait_for_function("() => /2020年第1季度/.test(document.querySelector('.now-text').innerText)",
                            timeout=90_000)
@@ -80,6 +80,9 @@ def test_zh_page_shows_no_english(server, browser):
     page.wait_for_selector(".pin-view", timeout=60_000)
     _wait_ready(page)
     page.wait_for_selector("#verdict-zhuzhou", timeout=30_000)
+    page.wait_for_selector("#fill-legend .fill-class", timeout=30_000)
+    page.locator("#czt-map circle.city[data-city=zhuzhou]").click()  # the map's panel of a city's figures
+    page.wait_for_selector("#map-inspect-table", timeout=30_000)
     texts: list[str] = []
     for kind in range(4):  # city, park, firm, worker
         page.locator(".inspect-toggle button").nth(kind).click()

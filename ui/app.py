@@ -456,8 +456,59 @@ def spec_text(lang: str, spec) -> str:
              scale=spec.scale)
 
 
+@solara.component_vue("map_view.vue")
+def MapBox(svg: str, labels: dict, picked: str, event_pick: Callable[[Any], None]):
+    """The map's SVG with zoom (buttons, Ctrl + wheel, drag) and clicks on cities and parks (ui/map_view.vue)."""
+
+
+FILL_DIGITS = {"100m_yuan": 1, "10k": 1, "yuan": 0, "pct": 1, "pp": 2, "ratio": 2, "index": 3, "yuan_year": 0}
+
+
+def _number(v: float, digits: int) -> str:
+    return f"{v:,.{digits}f}"
+
+
+def _break_digits(breaks) -> int:
+    """Decimals that show every class bound exactly (they are round numbers: 0.045, 2.5, 1,200)."""
+    for d in range(7):
+        if all(abs(round(b, d) - b) < 1e-9 * max(1.0, abs(b)) for b in breaks):
+            return d
+    return 6
+
+
+def fill_drawing(lang: str, key: str, fill, start_year: int) -> dict | None:
+    """The choropleth as ui.draw.map_svg takes it: the legend's title (indicator, unit, when), each class's colour
+    and bounds, each city's class and value as text; before the first complete year, the note why it is empty."""
+    from ui import mapfill
+
+    if key == mapfill.NONE:
+        return None
+    name = t(lang, mapfill.label_key(key))
+    if fill is None:  # a year's figure, before the first complete year
+        return {"key": key, "title": name, "note": t(lang, "fill_wait", year=start_year)}
+    unit = t(lang, f"unit_{fill.unit}")
+    when = (t(lang, "fill_year", year=fill.year) if fill.quarter is None
+            else quarter_text(lang, fill.year, fill.quarter))
+    d = _break_digits(fill.breaks)
+    classes = [(col, f"{_number(fill.breaks[i], d)} – {_number(fill.breaks[i + 1], d)}")
+               for i, col in enumerate(fill.colors)]
+    vd = FILL_DIGITS[fill.unit]
+    bare = fill.unit in ("index", "ratio")  # a pure number: "1.13", not "1.13 ratio"
+    cities = {c: (fill.klass(v), _number(v, vd) if bare else f"{_number(v, vd)} {unit}")
+              for c, v in fill.values.items()}
+    title = (t(lang, "fill_title_bare", name=name, when=when) if fill.unit == "index"  # "Productivity index (index)"
+             else t(lang, "fill_title", name=name, unit=unit, when=when))
+    return {"key": key, "title": title, "classes": classes, "cities": cities}
+
+
 @solara.component
-def MapView(sess: Session, lang: str, version: int, size_by):
+def MapView(sess: Session, lang: str, version: int, size_by, fill_key, picked):
+    """The map: city symbols sized by GDP or population, a choropleth of a chosen indicator (in the link), zoom,
+    and a click on a city or a park opens a small panel with its current figures (``picked``: {"kind": "city" |
+    "park", "id": ...} or None). No hooks here: a drawing that fails leaves the part's error boundary (ui/guard.py)
+    a component it can replace cleanly."""
+    from ui import mapfill
+
     cf = sess.cities()
     last = cf[cf.step == cf.step.max()].set_index("city")
     m = sess.model
@@ -468,11 +519,83 @@ def MapView(sess: Session, lang: str, version: int, size_by):
               "enclave": p.is_enclave, "open": p.open, "sponsor": None if p.sponsor is None else m.cities[p.sponsor]}
              for p in m.parks if p.level != "urban"]
     labels = {k: t(lang, k) for k in MAP_LABELS} | {"lang": lang}
-    svg = draw.map_svg(cities, parks, sess.last_flows(), labels, size_by=size_by.value)
+    key = fill_key.value if fill_key.value in mapfill.FILLS else mapfill.NONE
+    fill = sess.map_fill(key)
+    drawn = fill_drawing(lang, key, fill, m.start_year + 1)
+    svg = draw.map_svg(cities, parks, sess.last_flows(), labels, size_by=size_by.value, fill=drawn)
     solara.Text(t(lang, "map"), style="font-weight:bold;font-size:16px")
-    solara.ToggleButtonsSingle(value=size_by.value, on_value=size_by.set, classes=["size-toggle"], children=[solara.Button(t(lang, "size_gdp"), value="gdp"),
-                                                                solara.Button(t(lang, "size_pop"), value="pop")])
-    solara.HTML(tag="div", unsafe_innerHTML=svg, attributes={"id": "map-box"}, style="max-width:600px")
+    with solara.Row(gap="8px", style="align-items:center;flex-wrap:wrap"):
+        solara.ToggleButtonsSingle(value=size_by.value, on_value=size_by.set, classes=["size-toggle"],
+                                   children=[solara.Button(t(lang, "size_gdp"), value="gdp"),
+                                             solara.Button(t(lang, "size_pop"), value="pop")])
+        rv.Select(label=t(lang, "map_fill"), v_model=key, dense=True, class_="map-fill-select",
+                  on_v_model=lambda v: fill_key.set(v or mapfill.NONE), style_="max-width:300px",
+                  menu_props={"maxHeight": 520},
+                  items=[{"text": t(lang, "map_fill_none") if k == mapfill.NONE else t(lang, mapfill.label_key(k)),
+                          "value": k} for k in mapfill.FILLS])
+    if key != mapfill.NONE:
+        solara.Text(t(lang, "fill_hint", py=m.start_year), style="font-size:11px;color:#666", classes=["fill-hint"])
+    p = picked.value
+    MapBox(svg=svg, labels={k: t(lang, f"map_{k}") for k in ("zoom_in", "zoom_out", "zoom_reset", "hint")},
+           picked=f"{p['kind']}:{p['id']}" if p else "", event_pick=lambda d: picked.set(
+               {"kind": d.get("kind"), "id": d.get("id")} if d and d.get("kind") in ("city", "park") else None))
+    if p:
+        html = pick_html(sess, lang, p, drawn)
+        if html:
+            with solara.Column(gap="2px", classes=["map-inspect"],
+                               style="border:1px solid #aab7b8;border-radius:6px;padding:6px 8px;background:#fbfcfc;"
+                                     "max-width:600px"):
+                with solara.Row(style="align-items:center;justify-content:space-between"):
+                    solara.HTML(tag="div", unsafe_innerHTML=escape(pick_title(sess, lang, p)),
+                                style="font-weight:bold;font-size:14px", classes=["map-inspect-title"])
+                    solara.Button(t(lang, "pick_close"), small=True, text=True, classes=["map-inspect-close"],
+                                  on_click=lambda: picked.set(None))
+                solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"id": "map-inspect-body",
+                                                                         "data-kind": p["kind"], "data-id": p["id"]})
+
+
+PICK_CITY_FIELDS = ("gdp_q_100m_yuan", "population_10k", "employment_10k", "unemployment_rate", "wage_ordinary_yuan",
+                    "wage_talent_yuan", "commuters_out_10k", "commuters_in_10k", "firms", "park_occupancy",
+                    "tax_after_sharing_q_100m_yuan")
+PICK_PARK_FIELDS = ("city", "level", "sector_focus", "capacity_ha", "used_ha", "occupancy", "rent_yuan_m2_year",
+                    "enclave_sponsor", "firms")
+
+
+def pick_title(sess: Session, lang: str, p: dict) -> str:
+    """The panel's title: the city's or park's name and the quarter its figures are of."""
+    m = sess.model
+    cf = sess.cities()
+    row = cf[cf.step == cf.step.max()].iloc[0]
+    when = quarter_text(lang, int(row.year), int(row.quarter))
+    if p["kind"] == "city":
+        return f"{city_name(lang, p['id'])} · {when}"
+    park = m.parks[m.park_ids.index(p["id"])]
+    return f"{park.name_en if lang == 'en' else park.name_zh} · {when}"
+
+
+def pick_html(sess: Session, lang: str, p: dict, fill: dict | None) -> str:
+    """The figures of the city or park clicked on the map, at the quarter shown: a city's GDP and its share of the
+    cluster's, residents, employment, unemployment, wages, commuters, firms and the value the map is filled with;
+    a park's city, level, sectors, land and occupancy, rent, sponsor and firms. '' for an id the run lacks."""
+    m = sess.model
+    if p["kind"] == "city":
+        if p["id"] not in m.cities:
+            return ""
+        cf = sess.cities()
+        last = cf[cf.step == cf.step.max()]
+        row = last[last.city == p["id"]].iloc[0]
+        total = float(last.gdp_q_100m_yuan.sum()) or 1.0
+        rows = [(field_label(lang, "gdp_q_100m_yuan"), display_value(lang, "", float(row.gdp_q_100m_yuan)), "gdp_q_100m_yuan"),
+                (t(lang, "pick_gdp_share"), f"{100 * float(row.gdp_q_100m_yuan) / total:.1f} %", "gdp_share")]
+        rows += [(field_label(lang, f), display_value(lang, f, row[f]), f) for f in PICK_CITY_FIELDS[1:]]
+        if fill and fill.get("classes") and p["id"] in fill["cities"]:
+            rows.append((fill["title"], fill["cities"][p["id"]][1], fill["key"]))
+        return html_table(rows, header=[t(lang, "field"), t(lang, "value"), ""], table_id="map-inspect-table",
+                          muted_last=True)
+    if p["id"] not in m.park_ids:
+        return ""
+    d = m.parks[m.park_ids.index(p["id"])].describe()
+    return field_table(lang, [(f, d[f]) for f in PICK_PARK_FIELDS], table_id="map-inspect-table")
 
 
 def _over_seeds(lang: str, city: str, shares: dict | None, n: int, summary: RunSummary) -> str:
@@ -884,6 +1007,7 @@ def Page():
     sess: Session = solara.use_memo(lambda: Session(scale=initial_scale()), [])
     error = solara.use_reactive(None)
     size_by = solara.use_reactive("gdp")
+    fill_key = solara.use_reactive("none")  # the map's choropleth (ui/mapfill.py), kept in the link
     compare = solara.use_reactive(False)
     pin_view = solara.use_reactive("off")
 
@@ -900,7 +1024,7 @@ def Page():
 
     L = lang.value
     solara.Title("CZT-Sim")
-    UrlState(sess, bump, lang, playing, pin_view, submit, error.set)
+    UrlState(sess, bump, lang, playing, pin_view, submit, error.set, fill_key)
     with solara.Column(style="padding:8px 16px", gap="8px"):
         _page_header(sess, lang, error.value)
         JobProgress(sess, L, bump.progress.value)
@@ -914,7 +1038,7 @@ def Page():
                 PinControls(sess, L, bump, submit, pin_view)
                 SavedRuns(sess, L, bump, submit, pin_view)
                 LeverControls(sess, L, bump, submit)
-            Results(sess, L, bump, size_by, charts_view(sess, pin_view.value))
+            Results(sess, L, bump, size_by, fill_key, charts_view(sess, pin_view.value))
 
 
 def charts_view(sess: Session, view: str) -> str:
@@ -933,7 +1057,7 @@ def UrlSync(query: str, event_tab_closed: Callable[[Any], None]):
 
 
 @solara.component
-def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error):
+def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, fill_key):
     """The view in the URL: the link a tab was opened with is rebuilt once; from then on, while not playing and
     with no rebuild pending, the address bar shows the current state (ui/urlstate.py)."""
     from ui import urlstate
@@ -964,6 +1088,8 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error):
             return
         if "lang" in state:
             lang.set(state["lang"])
+        if "map" in state:  # a view choice: shown at once, the run need not be rebuilt for it
+            fill_key.set(state["map"])
 
         def work():
             urlstate.apply(sess, state)
@@ -974,7 +1100,7 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error):
     if restored.current and not busy and not playing.value:
         # the saved runs' views are not link values (ui/urlstate.VIEWS): such a link opens on this run
         shown.current = urlstate.encode(sess, pin_view.value if pin_view.value in urlstate.VIEWS else "off",
-                                        lang.value)
+                                        lang.value, fill=fill_key.value)
     UrlSync(query=shown.current if shown.current is not None else (router.search or ""),
             event_tab_closed=lambda _data: sess.close())  # the page is gone: stop its seeds' workers now
     del version  # read so that a step re-renders this component (and only it) with the new quarter
@@ -1067,10 +1193,11 @@ def _page_header(sess: Session, lang, error: str | None) -> None:
 
 
 @solara.component
-def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
+def Results(sess: Session, lang: str, bump, size_by, fill_key, pin_view: str = "off"):
     """Everything that changes with each step; the only part of the page re-rendered by a step."""
     version = bump.version.value
     signalled = sess.runner.signalled
+    picked = solara.use_reactive(None)  # the city or park clicked on the map (its panel follows the run)
     # the runner's Play waits for this before the next quarter: the page shows every quarter it passes
     solara.use_effect(lambda: sess.runner.mark_shown(signalled), [signalled, version])
     # each part behind its own error boundary: a part that fails shows one line and the others stay
@@ -1078,7 +1205,7 @@ def Results(sess: Session, lang: str, bump, size_by, pin_view: str = "off"):
         Guarded(lang, version, "status", lambda: StatusLine(sess, lang, version))
         with solara.Row(gap="16px", style="align-items:flex-start;flex-wrap:wrap"):
             with solara.Column(style="width:600px"):
-                Guarded(lang, version, "map", lambda: MapView(sess, lang, version, size_by))
+                Guarded(lang, version, "map", lambda: MapView(sess, lang, version, size_by, fill_key, picked))
             with solara.Column(style="flex:1;min-width:300px"):
                 Guarded(lang, version, "verdict", lambda: VerdictPanel(sess, lang, version))
                 Guarded(lang, version, "strip", lambda: VerdictStrip(sess, lang, version, pin_view))

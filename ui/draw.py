@@ -38,6 +38,7 @@ MAP_W = 600
 _KX = math.cos(math.radians(28.0))
 MAP_H = int(round(MAP_W * (LAT1 - LAT0) / ((LON1 - LON0) * _KX)))
 LEGEND_H = 128  # the band below the map: flows (3 rows), parks, the railway, sources
+FILL_H = 40  # the choropleth's row of the band, when a fill is shown
 
 
 def _xy(lat: float, lon: float) -> tuple[float, float]:
@@ -65,13 +66,19 @@ def _fmt(v: float, lang: str = "en") -> str:
 
 
 def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict], labels: dict[str, str],
-            size_by: str = "gdp") -> str:
+            size_by: str = "gdp", fill: dict | None = None) -> str:
     """The cluster map.
 
     cities: dicts with name, label, lat, lon, gdp, pop (any positive units); city symbols have area ∝ the city's
     share of ``size_by``. parks: dicts with id, label, lat, lon, enclave (bool), open (bool), sponsor (city name or
     None). flows: dicts with origin, destination, kind, count (last quarter, between cities; other rows ignored).
     labels: legend texts (keys: green_heart, legend_*, flows_shown).
+    fill: a choropleth (分级设色) of the city polygons, or None: {"title": legend title, "classes": [(colour, "a–b
+    unit"), ...], "cities": {city: (class index, value as text)}}; with "note" instead of "classes", the legend
+    row says why nothing is filled yet. City symbols are then hollow and their second label line is the value.
+
+    The map itself is a nested <svg id="czt-map-view"> whose viewBox the page's zoom changes (ui/map_view.vue);
+    the legend band below it stays put. Labels use em offsets, so the page can keep their size on screen.
     """
     total = sum(c[size_by] for c in cities) or 1.0
     pos = {c["name"]: _xy(c["lat"], c["lon"]) for c in cities}
@@ -83,25 +90,32 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
         gmax[g] = max(gmax.get(g, 0.0), v)
     if outside:
         gmax["outside"] = max(outside.values())
-    out = [f'<svg id="czt-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H + LEGEND_H}" '
-           f'width="100%" style="max-width:{MAP_W}px;font-family:sans-serif;background:#f7f9f4">',
-           _arrow_markers(), f'<clipPath id="map-frame"><rect x="0" y="0" width="{MAP_W}" height="{MAP_H}"/></clipPath>',
-           f'<g clip-path="url(#map-frame)">{_boundaries()}{_river()}</g>', _green_heart(labels.get("green_heart", "")),
+    legend_h = LEGEND_H + (FILL_H if fill else 0)
+    out = [f'<svg id="czt-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_W} {MAP_H + legend_h}" '
+           f'width="100%" style="max-width:{MAP_W}px;font-family:sans-serif;background:#f7f9f4" '
+           f'data-fill="{escape(fill.get("key", "")) if fill else "none"}">',
+           _arrow_markers(),
+           f'<svg id="czt-map-view" x="0" y="0" width="{MAP_W}" height="{MAP_H}" viewBox="0 0 {MAP_W} {MAP_H}" '
+           f'data-full="0 0 {MAP_W} {MAP_H}">',
+           f'<rect x="0" y="0" width="{MAP_W}" height="{MAP_H}" fill="#f7f9f4"/>',
+           f'<clipPath id="map-frame"><rect x="0" y="0" width="{MAP_W}" height="{MAP_H}"/></clipPath>',
+           f'<g clip-path="url(#map-frame)">{_boundaries(fill)}{_river()}</g>', _green_heart(labels.get("green_heart", "")),
            f'<g clip-path="url(#map-frame)">{_railway()}</g>',
-           _city_circles(cities, pos, radius, total, size_by),
+           _city_circles(cities, pos, radius, total, size_by, hollow=bool(fill and fill.get("classes"))),
            _flow_arrows(between, pos, radius, gmax, labels, names),
            _outside_arrows(outside, pos, radius, labels.get("legend_outside", ""), names),
            _park_marks(parks, pos), _green_heart_label(labels.get("green_heart", "")),
-           _city_labels(cities, pos, total, size_by), _scale_bar(),
-           _map_legend(labels, gmax), "</svg>"]
+           _city_labels(cities, pos, total, size_by, fill), "</svg>", _scale_bar(),
+           _map_legend(labels, gmax, fill), "</svg>"]
     return "".join(out)
 
 
 def _arrow_markers() -> str:
-    """One arrowhead marker per flow group, in the group's colour."""
-    marks = [f'<marker id="arr-{g}" viewBox="0 0 10 10" refX="7" refY="5" markerUnits="userSpaceOnUse" '
+    """One arrowhead marker per flow group, in the group's colour: ``arr-*`` for the map (the page resizes them
+    with the zoom) and ``arrl-*`` for the legend band (never zoomed)."""
+    marks = [f'<marker id="{pre}-{g}" viewBox="0 0 10 10" refX="7" refY="5" markerUnits="userSpaceOnUse" '
              f'markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{col}"/></marker>'
-             for g, (col, _) in FLOW_STYLE.items()]
+             for pre in ("arr", "arrl") for g, (col, _) in FLOW_STYLE.items()]
     return "<defs>" + "".join(marks) + "</defs>"
 
 
@@ -133,18 +147,24 @@ def _path(rings: list[list[list[float]]], closed: bool) -> str:
     return " ".join(parts)
 
 
-def _boundaries() -> str:
+def _boundaries(fill: dict | None = None) -> str:
     """Each city's administrative boundary, lightly filled in its colour (the frame shows the urban cores; the
-    boundaries run on beyond it)."""
+    boundaries run on beyond it); with a choropleth, filled in its class's colour."""
     out = []
+    classes = (fill or {}).get("classes") or []
     for f in map_features():
         props = f["properties"]
         if props.get("kind") != "city":
             continue
         col = CITY_COLORS.get(props["city"], "#999")
-        out.append(f'<path class="boundary" data-city="{props["city"]}" d="{_path(rings(f["geometry"]), True)}" '
-                   f'fill="{col}" fill-opacity="0.06" stroke="{col}" stroke-opacity="0.7" stroke-width="1.2" '
-                   f'stroke-dasharray="5 3" fill-rule="evenodd"/>')
+        paint, opacity, extra = col, "0.06", ""
+        if classes and props["city"] in fill["cities"]:
+            k, text = fill["cities"][props["city"]]
+            paint, opacity = classes[k][0], "0.78"
+            extra = f' data-fill-class="{k}" data-value="{escape(text)}"'
+        out.append(f'<path class="boundary" data-city="{props["city"]}"{extra} d="{_path(rings(f["geometry"]), True)}" '
+                   f'fill="{paint}" fill-opacity="{opacity}" stroke="{col}" stroke-opacity="0.7" stroke-width="1.2" '
+                   f'stroke-dasharray="5 3" fill-rule="evenodd" style="cursor:pointer"/>')
     return "".join(out)
 
 
@@ -211,19 +231,21 @@ def _green_heart(label: str) -> str:
 def _green_heart_label(label: str) -> str:
     """Drawn after the flow arrows (which cross the green heart), on a white halo, so that they never hide it."""
     gx, gy = _xy(GREEN_HEART[0], GREEN_HEART[1])
-    return (f'<text id="green-heart-label" x="{gx:.1f}" y="{gy + 4:.1f}" text-anchor="middle" font-size="11" '
-            f'fill="#145a32" stroke="white" stroke-width="3" paint-order="stroke">{escape(label)}</text>')
+    return (f'<text id="green-heart-label" x="{gx:.1f}" y="{gy:.1f}" dy="0.35em" text-anchor="middle" font-size="11" '
+            f'fill="#145a32" stroke="white" stroke-width="3" paint-order="stroke" pointer-events="none">'
+            f'{escape(label)}</text>')
 
 
-def _city_circles(cities, pos, radius, total: float, size_by: str) -> str:
+def _city_circles(cities, pos, radius, total: float, size_by: str, hollow: bool = False) -> str:
+    """City symbols (area by share); hollow over a choropleth, so that the class colour shows through."""
     out = []
     for c in cities:
         x, y = pos[c["name"]]
         share = c[size_by] / total
         col = CITY_COLORS.get(c["name"], "#555")
         out.append(f'<circle class="city" data-city="{c["name"]}" data-share="{share:.4f}" cx="{x:.1f}" cy="{y:.1f}" '
-                   f'r="{radius[c["name"]]:.1f}" fill="{col}" fill-opacity="0.22" stroke="{col}" stroke-width="2">'
-                   f'<title>{escape(c["label"])}: {share:.1%}</title></circle>')
+                   f'r="{radius[c["name"]]:.1f}" fill="{col}" fill-opacity="{0 if hollow else 0.22}" stroke="{col}" '
+                   f'stroke-width="2" style="cursor:pointer"><title>{escape(c["label"])}: {share:.1%}</title></circle>')
     return "".join(out)
 
 
@@ -326,37 +348,70 @@ def _park_marks(parks, pos) -> str:
     return "".join(out)
 
 
-def _city_labels(cities, pos, total: float, size_by: str) -> str:
-    """City names and shares, drawn last so that they stay on top."""
+def _city_labels(cities, pos, total: float, size_by: str, fill: dict | None = None) -> str:
+    """City names and shares (or, over a choropleth, the value filled), drawn last so that they stay on top; the
+    offsets are in em, so that they follow the size the page keeps the text at when zoomed."""
     out = []
+    shown = (fill or {}).get("cities", {}) if (fill or {}).get("classes") else {}
     for c in cities:
         x, y = pos[c["name"]]
-        out.append(f'<text x="{x:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="15" font-weight="bold" '
-                   f'fill="#1b2631" stroke="white" stroke-width="3" paint-order="stroke">{escape(c["label"])}</text>')
-        out.append(f'<text x="{x:.1f}" y="{y + 12:.1f}" text-anchor="middle" font-size="11" fill="#1b2631" '
-                   f'stroke="white" stroke-width="3" paint-order="stroke">{c[size_by] / total:.1%}</text>')
+        second = shown[c["name"]][1] if c["name"] in shown else f"{c[size_by] / total:.1%}"
+        out.append(f'<text class="city-label" x="{x:.1f}" y="{y:.1f}" dy="-0.2em" text-anchor="middle" font-size="15" '
+                   f'font-weight="bold" fill="#1b2631" stroke="white" stroke-width="3" paint-order="stroke" '
+                   f'pointer-events="none">{escape(c["label"])}</text>')
+        out.append(f'<text class="city-value" data-city="{c["name"]}" x="{x:.1f}" y="{y:.1f}" dy="1.1em" '
+                   f'text-anchor="middle" font-size="11" fill="#1b2631" stroke="white" stroke-width="3" '
+                   f'paint-order="stroke" pointer-events="none">{escape(second)}</text>')
     return "".join(out)
 
 
 def _scale_bar() -> str:
-    """A 20 km bar and the north arrow."""
+    """A 20 km bar and the north arrow, outside the zoomed view (the page relabels the bar's length when zoomed)."""
     bar = 20 / 111.0 / ((LON1 - LON0) * _KX) * MAP_W
-    return (f'<line x1="12" y1="{MAP_H - 14}" x2="{12 + bar:.1f}" y2="{MAP_H - 14}" stroke="#333" stroke-width="2"/>'
-            f'<text x="12" y="{MAP_H - 20}" font-size="10" fill="#333">20 km</text>'
+    return (f'<rect x="6" y="{MAP_H - 32}" width="{bar + 14:.1f}" height="24" fill="white" fill-opacity="0.7"/>'
+            f'<line id="map-scale-bar" x1="12" y1="{MAP_H - 14}" x2="{12 + bar:.1f}" y2="{MAP_H - 14}" stroke="#333" stroke-width="2"/>'
+            f'<text id="map-scale-text" data-km="20" x="12" y="{MAP_H - 20}" font-size="10" fill="#333">20 km</text>'
             f'<text x="{MAP_W - 14}" y="22" font-size="14" fill="#333" text-anchor="middle">N ↑</text>')
 
 
-def _map_legend(labels, gmax) -> str:
-    """The band below the map: one line per flow group with its largest flow, then the park symbols."""
-    y0 = MAP_H + 8
-    out = [f'<rect x="0" y="{MAP_H}" width="{MAP_W}" height="{LEGEND_H}" fill="white"/>',
+def _fill_legend(fill: dict, y0: float) -> str:
+    """The choropleth's row: its title (indicator, unit, when) and one swatch per class with its bounds."""
+    out = [f'<g id="fill-legend"><text x="8" y="{y0 + 10}" font-size="11" font-weight="bold" fill="#333">'
+           f'{escape(fill["title"])}</text>']
+    classes = fill.get("classes") or []
+    if not classes:
+        out.append(f'<text class="fill-note" x="8" y="{y0 + 28}" font-size="11" fill="#7b241c">'
+                   f'{escape(fill.get("note", ""))}</text></g>')
+        return "".join(out)
+    x = 8.0
+    width = (MAP_W - 16) / max(len(classes), 4)
+    if any(22 + text_width(text, 11) > width - 4 for _, text in classes):  # crowded: "a–b", no spaces
+        classes = [(col, text.replace(" – ", "–")) for col, text in classes]
+    for i, (col, text) in enumerate(classes):
+        out.append(f'<rect class="fill-swatch" data-class="{i}" x="{x:.1f}" y="{y0 + 17}" width="18" height="13" '
+                   f'fill="{col}" fill-opacity="0.78" stroke="#888" stroke-width="0.6"/>'
+                   f'<text class="fill-class" data-class="{i}" x="{x + 22:.1f}" y="{y0 + 28}" font-size="11" '
+                   f'fill="#333">{escape(text)}</text>')
+        x += width
+    out.append("</g>")
+    return "".join(out)
+
+
+def _map_legend(labels, gmax, fill: dict | None = None) -> str:
+    """The band below the map: the choropleth's classes (if any), one line per flow group with its largest flow,
+    then the park symbols, the railway and the sources."""
+    top = MAP_H + (FILL_H if fill else 0)
+    y0 = top + 8
+    out = [f'<rect x="0" y="{MAP_H}" width="{MAP_W}" height="{LEGEND_H + top - MAP_H}" fill="white"/>',
+           _fill_legend(fill, MAP_H + 4) if fill else "",
+           f'<line x1="0" y1="{top}" x2="{MAP_W}" y2="{top}" stroke="#ddd"/>' if fill else "",
            f'<text x="8" y="{y0 + 10}" font-size="11" font-weight="bold" fill="#333">'
            f'{escape(labels.get("flows_shown", ""))}</text>']
     for i, (g, (col, _)) in enumerate(FLOW_STYLE.items()):
         lx, ly = 8 + (i % 2) * 300, y0 + 26 + (i // 2) * 18
         mx = gmax.get(g, 0.0)
         out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 26}" y2="{ly - 4}" stroke="{col}" stroke-width="4" '
-                   f'marker-end="url(#arr-{g})"/><text x="{lx + 34}" y="{ly}" font-size="11" fill="#333">'
+                   f'marker-end="url(#arrl-{g})"/><text x="{lx + 34}" y="{ly}" font-size="11" fill="#333">'
                    f'{escape(labels.get("legend_" + g, g))} ({labels.get("legend_max", "max")} {_fmt(mx, labels.get("lang", "en"))})</text>')
     ly = y0 + 26 + 3 * 18
     out.append(f'<rect x="10" y="{ly - 8}" width="8" height="8" fill="#34495e"/><text x="24" y="{ly}" font-size="11" '

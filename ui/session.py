@@ -314,6 +314,12 @@ class Session:
     def annual(self) -> pd.DataFrame:
         return self._cached("annual", self.model.annual_frame)
 
+    def map_fill(self, key: str):
+        """The map's choropleth of ``key`` (ui/mapfill.py), computed once per quarter shown."""
+        from ui.mapfill import fill_of
+
+        return self._cached(f"fill:{key}", lambda: fill_of(self, key))
+
     def base_cities(self) -> pd.DataFrame | None:
         return None if self.base is None or not self.comparing else self._cached("base_cities", self.base.cities_frame)
 

@@ -2,7 +2,8 @@
 
 Plain Python (no Solara). The query string holds the scenario, seed, scale, ensemble size, the calendar quarter
 reached, the lever values set in the app and the pinned runs, e.g.
-``?scenario=enclave&seed=7&scale=500&seeds=8&q=2024Q3&lv=enclave_tax_share:0.5,talent_recognition:1&pinA=...``.
+``?scenario=enclave&seed=7&scale=500&seeds=8&q=2024Q3&lv=enclave_tax_share:0.5,talent_recognition:1&pinA=...``,
+and the view's choices: the charts' view, the map's choropleth (``map=gdp_share``) and the language.
 A pinned run is its RunSpec as compact JSON. ``decode`` checks every field and raises ConfigError naming the field,
 the value and what is allowed; ``apply`` rebuilds a Session from a decoded state.
 
@@ -28,7 +29,7 @@ _QUARTER = re.compile(r"([0-9]{4})Q([1-4])", re.ASCII)
 _DIGITS = re.compile(r"[0-9]{1,20}", re.ASCII)  # ASCII only: int() would also read "٣", " 3", "+3" and "1_0"
 # a lever's number as encode writes it (repr of a float, str of an int); no nan, inf, underscores or other scripts
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
-KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "tm", "pinA", "pinB", "run", "view", "lang")
+KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "tm", "pinA", "pinB", "run", "view", "map", "lang")
 VIEWS = ("off", "overlay", "diff")
 # keys a link may hold more than once, with the most it may hold: one "run" per named saved run (ui.session.MAX_SAVED)
 REPEATABLE: dict[str, int] = {"run": 12}
@@ -43,9 +44,9 @@ def _lever_text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)  # repr: a float comes back exactly
 
 
-def encode(sess, view: str = "off", lang: str = "en") -> str:
-    """The query string (without '?') of a Session's state; keys in a fixed order, so equal states give equal
-    links."""
+def encode(sess, view: str = "off", lang: str = "en", fill: str = "none") -> str:
+    """The query string (without '?') of a Session's state and the view's choices (charts' view, the map's
+    choropleth ``fill``, language); keys in a fixed order, so equal states give equal links."""
     m = sess.model
     year, quarter = m.start_year + m.steps // 4, m.steps % 4 + 1  # the next quarter to simulate
     q: list[tuple[str, str]] = [("scenario", sess.scenario), ("seed", str(sess.seed)), ("scale", str(sess.scale))]
@@ -66,6 +67,8 @@ def encode(sess, view: str = "off", lang: str = "en") -> str:
                                         ensure_ascii=False)))
     if view != "off" and "A" in sess.pins:
         q.append(("view", view))
+    if fill != "none":
+        q.append(("map", fill))
     if lang != "en":
         q.append(("lang", lang))
     return urlencode(q, safe=":,{}[]\"@")
@@ -216,6 +219,12 @@ def _decode(query: str) -> dict[str, Any]:
             if value not in VIEWS:
                 raise ConfigError("view", value, "one of " + ", ".join(VIEWS))
             out["view"] = value
+        elif key == "map":
+            from ui.mapfill import FILLS
+
+            if value not in FILLS:
+                raise ConfigError("map", value, "one of " + ", ".join(FILLS))
+            out["map"] = value
         elif key == "lang":
             if value not in ("en", "zh"):
                 raise ConfigError("lang", value, "en or zh")

@@ -18,6 +18,7 @@ nothing is ever deleted. Provenance sits in each Parquet file's metadata; the pl
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -31,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.io import write_json, write_parquet
+from experiments.io import open_regular, write_json, write_parquet
 from experiments.sweep.spec import SweepSpec, digest_of
 from model.errors import ConfigError
 
@@ -112,9 +113,11 @@ class Store:
             return self._info
         path = self.root / "spec.json"
         try:
-            with path.open("rb") as fh:
+            with os.fdopen(open_regular(path), "rb") as fh:  # a FIFO planted as spec.json would block a plain open
                 data = fh.read(MAX_SPEC_BYTES + 1)
-        except OSError:
+        except OSError as exc:
+            if os.path.lexists(path) and exc.errno != errno.ENOENT:
+                raise self._damaged_spec(exc.strerror or type(exc).__name__) from None
             raise ConfigError("DIR", str(self.root), _EXPECT, kind="not a sweep folder") from None
         if len(data) > MAX_SPEC_BYTES:
             raise self._damaged_spec(f"over {MAX_SPEC_BYTES // 2**20} MB")
@@ -188,9 +191,9 @@ class Store:
     # ---- single writer
     def lock(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        try:
-            fh = open(self.root / ".lock", "a+")
-        except OSError as exc:  # a folder named .lock, a name the system refuses
+        try:  # never through a link (it would truncate the file linked to), never a FIFO or device
+            fh = os.fdopen(open_regular(self.root / ".lock", os.O_RDWR | os.O_CREAT), "r+")
+        except OSError as exc:  # a folder named .lock, a link, a FIFO, a name the system refuses
             raise ConfigError(str(self.root / ".lock"), exc.strerror or type(exc).__name__, "a lock file the sweep "
                               "can open (remove what is there: the sweep makes its own)",
                               kind="unusable lock file") from None
@@ -224,8 +227,8 @@ class Store:
 
     def locked_by_other(self) -> str | None:
         p = self.root / ".lock"
-        try:
-            fh = open(p)  # read-only: status works on a folder it may not write
+        try:  # read-only: status works on a folder it may not write; a FIFO planted as .lock would block open()
+            fh = os.fdopen(open_regular(p), "r")
         except OSError:
             return None
         with fh:
@@ -240,7 +243,7 @@ class Store:
     # ---- events and parts
     def log(self, event: str, **fields: Any) -> None:
         line = json.dumps({"t": round(time.time(), 3), "event": event, **fields}, default=str, sort_keys=True)
-        fd = os.open(self.root / "manifest.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = open_regular(self.root / "manifest.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT)  # never via a link
         try:
             os.write(fd, (line + "\n").encode())
             os.fsync(fd)
@@ -253,8 +256,9 @@ class Store:
         counted in ``bad_events``."""
         out = []
         self.bad_events = 0
-        try:
-            text = (self.root / "manifest.jsonl").read_bytes().decode("utf-8", errors="replace")
+        try:  # a FIFO or a link to /dev/zero planted as the manifest would never end
+            with os.fdopen(open_regular(self.root / "manifest.jsonl"), "rb") as fh:
+                text = fh.read().decode("utf-8", errors="replace")
         except OSError:
             return out
         for line in text.splitlines():

@@ -156,13 +156,53 @@ class Store:
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise DamagedFile(str(path), _why(exc), "an intact design.parquet; 'python -m experiments resume "
                               f"{self.root}' rebuilds it from spec.json", kind="damaged sweep file") from None
-        need = {"point", "rep", "run_id", "seed", "order", "overrides"} | {f.name for f in self.spec().factors}
+        spec = self.spec()
+        need = {"point", "rep", "run_id", "seed", "order", "overrides"} | {f.name for f in spec.factors}
         missing = sorted(need - set(design.columns))
-        if missing or design.empty or design.run_id.isna().any():
-            raise DamagedFile(str(path), f"no column {missing[0]}" if missing else "no runs",
-                              "the design.parquet of this sweep (spec.json's factors); 'python -m experiments resume "
-                              f"{self.root}' rebuilds it from spec.json", kind="damaged sweep file")
+        why = f"no column {missing[0]}" if missing else "no runs" if design.empty or design.run_id.isna().any() else ""
+        if not why and design.duplicated(["point", "rep"]).any():
+            row = design[design.duplicated(["point", "rep"])].iloc[0]
+            why = f"point {row.point} replicate {row.rep} twice"
+        if not why and not design.rep.isin(range(spec.replications)).all():
+            why = f"replicate {design.rep[~design.rep.isin(range(spec.replications))].iloc[0]!r}"
+        for f in [] if why else spec.factors:  # each factor's values as the sweep planned them: levels or range
+            bad = [v for v in design[f.name].unique() if not f.admits(v)]
+            if bad:
+                why = f"{f.name} = {bad[0]!r} (spec.json: {f.describe()})"
+                break
+        if why:
+            raise DamagedFile(str(path), why, "the design.parquet of this sweep (spec.json's factors); 'python -m "
+                              f"experiments resume {self.root}' rebuilds it from spec.json", kind="damaged sweep file")
         return design
+
+    def cities(self, design: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The consolidated cities.parquet, read back as strictly as consolidate() wrote it: it reads whole, has
+        run_id, year and city, one row per run, year and city, no run outside design.parquet and every run whose
+        runs part says ok (a cities.parquet cut, merged by hand or of another sweep names itself)."""
+        path = self.root / "cities.parquet"
+        fix = f"an intact cities.parquet; 'python -m experiments resume {self.root}' rebuilds it from the runs' parts"
+        try:
+            with os.fdopen(open_regular(path), "rb") as fh:
+                cities = pd.read_parquet(fh)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise DamagedFile(str(path), f"{type(exc).__name__}: not a whole Parquet file", fix,
+                              kind="damaged sweep file") from None
+        design = self.design() if design is None else design
+        need = {"run_id", "year", "city"}
+        why = f"no column {sorted(need - set(cities.columns))[0]}" if not need <= set(cities.columns) else ""
+        if not why and cities.duplicated(["run_id", "year", "city"]).any():
+            r = cities[cities.duplicated(["run_id", "year", "city"])].iloc[0]
+            why = f"run {r.run_id} {r.city} {r.year} twice"
+        stray = set() if why else set(cities.run_id) - set(design.run_id)
+        if stray:
+            why, fix = f"run {sorted(stray)[0]}", f"runs of this sweep's design.parquet only; {fix}"
+        fin = self.finished() if not why else None
+        lost = set() if why else set(fin.run_id[fin.status == "ok"]) - set(cities.run_id)
+        if lost:
+            why = f"no rows for run {sorted(lost)[0]} ({len(lost)} of the runs finished ok)"
+        if why:
+            raise DamagedFile(str(path), why, fix, kind="damaged sweep file")
+        return cities
 
     # ---- the platform the sweep runs on (model/platform.py)
     def platform(self) -> dict[str, Any] | None:

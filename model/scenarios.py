@@ -8,6 +8,7 @@ opening in the hindcast; a child's entries are added to its parent's.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +156,9 @@ MAX_EXTENDS = 50  # a chain of scenarios extending each other, deeper than anyon
 
 def load(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     """Load a shipped scenario by name, or a TOML file by path; validate everything it names."""
+    if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():  # the Python API's 3, None
+        raise ConfigError("scenario", name_or_path, "a scenario name (" + ", ".join(available()) + ") or a TOML path",
+                          kind="unknown scenario")
     path = Path(name_or_path)
     if not path.suffix:
         path = SCENARIO_DIR / f"{name_or_path}.toml"

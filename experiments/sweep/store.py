@@ -166,7 +166,7 @@ class Store:
         if not why and not design.rep.isin(range(spec.replications)).all():
             why = f"replicate {design.rep[~design.rep.isin(range(spec.replications))].iloc[0]!r}"
         for f in [] if why else spec.factors:  # each factor's values as the sweep planned them: levels or range
-            bad = [v for v in design[f.name].unique() if not f.admits(v)]
+            bad = [v.item() if hasattr(v, "item") else v for v in design[f.name].unique() if not f.admits(v)]
             if bad:
                 why = f"{f.name} = {bad[0]!r} (spec.json: {f.describe()})"
                 break

@@ -125,8 +125,8 @@ def read_toml(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
     if len(data) > MAX_TOML_BYTES:
         raise ConfigError(str(path), f"over {MAX_TOML_BYTES // 2**20} MB", f"a {what} of at most "
                           f"{MAX_TOML_BYTES // 2**20} MB", kind=kind)
-    try:
-        text = data.decode("utf-8")
+    try:  # utf-8-sig: a byte-order mark some editors put first (Notepad's "UTF-8 with BOM") is not TOML's, dropped
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ConfigError(str(path), f"byte {data[exc.start:exc.start + 1]!r} at line {line}",

@@ -918,6 +918,17 @@ def test_status_reads_a_folder_whose_lock_or_manifest_is_a_fifo(ctx, tmp_path, c
         assert "1 ok" in capsys.readouterr().out
 
 
+def test_a_file_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
+    """Scenario, sweep and calibration files go through read_toml: a UTF-8 byte-order mark first (what some Windows
+    editors write) is dropped; it was "malformed TOML: Invalid statement (at line 1, column 1)", naming no cause."""
+    from model.scenarios import read_toml
+
+    text = sweep_text()
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (tmp_path / "plain.toml").write_text(text, encoding="utf-8")
+    assert read_toml(tmp_path / "bom.toml", "sweep file") == read_toml(tmp_path / "plain.toml", "sweep file")
+
+
 def test_table_is_large_and_ids_unique():
     assert len(CASES) >= 60
     assert len({c[0] for c in CASES}) == len(CASES)

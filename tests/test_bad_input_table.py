@@ -8,14 +8,19 @@ folders (read-only, /proc, below a file, empty, too long) for every command that
 sweep files (not UTF-8, nested thousands deep, wrong types, duplicates, designs of billions of points, NaN
 timeouts, unknown outputs), command-line flags of every subcommand (argparse types, ranges), damaged sweep
 folders, a resume on another platform fingerprint; files read back (spec.json edited by hand, calibration folders
-of another calibration or with cut tables, a spec.json that never ends), folder edge cases (.lock as a folder,
-names longer than the system allows, paths that are not UTF-8, a link loop, a run into a sweep's folder), and
-what was silently accepted (samples as a word, a timeline entry before the start). No case runs a simulation:
-validation comes first (in process, building a CZTModel fails the case).
+of another calibration or with cut tables, a spec.json that never ends or is over 16 MB, a design.parquet or
+cities.parquet that reads whole but is not as written: a factor value outside its levels or range, rows twice, an
+ok run missing, too few ok points), folder edge cases (.lock as a folder, names longer than the system allows,
+paths that are not UTF-8, a link loop, a run into a sweep's folder), files planted in a sweep folder (.lock or the
+manifest linked to a file elsewhere, which resume truncated or appended to; .lock or spec.json as a FIFO, which
+made status wait forever), and what was silently accepted (samples as a word, a timeline entry before the start).
+No case runs a simulation: validation comes first (in process, building a CZTModel fails the case); a case that
+waits over 60 s fails.
 
-Beside the table: hostile app links (``LINKS``, ui/urlstate.py), an unforeseen failure in the app (the banner), a
-full disk in ``run`` and ``report`` (earlier results kept, nothing left behind), and a government_regime of the
-wrong type in the Python API.
+Beside the table: hostile app links (``LINKS``, ui/urlstate.py, keys repeated inside a pin's JSON and saved runs'
+names among them), an unforeseen failure in the app (the banner), a full disk in ``run`` and ``report`` (earlier
+results kept, nothing left behind), a government_regime or scenario of the wrong type in the Python API, status on
+a folder whose .lock or manifest is a FIFO, and a file saved with a byte-order mark.
 
 Cases run in-process through ``experiments.cli.main`` (stderr captured, SystemExit caught); a handful
 (``SUB``) also through real interpreters, two at a time. Every case checks that the finished run folder and

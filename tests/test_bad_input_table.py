@@ -556,11 +556,12 @@ def build_fixtures(tmp: Path, root: Path = ROOT) -> dict[str, str]:
             "from experiments.sweep.runner import run; "
             f"run({str(cal / 'sweep')!r}, spec=design_spec(config.read({str(cal / 'calibration.toml')!r})), "
             "workers=0, progress=False)")
-    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
+                       check=False)
     assert r.returncode == 0, r.stderr
 
     def one_failed(d: Path) -> None:  # a run that failed: its runs part says so and cities.parquet has no rows of it
-        part = sorted((d / "sweep" / "parts" / "runs").glob("*.parquet"))[0]
+        part = min((d / "sweep" / "parts" / "runs").glob("*.parquet"))
         pd.read_parquet(part).assign(status="failed").to_parquet(part)
         c = pd.read_parquet(d / "sweep" / "cities.parquet")
         c[c.run_id != part.stem].to_parquet(d / "sweep" / "cities.parquet")
@@ -910,7 +911,7 @@ def test_status_reads_a_folder_whose_lock_or_manifest_is_a_fifo(ctx, tmp_path, c
         (d / plant).unlink(missing_ok=True)
         os.mkfifo(d / plant)
 
-        def hung(*_):
+        def hung(*_, plant=plant):
             raise TimeoutError(f"status waited 30 s on a FIFO {plant}")
 
         old = signal.signal(signal.SIGALRM, hung)

@@ -189,17 +189,17 @@ class Store:
                               kind="damaged sweep file") from None
         design = self.design() if design is None else design
         need = {"run_id", "year", "city"}
-        why = f"no column {sorted(need - set(cities.columns))[0]}" if not need <= set(cities.columns) else ""
+        why = f"no column {min(need - set(cities.columns))}" if not need <= set(cities.columns) else ""
         if not why and cities.duplicated(["run_id", "year", "city"]).any():
             r = cities[cities.duplicated(["run_id", "year", "city"])].iloc[0]
             why = f"run {r.run_id} {r.city} {r.year} twice"
         stray = set() if why else set(cities.run_id) - set(design.run_id)
         if stray:
-            why, fix = f"run {sorted(stray)[0]}", f"runs of this sweep's design.parquet only; {fix}"
+            why, fix = f"run {min(stray)}", f"runs of this sweep's design.parquet only; {fix}"
         fin = self.finished() if not why else None
         lost = set() if why else set(fin.run_id[fin.status == "ok"]) - set(cities.run_id)
         if lost:
-            why = f"no rows for run {sorted(lost)[0]} ({len(lost)} of the runs finished ok)"
+            why = f"no rows for run {min(lost)} ({len(lost)} of the runs finished ok)"
         if why:
             raise DamagedFile(str(path), why, fix, kind="damaged sweep file")
         return cities

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -155,6 +157,29 @@ def path_error(exc: OSError):
     return ConfigError(str(exc.filename or "path"), exc.strerror or type(exc).__name__, "a path this process can "
                        "use (an existing folder or file of the right kind, names within the system's limits, space "
                        "to write)", kind="unusable path")
+
+
+def open_regular(path: str | Path, flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
+    """A descriptor of the regular file at ``path`` (``flags`` as os.open takes them), for the files a command finds
+    in a folder it was pointed at (a sweep's lock, spec.json, manifest). Whatever else was planted under that name is
+    refused with an OSError naming ``path``: a FIFO or a device (a reader would wait forever or read without end;
+    opened without blocking, then checked) and, when writing, a symbolic link (O_NOFOLLOW: a lock file linked to
+    another file would truncate that file)."""
+    writing = bool(flags & (os.O_WRONLY | os.O_RDWR))
+    try:
+        fd = os.open(path, flags | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if writing else 0), mode)
+    except OSError as exc:
+        if writing and exc.errno == errno.ELOOP and os.path.islink(path):
+            raise OSError(errno.ELOOP, "a symbolic link, not a regular file", str(path)) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or folder)", str(path))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _umask() -> int:

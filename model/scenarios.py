@@ -8,6 +8,7 @@ opening in the hindcast; a child's entries are added to its parent's.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,8 +125,8 @@ def read_toml(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
     if len(data) > MAX_TOML_BYTES:
         raise ConfigError(str(path), f"over {MAX_TOML_BYTES // 2**20} MB", f"a {what} of at most "
                           f"{MAX_TOML_BYTES // 2**20} MB", kind=kind)
-    try:
-        text = data.decode("utf-8")
+    try:  # utf-8-sig: a byte-order mark some editors put first (Notepad's "UTF-8 with BOM") is not TOML's, dropped
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ConfigError(str(path), f"byte {data[exc.start:exc.start + 1]!r} at line {line}",
@@ -155,6 +156,9 @@ MAX_EXTENDS = 50  # a chain of scenarios extending each other, deeper than anyon
 
 def load(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     """Load a shipped scenario by name, or a TOML file by path; validate everything it names."""
+    if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():  # the Python API's 3, None
+        raise ConfigError("scenario", name_or_path, "a scenario name (" + ", ".join(available()) + ") or a TOML path",
+                          kind="unknown scenario")
     path = Path(name_or_path)
     if not path.suffix:
         path = SCENARIO_DIR / f"{name_or_path}.toml"

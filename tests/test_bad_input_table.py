@@ -8,14 +8,19 @@ folders (read-only, /proc, below a file, empty, too long) for every command that
 sweep files (not UTF-8, nested thousands deep, wrong types, duplicates, designs of billions of points, NaN
 timeouts, unknown outputs), command-line flags of every subcommand (argparse types, ranges), damaged sweep
 folders, a resume on another platform fingerprint; files read back (spec.json edited by hand, calibration folders
-of another calibration or with cut tables, a spec.json that never ends), folder edge cases (.lock as a folder,
-names longer than the system allows, paths that are not UTF-8, a link loop, a run into a sweep's folder), and
-what was silently accepted (samples as a word, a timeline entry before the start). No case runs a simulation:
-validation comes first (in process, building a CZTModel fails the case).
+of another calibration or with cut tables, a spec.json that never ends or is over 16 MB, a design.parquet or
+cities.parquet that reads whole but is not as written: a factor value outside its levels or range, rows twice, an
+ok run missing, too few ok points), folder edge cases (.lock as a folder, names longer than the system allows,
+paths that are not UTF-8, a link loop, a run into a sweep's folder), files planted in a sweep folder (.lock or the
+manifest linked to a file elsewhere, which resume truncated or appended to; .lock or spec.json as a FIFO, which
+made status wait forever), and what was silently accepted (samples as a word, a timeline entry before the start).
+No case runs a simulation: validation comes first (in process, building a CZTModel fails the case); a case that
+waits over 60 s fails.
 
-Beside the table: hostile app links (``LINKS``, ui/urlstate.py), an unforeseen failure in the app (the banner), a
-full disk in ``run`` and ``report`` (earlier results kept, nothing left behind), and a government_regime of the
-wrong type in the Python API.
+Beside the table: hostile app links (``LINKS``, ui/urlstate.py, keys repeated inside a pin's JSON and saved runs'
+names among them), an unforeseen failure in the app (the banner), a full disk in ``run`` and ``report`` (earlier
+results kept, nothing left behind), a government_regime or scenario of the wrong type in the Python API, status on
+a folder whose .lock or manifest is a FIFO, and a file saved with a byte-order mark.
 
 Cases run in-process through ``experiments.cli.main`` (stderr captured, SystemExit caught); a handful
 (``SUB``) also through real interpreters, two at a time. Every case checks that the finished run folder and
@@ -32,10 +37,12 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import make_read_only, make_writable
@@ -391,8 +398,27 @@ CASES: list[tuple] = [
     ("coverage-design-truncated", "read back", ["calibration-coverage", "{cal_design}"],
      ["sweep/design.parquet", "resume"]),
     ("coverage-not-a-calibration", "read back", ["calibration-coverage", "{finished_sweep}"], ["RESULTS"]),
+    ("coverage-design-value-not-a-number", "read back", ["calibration-coverage", "{cal_design_value}"],
+     ["sweep/design.parquet", "enclave_tax_share = 'x'", "(spec.json: 0 to 1)", "resume"]),
+    ("coverage-design-row-twice", "read back", ["calibration-coverage", "{cal_design_twice}"],
+     ["sweep/design.parquet", "point 0 replicate 0 twice"]),
+    ("status-design-value-not-a-level", "read back", ["status", "{design_value}"],
+     ["design.parquet", "enclave_tax_share = 0.25", "(spec.json: 0)"]),
+    ("coverage-cities-run-missing", "read back", ["calibration-coverage", "{cal_cities_cut}"],
+     ["sweep/cities.parquet", "no rows for run", "resume"]),
+    ("coverage-cities-rows-twice", "read back", ["calibration-coverage", "{cal_cities_twice}"],
+     ["sweep/cities.parquet", "twice", "resume"]),
+    ("coverage-too-few-ok-points", "read back", ["calibration-coverage", "{cal_few_points}"],
+     ["sweep", "3 design points with an ok run", "at least 4"]),
     # ---- folder edge cases
     ("resume-lock-is-a-folder", "folder", ["resume", "{lock_dir}", *SW], [".lock", "Is a directory"]),
+    # files planted under the names a sweep folder uses: a link (resume truncated the file it points to), a FIFO
+    ("resume-lock-is-a-link", "planted files", ["resume", "{lock_link}", *SW], [".lock", "a symbolic link"]),
+    ("resume-lock-is-a-fifo", "planted files", ["resume", "{lock_fifo}", *SW], [".lock", "not a regular file"]),
+    ("status-spec-is-a-fifo", "planted files", ["status", "{spec_fifo}"], ["spec.json", "not a regular file"]),
+    ("report-spec-is-a-fifo", "planted files", ["report", "{spec_fifo}", "--out", "{new}"], ["spec.json", "FIFO"]),
+    ("resume-manifest-is-a-link", "planted files", ["resume", "{manifest_link}", *SW],
+     ["manifest.jsonl", "a symbolic link"]),
     ("status-name-too-long", "folder", ["status", "{tmp}/" + "x" * 300], ["DIR", "File name too long"]),
     ("resume-name-too-long", "folder", ["resume", "{tmp}/" + "x" * 300, *SW], ["DIR", "File name too long"]),
     ("report-name-too-long", "folder", ["report", "{tmp}/" + "x" * 300, "--out", "{new}"], ["DIR"]),
@@ -404,7 +430,8 @@ CASES: list[tuple] = [
     ("sweep-out-not-utf8", "folder", ["sweep", "{files}/w-ok.toml", "--out", "{tmp}/s\udcfe", *SW], ["--out", "UTF-8"]),
     ("report-out-not-utf8", "folder", ["report", "{finished_sweep}", "--out", "{tmp}/r\udcfd"], ["--out", "UTF-8"]),
     ("run-out-link-loop", "folder", RUN[:-1] + ["{tmp}/loop/run"], ["--out", "{tmp}/loop/run"]),
-    ("status-spec-endless", "read back", ["status", "{endless_spec}"], ["spec.json", "over 16 MB"]),
+    ("status-spec-endless", "read back", ["status", "{endless_spec}"], ["spec.json", "not a regular file"]),
+    ("status-spec-over-16mb", "read back", ["status", "{huge_spec}"], ["spec.json", "over 16 MB"]),
     ("calibrate-moments-not-simulated", "read back", ["calibrate", "{files}/c-years-not-simulated.toml", "--out",
                                                       "{new}"], ["scenario", "baseline", "2019-2020", "hindcast-2010"]),
     # ---- silently accepted before
@@ -421,10 +448,11 @@ CASES: list[tuple] = [
 ]
 SUB = {"set-int-inf", "sweep-timeout-nan-file", "scenario-deep-arrays", "analyze-resamples-0", "run-out-proc",
        "resume-other-platform", "resume-spec-count-as-string", "coverage-cities-truncated", "resume-lock-is-a-folder",
-       "run-out-not-utf8", "run-timeline-before-start"}
+       "run-out-not-utf8", "run-timeline-before-start", "resume-lock-is-a-link", "status-spec-is-a-fifo"}
 PROTECTED = ("finished_run", "finished_sweep", "planned", "damaged_design", "damaged_spec", "ro_sweep", "edited_spec",
              "digest_spec", "unknown_key_spec", "nan_spec", "unknown_param_spec", "lock_dir", "cal_mismatch",
-             "cal_cities", "cal_design", "endless_spec")
+             "cal_cities", "cal_design", "endless_spec", "cal_design_value", "cal_design_twice", "design_value",
+             "cal_cities_cut", "cal_cities_twice", "cal_few_points", "lock_link", "lock_fifo", "spec_fifo", "manifest_link")
 
 
 # ---------------------------------------------------------------- fixtures (also used for another checkout)
@@ -486,6 +514,26 @@ def build_fixtures(tmp: Path, root: Path = ROOT) -> dict[str, str]:
     (lock / ".lock").unlink(missing_ok=True)
     (lock / ".lock").mkdir()
     ctx["lock_dir"] = str(lock)
+    # files planted in a sweep folder: .lock linked to a file of the user's (here inside the folder, so the
+    # snapshot sees it truncated), .lock and spec.json as FIFOs, the manifest linked elsewhere, a 17 MB spec.json
+    for name, src, plant in (("lock_link", "planned", lambda d: (d / ".lock").symlink_to(d / "victim.txt")),
+                             ("lock_fifo", "planned", lambda d: os.mkfifo(d / ".lock")),
+                             ("spec_fifo", "finished-sweep", lambda d: os.mkfifo(d / "spec.json")),
+                             ("manifest_link", "planned", lambda d: (d / "manifest.jsonl").symlink_to(d / "victim.txt")),
+                             ("huge_spec", "finished-sweep", lambda d: os.truncate(d / "spec.json", 17 * 2**20))):
+        d = tmp / name.replace("_", "-")
+        shutil.copytree(tmp / src, d)
+        (d / "victim.txt").write_text("a file of the user's\n")
+        for f in (".lock", "spec.json", "manifest.jsonl"):
+            if name.split("_")[0] in f and name != "huge_spec":
+                (d / f).unlink(missing_ok=True)
+        plant(d)
+        ctx[name] = str(d)
+    d = tmp / "design-value"  # a factor value the spec never planned (0.25 where the one level is 0)
+    shutil.copytree(tmp / "finished-sweep", d)
+    t = pd.read_parquet(d / "design.parquet")
+    t.assign(enclave_tax_share=0.25).to_parquet(d / "design.parquet")
+    ctx["design_value"] = str(d)
     # calibration folders: the finished sweep beside a calibration file it was not made from, whole or damaged
     cal_toml = ('name = "c"\nscenario = "baseline"\nuntil = 2020\nscale = 50000\n'
                 f'moments = "{root / "tests" / "calib_moments.py"}"\n'  # 2020 moments: a 2019 scenario simulates them
@@ -497,6 +545,41 @@ def build_fixtures(tmp: Path, root: Path = ROOT) -> dict[str, str]:
         if damage:
             f = d / "sweep" / damage
             f.write_bytes(f.read_bytes()[:300])
+        ctx[name] = str(d)
+    # a calibration folder that matches its file (the design sweep of 4 points, no estimation), then copies whose
+    # tables read whole but are not as written: a factor value that is not a number, a design row twice, an ok run
+    # missing from cities.parquet, a run's rows twice, and too few ok points for the leave-one-out cases
+    cal = tmp / "cal-base"
+    cal.mkdir()
+    (cal / "calibration.toml").write_text(cal_toml.replace("samples = 32", "samples = 4\naccept = 0.75"))
+    code = ("from experiments.calibrate import config; from experiments.calibrate.pipeline import design_spec; "
+            "from experiments.sweep.runner import run; "
+            f"run({str(cal / 'sweep')!r}, spec=design_spec(config.read({str(cal / 'calibration.toml')!r})), "
+            "workers=0, progress=False)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
+                       check=False)
+    assert r.returncode == 0, r.stderr
+
+    def one_failed(d: Path) -> None:  # a run that failed: its runs part says so and cities.parquet has no rows of it
+        part = min((d / "sweep" / "parts" / "runs").glob("*.parquet"))
+        pd.read_parquet(part).assign(status="failed").to_parquet(part)
+        c = pd.read_parquet(d / "sweep" / "cities.parquet")
+        c[c.run_id != part.stem].to_parquet(d / "sweep" / "cities.parquet")
+
+    def edit(table, change):
+        def apply(d: Path) -> None:
+            f = d / "sweep" / f"{table}.parquet"
+            change(pd.read_parquet(f)).to_parquet(f)
+        return apply
+
+    for name, damage in (("cal_design_value", edit("design", lambda t: t.assign(enclave_tax_share="x"))),
+                         ("cal_design_twice", edit("design", lambda t: pd.concat([t, t]))),
+                         ("cal_cities_cut", edit("cities", lambda t: t[t.run_id != t.run_id.iloc[0]])),
+                         ("cal_cities_twice", edit("cities", lambda t: pd.concat([t, t]))),
+                         ("cal_few_points", one_failed)):
+        d = tmp / name.replace("_", "-")
+        shutil.copytree(cal, d)
+        damage(d)
         ctx[name] = str(d)
     ro = tmp / "read-only"
     ro.mkdir()
@@ -596,10 +679,19 @@ def test_bad_input_in_process(ctx, capsys, monkeypatch, tmp_path, case):
 
     monkeypatch.setattr("model.czt_model.CZTModel.__init__", no_model)
     new = tmp_path / "new-out"
+
+    def hung(*_):  # a case that waits forever (a FIFO opened for reading) fails instead of stopping the suite
+        raise TimeoutError(f"{name}: still waiting after 60 s")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
     try:
         code = main(fill(args, ctx, str(new)))
     except SystemExit as exc:  # argparse
         code = exc.code
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
     err = capsys.readouterr().err
     _check(name, ctx, code, err, must, new)
 
@@ -658,6 +750,13 @@ LINKS: list[tuple[str, str, list[str]]] = [
     ("not-utf8-escape", "scenario=%FF%FE", ["'link'", "UTF-8"]),
     ("quarter-newline", "q=2024Q3%0A", ["'q'", "quarter"]),
     ("quarter-arabic-digits", "q=%D9%A2%D9%A0%D9%A2%D9%A4Q3", ["'q'"]),
+    # a key repeated inside a pin's JSON (json.loads keeps the last one), and saved runs' names by the save rule
+    ("pin-repeated-key", "pinA=" + PIN % ',"scenario":"enclave"', ["'pinA.scenario'", "each key once"]),
+    ("pin-repeated-lever", "pinA=" + PIN % ',"levers":{"talent_recognition":1,"talent_recognition":0}',
+     ["talent_recognition", "each key once"]),
+    ("run-repeated-name", "run=" + PIN.replace("{", '{"name":"a",', 1) % ',"name":"b"', ["'run.name'", "each key once"]),
+    ("run-name-control", "run=" + PIN.replace("{", '{"name":"a\\u0000b",', 1) % "", ["'run.name'", "control"]),
+    ("run-name-too-long", "run=" + PIN.replace("{", '{"name":"' + "n" * 50 + '",', 1) % "", ["'run.name'", "1 to 40"]),
 ]
 
 
@@ -789,6 +888,51 @@ def test_government_regime_of_the_wrong_type_is_refused_in_python():
     for bad in (1, None, ["compete"], True):
         with pytest.raises(ConfigError, match="government_regime.*fixed, compete, provincial"):
             CZTModel("baseline", seed=1, overrides={"government_regime": bad, "scale": 50000})
+
+
+def test_scenario_of_the_wrong_type_is_refused_in_python():
+    """The Python API refuses a scenario that is neither a name nor a path with one ConfigError line (3 and None
+    were a TypeError from pathlib)."""
+    from model import CZTModel
+    from model.errors import ConfigError
+
+    for bad in (3, None, b"baseline", ["baseline"]):
+        with pytest.raises(ConfigError, match="scenario.*a scenario name .*baseline.* or a TOML path"):
+            CZTModel(bad, seed=1, overrides={"scale": 50000})
+
+
+def test_status_reads_a_folder_whose_lock_or_manifest_is_a_fifo(ctx, tmp_path, capsys):
+    """A FIFO planted as .lock or manifest.jsonl: status answers at once (it waited forever for a writer)."""
+    from experiments.cli import main
+
+    for plant in (".lock", "manifest.jsonl"):
+        d = tmp_path / plant.strip(".")
+        shutil.copytree(ctx["finished_sweep"], d)
+        (d / plant).unlink(missing_ok=True)
+        os.mkfifo(d / plant)
+
+        def hung(*_, plant=plant):
+            raise TimeoutError(f"status waited 30 s on a FIFO {plant}")
+
+        old = signal.signal(signal.SIGALRM, hung)
+        signal.alarm(30)
+        try:
+            assert main(["status", str(d)]) == 0
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+        assert "1 ok" in capsys.readouterr().out
+
+
+def test_a_file_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
+    """Scenario, sweep and calibration files go through read_toml: a UTF-8 byte-order mark first (what some Windows
+    editors write) is dropped; it was "malformed TOML: Invalid statement (at line 1, column 1)", naming no cause."""
+    from model.scenarios import read_toml
+
+    text = sweep_text()
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (tmp_path / "plain.toml").write_text(text, encoding="utf-8")
+    assert read_toml(tmp_path / "bom.toml", "sweep file") == read_toml(tmp_path / "plain.toml", "sweep file")
 
 
 def test_table_is_large_and_ids_unique():

@@ -401,9 +401,10 @@ class Session:
         return f"{stem} {k}"
 
     @staticmethod
-    def check_name(name: Any) -> str:
+    def check_name(name: Any, field: str = "name") -> str:
+        """A saved run's name, stripped; the rule for the save button and for a link's saved runs."""
         if not isinstance(name, str) or not _NAME.match(name.strip()):
-            raise ConfigError("name", name, f"1 to {NAME_MAX} characters, without control characters or < > & \"")
+            raise ConfigError(field, name, f"1 to {NAME_MAX} characters, without control characters or < > & \"")
         return name.strip()
 
     def save_run(self, name: str, spec: RunSpec | None = None) -> str:

@@ -134,18 +134,32 @@ def _pin(key: str, value: str, extra: tuple[str, ...] = ()):
     def no_constant(name: str):
         raise ValueError(f"{name} is not a number")
 
+    repeated: list[tuple[str, Any]] = []
+
+    def each_key_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:  # json.loads keeps the last of a repeated key
+        seen: set[str] = set()
+        for k, v in pairs:
+            if k in seen:
+                repeated.append((k, v))
+            seen.add(k)
+        return dict(pairs)
+
     try:
-        d = json.loads(value, parse_constant=no_constant)
+        d = json.loads(value, parse_constant=no_constant, object_pairs_hook=each_key_once)
     except (ValueError, RecursionError):  # not JSON, nested thousands deep, a number of thousands of digits, NaN
         raise ConfigError(key, value, "a pinned run as JSON (scenario, levers, scale, seeds)") from None
+    if repeated:
+        raise ConfigError(f"{key}.{repeated[0][0]}", repeated[0][1], "each key once in a pinned run",
+                          kind="repeated link key")
     if not isinstance(d, dict):
         raise ConfigError(key, d, "a pinned run as a JSON object (scenario, levers, scale, seeds)")
     for k in d:
         if k not in pin_keys() + extra:
             raise ConfigError(f"{key}.{k}", d[k], "the keys " + ", ".join(pin_keys() + extra), kind="unknown link key")
-    for k in extra:
-        if not isinstance(d.get(k), str) or not d[k].strip() or len(d[k]) > 60:
-            raise ConfigError(f"{key}.{k}", d.get(k), "a name of 1 to 60 characters")
+    if "name" in extra:  # a saved run's name, by the rule the app's save button follows
+        from ui.session import Session
+
+        Session.check_name(d.get("name"), f"{key}.name")
     d = {k: v for k, v in d.items() if k not in extra}
     levers = d.get("levers", {})
     if not isinstance(levers, dict) or not all(

@@ -43,8 +43,19 @@ class CalibSpec(RunSettings):
     def n_accept(self) -> int:
         return n_accept(self.samples, self.accept)
 
+    @property
+    def min_accepted(self) -> int:
+        """The fewest accepted points ABC works with: the regression adjustment fits an intercept and one slope
+        per parameter."""
+        return min_accepted(len(self.priors))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def min_accepted(n_params: int) -> int:
+    """Accepted points the regression adjustment needs: an intercept and a slope per parameter, plus one."""
+    return n_params + 2
 
 
 def n_accept(samples: int, accept: float) -> int:
@@ -112,7 +123,7 @@ def parse(raw: dict[str, Any], where: str = "calibration") -> CalibSpec:
     accept = raw.get("accept", 0.2)
     if isinstance(accept, bool) or not isinstance(accept, (int, float)) or not 0 < accept <= 1:
         raise ConfigError(f"{where}: accept", accept, "a fraction in (0, 1] of design points to accept")
-    need = len(priors) + 2  # the regression adjustment fits an intercept and one slope per summary
+    need = min_accepted(len(priors))
     if n_accept(samples, float(accept)) < need:
         raise ConfigError(f"{where}: accept", accept, f"a fraction that keeps at least {need} of the {samples} "
                           f"samples (parameters + 2, for the regression adjustment)", kind="too few accepted points")

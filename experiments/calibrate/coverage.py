@@ -72,7 +72,7 @@ def from_results(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     cs = config.read(str(toml))
     store = Store(sweep)
     design = store.design()  # spec.json and design.parquet checked (a damaged one names itself)
-    cities = _cities(sweep, design)
+    cities = store.cities(design)  # whole, of this design, every ok run once
     want = design_spec(cs)
     have = store.spec()
     if have.digest() != want.digest():
@@ -85,6 +85,11 @@ def from_results(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     means, _ = design_point_means(provider, cities, design, obs)
     pts = design.drop_duplicates("point").set_index("point").loc[means.index]
     theta = pts[cs.names].to_numpy(dtype=float)
+    if len(theta) - 1 < cs.min_accepted:  # each case is fitted on the other points
+        raise ConfigError(str(sweep), f"{len(theta)} design points with an ok run", f"at least {cs.min_accepted + 1} "
+                          f"(the calibration needs {cs.min_accepted} accepted points, and each case leaves its own "
+                          f"point out); 'python -m experiments status {sweep}' shows the failed runs",
+                          kind="too few design points")
     fit = (obs.split == "fit").to_numpy()
     lo = np.array([p.lo for p in cs.priors])
     hi = np.array([p.hi for p in cs.priors])
@@ -93,30 +98,6 @@ def from_results(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     info = {"level": LEVEL, "points": int(len(theta)), "accepted_per_case": int(min(cs.n_accept, len(theta) - 2)),
             "fit_moments": int(fit.sum()), "reference": "Prangle, Blum, Popovic & Sisson (2014)"}
     return table, info
-
-
-def _cities(sweep: Path, design: pd.DataFrame) -> pd.DataFrame:
-    """The sweep's consolidated cities.parquet: it must read whole and hold runs of this design only."""
-    import pyarrow as pa
-
-    from experiments.sweep.store import DamagedFile
-
-    path = sweep / "cities.parquet"
-    fix = f"an intact cities.parquet; 'python -m experiments resume {sweep}' rebuilds it from the runs' parts"
-    try:
-        cities = pd.read_parquet(path)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise DamagedFile(str(path), f"{type(exc).__name__}: not a whole Parquet file", fix,
-                          kind="damaged sweep file") from None
-    need = {"run_id", "year", "city"}
-    if not need <= set(cities.columns):
-        raise DamagedFile(str(path), f"no column {sorted(need - set(cities.columns))[0]}", fix,
-                          kind="damaged sweep file")
-    stray = set(cities.run_id) - set(design.run_id)
-    if stray:
-        raise DamagedFile(str(path), f"run {sorted(stray)[0]}", f"runs of this sweep's design.parquet only; {fix}",
-                          kind="damaged sweep file")
-    return cities
 
 
 def cmd_coverage(a: argparse.Namespace) -> int:

@@ -169,9 +169,9 @@ def _estimate(cs: CalibSpec, provider, obs: pd.DataFrame, design: pd.DataFrame, 
     hi = np.array([p.hi for p in cs.priors])
     theta = pts[cs.names].to_numpy(dtype=float)
     n_acc = min(cs.n_accept, len(means))
-    if n_acc < len(cs.priors) + 2:
+    if n_acc < cs.min_accepted:
         raise CalibrationError(f"only {len(means)} of {cs.samples} design points have an ok run; at least "
-                               f"{len(cs.priors) + 2} accepted points are needed (see {out / 'sweep'}, "
+                               f"{cs.min_accepted} accepted points are needed (see {out / 'sweep'}, "
                                "python -m experiments status)")
     sims = means.to_numpy()
     o, sd = obs.value.to_numpy(), obs.sd.to_numpy()

@@ -59,6 +59,16 @@ class Factor:
             return int(round(float(v)))
         return float(v)
 
+    def admits(self, value: Any) -> bool:
+        """Whether ``value`` can be this factor's value in a design: one of its levels (compared as a sweep file
+        writes them, so true is not 1 and 0.5 is not "0.5"), or a finite number within its range."""
+        if self.levels is not None:
+            return value_text(value) in {value_text(v) for v in self.levels}
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            return False
+        slack = 1e-9 * (abs(self.hi - self.lo) + 1)
+        return bool(np.isfinite(value)) and self.lo - slack <= float(value) <= self.hi + slack
+
     def describe(self) -> str:
         """Its values as a sweep file writes them: the levels (``true, false``; ``separate, unified``) or the range."""
         if self.levels is not None:

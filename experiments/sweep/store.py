@@ -18,6 +18,7 @@ nothing is ever deleted. Provenance sits in each Parquet file's metadata; the pl
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -31,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.io import write_json, write_parquet
+from experiments.io import open_regular, write_json, write_parquet
 from experiments.sweep.spec import SweepSpec, digest_of
 from model.errors import ConfigError
 
@@ -112,9 +113,11 @@ class Store:
             return self._info
         path = self.root / "spec.json"
         try:
-            with path.open("rb") as fh:
+            with os.fdopen(open_regular(path), "rb") as fh:  # a FIFO planted as spec.json would block a plain open
                 data = fh.read(MAX_SPEC_BYTES + 1)
-        except OSError:
+        except OSError as exc:
+            if os.path.lexists(path) and exc.errno != errno.ENOENT:
+                raise self._damaged_spec(exc.strerror or type(exc).__name__) from None
             raise ConfigError("DIR", str(self.root), _EXPECT, kind="not a sweep folder") from None
         if len(data) > MAX_SPEC_BYTES:
             raise self._damaged_spec(f"over {MAX_SPEC_BYTES // 2**20} MB")
@@ -153,13 +156,53 @@ class Store:
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise DamagedFile(str(path), _why(exc), "an intact design.parquet; 'python -m experiments resume "
                               f"{self.root}' rebuilds it from spec.json", kind="damaged sweep file") from None
-        need = {"point", "rep", "run_id", "seed", "order", "overrides"} | {f.name for f in self.spec().factors}
+        spec = self.spec()
+        need = {"point", "rep", "run_id", "seed", "order", "overrides"} | {f.name for f in spec.factors}
         missing = sorted(need - set(design.columns))
-        if missing or design.empty or design.run_id.isna().any():
-            raise DamagedFile(str(path), f"no column {missing[0]}" if missing else "no runs",
-                              "the design.parquet of this sweep (spec.json's factors); 'python -m experiments resume "
-                              f"{self.root}' rebuilds it from spec.json", kind="damaged sweep file")
+        why = f"no column {missing[0]}" if missing else "no runs" if design.empty or design.run_id.isna().any() else ""
+        if not why and design.duplicated(["point", "rep"]).any():
+            row = design[design.duplicated(["point", "rep"])].iloc[0]
+            why = f"point {row.point} replicate {row.rep} twice"
+        if not why and not design.rep.isin(range(spec.replications)).all():
+            why = f"replicate {design.rep[~design.rep.isin(range(spec.replications))].iloc[0]!r}"
+        for f in [] if why else spec.factors:  # each factor's values as the sweep planned them: levels or range
+            bad = [v.item() if hasattr(v, "item") else v for v in design[f.name].unique() if not f.admits(v)]
+            if bad:
+                why = f"{f.name} = {bad[0]!r} (spec.json: {f.describe()})"
+                break
+        if why:
+            raise DamagedFile(str(path), why, "the design.parquet of this sweep (spec.json's factors); 'python -m "
+                              f"experiments resume {self.root}' rebuilds it from spec.json", kind="damaged sweep file")
         return design
+
+    def cities(self, design: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The consolidated cities.parquet, read back as strictly as consolidate() wrote it: it reads whole, has
+        run_id, year and city, one row per run, year and city, no run outside design.parquet and every run whose
+        runs part says ok (a cities.parquet cut, merged by hand or of another sweep names itself)."""
+        path = self.root / "cities.parquet"
+        fix = f"an intact cities.parquet; 'python -m experiments resume {self.root}' rebuilds it from the runs' parts"
+        try:
+            with os.fdopen(open_regular(path), "rb") as fh:
+                cities = pd.read_parquet(fh)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise DamagedFile(str(path), f"{type(exc).__name__}: not a whole Parquet file", fix,
+                              kind="damaged sweep file") from None
+        design = self.design() if design is None else design
+        need = {"run_id", "year", "city"}
+        why = f"no column {min(need - set(cities.columns))}" if not need <= set(cities.columns) else ""
+        if not why and cities.duplicated(["run_id", "year", "city"]).any():
+            r = cities[cities.duplicated(["run_id", "year", "city"])].iloc[0]
+            why = f"run {r.run_id} {r.city} {r.year} twice"
+        stray = set() if why else set(cities.run_id) - set(design.run_id)
+        if stray:
+            why, fix = f"run {min(stray)}", f"runs of this sweep's design.parquet only; {fix}"
+        fin = self.finished() if not why else None
+        lost = set() if why else set(fin.run_id[fin.status == "ok"]) - set(cities.run_id)
+        if lost:
+            why = f"no rows for run {min(lost)} ({len(lost)} of the runs finished ok)"
+        if why:
+            raise DamagedFile(str(path), why, fix, kind="damaged sweep file")
+        return cities
 
     # ---- the platform the sweep runs on (model/platform.py)
     def platform(self) -> dict[str, Any] | None:
@@ -188,9 +231,9 @@ class Store:
     # ---- single writer
     def lock(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        try:
-            fh = open(self.root / ".lock", "a+")
-        except OSError as exc:  # a folder named .lock, a name the system refuses
+        try:  # never through a link (it would truncate the file linked to), never a FIFO or device
+            fh = os.fdopen(open_regular(self.root / ".lock", os.O_RDWR | os.O_CREAT), "r+")
+        except OSError as exc:  # a folder named .lock, a link, a FIFO, a name the system refuses
             raise ConfigError(str(self.root / ".lock"), exc.strerror or type(exc).__name__, "a lock file the sweep "
                               "can open (remove what is there: the sweep makes its own)",
                               kind="unusable lock file") from None
@@ -224,8 +267,8 @@ class Store:
 
     def locked_by_other(self) -> str | None:
         p = self.root / ".lock"
-        try:
-            fh = open(p)  # read-only: status works on a folder it may not write
+        try:  # read-only: status works on a folder it may not write; a FIFO planted as .lock would block open()
+            fh = os.fdopen(open_regular(p), "r")
         except OSError:
             return None
         with fh:
@@ -240,7 +283,7 @@ class Store:
     # ---- events and parts
     def log(self, event: str, **fields: Any) -> None:
         line = json.dumps({"t": round(time.time(), 3), "event": event, **fields}, default=str, sort_keys=True)
-        fd = os.open(self.root / "manifest.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = open_regular(self.root / "manifest.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT)  # never via a link
         try:
             os.write(fd, (line + "\n").encode())
             os.fsync(fd)
@@ -253,8 +296,9 @@ class Store:
         counted in ``bad_events``."""
         out = []
         self.bad_events = 0
-        try:
-            text = (self.root / "manifest.jsonl").read_bytes().decode("utf-8", errors="replace")
+        try:  # a FIFO or a link to /dev/zero planted as the manifest would never end
+            with os.fdopen(open_regular(self.root / "manifest.jsonl"), "rb") as fh:
+                text = fh.read().decode("utf-8", errors="replace")
         except OSError:
             return out
         for line in text.splitlines():

@@ -7,6 +7,10 @@ Two steps:
     python -m experiments sweep results/screen/integration.toml --out results/screen/integration --workers 2
     python scripts/screen.py report results/screen --docs docs/screen
 
+``spec --point FILE`` centres the screen on a fitted point instead of the registry: the ``[params]`` of a scenario
+file (e.g. experiments/calibrations/fit2005/baseline.toml) give the centre of every parameter they set, and the
+seed spread is measured there (docs/screen-fit2005/ is the screen at the 2005 fit's point).
+
 The two sweeps share one Morris design (same root seed, common random numbers), so each design point's lever
 contrast is the integration package's run minus the baseline's. Each parameter varies over half to one and a half
 times its registry value (a parameter at 0 over the bottom tenth of its allowed range), within its allowed range.
@@ -39,13 +43,24 @@ SCALE = 200
 SEED_REPLICATIONS = 10
 
 
-def screened() -> list[tuple[str, float, float]]:
-    """(name, lo, hi) of every numeric parameter without a policy lever."""
+def point_values(path: Path | None) -> dict[str, float]:
+    """The numeric ``[params]`` of a scenario file (the point a screen is centred on); {} for the registry."""
+    if path is None:
+        return {}
+    from model.scenarios import read_toml
+
+    return {k: float(v) for k, v in read_toml(path).get("params", {}).items() if isinstance(v, (int, float))}
+
+
+def screened(point: dict[str, float] | None = None) -> list[tuple[str, float, float]]:
+    """(name, lo, hi) of every numeric parameter without a policy lever, around the registry value or the
+    ``point``'s."""
     out = []
+    point = point or {}
     for p in PARAMS:
         if p.lever is not None or p.kind not in (float, int) or p.name in SKIP:
             continue
-        d, lo, hi = float(p.default), float(p.lo), float(p.hi)
+        d, lo, hi = float(point.get(p.name, p.default)), float(p.lo), float(p.hi)
         a, b = (max(lo, 0.5 * d), min(hi, 1.5 * d)) if d > 0 else (lo, lo + 0.1 * (hi - lo))
         if p.kind is int:
             a, b = np.floor(a), np.ceil(b)
@@ -66,22 +81,29 @@ def status(name: str) -> str:
     return "sourced"
 
 
-def write_spec(out: Path) -> None:
+def write_spec(out: Path, point: Path | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    params = "\n".join(f"{n} = {{min = {float(a)!r}, max = {float(b)!r}}}" for n, a, b in screened())
+    centre = point_values(point)
+    params = "\n".join(f"{n} = {{min = {float(a)!r}, max = {float(b)!r}}}" for n, a, b in screened(centre))
+    # the scenarios the runs start from: the package's, or the point's files beside it (baseline.toml and
+    # integration.toml in the point's folder), so the seed spread is measured at the point too
+    base = {sc: (sc if point is None else str((point.parent / f"{sc}.toml").resolve()))
+            for sc in ("baseline", "integration")}
+    (out / "point.txt").write_text(f"{point or 'registry'}\n", encoding="utf-8")
     for scenario in ("baseline", "integration"):
         text = (f'name = "screen-{scenario}"\ndescription = "Morris screen of the non-policy parameters, {scenario}"\n'
-                f'scenario = "{scenario}"\ndesign = "morris"\nsamples = {TRAJECTORIES}\nmorris_levels = {LEVELS}\n'
+                f'scenario = "{base[scenario]}"\ndesign = "morris"\nsamples = {TRAJECTORIES}\nmorris_levels = {LEVELS}\n'
                 f'replications = 1\nseeds = "common"\nroot_seed = {ROOT_SEED}\nuntil = {UNTIL}\nscale = {SCALE}\n'
                 f'retries = 1\ntimeout_seconds = 900\n'
                 f'outputs = ["gdp_100m_yuan", "gdp_share", "population_10k"]\n\n[params]\n{params}\n')
         (out / f"{scenario}.toml").write_text(text, encoding="utf-8")
-    seeds = (f'name = "screen-seeds"\ndescription = "seed spread at the registry values"\ndesign = "scenarios"\n'
-             f'scenarios = ["baseline", "integration"]\nreplications = {SEED_REPLICATIONS}\nseeds = "common"\n'
+    seeds = (f'name = "screen-seeds"\ndescription = "seed spread at the {"registry values" if point is None else "point"}"\n'
+             f'design = "scenarios"\n'
+             f'scenarios = ["{base["baseline"]}", "{base["integration"]}"]\nreplications = {SEED_REPLICATIONS}\nseeds = "common"\n'
              f'root_seed = {ROOT_SEED}\nuntil = {UNTIL}\nscale = {SCALE}\n'
              f'outputs = ["gdp_100m_yuan", "gdp_share", "population_10k"]\n')
     (out / "seeds.toml").write_text(seeds, encoding="utf-8")
-    print(f"{len(screened())} parameters; specs in {out}")
+    print(f"{len(screened(centre))} parameters around {point or 'the registry'}; specs in {out}")
 
 
 def _runs(folder: Path) -> pd.DataFrame:
@@ -110,8 +132,9 @@ def report(root: Path, docs: Path) -> None:
                                              - base.core_gdp_share_last.to_numpy()) * 100,
     }
     seeds = _runs(root / "seeds")
-    sb = seeds[seeds.scenario == "baseline"].sort_values("rep")
-    si = seeds[seeds.scenario == "integration"].sort_values("rep")
+    kind = seeds.scenario.map(lambda sc: Path(str(sc)).stem)  # a package name, or the point's file
+    sb = seeds[kind == "baseline"].sort_values("rep")
+    si = seeds[kind == "integration"].sort_values("rep")
     seed_sd = {"core_share_2035_pp": float(np.std(sb.core_gdp_share_last * 100, ddof=1)),
                "periphery_residents_2035_10k": float(np.std(sb.periphery_population_last_10k, ddof=1)),
                "integration_effect_core_share_pp": float(np.std((si.core_gdp_share_last.to_numpy()
@@ -125,7 +148,9 @@ def report(root: Path, docs: Path) -> None:
         t["rank"] = t.mu_star.rank(ascending=False, method="min").astype(int)
         tables.append(t.sort_values("rank"))
     table = pd.concat(tables, ignore_index=True)
-    ranges = {n: (a, b) for n, a, b in screened()}
+    marker = root / "point.txt"
+    point = marker.read_text(encoding="utf-8").strip() if marker.exists() else "registry"
+    ranges = {n: (a, b) for n, a, b in screened(point_values(None if point == "registry" else Path(point)))}
     table["status"] = table.param.map(status)
     table["range_lo"] = table.param.map(lambda n: ranges[n][0])
     table["range_hi"] = table.param.map(lambda n: ranges[n][1])
@@ -177,12 +202,13 @@ def main(argv: list[str] | None = None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("spec")
     s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--point", type=Path, help="a scenario file whose [params] centre the screen (default: the registry)")
     r = sub.add_parser("report")
     r.add_argument("root", type=Path)
     r.add_argument("--docs", type=Path, default=Path("docs/screen"))
     a = ap.parse_args(argv)
     if a.cmd == "spec":
-        write_spec(a.out)
+        write_spec(a.out, a.point)
     else:
         report(a.root, a.docs)
 

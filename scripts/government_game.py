@@ -70,14 +70,16 @@ def classify(x: np.ndarray, cap: float) -> tuple[str, int, float]:
     if len(x) - last_move >= 5:
         return "converged", last_move, float(x[-1])
     tail = x[-12:]
-    for p in range(2, MAX_PERIOD + 1):
-        d = np.abs(tail[p:] - tail[:-p])
-        if len(d) >= p + 2 and (d <= CYCLE_TOL * scale).all():
-            return "cycle", p, float(tail.mean())
     t = np.arange(len(tail))
     slope = np.polyfit(t, tail, 1)[0]
-    if abs(slope) * (len(tail) - 1) > 0.5 * (tail.max() - tail.min()):
+    if abs(slope) * (len(tail) - 1) > 0.5 * (tail.max() - tail.min()):  # the trend is most of the movement
         return "drifting", -1, float(tail[-1])
+    turns = int((np.diff(np.sign(np.diff(tail))) != 0).sum())
+    for p in range(2, MAX_PERIOD + 1):
+        d = np.abs(tail[p:] - tail[:-p])
+        if (d <= CYCLE_TOL * scale).all() and tail.max() - tail.min() > 2 * CYCLE_TOL * scale and \
+                turns >= len(tail) // p - 1:
+            return "cycle", p, float(tail.mean())
     return "irregular", -1, float(tail.mean())
 
 
@@ -126,10 +128,11 @@ def rest_points(J: np.ndarray, grid: np.ndarray) -> list[tuple[float, ...]]:
 
 
 def dynamics(m, effects, start: np.ndarray, grid: np.ndarray, budget: np.ndarray, theta: float = 1.0,
-             sequential: bool = False, rounds: int = 40) -> tuple[np.ndarray, int | None]:
+             sequential: bool = False, rounds: int = 40) -> tuple[np.ndarray, int | None, int]:
     """Best-response dynamics on a frozen state: each round every city (``sequential``: one after another, each
-    seeing the others' new choices) closes ``theta`` of the gap to its best response. Returns the last profile
-    and the first round after which every later profile lies within TOL of the cap of it (None: never)."""
+    seeing the others' new choices) closes ``theta`` of the gap to its best response. Returns the last profile,
+    the first round after which every later profile lies within TOL of the cap of it (None: never) and the period
+    the path ends on (1: a rest point; 0: none up to 4 rounds)."""
     from model import governance as gv
 
     x, path = start.astype(float).copy(), [start.astype(float).copy()]
@@ -146,7 +149,9 @@ def dynamics(m, effects, start: np.ndarray, grid: np.ndarray, budget: np.ndarray
     near = (np.abs(path - path[-1]).max(axis=1) <= TOL * grid[-1])
     far = np.flatnonzero(~near)
     settled = int(far[-1]) + 1 if len(far) else 0
-    return path[-1], (settled if settled < rounds - 5 else None)
+    period = next((k for k in range(1, 5) if np.abs(path[-1 - k] - path[-1]).max() <= TOL * grid[-1]
+                   and np.abs(path[-2 - k] - path[-2]).max() <= TOL * grid[-1]), 0)
+    return path[-1], (settled if settled < rounds - 5 else None), period
 
 
 def stage_rows(m) -> list[dict]:
@@ -170,17 +175,21 @@ def stage_rows(m) -> list[dict]:
     s_budget = p["outlay_budget_share"] * 4 * np.maximum(m.fiscal.tax_after_sharing, 0.0)
     s_rest, s_rounds = gv.equilibrium(m, lambda s: gv.firm_effects(m, fg, s), m.governance.incentive, s_grid, s_budget)
     rows = []
+    profiles = "; ".join("/".join(f"{v:.0f}" for v in r) for r in ne)
+    profiles_rel = "; ".join("/".join(f"{v:.0f}" for v in r) for r in ne_rel)
     for c, city in enumerate(m.cities):
-        row = {"year": m.year, "city": city, "talent_subsidy_now": round(float(t_now[c]), 1),
+        row = {"year": m.year, "city": city, "rest_point_profiles": profiles,
+               "rest_point_profiles_relative_objective": profiles_rel, "talent_subsidy_now": round(float(t_now[c]), 1),
                "best_response": float(br[c]), "best_response_without_stock": float(br_free[c]),
                "eligible_talent_persons": round(float(tg.eligible_persons[c])),
                "rest_points": len(ne), "rest_point": ne[0][c] if len(ne) == 1 else np.nan,
                "rest_points_relative_objective": len(ne_rel),
                "rest_point_relative_objective": ne_rel[0][c] if len(ne_rel) == 1 else np.nan,
                "incentive_rest_point": float(s_rest[c]), "incentive_rest_rounds": s_rounds}
-        for k, (last, settled) in dyn.items():
+        for k, (last, settled, period) in dyn.items():
             row[f"frozen_{k}_end"] = round(float(last[c]), 1)
             row[f"frozen_{k}_settled_round"] = settled
+            row[f"frozen_{k}_period"] = period
             row[f"frozen_{k}_at_rest_point"] = len(ne) == 1 and abs(float(last[c]) - ne[0][c]) <= TOL * grid[-1]
         rows.append(row)
     return rows
@@ -245,7 +254,8 @@ def classes(paths: pd.DataFrame, caps: dict[str, dict[str, float]]) -> pd.DataFr
 
 def contrasts(found: pd.DataFrame) -> pd.DataFrame:
     """Each condition against the baseline: mean over seeds, the paired (same seed) difference and the baseline's
-    seed spread (max - min over seeds); ``beyond_spread``: |mean difference| exceeds the spread."""
+    seed spread (max - min over seeds); ``beyond_spread``: |mean difference| exceeds the spread;
+    ``same_sign_every_seed``: the paired difference has one sign in every seed."""
     metrics = [c for c in found.columns if c.endswith(("_pct", "_10k"))]
     base = found[found.condition == CONDITIONS[0][0]].set_index("seed")
     rows = []
@@ -258,13 +268,14 @@ def contrasts(found: pd.DataFrame) -> pd.DataFrame:
                          "seed_min": round(float(g[k].min()), 3), "seed_max": round(float(g[k].max()), 3),
                          "baseline_spread": round(spread, 3), "mean_difference": round(float(diff.mean()), 3),
                          "difference_min": round(float(diff.min()), 3), "difference_max": round(float(diff.max()), 3),
-                         "beyond_spread": bool(abs(diff.mean()) > spread)})
+                         "beyond_spread": bool(abs(diff.mean()) > spread),
+                         "same_sign_every_seed": bool(cond != CONDITIONS[0][0] and ((diff > 0).all() or (diff < 0).all()))})
     return pd.DataFrame(rows)
 
 
 def figure(paths: pd.DataFrame, stage: pd.DataFrame, out: Path) -> list[Path]:
-    """Talent subsidies by year: the baseline's seeds (solid) and the myopic rule's (dashed), the stage game's
-    rest point of each year (dots, seeds in STAGE_SEEDS), one panel per city."""
+    """Talent subsidies by year: the baseline's seeds (solid; seed 1 bold) and the myopic rule's seed 1 (dotted),
+    the stage game's rest point of each year where it is unique (dots, seed 1), one panel per city."""
     from experiments.report import style
 
     style.setup(want_chinese=False)
@@ -274,10 +285,11 @@ def figure(paths: pd.DataFrame, stage: pd.DataFrame, out: Path) -> list[Path]:
     fig, axes = plt.subplots(1, len(cities), figsize=(style.DOUBLE_COLUMN_IN, 2.2), sharey=True)
     for ax, city in zip(axes, cities):
         colour = style.CITY_COLOURS.get(city, "k")
-        for cond, ls in (("baseline", "-"), ("myopic", ":")):
-            for seed, g in paths[(paths.condition == cond) & (paths.city == city)].groupby("seed"):
-                ax.plot(g.year, g.talent_subsidy_yuan / 1000, ls, color=colour, alpha=0.45 if seed > 1 else 1.0,
-                        label=f"{cond}" if seed == 1 else None)
+        for cond, ls, seeds in (("baseline", "-", SEEDS), ("myopic", ":", SEEDS[:1])):
+            mine = paths[(paths.condition == cond) & (paths.city == city) & paths.seed.isin(seeds)]
+            for seed, g in mine.groupby("seed"):
+                ax.plot(g.year, g.talent_subsidy_yuan / 1000, ls, color=colour, alpha=0.35 if seed > 1 else 1.0,
+                        lw=1.2 if seed == 1 else 0.8, label=f"{cond}, seed 1" if seed == 1 else None)
         s = stage[(stage.city == city) & (stage.seed == 1)]
         ax.plot(s.year, s.rest_point / 1000, "o", ms=2.5, color="k", label="stage-game rest point (seed 1)")
         ax.set_title(city)
@@ -295,6 +307,8 @@ def main() -> None:
                     help="names from CONDITIONS (default: all)")
     ap.add_argument("--reuse", action="store_true", help="rebuild classes, contrasts and the figure from the "
                     "paths, findings and stage CSVs already in --out (no runs)")
+    ap.add_argument("--stage-only", action="store_true", help="rerun only the baseline's stage games (seeds "
+                    f"{', '.join(map(str, STAGE_SEEDS))}) and rewrite stage.csv; the other CSVs as --reuse")
     args = ap.parse_args()
     chosen = [c for c in CONDITIONS if c[0] in args.conditions]
     if not chosen or chosen[0][0] != CONDITIONS[0][0]:
@@ -302,9 +316,20 @@ def main() -> None:
     from experiments.io import write_csv
 
     out = Path(args.out)
-    if args.reuse:  # the tables and the figure again from the runs' CSVs of an earlier call
+    if args.reuse or args.stage_only:  # the tables and the figure again from the runs' CSVs of an earlier call
         paths, found, stage = (pd.read_csv(out / f"{n}.csv") for n in ("paths", "findings", "stage"))
-    else:
+    if args.stage_only:  # the baseline's stage games again; its paths must be those already written
+        name, ov, _ = CONDITIONS[0]
+        with ProcessPoolExecutor(args.workers) as pool:
+            results = list(pool.map(run_one, [name] * len(STAGE_SEEDS), [ov] * len(STAGE_SEEDS), STAGE_SEEDS,
+                                    [True] * len(STAGE_SEEDS)))
+        again = pd.DataFrame([r for p, _, _ in results for r in p])
+        before = paths[(paths.condition == name) & paths.seed.isin(STAGE_SEEDS)]
+        assert np.allclose(again.talent_subsidy_yuan.to_numpy(), before.talent_subsidy_yuan.to_numpy(), rtol=1e-9), \
+            "the baseline's paths differ from paths.csv"
+        stage = pd.DataFrame([r for _, _, s in results for r in s])
+        write_csv(stage, out / "stage.csv")
+    if not (args.reuse or args.stage_only):
         with ProcessPoolExecutor(args.workers) as pool:
             jobs = [pool.submit(run_one, name, ov, seed, name == CONDITIONS[0][0] and seed in STAGE_SEEDS)
                     for name, ov, _ in chosen for seed in SEEDS]
@@ -322,7 +347,7 @@ def main() -> None:
     pd.set_option("display.width", 200)
     print(cls.pivot_table(index=["condition", "instrument", "city"], columns="class", values="seed",
                           aggfunc="count", fill_value=0).to_string())
-    print(con[con.beyond_spread].to_string(index=False))
+    print(con[con.beyond_spread | con.same_sign_every_seed].to_string(index=False))
     print(stage.groupby("seed")[["rest_points", "frozen_sim_1_at_rest_point", "frozen_sim_0.5_at_rest_point",
                                  "frozen_seq_1_at_rest_point"]].agg(["min", "mean"]).to_string())
 

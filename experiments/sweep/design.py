@@ -55,17 +55,16 @@ def points(spec: SweepSpec) -> pd.DataFrame:
     if spec.design in ("factorial", "scenarios"):
         rows = list(itertools.product(*(f.grid() for f in spec.factors)))
         df = pd.DataFrame(rows, columns=names)
-        for n in names:
-            df["u_" + n] = np.nan
+        # all sampler columns at once (one column at a time fragments the frame: pandas warns past 100)
+        df = pd.concat([df, pd.DataFrame(np.nan, index=df.index, columns=["u_" + n for n in names])], axis=1)
         if spec.design == "scenarios":  # every scenario crossed with the grid of [params] (one point if none)
             if not names:
                 df = pd.DataFrame(index=[0])
             df = pd.concat([df.assign(scenario=s) for s in spec.scenarios], ignore_index=True)
     else:
         u = unit_sample(spec)
-        df = pd.DataFrame({n: [f.from_unit(x) for x in u[:, i]] for i, (n, f) in enumerate(zip(names, spec.factors))})
-        for i, n in enumerate(names):
-            df["u_" + n] = u[:, i]
+        values = {n: [f.from_unit(x) for x in u[:, i]] for i, (n, f) in enumerate(zip(names, spec.factors))}
+        df = pd.DataFrame({**values, **{"u_" + n: u[:, i] for i, n in enumerate(names)}})
     if "scenario" not in df:
         df["scenario"] = spec.scenario
     df.insert(0, "point", np.arange(len(df)))

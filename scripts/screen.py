@@ -69,9 +69,16 @@ def screened(point: dict[str, float] | None = None) -> list[tuple[str, float, fl
     return out
 
 
-def status(name: str) -> str:
-    """``fitted`` (to the long record), ``assumption`` or ``sourced``, read from the registry's source text."""
+CALIBRATION = Path(__file__).resolve().parent.parent / "experiments" / "calibrations" / "record-2005.toml"
+
+
+def status(name: str, fitted: frozenset[str] = frozenset()) -> str:
+    """``fitted`` (to the long record), ``assumption`` or ``sourced``, read from the registry's source text; at a
+    point off the registry, the parameters the point's calibration fitted (``fitted``) count as fitted."""
     from model.params import BY_NAME
+
+    if name in fitted:
+        return "fitted"
 
     src = BY_NAME[name].source.lower()
     if src.startswith("fitted to the long record") or "fitted to the long record" in src[:200]:
@@ -151,7 +158,13 @@ def report(root: Path, docs: Path) -> None:
     marker = root / "point.txt"
     point = marker.read_text(encoding="utf-8").strip() if marker.exists() else "registry"
     ranges = {n: (a, b) for n, a, b in screened(point_values(None if point == "registry" else Path(point)))}
-    table["status"] = table.param.map(status)
+    # at a fitted point, the parameters of the point that the calibration file fits are fitted there
+    fitted = frozenset()
+    if point != "registry":
+        from model.scenarios import read_toml
+
+        fitted = frozenset(read_toml(CALIBRATION, "calibration file")["params"]) & set(point_values(Path(point)))
+    table["status"] = table.param.map(lambda n: status(n, fitted))
     table["range_lo"] = table.param.map(lambda n: ranges[n][0])
     table["range_hi"] = table.param.map(lambda n: ranges[n][1])
     docs.mkdir(parents=True, exist_ok=True)

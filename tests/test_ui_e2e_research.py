@@ -168,7 +168,7 @@ def test_ensemble_bands_and_verdict_strip(server, browser):
     cells = page.evaluate("""() => [...document.querySelectorAll('#verdict-strip-run .strip-cell')].map(
         c => [c.dataset.year, +c.dataset.siphon + +c.dataset.neutral + +c.dataset.spillover])""")
     assert sorted(c[0] for c in cells) == ["2019", "2019", "2020", "2020"]
-    assert "share of 4 seeds" in page.inner_text("#verdict-strip-run")  # one seed's strip says "(one seed)" instead
+    assert "share of 4 seeds" in page.text_content("#verdict-strip-run")  # one seed's strip says "(one seed)" instead
     assert all(abs(c[1] - 1) < 1e-3 for c in cells)
     assert page.locator(".charts-note >> text=percentile").count() == 1  # the note says what the band is
     # the cards say which seed they show, and how many of the 4 seeds give each verdict for the same years

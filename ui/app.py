@@ -695,8 +695,10 @@ def VerdictStrip(sess: Session, lang: str, version: int, pin_view: str):
     for slot, n in runs:
         strip = sess.verdict_strip(slot)
         rows = [(city_name(lang, c), strip.get(c, {})) for c in PERIPHERY_CITIES]
-        key = ("verdict_strip" if slot is None else "verdict_strip_pin") + ("_one" if n == 1 else "")
-        title = t(lang, key, n=n, slot=slot)
+        if slot is None:
+            title = t(lang, "verdict_strip_one") if n == 1 else t(lang, "verdict_strip", n=n)
+        else:
+            title = t(lang, "verdict_strip_pin_one", slot=slot) if n == 1 else t(lang, "verdict_strip_pin", slot=slot, n=n)
         solara.HTML(tag="div", unsafe_innerHTML=draw.verdict_strip_svg(f"verdict-strip-{slot or 'run'}", title, rows,
                                                                        VERDICT_COLORS, legend))
 

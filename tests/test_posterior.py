@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,11 +61,16 @@ def test_contrasts_separate_parameter_from_seed_spread():
     assert b.parameter_band > 4 and b.seed_band < 0.5
 
 
-@pytest.mark.smoke
-def test_the_screen_covers_every_numeric_non_policy_parameter_within_its_range():
+def _screen_module():
     spec = importlib.util.spec_from_file_location("screen", ROOT / "scripts" / "screen.py")
     screen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(screen)
+    return screen
+
+
+@pytest.mark.smoke
+def test_the_screen_covers_every_numeric_non_policy_parameter_within_its_range():
+    screen = _screen_module()
     rows = screen.screened()
     assert len(rows) >= 90
     for name, lo, hi in rows:
@@ -73,3 +79,30 @@ def test_the_screen_covers_every_numeric_non_policy_parameter_within_its_range()
         assert p.lo <= lo < hi <= p.hi, name
         if p.default > 0:
             assert lo <= p.default <= hi, name
+
+
+@pytest.mark.smoke
+def test_a_screen_at_a_fitted_point_centres_on_it_and_counts_its_calibrated_parameters_as_fitted(tmp_path):
+    """``spec --point``: the ranges sit around the point's values (half to one and a half times, within the allowed
+    range), the runs start from the point's own baseline and integration files, and the report counts the
+    parameters the calibration file fits as fitted there."""
+    screen = _screen_module()
+    point = ROOT / "experiments" / "calibrations" / "fit2005" / "baseline.toml"
+    values = screen.point_values(point)
+    ranges = {n: (lo, hi) for n, lo, hi in screen.screened(values)}
+    moved = [n for n in values if n in ranges and values[n] != BY_NAME[n].default]
+    assert moved, values
+    for n in moved:
+        p, v = BY_NAME[n], values[n]
+        assert ranges[n] == pytest.approx((max(p.lo, 0.5 * v), min(p.hi, 1.5 * v))), n
+    screen.write_spec(tmp_path, point)
+    import tomllib
+
+    base = tomllib.loads((tmp_path / "baseline.toml").read_text(encoding="utf-8"))
+    seeds = tomllib.loads((tmp_path / "seeds.toml").read_text(encoding="utf-8"))
+    assert Path(base["scenario"]) == point.resolve()
+    assert [Path(s).name for s in seeds["scenarios"]] == ["baseline.toml", "integration.toml"]
+    fitted = frozenset(tomllib.loads(screen.CALIBRATION.read_text(encoding="utf-8"))["params"]) & set(values)
+    assert screen.status("entry_logit_scale", fitted) == "fitted"
+    assert screen.status("in_migration_elasticity", fitted) != "fitted"  # pinned by the point, not fitted
+    assert screen.status("labour_elasticity", fitted) == "assumption"

@@ -72,6 +72,16 @@ def screened(point: dict[str, float] | None = None) -> list[tuple[str, float, fl
 CALIBRATION = Path(__file__).resolve().parent.parent / "experiments" / "calibrations" / "record-2005.toml"
 
 
+def fitted_at(point: Path | None) -> frozenset[str]:
+    """The parameters fitted at a point: those the point sets that the calibration file fits (none at the registry,
+    whose source texts say it themselves)."""
+    if point is None:
+        return frozenset()
+    from model.scenarios import read_toml
+
+    return frozenset(read_toml(CALIBRATION, "calibration file")["params"]) & set(point_values(point))
+
+
 def status(name: str, fitted: frozenset[str] = frozenset()) -> str:
     """``fitted`` (to the long record), ``assumption`` or ``sourced``, read from the registry's source text; at a
     point off the registry, the parameters the point's calibration fitted (``fitted``) count as fitted."""
@@ -156,14 +166,10 @@ def report(root: Path, docs: Path) -> None:
         tables.append(t.sort_values("rank"))
     table = pd.concat(tables, ignore_index=True)
     marker = root / "point.txt"
-    point = marker.read_text(encoding="utf-8").strip() if marker.exists() else "registry"
-    ranges = {n: (a, b) for n, a, b in screened(point_values(None if point == "registry" else Path(point)))}
-    # at a fitted point, the parameters of the point that the calibration file fits are fitted there
-    fitted = frozenset()
-    if point != "registry":
-        from model.scenarios import read_toml
-
-        fitted = frozenset(read_toml(CALIBRATION, "calibration file")["params"]) & set(point_values(Path(point)))
+    written = marker.read_text(encoding="utf-8").strip() if marker.exists() else "registry"
+    point = None if written == "registry" else Path(written)
+    ranges = {n: (a, b) for n, a, b in screened(point_values(point))}
+    fitted = fitted_at(point)
     table["status"] = table.param.map(lambda n: status(n, fitted))
     table["range_lo"] = table.param.map(lambda n: ranges[n][0])
     table["range_hi"] = table.param.map(lambda n: ranges[n][1])

@@ -102,7 +102,8 @@ def test_a_screen_at_a_fitted_point_centres_on_it_and_counts_its_calibrated_para
     seeds = tomllib.loads((tmp_path / "seeds.toml").read_text(encoding="utf-8"))
     assert Path(base["scenario"]) == point.resolve()
     assert [Path(s).name for s in seeds["scenarios"]] == ["baseline.toml", "integration.toml"]
-    fitted = frozenset(tomllib.loads(screen.CALIBRATION.read_text(encoding="utf-8"))["params"]) & set(values)
+    fitted = screen.fitted_at(point)
+    assert screen.fitted_at(None) == frozenset()
     assert screen.status("entry_logit_scale", fitted) == "fitted"
     assert screen.status("in_migration_elasticity", fitted) != "fitted"  # pinned by the point, not fitted
     assert screen.status("labour_elasticity", fitted) == "assumption"

@@ -134,11 +134,12 @@ def abc(theta: np.ndarray, sims: np.ndarray, obs: np.ndarray, sd: np.ndarray, lo
     phi = to_logit(theta, lo, hi)
     z = (sims - obs) / sd
     s_all, mode = summaries(z, phi, mode)
-    d2 = limit = float("nan")
-    if n_accept >= 2 * (s_all.shape[1] + 1):
-        d2, limit = observed_outlyingness(s_all[acc], w)
-    if n_accept < 2 * (s_all.shape[1] + 1):  # a regression with fewer than 2 points per coefficient nearly
-        mode, th_adj = "none", theta[acc].copy()  # interpolates: the adjusted draws would collapse to a point
+    # a regression needs at least 2 accepted points per coefficient: with fewer it nearly interpolates and the
+    # adjusted draws would collapse to a point
+    enough = n_accept >= 2 * (s_all.shape[1] + 1)
+    d2, limit = observed_outlyingness(s_all[acc], w) if enough else (float("nan"), float("nan"))
+    if not enough:
+        mode, th_adj = "none", theta[acc].copy()
     elif d2 > limit:  # the adjustment would extrapolate to where no draw came near the record
         mode, th_adj = "outside", theta[acc].copy()
     else:

@@ -750,6 +750,10 @@ LINKS: list[tuple[str, str, list[str]]] = [
     ("not-utf8-escape", "scenario=%FF%FE", ["'link'", "UTF-8"]),
     ("quarter-newline", "q=2024Q3%0A", ["'q'", "quarter"]),
     ("quarter-arabic-digits", "q=%D9%A2%D9%A0%D9%A2%D9%A4Q3", ["'q'"]),
+    ("zoom-too-far", "zoom=16,0.5,0.5", ["'zoom'", "from 1 to 8"]),
+    ("zoom-centre-off-map", "zoom=2,1.5,0.5", ["'zoom'", "fractions from 0 to 1"]),
+    ("zoom-arabic-digit", "zoom=2,%D9%A0.5,0.5", ["'zoom'"]),
+    ("zoom-no-centre", "zoom=2", ["'zoom'", "zoom,x,y"]),
     # a key repeated inside a pin's JSON (json.loads keeps the last one), and saved runs' names by the save rule
     ("pin-repeated-key", "pinA=" + PIN % ',"scenario":"enclave"', ["'pinA.scenario'", "each key once"]),
     ("pin-repeated-lever", "pinA=" + PIN % ',"levers":{"talent_recognition":1,"talent_recognition":0}',
@@ -776,17 +780,19 @@ def test_hostile_link_is_one_line_naming_the_key(query, must):
 
 
 def test_links_the_app_writes_still_read():
-    """The strict parser reads every form encode writes: levers of each kind, pins with levers, view and lang."""
+    """The strict parser reads every form encode writes: levers of each kind, pins with levers, view, the map's
+    fill and zoom, and lang."""
     from ui import urlstate
 
     q = ('scenario=enclave&seed=7&scale=500&seeds=3&q=2021Q2&lv=licence_recognition:true,market_access_list:aligned,'
          'talent_recognition:0.25&pinA={"levers":{"talent_recognition":0.5},"scale":500,"scenario":"baseline",'
-         '"seeds":[1,2]}&view=diff&lang=zh')
+         '"seeds":[1,2]}&view=diff&map=gdp_share&zoom=4,0.52,0.61&lang=zh')
     st = urlstate.decode(q)
     assert (st["scenario"], st["seed"], st["scale"], st["seeds"], st["year"], st["quarter"]) == ("enclave", 7, 500, 3,
                                                                                                2021, 2)
     assert st["levers"] == {"licence_recognition": True, "market_access_list": "aligned", "talent_recognition": 0.25}
     assert st["pins"]["A"].levers == {"talent_recognition": 0.5} and st["view"] == "diff" and st["lang"] == "zh"
+    assert st["map"] == "gdp_share" and st["zoom"] == "4,0.52,0.61"
 
 
 @pytest.mark.app

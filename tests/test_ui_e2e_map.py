@@ -1,15 +1,18 @@
 """The map as planners use it (issue 27), in headless chromium against the session's Solara server
 (tests/browser_app.py): a choropleth (分级设色) of a chosen indicator with its class breaks and units, kept in the
 link; zoom (buttons, Ctrl + wheel, drag) that the next quarter's drawing keeps; and a click on a city or a park
-opening a panel with its current figures, in both languages, honoured while the run is busy.
+opening a panel with its current figures, in both languages, honoured while the run is busy; the zoom and centre
+in the link (a fresh tab opens on the same view, a bad zoom is the banner) and the railway's station names shown
+once zoomed in, in the page's language.
 
-One tab serves the three tests (opened once, at 2020 Q2, so that a complete year exists); each leaves the map as
+One tab serves the four tests (opened once, at 2020 Q2, so that a complete year exists); each leaves the map as
 it found it (no fill, no zoom, no panel).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -275,3 +278,145 @@ def test_click_a_city_or_a_park_for_its_figures(map_tab):
     page.wait_for_selector(".map-inspect", state="detached", timeout=30_000)
     page.click(".btn-lang")
     page.wait_for_selector("text=Policy levers", timeout=30_000)
+
+
+def _link_zoom(page) -> tuple[float, float, float]:
+    page.wait_for_function("() => /[?&]zoom=/.test(location.search)", timeout=30_000)
+    z, x, y = (float(v) for v in parse_qs(urlparse(page.url).query)["zoom"][0].split(","))
+    return z, x, y
+
+
+def _view_matches(page, zoom: tuple[float, float, float]) -> None:
+    """The nested map's viewBox is the link's zoom around the link's centre (fractions of the full map)."""
+    z, x, y = zoom
+    full = [float(v) for v in page.get_attribute("#czt-map-view", "data-full").split()]
+    vb = _view_box(page)
+    assert vb[2] == pytest.approx(full[2] / z, abs=0.05) and vb[3] == pytest.approx(full[3] / z, abs=0.05)
+    assert vb[0] + vb[2] / 2 == pytest.approx(x * full[2], abs=0.1)
+    assert vb[1] + vb[3] / 2 == pytest.approx(y * full[3], abs=0.1)
+
+
+def _settled_link_zoom(page, timeout: float = 15.0) -> tuple[float, float, float]:
+    """The link's zoom once it describes the view shown (the page sends a zoom or a drag when it settles)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        zoom = _link_zoom(page)
+        try:
+            _view_matches(page, zoom)
+            return zoom
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(100)
+
+
+def _station_labels(page) -> dict[str, str]:
+    """The railway's station labels the map shows (visible), by station (English name) -> text."""
+    return page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll(
+        '#czt-map text.rail-label[visibility=visible]')).map(e => [e.dataset.station, e.textContent]))""")
+
+
+def test_zoom_in_the_link_and_station_names(map_tab, browser):
+    """The zoom and centre are in the link: zoomed in (a button, then Ctrl + wheel over Changsha station) and
+    panned, the link's ``zoom`` gives the view shown, and the link opened in a fresh tab shows the same view. The
+    railway runs through all 24 stations; their names show once zoomed in, in English on the English page and in
+    Chinese on the 中文 page, and the zoom stays across the language switch. A bad zoom in a link is the one-line
+    banner, with the full map under it. Screenshots at 1600 x 1000."""
+    page, url, problems = map_tab
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    try:
+        assert page.locator("#czt-map .rail-station").count() == 25  # 24 stations, 暮云 on both lines
+        assert page.locator("#czt-map .rail-label").count() == 27 and not _station_labels(page)  # hidden at 1x
+        assert not re.search(r"[?&]zoom=", urlparse(page.url).query)
+
+        page.click(".map-zoom-in")
+        page.wait_for_function("() => document.querySelector('#map-box').dataset.zoom === '2'", timeout=10_000)
+        cs = page.locator("#czt-map circle.rail-station[data-station=Changsha]")
+        cs.scroll_into_view_if_needed()
+        b = cs.bounding_box()
+        page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+        page.keyboard.down("Control")
+        for _ in range(2):
+            page.mouse.wheel(0, -100)
+            page.wait_for_timeout(150)
+        page.keyboard.up("Control")
+        page.wait_for_function("() => document.querySelector('#map-box').dataset.zoom === '3.13'", timeout=10_000)
+        # pan: Changsha station to the middle of the map, the west extension in view
+        box = page.locator("#czt-map").bounding_box()  # the view is its top W x H (a nested svg's box is its drawing's)
+        full = [float(v) for v in page.get_attribute("#czt-map-view", "data-full").split()]
+        b = cs.bounding_box()
+        page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["width"] * full[3] / full[2] * 0.55, steps=6)
+        page.mouse.up()
+        zoom = _settled_link_zoom(page)
+        assert zoom[0] == pytest.approx(3.125)
+
+        labels = _station_labels(page)
+        for en in ("Changsha", "Kaifusi", "Guanshaling", "Bafangshan", "Gushan", "Jianshan", "Shumuling"):
+            assert labels.get(en) == en, labels
+        # the labels keep their size on screen and sit beside their stations
+        h = page.evaluate("() => document.querySelector('#czt-map text.rail-label[data-station=Gushan]')"
+                          ".getBoundingClientRect().height")
+        assert 6 < h < 20, h
+        SHOT_DIR.mkdir(parents=True, exist_ok=True)
+        _shoot_map(page, SHOT_DIR / "i27-rail-stations.png")
+
+        # 中文: the same view, the names in Chinese, no English on the map
+        page.click(".btn-lang")
+        page.wait_for_selector("text=政策杠杆", timeout=30_000)
+        page.wait_for_function("() => document.querySelector('#czt-map text.rail-label[data-station=Gushan]')"
+                               ".textContent === '谷山'", timeout=30_000)
+        assert page.get_attribute("#map-box", "data-zoom") == "3.13"
+        _view_matches(page, zoom)
+        labels = _station_labels(page)
+        for en, zh in (("Changsha", "长沙"), ("Kaifusi", "开福寺"), ("Guanshaling", "观沙岭"), ("Bafangshan", "八方山"),
+                       ("Jianshan", "尖山"), ("Shumuling", "树木岭")):
+            assert labels.get(en) == zh, labels
+        assert not _english_words(page.locator("#map-box text").all_text_contents())
+        assert page.text_content("#czt-map circle.rail-station[data-station=Gushan] title") == "谷山"
+        _shoot_map(page, SHOT_DIR / "i27-rail-stations-zh.png")
+        page.click(".btn-lang")
+        page.wait_for_selector("text=Policy levers", timeout=30_000)
+
+        # the link in a fresh tab (a new session): the same zoom and centre
+        query = urlparse(page.url).query
+        assert tuple(float(v) for v in parse_qs(query)["zoom"][0].split(",")) == zoom
+        other = _watched_page(browser, problems, height=1000)
+        other.set_viewport_size({"width": 1600, "height": 1000})
+        other.goto(f"{url}?{query}")
+        other.wait_for_selector("#czt-map", timeout=90_000)
+        q = parse_qs(query)["q"][0]  # the quarter the first tab has reached
+        _wait_now(other, f"{q[:4]} Q{q[-1]}", timeout=120)
+        other.wait_for_selector(".job-progress", state="detached", timeout=60_000)
+        other.wait_for_function("() => document.querySelector('#map-box').dataset.zoom === '3.13'", timeout=30_000)
+        _view_matches(other, zoom)
+        assert _view_box(other) == pytest.approx(_view_box(page), abs=0.1)
+        assert _station_labels(other) == _station_labels(page)
+        assert _link_zoom(other) == zoom  # its own link says the same
+        _shoot_map(other, SHOT_DIR / "i27-zoom-link.png")
+        other.close()
+
+        # a bad zoom in a link: the one-line banner naming the key, the full map under it
+        bad = browser.new_page(viewport={"width": 1600, "height": 1000})
+        errors: list[str] = []
+        bad.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        try:
+            bad.goto(f"{url}?q=2020Q2&zoom=16,0.5,0.5")
+            bad.wait_for_selector(".app-error", timeout=90_000)
+            banner = bad.inner_text(".app-error")
+            assert "This link cannot be opened" in banner and "'zoom'" in banner and "from 1 to 8" in banner, banner
+            assert len(banner.strip().splitlines()) == 1, banner
+            bad.wait_for_selector("#czt-map", timeout=90_000)
+            assert bad.get_attribute("#map-box", "data-zoom") == "1"
+            assert not errors, errors
+        finally:
+            bad.close()
+
+        # back as found: the full map, no zoom in the link
+        page.click(".map-zoom-reset")
+        page.wait_for_function("() => document.querySelector('#map-box').dataset.zoom === '1'", timeout=10_000)
+        page.wait_for_function("() => !/[?&]zoom=/.test(location.search)", timeout=30_000)
+        assert not _station_labels(page)
+    finally:
+        page.set_viewport_size({"width": 1500, "height": 1300})

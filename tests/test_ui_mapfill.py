@@ -1,6 +1,7 @@
 """The map's choropleth without a browser (ui/mapfill.py, ui/draw.py, the link's ``map`` key): round class breaks
 that hold every value, one colour per class (diverging around 0), the drawing's classes and legend, and the link
-refusing a choice the app does not offer."""
+refusing a choice the app does not offer; the link's ``zoom`` key (the map's zoom and centre) read back as written
+and refused out of range; the railway's station names in the page's language."""
 
 from __future__ import annotations
 
@@ -69,3 +70,39 @@ def test_the_link_carries_the_choice_and_refuses_others():
         urlstate.decode("map=theil")  # a cluster-only indicator has no city to fill
     with pytest.raises(ConfigError, match="'map'"):
         urlstate.decode("map=gdp_share&map=none")
+
+
+def test_the_link_carries_the_zoom_and_refuses_others():
+    """``zoom=z,x,y``: what the page writes (4 decimals) reads back the same; zoom 1 is the full map (no key);
+    a zoom outside 1-8, a centre outside the map, other digits or another shape is one line naming 'zoom'."""
+    assert urlstate.decode("zoom=4,0.52,0.61&map=gdp_share") == {"zoom": "4,0.52,0.61", "map": "gdp_share"}
+    assert urlstate.decode("zoom=2.5,0.1235,1") == {"zoom": "2.5,0.1235,1"}
+    assert urlstate.decode("zoom=1,0.3,0.7") == {"zoom": ""}
+    assert urlstate.zoom_text(2.5, 0.123456, 0.5) == "2.5,0.1235,0.5" and urlstate.zoom_text(1.0, 0.3, 0.3) == ""
+    for text in ("4,0.52,0.61", "8,0,1", "1.5625,0.5,0.5"):
+        assert urlstate.zoom_text(*urlstate.parse_zoom(text)) == text
+    for bad in ("9,0.5,0.5", "0.5,0.5,0.5", "2,1.5,0.5", "2,0.5", "2,0.5,0.5,1", "x", "", "nan,0.5,0.5",
+                "2,%D9%A0,0.5", "2,.5,.5", "-2,0.5,0.5", "2%2C0.5%2C0.5%0A"):
+        with pytest.raises(ConfigError, match="'zoom'") as exc:
+            urlstate.decode("zoom=" + bad)
+        assert "\n" not in str(exc.value) and "from 1 to 8" in str(exc.value), str(exc.value)
+    with pytest.raises(ConfigError, match="'zoom'"):
+        urlstate.decode("zoom=2,0.5,0.5&zoom=4,0.5,0.5")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_railway_names_its_stations_in_the_page_language(lang):
+    """Every station (the 24 of the intercity line, 暮云 once, and the three high-speed stations) has a label and
+    a hover title in the page's language: Chinese names on the 中文 page, English ones on the English page; the
+    labels start hidden (the page shows them from the drawing's data-label-zoom on)."""
+    svg = draw.map_svg([], [], [], {"lang": lang})
+    rows = draw.rail_stations()
+    want = {r["station_zh" if lang == "zh" else "station_en"] for r in rows}
+    labels = re.findall(r'<text class="rail-label"[^>]*>([^<]*)</text>', svg)
+    assert sorted(labels) == sorted(want) and len(labels) == 27
+    assert all('visibility="hidden"' in t for t in re.findall(r'<text class="rail-label"[^>]*>', svg))
+    titles = set(re.findall(r'class="(?:rail|hsr)-station"[^>]*><title>([^<]*)</title>', svg))
+    assert titles == want
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert all(bool(han.search(t)) == (lang == "zh") for t in labels + list(titles))
+    assert f'data-label-zoom="{draw.RAIL_LABEL_ZOOM}"' in svg

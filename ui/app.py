@@ -457,8 +457,10 @@ def spec_text(lang: str, spec) -> str:
 
 
 @solara.component_vue("map_view.vue")
-def MapBox(svg: str, labels: dict, picked: str, event_pick: Callable[[Any], None]):
-    """The map's SVG with zoom (buttons, Ctrl + wheel, drag) and clicks on cities and parks (ui/map_view.vue)."""
+def MapBox(svg: str, labels: dict, picked: str, shown_zoom: str, event_pick: Callable[[Any], None],
+           event_zoom: Callable[[Any], None]):
+    """The map's SVG with zoom (buttons, Ctrl + wheel, drag) and clicks on cities and parks (ui/map_view.vue); the
+    zoom the visitor chooses comes back through ``event_zoom`` and a link's zoom goes in as ``shown_zoom``."""
 
 
 FILL_DIGITS = {"100m_yuan": 1, "10k": 1, "yuan": 0, "pct": 1, "pp": 2, "ratio": 2, "index": 3, "yuan_year": 0}
@@ -502,12 +504,18 @@ def fill_drawing(lang: str, key: str, fill, start_year: int) -> dict | None:
 
 
 @solara.component
-def MapView(sess: Session, lang: str, version: int, size_by, fill_key, picked):
-    """The map: city symbols sized by GDP or population, a choropleth of a chosen indicator (in the link), zoom,
-    and a click on a city or a park opens a small panel with its current figures (``picked``: {"kind": "city" |
-    "park", "id": ...} or None). No hooks here: a drawing that fails leaves the part's error boundary (ui/guard.py)
-    a component it can replace cleanly."""
-    from ui import mapfill
+def MapView(sess: Session, lang: str, version: int, size_by, fill_key, picked, map_zoom):
+    """The map: city symbols sized by GDP or population, a choropleth of a chosen indicator (in the link), zoom
+    (in the link: ``map_zoom`` holds ui/urlstate.zoom_text), and a click on a city or a park opens a small panel
+    with its current figures (``picked``: {"kind": "city" | "park", "id": ...} or None). No hooks here: a drawing
+    that fails leaves the part's error boundary (ui/guard.py) a component it can replace cleanly."""
+    from ui import mapfill, urlstate
+
+    def on_zoom(text):
+        try:  # what the page sends; anything else (never written by ui/map_view.vue) is ignored
+            map_zoom.set(urlstate.zoom_text(*urlstate.parse_zoom(text)) if text else "")
+        except (ConfigError, TypeError):
+            LOG.warning("map zoom ignored: %r", text)
 
     cf = sess.cities()
     last = cf[cf.step == cf.step.max()].set_index("city")
@@ -538,7 +546,8 @@ def MapView(sess: Session, lang: str, version: int, size_by, fill_key, picked):
     p = picked.value
     MapBox(svg=svg, labels={k: t(lang, f"map_{k}") for k in ("zoom_in", "zoom_out", "zoom_reset", "hint")},
            picked=f"{p['kind']}:{p['id']}" if p else "", event_pick=lambda d: picked.set(
-               {"kind": d.get("kind"), "id": d.get("id")} if d and d.get("kind") in ("city", "park") else None))
+               {"kind": d.get("kind"), "id": d.get("id")} if d and d.get("kind") in ("city", "park") else None),
+           shown_zoom=map_zoom.value, event_zoom=on_zoom)
     if p:
         html = pick_html(sess, lang, p, drawn)
         if html:
@@ -1010,6 +1019,7 @@ def Page():
     error = solara.use_reactive(None)
     size_by = solara.use_reactive("gdp")
     fill_key = solara.use_reactive("none")  # the map's choropleth (ui/mapfill.py), kept in the link
+    map_zoom = solara.use_reactive("")  # the map's zoom and centre (ui/urlstate.zoom_text), kept in the link
     compare = solara.use_reactive(False)
     pin_view = solara.use_reactive("off")
 
@@ -1026,7 +1036,7 @@ def Page():
 
     L = lang.value
     solara.Title("CZT-Sim")
-    UrlState(sess, bump, lang, playing, pin_view, submit, error.set, fill_key)
+    UrlState(sess, bump, lang, playing, pin_view, submit, error.set, fill_key, map_zoom)
     with solara.Column(style="padding:8px 16px", gap="8px"):
         _page_header(sess, lang, error.value)
         JobProgress(sess, L, bump.progress.value)
@@ -1040,7 +1050,7 @@ def Page():
                 PinControls(sess, L, bump, submit, pin_view)
                 SavedRuns(sess, L, bump, submit, pin_view)
                 LeverControls(sess, L, bump, submit)
-            Results(sess, L, bump, size_by, fill_key, charts_view(sess, pin_view.value))
+            Results(sess, L, bump, size_by, fill_key, map_zoom, charts_view(sess, pin_view.value))
 
 
 def charts_view(sess: Session, view: str) -> str:
@@ -1059,7 +1069,7 @@ def UrlSync(query: str, event_tab_closed: Callable[[Any], None]):
 
 
 @solara.component
-def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, fill_key):
+def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, fill_key, map_zoom):
     """The view in the URL: the link a tab was opened with is rebuilt once; from then on, while not playing and
     with no rebuild pending, the address bar shows the current state (ui/urlstate.py)."""
     from ui import urlstate
@@ -1092,6 +1102,8 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, fi
             lang.set(state["lang"])
         if "map" in state:  # a view choice: shown at once, the run need not be rebuilt for it
             fill_key.set(state["map"])
+        if "zoom" in state:  # the same
+            map_zoom.set(state["zoom"])
 
         def work():
             urlstate.apply(sess, state)
@@ -1102,7 +1114,7 @@ def UrlState(sess: Session, bump, lang, playing, pin_view, submit, set_error, fi
     if restored.current and not busy and not playing.value:
         # the saved runs' views are not link values (ui/urlstate.VIEWS): such a link opens on this run
         shown.current = urlstate.encode(sess, pin_view.value if pin_view.value in urlstate.VIEWS else "off",
-                                        lang.value, fill=fill_key.value)
+                                        lang.value, fill=fill_key.value, zoom=map_zoom.value)
     UrlSync(query=shown.current if shown.current is not None else (router.search or ""),
             event_tab_closed=lambda _data: sess.close())  # the page is gone: stop its seeds' workers now
     del version  # read so that a step re-renders this component (and only it) with the new quarter
@@ -1195,7 +1207,7 @@ def _page_header(sess: Session, lang, error: str | None) -> None:
 
 
 @solara.component
-def Results(sess: Session, lang: str, bump, size_by, fill_key, pin_view: str = "off"):
+def Results(sess: Session, lang: str, bump, size_by, fill_key, map_zoom, pin_view: str = "off"):
     """Everything that changes with each step; the only part of the page re-rendered by a step."""
     version = bump.version.value
     signalled = sess.runner.signalled
@@ -1207,7 +1219,8 @@ def Results(sess: Session, lang: str, bump, size_by, fill_key, pin_view: str = "
         Guarded(lang, version, "status", lambda: StatusLine(sess, lang, version))
         with solara.Row(gap="16px", style="align-items:flex-start;flex-wrap:wrap"):
             with solara.Column(style="width:600px"):
-                Guarded(lang, version, "map", lambda: MapView(sess, lang, version, size_by, fill_key, picked))
+                Guarded(lang, version, "map", lambda: MapView(sess, lang, version, size_by, fill_key, picked,
+                                                                  map_zoom))
             with solara.Column(style="flex:1;min-width:300px"):
                 Guarded(lang, version, "verdict", lambda: VerdictPanel(sess, lang, version))
                 Guarded(lang, version, "strip", lambda: VerdictStrip(sess, lang, version, pin_view))

@@ -82,6 +82,7 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
     """
     total = sum(c[size_by] for c in cities) or 1.0
     pos = {c["name"]: _xy(c["lat"], c["lon"]) for c in cities}
+    rail, rail_labels = _railway(labels.get("lang", "en"), list(pos.values()))
     radius = {c["name"]: 6 + 44 * math.sqrt(c[size_by] / total) for c in cities}
     between, outside = _sum_flows(flows, pos)
     names = {c["name"]: c.get("label", c["name"]) for c in cities}  # display names for the tooltips
@@ -96,15 +97,16 @@ def map_svg(cities: Sequence[dict], parks: Sequence[dict], flows: Sequence[dict]
            f'data-fill="{escape(fill.get("key", "")) if fill else "none"}">',
            _arrow_markers(),
            f'<svg id="czt-map-view" x="0" y="0" width="{MAP_W}" height="{MAP_H}" viewBox="0 0 {MAP_W} {MAP_H}" '
-           f'data-full="0 0 {MAP_W} {MAP_H}">',
+           f'data-full="0 0 {MAP_W} {MAP_H}" data-label-zoom="{RAIL_LABEL_ZOOM}">',
            f'<rect x="0" y="0" width="{MAP_W}" height="{MAP_H}" fill="#f7f9f4"/>',
            f'<clipPath id="map-frame"><rect x="0" y="0" width="{MAP_W}" height="{MAP_H}"/></clipPath>',
            f'<g clip-path="url(#map-frame)">{_boundaries(fill)}{_river()}</g>', _green_heart(labels.get("green_heart", "")),
-           f'<g clip-path="url(#map-frame)">{_railway()}</g>',
+           f'<g clip-path="url(#map-frame)">{rail}</g>',
            _city_circles(cities, pos, radius, total, size_by, hollow=bool(fill and fill.get("classes"))),
            _flow_arrows(between, pos, radius, gmax, labels, names),
            _outside_arrows(outside, pos, radius, labels.get("legend_outside", ""), names),
            _park_marks(parks, pos), _green_heart_label(labels.get("green_heart", "")),
+           f'<g clip-path="url(#map-frame)">{rail_labels}</g>',
            _city_labels(cities, pos, total, size_by, fill), "</svg>", _scale_bar(),
            _map_legend(labels, gmax, fill), "</svg>"]
     return "".join(out)
@@ -193,10 +195,19 @@ def rail_stations() -> tuple[dict, ...]:
     return tuple(sorted(rows, key=lambda r: (r["line"], r["order"])))
 
 
-def _railway() -> str:
-    """The intercity railway drawn straight between consecutive stations of known position (11 of its 24 stations;
-    the others' coordinates were not found, so the drawn track is a simplification of the real one), stations as
-    small rings with their names on hover; the high-speed stations as grey squares."""
+RAIL_LABEL_ZOOM = 3  # station names are shown from this zoom on (ui/map_view.vue); below it they would overlap
+RAIL_LABEL_CLEAR = 12.0  # map units: a station this close to a city's label anchor puts its name out of the way
+
+
+def _railway(lang: str = "en", avoid: Sequence[tuple[float, float]] = ()) -> tuple[str, str]:
+    """The intercity railway drawn straight between consecutive stations (all 24 located; the drawn track is still a
+    simplification of the real one between them), stations as small rings, the high-speed stations as grey squares;
+    each with its name in the page's language (Chinese on the 中文 page) on hover and as a label that the page shows
+    once zoomed in to RAIL_LABEL_ZOOM (hidden at the full view, where the names would overlap). A label sits to the
+    right of a station where the line runs north-south there, and alternately above and below where it runs
+    east-west, so that neighbours' names do not collide; a station near a city's name (``avoid``: the city labels'
+    anchors) has its label further above or below, away from it. Returns (the line and station marks, the labels):
+    the map draws the labels above the city symbols and flow arrows."""
     out = []
     lines: dict[str, list[dict]] = {}
     for r in rail_stations():
@@ -208,17 +219,36 @@ def _railway() -> str:
         out.append(f'<path class="rail-line" data-line="{line}" d="{d}" fill="none" stroke="{RAIL_COLOR}" '
                    f'stroke-width="3" stroke-linejoin="round"/><path d="{d}" fill="none" stroke="white" '
                    f'stroke-width="1.2" stroke-dasharray="4 4"/>')
-    for r in rail_stations():
-        x, y = _xy(r["lat"], r["lon"])
-        name = escape(f'{r["station_zh"]} {r["station_en"]}')
-        if r["line"] == "hsr":
-            out.append(f'<rect class="hsr-station" x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="white" '
-                       f'stroke="{RAIL_COLOR}" stroke-width="1.5"><title>{name}</title></rect>')
-        else:
-            out.append(f'<circle class="rail-station" data-station="{escape(r["station_en"])}" cx="{x:.1f}" '
-                       f'cy="{y:.1f}" r="2.6" fill="white" stroke="{RAIL_COLOR}" stroke-width="1.3">'
-                       f'<title>{name}</title></circle>')
-    return "".join(out)
+    marks, names, seen = [], [], set()
+    for line, stops in lines.items():
+        for i, r in enumerate(stops):
+            x, y = _xy(r["lat"], r["lon"])
+            name = escape(r["station_zh"] if lang == "zh" else r["station_en"])
+            if r["line"] == "hsr":
+                marks.append(f'<rect class="hsr-station" x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" '
+                             f'fill="white" stroke="{RAIL_COLOR}" stroke-width="1.5"><title>{name}</title></rect>')
+            else:
+                marks.append(f'<circle class="rail-station" data-station="{escape(r["station_en"])}" cx="{x:.1f}" '
+                             f'cy="{y:.1f}" r="2.6" fill="white" stroke="{RAIL_COLOR}" stroke-width="1.3">'
+                             f'<title>{name}</title></circle>')
+            if (r["station_zh"], x, y) in seen:  # 暮云, where the branch leaves the main line: one label
+                continue
+            seen.add((r["station_zh"], x, y))
+            prev, nxt = stops[max(i - 1, 0)], stops[min(i + 1, len(stops) - 1)]
+            (x0, y0), (x1, y1) = _xy(prev["lat"], prev["lon"]), _xy(nxt["lat"], nxt["lon"])
+            near = [(ax, ay) for ax, ay in avoid if math.hypot(ax - x, ay - y) < RAIL_LABEL_CLEAR]
+            if near:  # a city's name (bold, 15 px, above its anchor; its value below): clear it vertically, and
+                # neighbours both near it apart horizontally (one name ends at its station, the next starts there)
+                side = 'text-anchor="end" dx="0.4em"' if i % 2 == 0 else 'text-anchor="start" dx="-0.4em"'
+                place = f'{side} dy="-1.7em"' if y < near[0][1] else f'{side} dy="3em"'
+            elif r["line"] != "hsr" and abs(x1 - x0) > abs(y1 - y0):  # the line runs east-west here
+                place = 'text-anchor="middle" dy="-0.75em"' if i % 2 else 'text-anchor="middle" dy="1.45em"'
+            else:
+                place = 'text-anchor="start" dx="0.6em" dy="0.35em"'
+            names.append(f'<text class="rail-label" data-station="{escape(r["station_en"])}" x="{x:.1f}" y="{y:.1f}" '
+                         f'{place} font-size="9" fill="#2c3e50" stroke="white" stroke-width="2.5" paint-order="stroke" '
+                         f'visibility="hidden" pointer-events="none">{name}</text>')
+    return "".join(out + marks), "".join(names)
 
 
 def _green_heart(label: str) -> str:

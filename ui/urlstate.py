@@ -3,7 +3,9 @@
 Plain Python (no Solara). The query string holds the scenario, seed, scale, ensemble size, the calendar quarter
 reached, the lever values set in the app and the pinned runs, e.g.
 ``?scenario=enclave&seed=7&scale=500&seeds=8&q=2024Q3&lv=enclave_tax_share:0.5,talent_recognition:1&pinA=...``,
-and the view's choices: the charts' view, the map's choropleth (``map=gdp_share``) and the language.
+and the view's choices: the charts' view, the map's choropleth (``map=gdp_share``), the map's zoom and centre
+(``zoom=4,0.52,0.61``: the zoom, then the centre's place across and down the map as fractions of its width and
+height) and the language.
 A pinned run is its RunSpec as compact JSON. ``decode`` checks every field and raises ConfigError naming the field,
 the value and what is allowed; ``apply`` rebuilds a Session from a decoded state.
 
@@ -29,8 +31,14 @@ _QUARTER = re.compile(r"([0-9]{4})Q([1-4])", re.ASCII)
 _DIGITS = re.compile(r"[0-9]{1,20}", re.ASCII)  # ASCII only: int() would also read "٣", " 3", "+3" and "1_0"
 # a lever's number as encode writes it (repr of a float, str of an int); no nan, inf, underscores or other scripts
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
-KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "tm", "pinA", "pinB", "run", "view", "map", "lang")
+KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "tm", "pinA", "pinB", "run", "view", "map", "zoom", "lang")
 VIEWS = ("off", "overlay", "diff")
+# the map's zoom as ui/map_view.vue keeps it: zoom from 1 to ZOOM_MAX, centre as fractions of the map's width and height;
+# at most 6 decimals each (the page writes 4), ASCII digits only
+ZOOM_MAX = 8
+_ZOOM = re.compile(r"([0-9](?:\.[0-9]{1,6})?),([01](?:\.[0-9]{1,6})?),([01](?:\.[0-9]{1,6})?)", re.ASCII)
+ZOOM_ALLOWED = (f"the map's zoom and centre as zoom,x,y: a zoom from 1 to {ZOOM_MAX}, then the centre's place across "
+                "and down the map as fractions from 0 to 1 (e.g. 2,0.5,0.5)")
 # keys a link may hold more than once, with the most it may hold: one "run" per named saved run (ui.session.MAX_SAVED)
 REPEATABLE: dict[str, int] = {"run": 12}
 # the longest link encode writes is twelve saved runs and two pins, each with every lever, about 40 kB; browsers and
@@ -44,9 +52,29 @@ def _lever_text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)  # repr: a float comes back exactly
 
 
-def encode(sess, view: str = "off", lang: str = "en", fill: str = "none") -> str:
+def parse_zoom(text: str, field: str = "zoom") -> tuple[float, float, float]:
+    """The map's zoom and centre from ``zoom,x,y`` (see ZOOM_ALLOWED); anything else is a ConfigError naming
+    ``field``."""
+    m = _ZOOM.fullmatch(text)
+    if not m:
+        raise ConfigError(field, text, ZOOM_ALLOWED)
+    z, x, y = (float(g) for g in m.groups())
+    if not (1 <= z <= ZOOM_MAX and 0 <= x <= 1 and 0 <= y <= 1):
+        raise ConfigError(field, text, ZOOM_ALLOWED)
+    return z, x, y
+
+
+def zoom_text(z: float, x: float, y: float) -> str:
+    """The link's form of a zoom: 4 decimals at most, as ui/map_view.vue writes it; "" for the full map (zoom 1)."""
+    if z <= 1:
+        return ""
+    return ",".join(f"{round(v, 4):.4f}".rstrip("0").rstrip(".") for v in (z, x, y))
+
+
+def encode(sess, view: str = "off", lang: str = "en", fill: str = "none", zoom: str = "") -> str:
     """The query string (without '?') of a Session's state and the view's choices (charts' view, the map's
-    choropleth ``fill``, language); keys in a fixed order, so equal states give equal links."""
+    choropleth ``fill`` and ``zoom`` (zoom_text), language); keys in a fixed order, so equal states give equal
+    links."""
     m = sess.model
     year, quarter = m.start_year + m.steps // 4, m.steps % 4 + 1  # the next quarter to simulate
     q: list[tuple[str, str]] = [("scenario", sess.scenario), ("seed", str(sess.seed)), ("scale", str(sess.scale))]
@@ -69,6 +97,8 @@ def encode(sess, view: str = "off", lang: str = "en", fill: str = "none") -> str
         q.append(("view", view))
     if fill != "none":
         q.append(("map", fill))
+    if zoom:
+        q.append(("zoom", zoom))
     if lang != "en":
         q.append(("lang", lang))
     return urlencode(q, safe=":,{}[]\"@")
@@ -84,9 +114,9 @@ def _int(field: str, text: str, lo: int, hi: int) -> int:
 
 
 def decode(query: str | None) -> dict[str, Any]:
-    """A query string as a state: {scenario, seed, scale, seeds, year, quarter, levers, pins, view, lang}; absent
-    keys are absent. Strict: a link the app did not write is refused with a one-line ConfigError naming the key
-    and value (an unknown or repeated key, also inside a pinned run; digits other than ASCII; a query over
+    """A query string as a state: {scenario, seed, scale, seeds, year, quarter, levers, pins, view, map, zoom,
+    lang}; absent keys are absent. Strict: a link the app did not write is refused with a one-line ConfigError naming
+    the key and value (an unknown or repeated key, also inside a pinned run; digits other than ASCII; a query over
     MAX_QUERY characters; JSON nested too deeply or a number too long to read). Only ConfigError escapes."""
     try:
         return _decode(query or "")
@@ -239,6 +269,8 @@ def _decode(query: str) -> dict[str, Any]:
             if value not in FILLS:
                 raise ConfigError("map", value, "one of " + ", ".join(FILLS))
             out["map"] = value
+        elif key == "zoom":
+            out["zoom"] = zoom_text(*parse_zoom(value))  # "" for zoom 1: the full map
         elif key == "lang":
             if value not in ("en", "zh"):
                 raise ConfigError("lang", value, "en or zh")

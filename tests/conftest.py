@@ -39,6 +39,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
                           env=full_env, timeout=timeout)
 
 
+def script_module(name: str):
+    """A script of scripts/ (e.g. "pace") imported as a module, for tests of its functions."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT

@@ -11,13 +11,12 @@ periphery city's best response off is the subsidy's cost on the talent already e
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import TEST_SCALE
+from conftest import TEST_SCALE, script_module
 from model import governance as gv
 from model.identity import CITIES
 
@@ -28,10 +27,7 @@ pytestmark = pytest.mark.sim
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("government_game", ROOT / "scripts" / "government_game.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return script_module("government_game")
 
 
 @pytest.fixture(scope="module")

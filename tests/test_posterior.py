@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, script_module
 from experiments import posterior
 from model.errors import ConfigError
 from model.params import BY_NAME
@@ -62,10 +61,7 @@ def test_contrasts_separate_parameter_from_seed_spread():
 
 
 def _screen_module():
-    spec = importlib.util.spec_from_file_location("screen", ROOT / "scripts" / "screen.py")
-    screen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(screen)
-    return screen
+    return script_module("screen")
 
 
 @pytest.mark.smoke

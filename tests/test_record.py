@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, script_module
 from model import calibration as cal
 from model import record
 
@@ -155,3 +155,22 @@ def test_validate_2005_writes_signed_errors_for_every_recorded_city_year(tmp_pat
     assert (bias.years_above + bias.years_below <= bias.years).all() and bias.years.sum() == len(t)
     for name in ("record_fit.tex", "record.png", "record.pdf", "fit.csv"):
         assert (out / name).stat().st_size > 500, name
+
+
+@pytest.mark.smoke
+def test_pace_variants_add_one_dated_change_to_the_fitted_hindcast(tmp_path):
+    """scripts/pace.py's variants (docs/record.md, "What sets the pace"): each is the fitted hindcast with the same
+    start parameters and timeline, plus exactly its dated change, valid from that year; 'fitted' is the file itself."""
+    from model.scenarios import load
+
+    pace = script_module("pace")
+    base = load(pace.FITTED)
+    assert pace.variant_file(tmp_path, pace.FITTED, "fitted") == pace.FITTED
+    for name, change in pace.VARIANTS.items():
+        if change is None:
+            continue
+        year, params = change
+        sc = load(pace.variant_file(tmp_path, pace.FITTED, name))
+        assert sc.resolved() == base.resolved(), name  # the same start
+        extra = [e for e in sc.timeline if e.to_dict() not in [b.to_dict() for b in base.timeline]]
+        assert len(extra) == 1 and extra[0].year == year and extra[0].params == params, (name, extra)

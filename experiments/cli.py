@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     from experiments.outofsample import register as reg_oos; reg_oos(sub)  # noqa: E702
     from experiments.spillover import register as reg_spill; reg_spill(sub)  # noqa: E702
     from experiments.posterior import register as reg_post; reg_post(sub)  # noqa: E702
+    from experiments.infer.cli import register as reg_infer; reg_infer(sub)  # noqa: E702
     return ap
 
 

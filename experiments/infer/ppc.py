@@ -86,8 +86,8 @@ def simulate(task_list: list[dict], folder: Path, workers: int, stream=None) -> 
                     done += 1
                 else:
                     failed.append({"run_id": j.tag, "error": res.get("error", "")})
-            if done + len(failed) and (done + len(failed)) % 10 == 0 or not pending:
-                print(f"  {done + len(failed)}/{len(todo)} runs finished", file=stream)
+                if (done + len(failed)) % 10 == 0 or not pending:
+                    print(f"  {done + len(failed)}/{len(todo)} runs finished", file=stream)
     return {"runs": len(task_list), "simulated_now": len(todo), "failed": failed}
 
 

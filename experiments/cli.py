@@ -1,4 +1,4 @@
-"""Command line: ``python -m experiments {run,scenarios,params,bench,sweep,...,calibrate,report,validate,spillover}``.
+"""Command line: ``python -m experiments {run,scenarios,params,bench,sweep,...,calibrate,report,validate,spillover,infer}``.
 
 User mistakes (unknown parameter, value out of range, bad scenario file) print one line naming the
 field, the value and what is allowed, and exit with status 2 — never a traceback.

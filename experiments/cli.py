@@ -1,4 +1,4 @@
-"""Command line: ``python -m experiments {run,scenarios,params,bench,sweep,...,calibrate,report,validate,spillover}``.
+"""Command line: ``python -m experiments {run,scenarios,params,bench,sweep,...,calibrate,report,validate,spillover,infer}``.
 
 User mistakes (unknown parameter, value out of range, bad scenario file) print one line naming the
 field, the value and what is allowed, and exit with status 2 — never a traceback.
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     from experiments.outofsample import register as reg_oos; reg_oos(sub)  # noqa: E702
     from experiments.spillover import register as reg_spill; reg_spill(sub)  # noqa: E702
     from experiments.posterior import register as reg_post; reg_post(sub)  # noqa: E702
+    from experiments.infer.cli import register as reg_infer; reg_infer(sub)  # noqa: E702
     return ap
 
 

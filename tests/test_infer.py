@@ -1,0 +1,205 @@
+"""python -m experiments infer (experiments/infer): the training set from a bank, the posterior predictive table,
+the command's one-line errors, and — only where the optional sbi extra (.venv-sbi) exists — the neural step on a
+problem with a known posterior. CI has no torch: the neural test skips there, the rest never needs it."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from experiments.calibrate import abc as abc_mod
+from experiments.calibrate.moments import distance
+from experiments.infer import ppc, trainset
+from experiments.infer.report import posterior_table
+
+ROOT = Path(__file__).resolve().parent.parent
+SBI_PY = ROOT / ".venv-sbi" / "bin" / "python"
+
+
+def synthetic_bank(n_points=40, reps=2, seed=0):
+    """3 parameters, 12 moments linear in θ plus seed noise; the 'record' is obs (z = 0)."""
+    rng = np.random.default_rng(seed)
+    lo, hi = np.array([0.0, 1.0, -1.0]), np.array([1.0, 3.0, 1.0])
+    th_pts = lo + (hi - lo) * rng.random((n_points, 3))
+    theta = np.repeat(th_pts, reps, axis=0)
+    points = np.repeat(np.arange(n_points), reps)
+    a = rng.normal(size=(3, 12))
+    sim = theta @ a + 0.05 * rng.normal(size=(len(theta), 12))
+    return theta, sim, points, lo, hi
+
+
+def test_training_set_shapes_holdout_by_point_and_whitening():
+    theta, sim, points, lo, hi = synthetic_bank()
+    z = (sim - 0.3) / 0.5
+    ts = trainset.build(theta, z, points, ["a", "b", "c"], lo, hi, [f"m|{i}" for i in range(12)], components=4,
+                        holdout=0.25, seed=7)
+    assert ts.x.shape == (80, 4) and ts.x_obs.shape == (4,) and ts.theta.shape == (80, 3)
+    # whole design points are held out: both replications on the same side, a quarter of the points
+    held = {p for p, t in zip(ts.point, ts.test) if t}
+    kept = {p for p, t in zip(ts.point, ts.test) if not t}
+    assert not held & kept and len(held) == 10
+    # whitened on the training runs: mean 0 and sd 1 per component there
+    tr = ~ts.test
+    assert np.allclose(ts.x[tr].mean(0), 0, atol=1e-9) and np.allclose(ts.x[tr].std(0, ddof=1), 1, atol=1e-9)
+    # 3 parameters drive the moments: 3 components hold nearly all the variance; the record (z = 0) projected
+    assert ts.explained > 0.99
+    assert np.allclose(ts.x_obs, ((0 - ts.mean) @ ts.basis.T) / ts.scale)
+    assert ts.residual_obs >= 0 and (ts.residual_runs >= 0).all()
+    # the same seed gives the same split; another seed another
+    again = trainset.build(theta, z, points, ["a", "b", "c"], lo, hi, [], 4, 0.25, 7)
+    assert (again.test == ts.test).all()
+    other = trainset.build(theta, z, points, ["a", "b", "c"], lo, hi, [], 4, 0.25, 8)
+    assert (other.test != ts.test).any()
+
+
+def test_standardised_like_the_abc():
+    """x starts from the ABC's standardisation: (sim - obs) / sd over the fit moments, in obs order."""
+    obs = pd.DataFrame({"moment": ["g", "g", "h", "g"], "year": [2006, 2007, 2006, 2019],
+                        "value": [0.5, 0.6, 10.0, 0.7], "sd": [0.01, 0.01, 2.0, 0.01],
+                        "split": ["fit", "fit", "fit", "holdout"]})
+    sim = np.array([[0.52, 0.58, 14.0, 0.9], [0.5, 0.6, 10.0, 0.0]])
+    z, names = trainset.standardised(sim, obs)
+    assert names == ["g|2006", "g|2007", "h|2006"]
+    assert np.allclose(z, [[2.0, -2.0, 2.0], [0.0, 0.0, 0.0]])
+    fit = (obs.split == "fit").to_numpy()
+    # the ABC's distance of a run is the RMS of exactly these z
+    assert np.allclose(np.sqrt((z**2).mean(1)), distance(sim[:, fit], obs.value.to_numpy()[fit], obs.sd.to_numpy()[fit]))
+
+
+def test_from_bank_keeps_the_prior_order(monkeypatch):
+    """θ's columns follow the calibration file's priors, whatever order the design table holds them in."""
+    theta, sim, points, lo, hi = synthetic_bank(n_points=20)
+    names = ["b_second", "a_first", "c_third"]  # prior order, not alphabetical
+    runs = pd.DataFrame({"c_third": theta[:, 2], "a_first": theta[:, 1], "b_second": theta[:, 0], "point": points})
+    obs = pd.DataFrame({"moment": [f"m{i}" for i in range(12)], "year": 2010, "value": 0.0, "sd": 1.0, "split": "fit"})
+    spec = SimpleNamespace(names=names, priors=[SimpleNamespace(lo=l, hi=h) for l, h in zip(lo, hi)])
+    bank = {"spec": spec, "obs": obs, "sim": pd.DataFrame(sim), "runs": runs, "digest": "d", "scenario": "s",
+            "until": 2020, "scale": 200}
+    monkeypatch.setattr(trainset, "read_bank", lambda folder: bank)
+    ts, _ = trainset.from_bank(Path("unused"), components=3, holdout=0.2, seed=1)
+    assert ts.names == names
+    assert np.allclose(ts.theta, theta) and np.allclose(ts.lo, lo) and np.allclose(ts.hi, hi)
+    assert np.allclose(ts.z, sim)  # obs at 0 with sd 1: z is the simulation itself
+
+
+def test_save_marks_the_step_done_last(tmp_path):
+    theta, sim, points, lo, hi = synthetic_bank(n_points=10)
+    ts = trainset.build(theta, sim, points, ["a", "b", "c"], lo, hi, [], 3, 0.2, 1)
+    meta = trainset.save(ts, tmp_path, {"key": {"k": 1}})
+    import hashlib
+
+    assert meta["sha256"] == hashlib.sha256((tmp_path / "trainset.npz").read_bytes()).hexdigest()
+    assert json.loads((tmp_path / "trainset.json").read_text())["key"] == {"k": 1}
+    d = np.load(tmp_path / "trainset.npz")
+    assert d["x"].shape == (20, 3) and d["test"].dtype == bool
+    assert not list(tmp_path.glob(".*.tmp"))  # nothing half-written left behind
+
+
+def test_ppc_table_on_synthetic_draws():
+    obs = pd.DataFrame({"moment": ["s", "s", "s", "t"], "year": [2006, 2007, 2019, 2018],
+                        "value": [0.0, 5.0, -5.0, 1.0], "sd": [1.0, 1.0, 1.0, 0.5],
+                        "split": ["fit", "fit", "holdout", "fit"]})
+    rng = np.random.default_rng(3)
+    sim = rng.normal(size=(400, 4))
+    t = ppc.table(obs, sim)
+    assert list(t.moment) == ["s", "s", "s", "t"] and (t.runs == 400).all()
+    assert np.allclose(t["lo"], np.quantile(sim, 0.05, axis=0)) and np.allclose(t["hi"], np.quantile(sim, 0.95, axis=0))
+    assert t.inside.tolist() == [True, False, False, True]
+    assert t.record_quantile[1] == 1.0 and t.record_quantile[2] == 0.0  # above every run, below every run
+    assert abs(t.record_quantile[0] - 0.5) < 0.08
+    assert t.signed_error[1] < -4 and t.signed_error[2] > 4  # predictive median minus the record
+    assert np.isclose(t.signed_error_sd[3], (np.median(sim[:, 3]) - 1.0) / 0.5)
+    s = ppc.summary(t).set_index(["moment", "split"])
+    assert s.loc[("s", "fit"), "years"] == 2 and s.loc[("s", "fit"), "share_inside"] == 0.5
+    assert s.loc[("s", "fit"), "share_record_above"] == 0.5 and s.loc[("s", "holdout"), "share_record_below"] == 1.0
+    with pytest.raises(ValueError):
+        ppc.table(obs, sim[:, :3])
+
+
+def test_ppc_tasks_are_sweep_tasks_with_fresh_seeds():
+    draws = pd.DataFrame({"tfp_growth": [0.0212345678, 0.03], "gdp_weight": [0.9, 0.8]})
+    s = ppc.seeds(5, 2)
+    assert len(set(s)) == 2 and ppc.seeds(5, 2) == s and ppc.seeds(6, 2) != s
+    tl = ppc.tasks(draws, s, "hindcast-2005", 2020, 200)
+    assert [t["seed"] for t in tl] == s and all(t["until"] == 2020 for t in tl)
+    assert tl[0]["overrides"] == {"scale": 200, "tfp_growth": 0.0212346, "gdp_weight": 0.9}
+    assert tl[0]["run_id"] != tl[1]["run_id"] and ppc.tasks(draws, s, "hindcast-2005", 2020, 200)[0]["run_id"] == tl[0]["run_id"]
+
+
+def test_posterior_table_flags_a_bound():
+    rng = np.random.default_rng(0)
+    samples = pd.DataFrame({"p": rng.uniform(0.9, 1.0, 2000), "q": rng.uniform(0.2, 0.8, 2000)})
+    cal = pd.DataFrame({"param": ["p", "q"], "smm": [0.99, 0.5], "rejection_mean": [0.8, 0.4]})
+    t = posterior_table(samples, np.array([0.0, 0.0]), np.array([1.0, 1.0]), cal).set_index("param")
+    assert t.piles_at_bound["p"] == "upper" and t.piles_at_bound["q"] == ""
+    assert t.smm["p"] == 0.99 and t.abc_rejection_mean["q"] == 0.4
+    assert t.npe_q05["q"] < t.npe_median["q"] < t.npe_q95["q"]
+
+
+def test_neural_step_imports_nothing_of_the_project():
+    """It runs in .venv-sbi, which has no model: its imports are the standard library, numpy, pandas, torch, sbi."""
+    tree = ast.parse((ROOT / "experiments" / "infer" / "npe_step.py").read_text())
+    mods = {n.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for n in node.names}
+    mods |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert mods <= {"__future__", "argparse", "json", "os", "sys", "tempfile", "time", "pathlib", "numpy", "pandas",
+                    "torch", "sbi"}, mods
+
+
+@pytest.mark.cli
+def test_cli_one_line_errors(tmp_path):
+    r = run_cli("infer", str(tmp_path / "nothing"), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "'BANK'" in r.stderr and "calibration" in r.stderr
+    bank = tmp_path / "bank"
+    (bank / "sweep").mkdir(parents=True)
+    (bank / "calibration.toml").write_text("")
+    (bank / "sweep" / "cities.parquet").write_bytes(b"")
+    r = run_cli("infer", str(bank), "--out", str(tmp_path / "o"), "--components", "0")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "'--components': 0" in r.stderr
+    r = run_cli("infer", str(bank), "--out", str(tmp_path / "o"), "--holdout", "0.9")
+    assert r.returncode == 2 and "'--holdout': 0.9" in r.stderr
+    r = run_cli("infer", str(bank), "--out", str(tmp_path / "o"), "--sbi-venv", str(tmp_path / "no-venv"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "sbi extra not installed" in r.stderr and "bash scripts/setup-sbi.sh" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "o").exists()  # nothing ran
+
+
+@pytest.mark.cli
+@pytest.mark.sim  # a statistical procedure on random draws (torch's, seeded)
+@pytest.mark.skipif(not SBI_PY.is_file(), reason="the optional sbi extra (.venv-sbi) is not installed: "
+                    "bash scripts/setup-sbi.sh")
+def test_neural_step_covers_a_known_gaussian_posterior(tmp_path):
+    """θ ~ U(-3, 3)², x = θ + N(0, 0.3²): the posterior at x_o is about N(x_o, 0.3²) (the box barely cuts it)."""
+    rng = np.random.default_rng(11)
+    n, sig = 1500, 0.3
+    lo, hi = np.array([-3.0, -3.0]), np.array([3.0, 3.0])
+    theta = rng.uniform(lo, hi, size=(n, 2))
+    x = theta + sig * rng.normal(size=(n, 2))
+    truth = np.array([0.5, -1.0])
+    x_obs = truth + sig * rng.normal(size=2)
+    test = np.zeros(n, bool)
+    test[-150:] = True
+    np.savez(tmp_path / "trainset.npz", theta=theta, x=x, x_obs=x_obs, test=test, point=np.arange(n), lo=lo, hi=hi)
+    (tmp_path / "trainset.json").write_text(json.dumps({"names": ["a", "b"]}))
+    r = subprocess.run([str(SBI_PY), str(ROOT / "experiments" / "infer" / "npe_step.py"), str(tmp_path / "trainset.npz"),
+                        str(tmp_path / "npe"), "--seed", "3", "--samples", "4000", "--sbc-samples", "200"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    s = pd.read_csv(tmp_path / "npe" / "posterior_samples.csv")
+    q05, q50, q95 = np.quantile(s.to_numpy(), [0.05, 0.5, 0.95], axis=0)
+    assert ((q05 <= truth) & (truth <= q95)).all()
+    assert np.all(np.abs(q50 - x_obs) < 0.15)  # centred on the analytic posterior's mean
+    assert np.all((q95 - q05 > 0.6) & (q95 - q05 < 1.5))  # analytic: 2 x 1.645 x 0.3 = 0.99
+    cov = pd.read_csv(tmp_path / "npe" / "coverage.csv")
+    c90 = cov[cov.level == 0.9].coverage
+    assert (c90 > 0.78).all() and (c90 < 0.99).all()
+    info = json.loads((tmp_path / "npe" / "npe.json").read_text())
+    assert info["misspecification_mmd"]["p_value"] > 0.01  # the observation is a draw of this simulator
+    assert set(info["sbc"]["ks_pvals"]) == {"a", "b"}

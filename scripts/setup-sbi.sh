@@ -4,7 +4,9 @@
 # Python 3.12 on PyPI is a multi-GB CUDA build, so it stays out of .venv; the neural step runs in .venv-sbi as a
 # subprocess that reads and writes plain files (experiments/infer/npe_step.py imports no project module).
 #   bash scripts/setup-sbi.sh            # PYTHON311=/path/to/python3.11 to choose the interpreter
-# The torch wheel is taken from /opt/wheels when it lies there (a CPU build), else from PyPI's CPU index by version.
+# The torch wheel is taken from /opt/wheels when it lies there (a CPU build, on this project's machines); else pip
+# asks its index for torch==2.13.0, which on PyPI for x86_64 Linux is a CUDA build of several GB (point PIP_INDEX_URL at
+# PyTorch's CPU index where it is reachable to avoid that).
 # Idempotent: quiet when up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +29,5 @@ fi
 # torch first, from the CPU file, so that sbi's requirement is met by it and pip never fetches a CUDA build
 .venv-sbi/bin/python -m pip install --quiet "$torch_spec"
 .venv-sbi/bin/python -m pip install --quiet "sbi==$SBI_VERSION" numpy pandas pyarrow matplotlib
-.venv-sbi/bin/python -c 'import torch, sbi; assert not torch.cuda.is_available() or True; print("sbi", sbi.__version__, "torch", torch.__version__)'
+.venv-sbi/bin/python -c 'import torch, sbi; print("sbi", sbi.__version__, "torch", torch.__version__)'
 echo "$want" > "$stamp"

@@ -177,9 +177,12 @@ SEED_BAND_STYLE = {"fill": 0.08, "edge": 0.9, "icon": "rgba(60,60,60,0.1)"}
 def _band_series(i: int, tag: str, name: str, color: str, lo, hi, fill: float, edge: float = 0.0) -> list[dict]:
     """A band as two stacked series: a base at ``lo`` (id band-lo-...) and a filled area of height ``hi - lo``."""
     line = {"opacity": edge, "width": 1, "type": "dashed", "color": color} if edge else {"opacity": 0}
-    return [{"id": f"band-lo-{tag}{i}", "name": name, "type": "line", "stack": f"band{tag}{i}", "data": _round(lo),
+    # stackStrategy "all": the height stacks on the base whatever their signs (ECharts' default, "samesign", stacks
+    # a positive height on 0 when the base is negative: a change view's band drawn from the axis)
+    return [{"id": f"band-lo-{tag}{i}", "name": name, "type": "line", "stack": f"band{tag}{i}",
+             "stackStrategy": "all", "data": _round(lo),
              "symbol": "none", "lineStyle": line, "silent": True, "legendHoverLink": False, "z": 1},
-            {"id": f"band-{tag}{i}", "name": name, "type": "line", "stack": f"band{tag}{i}",
+            {"id": f"band-{tag}{i}", "name": name, "type": "line", "stack": f"band{tag}{i}", "stackStrategy": "all",
              "data": _round(np.asarray(hi) - np.asarray(lo)), "symbol": "none", "lineStyle": line,
              "areaStyle": {"color": color, "opacity": fill}, "silent": True, "legendHoverLink": False, "z": 1}]
 

@@ -46,6 +46,7 @@ def cmd_run(a: argparse.Namespace) -> int:
         raise ConfigError("--set", "core_productivity_shock", "any other parameter when --spillover is given")
     if a.spillover is not None and a.until <= cfg["start_year"]:
         raise ConfigError("--until", a.until, f"a year after the start ({cfg['start_year']}) with --spillover")
+    post = check_posterior(a, cfg, overrides)
     check_run_folder(Path(a.out))
     t = time.perf_counter()
     with output_folder(a.out, last=("run.json",)) as dest:  # all four files or none; run.json marks a whole run
@@ -67,7 +68,67 @@ def cmd_run(a: argparse.Namespace) -> int:
         print(f"  causal response to {CORE_EN} productivity +{a.spillover:.0%} (one seed pair): {CORE_EN} GDP "
               f"{100 * r['changsha']['gdp']:+.2f} %; " + ", ".join(f"{c} elasticity {v['elasticity']:+.3f}"
                                                                for c, v in r.items() if "elasticity" in v))
+    if post is not None:
+        run_posterior(a, info, overrides, post)
     return 0
+
+
+def check_posterior(a: argparse.Namespace, cfg: dict, overrides: dict) -> Path | None:
+    """The calibration folder of ``--posterior N`` (None without it), every value checked before anything runs."""
+    from experiments.posterior import calibration_folder, check_sizes, drawn_names, draws
+    from experiments.sweep.cli import max_workers
+
+    if a.posterior is None:
+        for flag, value, default in (("--seeds", a.seeds, None), ("--posterior-from", a.posterior_from, None),
+                                     ("--workers", a.workers, None)):
+            if value is not default:
+                raise ConfigError(flag, value, "only with --posterior N (the seeds and folder of the posterior "
+                                  "draws)", kind="option without --posterior")
+        return None
+    seeds = 2 if a.seeds is None else a.seeds
+    check_sizes("--posterior", a.posterior, seeds)
+    workers = 2 if a.workers is None else a.workers
+    if not 1 <= workers <= max_workers():
+        raise ConfigError("--workers", workers, f"1 to {max_workers()} processes")
+    if a.seed + seeds - 1 > 2**63 - 1:
+        raise ConfigError("--seeds", seeds, "seeds --seed to --seed + seeds - 1 below 2**63")
+    cal = calibration_folder(a.posterior_from or _default_calibration())
+    draws(cal, 1, field="--posterior-from")  # a folder without the ABC sample: one line, before any run
+    clash = sorted(set(overrides) & set(drawn_names(cal)))
+    if clash:
+        raise ConfigError(f"--set {clash[0]}", overrides[clash[0]], "a parameter the posterior does not draw (with "
+                          f"--posterior each draw sets {clash[0]}; leave out --set or --posterior)",
+                          kind="parameter set twice")
+    return cal
+
+
+def _default_calibration() -> str:
+    from experiments.posterior import DEFAULT_CALIBRATION
+
+    return DEFAULT_CALIBRATION
+
+
+def run_posterior(a: argparse.Namespace, info: dict, overrides: dict, cal: Path) -> None:
+    """The run's forecast over the posterior, added to its run.json (``posterior``) with posterior_runs.csv. The
+    run's own files are complete before it starts: an interruption or a failure here leaves them as they are."""
+    from experiments.io import write_csv, write_json
+    from experiments.posterior import forecast_block
+
+    seeds = list(range(a.seed, a.seed + (2 if a.seeds is None else a.seeds)))
+    scale = int(info["config"]["scale"])
+    fixed = {k: info["config"][k] for k in overrides if k != "scale"}  # the values as resolved (checked, typed)
+    block, runs = forecast_block(a.scenario, cal, a.posterior, seeds, a.until, scale,
+                                 2 if a.workers is None else a.workers, fixed)
+    block["calibration"] = a.posterior_from or _default_calibration()  # as given (portable), not the resolved path
+    out = Path(a.out)
+    write_csv(runs, out / "posterior_runs.csv", float_format="%.6g")
+    write_json({**info, "posterior": block}, out / "run.json")  # atomic: the old run.json until the new one is whole
+    print(f"  over the posterior ({block['calibration']}): {a.posterior} draws x {len(seeds)} seeds in "
+          f"{block['seconds']:.0f} s -> run.json 'posterior', posterior_runs.csv")
+    for name, o in block["outcomes"].items():
+        if name.endswith("_gdp_share_pp"):
+            print(f"    {name:24s} {a.until}: {o['median']:.2f} pp [90 %: {o['q05']:.2f}, {o['q95']:.2f}]; parameter "
+                  f"band {o['parameter_band']:.2f} pp, seed band {o['seed_band']:.2f} pp")
 
 
 OTHER_FOLDERS = {"spec.json": "a sweep", "design.parquet": "a sweep", "manifest.jsonl": "a sweep",
@@ -130,6 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--spillover", type=float, default=None, metavar="SHOCK",
                    help="also run the seed's twin with Changsha's productivity raised by SHOCK (e.g. 0.05) and write the "
                    "causal response to run.json 'spillover' (model/spillover.py)")
+    r.add_argument("--posterior", type=int, default=None, metavar="N",
+                   help="also run N parameter sets drawn from a calibration's ABC sample x --seeds seeds and add the "
+                   "forecast (median, 90 %% interval, parameter band apart from seed band) to run.json 'posterior'")
+    r.add_argument("--posterior-from", default=None, metavar="DIR",
+                   help="calibration folder of the draws, with accepted.parquet and posterior.csv (default "
+                   "docs/record-fit)")
+    r.add_argument("--seeds", type=int, default=None, help="with --posterior: seeds per draw, --seed and the ones "
+                   "after it (default 2)")
+    r.add_argument("--workers", type=int, default=None, help="with --posterior: processes (default 2)")
     r.set_defaults(func=cmd_run)
     s = sub.add_parser("scenarios", help="list the shipped scenarios")
     s.set_defaults(func=cmd_scenarios)

@@ -29,6 +29,73 @@ from model.identity import CORE_CITY, PERIPHERY_CITIES
 HINDCAST_ONLY = {"tfp_growth"}  # fitted as a nuisance of the hindcast: the 2019+ scenarios keep their own
 DRAW_SEED = 20261207
 MAX_RUNS = 20_000
+MAX_DRAWS, MAX_SEEDS = 1000, 100
+DEFAULT_CALIBRATION = "docs/record-fit"  # relative to the repository root (calibration_folder)
+QUANTILES = (0.05, 0.95)  # the 90 % interval and both bands
+BANDS_TEXT = ("median and 90 % interval (q05, q95) over draws x seeds; parameter_band: 5-95 % range of the per-draw "
+              "means over seeds; seed_band: mean over draws of the 5-95 % range over seeds")
+UNITS = {"_gdp_share_pp": "percentage points of the cluster's GDP", "_gdp_100m_yuan": "100 million yuan (start-year "
+         "prices)", "_residents_10k": "10k persons"}
+
+
+def unit_of(outcome: str) -> str:
+    """The unit of an outcome of ``outcomes`` (its name ends with it)."""
+    return next(u for end, u in UNITS.items() if outcome.endswith(end))
+
+
+def calibration_folder(path: str | Path) -> Path:
+    """A calibration folder as given, or relative to the repository root when it is not there (the default)."""
+    p = Path(path)
+    root = Path(__file__).resolve().parent.parent
+    return p if p.exists() or p.is_absolute() else root / p
+
+
+def check_sizes(draws_field: str, n_draws: int, seeds: int, n_scenarios: int = 1, min_draws: int = 1,
+                seeds_field: str = "--seeds") -> None:
+    """One line naming the flag when draws, seeds or draws x seeds x scenarios are out of range (before any run)."""
+    if isinstance(n_draws, bool) or not min_draws <= n_draws <= MAX_DRAWS:
+        raise ConfigError(draws_field, n_draws, f"an integer from {min_draws} to {MAX_DRAWS} (parameter sets from "
+                          "the ABC sample)")
+    if isinstance(seeds, bool) or not 1 <= seeds <= MAX_SEEDS:
+        raise ConfigError(seeds_field, seeds, f"an integer from 1 to {MAX_SEEDS}")
+    if n_draws * seeds * n_scenarios > MAX_RUNS:
+        what = "draws x seeds" + (" x scenarios" if n_scenarios > 1 else "")
+        raise ConfigError(draws_field, n_draws, f"{what} up to {MAX_RUNS:,} runs ({n_draws} x {seeds}"
+                          + (f" x {n_scenarios}" if n_scenarios > 1 else "") + f" = {n_draws * seeds * n_scenarios:,})",
+                          kind="too many runs")
+
+
+def bands(grid: np.ndarray) -> dict[str, np.ndarray]:
+    """The rules of every answer over the posterior, for a draws x seeds (x ...) array (NaN-aware): ``median``,
+    ``q05``, ``q95`` over draws x seeds; the parameter band ``param_lo``, ``param_hi`` (5-95 % over draws of the
+    per-draw means over seeds) and the seed band ``seed_lo``, ``seed_hi`` (the mean over draws of each draw's 5 and
+    95 % quantiles over seeds: its width is the mean over draws of the 5-95 % range over seeds)."""
+    import warnings
+
+    g = np.asarray(grid, dtype=float)
+    flat = g.reshape((-1,) + g.shape[2:])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        per_draw = np.nanmean(g, axis=1)
+        q_lo, q_hi = np.nanquantile(g, QUANTILES, axis=1)
+        out = {"median": np.nanmedian(flat, axis=0)}
+        out["q05"], out["q95"] = np.nanquantile(flat, QUANTILES, axis=0)
+        out["param_lo"], out["param_hi"] = np.nanquantile(per_draw, QUANTILES, axis=0)
+        out["seed_lo"], out["seed_hi"] = np.nanmean(q_lo, axis=0), np.nanmean(q_hi, axis=0)
+    return out
+
+
+def band_row(grid: np.ndarray) -> dict[str, float]:
+    """One outcome's draws x seeds as the numbers a summary reports: median, q05, q95, parameter_band, seed_band
+    (the bands' widths)."""
+    b = bands(grid)
+    return {"median": float(b["median"]), "q05": float(b["q05"]), "q95": float(b["q95"]),
+            "parameter_band": float(b["param_hi"] - b["param_lo"]), "seed_band": float(b["seed_hi"] - b["seed_lo"])}
+
+
+def grid_of(runs: pd.DataFrame, col: str) -> np.ndarray:
+    """Draws x seeds of one outcome from a table of runs (columns draw, seed, col)."""
+    return runs.pivot(index="draw", columns="seed", values=col).to_numpy(dtype=float)
 
 
 def outcomes(annual: pd.DataFrame, year: int) -> dict[str, float]:
@@ -53,11 +120,13 @@ def _one(task: tuple[str, int, int, dict[str, Any]]) -> dict[str, float]:
     return outcomes(m.annual_frame(), until)
 
 
-def draws(calibration: Path, n: int) -> pd.DataFrame:
-    """``n`` parameter sets from the accepted ABC points (weighted, with replacement; a fixed stream)."""
+def draws(calibration: Path, n: int, field: str = "--calibration") -> pd.DataFrame:
+    """``n`` parameter sets from the accepted ABC points (weighted, with replacement; a fixed stream): the first
+    ``k`` of ``n`` draws are the ``k`` draws of a smaller ``n``. ``field`` names the flag or control in errors."""
+    calibration = Path(calibration)
     acc_path, post_path = calibration / "accepted.parquet", calibration / "posterior.csv"
     if not acc_path.exists() or not post_path.exists():
-        raise ConfigError("--calibration", str(calibration), "a calibration folder with accepted.parquet and "
+        raise ConfigError(field, str(calibration), "a calibration folder with accepted.parquet and "
                           "posterior.csv (python -m experiments calibrate ...)", kind="not a calibration folder")
     acc = pd.read_parquet(acc_path)
     names = [n for n in pd.read_csv(post_path).param if n not in HINDCAST_ONLY]
@@ -93,12 +162,7 @@ def study(calibration: Path, scenarios: list[str], n_draws: int, seeds: list[int
 def summarize(runs: pd.DataFrame, outcome_cols: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     for (sc, col) in [(sc, c) for sc in runs.scenario.unique() for c in outcome_cols]:
-        g = runs[runs.scenario == sc]
-        per_draw = g.groupby("draw")[col].mean()
-        seed_range = g.groupby("draw")[col].quantile(0.95) - g.groupby("draw")[col].quantile(0.05)
-        rows.append({"scenario": sc, "outcome": col, "median": g[col].median(), "q05": g[col].quantile(0.05),
-                     "q95": g[col].quantile(0.95), "parameter_band": per_draw.quantile(0.95) - per_draw.quantile(0.05),
-                     "seed_band": seed_range.mean()})
+        rows.append({"scenario": sc, "outcome": col, **band_row(grid_of(runs[runs.scenario == sc], col))})
     summary = pd.DataFrame(rows)
     base = runs[runs.scenario == "baseline"].set_index(["draw", "seed"])
     crow = []
@@ -112,6 +176,29 @@ def summarize(runs: pd.DataFrame, outcome_cols: list[str]) -> tuple[pd.DataFrame
                          "parameter_band": per_draw.quantile(0.95) - per_draw.quantile(0.05),
                          "draws": int(per_draw.size)})
     return summary, pd.DataFrame(crow)
+
+
+def drawn_names(calibration: Path) -> list[str]:
+    """The parameters a draw sets (the calibration's fitted ones but the hindcast-only)."""
+    return [n for n in pd.read_csv(Path(calibration) / "posterior.csv").param if n not in HINDCAST_ONLY]
+
+
+def forecast_block(scenario: str, calibration: Path, n_draws: int, seeds: list[int], until: int, scale: int,
+                   workers: int, fixed: dict[str, Any] | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
+    """A run's forecast over the posterior (run.json ``posterior``): ``n_draws`` draws x ``seeds`` of ``scenario``
+    with ``fixed`` (the run's --set values), each headline outcome in ``until`` with its unit, median, 90 %
+    interval, parameter band and seed band; and the table of runs."""
+    t0 = time.time()
+    runs = study(calibration, [scenario], n_draws, seeds, until, scale, workers, fixed)
+    cols = [c for c in runs.columns if c.endswith(tuple(UNITS))]
+    block = {"calibration": str(calibration), "draws": n_draws, "seeds": list(seeds), "runs": len(runs),
+             "year": until, "scale": scale, "fixed": dict(fixed or {}),
+             "drawn": drawn_names(calibration), "hindcast_only_kept": sorted(HINDCAST_ONLY),
+             "points": [int(x) for x in runs.drop_duplicates("draw").sort_values("draw").point],
+             "bands": BANDS_TEXT,
+             "outcomes": {c: {"unit": unit_of(c), **band_row(grid_of(runs, c))} for c in cols},
+             "seconds": round(time.time() - t0, 1)}
+    return block, runs
 
 
 def plot(contrasts: pd.DataFrame, runs: pd.DataFrame, path: Path, until: int) -> None:
@@ -152,12 +239,7 @@ def cmd_posterior(a: argparse.Namespace) -> int:
         scenarios = ["baseline"] + scenarios
     for s in scenarios:
         load(s)  # a one-line error naming an unknown scenario
-    if not 2 <= a.draws <= 1000:
-        raise ConfigError("--draws", a.draws, "an integer from 2 to 1000 (parameter sets from the ABC sample)")
-    if not 1 <= a.seeds <= 100:
-        raise ConfigError("--seeds", a.seeds, "an integer from 1 to 100")
-    if a.draws * a.seeds * len(scenarios) > MAX_RUNS:
-        raise ConfigError("--draws", a.draws, f"draws x seeds x scenarios up to {MAX_RUNS:,} runs")
+    check_sizes("--draws", a.draws, a.seeds, len(scenarios), min_draws=2)
     if not 2020 <= a.until <= 2100:
         raise ConfigError("--until", a.until, "a year from 2020 to 2100")
     if not 0 <= a.workers <= max_workers():
@@ -169,14 +251,13 @@ def cmd_posterior(a: argparse.Namespace) -> int:
     fixed = {k: resolve({k: v})[k] for k, v in fixed.items()}  # each name and value checked (one line)
     t0 = time.time()
     seeds = list(range(1, a.seeds + 1))
-    runs = study(Path(a.calibration), scenarios, a.draws, seeds, a.until, a.scale, a.workers, fixed)
+    runs = study(calibration_folder(a.calibration), scenarios, a.draws, seeds, a.until, a.scale, a.workers, fixed)
     cols = [c for c in runs.columns if c.endswith(("_pp", "_100m_yuan", "_10k"))]
     summary, contrasts = summarize(runs, cols)
     info = {"calibration": str(a.calibration), "scenarios": scenarios, "draws": a.draws, "seeds": seeds,
             "until": a.until, "scale": a.scale, "hindcast_only_kept": sorted(HINDCAST_ONLY), "fixed": fixed,
             "seconds": round(time.time() - t0, 1), "runs": len(runs),
-            "bands": "parameter_band: 5-95 % range of the per-draw means over seeds; seed_band: mean over draws of the "
-                     "5-95 % range over seeds; p_raises: share of draws whose mean contrast over seeds is > 0"}
+            "bands": BANDS_TEXT + "; p_raises: share of draws whose mean contrast over seeds is > 0"}
     with output_folder(a.out, last=("posterior_study.json",)) as dest:
         write_csv(runs, dest / "runs.csv", float_format="%.6g")
         write_csv(summary, dest / "summary.csv", float_format="%.6g")
@@ -198,7 +279,7 @@ def cmd_posterior(a: argparse.Namespace) -> int:
 def register(sub) -> None:
     s = sub.add_parser("posterior", help="forecasts and lever contrasts over the calibration's posterior draws x seeds",
                        description=__doc__.split("\n\n")[1].replace("\n", " "))
-    s.add_argument("--calibration", default="docs/record-fit", help="calibration folder with accepted.parquet "
+    s.add_argument("--calibration", default=DEFAULT_CALIBRATION, help="calibration folder with accepted.parquet "
                    "(default %(default)s)")
     s.add_argument("--scenarios", default="baseline,integration", help="comma-separated (baseline always included)")
     s.add_argument("--draws", type=int, default=20, help="posterior draws (default %(default)s)")

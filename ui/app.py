@@ -45,7 +45,7 @@ CITY_TABLE_FIELDS = ("gdp_q_100m_yuan", "gdp_credited_q_100m_yuan", "population_
 WORKER_FIELDS = tuple(f.name for f in fields(WorkerView) if f.name != "history")  # the moves get their own table
 INSPECT_KINDS = ("city", "park", "firm", "worker")
 EXPORT_TABLES = ("cities", "flows", "annual")
-JOB_KINDS = ("rebuild", "step", "link", "seeds", "pin", "levers", "save")
+JOB_KINDS = ("rebuild", "step", "link", "seeds", "draws", "pin", "levers", "save")
 SAVED_VIEWS = ("off", "runs", "runs_diff")  # what the charts show: this run, the saved runs, each minus the reference  # what a queued click does (texts job_<kind>)
 MAP_LABELS = ("green_heart", "flows_shown", "legend_move_ordinary", "legend_move_talent", "legend_commuters",
               "legend_firms", "legend_outside", "legend_park", "legend_enclave", "legend_closed", "map_sources", "legend_rail",
@@ -360,6 +360,7 @@ def CompareSwitch(sess: Session, lang: str, bump, on: bool, on_compare):
 
 
 ENSEMBLE_SIZES = (1, 4, 8, 16)
+DRAW_SIZES = (0, 4, 8)  # posterior draws of the parameter ensemble (0: off, the default: start-up stays fast)
 
 
 @solara.component
@@ -376,9 +377,22 @@ def EnsembleControls(sess: Session, lang: str, bump, submit):
                                classes=["ensemble-size"], children=[solara.Button(str(k), value=k) for k in ENSEMBLE_SIZES])
     solara.Text(t(lang, "ensemble_size") + f": {sess.n_seeds}. " + t(lang, "ensemble_hint", seed=sess.seed),
                 style="font-size:11px;color:#666")
+
+    def on_draws(n):
+        # queued like the seeds (never dropped); a bad combination (draws x seeds) is the one-line banner
+        submit(lambda: sess.set_draws(int(n)), "draws")
+
+    with solara.Row(gap="6px", style="align-items:center"):
+        solara.Text(t(lang, "param_bands"), style="font-size:13px;color:#1a5276")
+        solara.ToggleButtonsSingle(value=sess.n_draws if sess.n_draws in DRAW_SIZES else None, on_value=on_draws,
+                                   classes=["param-draws"],
+                                   children=[solara.Button(t(lang, "param_off") if k == 0 else str(k), value=k)
+                                             for k in DRAW_SIZES])
+    solara.Text(t(lang, "param_size") + f": {sess.n_draws or t(lang, 'param_off')}. " + t(lang, "param_hint"),
+                style="font-size:11px;color:#666", classes=["param-hint"])
     if sess.ensemble_error:
         solara.Error(f"{t(lang, 'ensemble_error')}: {sess.ensemble_error}", classes=["ensemble-error"])
-    elif sess.n_seeds > 1 or sess.pins:
+    elif sess.n_seeds > 1 or sess.pins or sess.n_draws:
         behind = sess.members_behind()
         text = t(lang, "ensemble_behind", q=behind) if behind else t(lang, "ensemble_ready")
         left = sess.background_left_s() if behind else None

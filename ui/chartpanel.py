@@ -71,11 +71,36 @@ def diff_lines(chart: Chart, policy: list[pd.DataFrame], base: list[pd.DataFrame
     return out
 
 
+def param_lines(chart: Chart, frames: list[pd.DataFrame], n_draws: int, n_seeds: int, n: int, lang: str,
+                view: str, scale: float) -> list[Line]:
+    """A parameter ensemble's lines (members draw by draw, the seeds in each): the median over draws x seeds, the
+    parameter band and the seed band, by the rules of every answer over the posterior (experiments/posterior.bands);
+    one seed has no seed band."""
+    from experiments.posterior import bands
+
+    out = []
+    for key, label, color in key_names(chart, frames[0], lang):
+        st = stack(chart, frames, key, n, scale)
+        if view == "change":
+            st = since_start(st)
+        b = bands(st.reshape(n_draws, n_seeds, -1))
+        lo, hi = (b["seed_lo"], b["seed_hi"]) if n_seeds > 1 else (None, None)
+        out.append(Line(label, color, b["median"], lo, hi, key=key, plo=b["param_lo"], phi=b["param_hi"]))
+    return out
+
+
+def band_names(lang: str) -> tuple[str, str]:
+    """The legend's names of a parameter ensemble's two bands."""
+    return t(lang, "band_param"), t(lang, "band_seed")
+
+
 def chart_option(chart: Chart, lines: list[Line], x: list[str], lang: str, view: str, diff: bool,
-                 markers: list[tuple[str, str]], file: str) -> tuple[dict, dict]:
+                 markers: list[tuple[str, str]], file: str, params: bool = False) -> tuple[dict, dict]:
     unit = diff_unit(chart.unit) if (diff or view == "change") else chart.unit
-    opt, meta = option(lines, x, unit, lang, markers=markers, zero_line=diff or view == "change")
-    meta.update(file=file, x_label=field_label(lang, "quarter"), band_lo="p10", band_hi="p90")
+    opt, meta = option(lines, x, unit, lang, markers=markers, zero_line=diff or view == "change",
+                       band_names=band_names(lang) if params else None)
+    q = ("p5", "p95") if params else ("p10", "p90")
+    meta.update(file=file, x_label=field_label(lang, "quarter"), band_lo=q[0], band_hi=q[1])
     return opt, meta
 
 
@@ -123,15 +148,21 @@ def chart_views(sess, lang: str, view: str, pin_view: str, describe=lambda lang,
         suffix = t(lang, "pins_diff_suffix") if pin_view == "diff" else t(lang, "pins_overlay_suffix")
         x_frame, diff = fa[0], pin_view == "diff"
         paired = spec_a.seeds == spec_b.seeds
+    params = sess.param_frames() if pair is None and sess.n_draws else None
+    if params is not None:  # the parameter ensemble: draws x the run's seeds, two bands told apart
+        pframes, n_draws, n_seeds = params
+        note = t(lang, "param_note", d=n_draws, s=n_seeds) + (" " + t(lang, "param_one_seed") if n_seeds == 1 else "")
+        suffix = t(lang, "param_suffix", d=n_draws, s=n_seeds)
+        x_frame, diff = pframes[0], False
     else:
         frames = sess.current_frames()
         base = sess.base_cities() if sess.comparing and len(frames) == 1 else None
-        note = None
+        note = t(lang, "param_waiting") if sess.n_draws and pair is None else None
         if sess.comparing and len(frames) > 1:  # the twin has one seed: an ensemble is compared through pins
             note = t(lang, "compare_ensemble_note")
         elif base is not None:
             note = t(lang, "compare_note")
-        elif len(frames) > 1:
+        elif len(frames) > 1 and note is None:
             note = t(lang, "ensemble_note", n=len(frames), lo=10, hi=90)
         suffix = t(lang, "diff_suffix") if base is not None else (
             t(lang, "ensemble_suffix", n=len(frames)) if len(frames) > 1 else "")
@@ -142,6 +173,8 @@ def chart_views(sess, lang: str, view: str, pin_view: str, describe=lambda lang,
     for chart in CHARTS:
         if pair is not None and pin_view == "diff":
             lines = diff_lines(chart, fb, fa, n, lang, view, scale, paired)
+        elif params is not None:
+            lines = param_lines(chart, pframes, n_draws, n_seeds, n, lang, view, scale)
         elif pair is not None:
             lines = (_lines_of(chart, fa, n, lang, view, scale, "A", RUN_COLORS[0], dash=chart.keys == "city")
                      + _lines_of(chart, fb, n, lang, view, scale, "B", RUN_COLORS[1], dash=chart.keys == "city"))
@@ -150,7 +183,8 @@ def chart_views(sess, lang: str, view: str, pin_view: str, describe=lambda lang,
         else:
             lines = _lines_of(chart, frames, n, lang, view, scale)
         title = chart_title(chart, lang, m.start_year) + suffix
-        opt, meta = chart_option(chart, lines, x, lang, view, diff, markers, f"{tag}_{chart.id}")
+        opt, meta = chart_option(chart, lines, x, lang, view, diff, markers, f"{tag}_{chart.id}",
+                                 params=params is not None)
         out.append({"id": chart.id, "title": title, "option": opt, "meta": meta})
     return out, note, None
 

@@ -126,6 +126,8 @@ class Line:
     hi: np.ndarray | None = None
     key: str = ""  # the city or sector, for tests and the CSV
     dash: str = "solid"  # "dashed" / "dotted" only where colour already names the run (an overlay of runs)
+    plo: np.ndarray | None = None  # the parameter band (posterior draws), drawn apart from the seed band lo-hi
+    phi: np.ndarray | None = None
 
 
 def band(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -166,22 +168,46 @@ def _round(a, digits: int = 6) -> list:
     return out
 
 
+# the two bands of a parameter ensemble, told apart by opacity and edge: the parameter band filled darker, the seed
+# band light with dashed edges; each a legend entry of its own (toggling it hides that band of every line)
+PARAM_BAND_STYLE = {"fill": 0.32, "icon": "rgba(60,60,60,0.5)"}
+SEED_BAND_STYLE = {"fill": 0.08, "edge": 0.9, "icon": "rgba(60,60,60,0.1)"}
+
+
+def _band_series(i: int, tag: str, name: str, color: str, lo, hi, fill: float, edge: float = 0.0) -> list[dict]:
+    """A band as two stacked series: a base at ``lo`` (id band-lo-...) and a filled area of height ``hi - lo``."""
+    line = {"opacity": edge, "width": 1, "type": "dashed", "color": color} if edge else {"opacity": 0}
+    # stackStrategy "all": the height stacks on the base whatever their signs (ECharts' default, "samesign", stacks
+    # a positive height on 0 when the base is negative: a change view's band drawn from the axis)
+    return [{"id": f"band-lo-{tag}{i}", "name": name, "type": "line", "stack": f"band{tag}{i}",
+             "stackStrategy": "all", "data": _round(lo),
+             "symbol": "none", "lineStyle": line, "silent": True, "legendHoverLink": False, "z": 1},
+            {"id": f"band-{tag}{i}", "name": name, "type": "line", "stack": f"band{tag}{i}", "stackStrategy": "all",
+             "data": _round(np.asarray(hi) - np.asarray(lo)), "symbol": "none", "lineStyle": line,
+             "areaStyle": {"color": color, "opacity": fill}, "silent": True, "legendHoverLink": False, "z": 1}]
+
+
 def option(lines: list[Line], x: list[str], unit: str, lang: str, markers: list[tuple[str, str]] = (),
-           zero_line: bool = False, legend: bool = True) -> tuple[dict, dict]:
+           zero_line: bool = False, legend: bool = True,
+           band_names: tuple[str, str] | None = None) -> tuple[dict, dict]:
     """(ECharts option, meta for ui/echart.vue): one line series per Line, a band under it when it has one
     (a transparent base at ``lo`` and a filled area of height ``hi - lo`` stacked on it), the y axis fitted to the
-    data, zoom by wheel, drag and slider, and a vertical marker at each (x, label) of ``markers``."""
-    series, bands = [], {}
+    data, zoom by wheel, drag and slider, and a vertical marker at each (x, label) of ``markers``.
+
+    ``band_names`` (parameter name, seed name): a parameter ensemble's chart; each line's parameter band (``plo``
+    to ``phi``) and seed band (``lo`` to ``hi``) are drawn apart (PARAM_BAND_STYLE, SEED_BAND_STYLE) under those
+    two names, each with its own legend entry."""
+    series, bands, pbands = [], {}, {}
     for i, ln in enumerate(lines):
+        if band_names and ln.plo is not None and ln.phi is not None:
+            series += _band_series(i, "p", band_names[0], ln.color, ln.plo, ln.phi, PARAM_BAND_STYLE["fill"])
+            pbands[ln.name] = {"lo": _round(ln.plo), "hi": _round(ln.phi)}
         if ln.lo is not None and ln.hi is not None:
-            stack_id = f"band{i}"
-            series.append({"id": f"band-lo-{i}", "name": ln.name, "type": "line", "stack": stack_id,
-                           "data": _round(ln.lo), "symbol": "none", "lineStyle": {"opacity": 0},
-                           "silent": True, "legendHoverLink": False, "z": 1})
-            series.append({"id": f"band-{i}", "name": ln.name, "type": "line", "stack": stack_id,
-                           "data": _round(np.asarray(ln.hi) - np.asarray(ln.lo)), "symbol": "none",
-                           "lineStyle": {"opacity": 0}, "areaStyle": {"color": ln.color, "opacity": 0.15},
-                           "silent": True, "legendHoverLink": False, "z": 1})
+            if band_names:
+                series += _band_series(i, "s", band_names[1], ln.color, ln.lo, ln.hi, SEED_BAND_STYLE["fill"],
+                                       SEED_BAND_STYLE["edge"])
+            else:
+                series += _band_series(i, "", ln.name, ln.color, ln.lo, ln.hi, 0.15)
             bands[ln.name] = {"lo": _round(ln.lo), "hi": _round(ln.hi)}
         series.append({"id": f"line-{i}", "name": ln.name, "type": "line", "data": _round(ln.values),
                        "symbol": "none", "showSymbol": False,
@@ -201,11 +227,17 @@ def option(lines: list[Line], x: list[str], unit: str, lang: str, markers: list[
             {"yAxis": 0, "name": "", "lineStyle": {"color": "#999", "type": "solid", "width": 1},
              "label": {"show": False}}]
     u = unit_text(lang, unit)
+    legend_data: list = [ln.name for ln in lines]
+    if band_names:
+        legend_data += [{"name": band_names[0], "icon": "rect", "itemStyle": {"color": PARAM_BAND_STYLE["icon"]}},
+                        {"name": band_names[1], "icon": "rect",
+                         "itemStyle": {"color": SEED_BAND_STYLE["icon"], "borderColor": "#555", "borderWidth": 1,
+                                       "borderType": "dashed"}}]
     opt = {
         "animation": False,
         "grid": {"left": 56, "right": 18, "top": 52 if legend else 24, "bottom": 58},  # room for the unit
         "legend": {"show": legend, "top": 0, "type": "scroll",
-                   "data": [ln.name for ln in lines], "textStyle": {"fontSize": 11}},
+                   "data": legend_data, "textStyle": {"fontSize": 11}},
         "tooltip": {"trigger": "axis", "confine": True, "axisPointer": {"type": "line"}},
         "xAxis": {"type": "category", "data": x, "boundaryGap": False, "axisLabel": {"fontSize": 10}},
         "yAxis": {"type": "value", "scale": True, "name": u, "nameTextStyle": {"fontSize": 10, "align": "left"},
@@ -215,6 +247,8 @@ def option(lines: list[Line], x: list[str], unit: str, lang: str, markers: list[
         "series": series,
     }
     meta = {"unit": u, "bands": bands, "lang": lang}
+    if band_names:
+        meta.update(pbands=pbands, band_names=list(band_names))
     return opt, meta
 
 

@@ -125,12 +125,14 @@ def _payload(model, sent: int | None) -> dict[str, Any]:
 
 
 def add_member(job: tuple) -> None:
-    """Build one member: (key, scenario, lever values, scale, seed, timed changes as texts)."""
+    """Build one member: (key, scenario, lever values, scale, seed, timed changes as texts[, a posterior draw's
+    parameter values, set under the levers])."""
     from model import CZTModel
 
-    key, scenario, overrides, scale, seed, timing = job
+    key, scenario, overrides, scale, seed, timing, *rest = job
+    draw = rest[0] if rest else {}
     model = CZTModel(with_timing(scenario, overrides, parse_all(timing)), seed=seed,
-                     overrides={**overrides, "scale": scale})
+                     overrides={**draw, **overrides, "scale": scale})
     _members()[key] = [model, None]
 
 
@@ -178,8 +180,9 @@ def tab_pool(workers: int = 2) -> LocalProcesses:
 
 @dataclass
 class Member:
-    """One seed's results as far as they have come back."""
+    """One seed's results as far as they have come back (``draw``: the posterior draw of a parameter ensemble)."""
     seed: int
+    draw: int | None = None
     cities: pd.DataFrame | None = None
     annual: pd.DataFrame | None = None
     verdicts: dict[int, dict[str, str]] = field(default_factory=dict)
@@ -188,23 +191,38 @@ class Member:
 
 class Ensemble:
     """A spec's seeds on a pool: ``advance_to(steps)`` steps every member there (blocking, in parallel over the
-    workers); the results are read from ``members``."""
+    workers); the results are read from ``members``.
+
+    With ``draws`` (parameter sets drawn from the calibration's posterior, experiments/posterior.draws), a parameter
+    ensemble: one member per (draw, seed), draw by draw, each the spec's run with the draw's values set under the
+    spec's levers."""
 
     _ids = 0
 
-    def __init__(self, pool: Executor, spec: RunSpec) -> None:
+    def __init__(self, pool: Executor, spec: RunSpec, draws: list[dict[str, float]] | None = None) -> None:
         Ensemble._ids += 1
         self.pool, self.spec, self.tag = pool, spec, Ensemble._ids
-        self.members = [Member(s) for s in spec.seeds]
-        self._where = {i: i % pool.n for i in range(len(spec.seeds))}  # member -> worker, round robin
+        self.draws = list(draws or [])
+        self.members = self._fresh()
+        self._where = {i: i % pool.n for i in range(len(self.members))}  # member -> worker, round robin
         self._built = False
         self._gen = -1  # the pool generation the members were built in
         self.dropped = False
         self.error: str | None = None  # set when an advance failed: the ensemble is not retried
         self.lock = threading.Lock()
 
+    def _fresh(self) -> list[Member]:
+        if not self.draws:
+            return [Member(s) for s in self.spec.seeds]
+        return [Member(s, d) for d in range(len(self.draws)) for s in self.spec.seeds]
+
     def _key(self, i: int) -> tuple:
-        return (self.tag, self.spec.seeds[i])
+        return (self.tag, i)
+
+    def _job(self, i: int) -> tuple:
+        s, m = self.spec, self.members[i]
+        job = (self._key(i), s.scenario, s.levers, s.scale, m.seed, [t.text() for t in s.timing])
+        return job + (self.draws[m.draw],) if m.draw is not None else job
 
     def _by_worker(self) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}
@@ -228,7 +246,7 @@ class Ensemble:
 
     def where(self, seed: int) -> tuple[int, tuple] | None:
         """(worker, key) of the member of ``seed`` while it is held, else None."""
-        if not self.held or seed not in self.spec.seeds:
+        if not self.held or seed not in self.spec.seeds or self.draws:
             return None
         i = self.spec.seeds.index(seed)
         return self._where[i], self._key(i)
@@ -237,15 +255,12 @@ class Ensemble:
         if self._built and self._gen == self.pool.generation:
             return
         if self._built:  # workers were replaced: the models are gone, start again
-            self.members = [Member(sd) for sd in self.spec.seeds]
+            self.members = self._fresh()
         self._gen = self.pool.generation
-        s = self.spec
         # one model per worker at a time, so a failing configuration is reported before all are built
         rounds = max(len(v) for v in self._by_worker().values())
         for r in range(rounds):
-            self._call(add_member, {w: (self._key(ix[r]), s.scenario, s.levers, s.scale, s.seeds[ix[r]],
-                                        [t.text() for t in s.timing])
-                                    for w, ix in self._by_worker().items() if r < len(ix)})
+            self._call(add_member, {w: self._job(ix[r]) for w, ix in self._by_worker().items() if r < len(ix)})
         self._built = True
 
     @property

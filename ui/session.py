@@ -19,6 +19,7 @@ import json
 import re
 import threading
 import time
+from functools import lru_cache
 from typing import Any, Callable
 
 import pandas as pd
@@ -38,11 +39,33 @@ DEFAULT_SCALE = 500
 DEFAULT_SEED = 7
 END_YEAR = 2035  # play stops at the end of this year
 SEED_MAX = 2**32 - MAX_SEEDS  # a seed and the ensemble's seeds after it stay below 2**32 (the links' bound too)
+MAX_DRAWS = 8  # posterior draws of a parameter ensemble in a tab (python -m experiments posterior takes more)
+MAX_PARAM_RUNS = 32  # draws x seeds of a parameter ensemble in a tab (each about 20 MB)
 MAX_SAVED = 12  # saved runs in one tab: each is an ensemble in the tab's workers (about 20 MB a seed)
 NAME_MAX = 40
 _NAME = re.compile(r"^[^\x00-\x1f\x7f<>&\"]{1,%d}$" % NAME_MAX)
 
 Progress = Callable[[int, int], None]
+
+
+def check_param_runs(field: str, value: int, n_draws: int, n_seeds: int) -> None:
+    """Posterior draws x seeds of a tab's parameter ensemble: at most MAX_PARAM_RUNS runs (the rule for the controls
+    and for a link)."""
+    if n_draws * n_seeds > MAX_PARAM_RUNS:
+        raise ConfigError(field, value, f"posterior draws x seeds up to {MAX_PARAM_RUNS} runs in a tab ({n_draws} "
+                          f"draws x {n_seeds} seeds = {n_draws * n_seeds}): fewer seeds or draws",
+                          kind="too many runs")
+
+
+@lru_cache(maxsize=MAX_DRAWS + 1)
+def posterior_draws(n: int) -> tuple[dict[str, float], ...]:
+    """The first ``n`` parameter sets drawn from the calibration's posterior, by experiments/posterior's rule
+    (weighted, a fixed stream; the hindcast-only parameters left at the scenario's values)."""
+    from experiments.posterior import DEFAULT_CALIBRATION, calibration_folder, draws
+
+    d = draws(calibration_folder(DEFAULT_CALIBRATION), n, field="draws")
+    names = [c for c in d.columns if c not in ("draw", "point")]
+    return tuple({k: float(getattr(r, k)) for k in names} for r in d.itertuples(index=False))
 
 
 def _no_progress(done: int, total: int) -> None:
@@ -70,6 +93,8 @@ class Session:
         self.n_seeds = 1  # seeds seed, seed+1, ..., seed+n_seeds-1; the first is the run shown and inspected
         self.pool = tab_pool(workers=2)
         self.ens: Ensemble | None = None
+        self.n_draws = 0  # posterior draws x the run's seeds in a parameter ensemble (0: none, the default)
+        self.pens: Ensemble | None = None  # that parameter ensemble (ui/ensemble.Ensemble with draws)
         self.saved: dict[str, Ensemble] = {}  # name -> a saved run, advanced with this one (in saving order)
         self.reference: str | None = None  # the saved run the others are compared with (differences: run - it)
         self.on_update = lambda: None  # new background results (the runner signals the page)
@@ -372,8 +397,41 @@ class Session:
         """Ensemble size: the run's seed and the n-1 seeds after it, run in the background at the same scale."""
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SEEDS:
             raise ConfigError("seeds", n, f"an integer from 1 to {MAX_SEEDS}")
+        check_param_runs("seeds", n, self.n_draws, n)
         self.n_seeds = n
         self._renew_ensemble()
+
+    def set_draws(self, n: Any) -> None:
+        """Parameter uncertainty: ``n`` parameter sets drawn from the calibration's posterior
+        (experiments/posterior.draws), each run with the run's seeds in the background; 0 turns it off."""
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_DRAWS:
+            raise ConfigError("draws", n, f"an integer from 0 (off) to {MAX_DRAWS} posterior draws")
+        check_param_runs("draws", n, n, self.n_seeds)
+        if n:
+            posterior_draws(n)  # a missing calibration is one line here, not a failure in a worker
+        if n != self.n_draws:
+            self.n_draws = n
+            self._renew_params()
+
+    def _renew_params(self) -> None:
+        old, self.pens = self.pens, None
+        self._retire(old)
+        if self.n_draws:
+            self.pens = Ensemble(self.pool, self.spec(), list(posterior_draws(self.n_draws)))
+        self._wake.set()
+        self._start_bg()
+
+    def param_frames(self) -> tuple[list[pd.DataFrame], int, int] | None:
+        """The parameter ensemble's city tables (draw by draw, the run's seeds in each) over the quarters every
+        member and the run shown have reached, with the numbers of draws and seeds; None when off or before its
+        first report."""
+        e = self.pens
+        if e is None:
+            return None
+        n = min(e.steps, self.model.steps)
+        if n < 0:
+            return None
+        return e.frames(upto=n), len(e.draws), len(e.spec.seeds)
 
     def _retire(self, e: Ensemble | None) -> None:
         """Stop using an ensemble; its models are dropped in the workers by the background thread, so the page
@@ -390,6 +448,8 @@ class Session:
             spec = self.spec()
             rest = RunSpec(spec.scenario, spec.overrides, spec.scale, spec.seeds[1:], spec.timing)
             self.ens = Ensemble(self.pool, rest)
+        if self.n_draws:  # the parameter ensemble runs the run's seeds: new ones for a new run
+            self._renew_params()
         self._wake.set()
         self._start_bg()
 
@@ -540,7 +600,7 @@ class Session:
         return [own] + rest
 
     def _ensembles(self) -> list[Ensemble]:
-        return ([self.ens] if self.ens else []) + list(self.saved.values())
+        return ([self.ens] if self.ens else []) + ([self.pens] if self.pens else []) + list(self.saved.values())
 
     @property
     def ensemble_error(self) -> str | None:
@@ -624,7 +684,7 @@ class Session:
 
         m = self.model
         return {"scenario": self.scenario, "seed": self.seed, "scale": self.scale, "start_year": m.start_year,
-                "seeds": list(self.spec().seeds),
+                "seeds": list(self.spec().seeds), "posterior_draws": self.n_draws,
                 "quarters_simulated": m.steps, "overrides": dict(self.overrides),
                 "timing": [t.text() for t in self.timing],
                 "levers_now": {p.name: m.p[p.name] for p in LEVERS}, "platform": platform.record()}

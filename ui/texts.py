@@ -292,6 +292,23 @@ TEXT: dict[str, dict[str, str]] = {
         "job_left": "about {s} s left",
         "job_queued": "Next (clicked meanwhile, run in order): {jobs}",
         "ensemble_left": "about {s} s left",
+        "job_draws": "Starting the posterior draws",
+        "param_bands": "Parameter uncertainty",
+        "param_off": "off",
+        "param_size": "Posterior draws",
+        "param_hint": "Off: the scenario's parameter values. 4 or 8: parameter sets drawn from the calibration's "
+                      "posterior (the record fit's ABC sample), each run with the seeds above in the background; the "
+                      "charts then show the parameter band apart from the seed band.",
+        "band_param": "parameter band (posterior draws)",
+        "band_seed": "seed band",
+        "param_note": "Lines: median over {d} posterior draws x {s} seeds. Dark band: parameter band (posterior "
+                      "draws), the 5th to 95th percentile over draws of each draw's mean over seeds. Light dashed "
+                      "band: seed band, the 5th to 95th percentile across seeds, averaged over draws. Where the "
+                      "parameter band is wider, the calibration's uncertainty outweighs the model's randomness.",
+        "param_one_seed": "With one seed there is no seed band: choose 4 seeds to see it.",
+        "param_suffix": " — median of {d} draws x {s} seeds",
+        "param_waiting": "Posterior draws are starting: the charts show their two bands once every draw has "
+                         "reported.",
         "firm_exited": "Firm {slot} has exited; showing the first living firm.",
         "firm_unknown": "There is no firm slot {slot} (slots run from 0 to {last}); showing the first living firm.",
         "sample_worker": "Sample a worker",
@@ -573,6 +590,20 @@ TEXT: dict[str, dict[str, str]] = {
         "job_left": "约剩 {s} 秒",
         "job_queued": "随后（期间的点击，按顺序执行）：{jobs}",
         "ensemble_left": "约剩 {s} 秒",
+        "job_draws": "正在启动后验抽样",
+        "param_bands": "参数不确定性",
+        "param_off": "关",
+        "param_size": "后验抽样数",
+        "param_hint": "关：采用情景的参数值。4 或 8：从校准的后验分布（长期记录拟合的近似贝叶斯计算样本）抽取参数组，"
+                      "每组与上方的种子一起在后台运行；图表随后分别显示参数不确定性区间与随机种子区间。",
+        "band_param": "参数不确定性区间（后验抽样）",
+        "band_seed": "随机种子区间",
+        "param_note": "曲线：{d} 个后验抽样 × {s} 个种子的中位数。深色带：参数不确定性区间（后验抽样），即各抽样在种子上的"
+                      "均值于各抽样间的第 5 至第 95 百分位。浅色虚线带：随机种子区间，即各种子间第 5 至第 95 百分位，"
+                      "对各抽样取平均。参数区间更宽时，校准的不确定性大于模型自身的随机性。",
+        "param_one_seed": "只有一个种子时没有随机种子区间：选择 4 个种子即可看到。",
+        "param_suffix": " — {d} 个后验抽样 × {s} 个种子的中位数",
+        "param_waiting": "后验抽样正在启动：所有抽样均有结果后，图表显示两种区间。",
         "firm_exited": "企业 {slot} 已退出；显示第一家存续企业。",
         "firm_unknown": "不存在企业编号 {slot}（编号范围 0 至 {last}）；显示第一家存续企业。",
         "sample_worker": "随机抽取一名劳动者",

@@ -2,7 +2,8 @@
 
 Plain Python (no Solara). The query string holds the scenario, seed, scale, ensemble size, the calendar quarter
 reached, the lever values set in the app and the pinned runs, e.g.
-``?scenario=enclave&seed=7&scale=500&seeds=8&q=2024Q3&lv=enclave_tax_share:0.5,talent_recognition:1&pinA=...``,
+``?scenario=enclave&seed=7&scale=500&seeds=8&draws=4&q=2024Q3&lv=enclave_tax_share:0.5,talent_recognition:1&pinA=...``
+(``draws``: the parameter ensemble's posterior draws, absent when off),
 and the view's choices: the charts' view, the map's choropleth (``map=gdp_share``), the map's zoom and centre
 (``zoom=4,0.52,0.61``: the zoom, then the centre's place across and down the map as fractions of its width and
 height) and the language.
@@ -31,7 +32,7 @@ _QUARTER = re.compile(r"([0-9]{4})Q([1-4])", re.ASCII)
 _DIGITS = re.compile(r"[0-9]{1,20}", re.ASCII)  # ASCII only: int() would also read "٣", " 3", "+3" and "1_0"
 # a lever's number as encode writes it (repr of a float, str of an int); no nan, inf, underscores or other scripts
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
-KEYS = ("scenario", "seed", "scale", "seeds", "q", "lv", "tm", "pinA", "pinB", "run", "view", "map", "zoom", "lang")
+KEYS = ("scenario", "seed", "scale", "seeds", "draws", "q", "lv", "tm", "pinA", "pinB", "run", "view", "map", "zoom", "lang")
 VIEWS = ("off", "overlay", "diff")
 # the map's zoom as ui/map_view.vue keeps it: zoom from 1 to ZOOM_MAX, centre as fractions of the map's width and height;
 # at most 6 decimals each (the page writes 4), ASCII digits only
@@ -80,6 +81,8 @@ def encode(sess, view: str = "off", lang: str = "en", fill: str = "none", zoom: 
     q: list[tuple[str, str]] = [("scenario", sess.scenario), ("seed", str(sess.seed)), ("scale", str(sess.scale))]
     if sess.n_seeds > 1:
         q.append(("seeds", str(sess.n_seeds)))
+    if getattr(sess, "n_draws", 0):
+        q.append(("draws", str(sess.n_draws)))
     q.append(("q", f"{year}Q{quarter}"))
     if sess.overrides:
         q.append(("lv", ",".join(f"{k}:{_lever_text(v)}" for k, v in sorted(sess.overrides.items()))))
@@ -219,6 +222,10 @@ def _decode(query: str) -> dict[str, Any]:
             out["scale"] = _int("scale", value, APP_SCALE_LO, APP_SCALE_HI)
         elif key == "seeds":
             out["seeds"] = _int("seeds", value, 1, MAX_SEEDS)
+        elif key == "draws":
+            from ui.session import MAX_DRAWS
+
+            out["draws"] = _int("draws", value, 0, MAX_DRAWS)
         elif key == "q":
             mq = _QUARTER.fullmatch(value)
             if not mq:
@@ -275,6 +282,10 @@ def _decode(query: str) -> dict[str, Any]:
             if value not in ("en", "zh"):
                 raise ConfigError("lang", value, "en or zh")
             out["lang"] = value
+    if out.get("draws"):
+        from ui.session import check_param_runs
+
+        check_param_runs("draws", out["draws"], out["draws"], out.get("seeds", 1))
     return out
 
 
@@ -297,7 +308,11 @@ def apply(sess, state: dict[str, Any]) -> None:
         sess.set_levers(state["levers"])
     if state.get("timing"):
         sess.set_timing(state["timing"])
+    draws = state.get("draws", 0)
+    if draws < sess.n_draws:  # fewer draws first, so that the new seeds fit under the tab's limit
+        sess.set_draws(draws)
     sess.set_seeds(state.get("seeds", 1))
+    sess.set_draws(draws)
     for slot in ("A", "B"):
         if slot in state.get("pins", {}):
             sess.pin(slot, state["pins"][slot])

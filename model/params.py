@@ -315,7 +315,11 @@ PARAMS: tuple[Param, ...] = (
           "skills campaign, are lower bounds for a shorter course: model/data/training.csv)"),
     # --- production and agglomeration (behavioural)
     Param("labour_elasticity", 0.6, 0.3, 0.9, "dimensionless", "Output elasticity of labour (alpha)", "劳动产出弹性",
-          "typical labour share of value added; " + _A),
+          "the registry's 0.6 is an " + _A + "; the record prices it lower: alpha is the firm's wage bill over value "
+          "added, and Hunan's income-approach accounts give labour 0.42 of non-farm value added in 2011 (industry 0.34, "
+          "services 0.51; 0.464 of GRP with farm income in 2007, NBS China Statistical Yearbook 2009 table 2-16), 0.44-0.46 "
+          "with the three cities' sector mixes (docs/data-hunt/i25-labour-share/REPORT.md); the 2005 fit's round 5 "
+          "estimates 0.47 (sd 0.05) on that prior (docs/record.md)"),
     Param("talent_efficiency", 2.0, 1.0, 5.0, "ordinary-worker equivalents", "Efficiency of a talent worker",
           "人才相对效率", _A),
     Param("talent_wage_premium", 1.8, 1.0, 5.0, "x ordinary wage", "Talent wage premium", "人才工资溢价", _A),
@@ -499,7 +503,10 @@ PARAMS: tuple[Param, ...] = (
           "Incentive of full division guidance", "产业分工引导激励规模", _A + " (the lever's unit: 1 = 5% of value added)"),
     Param("competition_incentive_scale", 0.10, 0.0, 0.5, "share of value added at competition 1",
           "Incentive of full subsidy competition", "招商补贴竞争激励规模",
-          _A + " (the lever's unit: 1 = 10% of value added)"),
+          "the registry's 0.10 is an " + _A + " (the lever's unit: 1 = 10% of value added); Zhuzhou's and Xiangtan's "
+          "investment-promotion rules refund a new project's city-level local taxes for 3 years (half for 2 more), about "
+          "3-8 % of value added a year with local revenue at 7.5 % of GDP (docs/data-hunt/i25-labour-share/REPORT.md); "
+          "the 2005 fit's round 5 estimates 0.066 (sd 0.018) on 0.03-0.10 (docs/record.md)"),
     Param("new_arrival_quarters", 12, 1, 40, "quarters", "Quarters an arrival receives competition incentives",
           "新落户企业享受招商补贴季度数", _A + " (three-year preferential terms)", kind=int),
     Param("public_capital_share", 0.3, 0.0, 1.0, "share of public spending", "Public spending on public capital",

@@ -102,4 +102,5 @@ def test_a_screen_at_a_fitted_point_centres_on_it_and_counts_its_calibrated_para
     assert screen.fitted_at(None) == frozenset()
     assert screen.status("entry_logit_scale", fitted) == "fitted"
     assert screen.status("in_migration_elasticity", fitted) != "fitted"  # pinned by the point, not fitted
-    assert screen.status("labour_elasticity", fitted) == "assumption"
+    assert screen.status("labour_elasticity", fitted) == "fitted"  # an assumption at the registry, fitted since round 5
+    assert screen.status("talent_efficiency", fitted) == "assumption"

@@ -120,9 +120,34 @@ def _one(task: tuple[str, int, int, dict[str, Any]]) -> dict[str, float]:
     return outcomes(m.annual_frame(), until)
 
 
+PINNED_FILE = "pinned.toml"
+
+
+def pinned(calibration: Path, field: str = "--calibration") -> dict[str, Any]:
+    """The values a calibration held fixed in its scenario and that every draw carries with it (``pinned.toml`` in
+    the calibration folder, e.g. the in-migration elasticity the 2005 fit pinned at 1.5): without them a draw put on
+    another scenario would mix the fit's parameters with that scenario's value of the pinned one. {} if the folder
+    has no such file."""
+    from model.params import BY_NAME
+    from model.scenarios import read_toml
+
+    path = Path(calibration) / PINNED_FILE
+    if not path.exists():
+        return {}
+    raw = read_toml(path, what="pinned values")
+    out = {}
+    for k, v in raw.items():
+        if k not in BY_NAME:
+            raise ConfigError(f"{field}: {PINNED_FILE}: {k}", v, "a known parameter (python -m experiments params)",
+                              kind="unknown parameter")
+        out[k] = BY_NAME[k].coerce(v)
+    return out
+
+
 def draws(calibration: Path, n: int, field: str = "--calibration") -> pd.DataFrame:
     """``n`` parameter sets from the accepted ABC points (weighted, with replacement; a fixed stream): the first
-    ``k`` of ``n`` draws are the ``k`` draws of a smaller ``n``. ``field`` names the flag or control in errors."""
+    ``k`` of ``n`` draws are the ``k`` draws of a smaller ``n``. Each draw carries the calibration's ``pinned``
+    values too. ``field`` names the flag or control in errors."""
     calibration = Path(calibration)
     acc_path, post_path = calibration / "accepted.parquet", calibration / "posterior.csv"
     if not acc_path.exists() or not post_path.exists():
@@ -134,6 +159,9 @@ def draws(calibration: Path, n: int, field: str = "--calibration") -> pd.DataFra
     w = w / w.sum() if w.sum() > 0 else np.full(len(acc), 1 / len(acc))
     pick = np.random.default_rng(DRAW_SEED).choice(len(acc), size=n, replace=True, p=w)
     out = acc.iloc[pick][names].reset_index(drop=True)
+    for k, v in pinned(calibration, field).items():
+        if k not in out.columns:
+            out[k] = v
     out.insert(0, "draw", np.arange(n))
     out.insert(1, "point", acc.point.to_numpy()[pick])
     return out
@@ -179,8 +207,9 @@ def summarize(runs: pd.DataFrame, outcome_cols: list[str]) -> tuple[pd.DataFrame
 
 
 def drawn_names(calibration: Path) -> list[str]:
-    """The parameters a draw sets (the calibration's fitted ones but the hindcast-only)."""
-    return [n for n in pd.read_csv(Path(calibration) / "posterior.csv").param if n not in HINDCAST_ONLY]
+    """The parameters a draw sets (the calibration's fitted ones but the hindcast-only, and its pinned ones)."""
+    fitted = [n for n in pd.read_csv(Path(calibration) / "posterior.csv").param if n not in HINDCAST_ONLY]
+    return fitted + [k for k in pinned(calibration) if k not in fitted]
 
 
 def forecast_block(scenario: str, calibration: Path, n_draws: int, seeds: list[int], until: int, scale: int,

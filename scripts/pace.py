@@ -14,7 +14,7 @@ timelines make one (``subsidy_cap``, the lever that bounds the offers):
 Writes a table of Changsha's share by variant and seed, with the paces (pp a year) 2005-2019, 2011-2019 and
 2019-``until``:
 
-    python scripts/pace.py --out docs/record/pace.csv              # 6 variants x 4 seeds to 2035, ~3 min on 2 cores
+    python scripts/pace.py --out docs/record/pace_round5.csv       # 6 variants x 4 seeds to 2035, ~3 min on 2 cores
 """
 
 from __future__ import annotations
@@ -84,8 +84,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args(argv)
-    if a.until < 2020 or a.seeds < 1:
-        print(f"pace: --until must be 2020 or later and --seeds at least 1 (got {a.until}, {a.seeds})", file=sys.stderr)
+    for flag, value, ok, allowed in (("--until", a.until, a.until >= 2020, "a year from 2020 on"),
+                                     ("--seeds", a.seeds, a.seeds >= 1, "at least 1"),
+                                     ("--workers", a.workers, a.workers >= 1, "at least 1 process")):
+        if not ok:
+            print(f"pace: {flag} = {value!r}; allowed: {allowed}", file=sys.stderr)
+            return 2
+    from model.errors import ConfigError
+    from model.scenarios import load
+
+    try:
+        start = load(a.scenario).resolved()["start_year"]
+    except ConfigError as e:
+        print(f"pace: {e}", file=sys.stderr)
+        return 2
+    if start != 2005:
+        print(f"pace: --scenario {str(a.scenario)!r} starts in {start}; allowed: a hindcast from 2005", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         files = {n: str(variant_file(Path(tmp), a.scenario.resolve(), n)) for n in VARIANTS}

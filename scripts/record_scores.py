@@ -3,7 +3,7 @@ units of the seeds' mean, fit and hold-out, by kind of moment, and the two order
 the firm-move rate 2010-2018) in natural units. Reads the annual tables that ``python -m experiments validate
 --scenario ... --out DIR`` wrote, so rounds compare on the same seeds without simulating again:
 
-    python scripts/record_scores.py results/record2005-r4 results/record2005-r5
+    python scripts/record_scores.py results/record2005-r4 results/record2005-r5 --out docs/record/scores_round4_round5.csv
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from model import record_fit  # noqa: E402
 
 def scores(folder: Path) -> dict[str, float]:
     """RMSE (sd units) of the mean over seeds: fit, hold-out and each kind of fit moment; commuters (persons) and
-    the firm-move rate (% of establishments a year) of the mean."""
+    the firm-move rate (% of establishments a year) as the moments see them: the geometric mean over seeds (the
+    moments are logs), so a few percent below the arithmetic mean of the annual tables."""
     annual = pd.read_parquet(folder / "annual.parquet")
     sims = [record_fit.simulated(g) for _, g in annual.groupby("seed")]
     sim = pd.concat(sims).groupby(["moment", "year"]).value.mean().reset_index()
@@ -34,13 +35,20 @@ def scores(folder: Path) -> dict[str, float]:
     kind = fit.moment.where(fit.moment.str.startswith("log_"), fit.moment.str.rsplit("_", n=1).str[0])
     out.update({f"rmse_fit_{k}": rms(g.z) for k, g in fit.groupby(kind)})
     logs = m.set_index("moment").value_sim
-    out["commuters_2018_persons"] = float(np.exp(logs["log_commuters"]) * 1e4)
-    out["firm_moves_pct_a_year"] = float(np.exp(logs["log_firm_move_rate"]) * 100)
+    out["commuters_2018_persons_geomean"] = float(np.exp(logs["log_commuters"]) * 1e4)
+    out["firm_moves_pct_a_year_geomean"] = float(np.exp(logs["log_firm_move_rate"]) * 100)
     out["seeds"] = float(annual.seed.nunique())
     return out
 
 
 def main(argv: list[str]) -> int:
+    out = None
+    if "--out" in argv:
+        i = argv.index("--out")
+        if i + 1 >= len(argv):
+            print("record_scores: --out needs a CSV path", file=sys.stderr)
+            return 2
+        out, argv = Path(argv[i + 1]), argv[:i] + argv[i + 2:]
     if not argv:
         print("record_scores: give one or more validate folders (each with annual.parquet)", file=sys.stderr)
         return 2
@@ -51,6 +59,10 @@ def main(argv: list[str]) -> int:
         return 2
     table = pd.DataFrame({Path(a).name: scores(Path(a)) for a in argv})
     print(table.round(3).to_string())
+    if out is not None:
+        from experiments.io import write_csv
+
+        write_csv(table.rename_axis("score").reset_index(), out)
     return 0
 
 

@@ -58,14 +58,17 @@ def test_bad_posterior_values_are_one_line_before_any_run(tmp_path, capsys, args
 def test_run_json_holds_the_forecast_over_the_posterior(tmp_path):
     out = tmp_path / "run"
     r = run_cli("run", "--seed", "3", *TINY, "--posterior", "2", "--seeds", "2", "--set",
-                "in_migration_elasticity=1.5", "--out", str(out))
+                "moving_cost=0.3", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "parameter band" in r.stdout and "seed band" in r.stdout
     info = json.loads((out / "run.json").read_text())
     p = info["posterior"]
     assert p["calibration"] == "docs/record-fit" and p["draws"] == 2 and p["seeds"] == [3, 4] and p["runs"] == 4
-    assert p["year"] == 2020 and p["fixed"] == {"in_migration_elasticity": 1.5} and p["scale"] == 2000
+    assert p["year"] == 2020 and p["fixed"] == {"moving_cost": 0.3} and p["scale"] == 2000
     assert "tfp_growth" not in p["drawn"] and "jacobs_elasticity" in p["drawn"] and len(p["points"]) == 2
+    assert "in_migration_elasticity" in p["drawn"]  # the calibration's pinned value travels with every draw
+    runs = pd.read_csv(out / "posterior_runs.csv")
+    assert (runs.in_migration_elasticity == 1.5).all()
     names = {"core_gdp_share_pp", "zhuzhou_gdp_share_pp", "xiangtan_gdp_share_pp", "zhuzhou_gdp_100m_yuan",
              "xiangtan_gdp_100m_yuan", "zhuzhou_residents_10k", "xiangtan_residents_10k"}
     assert set(p["outcomes"]) == names

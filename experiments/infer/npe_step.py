@@ -79,15 +79,21 @@ def from_logit(phi: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return lo + (hi - lo) / (1 + np.exp(-phi))
 
 
-def train(theta: np.ndarray, x: np.ndarray, seed: int, max_epochs: int | None = None):
-    """sbi's NPE (default flow) on (logit θ, x); returns the trainer, the posterior and a training summary."""
+def train(theta: np.ndarray, x: np.ndarray, seed: int, max_epochs: int | None = None, log_dir: Path | None = None):
+    """sbi's NPE (default flow) on (logit θ, x); returns the trainer, the posterior and a training summary. sbi's
+    training log (TensorBoard events) goes to ``log_dir`` (default: sbi's own ``sbi-logs/`` in the working folder)."""
     import torch
     from sbi.inference import NPE
 
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)
     prior = logit_prior(theta.shape[1])
-    inference = NPE(prior=prior, show_progress_bars=False)
+    writer = None
+    if log_dir is not None:
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(log_dir=str(log_dir))
+    inference = NPE(prior=prior, show_progress_bars=False, summary_writer=writer)
     inference.append_simulations(torch.as_tensor(theta, dtype=torch.float32), torch.as_tensor(x, dtype=torch.float32))
     kw = {"max_num_epochs": max_epochs} if max_epochs else {}
     t = time.time()
@@ -124,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     phi = to_logit(d["theta"], lo, hi)
     x, test = d["x"], d["test"].astype(bool)
     tr, te = ~test, test
-    inference, posterior, tinfo = train(phi[tr], x[tr], a.seed, a.max_epochs)
+    inference, posterior, tinfo = train(phi[tr], x[tr], a.seed, a.max_epochs, log_dir=out / "sbi-logs")
 
     # the posterior at the record
     x_obs = torch.as_tensor(d["x_obs"], dtype=torch.float32)[None]

@@ -102,6 +102,10 @@ def test_session_runs_draws_x_seeds_each_as_its_own_run():
             "parameter band (posterior draws)", "seed band"]
         assert views[0]["title"].endswith("median of 2 draws x 2 seeds")
         assert "draws=2" in urlstate.encode(s)
+        s.pin("A")  # pinned runs keep their own view with the draws on (the draws are the unpinned view's)
+        s.sync_ensembles(300)
+        views, _, msg = chart_views(s, "en", "levels", "overlay")
+        assert msg is None and views[0]["title"].endswith("A and B (colour = run)"), views[0]["title"]
         s.set_draws(0)
         assert s.pens is None and "band_names" not in chart_views(s, "en", "levels", "off")[0][0]["meta"]
     finally:

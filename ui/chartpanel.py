@@ -136,6 +136,7 @@ def chart_views(sess, lang: str, view: str, pin_view: str, describe=lambda lang,
     pair = sess.pair() if pin_view != "off" else None
     if pin_view != "off" and pair is None:
         return [], None, t(lang, "pins_start_differ")
+    params = sess.param_frames() if pair is None and sess.n_draws else None
     if pair is not None:
         (spec_a, fa), (spec_b, fb) = pair
         # every seed of both runs must have reported: a paired difference of a partial ensemble would mislead
@@ -148,8 +149,7 @@ def chart_views(sess, lang: str, view: str, pin_view: str, describe=lambda lang,
         suffix = t(lang, "pins_diff_suffix") if pin_view == "diff" else t(lang, "pins_overlay_suffix")
         x_frame, diff = fa[0], pin_view == "diff"
         paired = spec_a.seeds == spec_b.seeds
-    params = sess.param_frames() if pair is None and sess.n_draws else None
-    if params is not None:  # the parameter ensemble: draws x the run's seeds, two bands told apart
+    elif params is not None:  # the parameter ensemble: draws x the run's seeds, two bands told apart
         pframes, n_draws, n_seeds = params
         note = t(lang, "param_note", d=n_draws, s=n_seeds) + (" " + t(lang, "param_one_seed") if n_seeds == 1 else "")
         suffix = t(lang, "param_suffix", d=n_draws, s=n_seeds)

@@ -45,3 +45,23 @@ def test_hostile_links_show_the_banner_not_a_traceback(server, browser):
     text = log.read_text()
     assert text.count("link refused:") - seen_before == len(HOSTILE), text[-3000:]
     assert "Traceback" not in text and "Orphan widgets" not in text, text[-3000:]
+
+
+def test_a_link_with_a_size_the_buttons_do_not_offer_keeps_it_after_other_clicks(server, browser):
+    """seeds=2 is a valid link (1 to 16 seeds) though the buttons offer 1, 4, 8 and 16: the tab runs 2 seeds, shows
+    a button for 2, and keeps 2 after another control is used (a toggle whose value was none of its buttons picked
+    one by itself and the tab fell back to 1 seed)."""
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1500, "height": 1800})
+    try:
+        page.goto(f"{url}?seeds=2")
+        page.wait_for_selector("#czt-map", timeout=90_000)
+        page.wait_for_selector(".ensemble-size button:has-text('2')", timeout=60_000)
+        page.click(".btn-year")  # another control
+        page.wait_for_function("() => /2020 Q1/.test(document.querySelector('.now-text').innerText)", timeout=60_000)
+        page.wait_for_timeout(1500)  # a render or two after the click
+        assert "seeds=2" in page.url, page.url
+        active = page.locator(".ensemble-size .v-btn--active").inner_text().strip()
+        assert active == "2", active
+    finally:
+        page.close()

@@ -373,8 +373,11 @@ def EnsembleControls(sess: Session, lang: str, bump, submit):
     def on_size(n):
         submit(lambda: sess.set_seeds(int(n)), "seeds")
 
-    solara.ToggleButtonsSingle(value=sess.n_seeds if sess.n_seeds in ENSEMBLE_SIZES else None, on_value=on_size,
-                               classes=["ensemble-size"], children=[solara.Button(str(k), value=k) for k in ENSEMBLE_SIZES])
+    # a size a link asked for that the buttons do not offer (seeds=2) gets a button of its own: a toggle whose value
+    # is none of its buttons picks one by itself on the next render, and the tab would fall back to 1 seed
+    sizes = sorted({*ENSEMBLE_SIZES, sess.n_seeds})
+    solara.ToggleButtonsSingle(value=sess.n_seeds, on_value=on_size,
+                               classes=["ensemble-size"], children=[solara.Button(str(k), value=k) for k in sizes])
     solara.Text(t(lang, "ensemble_size") + f": {sess.n_seeds}. " + t(lang, "ensemble_hint", seed=sess.seed),
                 style="font-size:11px;color:#666")
 
@@ -384,10 +387,10 @@ def EnsembleControls(sess: Session, lang: str, bump, submit):
 
     with solara.Row(gap="6px", style="align-items:center"):
         solara.Text(t(lang, "param_bands"), style="font-size:13px;color:#1a5276")
-        solara.ToggleButtonsSingle(value=sess.n_draws if sess.n_draws in DRAW_SIZES else None, on_value=on_draws,
-                                   classes=["param-draws"],
+        draw_sizes = sorted({*DRAW_SIZES, sess.n_draws})  # as the seeds: a link's other size keeps its button
+        solara.ToggleButtonsSingle(value=sess.n_draws, on_value=on_draws, classes=["param-draws"],
                                    children=[solara.Button(t(lang, "param_off") if k == 0 else str(k), value=k)
-                                             for k in DRAW_SIZES])
+                                             for k in draw_sizes])
     solara.Text(t(lang, "param_size") + f": {sess.n_draws or t(lang, 'param_off')}. " + t(lang, "param_hint"),
                 style="font-size:11px;color:#666", classes=["param-hint"])
     if sess.ensemble_error:

@@ -17,7 +17,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model import record_fit  # noqa: E402
+from model import history, record_fit  # noqa: E402
 
 
 def scores(folder: Path) -> dict[str, float]:
@@ -28,12 +28,11 @@ def scores(folder: Path) -> dict[str, float]:
     sims = [record_fit.simulated(g) for _, g in annual.groupby("seed")]
     sim = pd.concat(sims).groupby(["moment", "year"]).value.mean().reset_index()
     m = record_fit.observed().merge(sim, on=["moment", "year"], suffixes=("_obs", "_sim"))
-    m["z"] = (m.value_sim - m.value_obs) / m.sd
-    rms = lambda z: float(np.sqrt((z ** 2).mean()))  # noqa: E731
-    out = {f"rmse_{split}": rms(g.z) for split, g in m.groupby("split")}
+    m["error_sd_units"] = (m.value_sim - m.value_obs) / m.sd
+    out = {f"rmse_{split}": v for split, v in history.rmse_by_split(m).items()}
     fit = m[m.split == "fit"]
     kind = fit.moment.where(fit.moment.str.startswith("log_"), fit.moment.str.rsplit("_", n=1).str[0])
-    out.update({f"rmse_fit_{k}": rms(g.z) for k, g in fit.groupby(kind)})
+    out.update({f"rmse_fit_{k}": history.rmse_by_split(g)["fit"] for k, g in fit.groupby(kind)})
     logs = m.set_index("moment").value_sim
     out["commuters_2018_persons_geomean"] = float(np.exp(logs["log_commuters"]) * 1e4)
     out["firm_moves_pct_a_year_geomean"] = float(np.exp(logs["log_firm_move_rate"]) * 100)

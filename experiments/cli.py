@@ -75,7 +75,7 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def check_posterior(a: argparse.Namespace, cfg: dict, overrides: dict) -> Path | None:
     """The calibration folder of ``--posterior N`` (None without it), every value checked before anything runs."""
-    from experiments.posterior import calibration_folder, check_sizes, drawn_names, draws
+    from experiments.posterior import calibration_folder, check_sizes, draws, refuse_drawn
     from experiments.sweep.cli import max_workers
 
     if a.posterior is None:
@@ -94,11 +94,7 @@ def check_posterior(a: argparse.Namespace, cfg: dict, overrides: dict) -> Path |
         raise ConfigError("--seeds", seeds, "seeds --seed to --seed + seeds - 1 below 2**63")
     cal = calibration_folder(a.posterior_from or _default_calibration())
     draws(cal, 1, field="--posterior-from")  # a folder without the ABC sample: one line, before any run
-    clash = sorted(set(overrides) & set(drawn_names(cal)))
-    if clash:
-        raise ConfigError(f"--set {clash[0]}", overrides[clash[0]], "a parameter the posterior does not draw (with "
-                          f"--posterior each draw sets {clash[0]}; leave out --set or --posterior)",
-                          kind="parameter set twice")
+    refuse_drawn(cal, overrides)
     return cal
 
 

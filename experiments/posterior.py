@@ -212,6 +212,14 @@ def drawn_names(calibration: Path) -> list[str]:
     return fitted + [k for k in pinned(calibration) if k not in fitted]
 
 
+def refuse_drawn(calibration: Path, overrides: dict[str, Any], field: str = "--set") -> None:
+    """One line when a value set by hand is one every posterior draw sets (the draw would silently win)."""
+    clash = sorted(set(overrides) & set(drawn_names(calibration)))
+    if clash:
+        raise ConfigError(f"{field} {clash[0]}", overrides[clash[0]], "a parameter the posterior does not draw (each "
+                          f"draw sets {clash[0]}; leave out {field} or the posterior)", kind="parameter set twice")
+
+
 def forecast_block(scenario: str, calibration: Path, n_draws: int, seeds: list[int], until: int, scale: int,
                    workers: int, fixed: dict[str, Any] | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
     """A run's forecast over the posterior (run.json ``posterior``): ``n_draws`` draws x ``seeds`` of ``scenario``
@@ -278,6 +286,8 @@ def cmd_posterior(a: argparse.Namespace) -> int:
 
     fixed = parse_sets(a.set)
     fixed = {k: resolve({k: v})[k] for k, v in fixed.items()}  # each name and value checked (one line)
+    draws(calibration_folder(a.calibration), 1)  # a folder without the ABC sample: one line, before any run
+    refuse_drawn(calibration_folder(a.calibration), fixed)
     t0 = time.time()
     seeds = list(range(1, a.seeds + 1))
     runs = study(calibration_folder(a.calibration), scenarios, a.draws, seeds, a.until, a.scale, a.workers, fixed)

@@ -121,3 +121,69 @@ def channel_contributions(open_: list[dict], closed: dict[str, list[dict]]) -> p
             rows.append({"channel": channel, "city": city, "contribution": mean, "low": lo, "high": hi,
                          "elasticity_closed": float(np.mean([c[city]["elasticity"] for c in resp]))})
     return pd.DataFrame(rows)
+
+
+# --- over the posterior: the verdict when the parameters are uncertain too ------------------------------------------
+
+POSTERIOR_RULE = ("per draw, the mean elasticity over its seed pairs; over draws, the median and 90 % interval "
+                  "(5th-95th percentile) of those means. siphon if the interval lies below -MIN_ELASTICITY, "
+                  "spillover if above +MIN_ELASTICITY, neutral if inside both, else undetermined (draws disagree); "
+                  "p_siphon / p_spillover: share of draws whose mean lies below / above the band")
+
+
+def posterior_call(per_draw: np.ndarray, min_elasticity: float = MIN_ELASTICITY) -> dict[str, float | str]:
+    """Median, 90 % interval over draws, the probabilities of each side and the call of one city's per-draw mean
+    elasticities. Unlike the seed rule (``call``), an interval that straddles a band edge is "undetermined", not
+    "neutral": some parameter sets the record allows give an effect, others do not."""
+    v = np.asarray(per_draw, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) < 2:
+        nan = float("nan")
+        return {"elasticity": nan, "low": nan, "high": nan, "p_siphon": nan, "p_spillover": nan,
+                "call": "undetermined", "draws": int(len(v))}
+    lo, med, hi = (float(x) for x in np.quantile(v, [0.05, 0.5, 0.95]))
+    if hi < -min_elasticity:
+        verdict = "siphon"
+    elif lo > min_elasticity:
+        verdict = "spillover"
+    elif -min_elasticity <= lo and hi <= min_elasticity:
+        verdict = "neutral"
+    else:
+        verdict = "undetermined"
+    return {"elasticity": med, "low": lo, "high": hi, "p_siphon": float(np.mean(v < -min_elasticity)),
+            "p_spillover": float(np.mean(v > min_elasticity)), "call": verdict, "draws": int(len(v))}
+
+
+def per_draw_elasticities(by_draw: list[list[dict[str, dict[str, float]]]]) -> pd.DataFrame:
+    """One row per draw and periphery city: the mean elasticity over that draw's seed pairs (``by_draw[d]`` is the
+    list of draw d's pair responses, ``response``)."""
+    return pd.DataFrame([{"draw": d, "city": city,
+                          "elasticity": float(np.nanmean([r[city]["elasticity"] for r in pairs]))}
+                         for d, pairs in enumerate(by_draw) for city in PERIPHERY_CITIES])
+
+
+def posterior_verdicts(by_draw: list[list[dict[str, dict[str, float]]]],
+                       min_elasticity: float = MIN_ELASTICITY) -> pd.DataFrame:
+    """Each periphery city's verdict over the draws (``posterior_call`` of its per-draw mean elasticities)."""
+    per = per_draw_elasticities(by_draw)
+    return pd.DataFrame([{"city": city, **posterior_call(per[per.city == city].elasticity.to_numpy(), min_elasticity)}
+                         for city in PERIPHERY_CITIES])
+
+
+def posterior_channels(open_by_draw: list[list[dict]], closed_by_draw: list[dict[str, list[dict]]]) -> pd.DataFrame:
+    """Per channel and city: each draw's mean contribution over its seed pairs (open minus closed, paired by seed, as
+    in ``channel_contributions``), then over draws the median, the 90 % interval and the share of draws in which
+    the channel carries siphon (contribution < 0)."""
+    rows = []
+    for channel in closed_by_draw[0]:
+        for city in PERIPHERY_CITIES:
+            per = np.array([np.nanmean([o[city]["elasticity"] - c[city]["elasticity"]
+                                        for o, c in zip(open_, closed[channel])])
+                            for open_, closed in zip(open_by_draw, closed_by_draw)])
+            closed_e = np.array([np.nanmean([c[city]["elasticity"] for c in closed[channel]])
+                                 for closed in closed_by_draw])
+            lo, med, hi = (float(x) for x in np.nanquantile(per, [0.05, 0.5, 0.95]))
+            rows.append({"channel": channel, "city": city, "contribution": med, "low": lo, "high": hi,
+                         "p_siphon": float(np.mean(per < 0)), "draws": int(np.isfinite(per).sum()),
+                         "elasticity_closed": float(np.nanmedian(closed_e))})
+    return pd.DataFrame(rows)

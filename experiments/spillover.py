@@ -97,7 +97,9 @@ def posterior_tables(by_draw: list[dict[str, list[dict]]], seeds: list[int], dra
     return long, per, verdict, chans, drivers
 
 
-def plot(verdict: pd.DataFrame, chans: pd.DataFrame | None, path: Path, title: str) -> None:
+def plot(verdict: pd.DataFrame, chans: pd.DataFrame | None, path: Path, title: str,
+         per_draw: pd.DataFrame | None = None) -> None:
+    """The verdict (and the channels): intervals over seed pairs, or over draws with each draw's mean as a dot."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -111,11 +113,17 @@ def plot(verdict: pd.DataFrame, chans: pd.DataFrame | None, path: Path, title: s
     ax.errorbar(verdict.elasticity, y, xerr=[verdict.elasticity - verdict.low, verdict.high - verdict.elasticity],
                 fmt="none", ecolor="k", capsize=4)
     ax.scatter(verdict.elasticity, y, c=colour, zorder=3, s=50)
+    if per_draw is not None:  # each draw's mean over its seed pairs, jittered off the line
+        for i, city in enumerate(verdict.city):
+            e = per_draw[per_draw.city == city].elasticity.to_numpy()
+            ax.scatter(e, i + 0.12 + 0.1 * np.linspace(-1, 1, len(e)), s=8, c="grey", alpha=0.7, zorder=2)
     for band in (-sp.MIN_ELASTICITY, sp.MIN_ELASTICITY):
         ax.axvline(band, color="grey", ls=":", lw=1)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_yticks(y, [f"{c} ({v})" for c, v in zip(verdict.city, verdict.call)])
-    ax.set_xlabel("elasticity of the city's GDP to Changsha's (90 % interval over seed pairs)")
+    over = "seed pairs" if per_draw is None else "draws"
+    ax.set_xlabel(f"elasticity of GDP to Changsha's (90 % over {over}"
+                  + ("; dots: each draw)" if per_draw is not None else ")"), fontsize=8)
     ax.set_title("response to Changsha's growth", fontsize=9)
     if chans is not None:
         ax = axes[0, 1]
@@ -128,7 +136,7 @@ def plot(verdict: pd.DataFrame, chans: pd.DataFrame | None, path: Path, title: s
                     label=city, alpha=0.85)
         ax.axvline(0, color="k", lw=0.8)
         ax.set_yticks(np.arange(len(names)), names)
-        ax.set_xlabel("contribution to the elasticity (open minus closed)")
+        ax.set_xlabel(f"contribution to the elasticity (open - closed; 90 % over {over})", fontsize=8)
         ax.set_title("channels (> 0 carries spillover, < 0 siphon)", fontsize=9)
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
@@ -199,7 +207,7 @@ def cmd_spillover(a: argparse.Namespace) -> int:
             write_csv(frame, dest / name, float_format="%.6g")
         plot(verdict, chans, dest / "spillover.png",
              f"{a.scenario}: Changsha productivity +{a.shock:.0%}, {a.until}, {over}"
-             + (" (intervals over the posterior)" if cal is not None else ""))
+             + (" (intervals over the posterior)" if cal is not None else ""), extra.get("elasticity_by_draw.csv"))
         write_json(info, dest / "spillover.json")
     print(f"spillover {a.scenario}: {over}, Changsha productivity +{a.shock:.0%} -> its GDP "
           f"{100 * core:+.2f} % in {a.until} ({info['seconds']:.0f} s) -> {a.out}")

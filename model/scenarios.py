@@ -4,12 +4,18 @@ A scenario may ``extends`` another; its ``[params]`` override the parent's and i
 ``[[enclave]]`` entries are added to the parent's (same park: the child wins). ``[[timeline]]`` entries
 switch parameters at the start of a given year (and quarter) during the run, e.g. the intercity railway
 opening in the hindcast; a child's entries are added to its parent's.
+
+``to_toml`` writes such a file (a base scenario, parameter overrides, dated changes), the one writer of the format
+beside its one reader: the app's export bundle and the scripts that make variants of a scenario use it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +102,19 @@ class Scenario:
                                   f"a quarter from the run's start, {start}Q1, on (drop the entry or start earlier)",
                                   kind="timeline entry before the start")
         return cfg
+
+    def value_at(self, name: str, at: tuple[int, int], overrides: dict[str, Any] | None = None) -> Any:
+        """The value parameter ``name`` has at quarter ``at`` (year, quarter): the scenario's (or ``overrides``')
+        with the scenario's timeline entries dated up to ``at`` applied (what a change "back" restores)."""
+        value = self.resolved(overrides)[name]
+        for e in self.timeline:  # sorted by date (load, with_timeline)
+            if (e.year, e.quarter) <= at and name in e.params:
+                value = e.params[name]
+        return value
+
+    def with_timeline(self, entries: Sequence[TimelineEntry]) -> Scenario:
+        """This scenario with ``entries`` added to its timeline, as a file extending it would have them."""
+        return dataclasses.replace(self, timeline=_merged(self.timeline, entries))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "title_zh": self.title_zh, "description": self.description,
@@ -205,14 +224,18 @@ def load(name_or_path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     entries = raw.get("timeline", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{where}: timeline", entries, "a list of [[timeline]] tables")
-    timeline = parent.timeline + [parse_timeline(e, f"{where}: timeline[{i}]") for i, e in enumerate(entries)]
-    timeline.sort(key=lambda t: (t.year, t.quarter))  # stable: at the same time the child's entry applies last
+    timeline = _merged(parent.timeline, [parse_timeline(e, f"{where}: timeline[{i}]") for i, e in enumerate(entries)])
     return Scenario(name=name, title=_text(raw, "title", parent.title, where),
                     title_zh=_text(raw, "title_zh", parent.title_zh, where),
                     description=_text(raw, "description", "", where),
                     description_zh=_text(raw, "description_zh", "", where), group=_group(raw, parent.group, where),
                     params=merged,
                     enclaves=list(enclaves.values()), timeline=timeline)
+
+
+def _merged(inherited: Sequence[TimelineEntry], added: Sequence[TimelineEntry]) -> list[TimelineEntry]:
+    """Both timelines in date order; stable, so at the same quarter an added (a child's) entry applies last."""
+    return sorted([*inherited, *added], key=lambda t: (t.year, t.quarter))
 
 
 def _group(raw: dict, inherited: str, where: str) -> str:
@@ -237,9 +260,7 @@ def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:
         raise ConfigError(f"{where}.quarter", quarter, "1, 2, 3 or 4")
     params: dict[str, Any] = dict(_travel(entry, where))
     for k, v in entry["params"].items():
-        if k not in BY_NAME or not (BY_NAME[k].lever or k in TIMELINE_EXTRA):
-            raise ConfigError(f"{where}.params.{k}", v, "a policy lever or one of " + ", ".join(TIMELINE_EXTRA),
-                              kind="parameter a timeline cannot switch")
+        _check_switchable(k, v, f"{where}.params.{k}")
         params[k] = BY_NAME[k].coerce(v)
     note = entry.get("note", "")
     if not isinstance(note, str):
@@ -248,6 +269,12 @@ def parse_timeline(entry: Any, where: str = "timeline") -> TimelineEntry:
     if not isinstance(note_zh, str):
         raise ConfigError(f"{where}.note_zh", note_zh, "a string")
     return TimelineEntry(year=year, quarter=quarter, params=params, note=note, note_zh=note_zh)
+
+
+def _check_switchable(name: str, value: Any, where: str) -> None:
+    if name not in BY_NAME or not (BY_NAME[name].lever or name in TIMELINE_EXTRA):
+        raise ConfigError(where, value, "a policy lever or one of " + ", ".join(TIMELINE_EXTRA),
+                          kind="parameter a timeline cannot switch")
 
 
 def _travel(table: dict, where: str) -> dict[str, float]:
@@ -286,3 +313,38 @@ def parse_enclave(entry: Any, where: str = "enclave") -> Enclave:
         raise ConfigError(f"{where}.sponsor", sponsor, f"a city other than the host ({host})",
                           kind="impossible enclave (host and sponsor are the same city)")
     return Enclave(park=park, host=host, sponsor=sponsor)
+
+
+def _toml_string(text: str) -> str:
+    # JSON's string escapes are TOML's; TOML alone also refuses a raw DEL in a basic string
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):  # a categorical member (model.choices) is a str: JSON writes its plain value
+        return _toml_string(value)
+    return repr(value)  # a coerced number is a Python int or float, whose repr is TOML
+
+
+def to_toml(base: str | Path, overrides: dict[str, Any], dated: Sequence[TimelineEntry] = (), *, name: str,
+            title: str = "", description: str = "") -> str:
+    """A scenario file that ``extends`` ``base`` (a shipped scenario's name, or a file's path, written as given: a
+    relative path is read from the reader's working folder), with ``overrides`` as its ``[params]`` and ``dated``
+    as its ``[[timeline]]`` (in date order; at the same quarter in the order given). ``load`` reads it back as
+    ``load(base).with_timeline(dated)`` with ``overrides`` in force: the same resolved parameters, the same
+    timeline. A value ``load`` would refuse is refused here, a one-line ConfigError naming the field."""
+    params = {k: v for k, v in resolve(overrides).items() if k in overrides}  # checked and coerced
+    for e in dated:
+        for k, v in e.params.items():
+            _check_switchable(k, v, f"timeline {e.year}Q{e.quarter}: params.{k}")
+    lines = [f"name = {_toml_string(name)}"]
+    lines += [f"{key} = {_toml_string(text)}" for key, text in (("title", title), ("description", description)) if text]
+    lines += [f"extends = {_toml_string(str(base))}", "", "[params]"]  # [params] even when empty: no overrides
+    lines += [f"{k} = {_toml_value(v)}" for k, v in sorted(params.items())]
+    for e in _merged([], dated):
+        values = ", ".join(f"{k} = {_toml_value(v)}" for k, v in e.params.items())
+        lines += ["", "[[timeline]]", f"year = {e.year}", f"quarter = {e.quarter}", f"note = {_toml_string(e.note)}",
+                  f"note_zh = {_toml_string(e.note_zh)}", f"params = {{ {values} }}"]
+    return "\n".join(lines) + "\n"

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from experiments.executor import open_executor, run_all  # noqa: E402
 from experiments.io import write_csv  # noqa: E402
 from model.identity import CORE_CITY  # noqa: E402
+from model.scenarios import TimelineEntry, to_toml  # noqa: E402
 
 FITTED = ROOT / "experiments" / "calibrations" / "fit2005" / "hindcast-2005.toml"
 YEARS = (2005, 2009, 2011, 2014, 2019)
@@ -52,11 +53,9 @@ def variant_file(folder: Path, base: Path, name: str) -> Path:
     if change is None:
         return base
     year, params = change
-    body = ", ".join(f"{k} = {v}" for k, v in params.items())
     path = folder / (name.replace(" ", "-") + ".toml")
-    path.write_text(f'name = "pace-{path.stem}"\nextends = "{base}"\ntitle = "{name}"\n'
-                    f'description = "{base.name} with {name} (scripts/pace.py)"\n\n'
-                    f'[[timeline]]\nyear = {year}\nnote = "{name}"\nparams = {{ {body} }}\n')
+    path.write_text(to_toml(base, {}, [TimelineEntry(year, 1, params, note=name)], name=f"pace-{path.stem}",
+                            title=name, description=f"{base.name} with {name} (scripts/pace.py)"), encoding="utf-8")
     return path
 
 

@@ -1,8 +1,8 @@
 """The end-to-end tests' app and browser (a pytest plugin, loaded by tests/conftest.py): one Solara server on
 127.0.0.1, served as start.sh serves it, and one headless Debian chromium (scripts/setup.d/20-browser.sh installs
-it), each started once per session and shared by tests/test_ui_e2e.py and tests/test_ui_e2e_research.py; every
-test opens its own tabs. At the end the server's log must show no CDN fallback ("Could not load URL": a front-end
-asset missing locally) and no traceback.
+it), each started once per session and shared by the tests/test_ui_e2e*.py modules (their page helpers:
+tests/browser_page.py); every test opens its own tabs. At the end the server's log must show no CDN fallback
+("Could not load URL": a front-end asset missing locally) and no traceback.
 """
 
 from __future__ import annotations

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.sim]
+from browser_page import SHOT_DIR, lever_to_minimum, now_text, wait_now, watched_page
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOT_DIR = ROOT / "runs" / "ui-screenshots"
-# ipyvue 1.x logs this warning for Solara's own Vue templates written in the old style; harmless
-KNOWN_WARNINGS = ("Failed to evaluate Vue script and find module.exports",)
+pytestmark = [pytest.mark.e2e, pytest.mark.sim]
 
 pytest.importorskip("playwright.sync_api")  # without Playwright the browser tests are skipped
 
@@ -37,37 +33,14 @@ STEP_JS = """() => new Promise(resolve => {
 })"""
 
 
-def _now(page) -> str:
-    return page.locator(".now-text").inner_text()
-
-
-def _wait_now(page, pattern: str, timeout: float = 30.0) -> float:
-    t0 = time.perf_counter()
-    page.wait_for_function(f"() => /{pattern}/.test(document.querySelector('.now-text').innerText)",
-                           timeout=timeout * 1000)
-    return time.perf_counter() - t0
-
-
-def _watched_page(browser, problems: list[str], height: int = 2300):
-    """A new tab whose console errors, unknown warnings, page errors, failed requests and HTTP errors are collected
-    in ``problems``."""
-    page = browser.new_page(viewport={"width": 1500, "height": height})
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" or (m.type == "warning" and not m.text.startswith(KNOWN_WARNINGS)) else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
-    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-    return page
-
-
 def test_browser_session(server, browser):
     url, log = server
     problems: list[str] = []
-    page = _watched_page(browser, problems)
+    page = watched_page(browser, problems)
 
     page.goto(url)
     page.wait_for_selector("#czt-map", timeout=90_000)
-    assert "2019 Q1" in _now(page)
+    assert "2019 Q1" in now_text(page)
     assert page.locator("#czt-map circle.city").count() == 3
     assert page.locator("#czt-map path.boundary").count() == 3 and page.locator("#xiang-river").count() == 1
     assert page.locator("#green-heart").count() == 1
@@ -77,11 +50,11 @@ def test_browser_session(server, browser):
 
     # step: one quarter, then a year -> the verdict appears and the charts grow
     page.click(".btn-step")
-    step_s = _wait_now(page, "2019 Q2")
+    step_s = wait_now(page, "2019 Q2")
     page.click(".btn-year")
-    _wait_now(page, "2020 Q2")
+    wait_now(page, "2020 Q2")
     page.click(".btn-year")
-    _wait_now(page, "2021 Q2")
+    wait_now(page, "2021 Q2")
     page.wait_for_selector("#verdict-zhuzhou", timeout=30_000)
     for city in ("zhuzhou", "xiangtan"):
         assert page.get_attribute(f"#verdict-{city}", "data-verdict") in ("siphon", "spillover", "neutral")
@@ -107,7 +80,7 @@ def test_browser_session(server, browser):
     page.wait_for_selector(".job-progress", state="detached", timeout=60_000)
     page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').getAttribute('data-hash') !== b", arg=before_chart,
                            timeout=60_000)
-    assert "Next quarter: 2022 Q3" in _now(page)
+    assert "Next quarter: 2022 Q3" in now_text(page)
     page.wait_for_function("(b) => document.querySelector('#verdict-panel').innerHTML !== b", arg=before_verdict,
                            timeout=60_000)
 
@@ -121,7 +94,7 @@ def test_browser_session(server, browser):
     page.wait_for_selector("text=政策杠杆", timeout=30_000)
     # the verdict panel re-renders from its own thread: wait for the Chinese version rather than read it at once
     page.wait_for_function("() => document.querySelector('#verdict-panel').innerText.includes('株洲')", timeout=30_000)
-    assert "年第" in _now(page)
+    assert "年第" in now_text(page)
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOT_DIR / "app-zh.png"), full_page=True)
     page.click(".btn-lang")
@@ -134,7 +107,7 @@ def test_browser_session(server, browser):
     page.wait_for_selector(".app-error", timeout=30_000)
     assert "seed" in page.inner_text(".app-error")
     page.click(".btn-step")
-    _wait_now(page, ": 2022 Q4")
+    wait_now(page, ": 2022 Q4")
 
     # play for a moment, then pause
     page.click(".btn-play")
@@ -148,27 +121,17 @@ def test_browser_session(server, browser):
         page.click("button:has-text(\"cities.csv\")")
     lines = Path(dl.value.path()).read_text().splitlines()
     assert lines[0].startswith("step,year,quarter,city,gdp_q_100m_yuan")
-    assert len(lines) - 1 == 3 * (int(re.search(r"simulated (\d+) quarters", _now(page)).group(1)) + 1)
+    assert len(lines) - 1 == 3 * (int(re.search(r"simulated (\d+) quarters", now_text(page)).group(1)) + 1)
     # a second tab has its own model, at the start
     other = browser.new_page(viewport={"width": 1500, "height": 1200})
     other.on("console", lambda m: problems.append(f"tab 2 console {m.type}: {m.text}") if m.type == "error" else None)
     other.goto(url)
     other.wait_for_selector("#czt-map", timeout=90_000)
-    assert "simulated 0 quarters" in _now(other)
-    assert "simulated 0 quarters" not in _now(page)
+    assert "simulated 0 quarters" in now_text(other)
+    assert "simulated 0 quarters" not in now_text(page)
     other.close()
     assert not problems, "\n".join(problems)
     page.close()
-
-
-def lever_to_minimum(page, name: str) -> None:
-    """A numeric lever's slider to its minimum with the keyboard (as a person would), then Run."""
-    thumb = page.locator(f".lever-{name} [role=slider]")
-    thumb.scroll_into_view_if_needed()
-    thumb.focus()
-    thumb.press("Home")
-    page.wait_for_selector(".apply-levers:not([disabled])", timeout=10_000)
-    page.click(".apply-levers")
 
 
 def _lever_line(page, name: str) -> str:
@@ -198,11 +161,11 @@ def test_browser_on_off_and_categorical_levers(server, browser):
     run is rebuilt with them, marked changed, exported with them), the Chinese labels, restore."""
     url, _ = server
     problems: list[str] = []
-    page = _watched_page(browser, problems, height=1600)
+    page = watched_page(browser, problems, height=1600)
     page.goto(url)
     page.wait_for_selector("#czt-map", timeout=90_000)
     page.click(".btn-year")
-    _wait_now(page, "2020 Q1")
+    wait_now(page, "2020 Q1")
     page.wait_for_function("() => document.querySelector('#chart-gdp-share').getAttribute('data-points') === '5'",
                            timeout=30_000)
     before_chart = page.get_attribute("#chart-gdp-share", "data-hash")
@@ -221,7 +184,7 @@ def test_browser_on_off_and_categorical_levers(server, browser):
     page.wait_for_selector(".job-progress", state="detached", timeout=60_000)
     page.wait_for_function("(b) => document.querySelector('#chart-gdp-share').getAttribute('data-hash') !== b", arg=before_chart,
                            timeout=60_000)
-    assert "Next quarter: 2020 Q1" in _now(page)
+    assert "Next quarter: 2020 Q1" in now_text(page)
     assert page.is_checked(".lever-licence_recognition input[role=switch]")
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     _shoot_levers(page, SHOT_DIR / "levers-market-en.png")

@@ -17,8 +17,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from test_ui_e2e import SHOT_DIR, _wait_now, _watched_page
-from test_ui_e2e_research import _english_words
+from browser_page import SHOT_DIR, english_words, wait_now, watched_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sim]
 
@@ -30,7 +29,7 @@ MAP_W, MAP_H = 600.0, None  # the map's width in its own units (ui/draw.MAP_W); 
 def _open(page, url: str, query: str = "q=2020Q2") -> None:
     page.goto(f"{url}?{query}")
     page.wait_for_selector("#czt-map", timeout=90_000)
-    _wait_now(page, "2020 Q2|2020年第2季度", timeout=120)
+    wait_now(page, "2020 Q2|2020年第2季度", timeout=120)
     page.wait_for_selector(".job-progress", state="detached", timeout=60_000)  # the link's rebuild is done
 
 
@@ -38,7 +37,7 @@ def _open(page, url: str, query: str = "q=2020Q2") -> None:
 def map_tab(server, browser):
     url, _ = server
     problems: list[str] = []
-    page = _watched_page(browser, problems, height=1300)
+    page = watched_page(browser, problems, height=1300)
     _open(page, url)
     yield page, url, problems
     page.close()
@@ -102,7 +101,7 @@ def test_choropleth_of_a_chosen_indicator_in_the_link(map_tab, browser):
     page.wait_for_function("() => /[?&]map=gdp_share(&|$)/.test(location.search)", timeout=30_000)
     query = urlparse(page.url).query
     assert parse_qs(query)["map"] == ["gdp_share"]
-    other = _watched_page(browser, problems, height=1300)
+    other = watched_page(browser, problems, height=1300)
     _open(other, url, query)
     other.wait_for_selector("#czt-map[data-fill=gdp_share]", timeout=30_000)
     assert other.inner_text(".map-fill-select .v-select__selection") == "Share of the cluster's GDP"
@@ -120,7 +119,7 @@ def test_choropleth_of_a_chosen_indicator_in_the_link(map_tab, browser):
     texts = page.locator("#map-box text").all_text_contents()
     texts += page.locator(".map-fill-select, .fill-hint").all_inner_texts()
     texts += page.locator("#map-box .map-hint").all_inner_texts()
-    assert not _english_words(texts), _english_words(texts)
+    assert not english_words(texts), english_words(texts)
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     _shoot_map(page, SHOT_DIR / "i27-choropleth-zh.png")
     page.click(".btn-lang")
@@ -172,7 +171,7 @@ def test_zoom_kept_across_quarters_and_reset(map_tab):
     # the next quarter redraws the map: the zoom stays
     zoom = page.get_attribute("#map-box", "data-zoom")
     page.click(".btn-step")
-    _wait_now(page, "2020 Q3")
+    wait_now(page, "2020 Q3")
     page.wait_for_timeout(500)
     assert page.get_attribute("#map-box", "data-zoom") == zoom
     assert _view_box(page) == pytest.approx(after, abs=0.02)
@@ -269,7 +268,7 @@ def test_click_a_city_or_a_park_for_its_figures(map_tab):
     texts = page.locator(".map-inspect .map-inspect-title, .map-inspect button, #map-inspect-table th").all_inner_texts()
     texts += [tr.locator("td").nth(i).inner_text() for tr in page.locator("#map-inspect-table tr").all()[1:]
               for i in (0, 1)]
-    assert not _english_words(texts), _english_words(texts)
+    assert not english_words(texts), english_words(texts)
     page.locator("#czt-map circle.city[data-city=changsha]").click()
     page.wait_for_function("() => /^长沙 · /.test(document.querySelector('.map-inspect-title').innerText)",
                            timeout=30_000)
@@ -373,7 +372,7 @@ def test_zoom_in_the_link_and_station_names(map_tab, browser):
         for en, zh in (("Changsha", "长沙"), ("Kaifusi", "开福寺"), ("Guanshaling", "观沙岭"), ("Bafangshan", "八方山"),
                        ("Jianshan", "尖山"), ("Shumuling", "树木岭")):
             assert labels.get(en) == zh, labels
-        assert not _english_words(page.locator("#map-box text").all_text_contents())
+        assert not english_words(page.locator("#map-box text").all_text_contents())
         assert page.text_content("#czt-map circle.rail-station[data-station=Gushan] title") == "谷山"
         _shoot_map(page, SHOT_DIR / "i27-rail-stations-zh.png")
         page.click(".btn-lang")
@@ -382,12 +381,12 @@ def test_zoom_in_the_link_and_station_names(map_tab, browser):
         # the link in a fresh tab (a new session): the same zoom and centre
         query = urlparse(page.url).query
         assert tuple(float(v) for v in parse_qs(query)["zoom"][0].split(",")) == zoom
-        other = _watched_page(browser, problems, height=1000)
+        other = watched_page(browser, problems, height=1000)
         other.set_viewport_size({"width": 1600, "height": 1000})
         other.goto(f"{url}?{query}")
         other.wait_for_selector("#czt-map", timeout=90_000)
         q = parse_qs(query)["q"][0]  # the quarter the first tab has reached
-        _wait_now(other, f"{q[:4]} Q{q[-1]}", timeout=120)
+        wait_now(other, f"{q[:4]} Q{q[-1]}", timeout=120)
         other.wait_for_selector(".job-progress", state="detached", timeout=60_000)
         other.wait_for_function("() => document.querySelector('#map-box').dataset.zoom === '3.13'", timeout=30_000)
         _view_matches(other, zoom)

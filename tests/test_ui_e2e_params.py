@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from test_ui_e2e import SHOT_DIR, _watched_page
-from test_ui_e2e_research import VISIBLE_TEXT_JS, _english_words, _wait_ready
+from browser_page import SHOT_DIR, VISIBLE_TEXT_JS, english_words, wait_ready, watched_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sim]
+
+pytest.importorskip("playwright.sync_api")  # skipped without Playwright, as when test_ui_e2e was imported
 
 EN = "parameter band (posterior draws)|seed band"
 ZH = "参数不确定性区间（后验抽样）|随机种子区间"
@@ -34,7 +35,7 @@ def _shoot(page, name: str) -> None:
 def test_parameter_bands_apart_from_seed_bands_in_both_languages_and_the_link(server, browser):
     url, _ = server
     problems: list[str] = []
-    page = _watched_page(browser, problems, height=1000)
+    page = watched_page(browser, problems, height=1000)
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto(url + "?scale=5000&seeds=4&q=2021Q1")
     page.wait_for_selector("#czt-map", timeout=90_000)
@@ -42,7 +43,7 @@ def test_parameter_bands_apart_from_seed_bands_in_both_languages_and_the_link(se
     assert page.get_attribute("#chart-gdp-share", "data-band-names") == ""  # the default view: no draws
     page.locator(".param-draws button", has_text="4").click()
     _wait_bands(page, EN)
-    _wait_ready(page)
+    wait_ready(page)
     assert page.get_attribute("#chart-gdp-share", "data-bands") == "6"  # each city's parameter and seed band
     assert "median of 4 draws x 4 seeds" in page.inner_text("#chart-gdp-share")
     note = page.inner_text(".charts-note")
@@ -59,10 +60,10 @@ def test_parameter_bands_apart_from_seed_bands_in_both_languages_and_the_link(se
     assert "参数不确定性区间（后验抽样）" in note and "随机种子区间" in note
     texts = page.evaluate(VISIBLE_TEXT_JS)
     mine = [x for x in texts if "后验" in x or "种子" in x or "参数" in x]
-    assert mine and not _english_words(mine), _english_words(mine)
+    assert mine and not english_words(mine), english_words(mine)
     _shoot(page, "i26-parameter-bands-zh.png")
 
-    other = _watched_page(browser, problems, height=1000)  # the link rebuilds the same view in a fresh tab
+    other = watched_page(browser, problems, height=1000)  # the link rebuilds the same view in a fresh tab
     other.goto(link)
     other.wait_for_selector("#czt-map", timeout=90_000)
     _wait_bands(other, EN)
@@ -71,7 +72,7 @@ def test_parameter_bands_apart_from_seed_bands_in_both_languages_and_the_link(se
     assert not problems, problems
     other.close()
     page.close()
-    bad = _watched_page(browser, problems, height=1000)
+    bad = watched_page(browser, problems, height=1000)
     bad.goto(url + "?draws=8&seeds=8")  # 64 runs: the one-line banner, the default run kept
     bad.wait_for_selector(".app-error", timeout=60_000)
     err = bad.inner_text(".app-error")

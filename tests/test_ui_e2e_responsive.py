@@ -8,14 +8,12 @@ from __future__ import annotations
 import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.sim]
+from browser_page import SHOT_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOT_DIR = ROOT / "runs" / "ui-screenshots"
+pytestmark = [pytest.mark.e2e, pytest.mark.sim]
 
 pytest.importorskip("playwright.sync_api")
 

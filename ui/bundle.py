@@ -38,31 +38,15 @@ import pandas as pd
 TWIN = "baseline"
 
 
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    return repr(v)
-
-
 def scenario_toml(scenario: str, levers: dict[str, Any], timing: tuple = ()) -> str:
-    """The run as a scenario file: the app's scenario with the lever values set in the app, and the levers set
-    from a later quarter (ui.timing) as its ``[[timeline]]`` entries, in the order the run applies them."""
-    from model.scenarios import load
-    from ui.timing import with_timing
+    """The run as a scenario file (model.scenarios.to_toml): the app's scenario with the lever values set in the
+    app, and the levers set from a later quarter (ui.timing) as its ``[[timeline]]`` entries."""
+    from model.scenarios import load, to_toml
+    from ui.timing import timing_entries
 
-    lines = ['name = "app-run"', f'title = {json.dumps(f"App run: {scenario} with the levers set in the app")}',
-             f'extends = "{scenario}"', "", "[params]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in sorted(levers.items())]
-    own = load(scenario).timeline
-    for e in with_timing(scenario, levers, tuple(timing)).timeline:
-        if e in own:
-            continue
-        params = ", ".join(f"{k} = {_toml_value(v)}" for k, v in e.params.items())
-        lines += ["", "[[timeline]]", f"year = {e.year}", f"quarter = {e.quarter}", f"note = {json.dumps(e.note)}",
-                  f"note_zh = {json.dumps(e.note_zh, ensure_ascii=False)}", f"params = {{ {params} }}"]
-    return "\n".join(lines) + "\n"
+    dated = timing_entries(load(scenario), levers, tuple(timing))
+    return to_toml(scenario, levers, dated, name="app-run",
+                   title=f"App run: {scenario} with the levers set in the app")
 
 
 def sweep_toml(scenario_file: str, seeds: list[int], until: int, scale: int, with_twin: bool) -> str:

@@ -103,35 +103,31 @@ class TimedLever:
         return dataclasses.replace(self, value=value)
 
 
-def value_without(scenario: Scenario, overrides: dict[str, Any], name: str, at: tuple[int, int]) -> Any:
-    """The value lever ``name`` has at quarter ``at`` in the run without any timed change: the scenario's value (or
-    the app's override) with the scenario's own timeline entries dated up to ``at`` applied."""
-    value = scenario.resolved(overrides)[name]
-    for e in scenario.timeline:  # sorted by date (model.scenarios.load)
-        if (e.year, e.quarter) <= at and name in e.params:
-            value = e.params[name]
-    return value
-
-
-def with_timing(scenario: str | Scenario, overrides: dict[str, Any], timing: tuple[TimedLever, ...]) -> Scenario:
-    """The scenario a run with these timed changes is built from: the scenario's own timeline plus one entry per
-    change and one per way back, after the scenario's entries of the same quarter (so the app's value wins).
-    Without timing, the scenario unchanged."""
-    sc = load(scenario) if isinstance(scenario, str) else scenario
-    if not timing:
-        return sc
+def timing_entries(scenario: Scenario, overrides: dict[str, Any],
+                   timing: tuple[TimedLever, ...]) -> list[TimelineEntry]:
+    """The timeline entries of these timed changes, with the app's notes: one per change and one per way back
+    (the value the lever would have had then, ``Scenario.value_at``)."""
     added = []
     for t in timing:
         added.append(TimelineEntry(t.start[0], t.start[1], {t.name: t.value},
                                    note=f"set in the app: {t.name} = {t.value} from {quarter_text(t.start)}",
                                    note_zh=f"应用中设定：自{t.start[0]}年第{t.start[1]}季度起"))
         if t.end is not None:
-            back = value_without(sc, overrides, t.name, t.end)
+            back = scenario.value_at(t.name, t.end, overrides)
             added.append(TimelineEntry(t.end[0], t.end[1], {t.name: back},
                                        note=f"set in the app: {t.name} back to {back} from {quarter_text(t.end)}",
                                        note_zh=f"应用中设定：自{t.end[0]}年第{t.end[1]}季度起恢复"))
-    timeline = sorted(sc.timeline + added, key=lambda e: (e.year, e.quarter))  # stable: the app's entries last
-    return dataclasses.replace(sc, timeline=timeline)
+    return added
+
+
+def with_timing(scenario: str | Scenario, overrides: dict[str, Any], timing: tuple[TimedLever, ...]) -> Scenario:
+    """The scenario a run with these timed changes is built from: the scenario's own timeline plus
+    ``timing_entries``, after the scenario's entries of the same quarter (so the app's value wins). Without
+    timing, the scenario unchanged."""
+    sc = load(scenario) if isinstance(scenario, str) else scenario
+    if not timing:
+        return sc
+    return sc.with_timeline(timing_entries(sc, overrides, timing))
 
 
 def merge(timing: tuple[TimedLever, ...], new: TimedLever) -> tuple[TimedLever, ...]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,6 +23,72 @@ from experiments.infer.report import posterior_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SBI_PY = ROOT / ".venv-sbi" / "bin" / "python"
+
+TINY_CALIBRATION = """name = "tiny"
+scenario = "{scenario}"
+until = 2020
+scale = 2000
+moments = "tests.calib_moments"
+samples = 6
+replications = 1
+root_seed = 3
+accept = 0.67
+validation_replications = 1
+[params]
+jacobs_elasticity = {{min = 0.0, max = 0.12}}
+location_logit_scale = {{min = 5, max = 60}}
+"""
+
+# Stands in for .venv-sbi's interpreter running npe_step.py (CI has no torch): the posterior is the prior box, drawn
+# uniformly, and npe.json carries what the report reads. Like the real step it imports nothing of the project.
+FAKE_NPE = """#!{python}
+import json, sys
+from pathlib import Path
+import numpy as np, pandas as pd
+trainset, out, *rest = sys.argv[2:]
+opt = dict(zip(rest[::2], rest[1::2]))
+d = np.load(trainset)
+names = json.loads(Path(trainset).with_suffix(".json").read_text())["names"]
+u = np.random.default_rng(int(opt["--seed"])).random((int(opt["--samples"]), len(names)))
+Path(out).mkdir(parents=True, exist_ok=True)
+pd.DataFrame(d["lo"] + (d["hi"] - d["lo"]) * u, columns=names).to_csv(Path(out) / "posterior_samples.csv", index=False)
+(Path(out) / "npe.json").write_text(json.dumps({{"request": json.loads(opt["--request"]),
+                                                "misspecification_mmd": {{"p_value": 0.5}}}}))
+"""
+
+
+def fake_sbi(folder: Path) -> Path:
+    """A venv folder whose bin/python is :data:`FAKE_NPE` (for --sbi-venv)."""
+    py = folder / "bin" / "python"
+    py.parent.mkdir(parents=True)
+    py.write_text(FAKE_NPE.format(python=sys.executable))
+    py.chmod(0o755)
+    return folder
+
+
+def tiny_bank(folder: Path, scenario: str = "baseline") -> Path:
+    """A bank as ``calibrate`` leaves it, without simulating anything: calibration.toml, its design sweep planned
+    (spec.json, design.parquet), a consolidated cities.parquet with made-up 2020 GDP shares for every design run (the
+    moments tests.calib_moments reads) and posterior.csv."""
+    from experiments.calibrate import config
+    from experiments.calibrate.pipeline import design_spec
+    from experiments.io import write_parquet
+    from experiments.sweep.runner import prepare
+
+    folder.mkdir(parents=True)
+    (folder / "calibration.toml").write_text(TINY_CALIBRATION.format(scenario=scenario))
+    cs = config.read(str(folder / "calibration.toml"))
+    design = prepare(folder / "sweep", spec=design_spec(cs)).design()
+    rng = np.random.default_rng(0)
+    rows = []
+    for rid in design.run_id.unique():
+        share = rng.dirichlet([60, 20, 15])
+        rows += [{"run_id": rid, "year": 2020, "city": c, "gdp_share": float(v)}
+                 for c, v in zip(("changsha", "zhuzhou", "xiangtan"), share)]
+    write_parquet(pd.DataFrame(rows), folder / "sweep" / "cities.parquet")
+    pd.DataFrame({"param": cs.names, "smm": [0.05, 30.0], "rejection_mean": [0.06, 32.0]}).to_csv(
+        folder / "posterior.csv", index=False)
+    return folder
 
 
 def synthetic_bank(n_points=40, reps=2, seed=0):
@@ -203,3 +270,45 @@ def test_neural_step_covers_a_known_gaussian_posterior(tmp_path):
     info = json.loads((tmp_path / "npe" / "npe.json").read_text())
     assert info["misspecification_mmd"]["p_value"] > 0.01  # the observation is a draw of this simulator
     assert set(info["sbc"]["ks_pvals"]) == {"a", "b"}
+
+
+DAMAGE = {"zero bytes": b"", "not the format": bytes(range(256)) * 8}
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("name", ["sweep/cities.parquet", "sweep/spec.json", "sweep/design.parquet", "posterior.csv",
+                                  "calibration.toml"])
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_bank_file_is_one_line_before_anything_runs(tmp_path, name, damage):
+    """Every file infer reads from the bank, empty or overwritten: one error line naming the file, exit status 2, no
+    traceback, no output folder (the whole bank is checked before the first step)."""
+    bank = tiny_bank(tmp_path / "bank")
+    sbi = fake_sbi(tmp_path / "sbi")
+    (bank / name).write_bytes(DAMAGE[damage])
+    r = run_cli("infer", str(bank), "--out", str(tmp_path / "o"), "--sbi-venv", str(sbi), "--components", "1",
+                "--samples", "1000", "--draws", "0")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("error:") and Path(name).name in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.cli
+def test_posterior_csv_of_another_calibration_is_refused(tmp_path):
+    bank = tiny_bank(tmp_path / "bank")
+    pd.DataFrame({"param": ["tfp_growth"], "smm": [0.02], "rejection_mean": [0.02]}).to_csv(bank / "posterior.csv",
+                                                                                             index=False)
+    r = run_cli("infer", str(bank), "--out", str(tmp_path / "o"), "--sbi-venv", str(fake_sbi(tmp_path / "sbi")),
+                "--components", "1", "--samples", "1000", "--draws", "0")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr[-2000:]
+    assert "posterior.csv" in r.stderr and "tfp_growth" in r.stderr and "jacobs_elasticity" in r.stderr
+
+
+@pytest.mark.cli
+def test_infer_on_an_intact_tiny_bank_without_predictive_runs(tmp_path):
+    """The fixtures above make a bank infer accepts: the same command without damage finishes (exit 0)."""
+    bank = tiny_bank(tmp_path / "bank")
+    r = run_cli("infer", str(bank), "--out", str(tmp_path / "o"), "--sbi-venv", str(fake_sbi(tmp_path / "sbi")),
+                "--components", "1", "--samples", "1000", "--draws", "0")
+    assert r.returncode == 0, r.stderr[-2000:]
+    t = pd.read_csv(tmp_path / "o" / "posterior_table.csv").set_index("param")
+    assert t.smm["jacobs_elasticity"] == 0.05 and t.abc_rejection_mean["location_logit_scale"] == 32.0

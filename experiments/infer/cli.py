@@ -55,9 +55,11 @@ def check_args(a: argparse.Namespace) -> None:
 
 
 def _bank_key(bank: Path, a: argparse.Namespace) -> dict[str, Any]:
-    spec = json.loads((bank / "sweep" / "spec.json").read_text())
+    from experiments.sweep.store import Store
+
+    info = Store(bank / "sweep").info()  # spec.json as strictly as the sweep wrote it (checked by check_bank)
     st = (bank / "sweep" / "cities.parquet").stat()
-    return {"bank": str(bank.resolve()), "sweep_digest": spec.get("digest"), "cities_bytes": st.st_size,
+    return {"bank": str(bank.resolve()), "sweep_digest": info["digest"], "cities_bytes": st.st_size,
             "components": a.components, "holdout": a.holdout, "seed": a.seed}
 
 
@@ -138,12 +140,13 @@ def step_ppc(out: Path, meta: dict[str, Any], a: argparse.Namespace, obs: pd.Dat
 
 def cmd_infer(a: argparse.Namespace) -> int:
     from experiments.calibrate import config, moments as mom
-    from experiments.infer import report
+    from experiments.infer import report, trainset
     from experiments.io import writable_folder, write_csv, write_json
 
     check_args(a)
     py = sbi_python(a.sbi_venv)
     bank, out = Path(a.bank), Path(a.out)
+    cs, cal = trainset.check_bank(bank)  # every bank file read here, checked now: a damaged one is one line
     writable_folder(a.out)
     out.mkdir(parents=True, exist_ok=True)
     stream = sys.stderr
@@ -155,7 +158,6 @@ def cmd_infer(a: argparse.Namespace) -> int:
         t = time.time()
         npe = step_npe(py, out, meta, a, stream)
         timings["npe_seconds"] = time.time() - t
-        cs = config.read(str(bank / "calibration.toml"))
         provider = config.load_provider(cs.moments)
         obs = mom.observed(provider)
         t = time.time()
@@ -169,7 +171,6 @@ def cmd_infer(a: argparse.Namespace) -> int:
     d = np.load(out / "trainset.npz")
     lo, hi = d["lo"], d["hi"]
     samples = pd.read_csv(out / "npe" / "posterior_samples.csv")
-    cal = pd.read_csv(bank / "posterior.csv") if (bank / "posterior.csv").is_file() else None
     ptab = report.posterior_table(samples, lo, hi, cal)
     corr = report.correlation(samples)
     write_csv(ptab, out / "posterior_table.csv")

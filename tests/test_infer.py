@@ -191,14 +191,23 @@ def test_ppc_table_on_synthetic_draws():
         ppc.table(obs, sim[:, :3])
 
 
-def test_ppc_tasks_are_sweep_tasks_with_fresh_seeds():
+def test_ppc_runs_are_a_points_sweep_with_fresh_seeds():
+    """The predictive runs are the points of a sweep: one per draw with its own seed, values rounded as a run takes
+    them, the scale on top; the plan (run ids) is stable and the spec reads back as its folder records it."""
+    from experiments.sweep.design import plan
+    from experiments.sweep.spec import SweepSpec
+
     draws = pd.DataFrame({"tfp_growth": [0.0212345678, 0.03], "gdp_weight": [0.9, 0.8]})
     s = ppc.seeds(5, 2)
-    assert len(set(s)) == 2 and ppc.seeds(5, 2) == s and ppc.seeds(6, 2) != s
-    tl = ppc.tasks(draws, s, "hindcast-2005", 2020, 200)
-    assert [t["seed"] for t in tl] == s and all(t["until"] == 2020 for t in tl)
-    assert tl[0]["overrides"] == {"scale": 200, "tfp_growth": 0.0212346, "gdp_weight": 0.9}
-    assert tl[0]["run_id"] != tl[1]["run_id"] and ppc.tasks(draws, s, "hindcast-2005", 2020, 200)[0]["run_id"] == tl[0]["run_id"]
+    assert len(set(s)) == 2 and ppc.seeds(5, 2) == s and ppc.seeds(6, 2) != s and ppc.seeds(5, 1) == s[:1]
+    spec = ppc.sweep_spec(draws, s, "hindcast-2005", 2020, 200, [0.0, 0.3], [0.06, 1.0])
+    design = plan(spec)
+    assert list(design.seed) == s and (design.rep == 0).all() and spec.until == 2020
+    assert json.loads(design.overrides[0]) == {"scale": 200, "tfp_growth": 0.0212346, "gdp_weight": 0.9}
+    assert design.run_id.nunique() == 2 and list(plan(spec).run_id) == list(design.run_id)
+    assert SweepSpec.from_dict(spec.to_dict()).digest() == spec.digest()
+    other = ppc.sweep_spec(draws, ppc.seeds(6, 2), "hindcast-2005", 2020, 200, [0.0, 0.3], [0.06, 1.0])
+    assert ppc.sweep_folder(Path("f"), other) != ppc.sweep_folder(Path("f"), spec)  # other seeds: another folder
 
 
 def test_posterior_table_flags_a_bound():
@@ -312,3 +321,55 @@ def test_infer_on_an_intact_tiny_bank_without_predictive_runs(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     t = pd.read_csv(tmp_path / "o" / "posterior_table.csv").set_index("param")
     assert t.smm["jacobs_elasticity"] == 0.05 and t.abc_rejection_mean["location_logit_scale"] == 32.0
+
+
+def infer_cli(bank: Path, out: Path, sbi: Path, draws: int, env: dict[str, str] | None = None):
+    return run_cli("infer", str(bank), "--out", str(out), "--sbi-venv", str(sbi), "--components", "1",
+                   "--samples", "1000", "--draws", str(draws), "--workers", "2", env=env, timeout=600)
+
+
+def ok_events(folder: Path) -> int:
+    return sum(json.loads(x)["event"] == "ok" for p in folder.glob("ppc/sweep-*/manifest.jsonl")
+               for x in p.read_text().splitlines())
+
+
+FAIL_SECOND_DRAW = "def hook(task):\n    if task['point'] == 1:\n        raise RuntimeError('made to fail')\n"
+
+
+@pytest.mark.cli
+@pytest.mark.sim  # the predictive runs simulate (in the processes the command starts)
+def test_ppc_runs_through_the_sweep_runner_and_resumes(tmp_path):
+    """The predictive runs are a sweep in the output folder: a run that failed is recorded and the command exits 1;
+    the next call runs only that one (the finished run is kept, not redone), and a third call runs nothing and
+    writes the same tables."""
+    from experiments.sweep.store import Store
+
+    bank, out, sbi = tiny_bank(tmp_path / "bank"), tmp_path / "o", fake_sbi(tmp_path / "sbi")
+    (tmp_path / "fail.py").write_text(FAIL_SECOND_DRAW)
+    r = infer_cli(bank, out, sbi, 2, env={"CZT_SWEEP_HOOK": f"{tmp_path / 'fail.py'}:hook"})
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    (folder,) = out.glob("ppc/sweep-*")
+    store = Store(folder)
+    assert store.spec().design == "points" and len(store.spec().points) == 2
+    runs = pd.read_parquet(folder / "runs.parquet").set_index("first_point").sort_index()
+    assert runs.status.tolist() == ["ok", "failed"] and "made to fail" in runs.error[1]
+    info = json.loads((out / "infer.json").read_text())["ppc"]
+    assert info["ok_runs"] == 1 and info["failed"][0]["run_id"] == runs.run_id[1] and info["simulated_now"] == 2
+    assert ok_events(out) == 1
+
+    r = infer_cli(bank, out, sbi, 2)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert ok_events(out) == 2  # only the failed run ran again
+    info = json.loads((out / "infer.json").read_text())["ppc"]
+    assert info["simulated_now"] == 1 and info["ok_runs"] == 2 and not info["failed"]
+    draws = pd.read_csv(out / "ppc" / "draws.csv")
+    design = store.design().sort_values("point")
+    assert draws.run_id.tolist() == design.run_id.tolist() and draws.seed.tolist() == ppc.seeds(20260126, 2)
+    assert draws.seed.tolist() == design.seed.tolist()
+    first = (out / "ppc.csv").read_bytes()
+    assert pd.read_csv(out / "ppc.csv").runs.eq(2).all()
+
+    r = infer_cli(bank, out, sbi, 2)
+    assert r.returncode == 0 and ok_events(out) == 2, r.stderr[-2000:]  # nothing redone
+    assert (out / "ppc.csv").read_bytes() == first
+    assert json.loads((out / "infer.json").read_text())["ppc"]["simulated_now"] == 0

@@ -121,18 +121,24 @@ def step_ppc(out: Path, meta: dict[str, Any], a: argparse.Namespace, obs: pd.Dat
         return None, {"runs": 0}
     samples = pd.read_csv(out / "npe" / "posterior_samples.csv")
     draws = samples.iloc[:a.draws]
-    tl = ppc.tasks(draws, ppc.seeds(a.seed, len(draws)), meta["scenario"], int(meta["until"]), meta["scale"])
+    run_seeds = ppc.seeds(a.seed, len(draws))
+    spec = ppc.sweep_spec(draws, run_seeds, meta["scenario"], int(meta["until"]), meta["scale"], meta["lo"], meta["hi"],
+                          a.seed)
     t = time.time()
-    info = ppc.simulate(tl, out / "ppc", a.workers, stream)
+    info = ppc.simulate(spec, out / "ppc", a.workers, stream)
     info["seconds_this_call"] = time.time() - t
-    cities = ppc.read_runs(tl, out / "ppc")
+    if info.pop("interrupted"):
+        raise KeyboardInterrupt  # finished runs are kept in the sweep folder: rerunning the command resumes
+    cities, run_ids = ppc.read_runs(spec, out / "ppc")
     if cities.empty:
-        raise StepFailed(f"every posterior predictive run failed (first: {info['failed'][0]['error'] if info['failed'] else '?'})")
+        raise StepFailed(f"every posterior predictive run failed (first: {info['failed'][0]['error'] if info['failed'] else '?'}; "
+                         f"see python -m experiments status {info['folder']})")
     sim = mom.simulated(provider, cities, obs)
+    sim = sim.loc[[r for r in dict.fromkeys(run_ids) if r in sim.index]]  # in draw order
     table = ppc.table(obs, sim.to_numpy())
     write_csv(table, out / "ppc.csv")
     write_csv(ppc.summary(table), out / "ppc_summary.csv")
-    draws_used = draws.assign(seed=[x["seed"] for x in tl], run_id=[x["run_id"] for x in tl])
+    draws_used = draws.assign(seed=run_seeds, run_id=run_ids.to_numpy())
     write_csv(draws_used, out / "ppc" / "draws.csv")
     info["ok_runs"] = int(sim.shape[0])
     return table, info

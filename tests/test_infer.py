@@ -373,3 +373,48 @@ def test_ppc_runs_through_the_sweep_runner_and_resumes(tmp_path):
     assert r.returncode == 0 and ok_events(out) == 2, r.stderr[-2000:]  # nothing redone
     assert (out / "ppc.csv").read_bytes() == first
     assert json.loads((out / "infer.json").read_text())["ppc"]["simulated_now"] == 0
+
+
+SCENARIO = 'name = "ppc-check"\nextends = "baseline"\n\n[params]\ncommute_fare_yuan = {fare}\njacobs_elasticity = {jacobs}\n'
+
+
+@pytest.mark.cli
+def test_ppc_refuses_when_the_banks_scenario_changed(tmp_path):
+    """The bank records its scenario's resolved parameters; a scenario file changed since is refused in one line
+    naming the parameter (bank -> now) before any step runs. A change to a fitted parameter (every draw sets it)
+    is no difference, and --draws 0 needs no check."""
+    sc = tmp_path / "sc.toml"
+    sc.write_text(SCENARIO.format(fare=20.0, jacobs=0.05))
+    bank, sbi = tiny_bank(tmp_path / "bank", scenario=str(sc)), fake_sbi(tmp_path / "sbi")
+    rec = json.loads((bank / "sweep" / "spec.json").read_text())["scenario_params"][str(sc)]
+    assert rec["commute_fare_yuan"] == 20.0 and rec["scale"] == 2000
+    sc.write_text(SCENARIO.format(fare=25.0, jacobs=0.05))
+    r = infer_cli(bank, tmp_path / "o", sbi, 2)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert "commute_fare_yuan 20.0 -> 25.0" in r.stderr and "--draws 0" in r.stderr and "calibrate" in r.stderr
+    assert not (tmp_path / "o").exists()  # refused before any step
+    r = infer_cli(bank, tmp_path / "o", sbi, 0)
+    assert r.returncode == 0, r.stderr[-2000:]
+    sc.write_text(SCENARIO.format(fare=20.0, jacobs=0.09))  # a fitted parameter: the draws set it
+    from experiments.infer.cli import scenario_check
+    from experiments.calibrate import config
+
+    assert scenario_check(bank, config.read(str(bank / "calibration.toml"))) is None
+
+
+@pytest.mark.cli
+@pytest.mark.sim  # one predictive run simulates (in the processes the command starts)
+def test_ppc_on_a_bank_without_the_record_warns_and_runs(tmp_path):
+    """A bank made before the record (no scenario_params in sweep/spec.json) still works: a warning says the check
+    was not possible, infer.json says so, and the predictive check runs."""
+    bank, out = tiny_bank(tmp_path / "bank"), tmp_path / "o"
+    spec_json = bank / "sweep" / "spec.json"
+    info = json.loads(spec_json.read_text())
+    del info["scenario_params"]
+    spec_json.write_text(json.dumps(info))
+    r = infer_cli(bank, out, fake_sbi(tmp_path / "sbi"), 1)
+    assert r.returncode == 0, r.stderr[-2000:]
+    warning = [ln for ln in r.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warning) == 1 and "does not record the resolved parameters" in warning[0] and "'baseline'" in warning[0]
+    ppc_info = json.loads((out / "infer.json").read_text())["ppc"]
+    assert ppc_info["scenario_check"] == "not recorded in the bank" and ppc_info["ok_runs"] == 1

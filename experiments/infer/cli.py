@@ -107,6 +107,34 @@ def step_npe(py: Path, out: Path, meta: dict[str, Any], a: argparse.Namespace, s
     return done
 
 
+def scenario_check(bank: Path, cs) -> str | None:
+    """Whether the predictive runs would run the bank's scenario as the bank ran it: the resolved parameters its
+    design sweep recorded (sweep/spec.json ``scenario_params``) against the scenario file and parameter registry now,
+    the fitted parameters aside (every draw sets them). A difference is a one-line ConfigError naming each parameter
+    (bank -> now); a bank made before the record returns the warning to print (None when they agree)."""
+    from experiments.infer import ppc
+    from experiments.sweep.design import scenario_params
+    from experiments.sweep.store import Store
+
+    store = Store(bank / "sweep")
+    spec = store.spec()
+    recorded = store.info().get("scenario_params")
+    if not isinstance(recorded, dict) or not isinstance(recorded.get(spec.scenario), dict):
+        return (f"warning: {bank / 'sweep' / 'spec.json'} does not record the resolved parameters of the bank's "
+                f"scenario {spec.scenario!r} (a bank made before they were recorded), so it cannot be checked that the "
+                "posterior predictive runs use the scenario as the bank ran it: they use the scenario file and the "
+                "parameter registry as they are now")
+    changed = ppc.scenario_changes(recorded[spec.scenario], scenario_params(spec)[spec.scenario], set(cs.names))
+    if changed:
+        shown = "; ".join(changed[:8]) + (f"; and {len(changed) - 8} more" if len(changed) > 8 else "")
+        raise ConfigError(f"{bank / 'sweep' / 'spec.json'}: scenario {spec.scenario}", f"{len(changed)} parameters "
+                          f"changed since the bank was made", f"the scenario as the bank ran it, but these parameters "
+                          f"differ (bank -> now): {shown}; restore the scenario file (or the parameter registry) as the "
+                          "bank ran it, make a new bank with 'python -m experiments calibrate', or pass --draws 0 to "
+                          "skip the posterior predictive check", kind="bank's scenario changed")
+    return None
+
+
 class StepFailed(RuntimeError):
     pass
 
@@ -153,6 +181,7 @@ def cmd_infer(a: argparse.Namespace) -> int:
     py = sbi_python(a.sbi_venv)
     bank, out = Path(a.bank), Path(a.out)
     cs, cal = trainset.check_bank(bank)  # every bank file read here, checked now: a damaged one is one line
+    scenario_warning = scenario_check(bank, cs) if a.draws > 0 else None  # refused now, before any step runs
     writable_folder(a.out)
     out.mkdir(parents=True, exist_ok=True)
     stream = sys.stderr
@@ -167,7 +196,11 @@ def cmd_infer(a: argparse.Namespace) -> int:
         provider = config.load_provider(cs.moments)
         obs = mom.observed(provider)
         t = time.time()
+        if scenario_warning:
+            print(scenario_warning, file=stream)
         table, pinfo = step_ppc(out, meta, a, obs, provider, stream)
+        if a.draws > 0:
+            pinfo["scenario_check"] = "not recorded in the bank" if scenario_warning else "the bank's scenario"
         timings["ppc_seconds"] = time.time() - t
     except StepFailed as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -85,6 +85,23 @@ def read_runs(spec, folder: Path) -> tuple[pd.DataFrame, pd.Series]:
     return store.cities(design), run_ids
 
 
+def scenario_changes(recorded: dict[str, Any], now: dict[str, Any], ignore) -> list[str]:
+    """``name old -> new`` for every resolved parameter whose value differs between ``recorded`` (the bank's, as
+    sweep/spec.json holds it) and ``now`` (a parameter only one has: ``(absent)``), except those in ``ignore`` (the
+    parameters each draw sets). Values are compared as JSON holds them."""
+    import json
+
+    def norm(d):
+        return json.loads(json.dumps(d, sort_keys=True, default=str))
+
+    old, new = norm(recorded), norm(now)
+    out = []
+    for k in sorted(set(old) | set(new)):
+        if k not in ignore and old.get(k, "(absent)") != new.get(k, "(absent)"):
+            out.append(f"{k} {old.get(k, '(absent)')} -> {new.get(k, '(absent)')}")
+    return out
+
+
 def table(obs: pd.DataFrame, sim: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """Per moment and year: the record against the predictive sample ``sim`` (runs x moments, columns in ``obs``
     order, as experiments.calibrate.moments.simulated gives them).

@@ -118,6 +118,16 @@ def run_id(resolved: dict[str, Any], scenario: dict[str, Any], until: int, seed:
     return f"{prefix}-{h}" if prefix else h
 
 
+def scenario_params(spec: SweepSpec) -> dict[str, dict[str, Any]]:
+    """The parameters each scenario of the sweep starts from, resolved with the sweep's fixed values and scale
+    (``model.scenarios.load(...).resolved(...)``, as JSON holds them): what every run gets before its design point's
+    values. The runner records it in spec.json, so a later reader can tell whether the scenario files or the
+    parameter registry changed since the sweep was planned."""
+    base = spec.base_overrides()
+    return {name: json.loads(json.dumps(load_scenario(name).resolved(base), sort_keys=True, default=str))
+            for name in (spec.scenarios or [spec.scenario])}
+
+
 def _scenario_key(sc) -> dict[str, Any]:
     """What of a scenario decides its runs (not its title or description)."""
     d = {"name": sc.name, "params": sc.params, "enclaves": [vars(e) for e in sc.enclaves]}

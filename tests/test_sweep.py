@@ -85,6 +85,52 @@ def test_samplers_lhs_sobol_morris():
     assert mor.run_id.nunique() <= mor.point.nunique()  # shared trajectory points run once
 
 
+POINTS = """
+name = "given points"
+scenario = "baseline"
+design = "points"
+until = 2020
+[params]
+enclave_tax_share = {min = 0.0, max = 1.0}
+job_offers_sampled = {min = 1, max = 8}
+[[points]]
+seed = 11
+values = {enclave_tax_share = 0.25, job_offers_sampled = 3}
+[[points]]
+seed = 12
+values = {enclave_tax_share = 0.5, job_offers_sampled = 3}
+"""
+
+
+def test_points_design_runs_the_points_given_with_their_seeds():
+    """Design "points" (runs chosen elsewhere, e.g. posterior draws): one run per point with the point's seed and
+    values; the spec reads back from its recorded form with the same digest, and specs without points keep theirs."""
+    sp = spec_mod.parse(spec_mod.tomllib.loads(POINTS))
+    d = plan(sp).sort_values("point")
+    assert d.seed.tolist() == [11, 12] and d.enclave_tax_share.tolist() == [0.25, 0.5] and (d.rep == 0).all()
+    assert d.run_id.nunique() == 2 and json.loads(d.overrides.iloc[1]) == {"enclave_tax_share": 0.5,
+                                                                         "job_offers_sampled": 3}
+    again = spec_mod.SweepSpec.from_dict(json.loads(json.dumps(sp.to_dict())))
+    assert again.points == sp.points and again.digest() == sp.digest()
+    small = spec_mod.parse(spec_mod.tomllib.loads(SMALL.format(retries=1))).to_dict()
+    assert small["points"] == []  # a spec.json written before points existed has the same digest as now
+    assert spec_mod.digest_of(small) == spec_mod.digest_of({k: v for k, v in small.items() if k != "points"})
+
+
+@pytest.mark.parametrize("old,new,field", [
+    ("seed = 12", "seed = -1", "points[1].seed"),
+    ("enclave_tax_share = 0.5,", "enclave_tax_share = 1.5,", "points[1].values.enclave_tax_share"),
+    ("job_offers_sampled = 3}", "job_offers_sampled = true}", "points[0].values.job_offers_sampled"),
+    ("{enclave_tax_share = 0.5, job_offers_sampled = 3}", "{enclave_tax_share = 0.5}", "points[1].values"),
+    ("until = 2020", "until = 2020\nreplications = 2", "replications"),
+    ('design = "points"', 'design = "factorial"', "points"),
+])
+def test_points_design_mistakes_are_one_line(old, new, field):
+    with pytest.raises(ConfigError) as exc:
+        spec_mod.parse(spec_mod.tomllib.loads(POINTS.replace(old, new, 1)))
+    assert field in str(exc.value) and "\n" not in str(exc.value)
+
+
 @pytest.mark.parametrize("text,field", [
     ('design = "grid"\n[params]\nenclave_tax_share = [0.1]', "design"),
     ("[params]\nno_such_param = [1]", "no_such_param"),

@@ -55,9 +55,11 @@ def check_args(a: argparse.Namespace) -> None:
 
 
 def _bank_key(bank: Path, a: argparse.Namespace) -> dict[str, Any]:
-    spec = json.loads((bank / "sweep" / "spec.json").read_text())
+    from experiments.sweep.store import Store
+
+    info = Store(bank / "sweep").info()  # spec.json as strictly as the sweep wrote it (checked by check_bank)
     st = (bank / "sweep" / "cities.parquet").stat()
-    return {"bank": str(bank.resolve()), "sweep_digest": spec.get("digest"), "cities_bytes": st.st_size,
+    return {"bank": str(bank.resolve()), "sweep_digest": info["digest"], "cities_bytes": st.st_size,
             "components": a.components, "holdout": a.holdout, "seed": a.seed}
 
 
@@ -105,6 +107,34 @@ def step_npe(py: Path, out: Path, meta: dict[str, Any], a: argparse.Namespace, s
     return done
 
 
+def scenario_check(bank: Path, cs) -> str | None:
+    """Whether the predictive runs would run the bank's scenario as the bank ran it: the resolved parameters its
+    design sweep recorded (sweep/spec.json ``scenario_params``) against the scenario file and parameter registry now,
+    the fitted parameters aside (every draw sets them). A difference is a one-line ConfigError naming each parameter
+    (bank -> now); a bank made before the record returns the warning to print (None when they agree)."""
+    from experiments.infer import ppc
+    from experiments.sweep.design import scenario_params
+    from experiments.sweep.store import Store
+
+    store = Store(bank / "sweep")
+    spec = store.spec()
+    recorded = store.info().get("scenario_params")
+    if not isinstance(recorded, dict) or not isinstance(recorded.get(spec.scenario), dict):
+        return (f"warning: {bank / 'sweep' / 'spec.json'} does not record the resolved parameters of the bank's "
+                f"scenario {spec.scenario!r} (a bank made before they were recorded), so it cannot be checked that the "
+                "posterior predictive runs use the scenario as the bank ran it: they use the scenario file and the "
+                "parameter registry as they are now")
+    changed = ppc.scenario_changes(recorded[spec.scenario], scenario_params(spec)[spec.scenario], set(cs.names))
+    if changed:
+        shown = "; ".join(changed[:8]) + (f"; and {len(changed) - 8} more" if len(changed) > 8 else "")
+        raise ConfigError(f"{bank / 'sweep' / 'spec.json'}: scenario {spec.scenario}", f"{len(changed)} parameters "
+                          f"changed since the bank was made", f"the scenario as the bank ran it, but these parameters "
+                          f"differ (bank -> now): {shown}; restore the scenario file (or the parameter registry) as the "
+                          "bank ran it, make a new bank with 'python -m experiments calibrate', or pass --draws 0 to "
+                          "skip the posterior predictive check", kind="bank's scenario changed")
+    return None
+
+
 class StepFailed(RuntimeError):
     pass
 
@@ -119,18 +149,24 @@ def step_ppc(out: Path, meta: dict[str, Any], a: argparse.Namespace, obs: pd.Dat
         return None, {"runs": 0}
     samples = pd.read_csv(out / "npe" / "posterior_samples.csv")
     draws = samples.iloc[:a.draws]
-    tl = ppc.tasks(draws, ppc.seeds(a.seed, len(draws)), meta["scenario"], int(meta["until"]), meta["scale"])
+    run_seeds = ppc.seeds(a.seed, len(draws))
+    spec = ppc.sweep_spec(draws, run_seeds, meta["scenario"], int(meta["until"]), meta["scale"], meta["lo"], meta["hi"],
+                          a.seed)
     t = time.time()
-    info = ppc.simulate(tl, out / "ppc", a.workers, stream)
+    info = ppc.simulate(spec, out / "ppc", a.workers, stream)
     info["seconds_this_call"] = time.time() - t
-    cities = ppc.read_runs(tl, out / "ppc")
+    if info.pop("interrupted"):
+        raise KeyboardInterrupt  # finished runs are kept in the sweep folder: rerunning the command resumes
+    cities, run_ids = ppc.read_runs(spec, out / "ppc")
     if cities.empty:
-        raise StepFailed(f"every posterior predictive run failed (first: {info['failed'][0]['error'] if info['failed'] else '?'})")
+        raise StepFailed(f"every posterior predictive run failed (first: {info['failed'][0]['error'] if info['failed'] else '?'}; "
+                         f"see python -m experiments status {info['folder']})")
     sim = mom.simulated(provider, cities, obs)
+    sim = sim.loc[[r for r in dict.fromkeys(run_ids) if r in sim.index]]  # in draw order
     table = ppc.table(obs, sim.to_numpy())
     write_csv(table, out / "ppc.csv")
     write_csv(ppc.summary(table), out / "ppc_summary.csv")
-    draws_used = draws.assign(seed=[x["seed"] for x in tl], run_id=[x["run_id"] for x in tl])
+    draws_used = draws.assign(seed=run_seeds, run_id=run_ids.to_numpy())
     write_csv(draws_used, out / "ppc" / "draws.csv")
     info["ok_runs"] = int(sim.shape[0])
     return table, info
@@ -138,12 +174,14 @@ def step_ppc(out: Path, meta: dict[str, Any], a: argparse.Namespace, obs: pd.Dat
 
 def cmd_infer(a: argparse.Namespace) -> int:
     from experiments.calibrate import config, moments as mom
-    from experiments.infer import report
+    from experiments.infer import report, trainset
     from experiments.io import writable_folder, write_csv, write_json
 
     check_args(a)
     py = sbi_python(a.sbi_venv)
     bank, out = Path(a.bank), Path(a.out)
+    cs, cal = trainset.check_bank(bank)  # every bank file read here, checked now: a damaged one is one line
+    scenario_warning = scenario_check(bank, cs) if a.draws > 0 else None  # refused now, before any step runs
     writable_folder(a.out)
     out.mkdir(parents=True, exist_ok=True)
     stream = sys.stderr
@@ -155,11 +193,14 @@ def cmd_infer(a: argparse.Namespace) -> int:
         t = time.time()
         npe = step_npe(py, out, meta, a, stream)
         timings["npe_seconds"] = time.time() - t
-        cs = config.read(str(bank / "calibration.toml"))
         provider = config.load_provider(cs.moments)
         obs = mom.observed(provider)
         t = time.time()
+        if scenario_warning:
+            print(scenario_warning, file=stream)
         table, pinfo = step_ppc(out, meta, a, obs, provider, stream)
+        if a.draws > 0:
+            pinfo["scenario_check"] = "not recorded in the bank" if scenario_warning else "the bank's scenario"
         timings["ppc_seconds"] = time.time() - t
     except StepFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -169,7 +210,6 @@ def cmd_infer(a: argparse.Namespace) -> int:
     d = np.load(out / "trainset.npz")
     lo, hi = d["lo"], d["hi"]
     samples = pd.read_csv(out / "npe" / "posterior_samples.csv")
-    cal = pd.read_csv(bank / "posterior.csv") if (bank / "posterior.csv").is_file() else None
     ptab = report.posterior_table(samples, lo, hi, cal)
     corr = report.correlation(samples)
     write_csv(ptab, out / "posterior_table.csv")

@@ -1,17 +1,16 @@
 """Posterior predictive check: posterior draws simulated through the record's years, set against the record.
 
 Each draw is one run of the bank's scenario, scale and last year with the draw's parameters and its own seed (a
-``SeedSequence`` child of the command's seed: the predictive spread holds both the parameters' and the seeds'),
-built as the sweep runner builds a run from a design row (``experiments.sweep.worker.execute`` on a task of the
-same shape) and run on the shared executor. Every finished run is written at once to ``runs/<run id>.parquet``
-(atomically), so an interrupted check resumes where it stopped; the run id is a digest of the run's scenario,
-seed, year and parameters, so changed draws never reuse a stale run.
+``SeedSequence`` child of the command's seed: the predictive spread holds both the parameters' and the seeds'). The
+runs are a sweep (experiments/sweep, design "points": one point per draw, its values and its seed) run by the sweep
+runner on the project's executor, so the check has the sweep's bookkeeping: every finished run is written at once
+(atomically) into the sweep folder, an interrupted or crashed check resumes where it stopped, a failed run is
+recorded and run again on the next call, progress is shown. The folder is named by the sweep's digest, so changed
+draws, seeds, scenario, scale or years never reuse a stale run.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -32,70 +31,75 @@ def param_value(name: str, v: float) -> float | int:
 
 
 def seeds(seed: int, n: int) -> list[int]:
-    """One fresh seed per draw, from the command's seed."""
+    """One fresh seed per draw, from the command's seed (the first k of n are the k of a smaller n)."""
     return [int(s) for s in np.random.SeedSequence([seed, 2]).generate_state(n, dtype=np.uint32)]
 
 
-def tasks(draws: pd.DataFrame, run_seeds: list[int], scenario: str, until: int, scale: int | None) -> list[dict]:
-    """One sweep-worker task per draw (the shape experiments.sweep.runner queues)."""
-    from experiments.sweep.spec import scenario_source
+def sweep_spec(draws: pd.DataFrame, run_seeds: list[int], scenario: str, until: int, scale: int | None,
+               lo, hi, root_seed: int = 0):
+    """The predictive runs as a sweep of design "points": point i is draw i (its values as :func:`param_value`
+    gives them, kept inside the prior box ``lo``-``hi`` the factors span) with seed ``run_seeds[i]``; no retries (a
+    failed run is reported, and run again by the next call)."""
+    from experiments.sweep.spec import Factor, SweepSpec
 
-    out = []
-    for i, (row, seed) in enumerate(zip(draws.itertuples(index=False), run_seeds)):
-        values = {n: param_value(n, v) for n, v in zip(draws.columns, row)}
-        overrides = {**({"scale": scale} if scale is not None else {}), **values}
-        key = json.dumps([scenario, seed, until, overrides], sort_keys=True)
-        rid = hashlib.sha256(key.encode()).hexdigest()[:20]
-        out.append({"run_id": rid, "scenario": scenario, "source": scenario_source(scenario), "seed": seed,
-                    "until": until, "overrides": overrides, "outputs": [], "attempt": 1, "rep": 0, "point": i,
-                    "values": values})
-    return out
+    names = list(draws.columns)
+    points = []
+    for row, seed in zip(draws.itertuples(index=False), run_seeds):
+        values = {n: min(max(param_value(n, v), lo_), hi_) for n, v, lo_, hi_ in zip(names, row, lo, hi)}
+        points.append({"seed": int(seed), "values": values})
+    return SweepSpec(name="ppc", description="posterior predictive runs: one run per posterior draw, with its own seed",
+                     scenario=scenario, design="points",
+                     factors=[Factor(name=n, lo=float(a), hi=float(b)) for n, a, b in zip(names, lo, hi)],
+                     until=int(until), scale=scale, root_seed=root_seed, replications=1, retries=0, points=points)
 
 
-def simulate(task_list: list[dict], folder: Path, workers: int, stream=None) -> dict[str, Any]:
-    """Run every task whose ``runs/<run id>.parquet`` is missing; return counts and failures."""
+def sweep_folder(folder: Path, spec) -> Path:
+    """The folder of the predictive sweep ``spec`` inside ``folder`` (named by its digest)."""
+    return Path(folder) / f"sweep-{spec.digest()[:8]}"
+
+
+def simulate(spec, folder: Path, workers: int, stream=None, progress: bool = True) -> dict[str, Any]:
+    """Run (or resume) the predictive sweep in :func:`sweep_folder`: every run not yet finished ok. Returns counts,
+    the failed runs and whether it was interrupted (Ctrl-C: runs in flight finish and are kept)."""
     import sys
 
-    from experiments.executor import shared
-    from experiments.io import write_parquet
-    from experiments.sweep.runner import PRELOAD
-    from experiments.sweep.worker import execute
+    from experiments.sweep.runner import run
 
     stream = stream or sys.stderr
-    runs = folder / "runs"
-    todo = [t for t in task_list if not (runs / f"{t['run_id']}.parquet").is_file()]
-    failed: list[dict] = []
-    if todo:
-        print(f"posterior predictive runs: {len(todo)} to simulate ({len(task_list) - len(todo)} done) -> {runs}",
-              file=stream)
-        ex = shared(workers, preload=PRELOAD)
-        jobs = []
-        for t in todo:
-            jobs += ex.submit(execute, [t], tags=[t["run_id"]])
-        pending = {j.id for j in jobs}
-        done = 0
-        while pending:
-            for j in ex.poll(1.0):
-                if j.id not in pending:
-                    continue
-                pending.discard(j.id)
-                res = j.value if j.failure is None else {"status": "failed", "error": j.failure.text}
-                if res.get("status") == "ok":
-                    annual = res["annual"].assign(run_id=res["run_id"])
-                    write_parquet(annual, runs / f"{res['run_id']}.parquet")
-                    done += 1
-                else:
-                    failed.append({"run_id": j.tag, "error": res.get("error", "")})
-                if (done + len(failed)) % 10 == 0 or not pending:
-                    print(f"  {done + len(failed)}/{len(todo)} runs finished", file=stream)
-    return {"runs": len(task_list), "simulated_now": len(todo), "failed": failed}
+    out = sweep_folder(folder, spec)
+    print(f"posterior predictive runs: {len(spec.points)} draws -> {out}", file=stream)
+    r = run(out, spec=spec, workers=workers, stream=stream, progress=progress)
+    runs = pd.read_parquet(out / "runs.parquet")
+    failed = runs[runs.status == "failed"]
+    return {"runs": int(r["total"]), "simulated_now": int(r["executed"]), "interrupted": bool(r["interrupted"]),
+            "folder": str(out), "failed": [{"run_id": str(f.run_id), "error": str(f.error)} for f in failed.itertuples()]}
 
 
-def read_runs(task_list: list[dict], folder: Path) -> pd.DataFrame:
-    """The annual city tables of the finished runs (a run_id column), in task order."""
-    frames = [pd.read_parquet(folder / "runs" / f"{t['run_id']}.parquet") for t in task_list
-              if (folder / "runs" / f"{t['run_id']}.parquet").is_file()]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+def read_runs(spec, folder: Path) -> tuple[pd.DataFrame, pd.Series]:
+    """The annual city tables of the sweep's ok runs (a run_id column) and each draw's run id (index: draw)."""
+    from experiments.sweep.store import Store
+
+    store = Store(sweep_folder(folder, spec))
+    design = store.design()
+    run_ids = design.sort_values("point").set_index("point").run_id.rename_axis("draw")
+    return store.cities(design), run_ids
+
+
+def scenario_changes(recorded: dict[str, Any], now: dict[str, Any], ignore) -> list[str]:
+    """``name old -> new`` for every resolved parameter whose value differs between ``recorded`` (the bank's, as
+    sweep/spec.json holds it) and ``now`` (a parameter only one has: ``(absent)``), except those in ``ignore`` (the
+    parameters each draw sets). Values are compared as JSON holds them."""
+    import json
+
+    def norm(d):
+        return json.loads(json.dumps(d, sort_keys=True, default=str))
+
+    old, new = norm(recorded), norm(now)
+    out = []
+    for k in sorted(set(old) | set(new)):
+        if k not in ignore and old.get(k, "(absent)") != new.get(k, "(absent)"):
+            out.append(f"{k} {old.get(k, '(absent)')} -> {new.get(k, '(absent)')}")
+    return out
 
 
 def table(obs: pd.DataFrame, sim: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:

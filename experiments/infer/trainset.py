@@ -96,17 +96,21 @@ def standardised(sim: np.ndarray, obs: pd.DataFrame) -> tuple[np.ndarray, list[s
     return z[:, fit], [f"{m}|{y}" for m, y in zip(obs.moment[fit], obs.year[fit])]
 
 
-def read_bank(folder: Path) -> dict[str, Any]:
-    """A finished calibration folder (calibration.toml, sweep/), read as strictly as experiments.calibrate writes it:
-    the calibration file, the observed moments, the design and every ok run's simulated moments."""
-    from experiments.calibrate import config, moments as mom
+BANK_HINT = "a finished calibration folder (calibration.toml and sweep/, as python -m experiments calibrate writes them)"
+POSTERIOR_COLUMNS = ("param", "smm", "rejection_mean")
+
+
+def open_bank(folder: Path):
+    """The calibration file, the design sweep's store and its design, each read as strictly as experiments.calibrate
+    wrote it (calibration.toml, sweep/spec.json, sweep/design.parquet: a damaged one is a one-line ConfigError naming
+    it), and the sweep checked to be that calibration's design."""
+    from experiments.calibrate import config
     from experiments.calibrate.pipeline import design_spec
     from experiments.sweep.store import Store
 
     toml, sweep = folder / "calibration.toml", folder / "sweep"
     if not toml.is_file() or not (sweep / "cities.parquet").is_file():
-        raise ConfigError("BANK", str(folder), "a finished calibration folder (calibration.toml and sweep/, as "
-                          "python -m experiments calibrate writes them)")
+        raise ConfigError("BANK", str(folder), BANK_HINT)
     cs = config.read(str(toml))
     store = Store(sweep)
     design = store.design()
@@ -114,6 +118,60 @@ def read_bank(folder: Path) -> dict[str, Any]:
     if have.digest() != want.digest():
         raise ConfigError(str(sweep / "spec.json"), f"sweep {have.name!r} (digest {have.digest()})",
                           f"the design sweep of {toml} (digest {want.digest()})", kind="calibration folder mismatch")
+    return cs, store, design
+
+
+def calibration_table(folder: Path, names: list[str]) -> pd.DataFrame | None:
+    """The bank's posterior.csv (the SMM point and ABC rejection mean per parameter), or None if the bank has none;
+    a file that does not read, lacks a column or names other parameters than the calibration's ``names`` is a
+    one-line ConfigError naming it."""
+    import os
+
+    from experiments.io import open_regular
+
+    path = folder / "posterior.csv"
+    if not os.path.lexists(path):
+        return None
+    fix = (f"the posterior.csv of this calibration (columns {', '.join(POSTERIOR_COLUMNS)}, one row per fitted "
+           "parameter); restore it from a copy, or rerun the calibration command that made the bank (a finished "
+           "calibration rewrites its result files without simulating again)")
+    try:
+        with os.fdopen(open_regular(path), "rb") as fh:
+            cal = pd.read_csv(fh)
+    except (OSError, ValueError) as exc:  # empty, not UTF-8, not CSV, a FIFO or a folder under that name
+        why = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        raise ConfigError(str(path), why, fix, kind="damaged calibration file") from None
+    missing = [c for c in POSTERIOR_COLUMNS if c not in cal.columns]
+    if missing:
+        raise ConfigError(str(path), f"no column {missing[0]}", fix, kind="damaged calibration file")
+    params = cal.param.astype(str).tolist()
+    if sorted(params) != sorted(names):
+        raise ConfigError(str(path), f"parameters {', '.join(params)}", f"{fix}; calibration.toml fits "
+                          f"{', '.join(names)}", kind="damaged calibration file")
+    for c in POSTERIOR_COLUMNS[1:]:
+        vals = pd.to_numeric(cal[c], errors="coerce")
+        if vals.isna().any():
+            raise ConfigError(str(path), f"{c} = {cal[c][vals.isna()].iloc[0]!r}", fix, kind="damaged calibration file")
+        cal[c] = vals.astype(float)
+    return cal.assign(param=params)
+
+
+def check_bank(folder: Path):
+    """Every file of the bank the infer command reads, checked before anything runs (one line naming a damaged
+    one): calibration.toml, sweep/spec.json, sweep/design.parquet, the footer of sweep/cities.parquet (read whole
+    later by :func:`read_bank`) and posterior.csv. Returns the calibration spec and posterior.csv (or None)."""
+    cs, store, _ = open_bank(folder)
+    store.check_cities()
+    return cs, calibration_table(folder, cs.names)
+
+
+def read_bank(folder: Path) -> dict[str, Any]:
+    """A finished calibration folder (calibration.toml, sweep/), read as strictly as experiments.calibrate writes it:
+    the calibration file, the observed moments, the design and every ok run's simulated moments."""
+    from experiments.calibrate import config, moments as mom
+
+    cs, store, design = open_bank(folder)
+    have = store.spec()
     cities = store.cities(design)
     provider = config.load_provider(cs.moments)
     obs = mom.observed(provider)

@@ -61,6 +61,9 @@ def points(spec: SweepSpec) -> pd.DataFrame:
             if not names:
                 df = pd.DataFrame(index=[0])
             df = pd.concat([df.assign(scenario=s) for s in spec.scenarios], ignore_index=True)
+    elif spec.design == "points":  # the points as given, in order
+        df = pd.DataFrame([p["values"] for p in spec.points], columns=names)
+        df = pd.concat([df, pd.DataFrame(np.nan, index=df.index, columns=["u_" + n for n in names])], axis=1)
     else:
         u = unit_sample(spec)
         values = {n: [f.from_unit(x) for x in u[:, i]] for i, (n, f) in enumerate(zip(names, spec.factors))}
@@ -72,12 +75,14 @@ def points(spec: SweepSpec) -> pd.DataFrame:
 
 
 def seeds(spec: SweepSpec, n_points: int) -> np.ndarray:
-    """Seeds [point, replicate] spawned from the root seed with numpy SeedSequence.
+    """Seeds [point, replicate] spawned from the root seed with numpy SeedSequence (a points design: its points' own).
 
     A list: replicate r uses ``seeds[r]`` at every point (common random numbers with the seeds given).
     ``common``: replicate r uses the same seed at every point (common random numbers, so differences
     between points are not sampling noise); ``independent``: a fresh child sequence per run.
     """
+    if spec.design == "points":  # each point gives its run's seed
+        return np.array([[p["seed"]] for p in spec.points], dtype=np.int64)
     if isinstance(spec.seeds, list):  # given: replicate r has seeds[r] at every point
         return np.tile(np.array(spec.seeds, dtype=np.int64), (n_points, 1))
     root = np.random.SeedSequence(spec.root_seed)
@@ -111,6 +116,16 @@ def run_id(resolved: dict[str, Any], scenario: dict[str, Any], until: int, seed:
                       sort_keys=True, default=str)
     h = hashlib.sha256(blob.encode()).hexdigest()[:20]
     return f"{prefix}-{h}" if prefix else h
+
+
+def scenario_params(spec: SweepSpec) -> dict[str, dict[str, Any]]:
+    """The parameters each scenario of the sweep starts from, resolved with the sweep's fixed values and scale
+    (``model.scenarios.load(...).resolved(...)``, as JSON holds them): what every run gets before its design point's
+    values. The runner records it in spec.json, so a later reader can tell whether the scenario files or the
+    parameter registry changed since the sweep was planned."""
+    base = spec.base_overrides()
+    return {name: json.loads(json.dumps(load_scenario(name).resolved(base), sort_keys=True, default=str))
+            for name in (spec.scenarios or [spec.scenario])}
 
 
 def _scenario_key(sc) -> dict[str, Any]:

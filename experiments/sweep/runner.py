@@ -32,7 +32,7 @@ from typing import Any
 from experiments.executor import CANNOT_IMPORT, WITHDRAWN, Executor, open_executor
 from experiments.executor.errors import install_hint
 from experiments.sweep import spec as spec_mod
-from experiments.sweep.design import code_version, plan
+from experiments.sweep.design import code_version, plan, scenario_params
 from experiments.sweep.store import DamagedFile, Store
 from experiments.sweep.metrics import METRICS, VERDICTS
 from experiments.sweep.worker import execute
@@ -57,7 +57,7 @@ def _provenance(spec: spec_mod.SweepSpec) -> dict[str, Any]:
 
     return {"digest": spec.digest(), "code_version": code_version(), "git_commit": git_commit(),
             "versions": versions(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "root_seed": str(spec.root_seed)}
+            "root_seed": str(spec.root_seed), "scenario_params": scenario_params(spec)}
 
 
 def _validate(store: Store, out, spec_path, spec) -> tuple[spec_mod.SweepSpec | None, Any]:

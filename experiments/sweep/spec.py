@@ -17,11 +17,11 @@ import numpy as np
 from model.errors import ConfigError
 from model.params import BY_NAME, Param
 
-DESIGNS = ("factorial", "lhs", "sobol", "morris", "scenarios")
+DESIGNS = ("factorial", "lhs", "sobol", "morris", "scenarios", "points")
 SEED_MODES = ("common", "independent")
 _TOP = {"name", "description", "scenario", "design", "replications", "until", "scale", "root_seed", "samples",
         "morris_levels", "retries", "timeout_seconds", "outputs", "seeds", "params", "fixed", "metrics",
-        "all_levers", "scenarios", "twins"}
+        "all_levers", "scenarios", "twins", "points"}
 _RANGE = {"min", "max", "levels"}
 
 
@@ -115,6 +115,9 @@ class SweepSpec(RunSettings):
     scenarios: list[str] = field(default_factory=list)  # design "scenarios": the named scenarios compared
     # design "scenarios": {scenario: its twin}, a scenario to compare with another than the first (report only)
     twins: dict[str, str] = field(default_factory=dict)
+    # design "points": the design points as given, each {"seed": its run's seed, "values": {factor: value}} (runs
+    # chosen elsewhere, e.g. posterior draws, run with the sweep's bookkeeping); replications 1
+    points: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -143,8 +146,9 @@ def digest_of(d: dict[str, Any]) -> str:
     d = dict(d)
     for k in ("retries", "timeout_seconds", "description", "twins"):  # twins change the report, not the runs
         d.pop(k, None)
-    if not d.get("scenarios"):  # sweeps planned before scenario designs existed keep their digest
-        d.pop("scenarios", None)
+    for k in ("scenarios", "points"):  # sweeps planned before these designs existed keep their digest
+        if not d.get(k):
+            d.pop(k, None)
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -280,6 +284,8 @@ def n_points(spec: SweepSpec) -> int:
         for f in spec.factors:
             n *= len(f.levels) if f.levels is not None else int(f.n_levels or 0)
         return n * (len(spec.scenarios) if spec.design == "scenarios" else 1)
+    if spec.design == "points":
+        return len(spec.points)
     return spec.samples * {"lhs": 1, "sobol": k + 2, "morris": k + 1}[spec.design]
 
 
@@ -314,7 +320,8 @@ def check_size(spec: SweepSpec, where: str = "sweep") -> None:
     runs = pts * spec.replications
     if runs > MAX_RUNS:
         how = {"factorial": "fewer levels", "scenarios": "fewer scenarios or levels", "lhs": "fewer samples",
-               "sobol": "a smaller samples (N x (k+2) points)", "morris": "fewer trajectories"}[spec.design]
+               "sobol": "a smaller samples (N x (k+2) points)", "morris": "fewer trajectories",
+               "points": "fewer points"}[spec.design]
         raise ConfigError(f"{where}: design", runs, f"at most {MAX_RUNS:,} runs (design points x replications); this "
                           f"{spec.design} design has {pts:,} points x {spec.replications:,} replications = {runs:,} "
                           f"runs: use {how} or replications", kind="design too large")
@@ -332,14 +339,52 @@ def parse(raw: dict[str, Any], where: str = "sweep") -> SweepSpec:
     factors += _all_levers(raw, set(params) | set(fixed), where)
     settings = run_settings(raw, where, "sweep", scenario, first_year=2019, max_replications=100_000)
     _runs_start(settings["scale"], params, fixed, scenarios or [scenario], where)
+    points = _points(raw.get("points"), factors, design, settings["replications"], where)
     spec = SweepSpec(
         **settings, design=design, factors=factors, samples=_samples(raw, design, factors, where),
         morris_levels=int_field(raw, "morris_levels", 4, 2, 100, where), retries=int_field(raw, "retries", 1, 0, 100, where),
         timeout_seconds=_timeout(raw, where), outputs=_outputs(raw, where), seeds=_seeds(raw, where),
         fixed={k: BY_NAME[k].coerce(v) for k, v in fixed.items()}, metrics=_metrics(raw, where), scenarios=scenarios,
-        twins=_twins(raw, scenarios, where))
+        twins=_twins(raw, scenarios, where), points=points)
     check_size(spec, where)
     return spec
+
+
+def _points(value: Any, factors: list[Factor], design: str, replications: int, where: str) -> list[dict[str, Any]]:
+    """The ``points`` of a points design: a non-empty list of ``{seed, values}``, ``values`` naming every factor once
+    with a value the factor admits (its levels or range), each seed an integer from 0 to 2**32-1; empty (and
+    refused if given) for the other designs."""
+    if design != "points":
+        if value not in (None, []):
+            raise ConfigError(f"{where}: points", value, 'only with design = "points"')
+        return []
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{where}: points", value, "a non-empty list of tables {seed, values}, one per design point")
+    if replications != 1:
+        raise ConfigError(f"{where}: replications", replications, "1 in a points design (each point gives the seed "
+                          "of its one run)")
+    if len(value) > MAX_RUNS:
+        raise ConfigError(f"{where}: points", len(value), f"at most {MAX_RUNS:,} points", kind="design too large")
+    by_name = {f.name: f for f in factors}
+    out = []
+    for i, pt in enumerate(value):
+        at = f"{where}: points[{i}]"
+        if not isinstance(pt, dict) or set(pt) != {"seed", "values"}:
+            raise ConfigError(at, pt, "a table {seed, values}")
+        seed, vals = pt["seed"], pt["values"]
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+            raise ConfigError(f"{at}.seed", seed, "an integer from 0 to 2**32-1")
+        if not isinstance(vals, dict) or set(vals) != set(by_name):
+            raise ConfigError(f"{at}.values", vals, "a table of a value for each varied parameter: "
+                              + ", ".join(by_name))
+        checked = {}
+        for name, f in by_name.items():
+            v = stored_value(BY_NAME[name], vals[name], f"{at}.values.{name}")
+            if not f.admits(v):
+                raise ConfigError(f"{at}.values.{name}", vals[name], f"a value of the factor ({f.describe()})")
+            checked[name] = v
+        out.append({"seed": seed, "values": checked})
+    return out
 
 
 def _twins(raw: dict[str, Any], scenarios: list[str], where: str) -> dict[str, str]:
@@ -425,6 +470,8 @@ def _runs_start(scale: int | None, params: dict[str, Any], fixed: dict[str, Any]
 
 def _samples(raw: dict[str, Any], design: str, factors: list[Factor], where: str) -> int:
     """Points of a sampled design (a power of 2 for Sobol); a factorial needs a grid size for every range."""
+    if design == "points":  # the points give every value
+        return int_field(raw, "samples", 0, 0, 1_000_000, where)
     if design in ("factorial", "scenarios"):  # scenarios: crossed with the full grid of any [params]
         for f in factors:
             if not f.discrete and not f.n_levels:
@@ -611,6 +658,7 @@ def stored_spec(d: Any, where: str = "spec.json: spec") -> SweepSpec:
         timeout_seconds=_timeout(d, where), outputs=_names(d, "outputs", where), seeds=_seeds(raw, where),
         fixed={k: stored_value(known_param(k, where), v, f"{where}.fixed.{k}") for k, v in fixed.items()},
         metrics=_names(d, "metrics", where), scenarios=list(scenarios), twins=dict(twins))
+    spec.points = _points(d.get("points"), spec.factors, design, spec.replications, where)
     if spec.design in ("sobol", "lhs", "morris") and spec.samples < 1:
         raise ConfigError(f"{where}: samples", spec.samples, f"an integer from 1 to 1,000,000 for a {design} design")
     names = [f.name for f in spec.factors]

@@ -179,8 +179,7 @@ class Store:
         """The consolidated cities.parquet, read back as strictly as consolidate() wrote it: it reads whole, has
         run_id, year and city, one row per run, year and city, no run outside design.parquet and every run whose
         runs part says ok (a cities.parquet cut, merged by hand or of another sweep names itself)."""
-        path = self.root / "cities.parquet"
-        fix = f"an intact cities.parquet; 'python -m experiments resume {self.root}' rebuilds it from the runs' parts"
+        path, fix = self.root / "cities.parquet", self._cities_fix()
         try:
             with os.fdopen(open_regular(path), "rb") as fh:
                 cities = pd.read_parquet(fh)
@@ -203,6 +202,20 @@ class Store:
         if why:
             raise DamagedFile(str(path), why, fix, kind="damaged sweep file")
         return cities
+
+    def _cities_fix(self) -> str:
+        return f"an intact cities.parquet; 'python -m experiments resume {self.root}' rebuilds it from the runs' parts"
+
+    def check_cities(self) -> None:
+        """A quick look at the consolidated cities.parquet before a long job reads it whole: its Parquet footer reads
+        (a file that is empty, cut short or not Parquet names itself here, as :meth:`cities` would name it)."""
+        path = self.root / "cities.parquet"
+        try:
+            with os.fdopen(open_regular(path), "rb") as fh:
+                pq.ParquetFile(fh)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise DamagedFile(str(path), f"{type(exc).__name__}: not a whole Parquet file", self._cities_fix(),
+                              kind="damaged sweep file") from None
 
     # ---- the platform the sweep runs on (model/platform.py)
     def platform(self) -> dict[str, Any] | None:

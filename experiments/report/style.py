@@ -37,7 +37,7 @@ assert len(PERIPHERY_CITIES) <= len(_PERIPHERY_COLOURS), "style.py: one colour p
 CITY_COLOURS = {CORE_CITY: OKABE_ITO["vermillion"],
                 **{c: OKABE_ITO[k] for c, k in zip(PERIPHERY_CITIES, _PERIPHERY_COLOURS)}}
 VERDICT_COLOURS = {"siphon": OKABE_ITO["reddish_purple"], "neutral": OKABE_ITO["grey"],
-                   "spillover": OKABE_ITO["sky_blue"]}
+                   "spillover": OKABE_ITO["sky_blue"], "undetermined": OKABE_ITO["yellow"]}
 CJK_FILES = {"sans": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",),
              "serif": ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
                        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")}

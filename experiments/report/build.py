@@ -12,7 +12,7 @@ from experiments.io import output_folder, remove_empty_folders, writable_folder
 from experiments.report import compute, figures, tables
 from experiments.report.labels import CORE_EN, PERIPHERY_EN
 from experiments.report.load import SweepData, folder_kind, read
-from experiments.report.style import setup
+from experiments.report.style import figure_languages
 from experiments.sweep.analyze import MAX_RESAMPLES, MIN_RESAMPLES
 from model.errors import ConfigError
 
@@ -31,7 +31,9 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
     if kind != "sweep":  # an answer over the posterior: a posterior study or a spillover verdict
         from experiments.report.studies import build_study
 
-        return build_study(kind, root, out, lang, family, stream)
+        res = build_study(kind, root, out, lang, family, stream)
+        print_notes(res["notes"], res["warnings"], stream)
+        return res
     data = read(root)
     out = Path(out) if out is not None else data.root / "report"
     notes = _data_notes(data)
@@ -51,16 +53,6 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
     return {"out": out, "files": files, "notes": notes, "data": data, "kind": kind,
             "headline": f"report of {c['ok']}/{c['planned']} ok runs", "comparison": cmp, "theta": theta,
             "sensitivity": sens}
-
-
-def figure_languages(lang: str, family: str, stream, notes: list[str]) -> list[str]:
-    """Set the figure style; the languages of the figures (English only, with a note, without a CJK font)."""
-    style = setup(family, want_chinese=lang in ("zh", "both"), stream=stream)
-    langs = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
-    if not style.chinese and "zh" in langs:
-        notes.append("no CJK font found: Chinese figures were drawn with English labels")
-        langs = ["en"]
-    return langs
 
 
 def print_notes(notes: list[str], warnings: list[str], stream) -> None:

@@ -16,14 +16,14 @@ from experiments.io import output_folder
 from experiments.report import compute, figures, tables
 from experiments.report.labels import CORE_EN
 from experiments.report.load import PosteriorData, SpilloverData, read_posterior, read_spillover
+from experiments.report.style import figure_languages
 
 _LAB = {"en": "", "zh": " (Chinese)"}
 
 
 def build_study(kind: str, root: str | Path, out: str | Path | None, lang: str, family: str, stream) -> dict[str, Any]:
-    """Write the report of the posterior study or spillover folder ``root`` into ``out`` (default ROOT/report)."""
-    from experiments.report.build import figure_languages, print_notes
-
+    """Write the report of the posterior study or spillover folder ``root`` into ``out`` (default ROOT/report); the
+    caller (build.build) prints the notes."""
     data = read_posterior(root) if kind == "posterior" else read_spillover(root)
     out = Path(out) if out is not None else data.root / "report"
     notes = list(getattr(data, "warnings", []))
@@ -38,8 +38,8 @@ def build_study(kind: str, root: str | Path, out: str | Path | None, lang: str, 
             md = _spillover_markdown(data, entries, notes, lang)
         index = tables.write_text(md, dest / "report.md")
         files = [out / p.relative_to(dest) for p, _ in entries] + [out / index.relative_to(dest)]
-    print_notes(notes, getattr(data, "warnings", []), stream)
-    return {"out": out, "files": files, "notes": notes, "data": data, "kind": kind, "headline": headline}
+    return {"out": out, "files": files, "notes": notes, "warnings": list(getattr(data, "warnings", [])),
+            "data": data, "kind": kind, "headline": headline}
 
 
 def _tagged(paths: list[Path], caption: str, lang: str) -> list[tuple[Path, str]]:

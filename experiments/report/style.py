@@ -98,6 +98,17 @@ def setup(family: str = "sans", want_chinese: bool = True, stream=None,
     return Style(family=family, cjk_font=cjk)
 
 
+def figure_languages(lang: str, family: str, stream, notes: list[str]) -> list[str]:
+    """Set the figure style for ``--lang`` (en, zh, both); the languages of the figures: English only, with a note
+    in ``notes``, when no CJK font was found."""
+    style = setup(family, want_chinese=lang in ("zh", "both"), stream=stream)
+    langs = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
+    if not style.chinese and "zh" in langs:
+        notes.append("no CJK font found: Chinese figures were drawn with English labels")
+        langs = ["en"]
+    return langs
+
+
 def save(fig, stem: Path) -> list[Path]:
     """Write ``stem``.pdf and ``stem``.png (300 dpi), each under a temporary name and renamed (experiments.io.atomic:
     a failed write, a full disk, leaves no file behind); the figure is closed either way."""

@@ -1,4 +1,5 @@
-"""Build the whole report of a sweep folder: figures, tables and the report.md index with provenance."""
+"""Build the whole report of a sweep folder: figures, tables and the report.md index with provenance (a posterior
+study's or a spillover verdict's folder: studies.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 from experiments.io import output_folder, remove_empty_folders, writable_folder
 from experiments.report import compute, figures, tables
 from experiments.report.labels import CORE_EN, PERIPHERY_EN
-from experiments.report.load import SweepData, read
-from experiments.report.style import setup
+from experiments.report.load import SweepData, folder_kind, read
+from experiments.report.style import figure_languages
 from experiments.sweep.analyze import MAX_RESAMPLES, MIN_RESAMPLES
 from model.errors import ConfigError
 
@@ -22,17 +23,21 @@ SENSITIVITY_DESIGNS = ("sobol", "morris", "lhs", "factorial")
 
 def build(root: str | Path, out: str | Path | None = None, lang: str = "en", family: str = "sans",
           resamples: int = 1000, stream=None) -> dict[str, Any]:
-    """Write the report of the sweep in ``root`` into ``out`` (default ROOT/report); returns files and notes."""
+    """Write the report of the sweep in ``root`` into ``out`` (default ROOT/report); returns files and notes. A folder
+    holding posterior_study.json or spillover.json gets the report of that answer over the posterior instead."""
     stream = stream or sys.stderr
     _check_args(lang, family, resamples, out)
+    kind = folder_kind(root)
+    if kind != "sweep":  # an answer over the posterior: a posterior study or a spillover verdict
+        from experiments.report.studies import build_study
+
+        res = build_study(kind, root, out, lang, family, stream)
+        print_notes(res["notes"], res["warnings"], stream)
+        return res
     data = read(root)
     out = Path(out) if out is not None else data.root / "report"
     notes = _data_notes(data)
-    style = setup(family, want_chinese=lang in ("zh", "both"), stream=stream)
-    langs = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
-    if not style.chinese and "zh" in langs:
-        notes.append("no CJK font found: Chinese figures were drawn with English labels")
-        langs = ["en"]
+    langs = figure_languages(lang, family, stream, notes)
     theta = compute.theta_regressions(data)
     sens, sens_notes = _sensitivity(data, resamples)
     notes += sens_notes
@@ -43,10 +48,16 @@ def build(root: str | Path, out: str | Path | None = None, lang: str = "en", fam
         entries += table_entries
         md = tables.write_text(_markdown(data, dest, entries, notes, lang), dest / "report.md")
         files = [out / p.relative_to(dest) for p, _ in entries] + [out / md.relative_to(dest)]
+    print_notes(notes, data.warnings, stream)
+    c = data.counts
+    return {"out": out, "files": files, "notes": notes, "data": data, "kind": kind,
+            "headline": f"report of {c['ok']}/{c['planned']} ok runs", "comparison": cmp, "theta": theta,
+            "sensitivity": sens}
+
+
+def print_notes(notes: list[str], warnings: list[str], stream) -> None:
     for n in notes:
-        print(("warning: " if n in data.warnings else "note: ") + n, file=stream)
-    return {"out": out, "files": files, "notes": notes, "data": data,
-            "comparison": cmp, "theta": theta, "sensitivity": sens}
+        print(("warning: " if n in warnings else "note: ") + n, file=stream)
 
 
 def _check_args(lang: str, family: str, resamples: int, out: str | Path | None) -> None:

@@ -1,4 +1,5 @@
-"""The numbers behind the report's figures and tables, computed from the ok runs of a sweep (see load.py)."""
+"""The numbers behind the report's figures and tables, computed from the ok runs of a sweep (see load.py), or taken
+from the tables of a posterior study or a spillover verdict."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from experiments.report import labels as L
 from experiments.report.labels import CITY, CORE_EN
-from experiments.report.load import SweepData
+from experiments.report.load import PosteriorData, SpilloverData, SweepData
 from experiments.report.stats import log_growth, t_interval
 from model.identity import CORE_CITY as CORE, PERIPHERY_CITIES as PERIPHERY
 from model.measures import theta_lagged_pooled
@@ -224,3 +226,102 @@ def contrasts(data: SweepData, theta: pd.DataFrame, reference: str | None = None
             row.update({f"{key}_diff": m, f"{key}_ci95_low": lo, f"{key}_ci95_high": hi})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ---- answers over the posterior (a posterior study, a spillover verdict: load.read_posterior, read_spillover) -------
+
+def _posterior_outcomes(keys) -> list[str]:
+    """The outcomes in display order: each periphery city's GDP share, GDP and residents, then the core's share."""
+    order = [f"{c}_{m}" for c in PERIPHERY for m in L.MEASURE["en"]] + ["core_gdp_share_pp"]
+    keys = list(dict.fromkeys(keys))
+    return [k for k in order if k in keys] + [k for k in keys if k not in order]
+
+
+def posterior_summary(data: PosteriorData) -> pd.DataFrame:
+    """Per scenario and outcome, as summary.csv says: median, 90 % interval (q05, q95) over draws x seeds and the
+    widths of the parameter band and the seed band; with each band's ends from runs.csv (experiments.posterior
+    ``bands``; NaN without runs.csv), the scenario's title and the outcome in words with its unit."""
+    from experiments.posterior import bands, grid_of
+
+    s = data.summary
+    rows = []
+    for sc in data.scenarios:
+        for key in _posterior_outcomes(s.outcome[s.scenario == sc]):
+            r = s[(s.scenario == sc) & (s.outcome == key)].iloc[0]
+            ends = dict.fromkeys(("param_lo", "param_hi", "seed_lo", "seed_hi"), math.nan)
+            runs = data.runs
+            if runs is not None and key in runs and (runs.scenario == sc).any():
+                b = bands(grid_of(runs[runs.scenario == sc], key))
+                ends = {k: float(b[k]) for k in ends}
+            rows.append({"scenario": sc, "scenario_title": data.title(sc, "en"), "outcome": key,
+                         "outcome_label": L.outcome(key, "en", unit=False), "unit": L.unit_of(key, "en"),
+                         **{k: float(r[k]) for k in ("median", "q05", "q95", "parameter_band", "seed_band")},
+                         **ends})
+    return pd.DataFrame(rows)
+
+
+def posterior_contrasts(data: PosteriorData) -> pd.DataFrame:
+    """Per lever and outcome (each periphery city's GDP share, GDP and residents, then the core's share), as
+    contrasts.csv says: the lever minus the baseline at the same draw and seed, median and 90 % interval, P(raises)
+    (share of draws whose mean contrast over seeds is > 0), the parameter band's width and the draws."""
+    c = data.contrasts
+    rows = []
+    for sc in data.levers:
+        for key in _posterior_outcomes(c.outcome[c.scenario == sc]):
+            r = c[(c.scenario == sc) & (c.outcome == key)].iloc[0]
+            rows.append({"lever": sc, "lever_title": data.title(sc, "en"), "outcome": key,
+                         "outcome_label": L.outcome(key, "en", unit=False), "unit": L.unit_of(key, "en"),
+                         **{k: float(r[k]) for k in ("median", "q05", "q95", "p_raises", "parameter_band")},
+                         "draws": int(r.draws)})
+    return pd.DataFrame(rows)
+
+
+def posterior_per_draw(data: PosteriorData, outcome: str) -> pd.DataFrame:
+    """Each lever's contrast with the baseline at each draw (mean over seeds): columns lever, draw, contrast. Empty
+    without runs.csv."""
+    runs = data.runs
+    if runs is None or outcome not in runs:
+        return pd.DataFrame(columns=["lever", "draw", "contrast"])
+    base = runs[runs.scenario == "baseline"].set_index(["draw", "seed"])[outcome]
+    parts = []
+    for sc in data.levers:
+        lev = runs[runs.scenario == sc].set_index(["draw", "seed"])[outcome]
+        per = (lev - base).dropna().groupby(level="draw").mean()
+        parts.append(pd.DataFrame({"lever": sc, "draw": per.index, "contrast": per.to_numpy()}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["lever", "draw", "contrast"])
+
+
+def top_drivers(data: SpilloverData, n: int = 3) -> dict[str, list[tuple[str, float]]]:
+    """Per periphery city, the ``n`` drawn parameters with the largest |Spearman| rank correlation with its elasticity
+    over the draws (drivers.csv, already in that order); {} over seed pairs only."""
+    d = data.drivers
+    if d is None or d.empty:
+        return {}
+    d = d.assign(order=d.spearman.abs()).sort_values(["city", "order"], ascending=[True, False], kind="stable")
+    return {city: [(r.param, float(r.spearman)) for r in g.head(n).itertuples()] for city, g in d.groupby("city")}
+
+
+def spillover_verdict(data: SpilloverData) -> pd.DataFrame:
+    """Per periphery city, as verdict.csv says: elasticity (mean over seed pairs, or median over draws), its 90 %
+    interval and the call; over the posterior P(siphon), P(spillover), the draws and the top drivers (codes)."""
+    v = data.verdict
+    order = {c: i for i, c in enumerate(PERIPHERY)}
+    v = v.assign(o=v.city.map(order).fillna(len(order))).sort_values("o", kind="stable").drop(columns="o")
+    cols = ["city", "elasticity", "low", "high", "call"] + (
+        ["p_siphon", "p_spillover", "draws"] if data.posterior else ["pairs"])
+    out = v[[c for c in cols if c in v]].reset_index(drop=True)
+    if data.posterior:
+        top = top_drivers(data)
+        out["drivers"] = [top.get(c, []) for c in out.city]
+    return out
+
+
+def spillover_channels(data: SpilloverData) -> pd.DataFrame | None:
+    """Per channel and periphery city, as channels.csv says: the contribution to the elasticity (open minus closed),
+    its 90 % interval, the elasticity with the channel closed; over the posterior P(siphon) and the draws."""
+    c = data.channels
+    if c is None:
+        return None
+    cols = ["channel", "city", "contribution", "low", "high"] + (["p_siphon", "draws"] if data.posterior else []) \
+        + ["elasticity_closed"]
+    return c[[k for k in cols if k in c]].reset_index(drop=True)

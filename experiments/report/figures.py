@@ -198,3 +198,142 @@ def sensitivity(table: pd.DataFrame, lang: str, stem: Path) -> list[Path]:
     handles, names = axes.flat[0].get_legend_handles_labels()
     _top_legend(fig, handles, names, len(names))
     return save(fig, stem)
+
+
+# ---- answers over the posterior ----------------------------------------------------------------------------------
+
+def _band_handles(colour: str, lang: str) -> tuple[list, list[str]]:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color="black", lw=0.8, marker="o", ms=3),
+               Line2D([], [], color=colour, lw=4, alpha=0.9), Line2D([], [], color=colour, lw=4, alpha=0.35)]
+    return handles, [L.text("interval90", lang), L.text("param_band", lang), L.text("seed_band", lang)]
+
+
+def posterior_forecast(data, frame: pd.DataFrame, lang: str, stem: Path) -> list[Path]:
+    """(f) Each city's GDP share in the study's year by scenario: the median with the 90 % interval over draws x
+    seeds, and beside it the parameter band (over draws) and the seed band (over seeds), drawn apart."""
+    keys = [k for k in ["core_gdp_share_pp"] + [f"{c}_gdp_share_pp" for c in compute.PERIPHERY]
+            if k in set(frame.outcome)]
+    f = frame[frame.outcome.isin(keys)]
+    if f.empty or not np.isfinite(f[["param_lo", "seed_lo"]].to_numpy(dtype=float)).any():
+        return []
+    scenarios = data.scenarios
+    fig, axes = plt.subplots(1, len(keys), figsize=(DOUBLE_COLUMN_IN, _height(len(scenarios)) + 0.3), sharey=True,
+                             squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        city, _ = L.outcome_parts(key)
+        colour = CITY_COLOURS.get(city, "0.4")
+        y = np.arange(len(scenarios))
+        q = f[f.outcome == key].set_index("scenario").reindex(scenarios)
+        ax.hlines(y, q.q05, q.q95, color="black", lw=0.8)
+        ax.plot(q["median"], y, "o", color="black", ms=3)
+        ax.hlines(y - 0.22, q.param_lo, q.param_hi, color=colour, lw=4, alpha=0.9)
+        ax.hlines(y + 0.22, q.seed_lo, q.seed_hi, color=colour, lw=4, alpha=0.35)
+        ax.set_yticks(y, [textwrap.fill(data.title(s, lang), 22) for s in scenarios])
+        ax.set_ylim(len(scenarios) - 0.5, -0.5)
+        ax.tick_params(axis="y", length=0)
+        ax.set_title(L.outcome(key, lang))
+        ax.grid(axis="x")
+    handles, names = _band_handles("0.35", lang)
+    year = data.info.get("until", "")
+    _top_legend(fig, handles, names, 3, L.text("in_year", lang).format(year=year) if year else None)
+    return save(fig, stem)
+
+
+def posterior_contrasts(data, frame: pd.DataFrame, lang: str, stem: Path) -> list[Path]:
+    """(g) Each lever minus the baseline for each periphery city's GDP share, GDP and residents: each draw's mean
+    over seeds (dots), the median and 90 % interval over draws x seeds, and P(raises) at the right."""
+    measures = [m for m in L.MEASURE["en"] if any(frame.outcome == f"{compute.PERIPHERY[0]}_{m}")]
+    levers = data.levers
+    if not measures or not levers:
+        return []
+    n = len(compute.PERIPHERY)
+    fig, axes = plt.subplots(len(measures), n, figsize=(DOUBLE_COLUMN_IN, len(measures) * (0.3 * len(levers) + 0.75)
+                                                         + 0.4), squeeze=False, sharey=True)
+    y = np.arange(len(levers))
+    for i, m in enumerate(measures):
+        for j, city in enumerate(compute.PERIPHERY):
+            ax, key = axes[i, j], f"{city}_{m}"
+            q = frame[frame.outcome == key].set_index("lever").reindex(levers)
+            per = compute.posterior_per_draw(data, key)
+            for k, lev in enumerate(levers):
+                v = per.contrast[per.lever == lev].to_numpy(dtype=float)
+                ax.scatter(v, np.full(len(v), k) + 0.25 * np.linspace(-1, 1, len(v)) if len(v) > 1 else [k] * len(v),
+                           s=4, color=CITY_COLOURS[city], alpha=0.55, lw=0, zorder=2)
+            ax.errorbar(q["median"], y, xerr=np.nan_to_num([q["median"] - q.q05, q.q95 - q["median"]]), fmt="o",
+                        ms=3, color="black", capsize=1.5, elinewidth=0.8, zorder=3)
+            for k, p in enumerate(q.p_raises):
+                if np.isfinite(p):
+                    ax.text(1.01, k, f"{p:.2f}", transform=ax.get_yaxis_transform(), va="center", fontsize=6)
+            ax.axvline(0, color="k", lw=0.5)
+            ax.set_title(L.outcome(key, lang), pad=3)
+            ax.grid(axis="x")
+            ax.set_yticks(y, [textwrap.fill(data.title(s, lang), 22) for s in levers])
+            ax.set_ylim(len(levers) - 0.5, -0.5)
+            ax.tick_params(axis="y", length=0)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color="black", marker="o", ms=3, lw=0.8),
+               Line2D([], [], color="0.4", marker="o", ms=2, lw=0, alpha=0.6)]
+    names = [L.text("interval90", lang), L.text("per_draw", lang)]
+    year = data.info.get("until", "")
+    title = L.text("lever_minus_base", lang) + (", " if lang == "en" else "，") \
+        + L.text("in_year", lang).format(year=year) + ("; " if lang == "en" else "；") + L.text("p_raises_note", lang)
+    _top_legend(fig, handles, names, 2, title)
+    return save(fig, stem)
+
+
+def spillover(data, verdict: pd.DataFrame, channels: pd.DataFrame | None, lang: str, stem: Path) -> list[Path]:
+    """(h) The causal verdict: each periphery city's elasticity with its 90 % interval, coloured by the call (over
+    the posterior each draw's mean as a dot), and with --channels each channel's contribution."""
+    k = 2 if channels is not None else 1
+    fig, axes = plt.subplots(1, k, figsize=(DOUBLE_COLUMN_IN if k == 2 else SINGLE_COLUMN_IN * 1.3, 2.6),
+                             squeeze=False)
+    ax = axes[0, 0]
+    y = np.arange(len(verdict))
+    thr = float(data.info.get("min_elasticity", 0.02))
+    ax.axvspan(-thr, thr, color="0.92", lw=0, zorder=0)
+    ax.axvline(0, color="k", lw=0.5)
+    ax.errorbar(verdict.elasticity, y, xerr=np.nan_to_num([verdict.elasticity - verdict.low,
+                                                            verdict.high - verdict.elasticity]),
+                fmt="none", ecolor="black", capsize=2, elinewidth=0.8)
+    ax.scatter(verdict.elasticity, y, c=[VERDICT_COLOURS.get(c, "0.5") for c in verdict.call], s=24, zorder=3)
+    if data.per_draw is not None:
+        for i, city in enumerate(verdict.city):
+            e = data.per_draw.elasticity[data.per_draw.city == city].to_numpy(dtype=float)
+            ax.scatter(e, i + 0.2 + 0.08 * np.linspace(-1, 1, len(e)), s=5, color="0.45", alpha=0.7, lw=0, zorder=2)
+    sep = " " if lang == "en" else ""
+    ax.set_yticks(y, [f"{L.city(c, lang)}{sep}({L.verdict(v, lang)})" if lang == "en" else
+                      f"{L.city(c, lang)}（{L.verdict(v, lang)}）" for c, v in zip(verdict.city, verdict.call)])
+    ax.set_ylim(len(verdict) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel(L.text("elasticity", lang).format(core=L.city(compute.CORE, lang)))
+    ax.grid(axis="x")
+    ax.set_title(L.text("over_draws" if data.posterior else "over_pairs", lang), pad=3)
+    if channels is not None:
+        ax = axes[0, 1]
+        names = list(dict.fromkeys(channels.channel))
+        w = 0.8 / len(compute.PERIPHERY)
+        for i, city in enumerate(compute.PERIPHERY):
+            c = channels[channels.city == city].set_index("channel").reindex(names)
+            pos = np.arange(len(names)) + (i - (len(compute.PERIPHERY) - 1) / 2) * w
+            ax.barh(pos, c.contribution, height=w, color=CITY_COLOURS[city], label=L.city(city, lang),
+                    xerr=np.nan_to_num([c.contribution - c.low, c.high - c.contribution]),
+                    error_kw={"elinewidth": 0.6, "capsize": 1.2})
+        ax.axvline(0, color="k", lw=0.5)
+        ax.set_yticks(np.arange(len(names)), [L.channel(n, lang) for n in names])
+        ax.set_ylim(len(names) - 0.5, -0.5)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(L.text("contribution", lang))
+        ax.grid(axis="x")
+        handles, labels_ = ax.get_legend_handles_labels()
+    else:
+        handles, labels_ = [], []
+    from matplotlib.patches import Patch
+
+    calls = list(dict.fromkeys(verdict.call))
+    handles = [Patch(color=VERDICT_COLOURS.get(c, "0.5")) for c in calls] + handles
+    labels_ = [L.verdict(c, lang) for c in calls] + labels_
+    _top_legend(fig, handles, labels_, len(labels_), L.text("verdict_band", lang).format(thr=thr))
+    return save(fig, stem)

@@ -1,4 +1,5 @@
-"""Read a sweep results folder for the report: ok runs and their city-by-year rows, grouped for comparison.
+"""Read a sweep results folder for the report: ok runs and their city-by-year rows, grouped for comparison; or the
+folder of an answer over the calibration's posterior (a posterior study, a spillover verdict: ``folder_kind``).
 
 A group is what a figure panel or table row compares: a scenario (design "scenarios"; with [params], a scenario
 and its parameter values), a design point (other designs with at most ``MAX_POINT_GROUPS`` points), or all runs
@@ -141,3 +142,129 @@ def _groups(spec: SweepSpec, design: pd.DataFrame, runs: pd.DataFrame) -> tuple[
 def _design_order(spec: SweepSpec, design: pd.DataFrame, groups: dict[str, str]) -> list[str]:
     d = design.sort_values(["point", "rep"])
     return [groups[r] for r in d.run_id if r in groups]
+
+
+# ---- folders of the answers over the posterior: a posterior study, a spillover verdict ------------------------------
+
+POSTERIOR_JSON, SPILLOVER_JSON = "posterior_study.json", "spillover.json"
+_POSTERIOR_EXPECT = ("a posterior-study folder (posterior_study.json, summary.csv, contrasts.csv, runs.csv; made by "
+                     "'python -m experiments posterior')")
+_SPILLOVER_EXPECT = ("a spillover folder (spillover.json, verdict.csv, channels.csv with --channels; made by "
+                     "'python -m experiments spillover')")
+_POSTERIOR_COLUMNS = {"summary.csv": ("scenario", "outcome", "median", "q05", "q95", "parameter_band", "seed_band"),
+                      "contrasts.csv": ("scenario", "outcome", "median", "q05", "q95", "p_raises", "parameter_band",
+                                        "draws")}
+_SPILLOVER_COLUMNS = {"verdict.csv": ("city", "elasticity", "low", "high", "call"),
+                      "channels.csv": ("channel", "city", "contribution", "low", "high"),
+                      "elasticity_by_draw.csv": ("draw", "city", "elasticity"),
+                      "drivers.csv": ("city", "param", "spearman")}
+
+
+def folder_kind(root: str | Path) -> str:
+    """What a results folder holds, by the file its command writes last: "posterior" (posterior_study.json),
+    "spillover" (spillover.json) or "sweep" (anything else: the sweep reader says what is missing)."""
+    p = Path(root)
+    try:
+        if (p / POSTERIOR_JSON).is_file():
+            return "posterior"
+        if (p / SPILLOVER_JSON).is_file():
+            return "spillover"
+    except OSError:  # a path the system refuses (too long, ...): the sweep reader's one line names it
+        pass
+    return "sweep"
+
+
+def _json(path: Path, expect: str, kind: str) -> dict[str, Any]:
+    import json
+
+    try:
+        out = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ConfigError("DIR", str(path.parent), expect + f" ({path.name} cannot be read)", kind=kind) from None
+    if not isinstance(out, dict):
+        raise ConfigError("DIR", str(path.parent), expect + f" ({path.name} is not an object)", kind=kind)
+    return out
+
+
+def _csv(root: Path, name: str, columns: tuple[str, ...], expect: str, kind: str,
+         required: bool = True) -> pd.DataFrame | None:
+    path = root / name
+    if not required and not path.exists():
+        return None
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError):  # missing, empty or damaged
+        raise ConfigError("DIR", str(root), expect + f" ({name} is missing or cannot be read)", kind=kind) from None
+    lack = [c for c in columns if c not in df]
+    if lack:
+        raise ConfigError("DIR", str(root), expect + f" ({name} lacks the column {lack[0]})", kind=kind)
+    return df
+
+
+@dataclass
+class PosteriorData:
+    """A posterior study (experiments/posterior.py): scenarios x parameter draws x seeds."""
+
+    root: Path
+    info: dict[str, Any]              # posterior_study.json
+    summary: pd.DataFrame             # summary.csv: per scenario and outcome
+    contrasts: pd.DataFrame           # contrasts.csv: per lever and outcome, minus the baseline
+    runs: pd.DataFrame | None         # runs.csv (draw, scenario, seed, outcomes...), None if absent
+    titles: dict[str, tuple[str, str]]  # scenario -> (English, Chinese) title
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(dict.fromkeys(self.summary.scenario))
+
+    @property
+    def levers(self) -> list[str]:
+        return list(dict.fromkeys(self.contrasts.scenario))
+
+    def title(self, scenario: str, lang: str) -> str:
+        en, zh = self.titles.get(scenario, (scenario, scenario))
+        return zh if lang == "zh" else en
+
+
+def read_posterior(root: str | Path) -> PosteriorData:
+    root = Path(root)
+    kind = "not a posterior-study folder"
+    info = _json(root / POSTERIOR_JSON, _POSTERIOR_EXPECT, kind)
+    summary, contrasts = (_csv(root, n, c, _POSTERIOR_EXPECT, kind) for n, c in _POSTERIOR_COLUMNS.items())
+    warnings = []
+    try:
+        runs = pd.read_csv(root / "runs.csv")
+        if not {"draw", "scenario", "seed"} <= set(runs):
+            raise ValueError
+    except (OSError, ValueError):
+        runs = None
+        warnings.append("runs.csv missing or unreadable: no band ends and no figures (the tables are complete)")
+    return PosteriorData(root=root, info=info, summary=summary, contrasts=contrasts, runs=runs,
+                         titles=_scenario_titles(list(dict.fromkeys([*summary.scenario, *contrasts.scenario]))),
+                         warnings=warnings)
+
+
+@dataclass
+class SpilloverData:
+    """A causal spillover verdict (experiments/spillover.py), over seed pairs or over posterior draws too."""
+
+    root: Path
+    info: dict[str, Any]                  # spillover.json
+    verdict: pd.DataFrame                 # verdict.csv: per periphery city
+    channels: pd.DataFrame | None         # channels.csv (with --channels)
+    per_draw: pd.DataFrame | None         # elasticity_by_draw.csv (with --posterior)
+    drivers: pd.DataFrame | None          # drivers.csv (with --posterior)
+
+    @property
+    def posterior(self) -> bool:
+        return bool(self.info.get("posterior"))
+
+
+def read_spillover(root: str | Path) -> SpilloverData:
+    root = Path(root)
+    kind = "not a spillover folder"
+    info = _json(root / SPILLOVER_JSON, _SPILLOVER_EXPECT, kind)
+    t = {name: _csv(root, name, cols, _SPILLOVER_EXPECT, kind, required=name == "verdict.csv")
+         for name, cols in _SPILLOVER_COLUMNS.items()}
+    return SpilloverData(root=root, info=info, verdict=t["verdict.csv"], channels=t["channels.csv"],
+                         per_draw=t["elasticity_by_draw.csv"], drivers=t["drivers.csv"])

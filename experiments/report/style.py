@@ -37,7 +37,7 @@ assert len(PERIPHERY_CITIES) <= len(_PERIPHERY_COLOURS), "style.py: one colour p
 CITY_COLOURS = {CORE_CITY: OKABE_ITO["vermillion"],
                 **{c: OKABE_ITO[k] for c, k in zip(PERIPHERY_CITIES, _PERIPHERY_COLOURS)}}
 VERDICT_COLOURS = {"siphon": OKABE_ITO["reddish_purple"], "neutral": OKABE_ITO["grey"],
-                   "spillover": OKABE_ITO["sky_blue"]}
+                   "spillover": OKABE_ITO["sky_blue"], "undetermined": OKABE_ITO["yellow"]}
 CJK_FILES = {"sans": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",),
              "serif": ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
                        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")}
@@ -96,6 +96,17 @@ def setup(family: str = "sans", want_chinese: bool = True, stream=None,
                                                                           "yellow", "black")]),
     })
     return Style(family=family, cjk_font=cjk)
+
+
+def figure_languages(lang: str, family: str, stream, notes: list[str]) -> list[str]:
+    """Set the figure style for ``--lang`` (en, zh, both); the languages of the figures: English only, with a note
+    in ``notes``, when no CJK font was found."""
+    style = setup(family, want_chinese=lang in ("zh", "both"), stream=stream)
+    langs = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
+    if not style.chinese and "zh" in langs:
+        notes.append("no CJK font found: Chinese figures were drawn with English labels")
+        langs = ["en"]
+    return langs
 
 
 def save(fig, stem: Path) -> list[Path]:

@@ -1,10 +1,11 @@
 """The worked study's tables over the posterior, as Markdown (docs/study-integration.md pastes them).
 
-    python scripts/study_tables.py --posterior docs/posterior-study --spillover docs/spillover/posterior
+    python scripts/study_tables.py --posterior docs/posterior-study --spillover docs/spillover/posterior \
+        --channels docs/spillover/posterior-channels
 
 --posterior: a folder of ``python -m experiments posterior`` (summary.csv, contrasts.csv, runs.csv);
 --spillover: a folder holding one ``python -m experiments spillover --posterior N`` output folder per scenario
-(verdict.csv, channels.csv when run with --channels, drivers.csv). Twins (a lever compared with its own twin
+(verdict.csv, drivers.csv); --channels: the same with --channels (channels.csv). Twins (a lever compared with its own twin
 rather than the baseline) are read from the integration study's sweep file.
 """
 
@@ -117,8 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--posterior", type=Path, default=ROOT / "docs/posterior-study")
     ap.add_argument("--spillover", type=Path, default=ROOT / "docs/spillover/posterior")
+    ap.add_argument("--channels", type=Path, default=ROOT / "docs/spillover/posterior-channels")
     a = ap.parse_args(argv)
-    for flag, path, need in (("--posterior", a.posterior, "summary.csv"), ("--spillover", a.spillover, None)):
+    for flag, path, need in (("--posterior", a.posterior, "summary.csv"), ("--spillover", a.spillover, None),
+                             ("--channels", a.channels, None)):
         if not path.is_dir() or (need and not (path / need).exists()):
             print(f"study_tables: {flag} {path}: not a folder of its command's output (see --help)", file=sys.stderr)
             return 2
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n## Levers against their twins\n\n" + twin_table(a.posterior, twins))
     print("\n## What the levers' effects turn on\n\n" + lever_drivers(a.posterior))
     print("\n## Causal verdict over the posterior\n\n" + verdict_table(a.spillover))
-    print("\n## Channels over the posterior\n\n" + channel_table(a.spillover))
+    print("\n## Channels over the posterior\n\n" + channel_table(a.channels))
     return 0
 
 

@@ -22,6 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CITIES = ("zhuzhou", "xiangtan")
 
 
+def critical_rho(n: int) -> float:
+    """|Spearman rho| above which a correlation over n draws differs from 0 at about the 5 % level (two-sided,
+    the normal approximation 1.96 / sqrt(n - 1): 0.45 for 20 draws, 0.65 for 10)."""
+    return 1.96 / (n - 1) ** 0.5
+
+
 def fmt(x: float, sign: bool = True, nd: int = 1) -> str:
     return f"{x:+.{nd}f}" if sign else f"{x:.{nd}f}"
 
@@ -72,7 +78,8 @@ def lever_drivers(folder: Path, min_spread: float = 1.0) -> str:
     base = runs[runs.scenario == "baseline"].set_index(["draw", "seed"])
     drawn = base.groupby(level="draw")[params].first()
     drawn = drawn.loc[:, drawn.nunique() > 1]
-    rows = ["| lever | city | per-draw effect on its GDP share, 5-95 % (pp) | turns most on (Spearman over draws) |",
+    rows = ["| lever | city | per-draw effect on its GDP share, 5-95 % (pp) | turns most on (Spearman over draws, "
+            "significant ones only) |",
             "|---|---|---|---|"]
     for sc in [s for s in runs.scenario.unique() if s != "baseline"]:
         lev = runs[runs.scenario == sc].set_index(["draw", "seed"])
@@ -83,20 +90,22 @@ def lever_drivers(folder: Path, min_spread: float = 1.0) -> str:
             if hi - lo <= min_spread:
                 continue
             rho = {p: per.corr(drawn[p], method="spearman") for p in drawn.columns}
-            top = sorted(rho.items(), key=lambda kv: -abs(kv[1]))[:3]
+            top = [kv for kv in sorted(rho.items(), key=lambda kv: -abs(kv[1]))[:3]
+                   if abs(kv[1]) >= critical_rho(len(per))]
             rows.append(f"| {sc} | {city} | {lo:+.1f} to {hi:+.1f} | "
-                        + ", ".join(f"{k} {v:+.2f}" for k, v in top) + " |")
+                        + (", ".join(f"{k} {v:+.2f}" for k, v in top) or "none significant") + " |")
     return "\n".join(rows)
 
 
 def verdict_table(folder: Path) -> str:
     rows = ["| scenario | city | elasticity, median [90 % over draws] | P(siphon) | P(spillover) | verdict | "
-            "turns most on (Spearman over draws) |", "|---|---|---|---|---|---|---|"]
+            "turns most on (Spearman over draws, significant ones only) |", "|---|---|---|---|---|---|---|"]
     for sub in sorted(p for p in folder.iterdir() if (p / "verdict.csv").exists()):
         v = pd.read_csv(sub / "verdict.csv")
         d = pd.read_csv(sub / "drivers.csv")
         for r in v.itertuples():
-            top = ", ".join(f"{x.param} {x.spearman:+.2f}" for x in d[d.city == r.city].head(2).itertuples())
+            sig = d[(d.city == r.city) & (d.spearman.abs() >= critical_rho(int(r.draws)))]
+            top = ", ".join(f"{x.param} {x.spearman:+.2f}" for x in sig.head(2).itertuples()) or "none significant"
             rows.append(f"| {sub.name} | {r.city} | {r.elasticity:+.2f} [{r.low:+.2f}, {r.high:+.2f}] | "
                         f"{r.p_siphon:.2f} | {r.p_spillover:.2f} | {r.call} | {top} |")
     return "\n".join(rows)

@@ -338,6 +338,7 @@ FAIL_SECOND_DRAW = "def hook(task):\n    if task['point'] == 1:\n        raise R
 
 @pytest.mark.cli
 @pytest.mark.sim  # the predictive runs simulate (in the processes the command starts)
+@pytest.mark.plumbing  # resume and failure bookkeeping; the tables are compared only with themselves
 def test_ppc_runs_through_the_sweep_runner_and_resumes(tmp_path):
     """The predictive runs are a sweep in the output folder: a run that failed is recorded and the command exits 1;
     the next call runs only that one (the finished run is kept, not redone), and a third call runs nothing and
@@ -404,6 +405,7 @@ def test_ppc_refuses_when_the_banks_scenario_changed(tmp_path):
 
 @pytest.mark.cli
 @pytest.mark.sim  # one predictive run simulates (in the processes the command starts)
+@pytest.mark.plumbing  # the warning and the record, not the run's values
 def test_ppc_on_a_bank_without_the_record_warns_and_runs(tmp_path):
     """A bank made before the record (no scenario_params in sweep/spec.json) still works: a warning says the check
     was not possible, infer.json says so, and the predictive check runs."""

@@ -21,7 +21,7 @@ from model.identity import PERIPHERY_CITIES
 pytestmark = pytest.mark.smoke
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTERIOR = ROOT / "docs" / "posterior-study"
+POSTERIOR = ROOT / "docs" / "posterior-study" / "round3"  # 4 scenarios: the same folder layout, a quicker report
 SPILLOVER = ROOT / "docs" / "spillover" / "baseline"
 CJK = find_cjk() is not None
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")

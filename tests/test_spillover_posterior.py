@@ -50,18 +50,18 @@ def test_bad_posterior_values_are_one_line_before_any_run(tmp_path, capsys, args
 @pytest.mark.cli
 def test_the_verdict_over_draws_is_built_from_each_draws_pairs(tmp_path):
     out = tmp_path / "sp"
-    r = run_cli("spillover", "--posterior", "3", "--seeds", "1", "--channels", "--scale", "2000", "--until", "2020",
+    r = run_cli("spillover", "--posterior", "2", "--seeds", "1", "--channels", "--scale", "2000", "--until", "2020",
                 "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "P(siphon)" in r.stdout and "turns most on" in r.stdout
     info = json.loads((out / "spillover.json").read_text())
     p = info["posterior"]
-    assert p["calibration"] == "docs/record-fit" and p["draws"] == 3 and len(p["points"]) == 3
+    assert p["calibration"] == "docs/record-fit" and p["draws"] == 2 and len(p["points"]) == 2
     assert "labour_elasticity" in p["drawn"] and "in_migration_elasticity" in p["drawn"]
     assert "tfp_growth" not in p["drawn"]
     per = pd.read_csv(out / "elasticity_by_draw.csv")
-    assert len(per) == 6 and (per.in_migration_elasticity == 1.5).all()  # the pinned value travels with each draw
-    assert per.groupby("draw").labour_elasticity.nunique().eq(1).all() and per.labour_elasticity.nunique() == 3
+    assert len(per) == 4 and (per.in_migration_elasticity == 1.5).all()  # the pinned value travels with each draw
+    assert per.groupby("draw").labour_elasticity.nunique().eq(1).all() and per.labour_elasticity.nunique() == 2
 
     # each draw's elasticity is that draw's own open pair (the runs are sliced back to their draw and channel)
     resp = pd.read_csv(out / "responses.csv")
@@ -69,20 +69,20 @@ def test_the_verdict_over_draws_is_built_from_each_draws_pairs(tmp_path):
     mine = per.set_index(["draw", "city"]).elasticity
     assert np.allclose(mine.sort_index(), opened.loc[mine.index].sort_index())
     for city in ("zhuzhou", "xiangtan"):
-        assert per[per.city == city].elasticity.nunique() == 3  # different parameters, different answers
+        assert per[per.city == city].elasticity.nunique() == 2  # different parameters, different answers
 
     verdict = pd.read_csv(out / "verdict.csv").set_index("city")
     for city, v in verdict.iterrows():
         e = per[per.city == city].elasticity.to_numpy()
         assert v.elasticity == pytest.approx(np.median(e), rel=1e-5) and v.low <= v.elasticity <= v.high
         assert v.p_siphon == pytest.approx(np.mean(e < -sp.MIN_ELASTICITY))
-        assert v.call in ("siphon", "spillover", "neutral", "undetermined") and v.draws == 3
+        assert v.call in ("siphon", "spillover", "neutral", "undetermined") and v.draws == 2
 
     chans = pd.read_csv(out / "channels.csv")
     assert set(chans.channel) == set(sp.CHANNELS) and len(chans) == 2 * len(sp.CHANNELS)
     closed = resp[resp.config == "no_commuting"].set_index(["draw", "city"]).elasticity
     for city in ("zhuzhou", "xiangtan"):
-        d = [opened[(k, city)] - closed[(k, city)] for k in range(3)]
+        d = [opened[(k, city)] - closed[(k, city)] for k in range(2)]
         row = chans[(chans.channel == "commuting") & (chans.city == city)].iloc[0]
         assert row.contribution == pytest.approx(np.median(d), rel=1e-5, abs=1e-9) and row.low <= row.high
     drivers = pd.read_csv(out / "drivers.csv")

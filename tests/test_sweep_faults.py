@@ -16,7 +16,7 @@ import pytest
 from experiments.sweep.runner import run
 from experiments.sweep.store import Store
 
-pytestmark = pytest.mark.sim
+pytestmark = [pytest.mark.sim, pytest.mark.plumbing]  # runs' bookkeeping under faults, no simulated value
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = str(Path(__file__).resolve())

@@ -33,7 +33,7 @@ from agents.worker import WorkerView  # noqa: E402
 from model import CZTModel  # noqa: E402
 from model.identity import CITIES, CITY_EN, CITY_ZH, CORE_CITY, PERIPHERY_CITIES, SECTOR_EN, SECTOR_ZH, SECTORS  # noqa: E402
 from model.params import BY_NAME, GROUPS, LEVER_GROUPS  # noqa: E402
-from ui import draw  # noqa: E402
+from ui import causal, draw  # noqa: E402
 from ui import mapfill  # noqa: E402
 from ui.app import (CITY_TABLE_FIELDS, EXPORT_TABLES, INSPECT_KINDS, JOB_KINDS, MAP_LABELS, SAVED_VIEWS, VERDICT_COLORS, WORKER_FIELDS, Page,  # noqa: E402
                     allowed_text, timeline_html)
@@ -179,7 +179,8 @@ def test_every_text_the_app_asks_for_exists_in_both_languages():
     languages, and every placeholder of its text (in either language) must be filled by the call."""
     assert set(VERDICT_COLORS) == {"siphon", "spillover", "neutral"}  # every verdict model.measures gives
     families = {"f'inspect_{k}'": [f"inspect_{k}" for k in INSPECT_KINDS], "k": list(MAP_LABELS),
-                "v": list(VERDICT_COLORS), "b": list(VERDICT_COLORS), "f'pin_{slot.lower()}'": ["pin_a", "pin_b"],
+                "v": list(VERDICT_COLORS), "b": list(VERDICT_COLORS), "cc.call": list(causal.CALLS),
+                "carries_key": ["causal_carries_siphon", "causal_carries_spillover"], "f'pin_{slot.lower()}'": ["pin_a", "pin_b"],
                 "f'pins_view_{k}'": [f"pins_view_{k}" for k in ("off", "overlay", "diff")],
                 "f'status_{r['status']}'": ["status_computed", "status_proxy", "status_cannot"],
                 "f'job_{cur['what']}'": [f"job_{k}" for k in JOB_KINDS], "f'job_{w}'": [f"job_{k}" for k in JOB_KINDS],
@@ -867,3 +868,53 @@ def test_regional_indicators_show_after_a_year_in_both_languages(page):
     html = html_by_id(page, "indicators-box")
     for word in ("首位度", "户籍人口", "常住人口", "亿元", "万人", "百分点", "第二产业占GDP比重", "泰尔指数"):
         assert word in html, word
+
+
+def _causal_cards(html: str) -> dict[str, tuple[str, str]]:
+    """{city: (call, the card's text)} of the causal verdict's cards."""
+    return {c: (call, body) for c, call, body in
+            re.findall(r'id="causal-(\w+)" data-call="(\w+)".*?>(.*?)</table>', html)}
+
+
+@pytest.mark.sim
+def test_causal_verdict_shows_the_study_s_answer_only_for_the_scenario_as_shipped(page):
+    """The baseline as shipped shows the worked study's call and elasticity for both cities (read from its
+    verdict.csv), in both languages; a changed lever, or a scenario the study did not measure, shows the one line
+    that says it is not measured, with the command that measures it."""
+    rows = pd.read_csv(ROOT / "docs" / "spillover" / "posterior" / "baseline" / "verdict.csv").set_index("city")
+    meta = json.loads((ROOT / "docs" / "spillover" / "posterior" / "baseline" / "spillover.json").read_text())
+    for lang in ("en", "zh"):
+        if lang == "zh":
+            click(page, "btn-lang")
+        html = html_by_id(page, "causal-panel")
+        cards = _causal_cards(html)
+        assert list(cards) == list(PERIPHERY_CITIES)
+        for city in PERIPHERY_CITIES:
+            r = rows.loc[city]
+            call, body = cards[city]
+            assert call == r.call and escape(t(lang, r.call)) in body
+            assert f"{r.elasticity:+.2f} [{r.low:+.2f}, {r.high:+.2f}]" in body and f"{r.p_siphon:.2f}" in body
+        assert "docs/study-integration.md" in html and str(meta["until"]) in html
+        assert (f"{meta['posterior']['draws']} draws × {len(meta['seeds'])} seeds, scale {meta['scale']}" in html
+                if lang == "en" else f"{meta['posterior']['draws']}次参数抽样 × {len(meta['seeds'])}个种子" in html)
+        assert "causal-not-measured" not in html
+    zh_text = re.sub(r"<[^>]+>", " ", re.sub(r'<code class="raw-name".*?</code>', " ", html))
+    assert not re.findall(r"[A-Za-z]+", zh_text.replace("GDP", "")), "English in the Chinese causal verdict"
+    click(page, "btn-lang")
+    # a changed lever: the study's answer is not this run's
+    box = with_class(page, ipywidgets.Widget, "lever-commute_minutes_cs_xt")
+    slider = [w for w in page.find(v.Slider).widgets if w in _descendants(box[0])]
+    set_value(page, slider[0], 15.0)
+    click(page, "apply-levers")
+    html = html_by_id(page, "causal-panel")
+    assert 'id="causal-not-measured"' in html and not _causal_cards(html)
+    assert escape(causal.command("baseline")) in html
+    click(page, "restore-levers")
+    assert set(_causal_cards(html_by_id(page, "causal-panel"))) == set(PERIPHERY_CITIES)
+    # a scenario the study did not measure
+    unmeasured = next(s for s in ui_app.available() if causal.shipped(s) is None)
+    sel = [w for w in page.find(v.Select).widgets if w.label == "Scenario"][0]
+    set_value(page, sel, unmeasured)
+    html = html_by_id(page, "causal-panel")
+    assert 'id="causal-not-measured"' in html and not _causal_cards(html)
+    assert f"--scenario {unmeasured} --posterior 20 --seeds 2 --scale 200" in html

@@ -636,6 +636,53 @@ def _over_seeds(lang: str, city: str, shares: dict | None, n: int, summary: RunS
             + " · ".join(parts) + "</div>")
 
 
+CAUSAL_COLORS = {**VERDICT_COLORS, "undetermined": "#7f8c8d"}
+
+
+def _code(text: str) -> str:
+    """A command or a file path: a code, shown as typed on either page (class ``raw-name``, like the exports'
+    column names)."""
+    return (f'<code class="raw-name" style="font-size:12px;background:#f2f2f2;padding:1px 4px;'
+            f'user-select:all">{escape(text)}</code>')
+
+
+def causal_html(scenario: str, as_shipped: bool, lang: str) -> str:
+    """The worked study's causal verdict for ``scenario`` (ui/causal.py: read from the shipped files) when the run's
+    settings are the scenario as shipped (``as_shipped``: no lever changed, no timing added); else one line saying
+    it is not measured for these settings, with the command that measures it."""
+    from experiments.report.labels import CHANNEL
+    from ui import causal
+
+    res = causal.shipped(scenario) if as_shipped else None
+    if res is None:
+        return (f'<div class="causal-not-measured" id="causal-not-measured" style="font-size:13px;color:#555;'
+                f'margin:4px 0 8px">{escape(t(lang, "causal_not_measured"))} {_code(causal.command(scenario))}</div>')
+    core = core_name(lang)
+    out = [f'<div class="causal-verdict" id="causal-verdict" data-scenario="{escape(scenario)}" style="margin:4px 0 10px">',
+           f'<div style="font-size:14px;font-weight:bold">{escape(t(lang, "causal_title", core=core))}</div>',
+           f'<div class="causal-caption" style="font-size:12px;color:#444;margin:2px 0 6px">'
+           f'{escape(t(lang, "causal_caption", draws=res.draws, seeds=res.seeds, scale=res.scale, year=res.until, shock=100 * res.shock, core=core))}'
+           f' {_code(causal.STUDY_DOC)}</div>', '<div style="display:flex;gap:12px;flex-wrap:wrap">']
+    for city in PERIPHERY_CITIES:
+        cc = res.cities[city]
+        color = CAUSAL_COLORS[cc.call]
+        rows = [(t(lang, "causal_elasticity"), f"{cc.elasticity:+.2f} [{cc.low:+.2f}, {cc.high:+.2f}]"),
+                (t(lang, "causal_p_siphon"), f"{cc.p_siphon:.2f}")]
+        if res.channel_draws is not None:
+            for carries_key, chans in (("causal_carries_siphon", cc.carries_siphon),
+                               ("causal_carries_spillover", cc.carries_spillover)):
+                rows.append((t(lang, carries_key, n=res.channel_draws),
+                             "、".join(CHANNEL[lang][c] for c in chans) if lang == "zh" and chans
+                             else ", ".join(CHANNEL[lang][c] for c in chans) or t(lang, "causal_none")))
+        out.append(f'<div class="causal-card" id="causal-{city}" data-call="{cc.call}" '
+                   f'data-elasticity="{cc.elasticity:.6g}" style="border:2px dashed {color};border-radius:6px;'
+                   f'padding:8px;min-width:260px"><div style="font-size:16px;font-weight:bold">'
+                   f'{escape(city_name(lang, city))}: <span style="color:{color}">{escape(t(lang, cc.call))}</span>'
+                   f'</div>' + html_table(rows) + "</div>")
+    out.append("</div></div>")
+    return "".join(out)
+
+
 def verdict_html(summary: RunSummary | None, base_summary: RunSummary | None, lang: str, start_year: int,
                  seed: int | None = None, n_seeds: int = 1, shares: dict | None = None) -> str:
     """The verdict cards of the run shown (seed ``seed``); with an ensemble, each card also gives the share of the
@@ -707,6 +754,10 @@ def VerdictPanel(sess: Session, lang: str, version: int):
         year = summary.last_year
         if all(year in strip.get(c, {}) for c in PERIPHERY_CITIES) and sess.members_behind() == 0:
             shares = {c: strip[c][year] for c in PERIPHERY_CITIES}
+    # the causal answer first (the worked study's, read from its files: no run here), then the run's description
+    solara.HTML(tag="div", unsafe_innerHTML=causal_html(sess.scenario, not (sess.overrides or sess.timing), lang),
+                attributes={"id": "causal-panel"})
+    solara.Text(t(lang, "verdict_desc"), style="font-weight:bold;font-size:14px", classes=["verdict-desc-title"])
     html = verdict_html(summary, base, lang, m.start_year, seed=sess.seed, n_seeds=sess.n_seeds, shares=shares)
     solara.HTML(tag="div", unsafe_innerHTML=html, attributes={"id": "verdict-panel"})
 

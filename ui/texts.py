@@ -236,7 +236,22 @@ TEXT: dict[str, dict[str, str]] = {
         "money_note": "Money values at {year} prices.",
         "verdict": "Verdict: siphon or spillover",
         "verdict_wait": "The verdict needs one complete year: step to {year} Q1 or later.",
-        "verdict_rule": "Rule",
+        "verdict_rule": "Rule of the description",
+        "verdict_desc": "Description of the run on screen: GDP shares and flows (what happened, not why)",
+        "causal_title": "Causal verdict: does {core}'s growth lift or drain the city?",
+        "causal_caption": "The worked study's causal verdict over the 2005 fit's posterior ({draws} draws × {seeds} "
+                          "seeds, scale {scale}): the response of the city's {year} GDP to a {shock:g} % rise in "
+                          "{core}'s productivity. It does not follow the levers or the calibration of the run on "
+                          "screen. Source:",
+        "causal_elasticity": "Elasticity, median [90 % over draws]",
+        "causal_p_siphon": "P(siphon) over draws",
+        "causal_carries_siphon": "Channels carrying siphon (all {n} draws)",
+        "causal_carries_spillover": "Channels carrying spillover (all {n} draws)",
+        "causal_none": "none",
+        "causal_not_measured": "Causal verdict: not measured for these settings (the worked study measured the "
+                               "scenarios as shipped, with no lever changed). Measure a scenario (its name or a "
+                               "scenario file) with:",
+        "undetermined": "undetermined 未定",
         "saved_runs": "Saved runs",
         "saved_hint": "Keep the run as it is under a name (scenario, levers with their timing, seeds, scale); keep as "
                       "many as you like and compare them together. The reference (★) is the baseline of the differences.",
@@ -536,7 +551,20 @@ TEXT: dict[str, dict[str, str]] = {
         "money_note": "货币值按{year}年价格计。",
         "verdict": "结论：虹吸还是溢出",
         "verdict_wait": "结论需要至少一个完整年份：请运行到{year}年第1季度或之后。",
-        "verdict_rule": "判定规则",
+        "verdict_rule": "描述的判定规则",
+        "verdict_desc": "当前运行的描述：GDP占比与流动（发生了什么，而非原因）",
+        "causal_title": "因果结论：{core}的增长带动还是抽离该市？",
+        "causal_caption": "示范研究基于2005年起拟合的后验分布得出的因果结论（{draws}次参数抽样 × {seeds}个种子，"
+                          "比例{scale}）：{core}生产率提高{shock:g}%时，该市{year}年GDP的响应。它不随当前运行的"
+                          "政策杠杆或校准而变。出处：",
+        "causal_elasticity": "弹性中位数［各抽样的90%区间］",
+        "causal_p_siphon": "各抽样中的虹吸概率",
+        "causal_carries_siphon": "传导虹吸的渠道（全部{n}次抽样）",
+        "causal_carries_spillover": "传导溢出的渠道（全部{n}次抽样）",
+        "causal_none": "无",
+        "causal_not_measured": "因果结论：当前设置未经测算（示范研究只测算了未改动政策杠杆的原始情景）。"
+                               "可用以下命令测算某一情景（情景名或情景文件）：",
+        "undetermined": "未定",
         "saved_runs": "已保存的运行",
         "saved_hint": "以名称保存当前运行（情景、政策及其生效时间、种子、比例）；可保存多个并一同比较。参照运行（★）为差值的基准。",
         "saved_name": "名称",
